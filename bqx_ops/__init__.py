@@ -1,0 +1,1 @@
+"""bqx_ops: the BQX-ML operational cadence as a Dagster asset platform."""

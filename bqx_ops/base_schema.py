@@ -1,0 +1,212 @@
+"""The expected BQX-ML Airtable base: tables, fields, types and single-select values.
+
+This is the contract between the sample generator, the live fetcher and the
+validator. Real bases differ in naming, so table and field names can be remapped
+(see ``SchemaMapping``); everything inside bqx_ops uses the logical names below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+STATUSES = ("Todo", "In Progress", "Done")
+AGENTS = ("COORD-001", "QA-001", "ARCH-001", "RM-001", "ML-001", "DATA-001", "INFRA-001")
+PRIORITIES = ("P0", "P1", "P2", "P3")
+CATEGORIES = (
+    "Data Quality",
+    "Model Performance",
+    "Infrastructure",
+    "Cost Overruns",
+    "Timeline Delays",
+)
+HORIZONS = ("w15", "w30", "w45", "w60", "w75", "w90")
+MODELS = ("LSTM", "XGBoost", "Transformer", "Ensemble")
+ARTIFACT_TYPES = ("Report", "Design", "Runbook", "Notebook", "Dataset Card")
+PLAN_STATUSES = ("Active", "On Hold", "Done")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One Airtable field. ``kind`` is one of the FIELD_KINDS."""
+
+    name: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    link_to: str | None = None  # target table of a link field
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def column(self) -> str:
+        """snake_case column name in the typed DuckDB table."""
+        col = re.sub(r"[^0-9a-zA-Z]+", "_", self.name).strip("_").lower()
+        return f"{col}_id" if self.kind == "link" else col
+
+
+FIELD_KINDS = (
+    "text",  # singleLineText
+    "long_text",  # multilineText / richText
+    "number",  # number (float)
+    "integer",  # number with precision 0
+    "currency",  # currency, never negative here
+    "date",  # date, ISO YYYY-MM-DD
+    "single_select",
+    "multi_select",
+    "link",  # multipleRecordLinks; bqx_ops uses the first linked record
+    "last_modified",  # lastModifiedTime, ISO datetime set by Airtable
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key_field: str  # our human key, unique per snapshot
+    fields: tuple[Field, ...]
+    asset_name: str = field(default="")
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no field {name!r}")
+
+
+def _money(name: str) -> Field:
+    return Field(name, "currency", minimum=0)
+
+
+_LAST_MODIFIED = Field("Last Modified", "last_modified")
+
+TABLES: tuple[Table, ...] = (
+    Table("Plans", "Plan ID", (
+        Field("Plan ID", "text", required=True),
+        Field("Name", "text", required=True),
+        Field("Goal", "long_text"),
+        Field("Estimated Budget", "currency", required=True, minimum=0),
+        Field("Estimated Days Min", "integer", minimum=0),
+        Field("Estimated Days Max", "integer", minimum=0),
+        Field("R2 Target Min", "number", maximum=1),
+        Field("R2 Target Max", "number", maximum=1),
+        Field("Horizons", "multi_select", choices=HORIZONS),
+        Field("Start Date", "date"),
+        Field("Status", "single_select", required=True, choices=PLAN_STATUSES),
+        Field("Notes", "long_text"),
+        _LAST_MODIFIED,
+    ), "plans"),
+    Table("Phases", "Phase ID", (
+        Field("Phase ID", "text", required=True),
+        Field("Number", "integer", required=True, minimum=0),
+        Field("Name", "text", required=True),
+        Field("Plan", "link", required=True, link_to="Plans"),
+        Field("Status", "single_select", required=True, choices=STATUSES),
+        Field("Owner", "single_select", choices=AGENTS),
+        _money("Estimated Cost"),
+        _money("Realized Cost"),
+        Field("Estimated Days", "integer", minimum=0),
+        Field("Start Date", "date"),
+        Field("End Date", "date"),
+        Field("Notes", "long_text"),
+        _LAST_MODIFIED,
+    ), "phases"),
+    Table("Stages", "Stage ID", (
+        Field("Stage ID", "text", required=True),
+        Field("Name", "text", required=True),
+        Field("Phase", "link", required=True, link_to="Phases"),
+        Field("Status", "single_select", required=True, choices=STATUSES),
+        Field("Owner", "single_select", choices=AGENTS),
+        _money("Estimated Cost"),
+        _money("Realized Cost"),
+        Field("Estimated Days", "integer", minimum=0),
+        Field("Start Date", "date"),
+        Field("Completed Date", "date"),
+        Field("Notes", "long_text"),
+        _LAST_MODIFIED,
+    ), "stages"),
+    Table("Tasks", "Task Key", (
+        Field("Task Key", "text", required=True),
+        Field("Name", "text", required=True),
+        Field("Stage", "link", link_to="Stages"),
+        Field("Status", "single_select", required=True, choices=STATUSES),
+        Field("Priority", "single_select", choices=PRIORITIES),
+        Field("Category", "single_select", choices=CATEGORIES),
+        Field("Owner", "single_select", choices=AGENTS),
+        Field("Due Date", "date"),
+        Field("Notes", "long_text"),
+        _LAST_MODIFIED,
+    ), "tasks"),
+    Table("Decisions", "Title", (
+        Field("Title", "text", required=True),
+        Field("Date", "date", required=True),
+        Field("Stage", "link", link_to="Stages"),
+        Field("Decision", "long_text"),
+        Field("Rationale", "long_text"),
+        Field("Decided By", "single_select", choices=AGENTS),
+        _LAST_MODIFIED,
+    ), "decisions"),
+    Table("Learnings", "Title", (
+        Field("Title", "text", required=True),
+        Field("Date", "date", required=True),
+        Field("Stage", "link", link_to="Stages"),
+        Field("What Worked", "long_text"),
+        Field("What Didn't", "long_text"),
+        _LAST_MODIFIED,
+    ), "learnings"),
+    Table("Model Results", "Result ID", (
+        Field("Result ID", "text", required=True),
+        Field("Model", "single_select", required=True, choices=MODELS),
+        Field("Horizon", "single_select", required=True, choices=HORIZONS),
+        Field("Evaluated On", "date", required=True),
+        Field("R2", "number", required=True, maximum=1),
+        Field("Training Job", "text"),
+        Field("Stage", "link", link_to="Stages"),
+        _LAST_MODIFIED,
+    ), "model_results"),
+    Table("Artifacts", "Name", (
+        Field("Name", "text", required=True),
+        Field("Type", "single_select", choices=ARTIFACT_TYPES),
+        Field("Phase", "link", link_to="Phases"),
+        Field("Stage", "link", link_to="Stages"),
+        Field("Content", "long_text"),
+        _LAST_MODIFIED,
+    ), "artifacts"),
+)
+
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+@dataclass(frozen=True)
+class SchemaMapping:
+    """Maps logical table/field names to the names used in a real base.
+
+    Loaded from a YAML file of the form::
+
+        tables: {Stages: "Plan Stages"}
+        fields: {Stages: {"Realized Cost": "Actual Cost"}}
+    """
+
+    tables: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | None) -> SchemaMapping:
+        if not path:
+            return cls()
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        unknown = set(data.get("tables", {})) | set(data.get("fields", {}))
+        unknown -= set(TABLES_BY_NAME)
+        if unknown:
+            raise ValueError(f"schema mapping {path} names unknown tables: {sorted(unknown)}")
+        return cls(tables=dict(data.get("tables", {})), fields=dict(data.get("fields", {})))
+
+    def table_name(self, logical: str) -> str:
+        return self.tables.get(logical, logical)
+
+    def to_logical_fields(self, logical_table: str, fields: dict) -> dict:
+        """Rename a record's real field names back to logical ones."""
+        reverse = {real: logical for logical, real in self.fields.get(logical_table, {}).items()}
+        return {reverse.get(name, name): value for name, value in fields.items()}

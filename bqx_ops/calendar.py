@@ -1,0 +1,155 @@
+"""The BQX-ML operational calendar: the one source of truth for cadence dates.
+
+Partitions and schedules are derived from the ``Cadence`` objects here.
+
+Semantics shared by every partitioned cadence: a partition is the period between
+two cadence ticks and is keyed (as Dagster does) by the tick that opens it. The
+run at a tick processes the period that just closed; that period's *as-of*
+instant is its end, and its report is dated by the end's date.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+UTC = dt.timezone.utc
+PLAN_START = dt.date(2025, 8, 18)  # MP-BQX_ML-001 starts here; the first partitions too
+MONDAY, FRIDAY = 0, 4
+QUARTER_END_MONTHS = (3, 6, 9, 12)
+
+
+def last_weekday_of_month(year: int, month: int, weekday: int) -> dt.date:
+    last = dt.date(year, month, _stdcal.monthrange(year, month)[1])
+    return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def is_last_day_of_month(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).month != day.month
+
+
+def assessment_date(year: int, quarter: int) -> dt.date:
+    """The 360 assessment: last Friday of the quarter."""
+    return last_weekday_of_month(year, QUARTER_END_MONTHS[quarter - 1], FRIDAY)
+
+
+def is_assessment_day(day: dt.date) -> bool:
+    return day.month in QUARTER_END_MONTHS and day == last_weekday_of_month(day.year, day.month, FRIDAY)
+
+
+def is_assessment_reminder_day(day: dt.date) -> bool:
+    """Three weeks before the quarter's 360 assessment (always in the same month)."""
+    return is_assessment_day(day + dt.timedelta(weeks=3))
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A recurring activity of the seed's operational calendar.
+
+    ``cron`` is what a scheduler can express; ``keep`` narrows cron ticks to the
+    real rule where cron cannot say it (e.g. "last Friday of the quarter").
+    """
+
+    name: str
+    title: str
+    cron: str
+    owner: str
+    keep: Callable[[dt.date], bool] | None = None
+
+    def is_due(self, when: dt.datetime) -> bool:
+        """True if ``when`` (UTC) is exactly one of this cadence's ticks."""
+        when = when.astimezone(UTC)
+        minute, hour, dom, month, dow = self.cron.split()
+        if when.second or when.microsecond:
+            return False
+        if not (_match(minute, when.minute) and _match(hour, when.hour)):
+            return False
+        if not (_match(dom, when.day) and _match(month, when.month)):
+            return False
+        if not _match(dow, (when.weekday() + 1) % 7):  # cron: 0 = Sunday
+            return False
+        return self.keep(when.date()) if self.keep else True
+
+    def ticks(self, start: dt.date, end: dt.date) -> list[dt.datetime]:
+        """Every tick with a date in [start, end], computed without cron libraries."""
+        minute, hour = (int(x) for x in self.cron.split()[:2])
+        out = []
+        day = start
+        while day <= end:
+            when = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+            if self.is_due(when):
+                out.append(when)
+            day += dt.timedelta(days=1)
+        return out
+
+
+def _match(field: str, value: int) -> bool:
+    if field == "*":
+        return True
+    for part in field.split(","):
+        if "-" in part:
+            lo, hi = (int(x) for x in part.split("-"))
+            if lo <= value <= hi:
+                return True
+        elif int(part) == value:
+            return True
+    return False
+
+
+# -- the four operational stages (seed: "Operational Calendar") -------------
+WEEKLY_SYNC = Cadence("weekly_sync", "Repository & Documentation Sync", "0 9 * * 1", "COORD-001")
+PLAN_UPDATE = Cadence("plan_update", "Airtable Plan Updates", "0 16 * * 5", "COORD-001")
+ISSUE_REVIEW = Cadence("issue_review", "Issue Resolution Review", "0 10 1,15 * *", "QA-001")
+ASSESSMENT = Cadence(
+    "assessment_360", "360 Plan Assessment", "0 9 * 3,6,9,12 5", "ARCH-001", keep=is_assessment_day
+)
+
+# -- reminders (seed: "Airtable Automation") --------------------------------
+PLAN_UPDATE_REMINDER = Cadence(
+    "plan_update_reminder", "Plan updates due at 16:00 UTC", "0 15 * * 5", "COORD-001"
+)
+ISSUE_REVIEW_REMINDER = Cadence(
+    "issue_review_reminder",
+    "Issue review due tomorrow at 10:00 UTC",
+    "0 10 14,28-31 * *",
+    "QA-001",
+    keep=lambda d: d.day == 14 or is_last_day_of_month(d),
+)
+ASSESSMENT_REMINDER = Cadence(
+    "assessment_reminder",
+    "360 assessment in three weeks",
+    "0 9 * 3,6,9,12 5",
+    "ARCH-001",
+    keep=is_assessment_reminder_day,
+)
+
+CADENCES = (WEEKLY_SYNC, PLAN_UPDATE, ISSUE_REVIEW, ASSESSMENT)
+REMINDERS = (PLAN_UPDATE_REMINDER, ISSUE_REVIEW_REMINDER, ASSESSMENT_REMINDER)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed period of a cadence: [start, end), reported as of ``end``."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def as_of(self) -> dt.datetime:
+        return self.end
+
+    @property
+    def report_date(self) -> dt.date:
+        return self.end.date()
+
+
+def period_for(cadence: Cadence, start: dt.datetime) -> Period:
+    """The period opened by the tick ``start`` (a partition's window)."""
+    start = start.astimezone(UTC)
+    probe = start.date() + dt.timedelta(days=1)
+    while True:
+        for tick in cadence.ticks(probe, probe):
+            return Period(start, tick)
+        probe += dt.timedelta(days=1)

@@ -1,0 +1,145 @@
+"""Airtable snapshots in DuckDB: raw records, then one validated table per entity.
+
+Daily partitions, one per snapshot day. A backfill over many days runs as one
+run (single-run policy): each asset walks ``context.partition_time_window``.
+Writes go through dagster-duckdb-pandas, whose delete-then-insert per window
+makes re-materializing a partition idempotent.
+"""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import pandas as pd
+
+from bqx_ops.base_schema import TABLES
+from bqx_ops.calendar import PLAN_START, UTC
+from bqx_ops.frames import QUARANTINE_COLUMNS, RAW_COLUMNS, frame, table_columns
+from bqx_ops.markdown import table as md_table
+from bqx_ops.resources.airtable import AirtableSource, SnapshotUnavailable
+from bqx_ops.validation import parse_snapshot
+
+SNAPSHOT_PARTITIONS = dg.DailyPartitionsDefinition(
+    start_date=PLAN_START.isoformat(), end_offset=1, timezone="UTC"
+)  # end_offset=1: today's partition exists, so today's snapshot can be taken
+GROUP = "airtable_snapshots"
+OWNERS = ["team:COORD-001"]
+PARTITION_META = {"partition_expr": "snapshot_date"}
+
+
+def window_days(context: dg.AssetExecutionContext) -> list[dt.date]:
+    start, end = context.partition_time_window
+    days, day = [], start.date()
+    while day < end.date():
+        days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def preview(df: pd.DataFrame, columns: list[str], limit: int = 8) -> dg.MetadataValue:
+    rows = df[columns].head(limit).astype(object).where(df[columns].head(limit).notna(), None)
+    return dg.MetadataValue.md(md_table(columns, rows.values.tolist(), limit=60))
+
+
+@dg.asset(
+    key=["airtable", "raw_records"],
+    partitions_def=SNAPSHOT_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb",
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"airtable", "duckdb"},
+    metadata=PARTITION_META,
+)
+def raw_records(context: dg.AssetExecutionContext, airtable: AirtableSource) -> pd.DataFrame:
+    """Every record of every table in each day's Airtable snapshot, verbatim."""
+    days = window_days(context)
+    today = dt.datetime.now(UTC).date()
+    rows, taken, absent = [], [], []
+    for day in days:
+        try:
+            airtable.land_snapshot(day, today)
+        except SnapshotUnavailable as exc:
+            if len(days) == 1:  # asked for exactly this day: say clearly why it cannot be had
+                raise dg.Failure(description=str(exc)) from None
+            absent.append(day)
+            continue
+        taken.append(day)
+        for table_name, records in airtable.read_snapshot(day).items():
+            for position, record in enumerate(records):
+                is_record = isinstance(record, dict)
+                rows.append({
+                    "snapshot_date": day,
+                    "table_name": table_name,
+                    "position": position,
+                    "record_id": record.get("id") if is_record and isinstance(record.get("id"), str) else None,
+                    "created_time": str(record.get("createdTime")) if is_record else None,
+                    "record_json": json.dumps(record, sort_keys=True, ensure_ascii=False),
+                })
+    df = frame(rows, RAW_COLUMNS)
+    context.add_output_metadata({
+        "dagster/row_count": len(df),
+        "snapshots": dg.MetadataValue.text(", ".join(d.isoformat() for d in taken) or "none"),
+        "days_without_snapshot": len(absent),
+    })
+    return df
+
+
+_TYPED_SPECS = [
+    dg.AssetSpec(
+        ["airtable", t.asset_name],
+        description=f"Validated {t.name} records of each daily snapshot (one row per record).",
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds={"airtable", "duckdb"},
+        metadata=PARTITION_META,
+        deps=[raw_records],
+    )
+    for t in TABLES
+]
+QUARANTINE_SPEC = dg.AssetSpec(
+    ["airtable", "quarantine"],
+    description="Airtable records that failed validation, with every reason and the raw record.",
+    group_name=GROUP,
+    owners=["team:QA-001"],
+    kinds={"airtable", "duckdb"},
+    metadata=PARTITION_META,
+    deps=[raw_records],
+)
+
+
+@dg.multi_asset(
+    specs=[*_TYPED_SPECS, QUARANTINE_SPEC],
+    ins={"raw": dg.AssetIn(raw_records.key)},
+    partitions_def=SNAPSHOT_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb",
+    name="airtable_tables",
+)
+def airtable_tables(context: dg.AssetExecutionContext, airtable: AirtableSource, raw: pd.DataFrame):
+    """Validate each snapshot: typed tables for the good records, quarantine for the rest."""
+    mapping = airtable.mapping()
+    typed: dict[str, list[dict]] = {t.name: [] for t in TABLES}
+    quarantined: list[dict] = []
+    raw = raw.sort_values(["snapshot_date", "table_name", "position"])
+    for snapshot_ts, day_rows in raw.groupby("snapshot_date", sort=True):
+        tables: dict[str, list] = {}
+        for table_name, record_json in zip(day_rows["table_name"], day_rows["record_json"]):
+            tables.setdefault(table_name, []).append(json.loads(record_json))
+        parsed = parse_snapshot(pd.Timestamp(snapshot_ts).date(), tables, mapping)
+        for name, rows in parsed.rows.items():
+            typed[name].extend(rows)
+        quarantined.extend(parsed.quarantine)
+
+    for t in TABLES:
+        df = frame(typed[t.name], table_columns(t))
+        yield dg.Output(df, output_name=f"airtable__{t.asset_name}", metadata={
+            "dagster/row_count": len(df),
+            "quarantined_rows": sum(1 for q in quarantined if q["table_name"] == t.name),
+            "preview": preview(df, ["snapshot_date", "record_id", *list(table_columns(t))[3:6]]),
+        })
+    qdf = frame(quarantined, QUARANTINE_COLUMNS)
+    yield dg.Output(qdf, output_name="airtable__quarantine", metadata={
+        "dagster/row_count": len(qdf),
+        "preview": preview(qdf, ["snapshot_date", "table_name", "record_id", "reason"]),
+    })

@@ -1,0 +1,53 @@
+"""Typed pandas frames for DuckDB tables, with explicit dtypes so empty frames keep their schema."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bqx_ops.base_schema import Table
+
+_DTYPES = {
+    "text": "string",
+    "long_text": "string",
+    "single_select": "string",
+    "multi_select": "string",
+    "link": "string",
+    "number": "float64",
+    "currency": "float64",
+    "integer": "Int64",
+    "date": "datetime64[ns]",
+    "last_modified": "datetime64[ns]",
+}
+
+RAW_COLUMNS = {
+    "snapshot_date": "datetime64[ns]",
+    "table_name": "string",
+    "position": "Int64",
+    "record_id": "string",
+    "created_time": "string",
+    "record_json": "string",
+}
+
+QUARANTINE_COLUMNS = {
+    "source": "string",
+    "table_name": "string",
+    "record_id": "string",
+    "snapshot_date": "datetime64[ns]",
+    "reason": "string",
+    "raw_json": "string",
+}
+
+
+def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame with exactly ``columns`` (name -> dtype), in that order."""
+    data = {name: [row.get(name) for row in rows] for name in columns}
+    df = pd.DataFrame(data, columns=list(columns))
+    for name, dtype in columns.items():
+        df[name] = pd.to_datetime(df[name]) if dtype.startswith("datetime") else df[name].astype(dtype)
+    return df
+
+
+def table_columns(table: Table) -> dict[str, str]:
+    cols = {"snapshot_date": "datetime64[ns]", "record_id": "string", "created_time": "datetime64[ns]"}
+    cols.update({f.column: _DTYPES[f.kind] for f in table.fields})
+    return cols

@@ -1,0 +1,107 @@
+"""The outbox: every side effect is first an intent in DuckDB, keyed for idempotency.
+
+Assets never call Slack, SNS, Airtable or GitHub directly; they ``enqueue``. The
+delivery step sends pending intents and records the outcome. Rules:
+
+* the same key with the same payload is a no-op (re-materializing enqueues once);
+* a changed payload before delivery replaces the pending intent;
+* a changed payload after delivery is a new version (an update, not a duplicate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+import duckdb
+
+SCHEMA_SQL = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS ops.outbox (
+    key VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    channel VARCHAR NOT NULL,
+    payload_json VARCHAR NOT NULL,
+    payload_sha256 VARCHAR NOT NULL,
+    producer_asset VARCHAR,
+    producer_partition VARCHAR,
+    producer_run VARCHAR,
+    period_end TIMESTAMP,
+    status VARCHAR NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error VARCHAR,
+    external_ref VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    delivered_at TIMESTAMP,
+    PRIMARY KEY (key, version)
+);
+"""
+
+PENDING, SENDING, DELIVERED, RECORDED, DEAD = "pending", "sending", "delivered", "recorded_only", "dead"
+CHANNELS = ("slack", "sns", "airtable", "github")
+
+
+@dataclass(frozen=True)
+class Producer:
+    asset: str
+    partition: str | None = None
+    run_id: str | None = None
+
+
+def canonical(payload: dict) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(SCHEMA_SQL)
+
+
+def enqueue(
+    conn: duckdb.DuckDBPyConnection,
+    key: str,
+    channel: str,
+    payload: dict,
+    producer: Producer,
+    period_end: dt.datetime | None,
+    now: dt.datetime,
+) -> str:
+    """Record an intent; returns what happened: created, unchanged, replaced or new_version."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown outbox channel {channel!r}")
+    ensure_schema(conn)
+    body = canonical(payload)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    now = _naive_utc(now)
+    latest = conn.execute(
+        "SELECT version, status, payload_sha256 FROM ops.outbox WHERE key = ? ORDER BY version DESC LIMIT 1",
+        [key],
+    ).fetchone()
+    if latest and latest[2] == digest:
+        return "unchanged"
+    if latest and latest[1] in (PENDING, DEAD, RECORDED):
+        conn.execute(
+            """UPDATE ops.outbox SET payload_json = ?, payload_sha256 = ?, channel = ?, status = ?,
+               attempts = 0, last_error = NULL, producer_asset = ?, producer_partition = ?,
+               producer_run = ?, period_end = ?, updated_at = ? WHERE key = ? AND version = ?""",
+            [body, digest, channel, PENDING, producer.asset, producer.partition, producer.run_id,
+             _naive_utc(period_end), now, key, latest[0]],
+        )
+        return "replaced"
+    version = latest[0] + 1 if latest else 1
+    conn.execute(
+        """INSERT INTO ops.outbox (key, version, channel, payload_json, payload_sha256, producer_asset,
+           producer_partition, producer_run, period_end, status, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [key, version, channel, body, digest, producer.asset, producer.partition, producer.run_id,
+         _naive_utc(period_end), PENDING, now, now],
+    )
+    return "new_version" if latest else "created"
+
+
+def _naive_utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)

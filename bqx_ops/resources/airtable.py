@@ -1,0 +1,156 @@
+"""Airtable: the plan's single source of truth, reached only through these resources.
+
+``AirtableSource`` lands a day's snapshot in the landing zone and reads it back;
+``EmbeddedAirtable`` replays the landing zone (writing the bundled sample first if
+there is none), ``LiveAirtable`` fetches today's snapshot with pyairtable.
+"""
+
+import datetime as dt
+import threading
+import time
+from abc import abstractmethod
+from pathlib import Path
+
+import dagster as dg
+from pyairtable import Api, retry_strategy
+from pydantic import Field as PField
+
+from bqx_ops.base_schema import TABLES, SchemaMapping
+from bqx_ops.landing import Landing, read_json, write_json
+
+
+class SnapshotUnavailable(Exception):
+    """A snapshot that was never taken cannot be produced after the fact."""
+
+
+class AirtableSource(dg.ConfigurableResource):
+    """Where Airtable snapshots come from. Snapshots are immutable once their day is over."""
+
+    data_dir: str = PField(description="Data dir holding landing/ (the landing zone).")
+    schema_mapping_path: str | None = PField(
+        default=None, description="YAML remapping table/field names of a real base (see README)."
+    )
+
+    @property
+    def landing(self) -> Landing:
+        return Landing(self.data_dir)
+
+    def mapping(self) -> SchemaMapping:
+        return SchemaMapping.load(self.schema_mapping_path)
+
+    def snapshot_dates(self) -> list[dt.date]:
+        return self.landing.airtable_snapshot_dates()
+
+    @abstractmethod
+    def land_snapshot(self, day: dt.date, today: dt.date) -> Path:
+        """Make sure the snapshot of ``day`` is in the landing zone and return its folder."""
+
+    def read_snapshot(self, day: dt.date) -> dict[str, list]:
+        """Logical table name -> records, exactly as landed (missing table -> empty)."""
+        out = {}
+        for table in TABLES:
+            path = self.landing.airtable_table(day, table.name)
+            if not path.exists():
+                out[table.name] = []
+                continue
+            data = read_json(path)
+            records = data.get("records") if isinstance(data, dict) else None
+            out[table.name] = records if isinstance(records, list) else [data]
+        return out
+
+    def _missing(self, day: dt.date, why: str) -> SnapshotUnavailable:
+        known = self.snapshot_dates()
+        span = f"{known[0]} .. {known[-1]} ({len(known)} snapshots)" if known else "none"
+        return SnapshotUnavailable(
+            f"No Airtable snapshot for {day} in {self.landing.root / 'airtable'}: {why} "
+            f"Snapshots in the landing zone: {span}."
+        )
+
+
+class EmbeddedAirtable(AirtableSource):
+    """Replays the landing zone; writes the bundled sample into it when it is empty."""
+
+    def ensure_landing(self) -> None:
+        if not self.landing.exists():
+            from bqx_ops.sample import write_sample
+
+            write_sample(Path(self.data_dir))
+
+    def land_snapshot(self, day: dt.date, today: dt.date) -> Path:
+        self.ensure_landing()
+        folder = self.landing.airtable_dir(day)
+        if not folder.is_dir():
+            raise self._missing(day, "embedded mode only replays snapshots that were recorded.")
+        return folder
+
+
+class LiveAirtable(AirtableSource):
+    """Fetches today's snapshot from the Airtable Web API with pyairtable."""
+
+    api_key: str = PField(description="Airtable personal access token (dg.EnvVar('AIRTABLE_API_KEY')).")
+    base_id: str = PField(description="The BQX-ML base id (appXXXXXXXXXXXXXX).")
+    endpoint_url: str = PField(default="https://api.airtable.com", description="API root.")
+    requests_per_second: float = PField(default=5.0, description="Airtable allows 5 per base.")
+    max_retries: int = PField(default=8, description="Retries on 429/5xx per request.")
+    backoff_factor: float = PField(
+        default=1.0, description="Exponential backoff base (s) when no Retry-After is sent."
+    )
+
+    def land_snapshot(self, day: dt.date, today: dt.date) -> Path:
+        folder = self.landing.airtable_dir(day)
+        if day < today:
+            if folder.is_dir():
+                return folder  # immutable: a past day's snapshot is never re-taken
+            raise self._missing(
+                day, "Airtable has no history API, so only today's snapshot can be taken."
+            )
+        if day > today:
+            raise self._missing(day, "that day has not come yet.")
+        mapping = self.mapping()
+        api = self._api()
+        for table in TABLES:
+            records = api.table(self.base_id, mapping.table_name(table.name)).all()
+            write_json(self.landing.airtable_table(day, table.name), {"records": records})
+        return folder
+
+    def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:
+        """One cheap request: the newest ``Last Modified`` value of a table."""
+        mapping = self.mapping()
+        real_field = mapping.fields.get(table_name, {}).get(field_name, field_name)
+        table = self._api().table(self.base_id, mapping.table_name(table_name))
+        rows = table.all(max_records=1, page_size=1, fields=[real_field], sort=[f"-{real_field}"])
+        return rows[0]["fields"].get(real_field) if rows else None
+
+    def _api(self) -> Api:
+        # Retry-After (Airtable asks for 30 s after a 429) is honoured by urllib3's Retry.
+        retry = retry_strategy(
+            status_forcelist=(429, 500, 502, 503, 504),
+            backoff_factor=self.backoff_factor,
+            total=self.max_retries,
+            backoff_max=60,
+        )
+        return _PacedApi(
+            self.api_key,
+            endpoint_url=self.endpoint_url,
+            retry_strategy=retry,
+            timeout=(10, 60),
+            min_interval=1.0 / self.requests_per_second,
+        )
+
+
+class _PacedApi(Api):
+    """pyairtable's Api with every request spaced to respect the per-base rate limit."""
+
+    def __init__(self, *args, min_interval: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._min_interval = min_interval
+        self._next_at = 0.0
+        self._lock = threading.Lock()
+
+    def request(self, *args, **kwargs):
+        with self._lock:
+            wait = self._next_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._next_at = time.monotonic() + self._min_interval
+        return super().request(*args, **kwargs)

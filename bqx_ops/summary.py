@@ -1,0 +1,45 @@
+"""The short summary `bqx-ops demo` prints at the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+
+def _check_lines(result) -> list[str]:
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        ev = event.event_specific_data.evaluation
+        mark = "ok  " if ev.passed else ("WARN" if ev.severity.value == "WARN" else "FAIL")
+        detail = f": {ev.description}" if not ev.passed and ev.description else ""
+        lines.append(f"  [{mark}] {ev.asset_key.to_user_string()} {ev.check_name}{detail[:160]}")
+    return lines
+
+
+def table_counts(db_path: Path) -> list[tuple[str, int]]:
+    if not db_path.exists():
+        return []
+    with duckdb.connect(str(db_path), read_only=True) as conn:
+        names = conn.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1, 2"
+        ).fetchall()
+        return [(f"{s}.{t}", conn.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0]) for s, t in names]
+
+
+def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.date, dt.date]) -> None:
+    print(f"\nbqx-ops demo: {period[0]} .. {period[1]} (local mode, data in {data_dir})")
+    for title, result in results:
+        status = "succeeded" if result.success else "FAILED"
+        print(f"- {title}: run {result.run_id[:8]} {status}")
+        for line in _check_lines(result):
+            print(line)
+    print("\nDuckDB tables (rows):")
+    for name, rows in table_counts(data_dir / "bqx_ops.duckdb"):
+        print(f"  {name:32s} {rows:>8d}")
+    print(f"\nOutputs: {data_dir / 'bqx_ops.duckdb'} and {data_dir / 'landing'}")
+    print(f"Browse runs, lineage and checks: DAGSTER_HOME={dagster_home} dagster dev")

@@ -1,0 +1,172 @@
+"""Validate one Airtable snapshot: typed rows per table, and a quarantine for the rest.
+
+Pure functions, no Dagster. A record that fails any rule goes to quarantine with
+every reason found and its raw JSON (nothing is lost); the others proceed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+
+from bqx_ops.base_schema import TABLES, Field, SchemaMapping, Table
+
+SOURCE = "airtable"
+
+
+@dataclass
+class ParsedSnapshot:
+    snapshot_date: dt.date
+    rows: dict[str, list[dict]] = field(default_factory=dict)  # logical table -> typed rows
+    quarantine: list[dict] = field(default_factory=list)
+
+
+class Invalid(ValueError):
+    pass
+
+
+def _parse_date(value) -> dt.date:
+    if not isinstance(value, str):
+        raise Invalid(f"expected a date string, got {type(value).__name__}")
+    try:
+        return dt.date.fromisoformat(value[:10]) if len(value) == 10 else _parse_datetime(value).date()
+    except ValueError:
+        raise Invalid(f"malformed date {value!r}") from None
+
+
+def _parse_datetime(value) -> dt.datetime:
+    if not isinstance(value, str):
+        raise Invalid(f"expected a datetime string, got {type(value).__name__}")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"malformed datetime {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)  # naive UTC in DuckDB
+
+
+def _number(f: Field, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise Invalid(f"expected a number, got {value!r}")
+    if f.kind == "integer" and value != int(value):
+        raise Invalid(f"expected a whole number, got {value!r}")
+    if f.minimum is not None and value < f.minimum:
+        raise Invalid(f"{value!r} is below the minimum {f.minimum:g}")
+    if f.maximum is not None and value > f.maximum:
+        raise Invalid(f"{value!r} is above the maximum {f.maximum:g}")
+    return int(value) if f.kind == "integer" else float(value)
+
+
+def coerce(f: Field, value):
+    """The typed value of one field, or Invalid with a reason."""
+    kind = f.kind
+    if kind in ("text", "long_text"):
+        if not isinstance(value, str):
+            raise Invalid(f"expected text, got {type(value).__name__}")
+        return value
+    if kind in ("number", "integer", "currency"):
+        return _number(f, value)
+    if kind == "date":
+        return _parse_date(value)
+    if kind == "last_modified":
+        return _parse_datetime(value)
+    if kind == "single_select":
+        if not isinstance(value, str):
+            raise Invalid(f"expected one option, got {type(value).__name__}")
+        if f.choices and value not in f.choices:
+            raise Invalid(f"unknown option {value!r} (expected one of {', '.join(f.choices)})")
+        return value
+    if kind == "multi_select":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Invalid(f"expected a list of options, got {value!r}")
+        unknown = [v for v in value if f.choices and v not in f.choices]
+        if unknown:
+            raise Invalid(f"unknown options {unknown!r}")
+        return ",".join(value)
+    if kind == "link":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Invalid(f"expected a list of record ids, got {value!r}")
+        return value[0] if value else None
+    raise AssertionError(f"unhandled field kind {kind}")
+
+
+def _quarantine_row(table: str, record_id, day: dt.date, reasons: list[str], raw) -> dict:
+    return {
+        "source": SOURCE,
+        "table_name": table,
+        "record_id": record_id if isinstance(record_id, str) else None,
+        "snapshot_date": day,
+        "reason": "; ".join(reasons),
+        "raw_json": json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str),
+    }
+
+
+def _validate_record(table: Table, record, fields: dict) -> tuple[dict, list[str], dict[str, str]]:
+    """Typed values, problems, and link field -> target id (checked later)."""
+    typed, problems, links = {}, [], {}
+    for f in table.fields:
+        value = fields.get(f.name)
+        if value is None or value == "" or value == []:
+            if f.required:
+                problems.append(f"missing required field {f.name!r}")
+            typed[f.column] = None
+            continue
+        try:
+            typed[f.column] = coerce(f, value)
+        except Invalid as exc:
+            problems.append(f"{f.name!r}: {exc}")
+            typed[f.column] = None
+            continue
+        if f.kind == "link":
+            links[f.name] = typed[f.column]
+    return typed, problems, links
+
+
+def parse_snapshot(
+    snapshot_date: dt.date,
+    raw_tables: dict[str, list],
+    mapping: SchemaMapping | None = None,
+) -> ParsedSnapshot:
+    """Validate every table of one snapshot (``raw_tables``: logical name -> records)."""
+    mapping = mapping or SchemaMapping()
+    out = ParsedSnapshot(snapshot_date)
+    existing_ids = {
+        t.name: {r.get("id") for r in raw_tables.get(t.name, []) if isinstance(r, dict)} for t in TABLES
+    }
+    for table in TABLES:
+        seen: set[str] = set()
+        rows: list[dict] = []
+        for record in raw_tables.get(table.name, []):
+            rid = record.get("id") if isinstance(record, dict) else None
+            if not isinstance(record, dict) or not isinstance(rid, str) or not isinstance(
+                record.get("fields"), dict
+            ):
+                out.quarantine.append(_quarantine_row(
+                    table.name, rid, snapshot_date,
+                    ["malformed record: expected {id, createdTime, fields}"], record))
+                continue
+            problems = []
+            if rid in seen:
+                problems.append(f"duplicate record id {rid} (only its first occurrence is kept)")
+            seen.add(rid)
+            fields = mapping.to_logical_fields(table.name, record["fields"])
+            typed, field_problems, links = _validate_record(table, record, fields)
+            problems += field_problems
+            for name, target in links.items():
+                target_table = table.field(name).link_to
+                if target not in existing_ids[target_table]:
+                    problems.append(f"{name!r} links to {target}, which does not exist in {target_table}")
+            try:
+                created = _parse_datetime(record.get("createdTime"))
+            except Invalid as exc:
+                problems.append(f"createdTime: {exc}")
+                created = None
+            if problems:
+                out.quarantine.append(_quarantine_row(table.name, rid, snapshot_date, problems, record))
+                continue
+            rows.append({"snapshot_date": snapshot_date, "record_id": rid, "created_time": created, **typed})
+        out.rows[table.name] = rows
+    return out
