@@ -15,12 +15,12 @@ _DTYPES = {
     "number": "float64",
     "currency": "float64",
     "integer": "Int64",
-    "date": "datetime64[ns]",
-    "last_modified": "datetime64[ns]",
+    "date": "datetime64[us]",
+    "last_modified": "datetime64[us]",
 }
 
 RAW_COLUMNS = {
-    "snapshot_date": "datetime64[ns]",
+    "snapshot_date": "datetime64[us]",
     "table_name": "string",
     "position": "Int64",
     "record_id": "string",
@@ -32,7 +32,7 @@ QUARANTINE_COLUMNS = {
     "source": "string",
     "table_name": "string",
     "record_id": "string",
-    "snapshot_date": "datetime64[ns]",
+    "snapshot_date": "datetime64[us]",
     "reason": "string",
     "raw_json": "string",
 }
@@ -43,11 +43,11 @@ def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     data = {name: [row.get(name) for row in rows] for name in columns}
     df = pd.DataFrame(data, columns=list(columns))
     for name, dtype in columns.items():
-        df[name] = pd.to_datetime(df[name]) if dtype.startswith("datetime") else df[name].astype(dtype)
+        df[name] = pd.to_datetime(df[name]).astype(dtype) if dtype.startswith("datetime") else df[name].astype(dtype)
     return df
 
 
 def table_columns(table: Table) -> dict[str, str]:
-    cols = {"snapshot_date": "datetime64[ns]", "record_id": "string", "created_time": "datetime64[ns]"}
+    cols = {"snapshot_date": "datetime64[us]", "record_id": "string", "created_time": "datetime64[us]"}
     cols.update({f.column: _DTYPES[f.kind] for f in table.fields})
     return cols

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from bqx_ops.base_schema import TABLES, Field, SchemaMapping, Table
 
 SOURCE = "airtable"
+UNREADABLE = "unreadable_landing_file"  # marker for a landing file that is not JSON
 
 
 @dataclass
@@ -141,6 +142,11 @@ def parse_snapshot(
         rows: list[dict] = []
         for record in raw_tables.get(table.name, []):
             rid = record.get("id") if isinstance(record, dict) else None
+            if isinstance(record, dict) and UNREADABLE in record:
+                out.quarantine.append(_quarantine_row(
+                    table.name, None, snapshot_date,
+                    [f"unreadable landing file {record[UNREADABLE]}: {record.get('error')}"], record))
+                continue
             if not isinstance(record, dict) or not isinstance(rid, str) or not isinstance(
                 record.get("fields"), dict
             ):

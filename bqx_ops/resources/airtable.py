@@ -17,6 +17,7 @@ from pydantic import Field as PField
 
 from bqx_ops.base_schema import TABLES, SchemaMapping
 from bqx_ops.landing import Landing, read_json, write_json
+from bqx_ops.validation import UNREADABLE
 
 
 class SnapshotUnavailable(Exception):
@@ -53,7 +54,11 @@ class AirtableSource(dg.ConfigurableResource):
             if not path.exists():
                 out[table.name] = []
                 continue
-            data = read_json(path)
+            try:
+                data = read_json(path)
+            except (ValueError, UnicodeDecodeError) as exc:  # kept as one quarantined "record"
+                out[table.name] = [{UNREADABLE: str(path), "error": str(exc)}]
+                continue
             records = data.get("records") if isinstance(data, dict) else None
             out[table.name] = records if isinstance(records, list) else [data]
         return out

@@ -11,6 +11,7 @@ import json
 
 import dagster as dg
 import pandas as pd
+from dagster_duckdb import DuckDBResource
 
 from bqx_ops.base_schema import TABLES
 from bqx_ops.calendar import PLAN_START, UTC
@@ -36,6 +37,16 @@ def window_days(context: dg.AssetExecutionContext) -> list[dt.date]:
     return days
 
 
+def ensure_table(duckdb: DuckDBResource, key: list[str], df: pd.DataFrame) -> None:
+    """dagster-duckdb-pandas skips empty outputs without creating the table; create it
+    empty with the frame's schema so downstream SQL and users always find it."""
+    if df.empty:
+        schema, table = key
+        with duckdb.get_connection() as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{table} AS SELECT * FROM df LIMIT 0")
+
+
 def preview(df: pd.DataFrame, columns: list[str], limit: int = 8) -> dg.MetadataValue:
     rows = df[columns].head(limit).astype(object).where(df[columns].head(limit).notna(), None)
     return dg.MetadataValue.md(md_table(columns, rows.values.tolist(), limit=60))
@@ -51,7 +62,9 @@ def preview(df: pd.DataFrame, columns: list[str], limit: int = 8) -> dg.Metadata
     kinds={"airtable", "duckdb"},
     metadata=PARTITION_META,
 )
-def raw_records(context: dg.AssetExecutionContext, airtable: AirtableSource) -> pd.DataFrame:
+def raw_records(
+    context: dg.AssetExecutionContext, airtable: AirtableSource, duckdb: DuckDBResource
+) -> pd.DataFrame:
     """Every record of every table in each day's Airtable snapshot, verbatim."""
     days = window_days(context)
     today = dt.datetime.now(UTC).date()
@@ -77,6 +90,7 @@ def raw_records(context: dg.AssetExecutionContext, airtable: AirtableSource) -> 
                     "record_json": json.dumps(record, sort_keys=True, ensure_ascii=False),
                 })
     df = frame(rows, RAW_COLUMNS)
+    ensure_table(duckdb, ["airtable", "raw_records"], df)
     context.add_output_metadata({
         "dagster/row_count": len(df),
         "snapshots": dg.MetadataValue.text(", ".join(d.isoformat() for d in taken) or "none"),
@@ -85,38 +99,41 @@ def raw_records(context: dg.AssetExecutionContext, airtable: AirtableSource) -> 
     return df
 
 
-_TYPED_SPECS = [
-    dg.AssetSpec(
-        ["airtable", t.asset_name],
-        description=f"Validated {t.name} records of each daily snapshot (one row per record).",
+def _out(key: list[str], description: str, owners: list[str]) -> dg.AssetOut:
+    return dg.AssetOut(
+        key=key,
+        description=description,
         group_name=GROUP,
-        owners=OWNERS,
+        owners=owners,
         kinds={"airtable", "duckdb"},
         metadata=PARTITION_META,
-        deps=[raw_records],
+    )
+
+
+_OUTS = {
+    f"airtable__{t.asset_name}": _out(
+        ["airtable", t.asset_name], f"Validated {t.name} records of each daily snapshot.", OWNERS
     )
     for t in TABLES
-]
-QUARANTINE_SPEC = dg.AssetSpec(
+}
+_OUTS["airtable__quarantine"] = _out(
     ["airtable", "quarantine"],
-    description="Airtable records that failed validation, with every reason and the raw record.",
-    group_name=GROUP,
-    owners=["team:QA-001"],
-    kinds={"airtable", "duckdb"},
-    metadata=PARTITION_META,
-    deps=[raw_records],
+    "Airtable records that failed validation, with every reason and the raw record.",
+    ["team:QA-001"],
 )
 
 
 @dg.multi_asset(
-    specs=[*_TYPED_SPECS, QUARANTINE_SPEC],
+    outs=_OUTS,
     ins={"raw": dg.AssetIn(raw_records.key)},
     partitions_def=SNAPSHOT_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb",
     name="airtable_tables",
 )
-def airtable_tables(context: dg.AssetExecutionContext, airtable: AirtableSource, raw: pd.DataFrame):
+def airtable_tables(
+    context: dg.AssetExecutionContext, airtable: AirtableSource, duckdb: DuckDBResource, raw: pd.DataFrame
+):
     """Validate each snapshot: typed tables for the good records, quarantine for the rest."""
     mapping = airtable.mapping()
     typed: dict[str, list[dict]] = {t.name: [] for t in TABLES}
@@ -133,12 +150,14 @@ def airtable_tables(context: dg.AssetExecutionContext, airtable: AirtableSource,
 
     for t in TABLES:
         df = frame(typed[t.name], table_columns(t))
+        ensure_table(duckdb, ["airtable", t.asset_name], df)
         yield dg.Output(df, output_name=f"airtable__{t.asset_name}", metadata={
             "dagster/row_count": len(df),
             "quarantined_rows": sum(1 for q in quarantined if q["table_name"] == t.name),
             "preview": preview(df, ["snapshot_date", "record_id", *list(table_columns(t))[3:6]]),
         })
     qdf = frame(quarantined, QUARANTINE_COLUMNS)
+    ensure_table(duckdb, ["airtable", "quarantine"], qdf)
     yield dg.Output(qdf, output_name="airtable__quarantine", metadata={
         "dagster/row_count": len(qdf),
         "preview": preview(qdf, ["snapshot_date", "table_name", "record_id", "reason"]),

@@ -1,0 +1,82 @@
+"""A tiny, hand-written Airtable base for tests, independent of the sample generator."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+from bqx_ops.base_schema import TABLES
+from bqx_ops.landing import Landing, write_json
+
+T0 = "2025-08-18T08:00:00.000Z"
+
+
+def record(rid: str, fields: dict, created: str = T0) -> dict:
+    return {"id": rid, "createdTime": created, "fields": fields}
+
+
+def minimal_base() -> dict[str, list[dict]]:
+    """One plan, two phases, three stages, one of each other table; all valid."""
+    return {
+        "Plans": [record("recPLAN0000000001", {
+            "Plan ID": "MP-BQX_ML-001", "Name": "BQX-ML", "Estimated Budget": 650, "Status": "Active",
+            "Estimated Days Min": 71, "Estimated Days Max": 85, "R2 Target Min": 0.95, "R2 Target Max": 0.99,
+            "Horizons": ["w15", "w30"], "Start Date": "2025-08-18",
+        })],
+        "Phases": [
+            record("recPHASE000000000", {
+                "Phase ID": "P0", "Number": 0, "Name": "Foundations", "Plan": ["recPLAN0000000001"],
+                "Status": "Done", "Estimated Cost": 50, "Realized Cost": 60, "Notes": "Done, slightly over.",
+            }),
+            record("recPHASE000000001", {
+                "Phase ID": "P1", "Number": 1, "Name": "Data", "Plan": ["recPLAN0000000001"],
+                "Status": "In Progress", "Estimated Cost": 80, "Notes": "Loading history.",
+            }),
+        ],
+        "Stages": [
+            record("recSTAGE000000001", {
+                "Stage ID": "0.1", "Name": "Repo setup", "Phase": ["recPHASE000000000"], "Status": "Done",
+                "Estimated Cost": 20, "Realized Cost": 25, "Completed Date": "2025-08-20",
+            }),
+            record("recSTAGE000000002", {
+                "Stage ID": "1.1", "Name": "Ingest BQX", "Phase": ["recPHASE000000001"],
+                "Status": "In Progress", "Estimated Cost": 40, "Owner": "COORD-001",
+            }),
+            record("recSTAGE000000003", {
+                "Stage ID": "1.2", "Name": "Feature store", "Phase": ["recPHASE000000001"], "Status": "Todo",
+            }),
+        ],
+        "Tasks": [record("recTASK0000000001", {
+            "Task Key": "T-001", "Name": "Write loader", "Status": "Todo", "Priority": "P2",
+            "Stage": ["recSTAGE000000002"],
+        })],
+        "Decisions": [record("recDECI0000000001", {"Title": "Use DuckDB", "Date": "2025-08-19"})],
+        "Learnings": [record("recLEAR0000000001", {"Title": "Cache early", "Date": "2025-08-19"})],
+        "Model Results": [record("recMODL0000000001", {
+            "Result ID": "Ensemble-w15-2025-08-19", "Model": "Ensemble", "Horizon": "w15",
+            "Evaluated On": "2025-08-19", "R2": 0.81,
+        })],
+        "Artifacts": [record("recARTI0000000001", {"Name": "Design", "Content": "# Design\n"})],
+    }
+
+
+def edit(base: dict, table: str, rid: str, **fields) -> dict:
+    """A copy of ``base`` with fields of one record changed (None removes a field)."""
+    out = copy.deepcopy(base)
+    for rec in out[table]:
+        if rec["id"] == rid:
+            for name, value in fields.items():
+                name = name.replace("_", " ")
+                if value is None:
+                    rec["fields"].pop(name, None)
+                else:
+                    rec["fields"][name] = value
+            return out
+    raise KeyError(rid)
+
+
+def write_snapshot(data_dir: Path, day: dt.date, base: dict) -> None:
+    landing = Landing(data_dir)
+    for table in TABLES:
+        write_json(landing.airtable_table(day, table.name), {"records": base.get(table.name, [])})

@@ -1,0 +1,101 @@
+"""Record validation: bad records go to quarantine with reasons, good ones proceed."""
+
+import copy
+import datetime as dt
+import json
+
+import pytest
+
+from bqx_ops.base_schema import SchemaMapping
+from bqx_ops.validation import parse_snapshot
+from bqx_ops_tests.base_builder import edit, minimal_base, record
+
+DAY = dt.date(2025, 8, 22)
+
+
+def quarantine_reasons(base) -> dict[str, str]:
+    parsed = parse_snapshot(DAY, base)
+    return {q["record_id"]: q["reason"] for q in parsed.quarantine}
+
+
+def test_a_valid_base_has_an_empty_quarantine_and_typed_rows():
+    parsed = parse_snapshot(DAY, minimal_base())
+    assert parsed.quarantine == []
+    stage = next(r for r in parsed.rows["Stages"] if r["record_id"] == "recSTAGE000000001")
+    assert stage["realized_cost"] == 25.0
+    assert stage["phase_id"] == "recPHASE000000000"
+    assert stage["completed_date"] == dt.date(2025, 8, 20)
+    assert parsed.rows["Plans"][0]["horizons"] == "w15,w30"
+
+
+@pytest.mark.parametrize(
+    ("table", "rid", "fields", "reason"),
+    [
+        ("Stages", "recSTAGE000000003", {"Name": None}, "missing required field 'Name'"),
+        ("Stages", "recSTAGE000000002", {"Estimated Cost": "fifty"}, "'Estimated Cost': expected a number"),
+        ("Stages", "recSTAGE000000003", {"Status": "Blocked"}, "unknown option 'Blocked'"),
+        ("Stages", "recSTAGE000000001", {"Realized Cost": -5}, "-5 is below the minimum 0"),
+        ("Model Results", "recMODL0000000001", {"R2": 1.07}, "1.07 is above the maximum 1"),
+        ("Stages", "recSTAGE000000003", {"Phase": ["recDOESNOTEXIST00"]}, "which does not exist in Phases"),
+        ("Decisions", "recDECI0000000001", {"Date": "2025-13-45"}, "malformed date '2025-13-45'"),
+        ("Tasks", "recTASK0000000001", {"Priority": "P5"}, "unknown option 'P5'"),
+    ],
+    ids=["missing-required", "wrong-type", "unknown-select", "negative-cost", "r2-above-1",
+         "dangling-link", "malformed-date", "unknown-priority"],
+)
+def test_each_kind_of_bad_record_is_quarantined_with_its_reason(table, rid, fields, reason):
+    base = edit(minimal_base(), table, rid, **{k.replace(" ", "_"): v for k, v in fields.items()})
+    reasons = quarantine_reasons(base)
+    assert list(reasons) == [rid]
+    assert reason in reasons[rid]
+    parsed = parse_snapshot(DAY, base)
+    assert rid not in {r["record_id"] for r in parsed.rows[table]}
+    # nothing lost: every other record of the table still proceeds
+    assert len(parsed.rows[table]) == len(base[table]) - 1
+
+
+def test_a_duplicate_record_id_keeps_the_first_and_quarantines_the_copy():
+    base = minimal_base()
+    copy_of_stage = copy.deepcopy(base["Stages"][0])
+    copy_of_stage["fields"]["Name"] = "Impostor"
+    base["Stages"].append(copy_of_stage)
+    parsed = parse_snapshot(DAY, base)
+    kept = [r for r in parsed.rows["Stages"] if r["record_id"] == "recSTAGE000000001"]
+    assert [r["name"] for r in kept] == ["Repo setup"]
+    [q] = parsed.quarantine
+    assert "duplicate record id recSTAGE000000001" in q["reason"]
+    assert json.loads(q["raw_json"])["fields"]["Name"] == "Impostor"  # the raw record is kept
+
+
+def test_records_that_are_not_records_are_quarantined_not_crashed_on():
+    base = minimal_base()
+    base["Stages"] += ["just a string", {"id": 42, "fields": {}}, {"id": "recNOFIELDS000001"}]
+    parsed = parse_snapshot(DAY, base)
+    assert len(parsed.quarantine) == 3
+    assert all("malformed record" in q["reason"] for q in parsed.quarantine)
+    assert len(parsed.rows["Stages"]) == 3
+
+
+def test_every_reason_of_a_record_is_reported_together():
+    base = edit(minimal_base(), "Stages", "recSTAGE000000003", Status="Blocked", Estimated_Days=2.5)
+    reason = quarantine_reasons(base)["recSTAGE000000003"]
+    assert "unknown option 'Blocked'" in reason and "expected a whole number" in reason
+
+
+def test_a_schema_mapping_reads_a_base_with_other_field_names():
+    base = minimal_base()
+    for rec in base["Stages"]:
+        if "Realized Cost" in rec["fields"]:
+            rec["fields"]["Actual Cost"] = rec["fields"].pop("Realized Cost")
+    mapping = SchemaMapping(fields={"Stages": {"Realized Cost": "Actual Cost"}})
+    parsed = parse_snapshot(DAY, base, mapping)
+    assert parsed.rows["Stages"][0]["realized_cost"] == 25.0
+
+
+def test_a_record_created_after_a_link_target_was_removed_is_quarantined():
+    base = minimal_base()
+    base["Phases"] = [r for r in base["Phases"] if r["id"] != "recPHASE000000001"]
+    base["Phases"].append(record("recPHASE000000009", {
+        "Phase ID": "P9", "Number": 9, "Name": "Later", "Plan": ["recPLAN0000000001"], "Status": "Todo"}))
+    reasons = quarantine_reasons(base)
+    assert set(reasons) == {"recSTAGE000000002", "recSTAGE000000003"}
