@@ -12,6 +12,9 @@ from bqx_ops.defs.airtable import checks as airtable_checks
 from bqx_ops.defs.airtable.schedules import snapshot_job, snapshot_schedule
 from bqx_ops.defs.cadence.jobs import reminder_job
 from bqx_ops.defs.cadence.schedules import reminder_schedules
+from bqx_ops.defs.outbox import assets as outbox_assets
+from bqx_ops.defs.outbox import checks as outbox_checks
+from bqx_ops.defs.outbox.sensors import deliver_after_runs_sensor, outbox_delivery_job, retry_schedule
 from bqx_ops.resources.factory import build_resources
 
 
@@ -20,10 +23,11 @@ def build_defs(mode: str | None = None, data_dir: Path | None = None) -> dg.Defi
     mode = mode or settings.mode()
     data_dir = Path(data_dir) if data_dir else settings.data_dir()
     return dg.Definitions(
-        assets=dg.load_assets_from_modules([airtable_assets]),
-        asset_checks=dg.load_asset_checks_from_modules([airtable_checks]),
-        jobs=[snapshot_job, reminder_job],
-        schedules=[snapshot_schedule(mode), *reminder_schedules(mode)],
+        assets=dg.load_assets_from_modules([airtable_assets, outbox_assets]),
+        asset_checks=dg.load_asset_checks_from_modules([airtable_checks, outbox_checks]),
+        jobs=[snapshot_job, reminder_job, outbox_delivery_job],
+        schedules=[snapshot_schedule(mode), *reminder_schedules(mode), retry_schedule(mode)],
+        sensors=[deliver_after_runs_sensor(mode)],
         resources=build_resources(mode, data_dir),
         executor=dg.in_process_executor,
     )

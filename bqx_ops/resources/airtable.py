@@ -126,6 +126,18 @@ class LiveAirtable(AirtableSource):
         rows = table.all(max_records=1, page_size=1, fields=[real_field], sort=[f"-{real_field}"])
         return rows[0]["fields"].get(real_field) if rows else None
 
+    def upsert(self, table_name: str, records: list[dict], key_fields: list[str]) -> dict:
+        """batch_upsert (10 records a request, paced) keyed on our own fields; names are logical."""
+        mapping = self.mapping()
+        real = mapping.fields.get(table_name, {})
+        table = self._api().table(self.base_id, mapping.table_name(table_name))
+        result = table.batch_upsert(
+            [{"fields": {real.get(k, k): v for k, v in r["fields"].items()}} for r in records],
+            key_fields=[real.get(k, k) for k in key_fields],
+            typecast=True,
+        )
+        return {"createdRecords": list(result["createdRecords"]), "updatedRecords": list(result["updatedRecords"])}
+
     def _api(self) -> Api:
         # Retry-After (Airtable asks for 30 s after a 429) is honoured by urllib3's Retry.
         retry = retry_strategy(

@@ -1,6 +1,7 @@
 """Resources for a mode: ``local`` (embedded sample, no network) or ``live`` (real clients).
 
-Secrets are only ever ``dg.EnvVar`` references, resolved by Dagster at run time.
+Secrets are only ever ``dg.EnvVar`` references, resolved by Dagster at run time;
+AWS credentials come from boto3's own chain. Every variable is listed in the README.
 """
 
 import os
@@ -11,23 +12,61 @@ from dagster_duckdb import DuckDBResource
 from dagster_duckdb_pandas import DuckDBPandasIOManager
 
 from bqx_ops.resources.airtable import EmbeddedAirtable, LiveAirtable
+from bqx_ops.resources.aws import AwsClients
+from bqx_ops.resources.github import LiveGitHub
+from bqx_ops.resources.outbox import LiveOutboxDelivery, OutboxDelivery
+from bqx_ops.resources.slack import BqxSlackResource
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name) or default
+
+
+def live_clients(data_dir: Path) -> dict:
+    airtable = LiveAirtable(
+        data_dir=str(data_dir),
+        schema_mapping_path=_env("BQX_OPS_SCHEMA_MAP"),
+        api_key=dg.EnvVar("AIRTABLE_API_KEY"),
+        base_id=dg.EnvVar("AIRTABLE_BASE_ID"),
+        endpoint_url=_env("AIRTABLE_ENDPOINT_URL", "https://api.airtable.com"),
+    )
+    github = LiveGitHub(
+        token=dg.EnvVar("GITHUB_TOKEN"),
+        repo=_env("BQX_OPS_GITHUB_REPO", "bqx-labs/bqx-ml"),
+        base_url=_env("GITHUB_API_URL", "https://api.github.com"),
+    )
+    slack = BqxSlackResource(
+        token=dg.EnvVar("SLACK_BOT_TOKEN"),
+        base_url=_env("SLACK_API_URL", "https://slack.com/api/"),
+        channel=_env("BQX_OPS_SLACK_CHANNEL", "#bqx-ml-operations"),
+    )
+    aws = AwsClients(
+        region_name=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "us-east-1")),
+        endpoint_url=_env("AWS_ENDPOINT_URL"),
+        sns_topic_arn=_env("BQX_OPS_SNS_TOPIC_ARN"),
+    )
+    return {"airtable": airtable, "github": github, "slack": slack, "aws": aws}
 
 
 def build_resources(mode: str, data_dir: Path) -> dict:
-    database = str(data_dir / "bqx_ops.duckdb")
-    schema_map = os.environ.get("BQX_OPS_SCHEMA_MAP") or None
+    database = str(Path(data_dir) / "bqx_ops.duckdb")
+    delivery_policy = {
+        "horizon_days": float(_env("BQX_OPS_OUTBOX_HORIZON_DAYS", "7")),
+        "max_attempts": int(_env("BQX_OPS_OUTBOX_MAX_ATTEMPTS", "5")),
+    }
     resources: dict = {
         "io_manager": DuckDBPandasIOManager(database=database),
         "duckdb": DuckDBResource(database=database),
     }
     if mode == "live":
-        resources["airtable"] = LiveAirtable(
-            data_dir=str(data_dir),
-            schema_mapping_path=schema_map,
-            api_key=dg.EnvVar("AIRTABLE_API_KEY"),
-            base_id=dg.EnvVar("AIRTABLE_BASE_ID"),
-            endpoint_url=os.environ.get("AIRTABLE_ENDPOINT_URL", "https://api.airtable.com"),
+        clients = live_clients(Path(data_dir))
+        resources.update(clients)
+        resources["delivery"] = LiveOutboxDelivery(
+            data_dir=str(data_dir), dry_run=_env("BQX_OPS_DRY_RUN", "0") == "1", **clients, **delivery_policy
         )
     else:
-        resources["airtable"] = EmbeddedAirtable(data_dir=str(data_dir), schema_mapping_path=schema_map)
+        resources["airtable"] = EmbeddedAirtable(
+            data_dir=str(data_dir), schema_mapping_path=_env("BQX_OPS_SCHEMA_MAP")
+        )
+        resources["delivery"] = OutboxDelivery(data_dir=str(data_dir), **delivery_policy)
     return resources

@@ -2,13 +2,12 @@
 
 import dagster as dg
 
-from bqx_ops.defs.airtable.assets import SNAPSHOT_PARTITIONS, airtable_tables, raw_records
+from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.cadence.schedules import default_status
 
 snapshot_job = dg.define_asset_job(
     "airtable_snapshot_job",
     selection=dg.AssetSelection.assets(raw_records, airtable_tables),
-    partitions_def=SNAPSHOT_PARTITIONS,
     executor_def=dg.in_process_executor,
     description="Take (live) or replay (local) the Airtable snapshots of the selected days.",
 )

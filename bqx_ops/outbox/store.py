@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS ops.outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error VARCHAR,
     external_ref VARCHAR,
+    next_attempt_at TIMESTAMP,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     delivered_at TIMESTAMP,
@@ -74,7 +75,7 @@ def enqueue(
     ensure_schema(conn)
     body = canonical(payload)
     digest = hashlib.sha256(body.encode()).hexdigest()
-    now = _naive_utc(now)
+    now = naive_utc(now)
     latest = conn.execute(
         "SELECT version, status, payload_sha256 FROM ops.outbox WHERE key = ? ORDER BY version DESC LIMIT 1",
         [key],
@@ -84,10 +85,10 @@ def enqueue(
     if latest and latest[1] in (PENDING, DEAD, RECORDED):
         conn.execute(
             """UPDATE ops.outbox SET payload_json = ?, payload_sha256 = ?, channel = ?, status = ?,
-               attempts = 0, last_error = NULL, producer_asset = ?, producer_partition = ?,
+               attempts = 0, last_error = NULL, next_attempt_at = NULL, producer_asset = ?, producer_partition = ?,
                producer_run = ?, period_end = ?, updated_at = ? WHERE key = ? AND version = ?""",
             [body, digest, channel, PENDING, producer.asset, producer.partition, producer.run_id,
-             _naive_utc(period_end), now, key, latest[0]],
+             naive_utc(period_end), now, key, latest[0]],
         )
         return "replaced"
     version = latest[0] + 1 if latest else 1
@@ -96,12 +97,17 @@ def enqueue(
            producer_partition, producer_run, period_end, status, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [key, version, channel, body, digest, producer.asset, producer.partition, producer.run_id,
-         _naive_utc(period_end), PENDING, now, now],
+         naive_utc(period_end), PENDING, now, now],
     )
     return "new_version" if latest else "created"
 
 
-def _naive_utc(value: dt.datetime | None) -> dt.datetime | None:
+def counts_by_status(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    ensure_schema(conn)
+    return dict(conn.execute("SELECT status, count(*) FROM ops.outbox GROUP BY 1 ORDER BY 1").fetchall())
+
+
+def naive_utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None or value.tzinfo is None:
         return value
     return value.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,130 @@
+"""Delivering outbox intents: claim, send, record; recover what a crash left in flight.
+
+State machine of one intent version::
+
+    pending --claim--> sending --sent--> delivered
+       ^                  |  \\--error, attempts < max--> pending (retry after back-off)
+       |                  |   \\-error, attempts = max--> dead (last error kept)
+       |                  \\--crash: found "sending" on the next pass--> ask the channel
+       |                        whether it already has it: yes -> delivered, no -> pending
+    pending, period older than the horizon --> recorded_only (never sent)
+
+The claim is committed before the send, so a crash between send and record is
+always detected; the channel's ``find_delivered`` closes the duplicate window
+where the protocol allows a lookup (see README, "Outbox").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import duckdb
+
+from bqx_ops.outbox.store import DEAD, DELIVERED, PENDING, RECORDED, SENDING, ensure_schema, naive_utc
+
+
+@dataclass(frozen=True)
+class Intent:
+    key: str
+    version: int
+    channel: str
+    payload: dict
+    attempts: int
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.key}#v{self.version}"
+
+
+class Channel(Protocol):
+    """One destination. ``send`` returns an external reference (message ts, release id...)."""
+
+    def send(self, intent: Intent) -> str: ...
+
+    def find_delivered(self, intent: Intent) -> str | None:
+        """The reference of an earlier delivery of exactly this intent, if the channel can tell."""
+
+
+@dataclass
+class DeliveryPolicy:
+    horizon: dt.timedelta = dt.timedelta(days=7)
+    max_attempts: int = 5
+    backoff: dt.timedelta = dt.timedelta(minutes=1)
+
+
+@dataclass
+class DeliveryReport:
+    delivered: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)  # found already delivered after a crash
+    recorded_only: list[str] = field(default_factory=list)
+    retrying: dict[str, str] = field(default_factory=dict)
+    dead: dict[str, str] = field(default_factory=dict)
+
+
+def _intents(conn: duckdb.DuckDBPyConnection, where: str, params: list) -> list[Intent]:
+    rows = conn.execute(
+        f"SELECT key, version, channel, payload_json, attempts FROM ops.outbox WHERE {where} "
+        "ORDER BY created_at, key, version",
+        params,
+    ).fetchall()
+    return [Intent(k, v, c, json.loads(p), a) for k, v, c, p, a in rows]
+
+
+def _set(conn, intent: Intent, now: dt.datetime, **columns) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    conn.execute(
+        f"UPDATE ops.outbox SET {assignments}, updated_at = ? WHERE key = ? AND version = ?",
+        [*columns.values(), now, intent.key, intent.version],
+    )
+
+
+def deliver(
+    conn: duckdb.DuckDBPyConnection,
+    channels: dict[str, Channel],
+    now: dt.datetime,
+    policy: DeliveryPolicy | None = None,
+) -> DeliveryReport:
+    """One delivery pass over the outbox."""
+    policy = policy or DeliveryPolicy()
+    ensure_schema(conn)
+    now = naive_utc(now)
+    report = DeliveryReport()
+
+    # 1. A "sending" row at the start of a pass was left by a crashed pass.
+    for intent in _intents(conn, "status = ?", [SENDING]):
+        ref = channels[intent.channel].find_delivered(intent)
+        if ref is not None:
+            _set(conn, intent, now, status=DELIVERED, external_ref=ref, delivered_at=now)
+            report.recovered.append(intent.idempotency_key)
+        else:
+            _set(conn, intent, now, status=PENDING)
+
+    # 2. History never pages anyone: old periods are recorded, not sent.
+    cutoff = now - policy.horizon
+    for intent in _intents(conn, "status = ? AND period_end < ?", [PENDING, cutoff]):
+        _set(conn, intent, now, status=RECORDED)
+        report.recorded_only.append(intent.idempotency_key)
+
+    # 3. Send what is due, one at a time, claim committed before the send.
+    due = _intents(conn, "status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", [PENDING, now])
+    for intent in due:
+        attempts = intent.attempts + 1
+        _set(conn, intent, now, status=SENDING, attempts=attempts)
+        try:
+            ref = channels[intent.channel].send(intent)
+        except Exception as exc:  # any failure of the far side is recorded, never raised
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            if attempts >= policy.max_attempts:
+                _set(conn, intent, now, status=DEAD, last_error=error)
+                report.dead[intent.idempotency_key] = error
+            else:
+                retry_at = now + policy.backoff * (2 ** (attempts - 1))
+                _set(conn, intent, now, status=PENDING, last_error=error, next_attempt_at=retry_at)
+                report.retrying[intent.idempotency_key] = error
+            continue
+        _set(conn, intent, now, status=DELIVERED, external_ref=str(ref), delivered_at=now, last_error=None)
+        report.delivered.append(intent.idempotency_key)
+    return report

@@ -1,0 +1,154 @@
+"""Outbox channels: what each intent becomes on the wire, and how it is sent.
+
+Each channel builds its request with one pure function, used both by the live
+client and by the local sink, so a sink line is exactly what live mode would send.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bqx_ops.outbox.delivery import Intent
+from bqx_ops.slack_text import cut
+
+DEFAULT_SLACK_CHANNEL = "#bqx-ml-operations"
+METADATA_EVENT = "bqx_ops_intent"
+
+
+def slack_request(intent: Intent, default_channel: str = DEFAULT_SLACK_CHANNEL) -> dict:
+    """chat.postMessage arguments. Producers escape user text with slack_text.escape."""
+    return {
+        "channel": intent.payload.get("channel") or default_channel,
+        "text": cut(intent.payload["text"]),
+        "link_names": False,
+        "unfurl_links": False,
+        "unfurl_media": False,
+        "metadata": {"event_type": METADATA_EVENT, "event_payload": {"idempotency_key": intent.idempotency_key}},
+    }
+
+
+def sns_request(intent: Intent, topic_arn: str | None) -> dict:
+    p = intent.payload
+    return {
+        "TopicArn": p.get("topic_arn") or topic_arn,
+        "Subject": p["subject"][:100],  # SNS limit
+        "Message": p["message"],
+        "MessageAttributes": {"idempotency_key": {"DataType": "String", "StringValue": intent.idempotency_key}},
+    }
+
+
+def airtable_request(intent: Intent) -> dict:
+    p = intent.payload
+    return {"table": p["table"], "key_fields": list(p["merge_on"]), "records": [{"fields": f} for f in p["records"]]}
+
+
+def github_release_request(intent: Intent) -> dict:
+    p = intent.payload
+    return {"tag": p["tag"], "name": p["name"], "body": p.get("body", ""), "target_sha": p["target_sha"],
+            "message": p.get("message") or p["name"]}
+
+
+REQUEST_BUILDERS = {
+    "slack": lambda i, cfg: slack_request(i, cfg.get("slack_channel", DEFAULT_SLACK_CHANNEL)),
+    "sns": lambda i, cfg: sns_request(i, cfg.get("sns_topic_arn")),
+    "airtable": lambda i, cfg: airtable_request(i),
+    "github": lambda i, cfg: github_release_request(i),
+}
+
+
+class SinkChannel:
+    """Embedded mode and dry runs: one canonical JSON line per delivery in <data>/sinks/<channel>.jsonl."""
+
+    def __init__(self, sinks_dir: Path, channel: str, config: dict | None = None):
+        self.path = Path(sinks_dir) / f"{channel}.jsonl"
+        self.channel = channel
+        self.config = config or {}
+
+    def _line(self, intent: Intent) -> str:
+        request = REQUEST_BUILDERS[self.channel](intent, self.config)
+        body = {"key": intent.key, "version": intent.version, "request": request}
+        return json.dumps(body, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def send(self, intent: Intent) -> str:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(self._line(intent))
+            fh.flush()
+        return f"sink:{self.path.name}:{intent.idempotency_key}"
+
+    def find_delivered(self, intent: Intent) -> str | None:
+        if not self.path.exists():
+            return None
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if (row["key"], row["version"]) == (intent.key, intent.version):
+                return f"sink:{self.path.name}:{intent.idempotency_key}"
+        return None
+
+
+class SlackChannel:
+    """chat.postMessage; after a crash, conversations.history is searched for our metadata key."""
+
+    def __init__(self, client, default_channel: str = DEFAULT_SLACK_CHANNEL, lookback: int = 200):
+        self.client = client
+        self.default_channel = default_channel
+        self.lookback = lookback
+
+    def send(self, intent: Intent) -> str:
+        response = self.client.chat_postMessage(**slack_request(intent, self.default_channel))
+        return response["ts"]
+
+    def find_delivered(self, intent: Intent) -> str | None:
+        channel = slack_request(intent, self.default_channel)["channel"]
+        history = self.client.conversations_history(
+            channel=channel, limit=self.lookback, include_all_metadata=True
+        )
+        for message in history.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("idempotency_key") == intent.idempotency_key:
+                return message["ts"]
+        return None
+
+
+class SnsChannel:
+    """SNS publish. SNS keeps no history to look in: after a crash the alert is re-sent
+    (at-least-once); subscribers can drop repeats by the idempotency_key attribute."""
+
+    def __init__(self, client, topic_arn: str | None):
+        self.client = client
+        self.topic_arn = topic_arn
+
+    def send(self, intent: Intent) -> str:
+        return self.client.publish(**sns_request(intent, self.topic_arn))["MessageId"]
+
+    def find_delivered(self, intent: Intent) -> str | None:
+        return None
+
+
+class AirtableUpsertChannel:
+    """batch_upsert keyed on our own field: re-sending after a crash changes nothing."""
+
+    def __init__(self, airtable):
+        self.airtable = airtable
+
+    def send(self, intent: Intent) -> str:
+        request = airtable_request(intent)
+        result = self.airtable.upsert(request["table"], request["records"], request["key_fields"])
+        return f"created={len(result['createdRecords'])} updated={len(result['updatedRecords'])}"
+
+    def find_delivered(self, intent: Intent) -> str | None:
+        return None  # the upsert is idempotent: sending again is the check
+
+
+class GithubReleaseChannel:
+    """Annotated tag + ref + release, idempotent by tag name."""
+
+    def __init__(self, github):
+        self.github = github
+
+    def send(self, intent: Intent) -> str:
+        return self.github.ensure_release(**github_release_request(intent))
+
+    def find_delivered(self, intent: Intent) -> str | None:
+        return self.github.find_release(intent.payload["tag"])

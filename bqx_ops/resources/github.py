@@ -1,0 +1,53 @@
+"""GitHub through PyGithub: releases for completed phases (and, later, the issue inventory)."""
+
+import datetime as dt
+
+import dagster as dg
+from github import Auth, Github, GithubException, InputGitAuthor, UnknownObjectException
+from pydantic import Field as PField
+
+
+class LiveGitHub(dg.ConfigurableResource):
+    """The bqx-ml repository on GitHub (or a server speaking its REST API)."""
+
+    token: str = PField(description="GitHub token (dg.EnvVar('GITHUB_TOKEN')).")
+    repo: str = PField(description="owner/name of the bqx-ml repository.")
+    base_url: str = PField(default="https://api.github.com", description="REST API root.")
+    bot_name: str = PField(default="bqx-ops[bot]", description="Tagger name of release tags.")
+    bot_email: str = PField(default="bqx-ops@users.noreply.github.com", description="Tagger email.")
+
+    def _repo(self):
+        client = Github(base_url=self.base_url, auth=Auth.Token(self.token), per_page=100, timeout=30)
+        return client.get_repo(self.repo, lazy=True)
+
+    def find_release(self, tag: str) -> str | None:
+        try:
+            return str(self._repo().get_release(tag).id)
+        except UnknownObjectException:
+            return None
+
+    def ensure_release(self, tag: str, name: str, body: str, target_sha: str, message: str) -> str:
+        """Annotated tag object, its ref, then the release; each step skipped if already there.
+
+        (create_git_tag_and_release alone would leave a lightweight tag.)"""
+        repo = self._repo()
+        existing = self.find_release(tag)
+        if existing:
+            return existing
+        try:
+            repo.get_git_ref(f"tags/{tag}")
+        except UnknownObjectException:
+            tagger = InputGitAuthor(self.bot_name, self.bot_email,
+                                    dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            tag_object = repo.create_git_tag(tag, message, target_sha, "commit", tagger=tagger)
+            try:
+                repo.create_git_ref(f"refs/tags/{tag}", tag_object.sha)
+            except GithubException as exc:
+                if exc.status != 422:  # 422: the ref appeared meanwhile, which is what we want
+                    raise
+        try:
+            return str(repo.create_git_release(tag, name, body).id)
+        except GithubException as exc:
+            if exc.status == 422 and (found := self.find_release(tag)):
+                return found
+            raise

@@ -1,0 +1,44 @@
+"""Text for Slack's mrkdwn that user content cannot hijack.
+
+Slack parses ``<...>`` as links and mentions (``<!channel>``, ``<@U123>``), so the
+three control characters are escaped as Slack documents (&amp; &lt; &gt;). Plain
+``@here`` / ``@channel`` / ``@everyone`` notify when ``link_names`` is on, so a word
+joiner is put after the ``@``; mrkdwn markers are defused with a zero-width space
+so ``*boom*`` stays literal. Long messages are cut at a line boundary.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_TEXT = 3000  # a section block's limit; chat.postMessage truncates far later
+WORD_JOINER = "\u2060"
+ZWSP = "\u200b"
+_BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
+_MARKERS = re.compile(r"([*_~`])")
+
+
+def escape(text: str) -> str:
+    """Untrusted text as inert mrkdwn."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _BROADCAST.sub(lambda m: f"@{WORD_JOINER}{m.group(1)}", text)
+    return _MARKERS.sub(lambda m: f"{m.group(1)}{ZWSP}", text)
+
+
+def cut(text: str, limit: int = MAX_TEXT) -> str:
+    """At most ``limit`` characters, cut at the last line break (or space) before it."""
+    if len(text) <= limit:
+        return text
+    note = "\n… (truncated)"
+    room = limit - len(note)
+    head = text[:room]
+    for sep in ("\n", " "):
+        at = head.rfind(sep)
+        if at > room // 2:
+            head = head[:at]
+            break
+    # never leave half an escape entity (&amp;) at the end
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:]:
+        head = head[:amp]
+    return head.rstrip() + note

@@ -1,0 +1,123 @@
+"""The outbox: idempotent intents, exactly-once delivery to sinks, horizon, dead letters."""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import duckdb
+import pytest
+
+from bqx_ops import outbox
+from bqx_ops.defs.cadence.jobs import reminder_job
+from bqx_ops.defs.outbox.assets import outbox_delivery
+from bqx_ops.defs.outbox.checks import no_dead_lettered_intents
+from bqx_ops.outbox.delivery import DeliveryPolicy, deliver
+from bqx_ops.resources.channels import SinkChannel
+from bqx_ops.resources.factory import build_resources
+from bqx_ops.resources.outbox import OutboxDelivery
+
+NOW = dt.datetime(2025, 11, 15, 10, 5, tzinfo=dt.timezone.utc)
+PRODUCER = outbox.Producer(asset="issue_review/report", partition="2025-11-01", run_id="run-1")
+
+
+@pytest.fixture
+def conn():
+    with duckdb.connect(":memory:") as c:
+        yield c
+
+
+def enqueue(conn, key="issue-review/2025-11-15/slack/p0-p1-summary", text="2 P0 issues", period_end=NOW):
+    return outbox.enqueue(conn, key, "slack", {"text": text}, PRODUCER, period_end=period_end, now=NOW)
+
+
+def rows(conn):
+    return conn.execute("SELECT key, version, status, payload_json FROM ops.outbox ORDER BY key, version").fetchall()
+
+
+def sink_lines(tmp_path, channel="slack"):
+    path = tmp_path / "sinks" / f"{channel}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_enqueueing_the_same_intent_again_is_a_no_op(conn):
+    assert [enqueue(conn) for _ in range(3)] == ["created", "unchanged", "unchanged"]
+    assert len(rows(conn)) == 1
+
+
+def test_a_changed_payload_before_delivery_replaces_the_pending_intent(conn):
+    enqueue(conn, text="2 P0 issues")
+    assert enqueue(conn, text="3 P0 issues") == "replaced"
+    [(_, version, status, payload)] = rows(conn)
+    assert (version, status, json.loads(payload)["text"]) == (1, "pending", "3 P0 issues")
+
+
+def test_a_changed_payload_after_delivery_is_a_new_version_not_a_second_message(conn, tmp_path):
+    enqueue(conn, text="2 P0 issues")
+    deliver(conn, OutboxDelivery(data_dir=str(tmp_path)).channels(), NOW)
+    assert enqueue(conn, text="2 P0 issues") == "unchanged"
+    assert enqueue(conn, text="3 P0 issues") == "new_version"
+    report = deliver(conn, OutboxDelivery(data_dir=str(tmp_path)).channels(), NOW)
+    assert report.delivered == ["issue-review/2025-11-15/slack/p0-p1-summary#v2"]
+    assert [(line["version"], line["request"]["text"]) for line in sink_lines(tmp_path)] == [
+        (1, "2 P0 issues"), (2, "3 P0 issues")]
+
+
+def test_every_intent_is_delivered_once_and_a_second_pass_sends_nothing(conn, tmp_path):
+    for n in range(5):
+        enqueue(conn, key=f"k/{n}", text=f"message {n}")
+    channels = OutboxDelivery(data_dir=str(tmp_path)).channels()
+    assert len(deliver(conn, channels, NOW).delivered) == 5
+    second = deliver(conn, channels, NOW)
+    assert second.delivered == [] and second.recovered == []
+    assert sorted(line["key"] for line in sink_lines(tmp_path)) == [f"k/{n}" for n in range(5)]
+
+
+def test_intents_for_periods_older_than_the_horizon_are_recorded_but_not_sent(conn, tmp_path):
+    enqueue(conn, key="old", period_end=NOW - dt.timedelta(days=8))
+    enqueue(conn, key="recent", period_end=NOW - dt.timedelta(days=6))
+    report = deliver(conn, OutboxDelivery(data_dir=str(tmp_path)).channels(), NOW)
+    assert report.recorded_only == ["old#v1"] and report.delivered == ["recent#v1"]
+    assert [line["key"] for line in sink_lines(tmp_path)] == ["recent"]
+    assert outbox.counts_by_status(conn) == {"delivered": 1, "recorded_only": 1}
+
+
+def test_a_failing_channel_retries_with_back_off_then_dead_letters(conn, tmp_path):
+    (tmp_path / "sinks").write_text("not a directory")  # every send now fails for real
+    channels = {"slack": SinkChannel(tmp_path / "sinks", "slack")}
+    enqueue(conn)
+    policy = DeliveryPolicy(max_attempts=3, backoff=dt.timedelta(minutes=1))
+    first = deliver(conn, channels, NOW, policy)
+    assert list(first.retrying) == ["issue-review/2025-11-15/slack/p0-p1-summary#v1"]
+    assert deliver(conn, channels, NOW + dt.timedelta(seconds=30), policy).retrying == {}  # backing off
+    deliver(conn, channels, NOW + dt.timedelta(minutes=1), policy)
+    third = deliver(conn, channels, NOW + dt.timedelta(minutes=3), policy)
+    [(key, error)] = third.dead.items()
+    assert "NotADirectoryError" in error or "FileExistsError" in error
+    assert conn.execute("SELECT status, attempts FROM ops.outbox").fetchall() == [("dead", 3)]
+
+
+def test_an_intent_left_in_flight_by_a_crash_is_recovered_not_resent(conn, tmp_path):
+    enqueue(conn)
+    channels = OutboxDelivery(data_dir=str(tmp_path)).channels()
+    deliver(conn, channels, NOW)
+    # What a crash between send and record leaves behind: sent, but still marked in flight.
+    conn.execute("UPDATE ops.outbox SET status = 'sending', delivered_at = NULL")
+    report = deliver(conn, channels, NOW)
+    assert report.recovered == ["issue-review/2025-11-15/slack/p0-p1-summary#v1"]
+    assert report.delivered == [] and len(sink_lines(tmp_path)) == 1
+
+
+def test_running_a_producer_three_times_enqueues_one_intent_and_delivery_shows_in_dagster(tmp_path):
+    resources = build_resources("local", tmp_path)
+    config = {"ops": {"enqueue_reminder": {"config": {
+        "reminder": "plan_update_reminder", "due_at": "2025-11-14T15:00:00+00:00"}}}}
+    for _ in range(3):
+        assert reminder_job.execute_in_process(run_config=config, resources=resources).success
+    result = dg.materialize([outbox_delivery, no_dead_lettered_intents], resources=resources)
+    [mat] = result.asset_materializations_for_node("ops__outbox_delivery")
+    assert mat.metadata["recorded_only_older_than_horizon"].value == 1  # 2025 is long past
+    assert mat.metadata["delivered"].value == 0
+    assert result.get_asset_check_evaluations()[0].passed
+    with duckdb.connect(str(tmp_path / "bqx_ops.duckdb")) as c:
+        assert c.execute("SELECT key, status FROM ops.outbox").fetchall() == [
+            ("reminder/plan_update_reminder/2025-11-14", "recorded_only")]
