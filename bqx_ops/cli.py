@@ -42,6 +42,7 @@ def _run_range(defs, instance, job_name: str, first: str, last: str):
     job = defs.get_job_def(job_name)
     return job.execute_in_process(
         instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         tags={RANGE_START: first, RANGE_END: last, "bqx_ops/trigger": "demo"},
         raise_on_error=False,
     )

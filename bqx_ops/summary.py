@@ -10,10 +10,7 @@ import duckdb
 
 def _check_lines(result) -> list[str]:
     lines = []
-    for event in result.all_events:
-        if event.event_type_value != "ASSET_CHECK_EVALUATION":
-            continue
-        ev = event.event_specific_data.evaluation
+    for ev in result.get_asset_check_evaluations():
         mark = "ok  " if ev.passed else ("WARN" if ev.severity.value == "WARN" else "FAIL")
         detail = f": {ev.description}" if not ev.passed and ev.description else ""
         lines.append(f"  [{mark}] {ev.asset_key.to_user_string()} {ev.check_name}{detail[:160]}")

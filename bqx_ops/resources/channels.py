@@ -99,8 +99,22 @@ class SlackChannel:
         response = self.client.chat_postMessage(**slack_request(intent, self.default_channel))
         return response["ts"]
 
+    def _channel_id(self, channel: str) -> str:
+        """conversations.history takes ids only; resolve a #name through conversations.list."""
+        if not channel.startswith("#"):
+            return channel
+        cursor = None
+        while True:
+            page = self.client.conversations_list(limit=200, cursor=cursor, exclude_archived=True)
+            for item in page.get("channels", []):
+                if item.get("name") == channel[1:]:
+                    return item["id"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                raise LookupError(f"Slack channel {channel} not found")
+
     def find_delivered(self, intent: Intent) -> str | None:
-        channel = slack_request(intent, self.default_channel)["channel"]
+        channel = self._channel_id(slack_request(intent, self.default_channel)["channel"])
         history = self.client.conversations_history(
             channel=channel, limit=self.lookback, include_all_metadata=True
         )

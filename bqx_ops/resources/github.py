@@ -15,9 +15,20 @@ class LiveGitHub(dg.ConfigurableResource):
     base_url: str = PField(default="https://api.github.com", description="REST API root.")
     bot_name: str = PField(default="bqx-ops[bot]", description="Tagger name of release tags.")
     bot_email: str = PField(default="bqx-ops@users.noreply.github.com", description="Tagger email.")
+    seconds_between_requests: float | None = PField(
+        default=0.25, description="PyGithub's own pacing (GitHub's secondary rate limits)."
+    )
+    seconds_between_writes: float | None = PField(default=1.0, description="Pacing of writes.")
 
     def _repo(self):
-        client = Github(base_url=self.base_url, auth=Auth.Token(self.token), per_page=100, timeout=30)
+        client = Github(
+            base_url=self.base_url,
+            auth=Auth.Token(self.token),
+            per_page=100,
+            timeout=30,
+            seconds_between_requests=self.seconds_between_requests,
+            seconds_between_writes=self.seconds_between_writes,
+        )
         return client.get_repo(self.repo, lazy=True)
 
     def find_release(self, tag: str) -> str | None:

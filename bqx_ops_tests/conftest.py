@@ -1,0 +1,1 @@
+pytest_plugins = ["bqx_ops_tests.servers.fixtures"]
