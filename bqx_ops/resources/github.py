@@ -3,7 +3,7 @@
 import datetime as dt
 
 import dagster as dg
-from github import Auth, Github, GithubException, InputGitAuthor, UnknownObjectException
+from github import Auth, Github, GithubException, GithubRetry, InputGitAuthor, UnknownObjectException
 from pydantic import Field as PField
 
 
@@ -28,6 +28,8 @@ class LiveGitHub(dg.ConfigurableResource):
             timeout=30,
             seconds_between_requests=self.seconds_between_requests,
             seconds_between_writes=self.seconds_between_writes,
+            # PyGithub retries 5xx and rate-limit 403s; GitHub also answers secondary limits with 429
+            retry=GithubRetry(total=8, status_forcelist=[429, *range(500, 600)]),
         )
         return client.get_repo(self.repo, lazy=True)
 
@@ -46,7 +48,7 @@ class LiveGitHub(dg.ConfigurableResource):
         if existing:
             return existing
         try:
-            repo.get_git_ref(f"tags/{tag}")
+            repo.get_git_ref(f"tags/{tag}").object  # GitRef is lazy: reading .object fetches it
         except UnknownObjectException:
             tagger = InputGitAuthor(self.bot_name, self.bot_email,
                                     dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
