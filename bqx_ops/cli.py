@@ -38,14 +38,16 @@ def prepare_environment(data_dir: Path) -> Path:
     return Path(home)
 
 
-def _run_range(defs, instance, job_name: str, first: str, last: str):
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _run(defs, instance, job_name: str, first: str | None = None, last: str | None = None):
+    """One in-process run; a partition range runs as a single run (single-run backfill)."""
+    tags = {"bqx_ops/trigger": "demo"}
+    if first and last:
+        tags |= {RANGE_START: first, RANGE_END: last}
     job = defs.get_job_def(job_name)
-    return job.execute_in_process(
-        instance=instance,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        tags={RANGE_START: first, RANGE_END: last, "bqx_ops/trigger": "demo"},
-        raise_on_error=False,
-    )
+    return job.execute_in_process(instance=instance, run_config=QUIET, tags=tags, raise_on_error=False)
 
 
 def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> int:
@@ -70,8 +72,9 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     defs = build_defs(mode="local", data_dir=data_dir)
     instance = DagsterInstance.get()
     results = [
-        ("Airtable snapshots", _run_range(
-            defs, instance, "airtable_snapshot_job", days[0].isoformat(), days[-1].isoformat()))
+        ("Airtable snapshots", _run(
+            defs, instance, "airtable_snapshot_job", days[0].isoformat(), days[-1].isoformat())),
+        ("Outbox delivery", _run(defs, instance, "outbox_delivery_job")),
     ]
     print_summary(results, data_dir=data_dir, dagster_home=home, period=(days[0], days[-1]))
     return 0 if all(r.success for _, r in results) else 1

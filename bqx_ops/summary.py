@@ -28,6 +28,16 @@ def table_counts(db_path: Path) -> list[tuple[str, int]]:
         return [(f"{s}.{t}", conn.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0]) for s, t in names]
 
 
+def _outbox_counts(db_path: Path) -> list[tuple[str, int]]:
+    if not db_path.exists():
+        return []
+    with duckdb.connect(str(db_path), read_only=True) as conn:
+        exists = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema='ops' AND table_name='outbox'"
+        ).fetchone()[0]
+        return conn.execute("SELECT status, count(*) FROM ops.outbox GROUP BY 1").fetchall() if exists else []
+
+
 def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.date, dt.date]) -> None:
     print(f"\nbqx-ops demo: {period[0]} .. {period[1]} (local mode, data in {data_dir})")
     for title, result in results:
@@ -38,5 +48,11 @@ def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.
     print("\nDuckDB tables (rows):")
     for name, rows in table_counts(data_dir / "bqx_ops.duckdb"):
         print(f"  {name:32s} {rows:>8d}")
-    print(f"\nOutputs: {data_dir / 'bqx_ops.duckdb'} and {data_dir / 'landing'}")
+    outbox = dict((name, rows) for name, rows in _outbox_counts(data_dir / "bqx_ops.duckdb"))
+    if outbox:
+        print("\nOutbox: " + ", ".join(f"{n} {status}" for status, n in sorted(outbox.items())))
+        if outbox.get("recorded_only"):
+            print("  (recorded_only: periods older than the horizon are never sent, so a replay of\n"
+                  "   history pages nobody; BQX_OPS_OUTBOX_HORIZON_DAYS widens it for the sinks)")
+    print(f"\nOutputs: {data_dir / 'bqx_ops.duckdb'}, {data_dir / 'landing'}, {data_dir / 'sinks'}")
     print(f"Browse runs, lineage and checks: DAGSTER_HOME={dagster_home} dagster dev")

@@ -1,0 +1,60 @@
+"""`bqx-ops demo`: the main command, run for real on a short window of the sample."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_demo(tmp_path, *args):
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env.pop("BQX_OPS_MODE", None)
+    cmd = [str(Path(sys.executable).with_name("bqx-ops")), "demo", "--data-dir", str(tmp_path / "data"), *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300), home
+
+
+@pytest.mark.slow
+def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_path):
+    done, home = run_demo(tmp_path, "--from", "2026-06-01", "--to", "2026-06-30")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "bqx-ops demo: 2026-06-01 .. 2026-06-30" in out
+    assert "Airtable snapshots: run" in out and "succeeded" in out
+    assert "airtable.stages" in out and "dagster dev" in out
+    # the sample was written because the data dir had no landing zone
+    assert (tmp_path / "data" / "landing" / "airtable" / "2026-06-01" / "Stages.json").exists()
+    with duckdb.connect(str(tmp_path / "data" / "bqx_ops.duckdb"), read_only=True) as conn:
+        days = conn.execute("SELECT count(DISTINCT snapshot_date) FROM airtable.raw_records").fetchone()[0]
+    assert days == 10  # Mon/Fri/1st/15th/month-end of June 2026: 1,5,8,12,15,19,22,26,29,30
+    # the runs live in the repo-rooted instance, so `dagster dev` shows them
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        jobs = sorted(r.job_name for r in instance.get_runs())
+    assert jobs == ["airtable_snapshot_job", "outbox_delivery_job"]
+
+
+@pytest.mark.slow
+def test_an_existing_landing_zone_is_used_as_it_is(tmp_path):
+    from bqx_ops_tests.base_builder import minimal_base, write_snapshot
+    import datetime as dt
+
+    write_snapshot(tmp_path / "data", dt.date(2026, 3, 2), minimal_base())
+    done, _ = run_demo(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "bqx-ops demo: 2026-03-02 .. 2026-03-02" in done.stdout
+    assert sorted(p.name for p in (tmp_path / "data" / "landing" / "airtable").iterdir()) == ["2026-03-02"]
+
+
+def test_a_period_without_snapshots_is_a_clear_error_not_a_crash(tmp_path):
+    done, _ = run_demo(tmp_path, "--from", "2030-01-01", "--to", "2030-01-31")
+    assert done.returncode == 2
+    assert "No Airtable snapshots" in done.stderr
