@@ -167,3 +167,33 @@ def test_sns_has_no_history_so_a_crash_can_resend_with_the_same_idempotency_key(
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     keys = [json.loads(m["Body"])["MessageAttributes"]["idempotency_key"]["Value"] for m in messages]
     assert keys == ["escalation/sync-missed#v1"] * 2
+
+
+def test_a_new_version_of_a_delivered_intent_edits_the_slack_message_instead_of_repeating_it(
+    slack_server, tmp_path
+):
+    channels = live_delivery(tmp_path, slack_server.url).channels()
+    with duckdb.connect(":memory:") as conn:
+        enqueue(conn, "issue-review/2025-11-15/slack/p0-p1-summary", "slack", {"text": "2 P0 issues"})
+        deliver(conn, channels, NOW)
+        assert enqueue(conn, "issue-review/2025-11-15/slack/p0-p1-summary", "slack",
+                       {"text": "3 P0 issues"}) == "new_version"
+        report = deliver(conn, channels, NOW)
+        refs = conn.execute("SELECT external_ref FROM ops.outbox ORDER BY version").fetchall()
+    assert report.delivered == ["issue-review/2025-11-15/slack/p0-p1-summary#v2"]
+    [message] = slack_server.messages_in("#bqx-ml-operations")
+    assert message["text"] == "3 P0 issues"
+    assert refs[0] == refs[1]  # the same message, edited
+
+
+def test_a_new_version_of_a_release_intent_edits_the_release(github_server, tmp_path):
+    github_server.add_repo(REPO, [])
+    channels = live_delivery(tmp_path, "http://127.0.0.1:9", github_url=github_server.url).channels()
+    release = {"tag": "phase-3-done", "name": "Phase 3 complete", "body": "v1", "target_sha": "b" * 40}
+    with duckdb.connect(":memory:") as conn:
+        enqueue(conn, "release/phase-3", "github", release)
+        deliver(conn, channels, NOW)
+        enqueue(conn, "release/phase-3", "github", {**release, "body": "v2, with the realized cost"})
+        deliver(conn, channels, NOW)
+    [only] = github_server.releases[REPO]
+    assert only["body"] == "v2, with the realized cost" and len(github_server.tags[REPO]) == 1

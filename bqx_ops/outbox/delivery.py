@@ -33,6 +33,7 @@ class Intent:
     channel: str
     payload: dict
     attempts: int
+    previous_ref: str | None = None  # where an earlier version was delivered: update it, don't repeat it
 
     @property
     def idempotency_key(self) -> str:
@@ -66,11 +67,13 @@ class DeliveryReport:
 
 def _intents(conn: duckdb.DuckDBPyConnection, where: str, params: list) -> list[Intent]:
     rows = conn.execute(
-        f"SELECT key, version, channel, payload_json, attempts FROM ops.outbox WHERE {where} "
-        "ORDER BY created_at, key, version",
+        f"""SELECT key, version, channel, payload_json, attempts,
+               (SELECT p.external_ref FROM ops.outbox p WHERE p.key = o.key AND p.version < o.version
+                AND p.status = '{DELIVERED}' ORDER BY p.version DESC LIMIT 1)
+            FROM ops.outbox o WHERE {where} ORDER BY created_at, key, version""",
         params,
     ).fetchall()
-    return [Intent(k, v, c, json.loads(p), a) for k, v, c, p, a in rows]
+    return [Intent(k, v, c, json.loads(p), a, ref) for k, v, c, p, a, ref in rows]
 
 
 def _set(conn, intent: Intent, now: dt.datetime, **columns) -> None:

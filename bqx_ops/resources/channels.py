@@ -68,6 +68,8 @@ class SinkChannel:
     def _line(self, intent: Intent) -> str:
         request = REQUEST_BUILDERS[self.channel](intent, self.config)
         body = {"key": intent.key, "version": intent.version, "request": request}
+        if intent.previous_ref:
+            body["updates"] = intent.previous_ref  # live mode edits that delivery instead of repeating it
         return json.dumps(body, sort_keys=True, ensure_ascii=False) + "\n"
 
     def send(self, intent: Intent) -> str:
@@ -88,7 +90,9 @@ class SinkChannel:
 
 
 class SlackChannel:
-    """chat.postMessage; after a crash, conversations.history is searched for our metadata key."""
+    """chat.postMessage (a later version of an intent edits its message with chat.update);
+    after a crash, conversations.history is searched for our metadata key.
+    References are ``<channel id>/<ts>``."""
 
     def __init__(self, client, default_channel: str = DEFAULT_SLACK_CHANNEL, lookback: int = 200):
         self.client = client
@@ -96,8 +100,14 @@ class SlackChannel:
         self.lookback = lookback
 
     def send(self, intent: Intent) -> str:
-        response = self.client.chat_postMessage(**slack_request(intent, self.default_channel))
-        return response["ts"]
+        request = slack_request(intent, self.default_channel)
+        if intent.previous_ref:
+            channel_id, ts = intent.previous_ref.split("/", 1)
+            update = {k: v for k, v in request.items() if k not in ("channel", "unfurl_links", "unfurl_media")}
+            response = self.client.chat_update(channel=channel_id, ts=ts, **update)
+        else:
+            response = self.client.chat_postMessage(**request)
+        return f"{response['channel']}/{response['ts']}"
 
     def _channel_id(self, channel: str) -> str:
         """conversations.history takes ids only; resolve a #name through conversations.list."""
@@ -121,7 +131,7 @@ class SlackChannel:
         for message in history.get("messages", []):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("idempotency_key") == intent.idempotency_key:
-                return message["ts"]
+                return f"{channel}/{message['ts']}"
         return None
 
 

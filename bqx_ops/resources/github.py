@@ -44,9 +44,14 @@ class LiveGitHub(dg.ConfigurableResource):
 
         (create_git_tag_and_release alone would leave a lightweight tag.)"""
         repo = self._repo()
-        existing = self.find_release(tag)
-        if existing:
-            return existing
+        try:
+            release = repo.get_release(tag)
+        except UnknownObjectException:
+            release = None
+        if release is not None:  # a later version of the intent edits the release
+            if (release.title, release.body or "") != (name, body):
+                release.update_release(name=name, message=body)
+            return str(release.id)
         try:
             repo.get_git_ref(f"tags/{tag}").object  # GitRef is lazy: reading .object fetches it
         except UnknownObjectException:
