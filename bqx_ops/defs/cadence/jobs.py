@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
 from bqx_ops.calendar import REMINDERS, UTC
+from bqx_ops.escalation import RULES, Escalation
 
 
 class ReminderConfig(dg.Config):
@@ -32,6 +33,33 @@ def enqueue_reminder(context: dg.OpExecutionContext, config: ReminderConfig, duc
             period_end=due_at, now=dt.datetime.now(UTC),
         )
     context.log.info(f"{key}: {outcome}")
+
+
+class EscalationConfig(dg.Config):
+    rule: str  # an EscalationRule name from bqx_ops.escalation.RULES
+    due_at: str  # ISO datetime of the first missed tick
+    missed_for_hours: float
+
+
+@dg.op(pool="duckdb", tags={"kind": "outbox"})
+def enqueue_escalation(context: dg.OpExecutionContext, config: EscalationConfig, duckdb: DuckDBResource) -> None:
+    """Enqueue the Slack message and SNS alert of one missed activity."""
+    rule = {r.name: r for r in RULES}[config.rule]
+    due_at = dt.datetime.fromisoformat(config.due_at).astimezone(UTC)
+    escalation = Escalation(rule, due_at, dt.timedelta(hours=config.missed_for_hours))
+    now = dt.datetime.now(UTC)  # an escalation is about now, so the history horizon never hides it
+    producer = outbox.Producer(asset=f"escalation:{rule.name}", run_id=context.run_id)
+    with duckdb.get_connection() as conn:
+        outbox.enqueue(conn, f"{escalation.key}/slack", "slack", {"text": escalation.text()}, producer, now, now)
+        outbox.enqueue(conn, f"{escalation.key}/sns", "sns", {
+            "subject": f"BQX-ML missed activity: {rule.cadence.title}", "message": escalation.text()},
+            producer, now, now)
+    context.log.warning(escalation.text())
+
+
+@dg.job(executor_def=dg.in_process_executor, description="Enqueue the escalation of one missed activity.")
+def escalation_job():
+    enqueue_escalation()
 
 
 @dg.job(executor_def=dg.in_process_executor, description="Enqueue the reminder of one calendar tick.")

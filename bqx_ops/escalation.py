@@ -1,0 +1,64 @@
+"""Escalation paths for missed operational activities (seed: "Escalation Paths"). Pure logic.
+
+An activity is *missed* from the first cadence tick after its latest output; it
+is *missed by* the time since that tick (or by the number of ticks missed since).
+Past the threshold, the owner's escalation goes to the named role, once per
+first missed tick (the outbox key carries its date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bqx_ops.calendar import ASSESSMENT, ISSUE_REVIEW, PLAN_UPDATE, UTC, WEEKLY_SYNC, Cadence
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    name: str
+    cadence: Cadence
+    missed_by: dt.timedelta | None  # escalate when missed for longer than this...
+    escalate_to: str
+    action: str  # the seed's words
+    missed_ticks: int | None = None  # ...or when at least this many ticks were missed
+
+
+RULES = (
+    EscalationRule("repository_sync", WEEKLY_SYNC, dt.timedelta(days=3), "RM-001", "notification"),
+    EscalationRule("plan_update", PLAN_UPDATE, dt.timedelta(weeks=1), "RM-001", "escalation"),
+    # "> 1 cycle": the next review came due and was missed too
+    EscalationRule("issue_review", ISSUE_REVIEW, None, "ARCH-001", "escalation", missed_ticks=2),
+    EscalationRule("assessment_360", ASSESSMENT, dt.timedelta(weeks=2), "RM-001", "urgent escalation"),
+)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    rule: EscalationRule
+    due_at: dt.datetime  # the missed tick
+    missed_for: dt.timedelta
+
+    @property
+    def key(self) -> str:
+        return f"escalation/{self.rule.name}/{self.due_at:%Y-%m-%d}"
+
+    def text(self) -> str:
+        days = self.missed_for.total_seconds() / 86400
+        return (f"{self.rule.cadence.title} due {self.due_at:%Y-%m-%d %H:%M} UTC has not run for {days:.1f} days: "
+                f"{self.rule.cadence.owner} -> {self.rule.escalate_to} {self.rule.action}.")
+
+
+def overdue(
+    rule: EscalationRule, last_done: dt.datetime | None, now: dt.datetime, lookback_days: int = 200
+) -> Escalation | None:
+    """The escalation due now for ``rule``, or None (on time, or not late enough yet)."""
+    now = now.astimezone(UTC)
+    ticks = rule.cadence.ticks(now.date() - dt.timedelta(days=lookback_days), now.date())
+    missed = [t for t in ticks if t <= now and (last_done is None or t > last_done)]
+    if not missed:
+        return None
+    first, missed_for = missed[0], now - missed[0]
+    late = (rule.missed_by is not None and missed_for > rule.missed_by) or (
+        rule.missed_ticks is not None and len(missed) >= rule.missed_ticks)
+    return Escalation(rule, first, missed_for) if late else None
