@@ -30,8 +30,9 @@ class LiveGitHub(dg.ConfigurableResource):
             seconds_between_writes=self.seconds_between_writes,
             # PyGithub retries 5xx and rate-limit 403s; GitHub also answers secondary limits with 429
             retry=GithubRetry(total=8, status_forcelist=[429, *range(500, 600)]),
+            lazy=True,
         )
-        return client.get_repo(self.repo, lazy=True)
+        return client.get_repo(self.repo)
 
     def find_release(self, tag: str) -> str | None:
         try:
@@ -49,7 +50,7 @@ class LiveGitHub(dg.ConfigurableResource):
         except UnknownObjectException:
             release = None
         if release is not None:  # a later version of the intent edits the release
-            if (release.title, release.body or "") != (name, body):
+            if (release.name, release.body or "") != (name, body):
                 release.update_release(name=name, message=body)
             return str(release.id)
         try:
