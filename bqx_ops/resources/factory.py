@@ -13,6 +13,7 @@ from dagster_duckdb_pandas import DuckDBPandasIOManager
 
 from bqx_ops.resources.airtable import EmbeddedAirtable, LiveAirtable
 from bqx_ops.resources.aws import AwsClients
+from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github import LiveGitHub
 from bqx_ops.resources.outbox import LiveOutboxDelivery, OutboxDelivery
 from bqx_ops.resources.slack import BqxSlackResource
@@ -48,6 +49,19 @@ def live_clients(data_dir: Path) -> dict:
     return {"airtable": airtable, "github": github, "slack": slack, "aws": aws}
 
 
+def docs_repo(mode: str, data_dir: Path) -> DocsRepo:
+    """Embedded: a local bare origin under the data dir. Live: the GitHub repo over HTTPS; the token
+    is an EnvVar handed to git through its environment, never written anywhere."""
+    if mode != "live":
+        return DocsRepo(data_dir=str(data_dir))
+    repo = _env("BQX_OPS_GITHUB_REPO", "bqx-labs/bqx-ml")
+    return DocsRepo(
+        data_dir=str(data_dir),
+        remote_url=_env("BQX_OPS_DOCS_REMOTE_URL", f"https://github.com/{repo}.git"),
+        token=dg.EnvVar("GITHUB_TOKEN"),
+    )
+
+
 def build_resources(mode: str, data_dir: Path) -> dict:
     database = str(Path(data_dir) / "bqx_ops.duckdb")
     delivery_policy = {
@@ -57,6 +71,7 @@ def build_resources(mode: str, data_dir: Path) -> dict:
     resources: dict = {
         "io_manager": DuckDBPandasIOManager(database=database),
         "duckdb": DuckDBResource(database=database),
+        "docs_repo": docs_repo(mode, Path(data_dir)),
     }
     if mode == "live":
         clients = live_clients(Path(data_dir))

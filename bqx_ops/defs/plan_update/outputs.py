@@ -1,0 +1,178 @@
+"""What the weekly plan update produces from its tables: the dashboard, the report, the write-back."""
+
+import datetime as dt
+
+import dagster as dg
+import duckdb as duckdb_lib
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from bqx_ops import outbox
+from bqx_ops.asof import as_of_snapshot, read_as_of
+from bqx_ops.calendar import UTC
+from bqx_ops.defs.plan_update.assets import COMMON
+from bqx_ops.defs.plan_update.tables import (
+    DASHBOARD_COLUMNS, GROUP, OWNERS, PARTITION_META, PERIOD_COLUMNS, SCHEMA, output, stamp, table_frame,
+)
+from bqx_ops.defs.plan_update.weeks import Week, run_weeks
+from bqx_ops.plan import dashboard as dash
+from bqx_ops.plan import writeback
+from bqx_ops.plan.common import records
+from bqx_ops.plan.report import WeekReport, render_report, report_path
+from bqx_ops.plan.targets import PlanTargets
+from bqx_ops.resources.docs_repo import DocsRepo
+
+REPORT_TABLES = (
+    "stage_transitions", "overdue_stages", "stage_cost_variance", "phase_cost_variance", "budget_variance",
+    "phase_timeline_variance", "plan_timeline", "r2_evaluations", "r2_trend", "r2_drops", "adjusted_estimates",
+    "forecast_at_completion", "learnings", "decisions", "dashboard",
+)
+WRITEBACK_TABLES = ("phase_status_notes", "stage_cost_variance", "adjusted_estimates")
+
+
+def _key(name: str) -> dg.AssetKey:
+    return dg.AssetKey([SCHEMA, name])
+
+
+def week_table(conn: duckdb_lib.DuckDBPyConnection, name: str, period_start: dt.datetime) -> pd.DataFrame:
+    """One week's rows of a plan table, in the order they were computed, without the period columns."""
+    df = conn.execute(f"SELECT * FROM {SCHEMA}.{name} WHERE period_start = ? ORDER BY position",
+                      [period_start.replace(tzinfo=None)]).df() if _exists(conn, name) else pd.DataFrame()
+    return df.drop(columns=list(PERIOD_COLUMNS), errors="ignore")
+
+
+def _exists(conn, name: str) -> bool:
+    return bool(conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND"
+                             " table_name = ?", [SCHEMA, name]).fetchone()[0])
+
+
+def _first(df: pd.DataFrame) -> dict:
+    rows = records(df)
+    return rows[0] if rows else {}
+
+
+def _targets(budget: dict, timeline: dict, r2: dict) -> PlanTargets:
+    seed = PlanTargets()
+    pick = lambda value, default: default if value is None else value  # noqa: E731
+    return PlanTargets(
+        plan_id=timeline.get("plan_id"), budget=pick(budget.get("budget"), seed.budget),
+        days_min=int(pick(timeline.get("days_min"), seed.days_min)),
+        days_max=int(pick(timeline.get("days_max"), seed.days_max)),
+        r2_min=pick(r2.get("target_min"), seed.r2_min), r2_max=pick(r2.get("target_max"), seed.r2_max),
+    )
+
+
+@dg.asset(
+    key=[SCHEMA, "dashboard"], group_name=GROUP, owners=OWNERS, kinds={"duckdb", "pandas"}, metadata=PARTITION_META,
+    deps=[_key(n) for n in ("budget_variance", "plan_timeline", "r2_trend", "phase_timeline_variance")], **COMMON,
+)
+def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+    """The seed's four-line plan dashboard for each week, with its figures."""
+    rows = []
+    with duckdb.get_connection() as conn:
+        for key, period in run_weeks(context):
+            budget, timeline = (_first(week_table(conn, n, period.start)) for n in ("budget_variance", "plan_timeline"))
+            r2 = _first(week_table(conn, "r2_trend", period.start))
+            statuses = week_table(conn, "phase_timeline_variance", period.start).get("status", pd.Series(dtype=str))
+            counts = dash.phase_counts([s for s in statuses.tolist()])
+            targets = _targets(budget, timeline, r2)
+            lines = dash.dashboard_lines(counts, targets, budget, timeline, r2)
+            week = Week(key, period, as_of_snapshot(conn, period.as_of))
+            rows += stamp(week, [{
+                "plan_id": targets.plan_id, "phases_total": counts["total"], "phases_complete": counts["complete"],
+                "phases_in_progress": counts["in progress"], "phases_todo": counts["todo"], "budget": targets.budget,
+                "realized_cost": budget.get("realized_cost"), "budget_variance_pct": budget.get("variance_pct"),
+                "days_min": targets.days_min, "days_max": targets.days_max,
+                "elapsed_days": timeline.get("elapsed_days"),
+                "schedule_variance_days": timeline.get("schedule_variance_days"),
+                "r2_current": r2.get("current_r2"), "r2_target_min": targets.r2_min,
+                "r2_target_max": targets.r2_max, "r2_trend": r2.get("trend"),
+                "phases_line": lines[0], "budget_line": lines[1], "timeline_line": lines[2], "r2_line": lines[3],
+                "block": "\n".join(lines),
+            }])
+    result = output(duckdb, "dashboard", table_frame(rows, DASHBOARD_COLUMNS), ["period_start", "block"])
+    context.add_output_metadata(dict(result.metadata))
+    return result.value
+
+
+def week_report(conn: duckdb_lib.DuckDBPyConnection, week: Week) -> WeekReport:
+    """One week's report content, read back from the plan tables."""
+    t = {name: week_table(conn, name, week.period.start) for name in REPORT_TABLES}
+    board = _first(t["dashboard"])
+    budget, timeline, r2 = _first(t["budget_variance"]), _first(t["plan_timeline"]), _first(t["r2_trend"])
+    return WeekReport(
+        period_start=week.period.start, period_end=week.period.end, snapshot_date=week.snapshot_date,
+        previous_snapshot_date=as_of_snapshot(conn, week.period.start), targets=_targets(budget, timeline, r2),
+        dashboard=(board.get("block") or "").splitlines(), budget=budget, timeline=timeline, r2=r2,
+        forecast=_first(t["forecast_at_completion"]), transitions=t["stage_transitions"], overdue=t["overdue_stages"],
+        stage_costs=t["stage_cost_variance"], phase_costs=t["phase_cost_variance"],
+        phase_times=t["phase_timeline_variance"], evaluations=t["r2_evaluations"], drops=t["r2_drops"],
+        adjusted=t["adjusted_estimates"], learnings=t["learnings"], decisions=t["decisions"],
+    )
+
+
+@dg.asset(
+    key=[SCHEMA, "weekly_report"], group_name=GROUP, owners=OWNERS, kinds={"github", "markdown"},
+    deps=[_key(n) for n in REPORT_TABLES], **COMMON,
+)
+def weekly_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                  docs_repo: DocsRepo) -> dg.MaterializeResult:
+    """docs/plan-updates/YYYY-MM-DD.md for each week, committed through the docs repo."""
+    written, commits = [], []
+    with duckdb.get_connection() as conn:
+        reports = []
+        for key, period in run_weeks(context):
+            week = Week(key, period, as_of_snapshot(conn, period.as_of))
+            report = week_report(conn, week)
+            reports.append((period, render_report(report), report.dashboard))
+    for period, markdown, lines in reports:  # DuckDB closed: publishing may take a while
+        path = report_path(period.report_date)
+        message = f"Plan update {period.report_date.isoformat()} (Stage 10.6)\n\n" + "\n".join(lines)
+        sha = docs_repo.publish({path: markdown}, message, period.end)
+        written.append(path)
+        if sha:
+            commits.append(sha)
+    return dg.MaterializeResult(metadata={
+        "reports": len(written), "commits": len(commits),
+        "paths": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in written) or "_none_"),
+    })
+
+
+def _enqueue(conn, context, key: str, period, name: str, table: str, key_field: str, rows: list[dict]) -> str | None:
+    if not rows:
+        return None
+    return outbox.enqueue(
+        conn, f"plan_update/{period.report_date.isoformat()}/{name}", "airtable",
+        writeback.upsert_payload(table, key_field, rows),
+        outbox.Producer(asset="plan/airtable_writeback", partition=key, run_id=context.run.run_id),
+        period_end=period.end, now=dt.datetime.now(UTC),
+    )
+
+
+@dg.asset(
+    key=[SCHEMA, "airtable_writeback"], group_name=GROUP, owners=OWNERS, kinds={"airtable", "duckdb"},
+    deps=[_key(n) for n in WRITEBACK_TABLES], **COMMON,
+)
+def airtable_writeback(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Phase status notes, realized-cost confirmations and adjusted estimates, upserted via the outbox."""
+    outcomes: dict[str, int] = {}
+    records_written = 0
+    with duckdb.get_connection() as conn:
+        for key, period in run_weeks(context):
+            _, stages = read_as_of(conn, "stages", period.as_of)
+            batches = [
+                ("phase_notes", "Phases", "Phase ID",
+                 writeback.phase_note_updates(week_table(conn, "phase_status_notes", period.start))),
+                ("realized_costs", "Stages", "Stage ID",
+                 writeback.realized_confirmations(week_table(conn, "stage_cost_variance", period.start), stages)),
+                ("adjusted_estimates", "Stages", "Stage ID",
+                 writeback.adjusted_estimate_notes(week_table(conn, "adjusted_estimates", period.start), stages)),
+            ]
+            for name, table, key_field, rows in batches:
+                outcome = _enqueue(conn, context, key, period, name, table, key_field, rows)
+                if outcome:
+                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                    records_written += len(rows)
+    return dg.MaterializeResult(metadata={
+        "intents": dg.MetadataValue.json(dict(sorted(outcomes.items()))), "records": records_written,
+    })

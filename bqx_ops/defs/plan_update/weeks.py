@@ -1,0 +1,98 @@
+"""The weeks of a run and their as-of Airtable data.
+
+A run covers ``context.partition_time_window`` (one week for the Friday schedule,
+many for a single-run backfill); each week is a Period of the PLAN_UPDATE cadence,
+computed only from the snapshot as of its end (``bqx_ops.asof``), with last week's
+as-of snapshot (as of its start) for the transitions.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from bqx_ops.asof import as_of_snapshot, read_as_of
+from bqx_ops.calendar import UTC, Period
+from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
+from bqx_ops.plan.targets import PlanTargets, plan_targets
+
+
+@dataclass
+class Week:
+    key: str
+    period: Period
+    snapshot_date: dt.date | None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    previous_snapshot_date: dt.date | None = None
+    previous_stages: pd.DataFrame | None = None
+    stages_during: list[pd.DataFrame] = field(default_factory=list)
+    quarantined_before: set[str] = field(default_factory=set)
+    quarantined_now: set[str] = field(default_factory=set)
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.period.as_of.date()
+
+    @property
+    def targets(self) -> PlanTargets:
+        return plan_targets(self.tables["plans"]) if "plans" in self.tables else PlanTargets()
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+
+def period_of(key: str) -> Period:
+    window = PLAN_UPDATE_PARTITIONS.time_window_for_partition_key(key)
+    return Period(window.start.astimezone(UTC), window.end.astimezone(UTC))
+
+
+def run_weeks(context) -> list[tuple[str, Period]]:
+    """(partition key, period) of every week in the run's partition window, oldest first."""
+    if context.has_partition_key_range or context.has_partition_key:
+        keys = list(context.partition_keys)
+    else:
+        keys = []
+    return [(key, period_of(key)) for key in sorted(keys)]
+
+
+def _stage_quarantine(conn: duckdb.DuckDBPyConnection, when) -> set[str]:
+    _, q = read_as_of(conn, "quarantine", when)
+    return set(q.loc[q["table_name"] == "Stages", "record_id"].dropna()) if not q.empty else set()
+
+
+def _snapshots_between(conn: duckdb.DuckDBPyConnection, after: dt.date, before: dt.date) -> list[dt.date]:
+    """Snapshot days strictly between two snapshots (all at or before the week's as-of day)."""
+    exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'airtable'"
+                          " AND table_name = 'raw_records'").fetchone()[0]
+    if not exists:
+        return []
+    rows = conn.execute(
+        "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date > ? AND snapshot_date < ?"
+        " ORDER BY 1", [dt.datetime.combine(after, dt.time()), dt.datetime.combine(before, dt.time())],
+    ).fetchall()
+    return [r[0].date() for r in rows]
+
+
+def load_week(conn: duckdb.DuckDBPyConnection, key: str, period: Period, tables: tuple[str, ...],
+              transitions: bool = False) -> Week:
+    """The as-of rows of ``tables`` for one week; with ``transitions``, last week's stages too."""
+    week = Week(key, period, as_of_snapshot(conn, period.as_of))
+    for table in tables:
+        _, week.tables[table] = read_as_of(conn, table, period.as_of)
+    if transitions and week.snapshot_date is not None:
+        week.previous_snapshot_date, previous = read_as_of(conn, "stages", period.start)
+        if week.previous_snapshot_date is not None:
+            week.previous_stages = previous
+            week.quarantined_before = _stage_quarantine(conn, period.start)
+            week.stages_during = [read_as_of(conn, "stages", day)[1] for day in
+                                  _snapshots_between(conn, week.previous_snapshot_date, week.snapshot_date)]
+        week.quarantined_now = _stage_quarantine(conn, period.as_of)
+    return week
+
+
+def airtable_deps(*tables: str) -> list[dg.AssetDep]:
+    """Lineage to the daily snapshot tables a week reads (the daily partitions inside the week)."""
+    return [dg.AssetDep(dg.AssetKey(["airtable", t]), partition_mapping=dg.TimeWindowPartitionMapping())
+            for t in tables]

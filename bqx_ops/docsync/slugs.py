@@ -1,0 +1,44 @@
+"""Safe, stable file names for Airtable records: ``docs/artifacts/<slug>.md``.
+
+A slug is ASCII ``[a-z0-9-]`` only (no separators, dots or NUL, so ``../../etc/passwd`` stays a
+plain file name), never a Windows device name (``CON``, ``LPT1`` ...) and never empty. Records
+sharing a slug all get a short hash of their record id appended, so none overwrites another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+
+ARTIFACTS_DIR = "docs/artifacts"
+MAX_SLUG = 80
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                             *(f"lpt{i}" for i in range(10))})
+
+
+def slug(name: object) -> str:
+    text = unicodedata.normalize("NFKD", "" if name is None else str(name))
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    text = text[:MAX_SLUG].rstrip("-") or "untitled"
+    return f"{text}-artifact" if text in WINDOWS_DEVICES else text
+
+
+def _suffix(record_id: str, length: int) -> str:
+    return hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:length]
+
+
+def artifact_paths(records: list[tuple[str, object]]) -> dict[str, str]:
+    """record id -> ``docs/artifacts/<unique slug>.md`` for (record id, name) pairs."""
+    base = {rid: slug(name) for rid, name in records}
+    shared = Counter(base.values())
+    names = {rid: s if shared[s] == 1 else f"{s}-{_suffix(rid, 8)}" for rid, s in base.items()}
+    taken = Counter(names.values())
+    for rid, name in list(names.items()):
+        if taken[name] > 1:  # a suffixed name met a record literally named like it
+            names[rid] = f"{base[rid]}-{_suffix(rid, 20)}"
+    if len(set(names.values())) != len(names):
+        raise ValueError("artifact file names collide even after disambiguation")
+    return {rid: f"{ARTIFACTS_DIR}/{name}.md" for rid, name in names.items()}

@@ -1,0 +1,62 @@
+"""One Airtable snapshot as plain records, and the labels the docs use for its links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+TABLES = ("plans", "phases", "stages", "decisions", "learnings", "model_results", "artifacts", "quarantine")
+
+
+def records(df: pd.DataFrame | None) -> list[dict]:
+    """Rows as dicts with None for every kind of missing value, ordered by record id."""
+    if df is None or df.empty:
+        return []
+    out = []
+    for row in df.to_dict("records"):
+        out.append({k: (None if not isinstance(v, (list, dict)) and pd.isna(v) else v) for k, v in row.items()})
+    return sorted(out, key=lambda r: str(r.get("record_id")))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The typed tables of one snapshot (``day`` None: no snapshot at all)."""
+
+    day: dt.date | None
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+
+    @classmethod
+    def from_frames(cls, day: dt.date | None, frames: dict[str, pd.DataFrame]) -> Snapshot:
+        return cls(day, {name: records(frames.get(name)) for name in TABLES})
+
+    def rows(self, table: str) -> list[dict]:
+        return self.tables.get(table, [])
+
+    def by_id(self, table: str) -> dict[str, dict]:
+        return {r["record_id"]: r for r in self.rows(table)}
+
+    def phase_label(self, record_id: str | None) -> str:
+        if not record_id:
+            return ""
+        phase = self.by_id("phases").get(record_id)
+        return f"Phase {phase['number']} – {phase['name']}" if phase else f"{record_id} (unknown phase)"
+
+    def stage_label(self, record_id: str | None) -> str:
+        if not record_id:
+            return ""
+        stage = self.by_id("stages").get(record_id)
+        return f"{stage['stage_id']} {stage['name']}" if stage else f"{record_id} (unknown stage)"
+
+
+def day_text(value) -> str:
+    return "" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def minute_text(value) -> str:
+    return "" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def money(value) -> str:
+    return "n/a" if value is None else f"${float(value):,.2f}"

@@ -1,0 +1,88 @@
+"""Helpers shared by the plan computations: coercion, stage ordering, working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+# Plan estimates are in working days (the plan's goal: "71-85 working days"), so
+# every actual duration is counted the same way: Monday to Friday, both ends included.
+DAY = dt.timedelta(days=1)
+
+
+def working_days(start, end) -> int | None:
+    """Mon-Fri days in [start, end] (0 if end is before start; None if a date is missing)."""
+    start, end = as_date(start), as_date(end)
+    if start is None or end is None:
+        return None
+    if end < start:
+        return 0
+    return int(np.busday_count(start, end + DAY))
+
+
+def as_date(value) -> dt.date | None:
+    """A date from a date, datetime, Timestamp or ISO string; None for missing values."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def number(value) -> float | None:
+    """A finite float, or None for missing / non-numeric / infinite values."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def text(value) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)
+
+
+def stage_key(stage_id) -> tuple:
+    """Natural order of stage ids: 2.3 < 9.5 < 10.1; odd ids sort after, by text."""
+    parts = re.split(r"[.\s]+", str(stage_id or "").strip())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def phase_key(phase_id, number_=None) -> tuple:
+    """Phases by number when known (P2 < P10), else by id."""
+    n = number(number_)
+    if n is not None:
+        return (0, n, str(phase_id or ""))
+    match = re.fullmatch(r"[Pp]?(\d+)", str(phase_id or ""))
+    return (0, int(match.group(1)), str(phase_id)) if match else (1, 0, str(phase_id or ""))
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with pandas missing values turned into None."""
+    if df is None or df.empty:
+        return []
+    return [{k: (None if _missing(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _missing(value) -> bool:
+    if isinstance(value, (list, tuple, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,281 @@
+"""The bqx-ml repository: a git working copy driven with real ``git``, the only way bqx_ops writes docs.
+
+Embedded mode keeps ``<data_dir>/bqx-ml`` whose origin is the bare ``<data_dir>/bqx-ml.git``
+(created on first use), so commits, pushes and tags are real. Live mode clones the GitHub
+repository over HTTPS. The token only ever travels in the child process's environment as
+git config (``GIT_CONFIG_COUNT``/``http.extraHeader``): not in argv, the remote URL,
+``.git/config`` or any message (errors are redacted too).
+"""
+
+import base64
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Mapping, NamedTuple
+
+import dagster as dg
+from pydantic import Field as PField
+
+from bqx_ops.calendar import PLAN_START, UTC
+from bqx_ops.docsync.paths import README, PathRefused, check_writable, normalize
+from bqx_ops.docsync.readme import INITIAL_README, replace_status
+
+# A push is refused like this when the remote moved since our fetch (non-fast-forward), or when
+# it moved while the push was under way (the ref's compare-and-swap failed on the remote).
+_MOVED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref", "cannot lock ref",
+          "stale info")
+_INITIAL_DATE = dt.datetime(PLAN_START.year, PLAN_START.month, PLAN_START.day, tzinfo=UTC)
+
+
+class DocsRepoError(RuntimeError):
+    """git failed in a way bqx_ops cannot fix by retrying; the message says what and where."""
+
+
+class TagInfo(NamedTuple):
+    target: str  # the commit the tag points to
+    message: str
+
+
+class DocsRepo(dg.ConfigurableResource):
+    """The bqx-ml docs repository (README status section, CHANGELOG.md, docs/)."""
+
+    data_dir: str = PField(description="Data dir; the working copy is <data_dir>/bqx-ml.")
+    remote_url: str | None = PField(
+        default=None, description="Live: HTTPS URL of the repository. None: the local bare <data_dir>/bqx-ml.git."
+    )
+    token: str | None = PField(default=None, description="GitHub token (dg.EnvVar('GITHUB_TOKEN')), live only.")
+    branch: str = PField(default="main", description="The branch bqx_ops commits to.")
+    bot_name: str = PField(default="bqx-ops[bot]", description="Author and committer name of sync commits.")
+    bot_email: str = PField(default="bqx-ops@users.noreply.github.com", description="Bot email.")
+    push_attempts: int = PField(default=5, description="Pushes tried (rebasing in between) before giving up.")
+    git_timeout_seconds: float = PField(default=300.0, description="Limit of one git command.")
+
+    # -- public API -------------------------------------------------------------------------
+    def publish(self, files: Mapping[str, str | None], message: str, when: dt.datetime, *,
+                readme_status: str | None = None) -> str | None:
+        """Bring the working copy up to date with origin, write each relpath -> content (None deletes),
+        optionally replace README.md's status section, commit once with ``message`` dated ``when``,
+        push (a rejected push is rebased and retried, never forced). Returns the new commit sha,
+        or None when nothing changed (no commit, no push)."""
+        checked = {check_writable(path): content for path, content in files.items()}
+        if not message.strip():
+            raise ValueError("a commit message is required")
+        with self._synced():
+            if not self._commit_changes(checked, readme_status, message, when):
+                return None
+            for _ in range(self.push_attempts):
+                if self._push(f"HEAD:refs/heads/{self.branch}"):
+                    return self._rev("HEAD")
+                self._git("fetch", "--prune", "origin")
+                upstream = f"refs/remotes/origin/{self.branch}"
+                rebased = self._git("rebase", "--no-autosquash", upstream, when=when, check=False)
+                if rebased.returncode != 0:  # conflict with the new upstream: our content wins on our paths
+                    self._git("rebase", "--abort", check=False)
+                    self._reset(upstream)
+                    if not self._commit_changes(checked, readme_status, message, when):
+                        return None
+                if self._rev("HEAD") == self._rev(upstream):
+                    return None  # the same change was already upstream
+            raise DocsRepoError(f"push to {self._origin()} rejected {self.push_attempts} times; giving up")
+
+    def read(self, relpath: str) -> str | None:
+        """Current content on origin's main (after sync), None if absent."""
+        path = normalize(relpath)
+        with self._synced():
+            return self._read_local(path)
+
+    def head(self) -> str:
+        """Current commit sha of origin's main (after sync)."""
+        with self._synced():
+            return self._rev("HEAD")
+
+    def read_tree(self, *prefixes: str) -> dict[str, str]:
+        """Every file under the prefixes (directories or files) on origin's main, relpath -> content,
+        after one sync."""
+        paths = [normalize(prefix.rstrip("/")) for prefix in prefixes]
+        with self._synced():
+            listed = self._git("ls-files", "-z", "--", *paths).stdout.split("\0") if paths else []
+            return {p: self._read_local(p) for p in sorted(listed) if p}
+
+    def last_commit_time(self, *relpaths: str) -> dt.datetime | None:
+        """Commit time of the newest commit on origin's main touching any of ``relpaths``."""
+        paths = [normalize(p) for p in relpaths]
+        with self._synced():
+            stamp = self._git("log", "-1", "--format=%ct", "HEAD", "--", *paths).stdout.strip()
+        return dt.datetime.fromtimestamp(int(stamp), UTC) if stamp else None
+
+    def tags(self) -> dict[str, TagInfo]:
+        """Tags on origin: name -> (target commit, message)."""
+        with self._synced():
+            return self._local_tags()
+
+    def tag(self, name: str, message: str, target: str, when: dt.datetime) -> bool:
+        """Create and push the annotated tag ``name`` on ``target``; False if origin already has it
+        (tags are never moved or forced)."""
+        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
+        if self._git("check-ref-format", f"refs/tags/{name}", cwd=self.data_dir, check=False).returncode:
+            raise ValueError(f"{name!r} is not a valid tag name")
+        with self._synced():
+            if name in self._local_tags():
+                return False
+            self._git("tag", "-a", "--cleanup=verbatim", "-m", message, name, f"{target}^{{commit}}", when=when)
+            if self._push(f"refs/tags/{name}:refs/tags/{name}"):
+                return True
+            self._git("tag", "-d", name)
+            self._git("fetch", "--tags", "origin")
+            if name in self._local_tags():
+                return False  # someone else pushed it meanwhile
+            raise DocsRepoError(f"could not push tag {name} to {self._origin()}")
+
+    @property
+    def path(self) -> Path:
+        return Path(self.data_dir) / "bqx-ml"
+
+    # -- working copy ------------------------------------------------------------------------
+    def _origin(self) -> str:
+        return self.remote_url or str(Path(self.data_dir).resolve() / "bqx-ml.git")
+
+    @contextlib.contextmanager
+    def _synced(self):
+        """Exclusive use of the working copy (runs of several report assets may overlap), synced."""
+        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
+        with open(Path(self.data_dir) / "bqx-ml.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+            self._sync()
+            yield
+
+    def _ensure(self) -> None:
+        if self.remote_url is None:
+            self._ensure_local_origin()
+        if (self.path / ".git").is_dir():
+            if self._git("remote", "get-url", "origin", check=False).stdout.strip() != self._origin():
+                self._git("remote", "set-url", "origin", self._origin())
+            return
+        if self.path.exists() and any(self.path.iterdir()):
+            raise DocsRepoError(f"{self.path} exists but is not a git working copy; move it away")
+        staging = self.path.with_name(f".bqx-ml.clone-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        self._git("clone", "--quiet", "--no-local", "--", self._origin(), str(staging), cwd=self.data_dir)
+        if self.path.exists():
+            self.path.rmdir()
+        staging.rename(self.path)
+
+    def _ensure_local_origin(self) -> None:
+        """The embedded origin: a bare repository with one commit holding a README with status markers."""
+        bare = Path(self.data_dir) / "bqx-ml.git"
+        if (bare / "HEAD").exists():
+            return
+        staging = bare.with_name(f".bqx-ml.git.init-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        self._git("init", "--quiet", "--bare", f"--initial-branch={self.branch}", str(staging), cwd=self.data_dir)
+        blob = self._git("hash-object", "-w", "--stdin", cwd=staging, stdin=INITIAL_README).stdout.strip()
+        tree = self._git("mktree", cwd=staging, stdin=f"100644 blob {blob}\t{README}\n").stdout.strip()
+        commit = self._git("commit-tree", tree, "-m", "Initial commit: README with the bqx-ops status section",
+                           cwd=staging, when=_INITIAL_DATE).stdout.strip()
+        self._git("update-ref", f"refs/heads/{self.branch}", commit, cwd=staging)
+        staging.rename(bare)
+
+    def _sync(self) -> None:
+        """Working copy := origin's branch, exactly (leftovers of an interrupted run are discarded)."""
+        self._ensure()
+        git_dir = self.path / ".git"
+        if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+            self._git("rebase", "--abort", check=False)
+        (git_dir / "index.lock").unlink(missing_ok=True)  # a crashed git; we hold the lock
+        self._git("fetch", "--prune", "--tags", "--force", "origin")
+        upstream = f"refs/remotes/origin/{self.branch}"
+        if self._git("rev-parse", "--verify", "--quiet", upstream, check=False).returncode != 0:
+            raise DocsRepoError(f"{self._origin()} has no branch {self.branch!r}; push an initial commit first")
+        self._reset(upstream)
+
+    def _reset(self, upstream: str) -> None:
+        self._git("checkout", "--quiet", "--force", "-B", self.branch, upstream)  # index and files too
+        self._git("clean", "--quiet", "-fdx")
+
+    def _commit_changes(self, files: Mapping[str, str | None], readme_status: str | None,
+                        message: str, when: dt.datetime) -> bool:
+        for relpath, content in files.items():
+            self._write(relpath, content)
+        if readme_status is not None:
+            self._write(README, replace_status(self._read_local(README), readme_status))
+        self._git("add", "--all")
+        if self._git("diff", "--cached", "--quiet", check=False).returncode == 0:
+            return False
+        self._git("commit", "--quiet", "--no-verify", "-m", message, when=when)
+        return True
+
+    def _write(self, relpath: str, content: str | None) -> None:
+        target = self.path / relpath
+        root, parent = self.path.resolve(), target.parent.resolve()
+        if parent != root and root not in parent.parents:
+            raise PathRefused(f"{relpath!r} resolves outside the repository (symlinked directory?)")
+        if target.is_symlink() or (content is None and target.exists()):
+            target.unlink()
+        if content is None:
+            parent = target.parent
+            while parent != self.path and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8", newline="")
+
+    def _read_local(self, relpath: str) -> str | None:
+        target = self.path / relpath
+        return None if target.is_symlink() or not target.is_file() else target.read_text(encoding="utf-8")
+
+    def _local_tags(self) -> dict[str, TagInfo]:
+        out = self._git("for-each-ref", "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)%00"
+                        "%(contents)%01", "refs/tags").stdout
+        entries = [entry.lstrip("\n").split("\0", 3) for entry in out.split("\x01") if entry.strip()]
+        return {name: TagInfo(peeled or direct, message.strip()) for name, peeled, direct, message in entries}
+
+    def _rev(self, ref: str) -> str:
+        return self._git("rev-parse", "--verify", f"{ref}^{{commit}}").stdout.strip()
+
+    def _push(self, refspec: str) -> bool:
+        """True if pushed; False if the remote moved; DocsRepoError for anything else (auth, network)."""
+        done = self._git("push", "--porcelain", "--no-verify", "origin", refspec, check=False)
+        said = done.stdout + done.stderr
+        if done.returncode == 0 or any(sign in said for sign in _MOVED):
+            return done.returncode == 0
+        raise DocsRepoError(self._redact(f"git push to {self._origin()} failed: {said.strip()}"))
+
+    # -- git ---------------------------------------------------------------------------------
+    def _env(self, when: dt.datetime | None) -> dict[str, str]:
+        # Nothing from the caller's git environment or config (GIT_DIR, hooks, signing, helpers).
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        config = [("credential.helper", ""), ("commit.gpgsign", "false"), ("tag.gpgsign", "false"),
+                  ("advice.detachedHead", "false"), ("core.autocrlf", "false"), ("pull.rebase", "true")]
+        if self.token:
+            config.append(("http.extraHeader", f"Authorization: Basic {self._basic()}"))
+        env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
+                   GIT_CONFIG_COUNT=str(len(config)), LC_ALL="C", LANGUAGE="C",
+                   GIT_AUTHOR_NAME=self.bot_name, GIT_AUTHOR_EMAIL=self.bot_email,
+                   GIT_COMMITTER_NAME=self.bot_name, GIT_COMMITTER_EMAIL=self.bot_email)
+        for i, (key, value) in enumerate(config):
+            env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
+        if when is not None:
+            stamp = when if when.tzinfo else when.replace(tzinfo=UTC)
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"@{int(stamp.timestamp())} +0000"
+        return env
+
+    def _git(self, *args: str, cwd=None, when: dt.datetime | None = None, check: bool = True,
+             stdin: str | None = None) -> subprocess.CompletedProcess:
+        done = subprocess.run(["git", *args], cwd=str(cwd or self.path), env=self._env(when), input=stdin,
+                              capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              timeout=self.git_timeout_seconds)
+        if check and done.returncode != 0:
+            raise DocsRepoError(self._redact(f"git {args[0]} failed ({done.returncode}) in {cwd or self.path}: "
+                                             f"{(done.stderr or done.stdout).strip()}"))
+        return done
+
+    def _basic(self) -> str:
+        return base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self.token, "***").replace(self._basic(), "***") if self.token else text

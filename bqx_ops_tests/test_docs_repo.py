@@ -1,0 +1,229 @@
+"""DocsRepo: a real git working copy whose origin is a local bare repository (embedded mode)."""
+
+import datetime as dt
+import os
+import subprocess
+import threading
+
+import pytest
+
+from bqx_ops.docsync.paths import PathRefused
+from bqx_ops.docsync.readme import STATUS_END, STATUS_START, MalformedReadme
+from bqx_ops.resources.docs_repo import DocsRepo, DocsRepoError
+
+UTC = dt.timezone.utc
+MON = dt.datetime(2025, 8, 25, 9, 0, tzinfo=UTC)
+NEXT_MON = MON + dt.timedelta(weeks=1)
+
+
+def git(cwd, *args, when: str = "2025-09-01T12:00:00+00:00") -> str:
+    """Plain git as a human (another clone) would run it, independent of DocsRepo."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_AUTHOR_NAME="Human",
+               GIT_AUTHOR_EMAIL="human@example.com", GIT_COMMITTER_NAME="Human",
+               GIT_COMMITTER_EMAIL="human@example.com", GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def origin_log(data_dir) -> list[str]:
+    return git(data_dir / "bqx-ml.git", "log", "--format=%s", "main").splitlines()
+
+
+def origin_file(data_dir, relpath: str) -> str:
+    return git(data_dir / "bqx-ml.git", "show", f"main:{relpath}")
+
+
+def human_clone(data_dir, tmp_path):
+    DocsRepo(data_dir=str(data_dir)).head()  # the origin exists from first use on
+    clone = tmp_path / "human"
+    git(tmp_path, "clone", "--quiet", str(data_dir / "bqx-ml.git"), str(clone))
+    return clone
+
+
+def human_commit(clone, relpath: str, content: str, message: str = "human edit") -> None:
+    (clone / relpath).parent.mkdir(parents=True, exist_ok=True)
+    (clone / relpath).write_text(content)
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "-m", message)
+    git(clone, "push", "--quiet", "origin", "HEAD:main")
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def repo(data_dir):
+    return DocsRepo(data_dir=str(data_dir))
+
+
+def test_first_use_creates_a_bare_origin_whose_readme_has_the_status_markers(repo, data_dir):
+    sha = repo.head()
+    assert (data_dir / "bqx-ml.git" / "HEAD").is_file() and (data_dir / "bqx-ml" / ".git").is_dir()
+    readme = origin_file(data_dir, "README.md")
+    assert readme.index(STATUS_START) < readme.index(STATUS_END)
+    assert git(data_dir / "bqx-ml.git", "rev-parse", "main").strip() == sha
+
+
+def test_publish_commits_once_with_the_period_date_and_the_bot_identity_then_pushes(repo, data_dir):
+    sha = repo.publish({"docs/a.md": "A\n", "CHANGELOG.md": "# Changelog\n"}, "Weekly sync 2025-08-25", MON)
+    assert git(data_dir / "bqx-ml.git", "rev-parse", "main").strip() == sha
+    fmt = "%an <%ae>|%cn <%ce>|%aI|%cI|%s"
+    assert git(data_dir / "bqx-ml.git", "log", "-1", f"--format={fmt}", "main").strip() == (
+        "bqx-ops[bot] <bqx-ops@users.noreply.github.com>|bqx-ops[bot] <bqx-ops@users.noreply.github.com>|"
+        "2025-08-25T09:00:00+00:00|2025-08-25T09:00:00+00:00|Weekly sync 2025-08-25")
+    assert git(data_dir / "bqx-ml.git", "show", "--name-only", "--format=", "main").split() == [
+        "CHANGELOG.md", "docs/a.md"]
+    assert repo.read("docs/a.md") == "A\n" and repo.read("docs/missing.md") is None
+
+
+def test_publishing_the_same_content_again_commits_and_pushes_nothing(repo, data_dir):
+    files = {"docs/a.md": "A\n"}
+    repo.publish(files, "first", MON, readme_status="Phase 0 in progress")
+    before = git(data_dir / "bqx-ml.git", "rev-parse", "main")
+    assert repo.publish(files, "second", NEXT_MON, readme_status="Phase 0 in progress") is None
+    assert git(data_dir / "bqx-ml.git", "rev-parse", "main") == before
+    assert origin_log(data_dir)[0] == "first"
+
+
+def test_none_deletes_a_file(repo, data_dir):
+    repo.publish({"docs/artifacts/x.md": "x\n", "docs/artifacts/y.md": "y\n"}, "add", MON)
+    repo.publish({"docs/artifacts/x.md": None, "docs/never-existed.md": None}, "remove x", NEXT_MON)
+    assert sorted(repo.read_tree("docs")) == ["docs/artifacts/y.md"]
+
+
+@pytest.mark.parametrize("relpath", [
+    "README.md", "src/model.py", ".github/workflows/ci.yml", "../outside.md", "docs/../setup.py",
+    "/etc/passwd", "docs//a.md", "docs/./a.md", "docs", "Docs/a.md", "docs/.git/config", ".git/config",
+    "docs\\..\\x.md", "CHANGELOG.md/x", "",
+])
+def test_paths_outside_the_status_section_changelog_and_docs_are_refused(repo, data_dir, relpath):
+    head = repo.head()
+    with pytest.raises(PathRefused):
+        repo.publish({"docs/ok.md": "fine\n", relpath: "evil\n"}, "should not happen", MON)
+    assert repo.head() == head  # nothing written, nothing committed
+    assert not (data_dir / "bqx-ml" / "docs" / "ok.md").exists()
+
+
+def test_the_status_section_is_replaced_and_the_rest_of_the_readme_is_untouched(repo, data_dir, tmp_path):
+    clone = human_clone(data_dir, tmp_path)
+    handwritten = f"# bqx-ml\n\nIntro *by a human*.\n\n{STATUS_START}\nold\n{STATUS_END}\n\n## Usage\n\nmake train\n"
+    human_commit(clone, "README.md", handwritten)
+    repo.publish({}, "status", MON, readme_status="## Current phase\n\nPhase 3")
+    assert origin_file(data_dir, "README.md") == handwritten.replace("\nold\n", "\n## Current phase\n\nPhase 3\n")
+
+
+def test_a_readme_with_broken_markers_is_refused_rather_than_guessed(repo, data_dir, tmp_path):
+    clone = human_clone(data_dir, tmp_path)
+    human_commit(clone, "README.md", f"# bqx-ml\n{STATUS_END}\nhand text\n{STATUS_START}\n")
+    with pytest.raises(MalformedReadme, match="fix it by hand"):
+        repo.publish({}, "status", MON, readme_status="x")
+    assert origin_log(data_dir)[0] == "human edit"
+
+
+def test_a_remote_that_moved_between_fetch_and_push_is_rebased_and_retried(repo, data_dir, tmp_path, monkeypatch):
+    repo.head()
+    clone = human_clone(data_dir, tmp_path)
+    real_push, calls = DocsRepo._push, []
+
+    def push_after_someone_else(self, refspec):
+        calls.append(refspec)
+        if len(calls) == 1:  # between our fetch and our push, a human pushes
+            human_commit(clone, "docs/human.md", "by hand\n")
+        return real_push(self, refspec)
+
+    monkeypatch.setattr(DocsRepo, "_push", push_after_someone_else)
+    sha = repo.publish({"docs/bot.md": "by bot\n"}, "bot sync", MON)
+    assert len(calls) == 2  # rejected once, then pushed after the rebase
+    assert origin_log(data_dir) == ["bot sync", "human edit", "Initial commit: README with the bqx-ops status section"]
+    assert git(data_dir / "bqx-ml.git", "rev-parse", "main").strip() == sha
+    assert origin_file(data_dir, "docs/human.md") == "by hand\n"
+    assert git(data_dir / "bqx-ml.git", "log", "-1", "--format=%cI", "main").strip() == "2025-08-25T09:00:00+00:00"
+
+
+def test_a_conflicting_remote_change_is_never_forced_over_and_our_files_win_on_top(repo, data_dir, tmp_path,
+                                                                                 monkeypatch):
+    repo.publish({"CHANGELOG.md": "v1\n"}, "v1", MON)
+    clone = human_clone(data_dir, tmp_path)
+    real_push = DocsRepo._push
+    moved = []
+
+    def push_after_conflicting_edit(self, refspec):
+        if not moved:
+            moved.append(1)
+            human_commit(clone, "CHANGELOG.md", "edited by hand\n", "hand changelog")
+            human_commit(clone, "docs/other.md", "other\n", "hand other")
+        return real_push(self, refspec)
+
+    monkeypatch.setattr(DocsRepo, "_push", push_after_conflicting_edit)
+    repo.publish({"CHANGELOG.md": "v2\n"}, "v2", NEXT_MON)
+    assert origin_log(data_dir)[:4] == ["v2", "hand other", "hand changelog", "v1"]  # history kept, not forced
+    assert origin_file(data_dir, "CHANGELOG.md") == "v2\n"
+    assert origin_file(data_dir, "docs/other.md") == "other\n"
+
+
+def test_a_push_refused_for_another_reason_fails_with_a_clear_error(repo, data_dir):
+    repo.head()
+    hook = data_dir / "bqx-ml.git" / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'protected branch' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    with pytest.raises(DocsRepoError, match="protected branch"):
+        repo.publish({"docs/a.md": "A\n"}, "blocked", MON)
+
+
+def test_annotated_tags_are_pushed_once_and_never_moved(repo, data_dir):
+    first = repo.publish({"docs/a.md": "1\n"}, "one", MON)
+    second = repo.publish({"docs/a.md": "2\n"}, "two", NEXT_MON)
+    assert repo.tag("phase-0-done", "Phase 0 done", first, MON) is True
+    assert repo.tag("phase-0-done", "Phase 0 done again", second, NEXT_MON) is False
+    bare = data_dir / "bqx-ml.git"
+    assert git(bare, "cat-file", "-t", "phase-0-done").strip() == "tag"  # annotated, not lightweight
+    assert git(bare, "rev-parse", "phase-0-done^{commit}").strip() == first
+    assert "tagger bqx-ops[bot] <bqx-ops@users.noreply.github.com> 1756112400 +0000" in git(
+        bare, "cat-file", "-p", "phase-0-done")
+    assert repo.tags() == {"phase-0-done": (first, "Phase 0 done")}
+    with pytest.raises(ValueError, match="not a valid tag name"):
+        repo.tag("bad..name", "x", first, MON)
+
+
+def test_a_symlinked_docs_directory_cannot_lead_writes_outside_the_repository(repo, data_dir, tmp_path):
+    clone = human_clone(data_dir, tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (clone / "docs").symlink_to(outside)
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "-m", "symlink")
+    git(clone, "push", "--quiet", "origin", "HEAD:main")
+    with pytest.raises(PathRefused, match="outside the repository"):
+        repo.publish({"docs/a.md": "A\n"}, "through the link", MON)
+    assert list(outside.iterdir()) == []
+
+
+def test_leftovers_of_an_interrupted_run_are_discarded_before_the_next_publish(repo, data_dir):
+    repo.publish({"docs/a.md": "A\n"}, "one", MON)
+    work = data_dir / "bqx-ml"
+    (work / "docs" / "a.md").write_text("half-written")
+    (work / "docs" / "stray.md").write_text("stray")
+    (work / ".git" / "index.lock").write_text("")
+    assert repo.publish({"docs/b.md": "B\n"}, "two", NEXT_MON)
+    assert repo.read_tree("docs") == {"docs/a.md": "A\n", "docs/b.md": "B\n"}
+
+
+def test_concurrent_publishers_each_land_their_commit(data_dir):
+    DocsRepo(data_dir=str(data_dir)).head()
+    errors = []
+
+    def publish(n):
+        try:
+            DocsRepo(data_dir=str(data_dir)).publish({f"docs/report-{n}.md": f"{n}\n"}, f"report {n}", MON)
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(origin_log(data_dir)[:4]) == [f"report {n}" for n in range(4)]
