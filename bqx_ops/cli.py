@@ -50,6 +50,26 @@ def _run(defs, instance, job_name: str, first: str | None = None, last: str | No
     return job.execute_in_process(instance=instance, run_config=QUIET, tags=tags, raise_on_error=False)
 
 
+def partition_span(partitions_def, first: dt.date, last: dt.date) -> tuple[str, str] | None:
+    """First and last key of the periods that lie entirely inside [first, last]."""
+    now = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    keys = [
+        k for k in partitions_def.get_partition_keys(current_time=now)
+        if (w := partitions_def.time_window_for_partition_key(k)).start.date() >= first and w.end.date() <= last
+    ]
+    return (keys[0], keys[-1]) if keys else None
+
+
+# (title, job, partitions) in cadence order; a None partitions runs once, unpartitioned.
+def _steps():
+    from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
+
+    return [
+        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS),
+        ("Outbox delivery", "outbox_delivery_job", None),
+    ]
+
+
 def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> int:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -71,11 +91,13 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
         return 2
     defs = build_defs(mode="local", data_dir=data_dir)
     instance = DagsterInstance.get()
-    results = [
-        ("Airtable snapshots", _run(
-            defs, instance, "airtable_snapshot_job", days[0].isoformat(), days[-1].isoformat())),
-        ("Outbox delivery", _run(defs, instance, "outbox_delivery_job")),
-    ]
+    results = [("Airtable snapshots", _run(
+        defs, instance, "airtable_snapshot_job", days[0].isoformat(), days[-1].isoformat()))]
+    for title, job_name, partitions_def in _steps():
+        if partitions_def is None:
+            results.append((title, _run(defs, instance, job_name)))
+        elif span := partition_span(partitions_def, days[0], days[-1]):
+            results.append((f"{title} {span[0]} .. {span[1]}", _run(defs, instance, job_name, *span)))
     print_summary(results, data_dir=data_dir, dagster_home=home, period=(days[0], days[-1]))
     return 0 if all(r.success for _, r in results) else 1
 

@@ -54,5 +54,6 @@ def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.
         if outbox.get("recorded_only"):
             print("  (recorded_only: periods older than the horizon are never sent, so a replay of\n"
                   "   history pages nobody; BQX_OPS_OUTBOX_HORIZON_DAYS widens it for the sinks)")
-    print(f"\nOutputs: {data_dir / 'bqx_ops.duckdb'}, {data_dir / 'landing'}, {data_dir / 'sinks'}")
+    print(f"\nOutputs: DuckDB {data_dir / 'bqx_ops.duckdb'}; landing zone {data_dir / 'landing'};")
+    print(f"  docs repo {data_dir / 'bqx-ml'} (origin {data_dir / 'bqx-ml.git'}: git log, docs/); sinks {data_dir / 'sinks'}")
     print(f"Browse runs, lineage and checks: DAGSTER_HOME={dagster_home} dagster dev")
