@@ -39,10 +39,12 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
     # the runs live in the repo-rooted instance, so `dagster dev` shows them
     with dg.DagsterInstance.from_config(str(home)) as instance:
         jobs = sorted(r.job_name for r in instance.get_runs())
-    assert jobs == ["airtable_snapshot_job", "outbox_delivery_job", "plan_update_job"]
+    assert jobs == ["airtable_snapshot_job", "issue_review_job", "outbox_delivery_job", "plan_update_job"]
     # the Fridays whose week lies inside June: reports committed to the docs repo
     reports = sorted(p.name for p in (tmp_path / "data" / "bqx-ml" / "docs" / "plan-updates").iterdir())
     assert reports == ["2026-06-12.md", "2026-06-19.md", "2026-06-26.md"]
+    reviews = sorted(p.name for p in (tmp_path / "data" / "bqx-ml" / "docs" / "reviews").iterdir())
+    assert reviews == ["2026-06-15-issue-review.json", "2026-06-15-issue-review.md"]  # the 1st..15th period
 
 
 @pytest.mark.slow

@@ -13,8 +13,15 @@ from dagster_duckdb_pandas import DuckDBPandasIOManager
 
 from bqx_ops.resources.airtable import EmbeddedAirtable, LiveAirtable
 from bqx_ops.resources.aws import AwsClients
+from bqx_ops.resources.aws_sources import (
+    EmbeddedCloudWatchLogs,
+    EmbeddedSageMakerJobs,
+    LiveCloudWatchLogs,
+    LiveSageMakerJobs,
+)
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github import LiveGitHub
+from bqx_ops.resources.github_issues import EmbeddedGitHubIssues, LiveGitHubIssues
 from bqx_ops.resources.outbox import LiveOutboxDelivery, OutboxDelivery
 from bqx_ops.resources.slack import BqxSlackResource
 
@@ -62,6 +69,24 @@ def docs_repo(mode: str, data_dir: Path) -> DocsRepo:
     )
 
 
+def review_sources(mode: str, data_dir: Path, aws: AwsClients | None) -> dict:
+    """The issue review's sources: GitHub issues, CloudWatch Logs, SageMaker jobs."""
+    data_dir = str(data_dir)
+    if mode != "live":
+        return {"github_issues": EmbeddedGitHubIssues(data_dir=data_dir),
+                "cloudwatch_logs": EmbeddedCloudWatchLogs(data_dir=data_dir),
+                "sagemaker_jobs": EmbeddedSageMakerJobs(data_dir=data_dir)}
+    groups = [g.strip() for g in (_env("BQX_OPS_LOG_GROUPS") or "").split(",") if g.strip()]
+    return {
+        "github_issues": LiveGitHubIssues(
+            data_dir=data_dir, token=dg.EnvVar("GITHUB_TOKEN"),
+            repo=_env("BQX_OPS_GITHUB_REPO", "bqx-labs/bqx-ml"),
+            base_url=_env("GITHUB_API_URL", "https://api.github.com")),
+        "cloudwatch_logs": LiveCloudWatchLogs(data_dir=data_dir, aws=aws, **({"log_groups": groups} if groups else {})),
+        "sagemaker_jobs": LiveSageMakerJobs(data_dir=data_dir, aws=aws),
+    }
+
+
 def build_resources(mode: str, data_dir: Path) -> dict:
     database = str(Path(data_dir) / "bqx_ops.duckdb")
     delivery_policy = {
@@ -76,6 +101,7 @@ def build_resources(mode: str, data_dir: Path) -> dict:
     if mode == "live":
         clients = live_clients(Path(data_dir))
         resources.update(clients)
+        resources.update(review_sources(mode, Path(data_dir), clients["aws"]))
         resources["delivery"] = LiveOutboxDelivery(
             data_dir=str(data_dir), dry_run=_env("BQX_OPS_DRY_RUN", "0") == "1", **clients, **delivery_policy
         )
@@ -84,4 +110,5 @@ def build_resources(mode: str, data_dir: Path) -> dict:
             data_dir=str(data_dir), schema_mapping_path=_env("BQX_OPS_SCHEMA_MAP")
         )
         resources["delivery"] = OutboxDelivery(data_dir=str(data_dir), **delivery_policy)
+        resources.update(review_sources(mode, Path(data_dir), None))
     return resources

@@ -1,0 +1,202 @@
+"""CloudWatch Logs and SageMaker as review sources, landed in the landing zone first.
+
+Layout (``bqx_ops.landing``): ``aws/cloudwatch/<log__group>/<YYYY-MM-DD>.json`` holds
+the ``filter_log_events`` events of one day, ``aws/sagemaker/training_jobs.json`` the
+DescribeTrainingJob responses. Embedded classes replay the landing zone (writing the
+bundled sample when it is empty); live classes fetch with boto3 through
+``AwsClients`` (dagster-aws configuration).
+
+CloudWatch pages are streamed straight into the day file, one page at a time, so a
+day with a million events never sits in memory; DuckDB then reads the files
+(``bqx_ops.review.cloudwatch``). moto answers OR-patterns with every event, and
+CloudWatch itself is case-sensitive, so the ``match`` regex is applied again here.
+"""
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+import dagster as dg
+from pydantic import Field as PField
+
+from bqx_ops.calendar import UTC
+from bqx_ops.landing import Landing, read_json, write_json
+from bqx_ops.resources.aws import AwsClients
+from bqx_ops.review.cloudwatch import epoch_ms, window_days
+from bqx_ops.sample.timeline import LOG_GROUPS
+
+DAY = dt.timedelta(days=1)
+
+
+def write_json_array(path: Path, items: Iterable[dict]) -> int:
+    """Stream ``items`` into ``path`` as a JSON array, byte for byte what ``landing.write_json``
+    writes for the same list (canonical JSON), atomically; returns how many were written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for item in items:
+                text = json.dumps(item, sort_keys=True, ensure_ascii=False, indent=1).replace("\n", "\n ")
+                fh.write(("[\n " if count == 0 else ",\n ") + text)
+                count += 1
+            fh.write("\n]\n" if count else "[]\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)  # a failed fetch leaves the previous file, never half a day
+        raise
+    return count
+
+
+class CloudWatchLogsSource(dg.ConfigurableResource):
+    """Error and warning events of the configured log groups, one landed file per group and day."""
+
+    data_dir: str = PField(description="Data dir holding landing/ (the landing zone).")
+    log_groups: list[str] = PField(default=list(LOG_GROUPS), description="Log groups reviewed.")
+
+    def land(self, start: dt.datetime, end: dt.datetime, filter_pattern: str, match: str, now: dt.datetime) -> dict:
+        """Make sure every day of [start, end) is landed (where it can be); returns counts."""
+        raise NotImplementedError
+
+    def files(self, start: dt.datetime, end: dt.datetime) -> tuple[list[tuple[str, Path]], list[str]]:
+        """The landed day files of the window, and a problem per day that has none."""
+        landing, files, missing = Landing(self.data_dir), [], []
+        for group in self.log_groups:
+            for day in window_days(start, end):
+                path = landing.cloudwatch_day(group, day)
+                if path.exists():
+                    files.append((group, path))
+                else:
+                    missing.append(f"{group}: no events landed for {day}")
+        return files, missing
+
+
+class EmbeddedCloudWatchLogs(CloudWatchLogsSource):
+    def land(self, start, end, filter_pattern, match, now) -> dict:
+        if not Landing(self.data_dir).exists():
+            from bqx_ops.sample import write_sample
+
+            write_sample(Path(self.data_dir))
+        return {"mode": "embedded"}
+
+
+class LiveCloudWatchLogs(CloudWatchLogsSource):
+    """``filter_log_events`` per log group and day, paginated, streamed into the landing zone."""
+
+    aws: AwsClients
+    page_size: int = PField(default=10000, description="Events per filter_log_events page (max 10,000).")
+    fetch_horizon_days: int = PField(default=15, description="Days before now that can still be fetched.")
+    settle_minutes: int = PField(
+        default=30, description="A day file fetched this long after the day ended is final and never refetched."
+    )
+
+    def _final(self, path: Path, day: dt.date) -> bool:
+        if not path.exists():
+            return False
+        fetched = dt.datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        day_end = dt.datetime(day.year, day.month, day.day, tzinfo=UTC) + DAY
+        return fetched >= day_end + dt.timedelta(minutes=self.settle_minutes)
+
+    def land(self, start, end, filter_pattern, match, now) -> dict:
+        logs, landing, wanted = self.aws.client("logs"), Landing(self.data_dir), re.compile(match)
+        now = now.astimezone(UTC)
+        horizon = (now - dt.timedelta(days=self.fetch_horizon_days)).date()
+        stats = {"mode": "live", "fetched_days": 0, "events": 0, "skipped_final": 0, "too_old": 0, "problems": []}
+        for group in self.log_groups:
+            for day in window_days(start, end):
+                path = landing.cloudwatch_day(group, day)
+                if self._final(path, day):
+                    stats["skipped_final"] += 1
+                    continue
+                if day < horizon:
+                    stats["too_old"] += 1
+                    continue
+                begin = dt.datetime(day.year, day.month, day.day, tzinfo=UTC)
+                pages = logs.get_paginator("filter_log_events").paginate(
+                    logGroupName=group, startTime=epoch_ms(begin), endTime=epoch_ms(begin + DAY) - 1,
+                    filterPattern=filter_pattern, PaginationConfig={"PageSize": self.page_size},
+                )
+                events = (e for page in pages for e in page.get("events", [])
+                          if isinstance(e.get("message"), str) and wanted.search(e["message"]))
+                try:
+                    stats["events"] += write_json_array(path, events)
+                except logs.exceptions.ResourceNotFoundException:
+                    stats["problems"].append(f"{group}: log group not found")
+                    break
+                stats["fetched_days"] += 1
+        return stats
+
+
+def _iso(value):
+    """boto3 datetimes as the sample writes them: ISO 8601 UTC with milliseconds."""
+    if isinstance(value, dt.datetime):
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="milliseconds")
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    return value
+
+
+class SageMakerJobsSource(dg.ConfigurableResource):
+    """DescribeTrainingJob responses of the project's training jobs."""
+
+    data_dir: str = PField(description="Data dir holding landing/ (the landing zone).")
+
+    @property
+    def path(self) -> Path:
+        return Landing(self.data_dir).sagemaker_jobs
+
+    def refresh(self, now: dt.datetime) -> dict:
+        raise NotImplementedError
+
+    def read(self) -> tuple[list, list[str]]:
+        if not self.path.exists():
+            return [], [f"sagemaker: no landed training jobs at {self.path}"]
+        try:
+            data = read_json(self.path)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return [], [f"sagemaker: unreadable landing file {self.path}: {exc}"]
+        return (data, []) if isinstance(data, list) else ([], [f"sagemaker: {self.path} is not a list"])
+
+
+class EmbeddedSageMakerJobs(SageMakerJobsSource):
+    def refresh(self, now: dt.datetime) -> dict:
+        if not Landing(self.data_dir).exists():
+            from bqx_ops.sample import write_sample
+
+            write_sample(Path(self.data_dir))
+        return {"mode": "embedded"}
+
+
+class LiveSageMakerJobs(SageMakerJobsSource):
+    """list_training_jobs (modified since the newest landed) + describe_training_job, merged by name."""
+
+    aws: AwsClients
+    name_contains: str | None = PField(default="bqx-ml", description="Only jobs whose name contains this.")
+    first_fetch_days: int = PField(default=400, description="How far back the first fetch looks.")
+
+    def refresh(self, now: dt.datetime) -> dict:
+        client = self.aws.client("sagemaker")
+        existing, problems = self.read() if self.path.exists() else ([], [])
+        landed = {j["TrainingJobName"]: j for j in existing if isinstance(j, dict) and "TrainingJobName" in j}
+        stamps = [str(j.get("LastModifiedTime")) for j in landed.values() if j.get("LastModifiedTime")]
+        since = (dt.datetime.fromisoformat(max(stamps)) - dt.timedelta(seconds=1) if stamps
+                 else now.astimezone(UTC) - dt.timedelta(days=self.first_fetch_days))
+        args = {"LastModifiedTimeAfter": since, "SortBy": "CreationTime", "SortOrder": "Ascending"}
+        if self.name_contains:
+            args["NameContains"] = self.name_contains
+        fetched = 0
+        for page in client.get_paginator("list_training_jobs").paginate(**args):
+            for summary in page.get("TrainingJobSummaries", []):
+                job = client.describe_training_job(TrainingJobName=summary["TrainingJobName"])
+                job.pop("ResponseMetadata", None)
+                landed[job["TrainingJobName"]] = _iso(job)
+                fetched += 1
+        write_json(self.path, [landed[name] for name in sorted(landed)])
+        return {"mode": "live", "since": since.isoformat(), "fetched": fetched, "problems": problems}

@@ -1,0 +1,116 @@
+"""GitHub issues of the bqx-ml repository, landed in ``landing/github/issues.json``.
+
+``EmbeddedGitHubIssues`` replays the landing zone (writing the bundled sample when it is
+empty); ``LiveGitHubIssues`` fetches with PyGithub, incrementally:
+
+* ``since`` = the newest ``updated_at`` already landed, as a UTC datetime (GitHub's
+  ``since`` is inclusive, so the newest issue comes back and is merged again);
+* the listing includes pull requests; they are kept in the landing file (it mirrors
+  the API) and recognised later by their ``pull_request`` key, so no issue is ever
+  fetched again one by one: the raw JSON is taken from the listing itself;
+* rate limits: PyGithub's ``GithubRetry`` waits for ``X-RateLimit-Reset`` on a 403/429
+  "rate limit exceeded" and for ``Retry-After`` on secondary limits;
+* the fetched issues are merged into the landing file by issue number.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+from github import Auth, Github, GithubRetry
+from github.GithubObject import GithubObject
+from pydantic import Field as PField
+
+from bqx_ops.calendar import UTC
+from bqx_ops.landing import Landing, read_json, write_json
+from bqx_ops.review.github_issues import parse_time
+
+
+class GitHubIssuesSource(dg.ConfigurableResource):
+    """Where the review's GitHub issues come from; both modes read the landing file."""
+
+    data_dir: str = PField(description="Data dir holding landing/ (the landing zone).")
+
+    @property
+    def path(self) -> Path:
+        return Landing(self.data_dir).github_issues
+
+    def refresh(self, now: dt.datetime) -> dict:
+        """Bring the landing file up to date; returns what was done (for run metadata)."""
+        raise NotImplementedError
+
+    def read(self) -> tuple[list, list[str]]:
+        """(items, problems): the landed listing; a missing or unreadable file is a problem, not a crash."""
+        if not self.path.exists():
+            return [], [f"github: no landed issues at {self.path}"]
+        try:
+            data = read_json(self.path)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return [], [f"github: unreadable landing file {self.path}: {exc}"]
+        if not isinstance(data, list):
+            return [], [f"github: {self.path} is not a list of issues"]
+        return data, []
+
+
+class EmbeddedGitHubIssues(GitHubIssuesSource):
+    """Replays the landing zone; writes the bundled sample into it when it is empty."""
+
+    def refresh(self, now: dt.datetime) -> dict:
+        landing = Landing(self.data_dir)
+        if not landing.exists():
+            from bqx_ops.sample import write_sample
+
+            write_sample(Path(self.data_dir))
+        return {"mode": "embedded"}
+
+
+def merge_by_number(existing: list, fetched: list) -> list:
+    """Landed issues updated by the fetched ones (same number: the fetched one wins), by number."""
+    merged = {item["number"]: item for item in existing
+              if isinstance(item, dict) and isinstance(item.get("number"), int)}
+    for item in fetched:
+        merged[item["number"]] = item
+    return [merged[n] for n in sorted(merged)]
+
+
+class LiveGitHubIssues(GitHubIssuesSource):
+    """The issues of the bqx-ml repository through PyGithub (or a server speaking GitHub's REST API)."""
+
+    token: str = PField(description="GitHub token (dg.EnvVar('GITHUB_TOKEN')).")
+    repo: str = PField(description="owner/name of the bqx-ml repository.")
+    base_url: str = PField(default="https://api.github.com", description="REST API root.")
+    per_page: int = PField(default=100, description="Issues per page (GitHub's maximum is 100).")
+    seconds_between_requests: float | None = PField(
+        default=0.25, description="PyGithub's own pacing (GitHub's secondary rate limits)."
+    )
+    retries: int = PField(default=10, description="GithubRetry total: rate-limit waits and 5xx retries.")
+
+    def _client(self) -> Github:
+        return Github(
+            base_url=self.base_url,
+            auth=Auth.Token(self.token),
+            per_page=self.per_page,
+            timeout=30,
+            retry=GithubRetry(total=self.retries),
+            seconds_between_requests=self.seconds_between_requests,
+            lazy=True,  # no request for the repository itself: its issues are all we list
+        )
+
+    def since(self, items: list) -> dt.datetime | None:
+        """The newest ``updated_at`` landed (UTC), None when nothing is landed yet."""
+        times = [parse_time(i.get("updated_at")) for i in items if isinstance(i, dict)]
+        newest = max((t for t in times if t is not None), default=None)
+        return newest.replace(tzinfo=UTC) if newest else None
+
+    def refresh(self, now: dt.datetime) -> dict:
+        existing, problems = self.read() if self.path.exists() else ([], [])
+        since = self.since(existing)
+        repo = self._client().get_repo(self.repo)
+        kwargs = {"state": "all", "sort": "updated", "direction": "asc"}
+        if since is not None:
+            kwargs["since"] = since
+        # GithubObject.raw_data is the listing's JSON; Issue.raw_data would fetch every issue again
+        fetched = [GithubObject.raw_data.fget(issue) for issue in repo.get_issues(**kwargs)]
+        write_json(self.path, merge_by_number(existing, fetched))
+        return {"mode": "live", "since": since.isoformat() if since else None, "fetched": len(fetched),
+                "pull_requests": sum("pull_request" in i for i in fetched), "problems": problems}

@@ -1,0 +1,167 @@
+"""The triage rules: the packaged YAML, optionally overridden by a user file.
+
+``load_rules()`` reads ``bqx_ops/rules/issue_triage.yaml`` and merges the file named
+by ``BQX_OPS_TRIAGE_RULES`` over it (mappings key by key, lists replaced). A rules
+file with unknown priorities, categories or owners, or a pattern that does not
+compile, is refused with a message naming the offending entry.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from bqx_ops.base_schema import AGENTS, CATEGORIES, PRIORITIES
+
+ENV_VAR = "BQX_OPS_TRIAGE_RULES"
+SOURCES = ("github", "cloudwatch", "sagemaker", "airtable_notes", "derived")
+
+
+class RulesError(ValueError):
+    """The triage rules file is not usable; the message says which entry and why."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: re.Pattern
+    sources: tuple[str, ...]
+    priority: str | None = None
+    category: str | None = None
+    escalations: tuple[tuple[int, str], ...] = ()  # (min_count, priority), highest first
+
+    def applies_to(self, source: str) -> bool:
+        return not self.sources or source in self.sources
+
+
+@dataclass(frozen=True)
+class TriageRules:
+    sla_hours: dict[str, int]
+    definitions: dict[str, str]
+    categories: dict[str, str]
+    owners_by_category: dict[str, str]
+    untriaged_owner: str
+    prefer_stage_owner: bool
+    priority_labels: dict[str, str]  # lower-cased label -> priority
+    category_labels: dict[str, str]
+    rules: tuple[Rule, ...]
+    cloudwatch: dict
+    sagemaker: dict
+    notes_blocker: re.Pattern
+    derived: dict
+    origin: tuple[str, ...] = field(default=())  # files the rules came from
+
+    def owner_for(self, category: str | None, stage_owner: str | None = None) -> str:
+        if self.prefer_stage_owner and stage_owner in AGENTS:
+            return stage_owner
+        return self.owners_by_category.get(category or "", self.untriaged_owner)
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("bqx_ops") / "rules" / "issue_triage.yaml"))
+
+
+def merge(base: dict, override: dict) -> dict:
+    """Mappings merged key by key (recursively); anything else in ``override`` replaces."""
+    out = dict(base)
+    for key, value in (override or {}).items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def load_rules(path: str | None = None) -> TriageRules:
+    """The packaged rules, with ``path`` (default: $BQX_OPS_TRIAGE_RULES) merged over them."""
+    files = [default_path()]
+    user = path if path is not None else os.environ.get(ENV_VAR)
+    if user:
+        files.append(Path(user))
+    data: dict = {}
+    for file in files:
+        try:
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise RulesError(f"cannot read triage rules {file}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise RulesError(f"triage rules {file} must be a mapping at the top level")
+        data = merge(data, loaded)
+    return parse(data, tuple(str(f) for f in files))
+
+
+def _compile(pattern, where: str) -> re.Pattern:
+    try:
+        return re.compile(str(pattern))
+    except re.error as exc:
+        raise RulesError(f"{where}: pattern {pattern!r} does not compile ({exc})") from None
+
+
+def _priority(value, where: str) -> str:
+    if value not in PRIORITIES:
+        raise RulesError(f"{where}: unknown priority {value!r} (expected one of {', '.join(PRIORITIES)})")
+    return value
+
+
+def _category(value, where: str) -> str:
+    if value not in CATEGORIES:
+        raise RulesError(f"{where}: unknown category {value!r} (expected one of {', '.join(CATEGORIES)})")
+    return value
+
+
+def _escalations(items, key: str, where: str) -> tuple[tuple[float, str], ...]:
+    out = [(float(e[key]), _priority(e["priority"], where)) for e in items or []]
+    return tuple(sorted(out, key=lambda e: -e[0]))
+
+
+def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
+    priorities = data.get("priorities") or {}
+    for name in PRIORITIES:
+        if name not in priorities or "sla_hours" not in priorities[name]:
+            raise RulesError(f"priorities.{name}.sla_hours is missing")
+    owners = data.get("owners") or {}
+    by_category = {_category(c, "owners.by_category"): o for c, o in (owners.get("by_category") or {}).items()}
+    for who in [*by_category.values(), owners.get("untriaged", "QA-001")]:
+        if who not in AGENTS:
+            raise RulesError(f"owners: {who!r} is not an Airtable Owner ({', '.join(AGENTS)})")
+    labels = data.get("labels") or {}
+    rules = []
+    for i, r in enumerate(data.get("rules") or []):
+        where = f"rules[{i}] ({r.get('name', 'unnamed')})"
+        unknown = set(r.get("sources") or ()) - set(SOURCES)
+        if unknown:
+            raise RulesError(f"{where}: unknown sources {sorted(unknown)}")
+        rules.append(Rule(
+            name=str(r.get("name") or f"rule-{i}"),
+            pattern=_compile(r.get("pattern", "."), where),
+            sources=tuple(r.get("sources") or ()),
+            priority=_priority(r["priority"], where) if r.get("priority") else None,
+            category=_category(r["category"], where) if r.get("category") else None,
+            escalations=_escalations(r.get("escalations"), "min_count", where),
+        ))
+    derived = dict(data.get("derived") or {})
+    for kind in ("cost_overrun", "timeline"):
+        spec = dict(derived.get(kind) or {})
+        key = "min_variance_pct" if kind == "cost_overrun" else "min_days_over"
+        spec["escalations"] = _escalations(spec.get("escalations"), key, f"derived.{kind}")
+        derived[kind] = spec
+    return TriageRules(
+        sla_hours={p: int(priorities[p]["sla_hours"]) for p in PRIORITIES},
+        definitions={p: str(priorities[p].get("definition", "")) for p in PRIORITIES},
+        categories={_category(c, "categories"): str(d) for c, d in (data.get("categories") or {}).items()},
+        owners_by_category=by_category,
+        untriaged_owner=owners.get("untriaged", "QA-001"),
+        prefer_stage_owner=bool(owners.get("prefer_stage_owner", True)),
+        priority_labels={str(k).lower(): _priority(v, "labels.priority")
+                         for k, v in (labels.get("priority") or {}).items()},
+        category_labels={str(k).lower(): _category(v, "labels.category")
+                         for k, v in (labels.get("category") or {}).items()},
+        rules=tuple(rules),
+        cloudwatch=dict(data.get("cloudwatch") or {}),
+        sagemaker=dict(data.get("sagemaker") or {}),
+        notes_blocker=_compile((data.get("notes") or {}).get("blocker", r"(?i)\bblocked\b"), "notes.blocker"),
+        derived=derived,
+        origin=origin,
+    )

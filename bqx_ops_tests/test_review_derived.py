@@ -1,0 +1,66 @@
+"""Issues derived from the plan tables (R² drops, cost overruns, timeline delays), pure."""
+
+import datetime as dt
+
+import pandas as pd
+
+from bqx_ops.review.derived import cost_issues, r2_issues, timeline_issues
+from bqx_ops.review.model import fingerprint
+from bqx_ops.review.rules import load_rules
+
+DERIVED = load_rules(path="").derived
+
+
+def results(*rows):
+    return pd.DataFrame([{"record_id": f"rec{i}", "result_id": f"R{i}", "model": m, "horizon": h,
+                          "evaluated_on": pd.Timestamp(day), "r2": r2} for i, (m, h, day, r2) in enumerate(rows)])
+
+
+def test_an_r2_drop_above_005_is_a_p1_until_a_later_evaluation_recovers():
+    found = r2_issues(results(("Ensemble", "w60", "2025-12-15", 0.90), ("Ensemble", "w60", "2025-12-29", 0.83),
+                              ("Ensemble", "w60", "2026-01-05", 0.84), ("Ensemble", "w60", "2026-01-12", 0.86),
+                              ("LSTM", "w15", "2026-01-05", 0.80), ("LSTM", "w15", "2026-01-12", 0.75)), DERIVED["r2_drop"])
+    assert [(f.priority, f.category, f.created_at.date(), f.resolved_at and f.resolved_at.date()) for f in found] == [
+        ("P1", "Model Performance", dt.date(2025, 12, 29), dt.date(2026, 1, 12))]  # 0.05 exactly is not a drop
+
+
+def stages(*rows):
+    keys = ("record_id", "stage_id", "name", "phase_id", "status", "owner", "estimated_cost", "realized_cost",
+            "start_date", "completed_date", "estimated_days")
+    return pd.DataFrame([dict(zip(keys, r)) for r in rows])
+
+
+def test_cost_overruns_are_ranked_by_variance_and_close_with_their_phase_or_their_task():
+    s = stages(("recA", "7.1", "TFT", "recP7", "Done", "ML-001", 40, 54, None, pd.Timestamp("2026-01-09"), 5),
+               ("recB", "7.2", "Tuning", "recP7", "Done", "ML-001", 40, 47, None, pd.Timestamp("2026-01-10"), 5),
+               ("recC", "7.3", "Export", "recP7", "Done", "ML-001", 40, 45, None, pd.Timestamp("2026-01-11"), 5),
+               ("recD", "8.1", "Stack", "recP8", "Done", "ARCH-001", 20, 30, None, pd.Timestamp("2026-01-20"), 5))
+    phases = pd.DataFrame([{"record_id": "recP7", "status": "Done", "end_date": pd.Timestamp("2026-01-16")},
+                           {"record_id": "recP8", "status": "In Progress", "end_date": None}])
+    found = {f.stage_record_id: f for f in cost_issues(s, phases, None, DERIVED["cost_overrun"])}
+    assert sorted(found) == ["recA", "recB", "recD"]  # 7.3 is +12.5%: inside the ±15% band
+    assert (found["recA"].priority, found["recB"].priority, found["recD"].priority) == ("P1", "P2", "P1")
+    assert found["recA"].resolved_at == dt.datetime(2026, 1, 16) and found["recD"].resolved_at is None
+    assert found["recA"].created_at == dt.datetime(2026, 1, 9) and found["recD"].stage_owner == "ARCH-001"
+    tasks = pd.DataFrame([{"task_key": fingerprint("derived", "cost_overrun/recD"), "status": "Done",
+                           "last_modified": pd.Timestamp("2026-01-27 09:00")}])
+    [closed] = [f for f in cost_issues(s, phases, tasks, DERIVED["cost_overrun"]) if f.stage_record_id == "recD"]
+    assert closed.resolved_at == dt.datetime(2026, 1, 27)
+
+
+def test_a_stage_past_its_estimate_is_a_delay_until_it_completes_and_recurring_stages_are_not():
+    before = stages(("recX", "5.2", "Search", "recP5", "In Progress", "ARCH-001", 10, None,
+                     pd.Timestamp("2025-11-03"), None, 5),  # Mon; 5 working days -> late from Mon 11-10
+                    ("recY", "5.3", "Spot", "recP5", "In Progress", "INFRA-001", 10, None,
+                     pd.Timestamp("2025-11-03"), None, 2),
+                    ("recO", "10.5", "Repository sync", "recP10", "In Progress", "COORD-001", 1, None,
+                     pd.Timestamp("2025-11-10"), None, 1))
+    now = before.copy()
+    now.loc[0, ["status", "completed_date"]] = ["Done", pd.Timestamp("2025-11-20")]
+    found = timeline_issues(now, dt.date(2025, 12, 1), before, dt.date(2025, 11, 17), DERIVED["timeline"])
+    by_stage = {f.stage_record_id: f for f in found}
+    assert sorted(by_stage) == ["recX", "recY"]
+    assert by_stage["recX"].created_at == dt.datetime(2025, 11, 10)
+    assert by_stage["recX"].resolved_at == dt.datetime(2025, 11, 20) and by_stage["recX"].priority == "P2"
+    assert by_stage["recY"].created_at == dt.datetime(2025, 11, 5) and by_stage["recY"].resolved_at is None
+    assert by_stage["recY"].priority == "P1"  # 19 working days over by 2025-12-01

@@ -1,0 +1,145 @@
+"""One review of the sample (period 2026-03-01 -> 2026-03-15 10:00 UTC) against independent counts.
+
+The expected values are computed here from the landing files and the sample's own
+story constants, never from the review code's output.
+"""
+
+import datetime as dt
+import json
+import re
+
+import dagster as dg
+import duckdb
+import pytest
+
+from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
+from bqx_ops.defs.issue_review import assets, checks
+from bqx_ops.landing import Landing, read_json
+from bqx_ops.resources.factory import build_resources
+from bqx_ops.sample import write_sample
+from bqx_ops.sample.timeline import LOG_GROUPS, SAMPLE_START
+from bqx_ops.sample.training import DROPS
+
+pytestmark = pytest.mark.slow  # one materialization of the sample (~5 s) shared by the module
+
+KEY = "2026-03-01"
+START, AS_OF = dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 15, 10)
+SLA_HOURS = {"P0": 24, "P1": 168, "P2": 336, "P3": 720}  # the seed's table
+CATEGORY_LABELS = {"category:data-quality": "Data Quality", "category:model-performance": "Model Performance",
+                   "category:infrastructure": "Infrastructure", "category:cost": "Cost Overruns",
+                   "category:timeline": "Timeline Delays"}
+
+
+def utc(text):
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None) if text else None
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory):
+    data = tmp_path_factory.mktemp("sample") / "data"
+    write_sample(data, SAMPLE_START, dt.date(2026, 3, 16))
+    resources = build_resources("local", data)
+    dg.materialize([raw_records, airtable_tables], resources=resources, tags={
+        "dagster/asset_partition_range_start": "2026-02-01", "dagster/asset_partition_range_end": "2026-03-15"})
+    result = dg.materialize([*dg.load_assets_from_modules([assets]), *dg.load_asset_checks_from_modules([checks])],
+                            resources=resources, partition_key=KEY)
+    assert result.success
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        inventory = conn.execute("SELECT * FROM review.issue_inventory").df()
+    return data, inventory, result
+
+
+def github_expected(data):
+    """From the landing file: issues (not PRs) existing at the as-of instant and not closed before the period."""
+    out = {}
+    for item in read_json(Landing(data).github_issues):
+        if "pull_request" in item or "/pull/" in item["html_url"]:
+            continue
+        created, closed = utc(item["created_at"]), utc(item["closed_at"])
+        if created >= AS_OF or (closed is not None and closed < START):
+            continue
+        labels = {label["name"] for label in item["labels"]}
+        priority = next((name.split(":")[1] for name in sorted(labels) if re.fullmatch(r"priority:P[0-3]", name)), None)
+        category = next((CATEGORY_LABELS[n] for n in sorted(labels) if n in CATEGORY_LABELS), None)
+        is_open = closed is None or closed >= AS_OF
+        breached = is_open and priority is not None and (AS_OF - created) > dt.timedelta(hours=SLA_HOURS[priority])
+        out[str(item["number"])] = (priority, category, is_open, breached)
+    return out
+
+
+def test_github_counts_by_priority_category_and_breach_match_the_landing_file(reviewed):
+    data, inventory, _ = reviewed
+    expected = github_expected(data)
+    rows = inventory[inventory["source"] == "github"].set_index("source_ref")
+    assert sorted(rows.index) == sorted(expected)
+    labelled = {n: e for n, e in expected.items() if e[0] and e[1]}
+    assert len(labelled) >= 5  # enough to mean something
+    for number, (priority, category, is_open, breached) in labelled.items():
+        row = rows.loc[number]
+        assert (row["priority"], row["category"], row["state"] == "open", bool(row["breached"])) == (
+            priority, category, is_open, breached), number
+    open_by_priority = {p: sum(1 for e in labelled.values() if e[0] == p and e[2]) for p in SLA_HOURS}
+    got = {p: int(((rows["priority"] == p) & (rows["state"] == "open") & rows.index.isin(list(labelled))).sum())
+           for p in SLA_HOURS}
+    assert got == open_by_priority
+    assert int(rows.loc[list(labelled), "breached"].sum()) == sum(e[3] for e in labelled.values())
+    # the story's incidents of the period, resolved within it
+    assert rows.loc["83", "priority"] == "P0" and rows.loc["83", "state"] == "resolved"
+    assert rows.loc["83", "time_to_close_hours"] == pytest.approx(6 + 25 / 60, abs=1e-4)  # 08:40 -> 15:05
+
+
+def test_cloudwatch_events_of_the_14_day_window_are_all_counted_once(reviewed):
+    data, inventory, _ = reviewed
+    errors = re.compile(r"ERROR|WARN|Error|Exception|Task timed out")
+    lo, hi = (int(t.replace(tzinfo=dt.timezone.utc).timestamp() * 1000) for t in (AS_OF - dt.timedelta(days=14), AS_OF))
+    expected, timeouts = {}, 0
+    for group in LOG_GROUPS:
+        for path in sorted((Landing(data).root / "aws" / "cloudwatch" / group.replace("/", "__")).glob("*.json")):
+            for e in read_json(path):
+                if lo <= e["timestamp"] < hi and errors.search(e["message"]):
+                    expected[group] = expected.get(group, 0) + 1
+                    timeouts += "Task timed out" in e["message"]
+    logs = inventory[inventory["source"] == "cloudwatch"]
+    got = logs.groupby(logs["source_ref"].str.split("|").str[0])["event_count"].sum().to_dict()
+    assert got == expected
+    storm = logs[logs["title"].str.contains("Task timed out")].iloc[0]
+    assert storm["event_count"] == timeouts and timeouts >= 214  # the 2026-03-04 incident and the odd timeout
+    assert (storm["priority"], storm["category"]) == ("P0", "Infrastructure")
+
+
+def test_sagemaker_failures_and_the_r2_drop_of_the_period_are_there(reviewed):
+    data, inventory, _ = reviewed
+    failed = [j for j in read_json(Landing(data).sagemaker_jobs)
+              if j["TrainingJobStatus"] == "Failed" and START <= utc(j["TrainingEndTime"][:23]) < AS_OF]
+    rows = inventory[inventory["kind"] == "training_failure"]
+    in_period = rows[rows["created_at"] >= START]
+    assert sorted(in_period["source_ref"]) == sorted(j["TrainingJobName"] for j in failed)
+    drops = [(m, h, day) for (m, h, day) in DROPS if START.date() <= day < AS_OF.date()]
+    assert drops == [("XGBoost", "w30", dt.date(2026, 3, 9))]
+    r2 = inventory[inventory["kind"] == "r2_drop"]
+    assert [(row.priority, row.category, row.created_at.date()) for row in r2.itertuples()] == [
+        ("P1", "Model Performance", dt.date(2026, 3, 9))]
+    assert "XGBoost w30" in r2.iloc[0]["title"]
+
+
+def test_every_p0_p1_issue_has_an_action_item_and_the_report_adds_up(reviewed):
+    data, inventory, result = reviewed
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        actions = conn.execute("SELECT task_key, owner, due_date FROM review.action_items").fetchall()
+        intents = conn.execute("SELECT key, channel, payload_json FROM ops.outbox ORDER BY key").fetchall()
+    urgent = set(inventory.loc[inventory["priority"].isin(["P0", "P1"]), "fingerprint"])
+    assert {a[0] for a in actions} == urgent and all(a[1] and a[2] for a in actions)
+    tasks = [json.loads(p) for k, c, p in intents if c == "airtable"]
+    assert {t["records"][0]["Task Key"] for t in tasks} == urgent
+    assert all(t["table"] == "Tasks" and t["merge_on"] == ["Task Key"] for t in tasks)
+    [slack] = [json.loads(p)["text"] for k, c, p in intents if c == "slack"]
+    assert slack.startswith("*Issue review 2026-03-15*")
+    report = (data / "bqx-ml" / "docs" / "reviews" / "2026-03-15-issue-review.md").read_text()
+    summary = report.split("## Summary")[1].split("\n")[4]
+    open_, resolved = (inventory["state"] == "open").sum(), (inventory["state"] == "resolved").sum()
+    assert summary.startswith(f"| {open_} | ") and f"| {resolved} | {int((inventory['state'].eq('open') & inventory['breached']).sum())} |" in summary
+    twin = json.loads((data / "bqx-ml" / "docs" / "reviews" / "2026-03-15-issue-review.json").read_text())
+    assert len(twin["inventory"]) == len(inventory) and twin["review"]["review_date"].startswith("2026-03-15")
+    checks_by_name = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks_by_name["every_p0_p1_has_an_action_item"].passed
+    assert checks_by_name["no_p0_open_longer_than_24_hours"].severity == dg.AssetCheckSeverity.WARN

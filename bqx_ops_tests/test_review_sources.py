@@ -1,0 +1,200 @@
+"""Each source's issues (pure): GitHub listing, SageMaker jobs, CloudWatch files, Airtable history."""
+
+import datetime as dt
+import json
+import statistics
+
+import duckdb
+import pandas as pd
+
+from bqx_ops.review import cloudwatch
+from bqx_ops.review.airtable_issues import blocker_issues, quarantine_issues
+from bqx_ops.review.github_issues import github_issues
+from bqx_ops.review.model import ReviewPeriod
+from bqx_ops.review.rules import load_rules
+from bqx_ops.review.sagemaker import sagemaker_issues
+from bqx_ops.review.stats import close_time_summary, resolution_stats
+from bqx_ops.review.triage import build_inventory
+from bqx_ops.review.trend import trend
+
+RULES = load_rules(path="")
+AS_OF = dt.datetime(2026, 3, 15, 10)
+
+
+def gh(number, created, closed=None, pr=False, **extra):
+    item = {"number": number, "title": f"Issue {number}", "created_at": created, "closed_at": closed,
+            "state": "closed" if closed else "open", "labels": [], "html_url": f"https://github.com/o/r/issues/{number}"}
+    if pr == "key":
+        item["pull_request"] = {"url": "x"}
+    elif pr == "url":
+        item["html_url"] = f"https://github.com/o/r/pull/{number}"
+    return {**item, **extra}
+
+
+def test_pull_requests_are_recognised_from_the_listing_alone():
+    items = [gh(1, "2026-03-01T00:00:00Z"), gh(2, "2026-03-01T00:00:00Z", pr="key"),
+             gh(3, "2026-03-01T00:00:00Z", pr="url")]
+    found, problems = github_issues(items)
+    assert [f.source_ref for f in found] == ["1"] and problems == []
+
+
+def test_a_reopened_issue_is_open_whatever_its_old_closed_at_and_bad_items_are_reported():
+    items = [gh(1, "2026-03-01T00:00:00Z", closed="2026-03-02T00:00:00Z", state="open"),
+             {"number": "x"}, "garbage", gh(4, "not a date")]
+    found, problems = github_issues(items)
+    assert [(f.source_ref, f.resolved_at) for f in found] == [("1", None)]
+    assert len(problems) == 3
+
+
+def test_deleted_users_null_bodies_and_string_labels_are_fine():
+    [found], _ = github_issues([gh(7, "2026-03-01T00:00:00Z", user=None, body=None, title=None,
+                                   labels=["priority:P1", {"name": "category:cost"}, {"no": "name"}])])
+    assert found.author == "ghost" and found.title == "#7 (no title)"
+    assert found.labels == ("category:cost", "priority:P1")
+
+
+def job(name, status, ended, r2=None, reason=None, model="XGBoost", horizon="w30"):
+    out = {"TrainingJobName": name, "TrainingJobStatus": status, "TrainingEndTime": ended,
+           "HyperParameters": {"model": model, "horizon": horizon}}
+    if r2 is not None:
+        out["FinalMetricDataList"] = [{"MetricName": "validation:r2", "Value": r2}]
+    if reason:
+        out["FailureReason"] = reason
+    return out
+
+
+def test_a_failed_job_is_open_until_a_later_completed_job_of_the_same_model_and_horizon():
+    jobs = [job("a-01", "Failed", "2026-03-10T01:00:00.000+00:00", reason="CUDA out of memory"),
+            job("a-02", "Completed", "2026-03-10T03:00:00.000+00:00", r2=0.9),
+            job("b-01", "Failed", "2026-03-11T01:00:00.000+00:00", reason="ResourceLimitExceeded", horizon="w60"),
+            job("c-01", "Failed", "2026-03-16T01:00:00.000+00:00", reason="not yet happened")]
+    found, _ = sagemaker_issues(jobs, AS_OF, RULES.sagemaker)
+    by_ref = {f.source_ref: f for f in found}
+    assert sorted(by_ref) == ["a-01", "b-01"]  # c-01 ended after the as-of instant
+    assert by_ref["a-01"].resolved_at == dt.datetime(2026, 3, 10, 3) and by_ref["b-01"].resolved_at is None
+    inv = build_inventory(found, RULES, ReviewPeriod(dt.datetime(2026, 3, 1, 10), AS_OF)).set_index("source_ref")
+    assert inv.loc["b-01", "priority"] == "P1" and inv.loc["a-01", "priority"] == "P2"
+
+
+def test_a_metric_drop_between_completed_jobs_is_a_degradation_until_it_recovers():
+    jobs = [job("x-01", "Completed", "2026-03-01T00:00:00Z", r2=0.90),
+            job("x-02", "Completed", "2026-03-05T00:00:00Z", r2=0.83),  # -0.07: P1
+            job("x-03", "Completed", "2026-03-08T00:00:00Z", r2=0.85),  # still 0.05 below 0.90
+            job("x-04", "Completed", "2026-03-12T00:00:00Z", r2=0.89),  # back within 0.02
+            job("x-05", "Completed", "2026-03-13T00:00:00Z", r2=0.86)]  # -0.03: P2
+    found, _ = sagemaker_issues(jobs, AS_OF, RULES.sagemaker)
+    assert [(f.source_ref, f.priority, f.resolved_at) for f in found] == [
+        ("x-02/validation:r2", "P1", dt.datetime(2026, 3, 12)), ("x-05/validation:r2", "P2", None)]
+
+
+def write_day(path, events):
+    path.write_text(json.dumps(events))
+    return path
+
+
+def ms(moment):
+    return int(moment.replace(tzinfo=dt.timezone.utc).timestamp() * 1000)
+
+
+def test_log_events_are_filtered_normalized_and_grouped_per_log_group(tmp_path):
+    t = dt.datetime(2026, 3, 10, 12)
+    events = [
+        {"timestamp": ms(t), "message": "2026-03-10T12:00:00.000Z 1b4e28ba-2fa1-11d2-883f-0016d3cca427 Task timed out after 30.02 seconds"},
+        {"timestamp": ms(t + dt.timedelta(hours=1)), "message": "2026-03-10T13:00:00.000Z 6fa459ea-ee8a-3ca4-894e-db77e160355e Task timed out after 30.07 seconds"},
+        {"timestamp": ms(t), "message": "INFO all good"},  # what moto returns for an OR pattern
+        {"timestamp": ms(t), "message": "[WARN] latency 310 ms exceeds p95 budget of 100 ms"},
+        {"timestamp": ms(AS_OF + dt.timedelta(minutes=1)), "message": "ERROR after the window"},
+        {"timestamp": ms(t)},  # no message
+    ]
+    files = [("/a", write_day(tmp_path / "a.json", events)), ("/b", write_day(tmp_path / "b.json", events[:1])),
+             ("/c", write_day(tmp_path / "c.json", [])), ("/d", tmp_path / "missing.json")]
+    broken = tmp_path / "broken.json"
+    broken.write_text("[{not json")
+    files.append(("/e", broken))
+    start, end = cloudwatch.window(AS_OF, 14)
+    with duckdb.connect() as conn:
+        groups, problems = cloudwatch.aggregate(conn, files, start, end, RULES.cloudwatch)
+    assert [(g["log_group"], g["normalized"], g["events"], g["warnings"]) for g in groups] == [
+        ("/a", "<time> <id> Task timed out after <n> seconds", 2, 0),
+        ("/a", "[WARN] latency <n> ms exceeds p<n> budget of <n> ms", 1, 1),
+        ("/b", "<time> <id> Task timed out after <n> seconds", 1, 0),
+    ]
+    assert len(problems) == 2 and all("unreadable log file" in p for p in problems)
+    issues = cloudwatch.log_issues(groups, AS_OF, RULES.cloudwatch)
+    assert issues[0].first_seen == t and issues[0].last_seen == t + dt.timedelta(hours=1)
+    assert issues[0].resolved_at == t + dt.timedelta(hours=1)  # quiet for more than 72 h before the review
+
+
+def test_the_log_window_is_the_14_days_before_the_review():
+    start, end = cloudwatch.window(AS_OF, 14)
+    days = cloudwatch.window_days(start, end)
+    assert start == dt.datetime(2026, 3, 1, 10) and len(days) == 15
+    assert days[0] == dt.date(2026, 3, 1) and days[-1] == dt.date(2026, 3, 15)
+
+
+def notes_rows(rows):
+    return pd.DataFrame([dict(zip(("snapshot_date", "table", "record_id", "label", "name", "owner", "notes"), r))
+                         for r in rows])
+
+
+def test_a_blocker_note_is_an_issue_from_its_first_snapshot_until_the_note_changes():
+    d = dt.date
+    rows = [(d(2025, 12, 12), "Stages", "rec74", "7.4", "Distributed training", "ML-001", "Blocked: waiting on RM-001 sign-off"),
+            (d(2025, 12, 15), "Stages", "rec74", "7.4", "Distributed training", "ML-001", "Blocked: waiting on RM-001 sign-off"),
+            # 12-16 .. 01-02: the record was quarantined (absent): still the same blocker
+            (d(2026, 1, 5), "Stages", "rec74", "7.4", "Distributed training", "ML-001", "Quota granted; running"),
+            (d(2026, 1, 5), "Stages", "rec13", "1.3", "Lambda", "INFRA-001", "Unblocked yesterday"),
+            (d(2026, 1, 5), "Phases", "recP9", "P9", "Serving", "INFRA-001", "In progress; blocker: certificate")]
+    found = blocker_issues(notes_rows(rows), RULES.notes_blocker)
+    assert [(f.title[:22], f.created_at, f.resolved_at, f.stage_owner) for f in found] == [
+        ("Phase P9 Serving: In p", dt.datetime(2026, 1, 5), None, "INFRA-001"),
+        ("Stage 7.4 Distributed ", dt.datetime(2025, 12, 12), dt.datetime(2026, 1, 5), "ML-001")]
+    inv = build_inventory(found, RULES, ReviewPeriod(dt.datetime(2026, 1, 1, 10), dt.datetime(2026, 1, 15, 10)))
+    assert dict(zip(inv["title"].str[:8], inv["category"])) == {"Phase P9": "Infrastructure", "Stage 7.": "Timeline Delays"}
+
+
+def test_a_quarantined_record_is_an_issue_for_each_run_of_consecutive_snapshots():
+    d = dt.date
+    days = [d(2026, 1, 1), d(2026, 1, 2), d(2026, 1, 5), d(2026, 1, 9), d(2026, 1, 12)]
+    q = pd.DataFrame([{"snapshot_date": day, "table_name": "Stages", "record_id": "rec1", "reason": "bad status"}
+                      for day in (days[0], days[1], days[3], days[4])])
+    found = quarantine_issues(q, days, RULES.derived["quarantine"])
+    assert [(f.created_at.date(), f.resolved_at and f.resolved_at.date()) for f in found] == [
+        (d(2026, 1, 1), d(2026, 1, 5)), (d(2026, 1, 9), None)]
+    assert found[0].fingerprint != found[1].fingerprint
+
+
+def test_resolution_statistics_match_an_independent_computation():
+    period = ReviewPeriod(dt.datetime(2026, 3, 1, 10), AS_OF)
+    closes = [1.5, 30, 4, 200, 12, 48, 7]
+    found = [github_issues([gh(i, "2026-03-02T00:00:00Z", labels=[{"name": "priority:P1" if i % 2 else "priority:P2"},
+                                                                    {"name": "category:cost"}],
+                               closed=(dt.datetime(2026, 3, 2) + dt.timedelta(hours=h)).isoformat() + "Z")])[0][0]
+             for i, h in enumerate(closes)]
+    inv = build_inventory(found, RULES, period)
+    stats = resolution_stats(inv, trend(inv, None, period), period).set_index(["dimension", "value"])
+    overall = stats.loc[("all", "all")]
+    assert overall["resolved"] == 7 and overall["new"] == 7 and overall["open"] == 0
+    assert overall["avg_hours_to_close"] == round(statistics.mean(closes), 4)
+    assert overall["median_hours_to_close"] == statistics.median(closes)
+    assert overall["p90_hours_to_close"] == round(statistics.quantiles(closes, n=10, method="inclusive")[-1], 4)
+    p1 = [h for i, h in enumerate(closes) if i % 2]
+    assert stats.loc[("priority", "P1"), "median_hours_to_close"] == statistics.median(p1)
+    assert stats.loc[("priority", "P0"), "resolved"] == 0 and pd.isna(stats.loc[("priority", "P0"), "avg_hours_to_close"])
+    assert close_time_summary([]) == (None, None, None)
+
+
+def test_the_trend_says_new_resolved_still_open_and_priority_changes():
+    p1 = ReviewPeriod(dt.datetime(2026, 2, 15, 10), dt.datetime(2026, 3, 1, 10))
+    p2 = ReviewPeriod(dt.datetime(2026, 3, 1, 10), AS_OF)
+
+    def items(second: bool):
+        return [gh(1, "2026-02-20T00:00:00Z", labels=[{"name": "priority:P2" if second else "priority:P3"}]),
+                gh(2, "2026-02-20T00:00:00Z", closed="2026-03-05T00:00:00Z" if second else None),
+                gh(3, "2026-03-02T00:00:00Z"), gh(4, "2026-03-02T00:00:00Z", closed="2026-03-03T00:00:00Z")]
+    before = build_inventory(github_issues(items(False))[0], RULES, p1)
+    now = build_inventory(github_issues(items(True))[0], RULES, p2)
+    changes = trend(now, before, p2)
+    got = {t.split()[0]: (c, bool(m)) for t, c, m in zip(changes["title"], changes["change"], changes["priority_changed"])}
+    assert got == {"#1": ("still_open", True), "#2": ("resolved", False), "#3": ("new", False),
+                   "#4": ("new_resolved", False)}
