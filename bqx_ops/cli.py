@@ -63,8 +63,10 @@ def partition_span(partitions_def, first: dt.date, last: dt.date) -> tuple[str, 
 # (title, job, partitions) in cadence order; a None partitions runs once, unpartitioned.
 def _steps():
     from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS, PLAN_UPDATE_PARTITIONS
+    from bqx_ops.defs.docs_sync.weeks import DOCS_SYNC_PARTITIONS
 
     return [
+        ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS),
         ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS),
         ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS),
         ("Outbox delivery", "outbox_delivery_job", None),

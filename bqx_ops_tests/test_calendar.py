@@ -82,11 +82,12 @@ def test_stage_cadences_tick_at_the_seed_times(cadence, is_tick, hour):
 
 
 @pytest.mark.parametrize(
-    ("partitions", "weekday_or_days", "hour"),
-    [(WEEKLY_SYNC_PARTITIONS, "mon", 9), (PLAN_UPDATE_PARTITIONS, "fri", 16), (ISSUE_REVIEW_PARTITIONS, "1/15", 10)],
-    ids=["sync", "plan-update", "issue-review"],
+    ("partitions", "weekday_or_days", "hour", "open_periods"),
+    [(WEEKLY_SYNC_PARTITIONS, "mon", 9, 1), (PLAN_UPDATE_PARTITIONS, "fri", 16, 0),
+     (ISSUE_REVIEW_PARTITIONS, "1/15", 10, 0)],
+    ids=["sync-with-open-week", "plan-update", "issue-review"],
 )
-def test_partitions_are_the_periods_between_consecutive_ticks(partitions, weekday_or_days, hour):
+def test_partitions_are_the_periods_between_consecutive_ticks(partitions, weekday_or_days, hour, open_periods):
     now = dt.datetime(2027, 12, 31, 23, tzinfo=UTC)
     keys = partitions.get_partition_keys(current_time=now)
     match = {
@@ -96,8 +97,8 @@ def test_partitions_are_the_periods_between_consecutive_ticks(partitions, weekda
     }[weekday_or_days]
     ticks = [dt.datetime.combine(d, dt.time(hour), UTC) for d in every_day() if match(d)]
     ticks = [t for t in ticks if t.date() >= cal.PLAN_START]
-    # Only closed periods exist: the last key opens at the second-to-last tick.
-    assert keys == [t.strftime("%Y-%m-%d") for t in ticks[:-1]]
+    # Closed periods, plus the open one where a cadence needs it (the sync's 24-hour SLA).
+    assert keys == [t.strftime("%Y-%m-%d") for t in ticks[: len(ticks) - 1 + open_periods]]
     window = partitions.time_window_for_partition_key(keys[10])
     assert (window.start, window.end) == (ticks[10], ticks[11])
 

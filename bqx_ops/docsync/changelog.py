@@ -46,8 +46,10 @@ def _latest_r2(snapshot: Snapshot) -> dict[tuple[str, str], float]:
 
 
 def _new(before: Snapshot, after: Snapshot, table: str) -> list[dict]:
+    """Records of ``table`` that appeared this week, by date then record id."""
     seen = before.by_id(table)
-    return [r for r in after.rows(table) if r["record_id"] not in seen]
+    fresh = [r for r in after.rows(table) if r["record_id"] not in seen]
+    return sorted(fresh, key=lambda r: (day_text(r.get("date")), r["record_id"]))
 
 
 def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
@@ -65,13 +67,12 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
         elif was != s.get("status"):
             moved.append(f"- {label}: {cell(was) if was else 'new'} → {cell(s.get('status'))}")
     decisions = [f"- {day_text(d.get('date'))} · **{cell(d.get('title'))}** ({cell(d.get('decided_by'))}): "
-                 f"{cell(d.get('decision'))}" for d in sorted(_new(before, after, "decisions"),
-                                                             key=lambda d: (day_text(d.get("date")), d["record_id"]))]
+                 f"{cell(d.get('decision'))}" for d in _new(before, after, "decisions")]
     learnings = [f"- **{cell(x.get('title'))}**: worked: {cell(x.get('what_worked'))}; didn't: "
-                 f"{cell(x.get('what_didn_t'))}" for x in sorted(_new(before, after, "learnings"),
-                                                                key=lambda x: (day_text(x.get("date")), x["record_id"]))]
+                 f"{cell(x.get('what_didn_t'))}" for x in _new(before, after, "learnings")]
     r2_before, r2_after = _latest_r2(before), _latest_r2(after)
-    r2 = [f"- {cell(m)} {cell(h)}: {'—' if (m, h) not in r2_before else f'{r2_before[(m, h)]:.4f}'} → {v:.4f}"
+    r2 = [f"- {cell(m)} {cell(h)}: "
+          f"{'—' if (m, h) not in r2_before else f'{r2_before[(m, h)]:.4f}'} → {v:.4f}"
           + (f" ({v - r2_before[(m, h)]:+.4f})" if (m, h) in r2_before else "")
           for (m, h), v in sorted(r2_after.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
           if r2_before.get((m, h)) != v]

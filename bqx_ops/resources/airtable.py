@@ -89,6 +89,24 @@ class EmbeddedAirtable(AirtableSource):
             raise self._missing(day, "embedded mode only replays snapshots that were recorded.")
         return folder
 
+    def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:
+        """The newest ``Last Modified`` of a table in the newest landing snapshot (embedded
+        mode's "Airtable now"); None without a snapshot, a table file or a readable value."""
+        days = self.snapshot_dates()
+        path = self.landing.airtable_table(days[-1], table_name) if days else None
+        if path is None or not path.is_file():
+            return None
+        real_field = self.mapping().fields.get(table_name, {}).get(field_name, field_name)
+        try:
+            data = read_json(path)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        records = data.get("records") if isinstance(data, dict) else None
+        values = [r["fields"][real_field] for r in records or []
+                  if isinstance(r, dict) and isinstance(r.get("fields"), dict)
+                  and isinstance(r["fields"].get(real_field), str)]
+        return max(values) if values else None  # ISO-8601 UTC strings sort as time does
+
 
 class LiveAirtable(AirtableSource):
     """Fetches today's snapshot from the Airtable Web API with pyairtable."""

@@ -11,16 +11,19 @@ import dagster as dg
 from bqx_ops.calendar import ISSUE_REVIEW, PLAN_START, PLAN_UPDATE, WEEKLY_SYNC, Cadence
 
 
-def cadence_partitions(cadence: Cadence) -> dg.TimeWindowPartitionsDefinition:
+def cadence_partitions(cadence: Cadence, end_offset: int = 0) -> dg.TimeWindowPartitionsDefinition:
     first_tick = cadence.ticks(PLAN_START, PLAN_START + dt.timedelta(days=40))[0]
     return dg.TimeWindowPartitionsDefinition(
         cron_schedule=cadence.cron,
         start=first_tick.replace(tzinfo=None),
         timezone="UTC",
         fmt="%Y-%m-%d",
+        end_offset=end_offset,
     )
 
 
-WEEKLY_SYNC_PARTITIONS = cadence_partitions(WEEKLY_SYNC)
+# The sync also has the open week (end_offset=1): a mid-week sync triggered by an Airtable
+# change must be able to run as of now, or the 24-hour SLA could not be met.
+WEEKLY_SYNC_PARTITIONS = cadence_partitions(WEEKLY_SYNC, end_offset=1)
 PLAN_UPDATE_PARTITIONS = cadence_partitions(PLAN_UPDATE)
 ISSUE_REVIEW_PARTITIONS = cadence_partitions(ISSUE_REVIEW)

@@ -1,0 +1,98 @@
+"""Drift between Airtable and the bqx-ml repository, measured rather than assumed.
+
+``docs_match_latest_snapshot`` renders what the latest snapshot would export and compares it with
+what origin holds; when they differ, it finds the first snapshot after the one the repository
+reflects whose export already differed: that is when the drift started. The SLA (seed: "repo
+reflects Airtable within 24 hours", "no documentation drift > 1 week") sets the severity.
+"""
+
+import datetime as dt
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from bqx_ops.asof import as_of_snapshot
+from bqx_ops.calendar import UTC
+from bqx_ops.defs.docs_sync.repo_assets import release_tags, repo_sync
+from bqx_ops.defs.docs_sync.weeks import load_snapshots, sagemaker_jobs
+from bqx_ops.docsync.export import mirror
+from bqx_ops.docsync.models import jobs_by_name
+from bqx_ops.docsync.readme import synced_snapshot
+from bqx_ops.docsync.releases import phase_tag
+from bqx_ops.markdown import table as md_table
+from bqx_ops.resources.airtable import AirtableSource
+from bqx_ops.resources.docs_repo import DocsRepo
+
+SLA, MAX_DRIFT = dt.timedelta(hours=24), dt.timedelta(days=7)
+
+
+def _snapshot_days(conn) -> list[dt.date]:
+    if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'airtable' "
+                        "AND table_name = 'raw_records'").fetchone()[0]:
+        return []
+    return [r[0].date() for r in conn.execute(
+        "SELECT DISTINCT snapshot_date FROM airtable.raw_records ORDER BY 1").fetchall()]
+
+
+@dg.asset_check(asset=repo_sync, description="The repository holds what the latest Airtable snapshot exports "
+                "(WARN after 24 h of drift, ERROR after a week).")
+def docs_match_latest_snapshot(duckdb: DuckDBResource, docs_repo: DocsRepo,
+                               airtable: AirtableSource) -> dg.AssetCheckResult:
+    now = dt.datetime.now(UTC)
+    tree = docs_repo.read_tree("docs", "README.md")
+    repo_day = synced_snapshot(tree.get("README.md"))
+    own = dt.date.fromisoformat(repo_day) if repo_day else None
+    with duckdb.get_connection() as conn:
+        latest = as_of_snapshot(conn, now)
+        candidates = [d for d in _snapshot_days(conn) if d <= now.date() and (own is None or d > own)]
+        snaps = load_snapshots(conn, {latest, own, *candidates})
+    listing = sagemaker_jobs(airtable.landing)
+
+    def differing(day):
+        as_of = min(now, dt.datetime.combine(day, dt.time(), UTC) + dt.timedelta(days=1))
+        return mirror(snaps[day], jobs_by_name(listing, as_of) if listing is not None else None).drift(tree)
+
+    drift = differing(latest) if latest else []
+    meta = {"repo_reflects_snapshot": str(repo_day), "latest_snapshot": str(latest), "differing_files": len(drift)}
+    if not drift:
+        return dg.AssetCheckResult(passed=True, metadata=meta)
+    edited = differing(own) if own in snaps else []
+    if edited:  # the repository no longer holds its own snapshot's export: dated by git history
+        since = docs_repo.last_commit_time(*edited) or now
+        cause = f"the repository was changed by hand (or the rendering changed) in {', '.join(edited[:5])}"
+    else:
+        since = dt.datetime.combine(next((d for d in candidates if differing(d)), latest), dt.time(), UTC)
+        cause = "Airtable changed"
+    age = now - since
+    meta.update(drifting_since=since.isoformat(), drift_hours=round(age.total_seconds() / 3600, 1),
+                cause=cause, files=dg.MetadataValue.md(md_table(["path"], [[p] for p in drift], limit=200)))
+    summary = (f"{len(drift)} file(s) differ from what the latest snapshot ({latest}) exports; the repository "
+               f"reflects snapshot {repo_day or 'none'}; drifting since {since:%Y-%m-%d %H:%M} UTC "
+               f"({age.days} days): {cause}.")
+    if age <= SLA:
+        return dg.AssetCheckResult(passed=True, description=f"Within the 24 h SLA: {summary}", metadata=meta)
+    return dg.AssetCheckResult(
+        passed=False, description=summary, metadata=meta,
+        severity=dg.AssetCheckSeverity.ERROR if age > MAX_DRIFT else dg.AssetCheckSeverity.WARN,
+    )
+
+
+@dg.asset_check(asset=release_tags, description="Every phase Done in the snapshot the repository reflects has "
+                "its annotated release tag on origin.")
+def completed_phases_are_tagged(duckdb: DuckDBResource, docs_repo: DocsRepo) -> dg.AssetCheckResult:
+    repo_day = synced_snapshot(docs_repo.read("README.md"))
+    if repo_day is None:
+        return dg.AssetCheckResult(passed=True, description="Nothing synced yet.", metadata={"synced_snapshot": "none"})
+    day = dt.date.fromisoformat(repo_day)
+    with duckdb.get_connection() as conn:
+        phases = load_snapshots(conn, {day}, ("phases",))[day].rows("phases")
+    tags = docs_repo.tags()
+    missing = [[p.get("phase_id"), p.get("name"), phase_tag(p)] for p in phases
+               if p.get("status") == "Done" and phase_tag(p) not in tags]
+    return dg.AssetCheckResult(
+        passed=not missing,
+        description=None if not missing else "Completed phases without a release tag: "
+        + ", ".join(f"{pid} ({tag})" for pid, _, tag in missing),
+        metadata={"synced_snapshot": repo_day, "tags_on_origin": len(tags),
+                  "missing": dg.MetadataValue.md(md_table(["phase", "name", "expected tag"], missing))},
+    )

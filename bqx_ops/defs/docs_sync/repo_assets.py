@@ -1,0 +1,168 @@
+"""The weekly sync itself: one commit per week, release tags for completed phases, a Slack note.
+
+``docs/repo_sync`` walks the run's weeks in order and publishes each through DocsRepo, dated by
+the week's end. The snapshot-shaped files (artifact pages, models.md, README status) only move
+forward: re-running an old week never rolls them back, it only rewrites that week's CHANGELOG entry.
+"""
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from bqx_ops import outbox
+from bqx_ops.calendar import UTC
+from bqx_ops.defs.airtable.assets import ensure_table
+from bqx_ops.defs.docs_sync.assets import artifact_pages, changelog_entries, model_versions, readme_status
+from bqx_ops.defs.docs_sync.weeks import (
+    DOCS_SYNC_PARTITIONS, GROUP, OWNERS, PARTITION_META, load_snapshots, naive, snapshot_days, weeks,
+)
+from bqx_ops.docsync.changelog import upsert_entry
+from bqx_ops.docsync.changes import CHANGELOG, MODELS, changed_files, commit_message
+from bqx_ops.docsync.export import Mirror
+from bqx_ops.docsync.models import models_page
+from bqx_ops.docsync.readme import synced_snapshot
+from bqx_ops.docsync.releases import phase_tag, release_payload, tag_message
+from bqx_ops.docsync.snapshot import records
+from bqx_ops.frames import frame
+from bqx_ops.resources.docs_repo import DocsRepo, TagInfo
+from bqx_ops.slack_text import escape
+
+TS = "datetime64[us]"
+SYNC_COLUMNS = {"period_start": TS, "period_end": TS, "snapshot_date": TS, "commit_sha": "string",
+                "changed": "boolean", "summary": "string", "files_changed": "Int64"}
+TAG_COLUMNS = {"period_start": TS, "phase_record_id": "string", "phase_id": "string", "tag": "string",
+               "target_sha": "string", "completed_this_week": "boolean"}
+COMMON = dict(partitions_def=DOCS_SYNC_PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
+              group_name=GROUP, owners=OWNERS)
+
+
+def _rows_for(df: pd.DataFrame, period_start) -> list[dict]:
+    return records(df[df["period_start"] == period_start]) if len(df) else []
+
+
+def _previous(duckdb: DuckDBResource, starts: list) -> dict:
+    """docs.repo_sync rows of earlier runs: a rerun that changes nothing reports what the week did."""
+    with duckdb.get_connection() as conn:
+        if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'docs' "
+                            "AND table_name = 'repo_sync'").fetchone()[0]:
+            return {}
+        df = conn.execute("SELECT * FROM docs.repo_sync WHERE period_start IN (SELECT unnest(?::TIMESTAMP[]))",
+                          [starts]).df()
+    return {r["period_start"]: r for r in records(df)}
+
+
+@dg.asset(key=["docs", "repo_sync"], kinds={"git", "github"}, metadata=PARTITION_META,
+          ins={"pages": dg.AssetIn(artifact_pages.key), "status": dg.AssetIn(readme_status.key),
+               "entries": dg.AssetIn(changelog_entries.key), "models": dg.AssetIn(model_versions.key)},
+          freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=7),
+                                                          warn_window=dt.timedelta(hours=24)), **COMMON)
+def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo, pages: pd.DataFrame,
+              status: pd.DataFrame, entries: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
+    """One commit per week bringing README status, CHANGELOG, docs/artifacts and docs/models.md up to date, pushed."""
+    run_weeks = weeks(context)
+    previous = _previous(duckdb, [naive(w.start) for w in run_weeks])
+    rows, commits = [], []
+    for w in run_weeks:
+        start = pd.Timestamp(naive(w.start))
+        [st] = _rows_for(status, start) or [{"snapshot_date": None}]
+        row = {"period_start": start, "period_end": naive(w.end), "snapshot_date": st["snapshot_date"]}
+        if st["snapshot_date"] is None:
+            rows.append({**row, "changed": False, "summary": "no Airtable snapshot yet", "files_changed": 0})
+            continue
+        day = st["snapshot_date"].date()
+        files = {r["relpath"]: r["page"] for r in _rows_for(pages, start)}
+        files[MODELS] = models_page(_rows_for(models, start), day)
+        mirror = Mirror(files, st["section"])
+        tree = docs_repo.read_tree("docs", "README.md", CHANGELOG)
+        advance = (synced_snapshot(tree.get("README.md")) or "") <= day.isoformat()
+        changes, readme_changed = mirror.changes(tree) if advance else ({}, False)
+        [entry] = _rows_for(entries, start)
+        changes.update(changed_files(tree, {CHANGELOG: upsert_entry(tree.get(CHANGELOG), w.report_date,
+                                                                    entry["entry"])}))
+        message = commit_message(w.report_date, day, tree, changes, readme_changed, w.in_progress)
+        sha = docs_repo.publish(changes, message, w.as_of, readme_status=mirror.status if readme_changed else None) \
+            if changes or readme_changed else None
+        before = previous.get(start, {})
+        if sha:
+            commits.append(sha)
+            rows.append({**row, "commit_sha": sha, "changed": True, "summary": message.splitlines()[0],
+                         "files_changed": len(changes) + int(readme_changed)})
+        else:
+            rows.append({**row, "commit_sha": before.get("commit_sha") or docs_repo.head(), "changed": False,
+                         "summary": before.get("summary") or "already up to date",
+                         "files_changed": before.get("files_changed") or 0})
+    df = frame(rows, SYNC_COLUMNS)
+    ensure_table(duckdb, ["docs", "repo_sync"], df)
+    context.add_output_metadata({"dagster/row_count": len(df), "commits_pushed": len(commits),
+                                 "weeks_unchanged": len(run_weeks) - len(commits),
+                                 "head": docs_repo.head(), "origin": docs_repo.remote_url or "local bare repository"})
+    return df
+
+
+@dg.asset(key=["docs", "release_tags"], kinds={"git", "github"}, metadata=PARTITION_META,
+          ins={"synced": dg.AssetIn(repo_sync.key)}, deps=[dg.AssetKey(["airtable", "phases"])], **COMMON)
+def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo,
+                 synced: pd.DataFrame) -> pd.DataFrame:
+    """An annotated tag per completed phase, pushed; its GitHub release through the outbox (by tag name)."""
+    with duckdb.get_connection() as conn:
+        plan = [(w, *snapshot_days(conn, w)) for w in weeks(context)]
+        snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)}, ("phases",))
+    tags, rows, created, intents = docs_repo.tags(), [], [], []
+    for w, before, after in plan:
+        start = pd.Timestamp(naive(w.start))
+        [sync] = _rows_for(synced, start) or [{"commit_sha": None}]
+        if after is None or not sync["commit_sha"]:
+            continue
+        was_done = {k for k, p in snaps[before].by_id("phases").items() if p.get("status") == "Done"}
+        for phase in sorted(snaps[after].rows("phases"), key=lambda p: (p.get("number") or 0, p["record_id"])):
+            if phase.get("status") != "Done":
+                continue
+            tag = phase_tag(phase)
+            if tag not in tags:
+                message = tag_message(phase, w.report_date, after)
+                if docs_repo.tag(tag, message, sync["commit_sha"], w.as_of):
+                    created.append(tag)
+                    tags[tag] = TagInfo(sync["commit_sha"], message.strip())
+                else:  # pushed by someone else meanwhile: use theirs
+                    tags = docs_repo.tags()
+            info = tags[tag]
+            rows.append({"period_start": start, "phase_record_id": phase["record_id"],
+                         "phase_id": phase.get("phase_id"), "tag": tag, "target_sha": info.target,
+                         "completed_this_week": phase["record_id"] not in was_done})
+            intents.append((w, tag, release_payload(tag, info.target, info.message)))
+    outcomes = {}
+    with duckdb.get_connection() as conn:
+        for w, tag, payload in intents:
+            outcomes[tag] = outbox.enqueue(conn, f"github-release/{tag}", "github", payload,
+                                           outbox.Producer("docs/release_tags", w.key, context.run.run_id),
+                                           period_end=w.end, now=dt.datetime.now(UTC))
+    df = frame(rows, TAG_COLUMNS)
+    ensure_table(duckdb, ["docs", "release_tags"], df)
+    context.add_output_metadata({"dagster/row_count": len(df), "tags_pushed": dg.MetadataValue.json(created),
+                                 "release_intents": dg.MetadataValue.json(outcomes)})
+    return df
+
+
+@dg.asset(key=["docs", "sync_notification"], kinds={"slack"},
+          ins={"synced": dg.AssetIn(repo_sync.key), "tagged": dg.AssetIn(release_tags.key)}, **COMMON)
+def sync_notification(context: dg.AssetExecutionContext, duckdb: DuckDBResource, synced: pd.DataFrame,
+                      tagged: pd.DataFrame) -> dg.MaterializeResult:
+    """A Slack message per weekly sync (what changed, the commit, new release tags), through the outbox."""
+    outcomes = {}
+    with duckdb.get_connection() as conn:
+        for w in weeks(context):
+            start = pd.Timestamp(naive(w.start))
+            [sync] = _rows_for(synced, start) or [{"commit_sha": None}]
+            if not sync.get("commit_sha"):
+                continue
+            new_tags = sorted(t["tag"] for t in _rows_for(tagged, start) if t["completed_this_week"])
+            text = (f"*Docs sync* for the week ending {w.report_date.isoformat()}"
+                    + (" (in progress)" if w.in_progress else "") + f": {escape(sync['summary'])}\n"
+                    f"Commit {sync['commit_sha'][:12]} · Airtable snapshot {sync['snapshot_date']:%Y-%m-%d}"
+                    + (f"\nReleased: {escape(', '.join(new_tags))}" if new_tags else ""))
+            outcomes[w.key] = outbox.enqueue(conn, f"docs-sync/{w.key}", "slack", {"text": text},
+                                             outbox.Producer("docs/sync_notification", w.key, context.run.run_id),
+                                             period_end=w.end, now=dt.datetime.now(UTC))
+    return dg.MaterializeResult(metadata={"notifications": dg.MetadataValue.json(outcomes)})
