@@ -38,7 +38,7 @@ def test_the_schedule_runs_on_the_1st_and_15th_at_10_utc_stopped_locally_running
     assert live.default_status == dg.DefaultScheduleStatus.RUNNING
     skipped = local.evaluate_tick(dg.build_schedule_context(
         scheduled_execution_time=dt.datetime(2026, 3, 2, 10, tzinfo=UTC)))
-    assert not skipped.run_requests and "not an issue-review tick" in skipped.skip_message
+    assert not skipped.run_requests and "is not a tick of issue_review" in skipped.skip_message
 
 
 @pytest.mark.parametrize("mode", ["local", "live"])

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from bqx_ops.calendar import UTC
+from bqx_ops.calendar import UTC, Period
 
 OPEN, RESOLVED = "open", "resolved"
 PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
@@ -30,23 +30,12 @@ def naive_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 @dataclass(frozen=True)
-class ReviewPeriod:
-    """A review's period [start, end); ``end`` is the as-of instant (naive UTC)."""
-
-    start: dt.datetime
-    end: dt.datetime
+class ReviewPeriod(Period):
+    """A review's period [start, end), as of ``end``; held as naive UTC, like DuckDB."""
 
     @classmethod
     def of(cls, start: dt.datetime, end: dt.datetime) -> ReviewPeriod:
         return cls(naive_utc(start), naive_utc(end))
-
-    @property
-    def as_of(self) -> dt.datetime:
-        return self.end
-
-    @property
-    def report_date(self) -> dt.date:
-        return self.end.date()
 
 
 @dataclass

@@ -4,6 +4,8 @@ Cron says what it can; ``Cadence.is_due`` narrows the ticks where cron cannot
 (the last day of a month, three weeks before the last Friday of a quarter).
 """
 
+import datetime as dt
+
 import dagster as dg
 
 from bqx_ops.calendar import REMINDERS, Cadence
@@ -39,3 +41,38 @@ def reminder_schedule(cadence: Cadence, mode: str) -> dg.ScheduleDefinition:
 
 def reminder_schedules(mode: str) -> list[dg.ScheduleDefinition]:
     return [reminder_schedule(c, mode) for c in REMINDERS]
+
+
+def closed_period_key(cadence: Cadence, partitions_def: dg.TimeWindowPartitionsDefinition, tick) -> str | None:
+    """The partition whose period closes at ``tick``: keyed by the cadence tick before it."""
+    earlier = [t for t in cadence.ticks(tick.date() - dt.timedelta(days=120), tick.date()) if t < tick]
+    if not earlier:
+        return None
+    key = earlier[-1].strftime("%Y-%m-%d")
+    return key if key >= partitions_def.get_first_partition_key() else None
+
+
+def closed_period_schedule(
+    name: str, cadence: Cadence, job, partitions_def: dg.TimeWindowPartitionsDefinition, mode: str, description: str
+) -> dg.ScheduleDefinition:
+    """At each tick of ``cadence``, request the period that just closed (computed as of the tick)."""
+
+    @dg.schedule(
+        name=name,
+        cron_schedule=cadence.cron,
+        execution_timezone="UTC",
+        job=job,
+        default_status=default_status(mode),
+        description=description,
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext):
+        tick = context.scheduled_execution_time
+        if not cadence.is_due(tick):
+            return dg.SkipReason(f"{tick:%Y-%m-%d %H:%M} is not a tick of {cadence.name}")
+        key = closed_period_key(cadence, partitions_def, tick)
+        if key is None:
+            return dg.SkipReason(f"no {cadence.name} period has closed yet at {tick:%Y-%m-%d %H:%M}")
+        return dg.RunRequest(run_key=f"{cadence.name}:{key}", partition_key=key,
+                             tags={"bqx_ops/cadence": cadence.name})
+
+    return _schedule

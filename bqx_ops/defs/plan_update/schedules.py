@@ -6,7 +6,9 @@ Friday 16:00 to this Friday 16:00 (keyed by last Friday), computed as of this ti
 
 import dagster as dg
 
-from bqx_ops.defs.cadence.schedules import default_status
+from bqx_ops.calendar import PLAN_UPDATE
+from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
+from bqx_ops.defs.cadence.schedules import closed_period_schedule
 from bqx_ops.defs.plan_update.tables import GROUP
 
 plan_update_job = dg.define_asset_job(
@@ -18,9 +20,7 @@ plan_update_job = dg.define_asset_job(
 
 
 def plan_update_schedule(mode: str) -> dg.ScheduleDefinition:
-    return dg.build_schedule_from_partitioned_job(
-        plan_update_job,
-        name="plan_update_schedule",
-        description="Every Friday 16:00 UTC: the plan update of the week that just closed (COORD-001).",
-        default_status=default_status(mode),
+    return closed_period_schedule(
+        "plan_update_schedule", PLAN_UPDATE, plan_update_job, PLAN_UPDATE_PARTITIONS, mode,
+        "Every Friday 16:00 UTC: the plan update of the week that just closed (COORD-001).",
     )
