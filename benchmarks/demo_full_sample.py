@@ -33,7 +33,7 @@ def main() -> None:
                               capture_output=True, text=True)
         wall = time.perf_counter() - start
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(done.stdout[-3000:])
+        print("\n".join(line for line in done.stdout.splitlines() if line.startswith("- ")))
         print(f"exit={done.returncode} wall={wall:.1f}s peak_rss={peak_mb:.0f}MB")
 
 

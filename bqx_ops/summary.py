@@ -42,7 +42,8 @@ def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.
     print(f"\nbqx-ops demo: {period[0]} .. {period[1]} (local mode, data in {data_dir})")
     for title, result in results:
         status = "succeeded" if result.success else "FAILED"
-        print(f"- {title}: run {result.run_id[:8]} {status}")
+        took = f" in {result.seconds:.1f} s" if hasattr(result, "seconds") else ""
+        print(f"- {title}: run {result.run_id[:8]} {status}{took}")
         for line in _check_lines(result):
             print(line)
     print("\nDuckDB tables (rows):")
