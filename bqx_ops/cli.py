@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -47,33 +48,36 @@ def _run(defs, instance, job_name: str, first: str | None = None, last: str | No
     tags = {"bqx_ops/trigger": "demo"}
     if first and last:
         tags |= {RANGE_START: first, RANGE_END: last}
-    job = defs.get_job_def(job_name)
+    job = defs.resolve_job_def(job_name)
     started = time.perf_counter()
     result = job.execute_in_process(instance=instance, run_config=QUIET, tags=tags, raise_on_error=False)
     result.seconds = time.perf_counter() - started  # shown in the summary
     return result
 
 
-def partition_span(partitions_def, first: dt.date, last: dt.date) -> tuple[str, str] | None:
-    """First and last key of the periods that lie entirely inside [first, last]."""
-    now = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+def partition_span(partitions_def, first: dt.date, last: dt.date, open_period: bool = False):
+    """First and last key of the periods inside [first, last]; with ``open_period``, also the
+    period that contains ``last`` (it reads the latest snapshot, as the change sensor would)."""
+    now = dt.datetime.combine(last + dt.timedelta(days=8), dt.time(), dt.timezone.utc)
     keys = [
         k for k in partitions_def.get_partition_keys(current_time=now)
-        if (w := partitions_def.time_window_for_partition_key(k)).start.date() >= first and w.end.date() <= last
+        if (w := partitions_def.time_window_for_partition_key(k)).start.date() >= first
+        and (w.end.date() <= last or (open_period and w.start.date() <= last))
     ]
     return (keys[0], keys[-1]) if keys else None
 
 
-# (title, job, partitions) in cadence order; a None partitions runs once, unpartitioned.
+# (title, job, partitions, open period too) in cadence order; None partitions: one plain run.
+# The sync also takes the week holding the last day, so the repo ends on the latest snapshot.
 def _steps():
     from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS, PLAN_UPDATE_PARTITIONS
     from bqx_ops.defs.docs_sync.weeks import DOCS_SYNC_PARTITIONS
 
     return [
-        ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS),
-        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS),
-        ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS),
-        ("Outbox delivery", "outbox_delivery_job", None),
+        ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS, True),
+        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, False),
+        ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS, False),
+        ("Outbox delivery", "outbox_delivery_job", None, False),
     ]
 
 
@@ -81,6 +85,11 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     home = prepare_environment(data_dir)
+    # Dagster's beta/preview notices are for library authors, not for someone running the demo.
+    import dagster
+
+    warnings.filterwarnings("ignore", category=dagster.BetaWarning)
+    warnings.filterwarnings("ignore", category=dagster.PreviewWarning)
 
     # Imported after the environment is set: definitions read the mode and data dir.
     from dagster import DagsterInstance
@@ -100,10 +109,10 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     instance = DagsterInstance.get()
     results = [("Airtable snapshots", _run(
         defs, instance, "airtable_snapshot_job", days[0].isoformat(), days[-1].isoformat()))]
-    for title, job_name, partitions_def in _steps():
+    for title, job_name, partitions_def, open_period in _steps():
         if partitions_def is None:
             results.append((title, _run(defs, instance, job_name)))
-        elif span := partition_span(partitions_def, days[0], days[-1]):
+        elif span := partition_span(partitions_def, days[0], days[-1], open_period):
             results.append((f"{title} {span[0]} .. {span[1]}", _run(defs, instance, job_name, *span)))
     print_summary(results, data_dir=data_dir, dagster_home=home, period=(days[0], days[-1]))
     return 0 if all(r.success for _, r in results) else 1
