@@ -55,29 +55,45 @@ def _run(defs, instance, job_name: str, first: str | None = None, last: str | No
     return result
 
 
-def partition_span(partitions_def, first: dt.date, last: dt.date, open_period: bool = False):
-    """First and last key of the periods inside [first, last]; with ``open_period``, also the
-    period that contains ``last`` (it reads the latest snapshot, as the change sensor would)."""
-    now = dt.datetime.combine(last + dt.timedelta(days=8), dt.time(), dt.timezone.utc)
-    keys = [
-        k for k in partitions_def.get_partition_keys(current_time=now)
-        if (w := partitions_def.time_window_for_partition_key(k)).start.date() >= first
-        and (w.end.date() <= last or (open_period and w.start.date() <= last))
-    ]
+def closed(window, first: dt.date, last: dt.date) -> bool:
+    """The period lies entirely inside [first, last]."""
+    return window.start.date() >= first and window.end.date() <= last
+
+
+def closed_or_open(window, first: dt.date, last: dt.date) -> bool:
+    """Also the period holding ``last``: it reads the latest snapshot, as the change sensor would."""
+    return window.start.date() >= first and window.start.date() <= last
+
+
+def assessed(window, first: dt.date, last: dt.date) -> bool:
+    """A quarter whose 360 assessment day (its last Friday) falls inside [first, last]."""
+    from bqx_ops.calendar import assessment_date
+
+    day = assessment_date(window.start.year, (window.start.month - 1) // 3 + 1)
+    return first <= day <= last
+
+
+def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed) -> tuple[str, str] | None:
+    """First and last key of the partitions ``include`` keeps for the period [first, last]."""
+    now = dt.datetime.combine(last + dt.timedelta(days=100), dt.time(), dt.timezone.utc)
+    keys = [k for k in partitions_def.get_partition_keys(current_time=now)
+            if include(partitions_def.time_window_for_partition_key(k), first, last)]
     return (keys[0], keys[-1]) if keys else None
 
 
-# (title, job, partitions, open period too) in cadence order; None partitions: one plain run.
-# The sync also takes the week holding the last day, so the repo ends on the latest snapshot.
+# (title, job, partitions, which periods) in cadence order; None partitions: one plain run.
 def _steps():
+    from bqx_ops.defs.assessment.assets import ASSESSMENT_PARTITIONS
     from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS, PLAN_UPDATE_PARTITIONS
     from bqx_ops.defs.docs_sync.weeks import DOCS_SYNC_PARTITIONS
 
     return [
-        ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS, True),
-        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, False),
-        ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS, False),
-        ("Outbox delivery", "outbox_delivery_job", None, False),
+        # the sync also takes the week holding the last day, so the repo ends on the latest snapshot
+        ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS, closed_or_open),
+        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, closed),
+        ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS, closed),
+        ("360 assessments (last Friday of the quarter)", "assessment_job", ASSESSMENT_PARTITIONS, assessed),
+        ("Outbox delivery", "outbox_delivery_job", None, None),
     ]
 
 
@@ -109,10 +125,10 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     instance = DagsterInstance.get()
     results = [("Airtable snapshots", _run(
         defs, instance, "airtable_snapshot_job", days[0].isoformat(), days[-1].isoformat()))]
-    for title, job_name, partitions_def, open_period in _steps():
+    for title, job_name, partitions_def, include in _steps():
         if partitions_def is None:
             results.append((title, _run(defs, instance, job_name)))
-        elif span := partition_span(partitions_def, days[0], days[-1], open_period):
+        elif span := partition_span(partitions_def, days[0], days[-1], include):
             results.append((f"{title} {span[0]} .. {span[1]}", _run(defs, instance, job_name, *span)))
     print_summary(results, data_dir=data_dir, dagster_home=home, period=(days[0], days[-1]))
     return 0 if all(r.success for _, r in results) else 1

@@ -7,11 +7,11 @@ from bqx_ops.defs.cadence.schedules import reminder_schedules
 from bqx_ops.defs.cadence.sensors import escalation_sensor
 
 # Escalation rule -> the asset whose materialization means the activity was done.
-# (The 360 assessment has no asset yet: its rule waits for one.)
 WATCHED: dict[str, dg.AssetKey] = {
     "repository_sync": dg.AssetKey(["docs", "repo_sync"]),
     "plan_update": dg.AssetKey(["plan", "weekly_report"]),
     "issue_review": dg.AssetKey(["review", "issue_review_report"]),
+    "assessment_360": dg.AssetKey(["assessment", "report"]),
 }
 
 

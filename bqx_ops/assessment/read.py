@@ -1,0 +1,91 @@
+"""The quarter of a partition, its as-of instant, and the assessment inputs read from DuckDB as of it.
+
+Only rows of plan weeks and review periods that end inside the quarter and at or before
+the as-of instant are read (never later data); a missing or empty table is "no data".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from bqx_ops.assessment.score import QuarterInputs
+from bqx_ops.calendar import ASSESSMENT, UTC, assessment_date
+
+ISSUE_FIELDS = ("fingerprint", "priority", "untriaged", "title", "owner", "age_hours", "url", "source")
+
+
+def quarter_of(start: dt.datetime) -> tuple[int, int]:
+    return start.year, (start.month - 1) // 3 + 1
+
+
+def label(start: dt.datetime) -> str:
+    year, q = quarter_of(start)
+    return f"Q{q}-{year}"
+
+
+def as_of(start: dt.datetime) -> dt.datetime:
+    """The assessment instant of the quarter opened at ``start``: its last Friday, 09:00 UTC."""
+    day = assessment_date(*quarter_of(start))
+    hour, minute = int(ASSESSMENT.cron.split()[1]), int(ASSESSMENT.cron.split()[0])
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def _naive(when: dt.datetime) -> dt.datetime:
+    return when.astimezone(UTC).replace(tzinfo=None)
+
+
+def _exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                             "AND table_name = ?", [schema, table]).fetchone()[0])
+
+
+def _rows(conn, sql: str, params: list) -> list[dict]:
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _latest_end(conn, table: str, start: dt.datetime, end: dt.datetime) -> dt.datetime | None:
+    schema, name = table.split(".")
+    if not _exists(conn, schema, name):
+        return None
+    return conn.execute(f"SELECT max(period_end) FROM {table} WHERE period_end > ? AND period_end <= ?",
+                        [_naive(start), _naive(end)]).fetchone()[0]
+
+
+def _latest_row(conn, table: str, start: dt.datetime, end: dt.datetime) -> dict | None:
+    latest = _latest_end(conn, table, start, end)
+    if latest is None:
+        return None
+    rows = _rows(conn, f"SELECT * FROM {table} WHERE period_end = ? ORDER BY position LIMIT 1", [latest])
+    return rows[0] if rows else None
+
+
+def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.datetime) -> QuarterInputs:
+    """The inputs of the quarter opened at ``start``, as of ``when``."""
+    r2 = _latest_row(conn, "plan.r2_trend", start, when)
+    trends: tuple[str, ...] = ()
+    if r2 is not None:
+        trends = tuple(t or "" for (t,) in conn.execute(
+            "SELECT trend FROM plan.r2_trend WHERE period_end > ? AND period_end <= ? ORDER BY period_end, position",
+            [_naive(start), _naive(when)]).fetchall())
+    review_end = _latest_end(conn, "review.review_periods", start, when)
+    issues = breaches = None
+    if review_end is not None and _exists(conn, "review", "issue_inventory"):
+        issues = tuple(_rows(conn, "SELECT " + ", ".join(ISSUE_FIELDS) + " FROM review.issue_inventory "
+                                   "WHERE period_end = ? AND state = 'open' ORDER BY fingerprint", [review_end]))
+    if review_end is not None and _exists(conn, "review", "sla_breaches"):
+        breaches = tuple(_rows(conn, "SELECT fingerprint, priority FROM review.sla_breaches WHERE period_end = ? "
+                                     "ORDER BY fingerprint", [review_end]))
+    return QuarterInputs(
+        r2=r2, r2_trends=trends, budget=_latest_row(conn, "plan.budget_variance", start, when),
+        timeline=_latest_row(conn, "plan.plan_timeline", start, when), open_issues=issues, breaches=breaches,
+    )
+
+
+def risks(inputs: QuarterInputs) -> list[dict]:
+    """Open P0/P1 issues, most severe and oldest first."""
+    high = [x for x in inputs.open_issues or () if x.get("priority") in ("P0", "P1")]
+    return sorted(high, key=lambda x: (x["priority"], -(x.get("age_hours") or 0.0), x.get("fingerprint") or ""))

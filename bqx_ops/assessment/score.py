@@ -1,0 +1,217 @@
+"""The seven dimensions of the 360 assessment, scored 0-100, the overall alignment and the decision.
+
+Inputs are what the plan update and the issue review knew at the quarter's as-of instant
+(the latest plan week and review period ending at or before it, inside the quarter). A
+dimension whose inputs are missing is "no data" (score None); Stakeholder alignment and
+Industry trends cannot be measured from the data and are "manual input required" (None).
+
+Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
+
+* Goal alignment, from the current ensemble R² ``r`` (target ``lo``-``hi``, 0.95-0.99) and
+  its 28-day trend: level = 100 if r >= lo, else 100 * (r - (lo - 0.20)) / 0.20 (0 at
+  lo - 0.20); score = clamp(level + {↑: +5, →: 0, ↓: -10, no trend: 0}).
+* Technical gaps, from the open issues of the latest review:
+  score = clamp(100 - 20 * open P0 - 10 * open P1 - 5 * open untriaged).
+* Budget & timeline, each variance ``v`` against its band ``b`` (±15% cost, ±20% time):
+  part = 100 if |v| <= b, else clamp(100 * (2b - |v|) / b) (0 at twice the band);
+  score = mean of the parts known.
+* Success criteria, the seed's dashboard targets: R² > 0.95, budget within ±15%, timeline
+  within ±20%, no P0 open > 24 h, no P1 open > 1 week (the review's SLA breaches); a target
+  without data is left out of Y; score = 100 * X / Y, reported "X/Y met".
+* Risk, from the open high-priority (P0 + P1) issues ``n`` against "< 5 high-priority":
+  n < 5: 100 - 10 n (100..60); n >= 5: clamp(50 - 10 (n - 5)).
+* Stakeholder alignment, Industry trends: None, "manual input required".
+* Overall alignment = mean of the scored dimensions (None if none is scored).
+
+Decision (seed "Decision Framework"): a *major gap* is a scored dimension below 70 (below
+the "minor gaps" band).
+overall > 90 and no major gap -> Continue as planned; > 90 with a major gap, or 70-90
+-> Adjust tactics; 50 to < 70 -> Pivot strategy; < 50 (or nothing scored) -> Pause &
+re-evaluate. Overrides replace that band decision, in the table's order: R² degrading
+consistently (trend ↓ in each of the last 3 plan weeks of the quarter) -> Accelerate;
+budget overrun > 25% (cost variance > +25%) -> Reduce scope or secure additional funding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+UP, DOWN, FLAT = "↑", "↓", "→"
+SCORED, NO_DATA, MANUAL = "scored", "no data", "manual input required"
+DIMENSIONS = ("Goal alignment", "Technical gaps", "Budget & timeline", "Success criteria", "Risk",
+              "Stakeholder alignment", "Industry trends")
+R2_MIN, R2_MAX, BUDGET_BAND, TIMELINE_BAND = 0.95, 0.99, 15.0, 20.0
+R2_FLOOR_SPAN = 0.20
+HIGH_PRIORITY_TARGET = 5
+DEGRADING_WEEKS = 3
+OVERRUN_LIMIT = 25.0
+MAJOR_GAP = 70.0  # a dimension under the 70-90 "minor gaps" band; 50 could never coexist with > 90
+CONTINUE, ADJUST, PIVOT, PAUSE = "Continue as planned", "Adjust tactics", "Pivot strategy", "Pause & re-evaluate"
+ACCELERATE, REDUCE = "Accelerate", "Reduce scope or secure additional funding"
+
+
+@dataclass(frozen=True)
+class QuarterInputs:
+    """What was known at the as-of instant; None means the source had no data for the quarter."""
+
+    r2: dict | None = None  # latest plan week: current_r2, trend, target_min, target_max
+    r2_trends: tuple[str, ...] = ()  # the quarter's weekly trend arrows up to the as-of, oldest first
+    budget: dict | None = None  # latest plan week: variance_pct, band_pct
+    timeline: dict | None = None  # latest plan week: variance_pct, band_pct
+    open_issues: tuple[dict, ...] | None = None  # latest review: open issues (priority, untriaged, ...)
+    breaches: tuple[dict, ...] | None = None  # latest review: open issues past their SLA (priority)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    score: float | None
+    status: str
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    band: str
+    overrides: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def decision(self) -> str:
+        return " + ".join(self.overrides) if self.overrides else self.band
+
+
+@dataclass(frozen=True)
+class Assessment:
+    dimensions: tuple[Dimension, ...]
+    overall: float | None
+    decision: Decision
+
+
+def clamp(value: float) -> float:
+    return round(min(100.0, max(0.0, value)), 1)
+
+
+def _num(row: dict | None, key: str) -> float | None:
+    value = None if row is None else row.get(key)
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def goal_alignment(i: QuarterInputs) -> Dimension:
+    r = _num(i.r2, "current_r2")
+    if r is None:
+        return Dimension(DIMENSIONS[0], None, NO_DATA, "no data: no ensemble R² in the quarter's plan weeks")
+    lo, hi = _num(i.r2, "target_min") or R2_MIN, _num(i.r2, "target_max") or R2_MAX
+    level = 100.0 if r >= lo else 100 * (r - (lo - R2_FLOOR_SPAN)) / R2_FLOOR_SPAN
+    trend = (i.r2 or {}).get("trend") or "no trend"
+    bonus = {UP: 5.0, DOWN: -10.0}.get(trend, 0.0)
+    return Dimension(DIMENSIONS[0], clamp(level + bonus), SCORED,
+                     f"ensemble R² {r:.4f} vs target {lo:.2f}-{hi:.2f}, trend {trend}")
+
+
+def _open(i: QuarterInputs, priority: str) -> int:
+    return sum(1 for x in i.open_issues or () if x.get("priority") == priority)
+
+
+def technical_gaps(i: QuarterInputs) -> Dimension:
+    if i.open_issues is None:
+        return Dimension(DIMENSIONS[1], None, NO_DATA, "no data: no issue review in the quarter")
+    p0, p1 = _open(i, "P0"), _open(i, "P1")
+    untriaged = sum(1 for x in i.open_issues if x.get("untriaged"))
+    return Dimension(DIMENSIONS[1], clamp(100 - 20 * p0 - 10 * p1 - 5 * untriaged), SCORED,
+                     f"open P0 {p0}, open P1 {p1}, untriaged {untriaged} (latest issue review)")
+
+
+def band_part(variance: float, band: float) -> float:
+    return 100.0 if abs(variance) <= band else clamp(100 * (2 * band - abs(variance)) / band)
+
+
+def budget_timeline(i: QuarterInputs) -> Dimension:
+    parts, said = [], []
+    for label, row, default in (("budget", i.budget, BUDGET_BAND), ("timeline", i.timeline, TIMELINE_BAND)):
+        v = _num(row, "variance_pct")
+        band = _num(row, "band_pct") or default
+        if v is None:
+            said.append(f"{label} no data")
+        else:
+            parts.append(band_part(v, band))
+            said.append(f"{label} {v:+.1f}% vs ±{band:.0f}%")
+    if not parts:
+        return Dimension(DIMENSIONS[2], None, NO_DATA, "no data: " + ", ".join(said))
+    return Dimension(DIMENSIONS[2], clamp(sum(parts) / len(parts)), SCORED, ", ".join(said))
+
+
+def criteria(i: QuarterInputs) -> list[tuple[str, bool | None]]:
+    """The seed's dashboard targets: (name, met), met None without data."""
+    r = _num(i.r2, "current_r2")
+    b, t = _num(i.budget, "variance_pct"), _num(i.timeline, "variance_pct")
+    breached = None if i.breaches is None else {x.get("priority") for x in i.breaches}
+    return [
+        ("R² > 0.95", None if r is None else r > R2_MIN),
+        ("budget ±15%", None if b is None else abs(b) <= BUDGET_BAND),
+        ("timeline ±20%", None if t is None else abs(t) <= TIMELINE_BAND),
+        ("no P0 > 24h", None if breached is None else "P0" not in breached),
+        ("no P1 > 1 week", None if breached is None else "P1" not in breached),
+    ]
+
+
+def success_criteria(i: QuarterInputs) -> Dimension:
+    known = [(name, met) for name, met in criteria(i) if met is not None]
+    if not known:
+        return Dimension(DIMENSIONS[3], None, NO_DATA, "no data: none of the 5 targets can be evaluated")
+    met = sum(1 for _, ok in known if ok)
+    missed = [name for name, ok in known if not ok]
+    unknown = 5 - len(known)
+    text = f"{met}/{len(known)} met" + (f" (missed: {', '.join(missed)})" if missed else "")
+    text += f"; {unknown} without data" if unknown else ""
+    return Dimension(DIMENSIONS[3], clamp(100 * met / len(known)), SCORED, text)
+
+
+def risk(i: QuarterInputs) -> Dimension:
+    if i.open_issues is None:
+        return Dimension(DIMENSIONS[4], None, NO_DATA, "no data: no issue review in the quarter")
+    n = _open(i, "P0") + _open(i, "P1")
+    score = 100 - 10 * n if n < HIGH_PRIORITY_TARGET else 50 - 10 * (n - HIGH_PRIORITY_TARGET)
+    return Dimension(DIMENSIONS[4], clamp(score), SCORED,
+                     f"{n} open high-priority (P0/P1) issues vs target < {HIGH_PRIORITY_TARGET}")
+
+
+def manual(name: str) -> Dimension:
+    return Dimension(name, None, MANUAL, "manual input required: not measurable from the plan or issue data")
+
+
+def r2_degrading(trends: tuple[str, ...]) -> bool:
+    return len(trends) >= DEGRADING_WEEKS and all(t == DOWN for t in trends[-DEGRADING_WEEKS:])
+
+
+def decide(overall: float | None, dimensions: tuple[Dimension, ...], i: QuarterInputs) -> Decision:
+    major = [d.name for d in dimensions if d.score is not None and d.score < MAJOR_GAP]
+    if overall is None:
+        band, why = PAUSE, ["no dimension could be scored"]
+    elif overall > 90:
+        band = ADJUST if major else CONTINUE
+        why = [f"alignment {overall:.1f}% > 90%" + (f" but major gaps: {', '.join(major)}" if major else "")]
+    elif overall >= 70:
+        band, why = ADJUST, [f"alignment {overall:.1f}% in 70-90%"]
+    elif overall >= 50:
+        band, why = PIVOT, [f"alignment {overall:.1f}% in 50-70%"]
+    else:
+        band, why = PAUSE, [f"alignment {overall:.1f}% < 50%"]
+    overrides = []
+    if r2_degrading(i.r2_trends):
+        overrides.append(ACCELERATE)
+        why.append(f"R² trend ↓ in each of the last {DEGRADING_WEEKS} plan weeks")
+    cost = _num(i.budget, "variance_pct")
+    if cost is not None and cost > OVERRUN_LIMIT:
+        overrides.append(REDUCE)
+        why.append(f"budget overrun {cost:+.1f}% > {OVERRUN_LIMIT:.0f}%")
+    return Decision(band, tuple(overrides), tuple(why))
+
+
+def assess(i: QuarterInputs) -> Assessment:
+    dims = (goal_alignment(i), technical_gaps(i), budget_timeline(i), success_criteria(i), risk(i),
+            manual(DIMENSIONS[5]), manual(DIMENSIONS[6]))
+    scored = [d.score for d in dims if d.score is not None]
+    overall = round(sum(scored) / len(scored), 1) if scored else None
+    return Assessment(dims, overall, decide(overall, dims, i))

@@ -1,0 +1,142 @@
+"""The 360 scoring formulas and the Decision Framework, against hand-computed figures."""
+
+import datetime as dt
+
+import pytest
+
+from bqx_ops.assessment import read
+from bqx_ops.assessment.report import render
+from bqx_ops.assessment.rows import from_rows, to_rows
+from bqx_ops.assessment.score import (
+    ACCELERATE, ADJUST, CONTINUE, MANUAL, NO_DATA, PAUSE, PIVOT, REDUCE, QuarterInputs, assess,
+)
+
+UTC = dt.timezone.utc
+
+
+def issue(priority: str, n: int = 0, untriaged: bool = False, title: str = "t") -> dict:
+    return {"fingerprint": f"{priority}-{n}", "priority": priority, "untriaged": untriaged, "title": title,
+            "owner": "QA-001", "age_hours": 10.0 + n, "url": "", "source": "github"}
+
+
+HEALTHY = QuarterInputs(
+    r2={"current_r2": 0.97, "trend": "→", "target_min": 0.95, "target_max": 0.99}, r2_trends=("→", "→", "→"),
+    budget={"variance_pct": 5.0, "band_pct": 15.0}, timeline={"variance_pct": -10.0, "band_pct": 20.0},
+    open_issues=(), breaches=(),
+)
+
+
+def scores(inputs: QuarterInputs) -> dict:
+    return {d.name: d.score for d in assess(inputs).dimensions}
+
+
+def test_a_healthy_quarter_scores_100_everywhere_and_continues_as_planned():
+    a = assess(HEALTHY)
+    assert [d.score for d in a.dimensions] == [100.0] * 5 + [None, None]
+    assert a.overall == 100.0 and a.decision.decision == CONTINUE
+    assert [d.status for d in a.dimensions[5:]] == [MANUAL, MANUAL]
+    assert next(d for d in a.dimensions if d.name == "Success criteria").rationale == "5/5 met"
+
+
+def test_goal_alignment_is_linear_below_the_target_and_shifted_by_the_trend():
+    # R² 0.90 is 0.15 above the 0.75 floor: 100 * 0.15 / 0.20 = 75, trend ↓ costs 10 -> 65
+    r2 = {"current_r2": 0.90, "trend": "↓", "target_min": 0.95, "target_max": 0.99}
+    assert scores(QuarterInputs(r2=r2))["Goal alignment"] == 65.0
+    assert scores(QuarterInputs(r2={**r2, "current_r2": 0.80, "trend": "↑"}))["Goal alignment"] == 30.0
+    assert scores(QuarterInputs(r2={**r2, "current_r2": 0.70, "trend": "↑"}))["Goal alignment"] == 0.0
+    assert scores(QuarterInputs(r2={**r2, "current_r2": 0.995, "trend": "↑"}))["Goal alignment"] == 100.0
+
+
+def test_technical_gaps_cost_20_per_p0_10_per_p1_and_5_per_untriaged_issue():
+    open_ = (issue("P0"), issue("P1", 1), issue("P1", 2), issue("P2", 3, untriaged=True))
+    assert scores(QuarterInputs(open_issues=open_))["Technical gaps"] == 100 - 20 - 20 - 5
+
+
+def test_budget_and_timeline_fall_to_zero_at_twice_the_band():
+    # budget +22.5% vs 15: 100 * (30 - 22.5) / 15 = 50; timeline -50% vs 20: 0 -> mean 25
+    inputs = QuarterInputs(budget={"variance_pct": 22.5, "band_pct": 15.0},
+                           timeline={"variance_pct": -50.0, "band_pct": 20.0})
+    assert scores(inputs)["Budget & timeline"] == 25.0
+    assert scores(QuarterInputs(timeline={"variance_pct": 19.9, "band_pct": 20.0}))["Budget & timeline"] == 100.0
+
+
+def test_success_criteria_report_x_of_y_and_leave_out_targets_without_data():
+    inputs = QuarterInputs(r2={"current_r2": 0.95}, budget={"variance_pct": 16.0}, breaches=(issue("P1"),))
+    d = next(d for d in assess(inputs).dimensions if d.name == "Success criteria")
+    # R² 0.95 is not > 0.95; budget 16% is outside ±15%; no P0 breach; a P1 breach; timeline unknown
+    assert d.score == 25.0 and d.rationale.startswith("1/4 met") and "1 without data" in d.rationale
+
+
+def test_risk_is_100_minus_10_per_high_priority_issue_and_50_at_the_target_of_5():
+    def risk(n):
+        return scores(QuarterInputs(open_issues=tuple(issue("P1", i) for i in range(n))))["Risk"]
+    assert [risk(0), risk(4), risk(5), risk(7), risk(12)] == [100.0, 60.0, 50.0, 30.0, 0.0]
+
+
+def test_missing_inputs_are_no_data_and_the_overall_is_the_mean_of_what_is_scored():
+    a = assess(QuarterInputs(r2={"current_r2": 0.85, "trend": "→"}))
+    statuses = {d.name: d.status for d in a.dimensions}
+    assert statuses["Technical gaps"] == statuses["Risk"] == statuses["Budget & timeline"] == NO_DATA
+    # goal 50 (0.10 above the floor), success criteria 0/1 -> mean 25
+    assert a.overall == 25.0 and a.decision.decision == PAUSE
+    nothing = assess(QuarterInputs())
+    assert nothing.overall is None and nothing.decision.decision == PAUSE
+
+
+# n open P1: technical gaps = 100 - 10n; risk = 100 - 10n (n < 5) or 50 - 10 (n - 5); three dimensions at 100
+# n=2: (300 + 80 + 80) / 5 = 92; n=3: 88; n=6: (300 + 40 + 40) / 5 = 76; n=9: (300 + 10 + 10) / 5 = 64
+@pytest.mark.parametrize("p1_open, band", [(0, CONTINUE), (2, CONTINUE), (3, ADJUST), (6, ADJUST), (9, PIVOT)])
+def test_alignment_bands(p1_open, band):
+    # 4 dimensions at 100 plus technical gaps (100 - 10n) and risk: overall = (300 + gaps + risk) / 5
+    a = assess(QuarterInputs(**{**HEALTHY.__dict__, "open_issues": tuple(issue("P1", i) for i in range(p1_open))}))
+    assert a.decision.band == band and not a.decision.overrides
+
+
+def test_above_90_with_a_major_gap_is_adjust_not_continue():
+    # 7 untriaged P3 issues: technical gaps 100 - 35 = 65 (< 70, a major gap), risk 100: overall 465 / 5 = 93
+    a = assess(QuarterInputs(**{**HEALTHY.__dict__, "open_issues": tuple(issue("P3", i, True) for i in range(7))}))
+    assert a.overall == 93.0 and a.decision.band == ADJUST
+    # 6 of them: technical gaps 70, no major gap: overall 94 -> continue
+    b = assess(QuarterInputs(**{**HEALTHY.__dict__, "open_issues": tuple(issue("P3", i, True) for i in range(6))}))
+    assert b.overall == 94.0 and b.decision.band == CONTINUE
+
+
+def test_r2_degrading_three_weeks_in_a_row_overrides_with_accelerate():
+    a = assess(QuarterInputs(**{**HEALTHY.__dict__, "r2_trends": ("↑", "↓", "↓", "↓")}))
+    assert a.decision.band == CONTINUE and a.decision.decision == ACCELERATE
+    two = assess(QuarterInputs(**{**HEALTHY.__dict__, "r2_trends": ("↓", "↓", "→", "↓", "↓")}))
+    assert two.decision.decision == CONTINUE
+
+
+def test_a_budget_overrun_above_25_percent_overrides_with_reduce_scope():
+    over = {"variance_pct": 25.1, "band_pct": 15.0}
+    a = assess(QuarterInputs(**{**HEALTHY.__dict__, "budget": over}))
+    assert a.decision.decision == REDUCE
+    at_limit = assess(QuarterInputs(**{**HEALTHY.__dict__, "budget": {**over, "variance_pct": 25.0}}))
+    assert REDUCE not in at_limit.decision.overrides
+    under = assess(QuarterInputs(**{**HEALTHY.__dict__, "budget": {**over, "variance_pct": -40.0}}))
+    assert REDUCE not in under.decision.overrides  # an underrun is no overrun
+
+
+def test_both_overrides_are_reported_in_the_framework_order():
+    a = assess(QuarterInputs(**{**HEALTHY.__dict__, "r2_trends": ("↓",) * 3, "budget": {"variance_pct": 30.0}}))
+    assert a.decision.overrides == (ACCELERATE, REDUCE)
+    assert a.decision.decision == f"{ACCELERATE} + {REDUCE}"
+
+
+def test_the_as_of_is_the_last_friday_of_the_quarter_at_9_utc():
+    assert read.as_of(dt.datetime(2025, 7, 1, tzinfo=UTC)) == dt.datetime(2025, 9, 26, 9, tzinfo=UTC)
+    assert read.as_of(dt.datetime(2026, 1, 1, tzinfo=UTC)) == dt.datetime(2026, 3, 27, 9, tzinfo=UTC)
+    assert read.label(dt.datetime(2026, 4, 1, tzinfo=UTC)) == "Q2-2026"
+
+
+def test_the_report_round_trips_through_rows_escapes_user_text_and_is_deterministic():
+    inputs = QuarterInputs(**{**HEALTHY.__dict__, "open_issues": (issue("P0", title="a | b <script>"),)})
+    a = assess(inputs)
+    start, when = dt.datetime(2026, 4, 1, tzinfo=UTC), dt.datetime(2026, 6, 26, 9, tzinfo=UTC)
+    again = from_rows(to_rows(start, when, "Q2-2026", a))
+    assert again == a
+    text = render("Q2-2026", when, again, read.risks(inputs))
+    assert text == render("Q2-2026", when, a, read.risks(inputs))
+    assert "a \\| b &lt;script&gt;" in text and "<script>" not in text
+    assert f"**Decision: {a.decision.decision}**" in text
