@@ -52,10 +52,13 @@ def closed_period_key(cadence: Cadence, partitions_def: dg.TimeWindowPartitionsD
     return key if key >= partitions_def.get_first_partition_key() else None
 
 
-def closed_period_schedule(
-    name: str, cadence: Cadence, job, partitions_def: dg.TimeWindowPartitionsDefinition, mode: str, description: str
+def period_schedule(
+    name: str, cadence: Cadence, job, partitions_def: dg.TimeWindowPartitionsDefinition, mode: str,
+    description: str, open_period: bool = False,
 ) -> dg.ScheduleDefinition:
-    """At each tick of ``cadence``, request the period that just closed (computed as of the tick)."""
+    """At each tick of ``cadence``, request the period that just closed (computed as of the tick),
+    or with ``open_period`` the partition holding the tick (the 360 assessment happens before its
+    quarter closes)."""
 
     @dg.schedule(
         name=name,
@@ -69,7 +72,10 @@ def closed_period_schedule(
         tick = context.scheduled_execution_time
         if not cadence.is_due(tick):
             return dg.SkipReason(f"{tick:%Y-%m-%d %H:%M} is not a tick of {cadence.name}")
-        key = closed_period_key(cadence, partitions_def, tick)
+        if open_period:
+            key = partitions_def.get_partition_key_for_timestamp(tick.timestamp())
+        else:
+            key = closed_period_key(cadence, partitions_def, tick)
         if key is None:
             return dg.SkipReason(f"no {cadence.name} period has closed yet at {tick:%Y-%m-%d %H:%M}")
         return dg.RunRequest(run_key=f"{cadence.name}:{key}", partition_key=key,

@@ -4,7 +4,7 @@
 import dagster as dg
 
 from bqx_ops.calendar import WEEKLY_SYNC
-from bqx_ops.defs.cadence.schedules import closed_period_schedule
+from bqx_ops.defs.cadence.schedules import period_schedule
 from bqx_ops.defs.docs_sync.weeks import DOCS_SYNC_PARTITIONS, GROUP
 
 docs_sync_job = dg.define_asset_job(
@@ -17,7 +17,7 @@ docs_sync_job = dg.define_asset_job(
 
 def weekly_sync_schedule(mode: str) -> dg.ScheduleDefinition:
     # The 08:00 snapshot schedule has taken Monday's snapshot by now.
-    return closed_period_schedule(
+    return period_schedule(
         "weekly_sync_schedule", WEEKLY_SYNC, docs_sync_job, DOCS_SYNC_PARTITIONS, mode,
         f"{WEEKLY_SYNC.title} ({WEEKLY_SYNC.owner}): the week that just closed.",
     )

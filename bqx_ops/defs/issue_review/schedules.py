@@ -4,7 +4,7 @@ import dagster as dg
 
 from bqx_ops.calendar import ISSUE_REVIEW
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
-from bqx_ops.defs.cadence.schedules import closed_period_schedule
+from bqx_ops.defs.cadence.schedules import period_schedule
 from bqx_ops.defs.issue_review.assets import issue_review_notifications, issue_review_report, issue_review_tables
 
 issue_review_job = dg.define_asset_job(
@@ -16,7 +16,7 @@ issue_review_job = dg.define_asset_job(
 
 
 def issue_review_schedule(mode: str) -> dg.ScheduleDefinition:
-    return closed_period_schedule(
+    return period_schedule(
         "issue_review_schedule", ISSUE_REVIEW, issue_review_job, ISSUE_REVIEW_PARTITIONS, mode,
         f"{ISSUE_REVIEW.title} -> {ISSUE_REVIEW.owner}, for the period that just closed",
     )

@@ -8,7 +8,7 @@ import dagster as dg
 
 from bqx_ops.calendar import PLAN_UPDATE
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
-from bqx_ops.defs.cadence.schedules import closed_period_schedule
+from bqx_ops.defs.cadence.schedules import period_schedule
 from bqx_ops.defs.plan_update.tables import GROUP
 
 plan_update_job = dg.define_asset_job(
@@ -20,7 +20,7 @@ plan_update_job = dg.define_asset_job(
 
 
 def plan_update_schedule(mode: str) -> dg.ScheduleDefinition:
-    return closed_period_schedule(
+    return period_schedule(
         "plan_update_schedule", PLAN_UPDATE, plan_update_job, PLAN_UPDATE_PARTITIONS, mode,
         "Every Friday 16:00 UTC: the plan update of the week that just closed (COORD-001).",
     )
