@@ -125,7 +125,10 @@ ASSESSMENT_REMINDER = Cadence(
     keep=is_assessment_reminder_day,
 )
 
-CADENCES = (WEEKLY_SYNC, PLAN_UPDATE, ISSUE_REVIEW, ASSESSMENT)
+# The success-metrics dashboard follows the sync, whose outputs it reads.
+DASHBOARD = Cadence("dashboard", "Success Metrics Dashboard", "0 11 * * 1", "COORD-001")
+
+CADENCES = (WEEKLY_SYNC, PLAN_UPDATE, ISSUE_REVIEW, ASSESSMENT, DASHBOARD)
 REMINDERS = (PLAN_UPDATE_REMINDER, ISSUE_REVIEW_REMINDER, ASSESSMENT_REMINDER)
 
 

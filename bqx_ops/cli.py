@@ -84,7 +84,11 @@ def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed
 # (title, job, partitions, which periods) in cadence order; None partitions: one plain run.
 def _steps():
     from bqx_ops.defs.assessment.assets import ASSESSMENT_PARTITIONS
-    from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS, PLAN_UPDATE_PARTITIONS
+    from bqx_ops.defs.cadence.partitions import (
+        ISSUE_REVIEW_PARTITIONS,
+        PLAN_UPDATE_PARTITIONS,
+        WEEKLY_SYNC_PARTITIONS,
+    )
     from bqx_ops.defs.docs_sync.weeks import DOCS_SYNC_PARTITIONS
 
     return [
@@ -93,6 +97,7 @@ def _steps():
         ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, closed),
         ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS, closed),
         ("360 assessments (last Friday of the quarter)", "assessment_job", ASSESSMENT_PARTITIONS, assessed),
+        ("Success-metrics dashboard (Mondays)", "dashboard_job", WEEKLY_SYNC_PARTITIONS, closed),
         ("Outbox delivery", "outbox_delivery_job", None, None),
     ]
 

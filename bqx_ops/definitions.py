@@ -12,13 +12,14 @@ from bqx_ops import settings
 from bqx_ops.defs.airtable import definitions as airtable
 from bqx_ops.defs.assessment import definitions as assessment
 from bqx_ops.defs.cadence import definitions as cadence
+from bqx_ops.defs.dashboard import definitions as dashboard
 from bqx_ops.defs.docs_sync import definitions as docs_sync
 from bqx_ops.defs.issue_review import definitions as issue_review
 from bqx_ops.defs.outbox import definitions as outbox
 from bqx_ops.defs.plan_update import definitions as plan_update
 from bqx_ops.resources.factory import build_resources
 
-DOMAINS = (airtable, cadence, outbox, docs_sync, plan_update, issue_review, assessment)
+DOMAINS = (airtable, cadence, outbox, docs_sync, plan_update, issue_review, assessment, dashboard)
 
 
 def build_defs(mode: str | None = None, data_dir: Path | None = None) -> dg.Definitions:

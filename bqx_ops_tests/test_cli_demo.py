@@ -39,8 +39,9 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
     # the runs live in the repo-rooted instance, so `dagster dev` shows them
     with dg.DagsterInstance.from_config(str(home)) as instance:
         jobs = sorted(r.job_name for r in instance.get_runs())
-    assert jobs == ["airtable_snapshot_job", "assessment_job", "docs_sync_job", "issue_review_job",
-                    "outbox_delivery_job", "plan_update_job"]
+    assert jobs == ["airtable_snapshot_job", "assessment_job", "dashboard_job", "docs_sync_job",
+                    "issue_review_job", "outbox_delivery_job", "plan_update_job"]
+    assert "| **Cost/Month** | &lt; $500 |" in (tmp_path / "data" / "bqx-ml" / "docs" / "dashboard.md").read_text()
     # June holds Q2's assessment day (2026-06-26)
     assert (tmp_path / "data" / "bqx-ml" / "docs" / "assessments" / "Q2-2026.md").exists()
     changelog = (tmp_path / "data" / "bqx-ml" / "CHANGELOG.md").read_text()

@@ -1,0 +1,1 @@
+"""The seed's Success Metrics Dashboard: cost parsing, indicator rules and rendering (no Dagster here)."""

@@ -1,0 +1,133 @@
+"""The 13 indicators of the seed's Success Metrics Dashboard and their status rules.
+
+Each indicator is computed from facts read as of one instant (``Facts``); a fact that is
+None means its source had no data then, and the indicator says "no data", never a guess.
+Status: ✅ target met, ⚠️ missed by a small margin (documented per rule), ❌ missed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+OK, WARN, FAIL, NO_DATA = "✅", "⚠️", "❌", "no data"
+UP, DOWN, FLAT, NO_TREND = "↑", "↓", "→", "-"
+OPERATIONAL, PROJECT = "Operational Health Indicators", "Project Health Indicators"
+DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the sources said as of one instant (None: no data)."""
+
+    as_of: dt.datetime
+    last_sync_end: dt.datetime | None = None  # end (= as-of) of the last synced docs week <= as_of
+    last_plan_end: dt.datetime | None = None  # end of the last plan-update week <= as_of
+    old_p0: int | None = None  # open P0 issues older than 24 h at the latest review <= as_of
+    old_p1: int | None = None  # open P1 issues older than 1 week at that review
+    alignment: float | None = None  # latest 360 overall score (0-100) <= as_of
+    assessments: int | None = None  # quarters assessed in as_of's year by as_of
+    assessments_due: int = 0  # quarters of that year whose assessment instant is <= as_of
+    r2: float | None = None  # ensemble R² of the latest plan week
+    drops: int | None = None  # R² drops (> 0.05) recorded in the latest plan week
+    budget_variance_pct: float | None = None
+    timeline_variance_pct: float | None = None
+    cost_month: float | None = None  # USD, days of as_of's month ended by as_of
+
+
+@dataclass(frozen=True)
+class Indicator:
+    section: str
+    metric: str
+    target: str
+    current: str
+    status: str
+    value: float | None = field(default=None, compare=False)  # what the trend compares
+
+
+def _days(since: dt.datetime | None, as_of: dt.datetime) -> float | None:
+    return None if since is None else (as_of - since) / DAY
+
+
+def recency(days: float | None, ok_days: float, warn_days: float) -> str:
+    """Happened within ok_days ✅, within warn_days ⚠️, longer ago or never ❌."""
+    if days is None:
+        return FAIL
+    return OK if days <= ok_days else WARN if days <= warn_days else FAIL
+
+
+def zero_count(count: int | None) -> str:
+    """0 ✅, anything else ❌ (the seed's targets are zero tolerance)."""
+    return NO_DATA if count is None else OK if count == 0 else FAIL
+
+
+def at_least(value: float | None, target: float, warn_from: float) -> str:
+    """Above target ✅, from warn_from ⚠️, below ❌."""
+    if value is None:
+        return NO_DATA
+    return OK if value > target else WARN if value >= warn_from else FAIL
+
+
+def within_band(pct: float | None, band: float, warn_band: float) -> str:
+    """|variance| <= band ✅, <= warn_band ⚠️, beyond ❌."""
+    if pct is None:
+        return NO_DATA
+    return OK if abs(pct) <= band else WARN if abs(pct) <= warn_band else FAIL
+
+
+def below(value: float | None, limit: float, warn_from: float) -> str:
+    """Under warn_from ✅, under limit ⚠️ (close to it), at or over the limit ❌."""
+    if value is None:
+        return NO_DATA
+    return OK if value < warn_from else WARN if value < limit else FAIL
+
+
+def assessments_status(done: int | None, due: int) -> str:
+    """Every assessment due so far this year done ✅, one behind ⚠️, more ❌."""
+    if done is None:
+        return NO_DATA
+    return OK if done >= due else WARN if done >= due - 1 else FAIL
+
+
+def _num(value: float | None, fmt: str, none: str = "no data") -> str:
+    return none if value is None else fmt.format(value + 0.0)
+
+
+def indicators(f: Facts) -> list[Indicator]:
+    """The two seed tables, in the seed's order."""
+    sync_days, plan_days = _days(f.last_sync_end, f.as_of), _days(f.last_plan_end, f.as_of)
+    sync = "never" if sync_days is None else f"{f.last_sync_end:%Y-%m-%d} ({sync_days:.1f} days ago)"
+    plan = "never" if plan_days is None else f"{f.last_plan_end:%Y-%m-%d} ({plan_days:.1f} days ago)"
+    drift = "no synced week" if sync_days is None else f"{sync_days:.1f} days"
+    return [
+        Indicator(OPERATIONAL, "Repository Sync", "Weekly", sync, recency(sync_days, 7, 14), sync_days),
+        Indicator(OPERATIONAL, "Airtable Updates", "Weekly", plan, recency(plan_days, 7, 14), plan_days),
+        Indicator(OPERATIONAL, "P0 Issues", "0 older than 24h", _num(f.old_p0, "{:.0f}"), zero_count(f.old_p0),
+                  f.old_p0),
+        Indicator(OPERATIONAL, "P1 Issues", "0 older than 1 week", _num(f.old_p1, "{:.0f}"), zero_count(f.old_p1),
+                  f.old_p1),
+        Indicator(OPERATIONAL, "Documentation Drift", "< 1 week", drift,
+                  FAIL if sync_days is None else OK if sync_days < 7 else WARN if sync_days < 14 else FAIL,
+                  sync_days),
+        Indicator(OPERATIONAL, "Plan Alignment", "> 90%", _num(f.alignment, "{:.1f}%", "TBD"),
+                  at_least(f.alignment, 90, 80), f.alignment),
+        Indicator(OPERATIONAL, "360 Assessments", "4/year", _num(f.assessments, "{:.0f}/4"),
+                  assessments_status(f.assessments, f.assessments_due), f.assessments),
+        Indicator(PROJECT, "R² (Ensemble)", "> 0.95", _num(f.r2, "{:.4f}"), at_least(f.r2, 0.95, 0.90), f.r2),
+        Indicator(PROJECT, "API Latency", "< 100ms p95", "no data (no latency source)", NO_DATA, None),
+        Indicator(PROJECT, "Model Drift", "0 alerts", _num(f.drops, "{:.0f}"), zero_count(f.drops), f.drops),
+        Indicator(PROJECT, "Budget Variance", "±15%", _num(f.budget_variance_pct, "{:+.1f}%"),
+                  within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),
+        Indicator(PROJECT, "Timeline Variance", "±20%", _num(f.timeline_variance_pct, "{:+.1f}%"),
+                  within_band(f.timeline_variance_pct, 20, 25), f.timeline_variance_pct),
+        Indicator(PROJECT, "Cost/Month", "< $500", _num(f.cost_month, "${:,.2f}"),
+                  below(f.cost_month, 500, 400), f.cost_month),
+    ]
+
+
+def trend(current: float | None, previous: float | None) -> str:
+    """↑ / ↓ / → against last week's value (rounded to 4 decimals), "-" when either is missing."""
+    if current is None or previous is None:
+        return NO_TREND
+    a, b = round(current, 4), round(previous, 4)
+    return UP if a > b else DOWN if a < b else FLAT

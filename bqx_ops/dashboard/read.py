@@ -1,0 +1,112 @@
+"""Facts for the dashboard read from DuckDB as of one instant: only rows whose period ended by then.
+
+A missing table or column gives None (no data), never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from bqx_ops.assessment.read import as_of as assessment_instant
+from bqx_ops.dashboard.costs import CostRow, month_to_date
+from bqx_ops.dashboard.indicators import Facts
+
+ISSUE_AGE_HOURS = {"P0": 24, "P1": 24 * 7}
+
+
+def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {f"{s}.{t}" for s, t in conn.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+
+
+def _one(conn, tables: set[str], table: str, sql: str, params: list):
+    if table not in tables:
+        return None
+    try:
+        return conn.execute(sql, params).fetchone()
+    except duckdb.Error:  # a table of an older shape: no data rather than a crash
+        return None
+
+
+def _naive(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _latest_plan_week(conn, tables, at) -> dt.datetime | None:
+    row = _one(conn, tables, "plan.dashboard", "SELECT max(period_start) FROM plan.dashboard WHERE period_end <= ?",
+               [at])
+    return row[0] if row else None
+
+
+def _plan_value(conn, tables, table: str, column: str, week) -> float | None:
+    if week is None:
+        return None
+    row = _one(conn, tables, table, f"SELECT {column} FROM {table} WHERE period_start = ? ORDER BY position LIMIT 1",
+               [week])
+    return None if row is None or row[0] is None or row[0] != row[0] else float(row[0])
+
+
+def _issues(conn, tables, at) -> tuple[int | None, int | None]:
+    row = _one(conn, tables, "review.review_periods",
+               "SELECT max(period_start) FROM review.review_periods WHERE period_end <= ?", [at])
+    if not row or row[0] is None or "review.issue_inventory" not in tables:
+        return None, None
+    counts = []
+    for priority, hours in ISSUE_AGE_HOURS.items():
+        found = _one(conn, tables, "review.issue_inventory",
+                     "SELECT count(*) FROM review.issue_inventory WHERE period_start = ? AND priority = ? "
+                     "AND state = 'open' AND age_hours > ?", [row[0], priority, hours])
+        counts.append(None if found is None else int(found[0]))
+    return counts[0], counts[1]
+
+
+def _assessments(conn, tables, as_of: dt.datetime, at) -> tuple[float | None, int | None, int]:
+    year_start = dt.datetime(as_of.year, 1, 1)
+    due = sum(1 for m in (1, 4, 7, 10) if assessment_instant(dt.datetime(as_of.year, m, 1, tzinfo=dt.timezone.utc))
+              <= as_of)
+    latest = _one(conn, tables, "assessment.quarterly_scores",
+                  "SELECT overall FROM assessment.quarterly_scores WHERE as_of <= ? AND overall IS NOT NULL "
+                  "ORDER BY as_of DESC, position LIMIT 1", [at])
+    count = _one(conn, tables, "assessment.quarterly_scores",
+                 "SELECT count(DISTINCT quarter) FROM assessment.quarterly_scores WHERE as_of <= ? "
+                 "AND quarter_start >= ?", [at, year_start])
+    overall = None if not latest or latest[0] != latest[0] else float(latest[0])
+    return overall, (None if count is None else int(count[0])), due
+
+
+def cost_rows(conn, tables, at) -> list[CostRow] | None:
+    if "aws.daily_costs" not in tables:
+        return None
+    try:
+        rows = conn.execute("SELECT day, service, amount_usd FROM aws.daily_costs WHERE day < ?::DATE ORDER BY day, "
+                            "service", [at.date()]).fetchall()
+    except duckdb.Error:
+        return None
+    return [CostRow(d.date() if isinstance(d, dt.datetime) else d, s, float(a)) for d, s, a in rows]
+
+
+def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> Facts:
+    """Everything the 13 indicators need, as of ``as_of`` (aware UTC)."""
+    tables, at = _tables(conn), _naive(as_of)
+    sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
+                "AND commit_sha IS NOT NULL AND snapshot_date IS NOT NULL", [at])
+    plan = _one(conn, tables, "plan.dashboard", "SELECT max(period_end) FROM plan.dashboard WHERE period_end <= ?",
+                [at])
+    week = _latest_plan_week(conn, tables, at)
+    drops = _one(conn, tables, "plan.r2_drops", "SELECT count(*) FROM plan.r2_drops WHERE period_start = ?", [week])
+    p0, p1 = _issues(conn, tables, at)
+    alignment, assessed, due = _assessments(conn, tables, as_of, at)
+    costs = cost_rows(conn, tables, at)
+    return Facts(
+        as_of=at,
+        last_sync_end=sync[0] if sync else None,
+        last_plan_end=plan[0] if plan else None,
+        old_p0=p0, old_p1=p1, alignment=alignment, assessments=assessed, assessments_due=due,
+        r2=_plan_value(conn, tables, "plan.r2_trend", "current_r2", week),
+        drops=None if week is None or drops is None else int(drops[0]),
+        budget_variance_pct=_plan_value(conn, tables, "plan.budget_variance", "variance_pct", week),
+        timeline_variance_pct=_plan_value(conn, tables, "plan.plan_timeline", "variance_pct", week),
+        cost_month=None if not costs else month_to_date(costs, at),
+    )

@@ -1,0 +1,120 @@
+"""The seed's Success Metrics Dashboard: AWS daily costs, the weekly indicators, docs/dashboard.md.
+
+``dashboard/success_metrics`` is partitioned like the docs sync (WEEKLY_SYNC_PARTITIONS, open week
+included) and reads every source as of the week's as-of instant (min(end, now)); a single-run
+backfill walks every week of the run. Rules: bqx_ops.dashboard.indicators.
+"""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from bqx_ops.calendar import UTC
+from bqx_ops.dashboard.costs import merge, parse_response
+from bqx_ops.dashboard.indicators import indicators, trend
+from bqx_ops.dashboard.read import facts
+from bqx_ops.dashboard.render import PATH, as_of_line, render, rendered_as_of
+from bqx_ops.defs.airtable.assets import ensure_table
+from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
+from bqx_ops.defs.docs_sync.weeks import Week, naive, week
+from bqx_ops.frames import frame
+from bqx_ops.landing import Landing
+from bqx_ops.resources.docs_repo import DocsRepo
+
+GROUP = "dashboard"
+OWNERS = ["team:COORD-001"]
+TS = "datetime64[us]"
+COST_COLUMNS = {"day": TS, "service": "string", "amount_usd": "float64"}
+METRIC_COLUMNS = {"period_start": TS, "period_end": TS, "as_of": TS, "section": "string", "position": "Int64",
+                  "metric": "string", "target": "string", "current": "string", "value": "float64",
+                  "status": "string", "trend": "string"}
+METRICS_KEY = dg.AssetKey(["dashboard", "success_metrics"])
+SOURCES = [dg.AssetKey(k) for k in (["docs", "repo_sync"], ["plan", "dashboard"], ["plan", "r2_trend"],
+                                    ["plan", "r2_drops"], ["plan", "budget_variance"], ["plan", "plan_timeline"],
+                                    ["review", "issue_inventory"], ["review", "review_periods"],
+                                    ["assessment", "quarterly_scores"])]
+WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
+              group_name=GROUP, owners=OWNERS)
+
+
+@dg.asset(key=["aws", "daily_costs"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"}, pool="duckdb")
+def daily_costs(context: dg.AssetExecutionContext, docs_repo: DocsRepo) -> pd.DataFrame:
+    """AWS cost per day and service from every landed Cost Explorer month (landing/aws/costs/*.json), rebuilt whole."""
+    # docs_repo carries the data dir in both modes; the landing zone lives under it.
+    folder = Landing(docs_repo.data_dir).costs_month(2000, 1).parent
+    rows, quarantine = [], []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            quarantine.append(f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})")
+            continue
+        found, problems = parse_response(path.name, doc)
+        rows += found
+        quarantine += problems
+    merged = merge(rows)
+    df = frame([r._asdict() for r in merged], COST_COLUMNS)
+    context.add_output_metadata({
+        "dagster/row_count": len(df), "files": len(list(folder.glob("*.json"))) if folder.is_dir() else 0,
+        "first_day": str(merged[0].day) if merged else "none", "last_day": str(merged[-1].day) if merged else "none",
+        "total_usd": round(sum(r.amount_usd for r in merged), 2), "quarantined": len(quarantine),
+        "quarantine": dg.MetadataValue.json(quarantine[:200])})
+    return df
+
+
+def _weeks(context: dg.AssetExecutionContext) -> list[Week]:
+    now = dt.datetime.now(UTC)
+    return [week(key, now) for key in sorted(context.partition_keys)]
+
+
+def _previous(w: Week) -> Week:
+    """The week before (its as-of is its end: it closed when ``w`` opened)."""
+    start = w.start - dt.timedelta(days=7)
+    return Week(start.strftime("%Y-%m-%d"), start, w.start, w.start, False)
+
+
+@dg.asset(key=METRICS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "period_start"},
+          deps=[daily_costs.key, *SOURCES], **WEEKLY)
+def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+    """The seed's 13 success metrics of each week as of its as-of instant: current, status and trend."""
+    rows, statuses = [], {}
+    with duckdb.get_connection() as conn:
+        for w in _weeks(context):
+            previous = {i.metric: i.value for i in indicators(facts(conn, _previous(w).as_of))}
+            common = {"period_start": naive(w.start), "period_end": naive(w.end), "as_of": naive(w.as_of)}
+            for position, ind in enumerate(indicators(facts(conn, w.as_of))):
+                rows.append({**common, "section": ind.section, "position": position, "metric": ind.metric,
+                             "target": ind.target, "current": ind.current, "value": ind.value,
+                             "status": ind.status, "trend": trend(ind.value, previous.get(ind.metric))})
+                statuses.setdefault(w.key, {})[ind.metric] = ind.status
+    df = frame(rows, METRIC_COLUMNS)
+    ensure_table(duckdb, ["dashboard", "success_metrics"], df)
+    context.add_output_metadata({"dagster/row_count": len(df), "weeks": len(statuses),
+                                 "statuses": dg.MetadataValue.json(statuses)})
+    return df
+
+
+@dg.asset(key=["dashboard", "report"], kinds={"github", "markdown"}, deps=[METRICS_KEY], **WEEKLY)
+def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo) -> dg.MaterializeResult:
+    """docs/dashboard.md: the two seed tables for the run's latest week, committed dated at its as-of instant."""
+    w = _weeks(context)[-1]
+    with duckdb.get_connection() as conn:
+        df = conn.execute("SELECT section, metric, target, current, status, trend FROM dashboard.success_metrics "
+                          "WHERE period_start = ? ORDER BY position", [naive(w.start)]).df()
+    rows = df.astype(object).where(df.notna(), None).to_dict("records")
+    if not rows:
+        raise dg.Failure(description=f"dashboard.success_metrics has no row for week {w.key}; materialize it first")
+    text = render(w.as_of, w.key, rows)
+    published = rendered_as_of(docs_repo.read(PATH))
+    stamp = as_of_line(w.as_of).removeprefix("<!-- bqx-ops dashboard as_of: ").removesuffix(" -->")
+    if published and published > stamp:  # never roll the page back to an older week
+        sha, why = None, f"docs/dashboard.md is already as of {published}, later than {stamp}"
+    else:
+        sha = docs_repo.publish({PATH: text}, f"Success metrics dashboard as of {w.as_of:%Y-%m-%d %H:%M} UTC",
+                                w.as_of)
+        why = "committed" if sha else "unchanged"
+    return dg.MaterializeResult(metadata={"week": w.key, "as_of": w.as_of.isoformat(), "commit": sha or "none",
+                                          "outcome": why, "path": PATH, "preview": dg.MetadataValue.md(text)})

@@ -1,0 +1,121 @@
+"""The dashboard's pure parts: Cost Explorer parsing, each indicator's status rule, rendering."""
+
+import datetime as dt
+
+import pytest
+
+from bqx_ops.dashboard import indicators as ind
+from bqx_ops.dashboard.costs import CostRow, merge, month_to_date, parse_response
+from bqx_ops.dashboard.render import render, rendered_as_of
+
+AS_OF = dt.datetime(2026, 6, 29, 9)
+
+
+def day(start: str, groups: list) -> dict:
+    return {"TimePeriod": {"Start": start, "End": start}, "Total": {}, "Groups": groups, "Estimated": False}
+
+
+def group(service, amount) -> dict:
+    return {"Keys": [service], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}
+
+
+def test_cost_rows_are_parsed_and_a_malformed_row_is_reported_not_fatal():
+    doc = {"ResultsByTime": [
+        day("2026-06-01", [group("AWS Lambda", "0.5000"), group("Amazon S3", "not-a-number")]),
+        day("2026-06-02", [group("AWS Lambda", "1.25"), {"Keys": []}]),
+        {"TimePeriod": {"Start": "June 3rd"}, "Groups": []},
+    ]}
+    rows, problems = parse_response("2026-06.json", doc)
+    assert rows == [CostRow(dt.date(2026, 6, 1), "AWS Lambda", 0.5), CostRow(dt.date(2026, 6, 2), "AWS Lambda", 1.25)]
+    assert len(problems) == 3
+    assert any("Groups[1] (2026-06-01)" in p for p in problems)
+    assert any("ResultsByTime[2]" in p and "time period" in p for p in problems)
+
+
+@pytest.mark.parametrize("doc", [None, [], {"ResultsByTime": "x"}, {"nothing": 1}])
+def test_a_response_of_the_wrong_shape_is_one_problem(doc):
+    rows, problems = parse_response("bad.json", doc)
+    assert rows == [] and len(problems) == 1 and problems[0].startswith("bad.json")
+
+
+def test_duplicate_day_service_rows_are_summed_and_sorted():
+    rows = [CostRow(dt.date(2026, 6, 2), "B", 1.1), CostRow(dt.date(2026, 6, 1), "B", 2.0),
+            CostRow(dt.date(2026, 6, 2), "B", 2.2), CostRow(dt.date(2026, 6, 1), "A", 0.1)]
+    assert merge(rows) == [CostRow(dt.date(2026, 6, 1), "A", 0.1), CostRow(dt.date(2026, 6, 1), "B", 2.0),
+                           CostRow(dt.date(2026, 6, 2), "B", 3.3)]
+
+
+def test_month_to_date_counts_only_the_month_days_ended_by_as_of():
+    rows = [CostRow(dt.date(2026, 5, 31), "A", 100.0), CostRow(dt.date(2026, 6, 1), "A", 1.0),
+            CostRow(dt.date(2026, 6, 28), "A", 2.0), CostRow(dt.date(2026, 6, 29), "A", 40.0)]
+    assert month_to_date(rows, AS_OF) == pytest.approx(3.0)
+    assert month_to_date([], AS_OF) is None
+
+
+def test_recency_rule_for_weekly_activities():
+    assert [ind.recency(d, 7, 14) for d in (0, 7, 7.5, 14, 15, None)] == ["✅", "✅", "⚠️", "⚠️", "❌", "❌"]
+
+
+def test_zero_tolerance_counts():
+    assert [ind.zero_count(c) for c in (0, 1, 5, None)] == ["✅", "❌", "❌", "no data"]
+
+
+def test_at_least_rule_for_alignment_and_r2():
+    assert [ind.at_least(v, 0.95, 0.90) for v in (0.96, 0.95, 0.90, 0.89, None)] == ["✅", "⚠️", "⚠️", "❌",
+                                                                                        "no data"]
+
+
+def test_variance_band_is_symmetric():
+    assert [ind.within_band(v, 15, 20) for v in (-15, 15, 16, -19.9, 21, None)] == ["✅", "✅", "⚠️", "⚠️", "❌",
+                                                                                     "no data"]
+
+
+def test_cost_below_limit_warns_from_80_percent():
+    assert [ind.below(v, 500, 400) for v in (0, 399.99, 400, 499.99, 500, None)] == ["✅", "✅", "⚠️", "⚠️", "❌",
+                                                                                      "no data"]
+
+
+def test_assessments_compare_with_those_due_so_far():
+    assert [ind.assessments_status(d, due) for d, due in ((2, 2), (1, 2), (0, 2), (None, 2), (0, 0))] == [
+        "✅", "⚠️", "❌", "no data", "✅"]
+
+
+def test_trend_against_last_week():
+    assert [ind.trend(a, b) for a, b in ((2, 1), (1, 2), (1, 1.00001), (None, 1), (1, None))] == ["↑", "↓", "→",
+                                                                                                  "-", "-"]
+
+
+def test_without_any_source_every_indicator_says_no_data_or_failed_and_latency_is_never_invented():
+    rows = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF))}
+    assert len(rows) == 13
+    assert rows["API Latency"].status == "no data" and rows["API Latency"].value is None
+    assert rows["Plan Alignment"].current == "TBD"
+    assert rows["Repository Sync"].status == "❌" and rows["Cost/Month"].status == "no data"
+
+
+def test_facts_give_the_expected_statuses():
+    facts = ind.Facts(as_of=AS_OF, last_sync_end=AS_OF, last_plan_end=AS_OF - dt.timedelta(days=10), old_p0=0,
+                      old_p1=2, alignment=91.0, assessments=1, assessments_due=2, r2=0.97, drops=0,
+                      budget_variance_pct=-16.0, timeline_variance_pct=30.0, cost_month=123.456)
+    got = {i.metric: (i.current, i.status) for i in ind.indicators(facts)}
+    assert got["Repository Sync"] == ("2026-06-29 (0.0 days ago)", "✅")
+    assert got["Airtable Updates"][1] == "⚠️"
+    assert got["Documentation Drift"] == ("0.0 days", "✅")
+    assert got["P1 Issues"] == ("2", "❌")
+    assert got["360 Assessments"] == ("1/4", "⚠️")
+    assert got["Budget Variance"] == ("-16.0%", "⚠️") and got["Timeline Variance"] == ("+30.0%", "❌")
+    assert got["Cost/Month"] == ("$123.46", "✅")
+
+
+def _rows(current="1"):
+    return [{"section": i.section, "metric": i.metric, "target": i.target, "current": current,
+             "status": i.status, "trend": "→"} for i in ind.indicators(ind.Facts(as_of=AS_OF))]
+
+
+def test_rendering_escapes_text_and_is_deterministic():
+    text = render(AS_OF, "2026-06-22", _rows("a | <b> *c*\nd"))
+    assert text == render(AS_OF, "2026-06-22", _rows("a | <b> *c*\nd"))
+    assert "a \\| &lt;b&gt; \\*c\\* d" in text and "<b>" not in text
+    assert "| **Repository Sync** | Weekly |" in text and "| **Cost/Month** | < $500 |".replace("<", "&lt;") in text
+    assert "## Operational Health Indicators" in text and "## Project Health Indicators" in text
+    assert "As of 2026-06-29 09:00 UTC" in text and rendered_as_of(text) == "2026-06-29T09:00"

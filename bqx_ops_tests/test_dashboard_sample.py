@@ -1,0 +1,95 @@
+"""The dashboard for the week 2026-06-22 (as of Monday 2026-06-29 09:00 UTC) over a short sample.
+
+Snapshots, docs sync, plan update and issue review run first through the code location's jobs;
+the expectations are computed here from the landed Cost Explorer JSON.
+"""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import dagster as dg
+import duckdb
+import pytest
+
+from bqx_ops.definitions import build_defs
+from bqx_ops.sample import write_sample
+
+pytestmark = pytest.mark.slow
+WEEK, AS_OF = "2026-06-22", dt.datetime(2026, 6, 29, 9)
+
+
+def span(first: str, last: str) -> dict:
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    data = tmp_path_factory.mktemp("dashboard")
+    write_sample(data, dt.date(2026, 5, 25), dt.date(2026, 6, 30))
+    defs = build_defs(mode="local", data_dir=data)
+    for job, first, last in (("airtable_snapshot_job", "2026-05-25", "2026-06-30"),
+                             ("docs_sync_job", "2026-05-25", WEEK), ("plan_update_job", "2026-05-29", "2026-06-19"),
+                             ("issue_review_job", "2026-06-01", "2026-06-15")):
+        assert defs.resolve_job_def(job).execute_in_process(tags=span(first, last)).success, job
+    result = defs.resolve_job_def("dashboard_job").execute_in_process(tags=span(WEEK, WEEK))
+    return data, defs, result
+
+
+def metrics(data) -> dict:
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        rows = conn.execute("SELECT metric, current, value, status, trend FROM dashboard.success_metrics "
+                            "WHERE period_start = ?", [dt.datetime(2026, 6, 22, 9)]).fetchall()
+    return {m: (c, v, s, t) for m, c, v, s, t in rows}
+
+
+def test_the_week_has_thirteen_metrics_and_latency_is_no_data(run):
+    data, _, result = run
+    assert result.success
+    got = metrics(data)
+    assert len(got) == 13
+    assert got["API Latency"][2] == "no data" and got["API Latency"][1] is None
+
+
+def test_cost_per_month_is_june_up_to_as_of_from_the_landed_json(run):
+    data, _, _ = run
+    doc = json.loads((data / "landing" / "aws" / "costs" / "2026-06.json").read_text())
+    expected = sum(Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for r in doc["ResultsByTime"]
+                   if dt.date(2026, 6, 1) <= dt.date.fromisoformat(r["TimePeriod"]["Start"]) <= dt.date(2026, 6, 28)
+                   for g in r["Groups"])
+    current, value, status, _ = metrics(data)["Cost/Month"]
+    assert value == pytest.approx(float(expected), abs=1e-6)
+    assert current == f"${float(expected):,.2f}"
+    assert status == ("✅" if expected < 400 else "⚠️" if expected < 500 else "❌")
+
+
+def test_operational_sources_are_read_as_of_the_week(run):
+    data, _, _ = run
+    got = metrics(data)
+    assert got["Repository Sync"][0].startswith("2026-06-29") and got["Repository Sync"][2] == "✅"
+    assert got["Documentation Drift"][0] == "0.0 days"
+    assert got["Airtable Updates"][0].startswith("2026-06-26")  # the plan week ending Friday 16:00
+    assert got["P0 Issues"][2] in ("✅", "❌") and got["P1 Issues"][2] in ("✅", "❌")
+
+
+def test_the_dashboard_page_is_committed_once_dated_at_as_of(run):
+    data, defs, _ = run
+    page = data / "bqx-ml" / "docs" / "dashboard.md"
+    assert page.is_file()
+    text = page.read_text(encoding="utf-8")
+    assert "As of 2026-06-29 09:00 UTC (week 2026-06-22)" in text and "| **Cost/Month** |" in text
+    again = defs.resolve_job_def("dashboard_job").execute_in_process(tags=span(WEEK, WEEK))
+    report = [m for m in again.get_asset_materialization_events() if m.asset_key == dg.AssetKey(["dashboard", "report"])]
+    assert report[0].materialization.metadata["outcome"].value == "unchanged"
+    assert page.read_text(encoding="utf-8") == text
+
+
+def test_the_check_lists_failing_operational_indicators(run):
+    data, _, result = run
+    [check] = result.get_asset_check_evaluations()
+    assert check.check_name == "operational_health_is_green"
+    failing = [m for m, (_, _, s, _) in metrics(data).items() if s != "✅" and m in (
+        "Repository Sync", "Airtable Updates", "P0 Issues", "P1 Issues", "Documentation Drift", "Plan Alignment",
+        "360 Assessments")]
+    assert check.passed == (not failing)
+    assert sorted(check.metadata["failing"].value) == sorted(failing)
