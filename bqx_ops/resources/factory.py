@@ -19,6 +19,7 @@ from bqx_ops.resources.aws_sources import (
     LiveCloudWatchLogs,
     LiveSageMakerJobs,
 )
+from bqx_ops.resources.costs import EmbeddedCosts, LiveCosts
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github import LiveGitHub
 from bqx_ops.resources.github_issues import EmbeddedGitHubIssues, LiveGitHubIssues
@@ -102,6 +103,7 @@ def build_resources(mode: str, data_dir: Path) -> dict:
         clients = live_clients(Path(data_dir))
         resources.update(clients)
         resources.update(review_sources(mode, Path(data_dir), clients["aws"]))
+        resources["aws_costs"] = LiveCosts(data_dir=str(data_dir), aws=clients["aws"])
         resources["delivery"] = LiveOutboxDelivery(
             data_dir=str(data_dir), dry_run=_env("BQX_OPS_DRY_RUN", "0") == "1", **clients, **delivery_policy
         )
@@ -111,4 +113,5 @@ def build_resources(mode: str, data_dir: Path) -> dict:
         )
         resources["delivery"] = OutboxDelivery(data_dir=str(data_dir), **delivery_policy)
         resources.update(review_sources(mode, Path(data_dir), None))
+        resources["aws_costs"] = EmbeddedCosts(data_dir=str(data_dir))
     return resources

@@ -21,7 +21,7 @@ from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.docs_sync.weeks import Week, naive, week
 from bqx_ops.frames import frame
-from bqx_ops.landing import Landing
+from bqx_ops.resources.costs import CostsSource
 from bqx_ops.resources.docs_repo import DocsRepo
 
 GROUP = "dashboard"
@@ -41,12 +41,12 @@ WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.Backfill
 
 
 @dg.asset(key=["aws", "daily_costs"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"}, pool="duckdb")
-def daily_costs(context: dg.AssetExecutionContext, docs_repo: DocsRepo) -> pd.DataFrame:
+def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource) -> pd.DataFrame:
     """AWS cost per day and service from every landed Cost Explorer month (landing/aws/costs/*.json), rebuilt whole."""
-    # docs_repo carries the data dir in both modes; the landing zone lives under it.
-    folder = Landing(docs_repo.data_dir).costs_month(2000, 1).parent
+    fetched = aws_costs.land(dt.datetime.now(UTC).date())  # live: this and last month; embedded: nothing
+    files = aws_costs.files()
     rows, quarantine = [], []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+    for path in files:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -58,7 +58,7 @@ def daily_costs(context: dg.AssetExecutionContext, docs_repo: DocsRepo) -> pd.Da
     merged = merge(rows)
     df = frame([r._asdict() for r in merged], COST_COLUMNS)
     context.add_output_metadata({
-        "dagster/row_count": len(df), "files": len(list(folder.glob("*.json"))) if folder.is_dir() else 0,
+        "dagster/row_count": len(df), "files": len(files), "fetched_months": ", ".join(fetched) or "none",
         "first_day": str(merged[0].day) if merged else "none", "last_day": str(merged[-1].day) if merged else "none",
         "total_usd": round(sum(r.amount_usd for r in merged), 2), "quarantined": len(quarantine),
         "quarantine": dg.MetadataValue.json(quarantine[:200])})

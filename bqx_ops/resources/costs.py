@@ -1,0 +1,72 @@
+"""AWS costs: Cost Explorer's daily cost per service, landed as one GetCostAndUsage response per month."""
+
+import calendar
+import datetime as dt
+from abc import abstractmethod
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field as PField
+
+from bqx_ops.landing import Landing, write_json
+from bqx_ops.resources.aws import AwsClients
+
+
+class CostsSource(dg.ConfigurableResource):
+    """Where the monthly cost files come from."""
+
+    data_dir: str = PField(description="Data dir holding landing/aws/costs/<YYYY-MM>.json.")
+
+    def files(self) -> list[Path]:
+        folder = Landing(self.data_dir).costs_month(2000, 1).parent
+        return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+    @abstractmethod
+    def land(self, today: dt.date) -> list[str]:
+        """Bring the landing zone up to date; returns the months (YYYY-MM) fetched."""
+
+
+class EmbeddedCosts(CostsSource):
+    """Replays the recorded cost files (the bundled sample writes them)."""
+
+    def land(self, today: dt.date) -> list[str]:
+        return []
+
+
+class LiveCosts(CostsSource):
+    """Fetches this month and last month from Cost Explorer (earlier months are final and kept)."""
+
+    aws: AwsClients
+
+    def land(self, today: dt.date) -> list[str]:
+        client = self.aws.client("ce")
+        this_month = today.replace(day=1)
+        last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+        fetched = []
+        for first in (last_month, this_month):
+            last_day = calendar.monthrange(first.year, first.month)[1]
+            end = min(first.replace(day=last_day), today) + dt.timedelta(days=1)  # End is exclusive
+            if end <= first:
+                continue
+            write_json(Landing(self.data_dir).costs_month(first.year, first.month), self._month(client, first, end))
+            fetched.append(f"{first:%Y-%m}")
+        return fetched
+
+    @staticmethod
+    def _month(client, start: dt.date, end: dt.date) -> dict:
+        """One GetCostAndUsage response for the month, its pages merged."""
+        request = {
+            "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+            "Granularity": "DAILY",
+            "Metrics": ["UnblendedCost"],
+            "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+        }
+        merged = {"GroupDefinitions": request["GroupBy"], "ResultsByTime": [], "DimensionValueAttributes": []}
+        token = None
+        while True:
+            page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
+            merged["ResultsByTime"] += page.get("ResultsByTime", [])
+            merged["DimensionValueAttributes"] += page.get("DimensionValueAttributes", [])
+            token = page.get("NextPageToken")
+            if not token:
+                return merged
