@@ -13,13 +13,14 @@ import duckdb
 import pandas as pd
 
 from bqx_ops.base_schema import TABLES
+from bqx_ops.db import table_exists
 from bqx_ops.frames import QUARANTINE_COLUMNS, frame, table_columns
 
 
 def as_of_snapshot(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | dt.date) -> dt.date | None:
     """The date of the latest snapshot at or before ``as_of`` (None if there is none)."""
     day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
-    if not _table_exists(conn, "raw_records"):
+    if not table_exists(conn, "airtable", "raw_records"):
         return None
     row = conn.execute(
         "SELECT max(snapshot_date) FROM airtable.raw_records WHERE snapshot_date <= ?",
@@ -33,7 +34,7 @@ def read_as_of(
 ) -> tuple[dt.date | None, pd.DataFrame]:
     """All rows of ``airtable.<table>`` in the as-of snapshot, ordered by record id."""
     day = as_of_snapshot(conn, as_of)
-    if day is None or not _table_exists(conn, table):
+    if day is None or not table_exists(conn, "airtable", table):
         # dagster-duckdb-pandas creates no table for an empty first write: same as no rows
         return day, _empty(table)
     df = conn.execute(
@@ -41,13 +42,6 @@ def read_as_of(
         [dt.datetime.combine(day, dt.time())],
     ).df()
     return day, df
-
-
-def _table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'airtable' AND table_name = ?",
-        [table],
-    ).fetchone()[0])
 
 
 def _empty(table: str) -> pd.DataFrame:

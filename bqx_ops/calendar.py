@@ -21,6 +21,13 @@ MONDAY, FRIDAY = 0, 4
 QUARTER_END_MONTHS = (3, 6, 9, 12)
 
 
+def naive_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """The naive-UTC form DuckDB stores: aware values are converted, naive ones are taken as UTC."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 def last_weekday_of_month(year: int, month: int, weekday: int) -> dt.date:
     last = dt.date(year, month, _stdcal.monthrange(year, month)[1])
     return last - dt.timedelta(days=(last.weekday() - weekday) % 7)

@@ -82,8 +82,12 @@ class Landing:
     def sagemaker_jobs(self) -> Path:
         return self.root / "aws" / "sagemaker" / "training_jobs.json"
 
+    @property
+    def costs_dir(self) -> Path:
+        return self.root / "aws" / "costs"
+
     def costs_month(self, year: int, month: int) -> Path:
-        return self.root / "aws" / "costs" / f"{year:04d}-{month:02d}.json"
+        return self.costs_dir / f"{year:04d}-{month:02d}.json"
 
 
 def log_group_dirname(log_group: str) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from bqx_ops.db import table_exists
+
 
 def _check_lines(result) -> list[str]:
     lines = []
@@ -32,10 +34,9 @@ def _outbox_counts(db_path: Path) -> list[tuple[str, int]]:
     if not db_path.exists():
         return []
     with duckdb.connect(str(db_path), read_only=True) as conn:
-        exists = conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema='ops' AND table_name='outbox'"
-        ).fetchone()[0]
-        return conn.execute("SELECT status, count(*) FROM ops.outbox GROUP BY 1").fetchall() if exists else []
+        if not table_exists(conn, "ops", "outbox"):
+            return []
+        return conn.execute("SELECT status, count(*) FROM ops.outbox GROUP BY 1").fetchall()
 
 
 def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.date, dt.date]) -> None:

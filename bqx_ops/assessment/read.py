@@ -11,7 +11,8 @@ import datetime as dt
 import duckdb
 
 from bqx_ops.assessment.score import QuarterInputs
-from bqx_ops.calendar import ASSESSMENT, UTC, assessment_date
+from bqx_ops.calendar import ASSESSMENT, UTC, assessment_date, naive_utc
+from bqx_ops.db import table_exists
 
 ISSUE_FIELDS = ("fingerprint", "priority", "untriaged", "title", "owner", "age_hours", "url", "source")
 
@@ -32,15 +33,6 @@ def as_of(start: dt.datetime) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
-def _naive(when: dt.datetime) -> dt.datetime:
-    return when.astimezone(UTC).replace(tzinfo=None)
-
-
-def _exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                             "AND table_name = ?", [schema, table]).fetchone()[0])
-
-
 def _rows(conn, sql: str, params: list) -> list[dict]:
     cur = conn.execute(sql, params)
     names = [d[0] for d in cur.description]
@@ -49,10 +41,10 @@ def _rows(conn, sql: str, params: list) -> list[dict]:
 
 def _latest_end(conn, table: str, start: dt.datetime, end: dt.datetime) -> dt.datetime | None:
     schema, name = table.split(".")
-    if not _exists(conn, schema, name):
+    if not table_exists(conn, schema, name):
         return None
     return conn.execute(f"SELECT max(period_end) FROM {table} WHERE period_end > ? AND period_end <= ?",
-                        [_naive(start), _naive(end)]).fetchone()[0]
+                        [naive_utc(start), naive_utc(end)]).fetchone()[0]
 
 
 def _latest_row(conn, table: str, start: dt.datetime, end: dt.datetime) -> dict | None:
@@ -70,13 +62,13 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.da
     if r2 is not None:
         trends = tuple(t or "" for (t,) in conn.execute(
             "SELECT trend FROM plan.r2_trend WHERE period_end > ? AND period_end <= ? ORDER BY period_end, position",
-            [_naive(start), _naive(when)]).fetchall())
+            [naive_utc(start), naive_utc(when)]).fetchall())
     review_end = _latest_end(conn, "review.review_periods", start, when)
     issues = breaches = None
-    if review_end is not None and _exists(conn, "review", "issue_inventory"):
+    if review_end is not None and table_exists(conn, "review", "issue_inventory"):
         issues = tuple(_rows(conn, "SELECT " + ", ".join(ISSUE_FIELDS) + " FROM review.issue_inventory "
                                    "WHERE period_end = ? AND state = 'open' ORDER BY fingerprint", [review_end]))
-    if review_end is not None and _exists(conn, "review", "sla_breaches"):
+    if review_end is not None and table_exists(conn, "review", "sla_breaches"):
         breaches = tuple(_rows(conn, "SELECT fingerprint, priority FROM review.sla_breaches WHERE period_end = ? "
                                      "ORDER BY fingerprint", [review_end]))
     return QuarterInputs(

@@ -10,6 +10,7 @@ import datetime as dt
 import duckdb
 
 from bqx_ops.assessment.read import as_of as assessment_instant
+from bqx_ops.calendar import naive_utc
 from bqx_ops.dashboard.costs import CostRow, month_to_date
 from bqx_ops.dashboard.indicators import Facts
 
@@ -28,10 +29,6 @@ def _one(conn, tables: set[str], table: str, sql: str, params: list):
         return conn.execute(sql, params).fetchone()
     except duckdb.Error:  # a table of an older shape: no data rather than a crash
         return None
-
-
-def _naive(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _latest_plan_week(conn, tables, at) -> dt.datetime | None:
@@ -89,7 +86,7 @@ def cost_rows(conn, tables, at) -> list[CostRow] | None:
 
 def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> Facts:
     """Everything the 13 indicators need, as of ``as_of`` (aware UTC)."""
-    tables, at = _tables(conn), _naive(as_of)
+    tables, at = _tables(conn), naive_utc(as_of)
     sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
                 "AND commit_sha IS NOT NULL AND snapshot_date IS NOT NULL", [at])
     plan = _one(conn, tables, "plan.dashboard", "SELECT max(period_end) FROM plan.dashboard WHERE period_end <= ?",

@@ -23,7 +23,8 @@ from typing import Protocol
 
 import duckdb
 
-from bqx_ops.outbox.store import DEAD, DELIVERED, PENDING, RECORDED, SENDING, ensure_schema, naive_utc
+from bqx_ops.calendar import naive_utc
+from bqx_ops.outbox.store import DEAD, DELIVERED, PENDING, RECORDED, SENDING, ensure_schema
 
 
 @dataclass(frozen=True)

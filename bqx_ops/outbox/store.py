@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from bqx_ops.calendar import naive_utc
+
 SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS ops;
 CREATE TABLE IF NOT EXISTS ops.outbox (
@@ -105,9 +107,3 @@ def enqueue(
 def counts_by_status(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ensure_schema(conn)
     return dict(conn.execute("SELECT status, count(*) FROM ops.outbox GROUP BY 1 ORDER BY 1").fetchall())
-
-
-def naive_utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -18,7 +18,7 @@ class CostsSource(dg.ConfigurableResource):
     data_dir: str = PField(description="Data dir holding landing/aws/costs/<YYYY-MM>.json.")
 
     def files(self) -> list[Path]:
-        folder = Landing(self.data_dir).costs_month(2000, 1).parent
+        folder = Landing(self.data_dir).costs_dir
         return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
     @abstractmethod

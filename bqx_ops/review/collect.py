@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from bqx_ops.asof import read_as_of
+from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
 from bqx_ops.review import cloudwatch
 from bqx_ops.review.actions import action_items
@@ -27,8 +28,8 @@ from bqx_ops.review.model import PERIOD_COLUMNS, Found, ReviewPeriod
 from bqx_ops.review.rules import TriageRules
 from bqx_ops.review.sagemaker import sagemaker_issues
 from bqx_ops.review.stats import resolution_stats
-from bqx_ops.review.triage import build_inventory
 from bqx_ops.review.trend import sla_breaches, trend
+from bqx_ops.review.triage import build_inventory
 
 # (log group, day file) pairs of a window, and the problems (missing days) found listing them
 LogFiles = Callable[[dt.datetime, dt.datetime], tuple[list[tuple[str, Path]], list[str]]]
@@ -53,14 +54,8 @@ class Review:
     meta: pd.DataFrame
 
 
-def _exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'airtable' AND table_name = ?",
-        [table]).fetchone()[0])
-
-
 def _history(conn: duckdb.DuckDBPyConnection, sql: str, tables: list[str], day: dt.date) -> pd.DataFrame | None:
-    if not all(_exists(conn, t) for t in tables):
+    if not all(table_exists(conn, "airtable", t) for t in tables):
         return None
     return conn.execute(sql, [dt.datetime.combine(day, dt.time())] * sql.count("?")).df()
 
@@ -82,7 +77,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod,
     notes = _history(conn, NOTES_SQL, ["stages", "phases"], day)
     if notes is not None:
         found += blocker_issues(notes, rules.notes_blocker)
-    if _exists(conn, "raw_records") and _exists(conn, "quarantine"):
+    if table_exists(conn, "airtable", "raw_records") and table_exists(conn, "airtable", "quarantine"):
         days = [r[0].date() for r in conn.execute(
             "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date <= ? ORDER BY 1",
             [dt.datetime.combine(day, dt.time())]).fetchall()]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bqx_ops.review.model import Found, naive_utc
+from bqx_ops.calendar import naive_utc
+from bqx_ops.review.model import Found
 
 GHOST = "ghost"  # how GitHub shows a deleted account
 

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from bqx_ops.calendar import UTC, Period
+from bqx_ops.calendar import Period, naive_utc
 
 OPEN, RESOLVED = "open", "resolved"
 PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
@@ -18,15 +18,6 @@ def fingerprint(source: str, source_ref: str) -> str:
     Also the Airtable Task Key of its action item, so it stays short and readable."""
     digest = hashlib.sha256(f"{source}\x1f{source_ref}".encode()).hexdigest()[:12]
     return f"{source}-{digest}"
-
-
-def naive_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """DuckDB keeps naive UTC timestamps; everything inside the review uses them."""
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 @dataclass(frozen=True)

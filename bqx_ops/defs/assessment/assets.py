@@ -16,6 +16,7 @@ from bqx_ops.assessment import read
 from bqx_ops.assessment.report import render, report_path
 from bqx_ops.assessment.rows import SCORE_COLUMNS, from_rows, to_rows
 from bqx_ops.assessment.score import assess
+from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.frames import frame
 from bqx_ops.resources.docs_repo import DocsRepo
@@ -61,8 +62,7 @@ def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo:
     """docs/assessments/Q{n}-{year}.md for each quarter, committed dated at its as-of instant."""
     rendered = []
     with duckdb.get_connection() as conn:
-        exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'assessment' "
-                              "AND table_name = 'quarterly_scores'").fetchone()[0]
+        exists = table_exists(conn, "assessment", "quarterly_scores")
         for start in quarters_of(context):
             when, quarter = read.as_of(start), read.label(start)
             rows = [] if not exists else conn.execute(

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.assessment.score import DIMENSIONS, MANUAL, NO_DATA, SCORED
+from bqx_ops.db import table_exists
 from bqx_ops.defs.assessment.assets import SCORES_KEY
 from bqx_ops.markdown import table as md_table
 
@@ -12,8 +13,7 @@ from bqx_ops.markdown import table as md_table
                 description="Every quarter has all 7 dimensions, each scored, manual or explicitly no data (ERROR).")
 def all_seven_dimensions_present(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
-        exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'assessment' "
-                              "AND table_name = 'quarterly_scores'").fetchone()[0]
+        exists = table_exists(conn, "assessment", "quarterly_scores")
         rows = conn.execute("SELECT quarter, dimension, score, status FROM assessment.quarterly_scores "
                             "ORDER BY quarter_start, position").fetchall() if exists else []
     found: dict[str, dict[str, tuple]] = {}

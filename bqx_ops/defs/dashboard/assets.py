@@ -12,14 +12,14 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from bqx_ops.calendar import UTC
+from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard.costs import merge, parse_response
 from bqx_ops.dashboard.indicators import indicators, trend
 from bqx_ops.dashboard.read import facts
 from bqx_ops.dashboard.render import PATH, as_of_line, render, rendered_as_of
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
-from bqx_ops.defs.docs_sync.weeks import Week, naive, week
+from bqx_ops.defs.docs_sync.weeks import Week, week
 from bqx_ops.frames import frame
 from bqx_ops.resources.costs import CostsSource
 from bqx_ops.resources.docs_repo import DocsRepo
@@ -84,7 +84,7 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -
     with duckdb.get_connection() as conn:
         for w in _weeks(context):
             previous = {i.metric: i.value for i in indicators(facts(conn, _previous(w).as_of))}
-            common = {"period_start": naive(w.start), "period_end": naive(w.end), "as_of": naive(w.as_of)}
+            common = {"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "as_of": naive_utc(w.as_of)}
             for position, ind in enumerate(indicators(facts(conn, w.as_of))):
                 rows.append({**common, "section": ind.section, "position": position, "metric": ind.metric,
                              "target": ind.target, "current": ind.current, "value": ind.value,
@@ -103,7 +103,7 @@ def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo:
     w = _weeks(context)[-1]
     with duckdb.get_connection() as conn:
         df = conn.execute("SELECT section, metric, target, current, status, trend FROM dashboard.success_metrics "
-                          "WHERE period_start = ? ORDER BY position", [naive(w.start)]).df()
+                          "WHERE period_start = ? ORDER BY position", [naive_utc(w.start)]).df()
     rows = df.astype(object).where(df.notna(), None).to_dict("records")
     if not rows:
         raise dg.Failure(description=f"dashboard.success_metrics has no row for week {w.key}; materialize it first")

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.dashboard.indicators import OK, OPERATIONAL
+from bqx_ops.db import table_exists
 from bqx_ops.defs.dashboard.assets import METRICS_KEY
 from bqx_ops.markdown import table as md_table
 
@@ -12,8 +13,7 @@ from bqx_ops.markdown import table as md_table
                 description="Every operational health indicator of the latest week is ✅ (WARN: the cadence slips).")
 def operational_health_is_green(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
-        exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dashboard' "
-                              "AND table_name = 'success_metrics'").fetchone()[0]
+        exists = table_exists(conn, "dashboard", "success_metrics")
         rows = conn.execute(
             "SELECT period_start, metric, target, current, status FROM dashboard.success_metrics WHERE section = ? "
             "AND period_start = (SELECT max(period_start) FROM dashboard.success_metrics) ORDER BY position",

@@ -12,10 +12,19 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.base_schema import TABLES as AIRTABLE_TABLES
+from bqx_ops.calendar import naive_utc
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.docs_sync.weeks import (
-    DOCS_SYNC_PARTITIONS, GROUP, OWNERS, PARTITION_META, dashboard_as_of, load_snapshots, naive, plan_dashboards,
-    sagemaker_jobs, snapshot_days, weeks,
+    DOCS_SYNC_PARTITIONS,
+    GROUP,
+    OWNERS,
+    PARTITION_META,
+    dashboard_as_of,
+    load_snapshots,
+    plan_dashboards,
+    sagemaker_jobs,
+    snapshot_days,
+    weeks,
 )
 from bqx_ops.docsync.artifacts import artifact_files
 from bqx_ops.docsync.changelog import weekly_entry
@@ -62,7 +71,7 @@ def artifact_pages(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
         snaps = load_snapshots(conn, {d for _, d in plan}, ("artifacts", "phases", "stages"))
     for w, day in plan:
         for relpath, (record_id, page) in sorted(artifact_files(snaps[day]).items()):
-            rows.append({"period_start": naive(w.start), "snapshot_date": _day(day), "record_id": record_id,
+            rows.append({"period_start": naive_utc(w.start), "snapshot_date": _day(day), "record_id": record_id,
                          "relpath": relpath, "page": page})
     df = frame(rows, ARTIFACT_COLUMNS)
     latest = df[df["period_start"] == df["period_start"].max()] if len(df) else df
@@ -81,7 +90,7 @@ def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> 
         plan = [(w, snapshot_days(conn, w)[1]) for w in weeks(context)]
         snaps = load_snapshots(conn, {d for _, d in plan}, ("plans", "phases", "stages", "quarantine"))
         boards = plan_dashboards(conn)
-    rows = [{"period_start": naive(w.start), "snapshot_date": _day(day),
+    rows = [{"period_start": naive_utc(w.start), "snapshot_date": _day(day),
              "section": render_status(snaps[day], dashboard_as_of(boards, w.as_of))} for w, day in plan]
     df = frame(rows, STATUS_COLUMNS)
     return _output(context, duckdb, ["docs", "readme_status"], df,
@@ -94,7 +103,7 @@ def changelog_entries(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
     with duckdb.get_connection() as conn:
         plan = [(w, *snapshot_days(conn, w)) for w in weeks(context)]
         snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)})
-    rows = [{"period_start": naive(w.start), "period_end": naive(w.end), "snapshot_date": _day(after),
+    rows = [{"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "snapshot_date": _day(after),
              "previous_snapshot_date": _day(before), "in_progress": w.in_progress,
              "entry": weekly_entry(w.start.date(), w.report_date, snaps[before], snaps[after], w.in_progress)}
             for w, before, after in plan]
@@ -118,6 +127,6 @@ def model_versions(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     for w, day in plan:
         jobs = jobs_by_name(listing, w.as_of) if listing is not None else None
         for row in latest_models(snaps[day], jobs):
-            rows.append({"period_start": naive(w.start), "snapshot_date": _day(day), **row})
+            rows.append({"period_start": naive_utc(w.start), "snapshot_date": _day(day), **row})
     df = frame(rows, MODEL_COLUMNS)
     return _output(context, duckdb, ["docs", "model_versions"], df, sagemaker_listing=listing is not None)

@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops.asof import as_of_snapshot
 from bqx_ops.calendar import UTC
+from bqx_ops.db import table_exists
 from bqx_ops.defs.docs_sync.repo_assets import release_tags, repo_sync
 from bqx_ops.defs.docs_sync.weeks import load_snapshots, sagemaker_jobs
 from bqx_ops.docsync.export import mirror
@@ -27,8 +28,7 @@ SLA, MAX_DRIFT = dt.timedelta(hours=24), dt.timedelta(days=7)
 
 
 def _snapshot_days(conn) -> list[dt.date]:
-    if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'airtable' "
-                        "AND table_name = 'raw_records'").fetchone()[0]:
+    if not table_exists(conn, "airtable", "raw_records"):
         return []
     return [r[0].date() for r in conn.execute(
         "SELECT DISTINCT snapshot_date FROM airtable.raw_records ORDER BY 1").fetchall()]

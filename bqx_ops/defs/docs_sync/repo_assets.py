@@ -12,11 +12,18 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
-from bqx_ops.calendar import UTC
+from bqx_ops.calendar import UTC, naive_utc
+from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.docs_sync.assets import artifact_pages, changelog_entries, model_versions, readme_status
 from bqx_ops.defs.docs_sync.weeks import (
-    DOCS_SYNC_PARTITIONS, GROUP, OWNERS, PARTITION_META, load_snapshots, naive, snapshot_days, weeks,
+    DOCS_SYNC_PARTITIONS,
+    GROUP,
+    OWNERS,
+    PARTITION_META,
+    load_snapshots,
+    snapshot_days,
+    weeks,
 )
 from bqx_ops.docsync.changelog import upsert_entry
 from bqx_ops.docsync.changes import CHANGELOG, MODELS, changed_files, commit_message
@@ -45,8 +52,7 @@ def _rows_for(df: pd.DataFrame, period_start) -> list[dict]:
 def _previous(duckdb: DuckDBResource, starts: list) -> dict:
     """docs.repo_sync rows of earlier runs: a rerun that changes nothing reports what the week did."""
     with duckdb.get_connection() as conn:
-        if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'docs' "
-                            "AND table_name = 'repo_sync'").fetchone()[0]:
+        if not table_exists(conn, "docs", "repo_sync"):
             return {}
         df = conn.execute("SELECT * FROM docs.repo_sync WHERE period_start IN (SELECT unnest(?::TIMESTAMP[]))",
                           [starts]).df()
@@ -62,12 +68,12 @@ def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_re
               status: pd.DataFrame, entries: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
     """One commit per week bringing README status, CHANGELOG, docs/artifacts and docs/models.md up to date, pushed."""
     run_weeks = weeks(context)
-    previous = _previous(duckdb, [naive(w.start) for w in run_weeks])
+    previous = _previous(duckdb, [naive_utc(w.start) for w in run_weeks])
     rows, commits = [], []
     for w in run_weeks:
-        start = pd.Timestamp(naive(w.start))
+        start = pd.Timestamp(naive_utc(w.start))
         [st] = _rows_for(status, start) or [{"snapshot_date": None}]
-        row = {"period_start": start, "period_end": naive(w.end), "snapshot_date": st["snapshot_date"]}
+        row = {"period_start": start, "period_end": naive_utc(w.end), "snapshot_date": st["snapshot_date"]}
         if st["snapshot_date"] is None:
             rows.append({**row, "changed": False, "summary": "no Airtable snapshot yet", "files_changed": 0})
             continue
@@ -111,7 +117,7 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
         snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)}, ("phases",))
     tags, rows, created, intents = docs_repo.tags(), [], [], []
     for w, before, after in plan:
-        start = pd.Timestamp(naive(w.start))
+        start = pd.Timestamp(naive_utc(w.start))
         [sync] = _rows_for(synced, start) or [{"commit_sha": None}]
         if after is None or not sync["commit_sha"]:
             continue
@@ -153,7 +159,7 @@ def sync_notification(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     outcomes = {}
     with duckdb.get_connection() as conn:
         for w in weeks(context):
-            start = pd.Timestamp(naive(w.start))
+            start = pd.Timestamp(naive_utc(w.start))
             [sync] = _rows_for(synced, start) or [{"commit_sha": None}]
             if not sync.get("commit_sha"):
                 continue

@@ -13,7 +13,8 @@ import dagster as dg
 import duckdb
 
 from bqx_ops.asof import as_of_snapshot
-from bqx_ops.calendar import UTC, WEEKLY_SYNC, period_for
+from bqx_ops.calendar import UTC, WEEKLY_SYNC, naive_utc, period_for
+from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docsync.snapshot import TABLES, Snapshot
 from bqx_ops.landing import Landing, read_json
@@ -55,10 +56,6 @@ def weeks(context: dg.AssetExecutionContext) -> list[Week]:
     return [week(key, now) for key in sorted(context.partition_keys)]
 
 
-def naive(moment: dt.datetime | None) -> dt.datetime | None:
-    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def snapshot_days(conn: duckdb.DuckDBPyConnection, w: Week) -> tuple[dt.date | None, dt.date | None]:
     """(snapshot the week starts from, snapshot it is read as of)."""
     return as_of_snapshot(conn, w.start), as_of_snapshot(conn, w.as_of)
@@ -85,8 +82,7 @@ def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES) -> dict
 
 def plan_dashboards(conn: duckdb.DuckDBPyConnection) -> list[tuple[dt.datetime, list[str]]]:
     """The plan-update domain's dashboards (``plan.dashboard``), by period end; [] when it never ran."""
-    if not conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'plan' "
-                        "AND table_name = 'dashboard'").fetchone()[0]:
+    if not table_exists(conn, "plan", "dashboard"):
         return []
     rows = conn.execute("SELECT period_end, block FROM plan.dashboard WHERE block IS NOT NULL ORDER BY period_end, "
                         "position").fetchall()
@@ -95,7 +91,7 @@ def plan_dashboards(conn: duckdb.DuckDBPyConnection) -> list[tuple[dt.datetime, 
 
 def dashboard_as_of(dashboards: list, as_of: dt.datetime) -> tuple[dt.date, list[str]] | None:
     """The latest plan update whose period ended by ``as_of`` (never a later one)."""
-    done = [(end, lines) for end, lines in dashboards if end <= naive(as_of)]
+    done = [(end, lines) for end, lines in dashboards if end <= naive_utc(as_of)]
     return (done[-1][0].date(), done[-1][1]) if done else None
 
 

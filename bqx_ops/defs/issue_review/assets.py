@@ -16,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
 from bqx_ops.calendar import ISSUE_REVIEW, UTC
+from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
 from bqx_ops.frames import frame
@@ -124,9 +125,7 @@ def load_period(conn, period: model.ReviewPeriod) -> dict[str, pd.DataFrame]:
     """The review tables of one period, re-typed (DuckDB hands back its own dtypes)."""
     out = {}
     for name, (table, columns, _) in TABLES.items():
-        exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'review' "
-                              "AND table_name = ?", [table]).fetchone()[0]
-        if not exists:
+        if not table_exists(conn, "review", table):
             raise dg.Failure(description=f"review.{table} does not exist: materialize issue_review_tables first.")
         df = conn.execute(f"SELECT * FROM review.{table} WHERE period_start = ?", [period.start]).df()
         out[name] = frame(records(df), columns)

@@ -7,6 +7,7 @@ P0/P1 has an action item is the pipeline's own promise, so it is an ERROR.
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from bqx_ops.db import table_exists
 from bqx_ops.markdown import table as md_table
 
 INVENTORY = dg.AssetKey(["review", "issue_inventory"])
@@ -14,9 +15,7 @@ ACTIONS = dg.AssetKey(["review", "action_items"])
 
 
 def _latest(conn, table: str, where: str = "TRUE"):
-    exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'review' "
-                          "AND table_name = ?", [table]).fetchone()[0]
-    if not exists:
+    if not table_exists(conn, "review", table):
         return None, []
     latest = conn.execute(f"SELECT max(period_start) FROM review.{table}").fetchone()[0]
     if latest is None:

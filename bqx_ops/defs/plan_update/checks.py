@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from bqx_ops.db import table_exists
 from bqx_ops.defs.plan_update.outputs import week_table
 from bqx_ops.defs.plan_update.tables import SCHEMA
 from bqx_ops.defs.plan_update.weeks import period_of, run_weeks
@@ -21,8 +22,7 @@ from bqx_ops.plan.fmt import pct
 def _weeks(context, conn, table: str) -> list[tuple[str, pd.Timestamp]]:
     keys = [key for key, _ in run_weeks(context)]
     if not keys:
-        exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND"
-                              " table_name = ?", [SCHEMA, table]).fetchone()[0]
+        exists = table_exists(conn, SCHEMA, table)
         latest = conn.execute(f"SELECT max(period_start) FROM {SCHEMA}.{table}").fetchone()[0] if exists else None
         keys = [latest.strftime("%Y-%m-%d")] if latest is not None else []
     return [(key, period_of(key).start) for key in keys]

@@ -10,9 +10,18 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops import outbox
 from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.calendar import UTC
+from bqx_ops.db import table_exists
 from bqx_ops.defs.plan_update.assets import COMMON
 from bqx_ops.defs.plan_update.tables import (
-    DASHBOARD_COLUMNS, GROUP, OWNERS, PARTITION_META, PERIOD_COLUMNS, SCHEMA, output, stamp, table_frame,
+    DASHBOARD_COLUMNS,
+    GROUP,
+    OWNERS,
+    PARTITION_META,
+    PERIOD_COLUMNS,
+    SCHEMA,
+    output,
+    stamp,
+    table_frame,
 )
 from bqx_ops.defs.plan_update.weeks import Week, run_weeks
 from bqx_ops.plan import dashboard as dash
@@ -37,13 +46,8 @@ def _key(name: str) -> dg.AssetKey:
 def week_table(conn: duckdb_lib.DuckDBPyConnection, name: str, period_start: dt.datetime) -> pd.DataFrame:
     """One week's rows of a plan table, in the order they were computed, without the period columns."""
     df = conn.execute(f"SELECT * FROM {SCHEMA}.{name} WHERE period_start = ? ORDER BY position",
-                      [period_start.replace(tzinfo=None)]).df() if _exists(conn, name) else pd.DataFrame()
+                      [period_start.replace(tzinfo=None)]).df() if table_exists(conn, SCHEMA, name) else pd.DataFrame()
     return df.drop(columns=list(PERIOD_COLUMNS), errors="ignore")
-
-
-def _exists(conn, name: str) -> bool:
-    return bool(conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND"
-                             " table_name = ?", [SCHEMA, name]).fetchone()[0])
 
 
 def _first(df: pd.DataFrame) -> dict:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.calendar import UTC, Period
+from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.plan.targets import PlanTargets, plan_targets
 
@@ -64,9 +65,7 @@ def _stage_quarantine(conn: duckdb.DuckDBPyConnection, when) -> set[str]:
 
 def _snapshots_between(conn: duckdb.DuckDBPyConnection, after: dt.date, before: dt.date) -> list[dt.date]:
     """Snapshot days strictly between two snapshots (all at or before the week's as-of day)."""
-    exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'airtable'"
-                          " AND table_name = 'raw_records'").fetchone()[0]
-    if not exists:
+    if not table_exists(conn, "airtable", "raw_records"):
         return []
     rows = conn.execute(
         "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date > ? AND snapshot_date < ?"
