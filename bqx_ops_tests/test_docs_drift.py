@@ -71,3 +71,14 @@ def test_the_week_in_progress_syncs_as_of_now_and_fresh_drift_is_within_the_sla(
     fresh = drift_check(data_dir)
     assert fresh.passed and fresh.description.startswith("Within the 24 h SLA")
     assert fresh.metadata["files"].value == "| path |\n|---|\n| README.md |\n"  # the status only
+
+
+def test_a_synced_readme_showing_the_plan_dashboard_is_not_drift(two_weeks):
+    from bqx_ops_tests.test_docs_sync import plan_updates
+
+    data_dir = two_weeks
+    plan_updates(data_dir, ("2025-08-22 16:00", "Phases: 2 total | 1 complete\nR²: Current 0.81"))
+    assert sync(data_dir, W1).success
+    assert "plan update of 2025-08-22" in show(data_dir, "main:README.md")  # the sync published it
+    result = drift_check(data_dir)
+    assert result.passed, result.description

@@ -34,7 +34,8 @@ class Mirror:
         return sorted(changes) + ([README] if readme_differs else [])
 
 
-def mirror(snapshot: Snapshot, jobs: dict[str, dict] | None) -> Mirror:
+def mirror(snapshot: Snapshot, jobs: dict[str, dict] | None, dashboard=None) -> Mirror:
+    """``dashboard``: the plan update shown in the README status, as the sync published it."""
     files = {path: page for path, (_, page) in artifact_files(snapshot).items()}
     files[MODELS] = models_page(latest_models(snapshot, jobs), snapshot.day)
-    return Mirror(files, readme_status(snapshot))
+    return Mirror(files, readme_status(snapshot, dashboard))

@@ -125,7 +125,7 @@ def model_versions(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
         plan = [(w, snapshot_days(conn, w)[1]) for w in weeks(context)]
         snaps = load_snapshots(conn, {d for _, d in plan}, ("model_results",))
     for w, day in plan:
-        jobs = jobs_by_name(listing, w.as_of) if listing is not None else None
+        jobs = jobs_by_name(listing, w.as_of)
         for row in latest_models(snaps[day], jobs):
             rows.append({"period_start": naive_utc(w.start), "snapshot_date": _day(day), **row})
     df = frame(rows, MODEL_COLUMNS)

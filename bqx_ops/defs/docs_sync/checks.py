@@ -15,7 +15,7 @@ from bqx_ops.asof import as_of_snapshot
 from bqx_ops.calendar import UTC
 from bqx_ops.db import table_exists
 from bqx_ops.defs.docs_sync.repo_assets import release_tags, repo_sync
-from bqx_ops.defs.docs_sync.weeks import load_snapshots, sagemaker_jobs
+from bqx_ops.defs.docs_sync.weeks import dashboard_as_of, load_snapshots, plan_dashboards, sagemaker_jobs
 from bqx_ops.docsync.export import mirror
 from bqx_ops.docsync.models import jobs_by_name
 from bqx_ops.docsync.readme import synced_snapshot
@@ -46,11 +46,12 @@ def docs_match_latest_snapshot(duckdb: DuckDBResource, docs_repo: DocsRepo,
         latest = as_of_snapshot(conn, now)
         candidates = [d for d in _snapshot_days(conn) if d <= now.date() and (own is None or d > own)]
         snaps = load_snapshots(conn, {latest, own, *candidates})
+        boards = plan_dashboards(conn)  # the README status shows the plan dashboard, as the sync did
     listing = sagemaker_jobs(airtable.landing)
 
     def differing(day):
         as_of = min(now, dt.datetime.combine(day, dt.time(), UTC) + dt.timedelta(days=1))
-        return mirror(snaps[day], jobs_by_name(listing, as_of) if listing is not None else None).drift(tree)
+        return mirror(snaps[day], jobs_by_name(listing, as_of), dashboard_as_of(boards, as_of)).drift(tree)
 
     drift = differing(latest) if latest else []
     meta = {"repo_reflects_snapshot": str(repo_day), "latest_snapshot": str(latest), "differing_files": len(drift)}
