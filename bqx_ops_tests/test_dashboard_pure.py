@@ -7,6 +7,7 @@ import pytest
 from bqx_ops.dashboard import indicators as ind
 from bqx_ops.dashboard.costs import CostRow, merge, month_to_date, parse_response
 from bqx_ops.dashboard.render import render, rendered_as_of
+from bqx_ops_tests.fresh_process import evaluate_elsewhere
 
 AS_OF = dt.datetime(2026, 6, 29, 9)
 
@@ -114,7 +115,10 @@ def _rows(current="1"):
 
 def test_rendering_escapes_text_and_is_deterministic():
     text = render(AS_OF, "2026-06-22", _rows("a | <b> *c*\nd"))
-    assert text == render(AS_OF, "2026-06-22", _rows("a | <b> *c*\nd"))
+    assert text == evaluate_elsewhere(  # the same bytes in another process, another hash seed
+        "from bqx_ops.dashboard.render import render\n"
+        "from bqx_ops_tests.test_dashboard_pure import AS_OF, _rows",
+        'render(AS_OF, "2026-06-22", _rows("a | <b> *c*\\nd"))')
     assert "a \\| &lt;b&gt; \\*c\\* d" in text and "<b>" not in text
     assert "| **Repository Sync** | Weekly |" in text and "| **Cost/Month** | < $500 |".replace("<", "&lt;") in text
     assert "## Operational Health Indicators" in text and "## Project Health Indicators" in text
