@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 
 from bqx_ops.assessment.score import QuarterInputs
-from bqx_ops.calendar import ASSESSMENT, UTC, assessment_date, naive_utc
+from bqx_ops.calendar import ASSESSMENT, assessment_date, naive_utc
 from bqx_ops.db import table_exists
 
 ISSUE_FIELDS = ("fingerprint", "priority", "untriaged", "title", "owner", "age_hours", "url", "source")
@@ -29,8 +29,7 @@ def label(start: dt.datetime) -> str:
 def as_of(start: dt.datetime) -> dt.datetime:
     """The assessment instant of the quarter opened at ``start``: its last Friday, 09:00 UTC."""
     day = assessment_date(*quarter_of(start))
-    hour, minute = int(ASSESSMENT.cron.split()[1]), int(ASSESSMENT.cron.split()[0])
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+    return ASSESSMENT.ticks(day, day)[0]
 
 
 def _rows(conn, sql: str, params: list) -> list[dict]:

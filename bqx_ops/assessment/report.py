@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from bqx_ops.assessment.score import (
-    ACCELERATE, ADJUST, CONTINUE, DIMENSIONS, MANUAL, NO_DATA, PAUSE, PIVOT, REDUCE, Assessment,
+    ACCELERATE,
+    ADJUST,
+    CONTINUE,
+    DIMENSIONS,
+    MANUAL,
+    NO_DATA,
+    PAUSE,
+    PIVOT,
+    REDUCE,
+    Assessment,
 )
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table

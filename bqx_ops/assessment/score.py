@@ -37,11 +37,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-UP, DOWN, FLAT = "↑", "↓", "→"
+from bqx_ops.plan.r2 import DOWN, UP
+from bqx_ops.plan.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
+
 SCORED, NO_DATA, MANUAL = "scored", "no data", "manual input required"
 DIMENSIONS = ("Goal alignment", "Technical gaps", "Budget & timeline", "Success criteria", "Risk",
               "Stakeholder alignment", "Industry trends")
-R2_MIN, R2_MAX, BUDGET_BAND, TIMELINE_BAND = 0.95, 0.99, 15.0, 20.0
+R2_MIN, R2_MAX = PlanTargets.r2_min, PlanTargets.r2_max  # the plan's defaults, one source
+BUDGET_BAND, TIMELINE_BAND = BUDGET_BAND_PCT, TIMELINE_BAND_PCT
 R2_FLOOR_SPAN = 0.20
 HIGH_PRIORITY_TARGET = 5
 DEGRADING_WEEKS = 3

@@ -36,8 +36,8 @@ def readme_status(snapshot: Snapshot, dashboard: tuple[dt.date, list[str]] | Non
         lines += [f"_Not shown: {len(hidden)} record(s) of this snapshot failed validation (see "
                   "`airtable.quarantine`): " + ", ".join(f"{cell(q.get('table_name'))} {cell(q.get('record_id'))}"
                                                          for q in hidden[:10]) + "._", ""]
-    if plan_line(snapshot):
-        lines += [plan_line(snapshot), ""]
+    if plan := plan_line(snapshot):
+        lines += [plan, ""]
     if dashboard:
         day, board = dashboard
         lines += [f"### Plan dashboard (plan update of {day.isoformat()})", "", *(f"- {cell(x)}" for x in board), ""]

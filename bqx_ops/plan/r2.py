@@ -102,11 +102,6 @@ def latest_ensemble(model_results: pd.DataFrame, on: dt.date) -> dict[str, float
     return _latest(evaluations(model_results), on)
 
 
-def ensemble_r2(model_results: pd.DataFrame, on: dt.date) -> float | None:
-    """The current ensemble R² on ``on`` (mean over horizons of each one's latest evaluation)."""
-    return _mean(latest_ensemble(model_results, on))
-
-
 def r2_trend(model_results: pd.DataFrame, on: dt.date, window_days: int = TREND_WINDOW_DAYS) -> dict:
     """Current ensemble R², the one ``window_days`` earlier, the mean change and the arrow."""
     rows = evaluations(model_results)

@@ -19,7 +19,7 @@ from bqx_ops.dashboard.read import facts
 from bqx_ops.dashboard.render import PATH, as_of_line, render, rendered_as_of
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
-from bqx_ops.defs.docs_sync.weeks import Week, week
+from bqx_ops.defs.docs_sync.weeks import Week, week, weeks
 from bqx_ops.frames import frame
 from bqx_ops.resources.costs import CostsSource
 from bqx_ops.resources.docs_repo import DocsRepo
@@ -65,15 +65,9 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource) -> pd
     return df
 
 
-def _weeks(context: dg.AssetExecutionContext) -> list[Week]:
-    now = dt.datetime.now(UTC)
-    return [week(key, now) for key in sorted(context.partition_keys)]
-
-
 def _previous(w: Week) -> Week:
-    """The week before (its as-of is its end: it closed when ``w`` opened)."""
-    start = w.start - dt.timedelta(days=7)
-    return Week(start.strftime("%Y-%m-%d"), start, w.start, w.start, False)
+    """The week before: it closed when ``w`` opened, so it is read as of its end."""
+    return week((w.start - dt.timedelta(days=7)).strftime("%Y-%m-%d"), w.start)
 
 
 @dg.asset(key=METRICS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "period_start"},
@@ -81,11 +75,17 @@ def _previous(w: Week) -> Week:
 def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
     """The seed's 13 success metrics of each week as of its as-of instant: current, status and trend."""
     rows, statuses = [], {}
+    last_as_of, last_values = None, {}
     with duckdb.get_connection() as conn:
-        for w in _weeks(context):
-            previous = {i.metric: i.value for i in indicators(facts(conn, _previous(w).as_of))}
+        for w in weeks(context):
+            previous_as_of = _previous(w).as_of
+            if previous_as_of != last_as_of:  # not the week just computed in this run: read it
+                last_values = {i.metric: i.value for i in indicators(facts(conn, previous_as_of))}
+            previous = last_values
+            current = indicators(facts(conn, w.as_of))
+            last_as_of, last_values = w.as_of, {i.metric: i.value for i in current}
             common = {"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "as_of": naive_utc(w.as_of)}
-            for position, ind in enumerate(indicators(facts(conn, w.as_of))):
+            for position, ind in enumerate(current):
                 rows.append({**common, "section": ind.section, "position": position, "metric": ind.metric,
                              "target": ind.target, "current": ind.current, "value": ind.value,
                              "status": ind.status, "trend": trend(ind.value, previous.get(ind.metric))})
@@ -100,7 +100,7 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -
 @dg.asset(key=["dashboard", "report"], kinds={"github", "markdown"}, deps=[METRICS_KEY], **WEEKLY)
 def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo) -> dg.MaterializeResult:
     """docs/dashboard.md: the two seed tables for the run's latest week, committed dated at its as-of instant."""
-    w = _weeks(context)[-1]
+    w = weeks(context)[-1]
     with duckdb.get_connection() as conn:
         df = conn.execute("SELECT section, metric, target, current, status, trend FROM dashboard.success_metrics "
                           "WHERE period_start = ? ORDER BY position", [naive_utc(w.start)]).df()
