@@ -16,11 +16,7 @@ import re
 import pandas as pd
 
 from bqx_ops.plan.common import as_date, records, text
-from bqx_ops.review.model import Found
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day)
+from bqx_ops.review.model import Found, midnight
 
 
 def _short_hash(value: str) -> str:
@@ -59,8 +55,8 @@ def blocker_issues(notes: pd.DataFrame, blocker: re.Pattern) -> list[Found]:
                 label = " ".join(x for x in (text(row.get("label")), text(row.get("name"))) if x)
                 found.append(Found(
                     source="airtable_notes", source_ref=f"{table}/{rid}/{_short_hash(note)}", kind="blocker",
-                    title=f"{kind} {label}: {_cut(note)}", created_at=_midnight(history[i]["snapshot_date"]),
-                    resolved_at=_midnight(end) if end else None, text=note,
+                    title=f"{kind} {label}: {_cut(note)}", created_at=midnight(history[i]["snapshot_date"]),
+                    resolved_at=midnight(end) if end else None, text=note,
                     stage_record_id=rid if table == "Stages" else None, stage_owner=text(row.get("owner")),
                     detail=f"{table} record {rid}, first noted in the {history[i]['snapshot_date']} snapshot",
                 ))
@@ -92,8 +88,8 @@ def quarantine_issues(quarantine: pd.DataFrame, snapshot_days: list[dt.date], co
             first = days[start]
             found.append(Found(
                 source="derived", source_ref=f"quarantine/{table}/{rid}/{first}", kind="quarantine",
-                title=f"{table} record {rid} quarantined: {_cut(at[start], 200)}", created_at=_midnight(first),
-                resolved_at=_midnight(end) if end else None, text=at[start],
+                title=f"{table} record {rid} quarantined: {_cut(at[start], 200)}", created_at=midnight(first),
+                resolved_at=midnight(end) if end else None, text=at[start],
                 priority=config.get("priority", "P2"), category=config.get("category", "Data Quality"),
                 rule="derived.quarantine", detail=f"quarantined from the {first} snapshot",
             ))

@@ -70,8 +70,9 @@ NOTES_SQL = """
 
 
 def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod,
-                   rules: TriageRules) -> tuple[list[Found], dt.date | None]:
-    """Blockers, quarantine episodes and derived plan issues as of the period's end."""
+                   rules: TriageRules) -> tuple[list[Found], dt.date | None, pd.DataFrame]:
+    """Blockers, quarantine episodes and derived plan issues as of the period's end, the as-of
+    snapshot, and its Tasks (the action items are matched against them too)."""
     day = period.end.date()
     found: list[Found] = []
     notes = _history(conn, NOTES_SQL, ["stages", "phases"], day)
@@ -93,7 +94,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod,
     found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {})
     found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
                              rules.derived.get("timeline") or {})
-    return found, snapshot
+    return found, snapshot, tasks
 
 
 def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
@@ -110,11 +111,11 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     groups, log_problems = cloudwatch.aggregate(conn, files, start, end, rules.cloudwatch)
     found += cloudwatch.log_issues(groups, period.end, rules.cloudwatch)
     problems += [f"cloudwatch: {p}" for p in missing + log_problems]
-    airtable, snapshot = airtable_found(conn, period, rules)
+    airtable, snapshot, tasks = airtable_found(conn, period, rules)
     if snapshot is None:
         problems.append(f"airtable: no snapshot on or before {period.end.date()}; notes and plan issues have no data")
     found += airtable
-    return found, {"snapshot": snapshot, "problems": problems}
+    return found, {"snapshot": snapshot, "problems": problems, "tasks": tasks}
 
 
 def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules, data: SourceData,
@@ -123,7 +124,6 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     found, info = collect(conn, period, rules, data)
     inventory = build_inventory(found, rules, period)
     changes = trend(inventory, previous.inventory if previous else None, period)
-    _, tasks = read_as_of(conn, "tasks", period.end)
     by_source = {}
     for issue in found:
         by_source[issue.source] = by_source.get(issue.source, 0) + 1
@@ -137,5 +137,5 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     return Review(
         period=period, inventory=inventory, breaches=sla_breaches(inventory), trend=changes,
         stats=resolution_stats(inventory, changes, period),
-        actions=action_items(inventory, tasks, period), meta=meta,
+        actions=action_items(inventory, info["tasks"], period), meta=meta,
     )

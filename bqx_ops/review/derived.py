@@ -22,11 +22,7 @@ from bqx_ops.plan.common import as_date, number, records, text
 from bqx_ops.plan.r2 import r2_drops, r2_evaluations
 from bqx_ops.plan.timeline import overdue_stages
 from bqx_ops.plan.variance import stage_cost_variance
-from bqx_ops.review.model import Found, fingerprint
-
-
-def _midnight(day: dt.date | None) -> dt.datetime | None:
-    return dt.datetime(day.year, day.month, day.day) if day else None
+from bqx_ops.review.model import Found, fingerprint, midnight
 
 
 def _by_threshold(value: float, escalations) -> str | None:
@@ -49,7 +45,7 @@ def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
             source="derived", source_ref=f"r2_drop/{d['result_id'] or d['record_id']}", kind="r2_drop",
             title=f"R² drop of {d['drop']:.3f} on {d['model']} {d['horizon']} "
                   f"({d['previous_r2']:.4f} → {d['r2']:.4f}, {drop_day})",
-            created_at=_midnight(drop_day), resolved_at=_midnight(recovery), text="R² drop",
+            created_at=midnight(drop_day), resolved_at=midnight(recovery), text="R² drop",
             priority=config.get("priority", "P1"), category=config.get("category", "Model Performance"),
             rule="derived.r2_drop", detail=f"Model Results {d['result_id']} ({d['record_id']}); "
                                            f"previous evaluation {as_date(d['previous_evaluated_on'])}",
@@ -59,9 +55,9 @@ def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
 
 def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame, config: dict) -> list[Found]:
     stage_info = {text(s.get("record_id")): s for s in records(stages)}
-    phase_done = {text(p.get("record_id")): _midnight(as_date(p.get("end_date")))
+    phase_done = {text(p.get("record_id")): midnight(as_date(p.get("end_date")))
                   for p in records(phases) if text(p.get("status")) == "Done"}
-    task_done = {text(t.get("task_key")): _midnight(as_date(t.get("last_modified")) or as_date(t.get("snapshot_date")))
+    task_done = {text(t.get("task_key")): midnight(as_date(t.get("last_modified")) or as_date(t.get("snapshot_date")))
                  for t in records(tasks) if text(t.get("status")) == "Done"}
     found = []
     for v in records(stage_cost_variance(stages)):
@@ -77,7 +73,7 @@ def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame,
             source="derived", source_ref=ref, kind="cost_overrun",
             title=f"Stage {v['stage_id']} {v['name']} over its estimate by {pct:.0f}% "
                   f"(${v['realized_cost']:,.2f} vs ${v['estimated_cost']:,.2f})",
-            created_at=_midnight(opened), resolved_at=min(closes) if closes else None, text="cost overrun",
+            created_at=midnight(opened), resolved_at=min(closes) if closes else None, text="cost overrun",
             priority=priority, category=config.get("category", "Cost Overruns"), rule="derived.cost_overrun",
             stage_record_id=v["record_id"], stage_owner=v["owner"],
             detail=f"variance ${v['variance_usd']:,.2f} ({pct:+.1f}%)",
@@ -112,7 +108,7 @@ def timeline_issues(stages_now: pd.DataFrame, as_of: dt.date, stages_before: pd.
         found.append(Found(
             source="derived", source_ref=f"timeline/{rid}", kind="timeline_delay",
             title=f"Stage {o['stage_id']} {o['name']} past its estimate of {o['estimated_days']} working days",
-            created_at=_midnight(o["opened"]), resolved_at=_midnight(resolved), text="timeline delay",
+            created_at=midnight(o["opened"]), resolved_at=midnight(resolved), text="timeline delay",
             priority=o["priority"], category=config.get("category", "Timeline Delays"), rule="derived.timeline",
             stage_record_id=rid, stage_owner=o["owner"],
             detail=f"{o['days_over']} working days over (started {as_date(o['start_date'])})",

@@ -20,6 +20,11 @@ def fingerprint(source: str, source_ref: str) -> str:
     return f"{source}-{digest}"
 
 
+def midnight(day: dt.date | None) -> dt.datetime | None:
+    """The (naive UTC) start of ``day``: when a snapshot-dated fact became known."""
+    return dt.datetime(day.year, day.month, day.day) if day else None
+
+
 @dataclass(frozen=True)
 class ReviewPeriod(Period):
     """A review's period [start, end), as of ``end``; held as naive UTC, like DuckDB."""
