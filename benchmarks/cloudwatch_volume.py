@@ -5,7 +5,7 @@ For each volume, two fresh processes (so each peak is its own):
 1. *land*: a review window's events (3 log groups x 15 days) are produced page by page,
    as ``filter_log_events`` pages would arrive, and streamed into the landing zone's day
    files with ``write_json_array`` (what ``LiveCloudWatchLogs`` does);
-2. *review*: ``bqx_ops.review.cloudwatch.aggregate`` groups them in DuckDB (a database
+2. *review*: ``bqx_ops.issue_review.cloudwatch.aggregate`` groups them in DuckDB (a database
    file, default settings, as the asset's DuckDBResource) and ``log_issues`` turns the
    groups into issues.
 
@@ -67,7 +67,7 @@ def pages(rng: random.Random, day: dt.date, count: int):
 def land(root: Path, total: int) -> dict:
     from bqx_ops.landing import Landing
     from bqx_ops.resources.aws_sources import write_json_array
-    from bqx_ops.review.cloudwatch import window, window_days
+    from bqx_ops.issue_review.cloudwatch import window, window_days
 
     started, rng = time.time(), random.Random(total)
     days = window_days(*window(AS_OF, WINDOW_DAYS))
@@ -85,8 +85,8 @@ def review(root: Path) -> dict:
     import duckdb
 
     from bqx_ops.landing import Landing
-    from bqx_ops.review import cloudwatch
-    from bqx_ops.review.rules import load_rules
+    from bqx_ops.issue_review import cloudwatch
+    from bqx_ops.issue_review.rules import load_rules
 
     rules = load_rules(path="")
     start, end = cloudwatch.window(AS_OF, WINDOW_DAYS)

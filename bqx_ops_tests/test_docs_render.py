@@ -7,17 +7,17 @@ import re
 import pandas as pd
 import pytest
 
-from bqx_ops.docsync.artifacts import artifact_files, artifact_page, inert_markdown
-from bqx_ops.docsync.changelog import PREAMBLE, entry_weeks, upsert_entry, weekly_entry
-from bqx_ops.docsync.changes import artifact_deletions, changed_files, commit_message
-from bqx_ops.docsync.export import mirror
-from bqx_ops.docsync.models import jobs_by_name, latest_models, models_page
-from bqx_ops.docsync.paths import PathRefused, check_writable
-from bqx_ops.docsync.readme import STATUS_END, STATUS_START, MalformedReadme, replace_status, synced_snapshot
-from bqx_ops.docsync.releases import phase_tag, release_payload, tag_message
-from bqx_ops.docsync.slugs import artifact_paths, slug
-from bqx_ops.docsync.snapshot import Snapshot
-from bqx_ops.docsync.status import readme_status
+from bqx_ops.docs_sync.artifacts import artifact_files, artifact_page, inert_markdown
+from bqx_ops.docs_sync.changelog import PREAMBLE, entry_weeks, upsert_entry, weekly_entry
+from bqx_ops.docs_sync.changes import artifact_deletions, changed_files, commit_message
+from bqx_ops.docs_sync.export import mirror
+from bqx_ops.docs_sync.models import jobs_by_name, latest_models, models_page
+from bqx_ops.docs_sync.paths import PathRefused, check_writable
+from bqx_ops.docs_sync.readme import STATUS_END, STATUS_START, MalformedReadme, replace_status, synced_snapshot
+from bqx_ops.docs_sync.releases import phase_tag, release_payload, tag_message
+from bqx_ops.docs_sync.slugs import artifact_paths, slug
+from bqx_ops.docs_sync.snapshot import Snapshot
+from bqx_ops.docs_sync.status import readme_status
 
 D1, D2 = dt.date(2025, 8, 18), dt.date(2025, 8, 25)
 UTC = dt.timezone.utc

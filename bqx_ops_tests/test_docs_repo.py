@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from bqx_ops.docsync.paths import PathRefused
-from bqx_ops.docsync.readme import STATUS_END, STATUS_START, MalformedReadme
+from bqx_ops.docs_sync.paths import PathRefused
+from bqx_ops.docs_sync.readme import STATUS_END, STATUS_START, MalformedReadme
 from bqx_ops.resources.docs_repo import DocsRepo, DocsRepoError
 
 UTC = dt.timezone.utc

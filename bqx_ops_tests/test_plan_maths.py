@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from bqx_ops.plan import estimates, r2, timeline, transitions, variance
-from bqx_ops.plan.targets import PlanTargets, plan_targets
+from bqx_ops.plan_update import estimates, r2, timeline, transitions, variance
+from bqx_ops.plan_update.targets import PlanTargets, plan_targets
 
 TS = pd.Timestamp
 

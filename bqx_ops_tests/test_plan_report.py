@@ -4,9 +4,9 @@ import datetime as dt
 
 import pandas as pd
 
-from bqx_ops.plan import dashboard, writeback
-from bqx_ops.plan.report import WeekReport, render_report, report_path
-from bqx_ops.plan.targets import PlanTargets
+from bqx_ops.plan_update import dashboard, writeback
+from bqx_ops.plan_update.report import WeekReport, render_report, report_path
+from bqx_ops.plan_update.targets import PlanTargets
 from bqx_ops_tests.fresh_process import evaluate_elsewhere
 
 UTC = dt.timezone.utc
@@ -95,7 +95,7 @@ def test_user_text_cannot_break_the_report_tables():
 
 def test_rendering_is_byte_identical_in_another_process_with_another_hash_seed():
     elsewhere = evaluate_elsewhere(
-        "from bqx_ops.plan.report import render_report\nfrom bqx_ops_tests.test_plan_report import empty_week",
+        "from bqx_ops.plan_update.report import render_report\nfrom bqx_ops_tests.test_plan_report import empty_week",
         "render_report(empty_week())")
     assert render_report(empty_week()) == elsewhere
 

@@ -10,9 +10,9 @@ import math
 import pandas as pd
 import pytest
 
-from bqx_ops.plan.r2 import r2_drops
-from bqx_ops.plan.timeline import overdue_stages
-from bqx_ops.plan.variance import stage_cost_variance
+from bqx_ops.plan_update.r2 import r2_drops
+from bqx_ops.plan_update.timeline import overdue_stages
+from bqx_ops.plan_update.variance import stage_cost_variance
 
 
 def results(*rows) -> pd.DataFrame:

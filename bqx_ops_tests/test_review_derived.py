@@ -4,9 +4,9 @@ import datetime as dt
 
 import pandas as pd
 
-from bqx_ops.review.derived import cost_issues, r2_issues, timeline_issues
-from bqx_ops.review.model import fingerprint
-from bqx_ops.review.rules import load_rules
+from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
+from bqx_ops.issue_review.model import fingerprint
+from bqx_ops.issue_review.rules import load_rules
 
 DERIVED = load_rules(path="").derived
 

@@ -9,11 +9,11 @@ import duckdb
 import pytest
 
 from bqx_ops.landing import write_json
-from bqx_ops.review.actions import slack_intent
-from bqx_ops.review.collect import SourceData, review
-from bqx_ops.review.model import ReviewPeriod
-from bqx_ops.review.report import render_json, render_markdown
-from bqx_ops.review.rules import load_rules
+from bqx_ops.issue_review.actions import slack_intent
+from bqx_ops.issue_review.collect import SourceData, review
+from bqx_ops.issue_review.model import ReviewPeriod
+from bqx_ops.issue_review.report import render_json, render_markdown
+from bqx_ops.issue_review.rules import load_rules
 from bqx_ops.slack_text import WORD_JOINER
 
 PERIOD = ReviewPeriod(dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 15, 10))

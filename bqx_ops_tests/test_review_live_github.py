@@ -7,7 +7,7 @@ import pytest
 
 from bqx_ops.landing import read_json
 from bqx_ops.resources.github_issues import LiveGitHubIssues
-from bqx_ops.review.github_issues import github_issues
+from bqx_ops.issue_review.github_issues import github_issues
 from bqx_ops_tests.servers.fixtures import GITHUB_TOKEN
 from bqx_ops_tests.servers.github import make_issue
 

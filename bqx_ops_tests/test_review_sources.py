@@ -7,15 +7,15 @@ import statistics
 import duckdb
 import pandas as pd
 
-from bqx_ops.review import cloudwatch
-from bqx_ops.review.airtable_issues import blocker_issues, quarantine_issues
-from bqx_ops.review.github_issues import github_issues
-from bqx_ops.review.model import ReviewPeriod
-from bqx_ops.review.rules import load_rules
-from bqx_ops.review.sagemaker import sagemaker_issues
-from bqx_ops.review.stats import close_time_summary, resolution_stats
-from bqx_ops.review.triage import build_inventory
-from bqx_ops.review.trend import trend
+from bqx_ops.issue_review import cloudwatch
+from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
+from bqx_ops.issue_review.github_issues import github_issues
+from bqx_ops.issue_review.model import ReviewPeriod
+from bqx_ops.issue_review.rules import load_rules
+from bqx_ops.issue_review.sagemaker import sagemaker_issues
+from bqx_ops.issue_review.stats import close_time_summary, resolution_stats
+from bqx_ops.issue_review.triage import build_inventory
+from bqx_ops.issue_review.trend import trend
 
 RULES = load_rules(path="")
 AS_OF = dt.datetime(2026, 3, 15, 10)

@@ -5,9 +5,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from bqx_ops.review.model import Found, ReviewPeriod, fingerprint
-from bqx_ops.review.rules import RulesError, load_rules
-from bqx_ops.review.triage import build_inventory, classify
+from bqx_ops.issue_review.model import Found, ReviewPeriod, fingerprint
+from bqx_ops.issue_review.rules import RulesError, load_rules
+from bqx_ops.issue_review.triage import build_inventory, classify
 
 PERIOD = ReviewPeriod(dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 15, 10))
 

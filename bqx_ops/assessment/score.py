@@ -37,8 +37,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from bqx_ops.plan.r2 import DOWN, UP
-from bqx_ops.plan.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
+from bqx_ops.plan_update.r2 import DOWN, UP
+from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
 
 SCORED, NO_DATA, MANUAL = "scored", "no data", "manual input required"
 DIMENSIONS = ("Goal alignment", "Technical gaps", "Budget & timeline", "Success criteria", "Risk",

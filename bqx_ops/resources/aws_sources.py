@@ -8,7 +8,7 @@ bundled sample when it is empty); live classes fetch with boto3 through
 
 CloudWatch pages are streamed straight into the day file, one page at a time, so a
 day with a million events never sits in memory; DuckDB then reads the files
-(``bqx_ops.review.cloudwatch``). moto answers OR-patterns with every event, and
+(``bqx_ops.issue_review.cloudwatch``). moto answers OR-patterns with every event, and
 CloudWatch itself is case-sensitive, so the ``match`` regex is applied again here.
 """
 
@@ -26,7 +26,7 @@ from pydantic import Field as PField
 from bqx_ops.calendar import UTC
 from bqx_ops.landing import Landing, read_json, write_json
 from bqx_ops.resources.aws import AwsClients
-from bqx_ops.review.cloudwatch import epoch_ms, window_days
+from bqx_ops.issue_review.cloudwatch import epoch_ms, window_days
 from bqx_ops.sample.timeline import LOG_GROUPS
 
 DAY = dt.timedelta(days=1)

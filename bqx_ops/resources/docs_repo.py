@@ -21,8 +21,8 @@ import dagster as dg
 from pydantic import Field as PField
 
 from bqx_ops.calendar import PLAN_START, UTC
-from bqx_ops.docsync.paths import README, PathRefused, check_writable, normalize
-from bqx_ops.docsync.readme import INITIAL_README, replace_status
+from bqx_ops.docs_sync.paths import README, PathRefused, check_writable, normalize
+from bqx_ops.docs_sync.readme import INITIAL_README, replace_status
 
 # A push is refused like this when the remote moved since our fetch (non-fast-forward), or when
 # it moved while the push was under way (the ref's compare-and-swap failed on the remote).

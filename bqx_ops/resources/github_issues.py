@@ -23,7 +23,7 @@ from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
 from bqx_ops.landing import Landing, read_json, write_json
-from bqx_ops.review.github_issues import parse_time
+from bqx_ops.issue_review.github_issues import parse_time
 
 
 class GitHubIssuesSource(dg.ConfigurableResource):

@@ -26,11 +26,11 @@ from bqx_ops.defs.docs_sync.weeks import (
     snapshot_days,
     weeks,
 )
-from bqx_ops.docsync.artifacts import artifact_files
-from bqx_ops.docsync.changelog import weekly_entry
-from bqx_ops.docsync.models import COLUMNS as MODEL_FIELDS
-from bqx_ops.docsync.models import jobs_by_name, latest_models
-from bqx_ops.docsync.status import readme_status as render_status
+from bqx_ops.docs_sync.artifacts import artifact_files
+from bqx_ops.docs_sync.changelog import weekly_entry
+from bqx_ops.docs_sync.models import COLUMNS as MODEL_FIELDS
+from bqx_ops.docs_sync.models import jobs_by_name, latest_models
+from bqx_ops.docs_sync.status import readme_status as render_status
 from bqx_ops.frames import frame
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource

@@ -16,10 +16,10 @@ from bqx_ops.calendar import UTC
 from bqx_ops.db import table_exists
 from bqx_ops.defs.docs_sync.repo_assets import release_tags, repo_sync
 from bqx_ops.defs.docs_sync.weeks import dashboard_as_of, load_snapshots, plan_dashboards, sagemaker_jobs
-from bqx_ops.docsync.export import mirror
-from bqx_ops.docsync.models import jobs_by_name
-from bqx_ops.docsync.readme import synced_snapshot
-from bqx_ops.docsync.releases import phase_tag
+from bqx_ops.docs_sync.export import mirror
+from bqx_ops.docs_sync.models import jobs_by_name
+from bqx_ops.docs_sync.readme import synced_snapshot
+from bqx_ops.docs_sync.releases import phase_tag
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource
 from bqx_ops.resources.docs_repo import DocsRepo

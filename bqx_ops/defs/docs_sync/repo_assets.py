@@ -25,13 +25,13 @@ from bqx_ops.defs.docs_sync.weeks import (
     snapshot_days,
     weeks,
 )
-from bqx_ops.docsync.changelog import upsert_entry
-from bqx_ops.docsync.changes import CHANGELOG, MODELS, changed_files, commit_message
-from bqx_ops.docsync.export import Mirror
-from bqx_ops.docsync.models import models_page
-from bqx_ops.docsync.readme import synced_snapshot
-from bqx_ops.docsync.releases import phase_tag, release_payload, tag_message
-from bqx_ops.docsync.snapshot import records
+from bqx_ops.docs_sync.changelog import upsert_entry
+from bqx_ops.docs_sync.changes import CHANGELOG, MODELS, changed_files, commit_message
+from bqx_ops.docs_sync.export import Mirror
+from bqx_ops.docs_sync.models import models_page
+from bqx_ops.docs_sync.readme import synced_snapshot
+from bqx_ops.docs_sync.releases import phase_tag, release_payload, tag_message
+from bqx_ops.docs_sync.snapshot import records
 from bqx_ops.frames import frame
 from bqx_ops.resources.docs_repo import DocsRepo, TagInfo
 from bqx_ops.slack_text import escape

@@ -16,7 +16,7 @@ from bqx_ops.asof import as_of_snapshot
 from bqx_ops.calendar import UTC, WEEKLY_SYNC, naive_utc, period_for
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
-from bqx_ops.docsync.snapshot import TABLES, Snapshot
+from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
 from bqx_ops.landing import Landing, read_json
 
 DOCS_SYNC_PARTITIONS = WEEKLY_SYNC_PARTITIONS  # includes the open week (end_offset=1)

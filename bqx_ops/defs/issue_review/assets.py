@@ -21,15 +21,15 @@ from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
 from bqx_ops.frames import frame
 from bqx_ops.outbox import store as outbox_store
-from bqx_ops.plan.common import records
+from bqx_ops.plan_update.common import records
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource
-from bqx_ops.review import cloudwatch, model
-from bqx_ops.review.actions import slack_intent, task_intent
-from bqx_ops.review.collect import Review, SourceData, review
-from bqx_ops.review.report import render_json, render_markdown, report_paths
-from bqx_ops.review.rules import RulesError, load_rules
+from bqx_ops.issue_review import cloudwatch, model
+from bqx_ops.issue_review.actions import slack_intent, task_intent
+from bqx_ops.issue_review.collect import Review, SourceData, review
+from bqx_ops.issue_review.report import render_json, render_markdown, report_paths
+from bqx_ops.issue_review.rules import RulesError, load_rules
 
 GROUP = "issue_review"
 OWNERS = ["team:QA-001"]

@@ -2,7 +2,7 @@
 
 Partitioned by PLAN_UPDATE_PARTITIONS; a backfill of many weeks runs as one run
 (single-run policy) and each asset walks the weeks of ``context.partition_time_window``.
-The maths are in ``bqx_ops.plan``; these assets only read snapshots and write tables.
+The maths are in ``bqx_ops.plan_update``; these assets only read snapshots and write tables.
 """
 
 import dagster as dg
@@ -15,8 +15,8 @@ from bqx_ops.defs.plan_update.tables import (
     T, out, output, stamp, table_frame,
 )
 from bqx_ops.defs.plan_update.weeks import airtable_deps, load_week, run_weeks
-from bqx_ops.plan import estimates, journal, r2, timeline, transitions, variance, writeback
-from bqx_ops.plan.common import records
+from bqx_ops.plan_update import estimates, journal, r2, timeline, transitions, variance, writeback
+from bqx_ops.plan_update.common import records
 
 COMMON = dict(partitions_def=PLAN_UPDATE_PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb")
 

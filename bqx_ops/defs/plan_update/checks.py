@@ -16,7 +16,7 @@ from bqx_ops.defs.plan_update.outputs import week_table
 from bqx_ops.defs.plan_update.tables import SCHEMA
 from bqx_ops.defs.plan_update.weeks import period_of, run_weeks
 from bqx_ops.markdown import table as md_table
-from bqx_ops.plan.fmt import pct
+from bqx_ops.plan_update.fmt import pct
 
 
 def _weeks(context, conn, table: str) -> list[tuple[str, pd.Timestamp]]:

@@ -24,11 +24,11 @@ from bqx_ops.defs.plan_update.tables import (
     table_frame,
 )
 from bqx_ops.defs.plan_update.weeks import Week, run_weeks
-from bqx_ops.plan import dashboard as dash
-from bqx_ops.plan import writeback
-from bqx_ops.plan.common import records
-from bqx_ops.plan.report import WeekReport, render_report, report_path
-from bqx_ops.plan.targets import PlanTargets
+from bqx_ops.plan_update import dashboard as dash
+from bqx_ops.plan_update import writeback
+from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.report import WeekReport, render_report, report_path
+from bqx_ops.plan_update.targets import PlanTargets
 from bqx_ops.resources.docs_repo import DocsRepo
 
 REPORT_TABLES = (

@@ -17,7 +17,7 @@ from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.calendar import UTC, Period
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
-from bqx_ops.plan.targets import PlanTargets, plan_targets
+from bqx_ops.plan_update.targets import PlanTargets, plan_targets
 
 
 @dataclass

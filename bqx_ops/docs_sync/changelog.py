@@ -1,0 +1,125 @@
+"""CHANGELOG.md: one entry per week, newest first; regenerating a week replaces its entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bqx_ops.docs_sync.artifacts import artifact_files
+from bqx_ops.docs_sync.snapshot import Snapshot, day_text, money
+from bqx_ops.docs_sync.status import _stage_sort
+from bqx_ops.markdown import cell
+
+PREAMBLE = ("# Changelog\n\nWeekly progress of BQX-ML, generated from Airtable by bqx_ops "
+            "(Stage 10.5, every Monday). Newest first.\n")
+_MARK = "<!-- bqx-ops:week-ending {} -->"
+_MARK_RE = re.compile(r"^<!-- bqx-ops:week-ending (\d{4}-\d{2}-\d{2}) -->$", re.MULTILINE)
+
+
+def upsert_entry(changelog: str | None, week_end: dt.date, entry: str) -> str:
+    """``changelog`` with the entry of ``week_end`` set to ``entry`` (replacing any earlier one)."""
+    text = changelog or PREAMBLE
+    marks = list(_MARK_RE.finditer(text))
+    preamble = text[: marks[0].start()] if marks else text
+    entries = {}
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        entries[mark.group(1)] = text[mark.end(): end].strip("\n")
+    entries[week_end.isoformat()] = entry.strip("\n")
+    blocks = [f"{_MARK.format(day)}\n{entries[day]}\n" for day in sorted(entries, reverse=True)]
+    return preamble.rstrip("\n") + "\n\n" + "\n".join(blocks)
+
+
+def entry_weeks(changelog: str | None) -> list[str]:
+    return [m.group(1) for m in _MARK_RE.finditer(changelog or "")]
+
+
+def _latest_r2(snapshot: Snapshot) -> dict[tuple[str, str], float]:
+    latest: dict[tuple[str, str], tuple[str, str, float]] = {}
+    for r in snapshot.rows("model_results"):
+        if r.get("r2") is None:
+            continue
+        key, rank = (r.get("model"), r.get("horizon")), (day_text(r.get("evaluated_on")), r["record_id"])
+        if key not in latest or rank > latest[key][:2]:
+            latest[key] = (*rank, r["r2"])
+    return {k: v[2] for k, v in latest.items()}
+
+
+def _new(before: Snapshot, after: Snapshot, table: str) -> list[dict]:
+    """Records of ``table`` that appeared this week, by date then record id."""
+    seen = before.by_id(table)
+    fresh = [r for r in after.rows(table) if r["record_id"] not in seen]
+    return sorted(fresh, key=lambda r: (day_text(r.get("date")), r["record_id"]))
+
+
+def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
+    """What changed from ``before`` to ``after``, as (heading, bullet lines); empty ones dropped."""
+    old_phases, old_stages = before.by_id("phases"), before.by_id("stages")
+    phases_done = [p for p in after.rows("phases") if p.get("status") == "Done"
+                   and (old_phases.get(p["record_id"]) or {}).get("status") != "Done"]
+    completed, moved = [], []
+    for s in sorted(after.rows("stages"), key=_stage_sort):
+        was = (old_stages.get(s["record_id"]) or {}).get("status")
+        label = f"{cell(s.get('stage_id'))} {cell(s.get('name'))}"
+        if s.get("status") == "Done" and was != "Done":
+            completed.append(f"- {label} (realized {money(s.get('realized_cost'))} vs "
+                             f"{money(s.get('estimated_cost'))} estimated)")
+        elif was != s.get("status"):
+            moved.append(f"- {label}: {cell(was) if was else 'new'} → {cell(s.get('status'))}")
+    decisions = [f"- {day_text(d.get('date'))} · **{cell(d.get('title'))}** ({cell(d.get('decided_by'))}): "
+                 f"{cell(d.get('decision'))}" for d in _new(before, after, "decisions")]
+    learnings = [f"- **{cell(x.get('title'))}**: worked: {cell(x.get('what_worked'))}; didn't: "
+                 f"{cell(x.get('what_didn_t'))}" for x in _new(before, after, "learnings")]
+    r2_before, r2_after = _latest_r2(before), _latest_r2(after)
+    r2 = [f"- {cell(m)} {cell(h)}: "
+          f"{'—' if (m, h) not in r2_before else f'{r2_before[(m, h)]:.4f}'} → {v:.4f}"
+          + (f" ({v - r2_before[(m, h)]:+.4f})" if (m, h) in r2_before else "")
+          for (m, h), v in sorted(r2_after.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
+          if r2_before.get((m, h)) != v]
+    return [
+        ("Completed phases", [f"- {cell(after.phase_label(p['record_id']))} (realized "
+                              f"{money(p.get('realized_cost'))} vs {money(p.get('estimated_cost'))} estimated)"
+                              for p in sorted(phases_done, key=lambda p: (p.get("number") or 0, p["record_id"]))]),
+        ("Completed stages", completed),
+        ("Stage transitions", moved),
+        ("Decisions", decisions),
+        ("Learnings", learnings),
+        ("R² changes", r2),
+        ("Artifacts", _artifact_changes(before, after)),
+    ]
+
+
+def _artifact_changes(before: Snapshot, after: Snapshot) -> list[str]:
+    old = {rid: (path, page) for path, (rid, page) in artifact_files(before).items()}
+    new = {rid: (path, page) for path, (rid, page) in artifact_files(after).items()}
+    names = {**{r["record_id"]: r.get("name") for r in before.rows("artifacts")},
+             **{r["record_id"]: r.get("name") for r in after.rows("artifacts")}}
+    lines = []
+    for rid in sorted(set(old) | set(new), key=lambda k: ((new.get(k) or old[k])[0], k)):
+        if rid not in old:
+            what = "new"
+        elif rid not in new:
+            what = "removed"
+        elif old[rid] != new[rid]:
+            what = "updated"
+        else:
+            continue
+        lines.append(f"- {what}: {cell(names.get(rid))} (`{(new.get(rid) or old[rid])[0]}`)")
+    return lines
+
+
+def weekly_entry(week_start: dt.date, week_end: dt.date, before: Snapshot, after: Snapshot,
+                 in_progress: bool = False) -> str:
+    """The week's entry (without its marker line)."""
+    title = f"## {week_end.isoformat()}" + (" (in progress)" if in_progress else "")
+    source = (f"Airtable snapshot {after.day.isoformat()}" if after.day else "no Airtable snapshot") + (
+        f", compared with {before.day.isoformat()}" if before.day and before.day != after.day else "")
+    lines = [title, "", f"_Week {week_start.isoformat()} – {week_end.isoformat()} · {source}_", ""]
+    found = [(heading, bullets) for heading, bullets in sections(before, after) if bullets]
+    if after.day is None or before.day == after.day:
+        lines.append("_No new Airtable snapshot this week._")
+    elif not found:
+        lines.append("_No changes in Airtable this week._")
+    for heading, bullets in found:
+        lines += [f"### {heading}", "", *bullets, ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,38 @@
+"""Release tags for completed phases: name, annotated-tag message, and the GitHub release payload."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bqx_ops.docs_sync.slugs import slug
+from bqx_ops.docs_sync.snapshot import day_text, money
+from bqx_ops.markdown import cell
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _plain(value) -> str:
+    return " ".join(_CONTROL.sub("", str(value or "")).split())
+
+
+def phase_tag(phase: dict) -> str:
+    number = phase.get("number")
+    return f"phase-{number}-done" if number is not None else f"phase-{slug(phase.get('phase_id'))}-done"
+
+
+def tag_message(phase: dict, week_end: dt.date, snapshot_day: dt.date) -> str:
+    """First line: the release name. Plain text (a tag message is not rendered)."""
+    label = f"Phase {phase.get('number')} – {_plain(phase.get('name'))}".strip()
+    return (f"{label}: Done\n\n"
+            f"Completed {day_text(phase.get('end_date')) or 'on an unrecorded date'}; realized "
+            f"{money(phase.get('realized_cost'))} vs {money(phase.get('estimated_cost'))} estimated.\n"
+            f"Tagged by the weekly docs sync of {week_end.isoformat()} (Airtable snapshot "
+            f"{snapshot_day.isoformat()}); Airtable record {_plain(phase.get('record_id'))}.\n")
+
+
+def release_payload(tag: str, target_sha: str, message: str) -> dict:
+    """The outbox's github payload; derived from the tag alone, so it is the same every week."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    return {"tag": tag, "name": lines[0] if lines else tag, "target_sha": target_sha, "message": message,
+            "body": "\n\n".join(cell(line, limit=1000) for line in lines)}

@@ -1,0 +1,113 @@
+"""CloudWatch Logs errors and warnings of a review window, grouped into issues inside DuckDB.
+
+Volumes can be large, so events never pass through Python here: each landed day
+file (a ``filter_log_events`` "events" array) is read, filtered (ERROR/WARN...),
+normalized and grouped by DuckDB itself, and only its per-fingerprint partial
+counts are appended to a temporary staging table; the partials are then merged into
+one row per (log group, normalized message) with count, first and last seen.
+Memory stays flat whatever the number of events (see benchmarks/cloudwatch_volume.py).
+
+The regular expressions (``match``, ``warning``, ``normalize``) run in DuckDB: RE2 syntax.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from bqx_ops.calendar import UTC
+from bqx_ops.issue_review.model import Found
+
+STAGING = "review_cloudwatch_partials"
+MAX_SAMPLE = 2000  # characters of one example message kept per issue
+MAX_KEY = 4000  # characters of a normalized message kept as its identity
+
+
+def window(as_of: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
+    """The review's log window [as_of - days, as_of), naive UTC."""
+    return as_of - dt.timedelta(days=days), as_of
+
+
+def window_days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    """Every calendar day touching [start, end)."""
+    last = (end - dt.timedelta(microseconds=1)).date()
+    out, day = [], start.date()
+    while day <= last:
+        out.append(day)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def epoch_ms(moment: dt.datetime) -> int:
+    """Milliseconds since the epoch; a naive datetime is UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)
+
+
+def from_epoch_ms(value: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None)
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def normalized_sql(column: str, rules: list) -> str:
+    """Nested regexp_replace calls applying the normalization rules in order."""
+    expr = column
+    for pattern, replacement in rules:
+        expr = f"regexp_replace({expr}, {_literal(pattern)}, {_literal(replacement)}, 'g')"
+    return f"left(trim({expr}), {MAX_KEY})"
+
+
+def aggregate(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
+              end: dt.datetime, config: dict) -> tuple[list[dict], list[str]]:
+    """(groups, problems): one group per (log group, normalized message) over the files' events in
+    [start, end) that match ``config['match']``; an unreadable file is a problem, not a failure."""
+    conn.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGING} (log_group VARCHAR, normalized VARCHAR,
+        events BIGINT, warnings BIGINT, first_ms BIGINT, last_ms BIGINT, sample VARCHAR)""")
+    norm = normalized_sql("message", config.get("normalize") or [])
+    match, warning = _literal(config.get("match", "ERROR|WARN")), _literal(config.get("warning", "WARN"))
+    problems = []
+    for log_group, path in files:
+        try:
+            conn.execute(f"""
+                INSERT INTO {STAGING}
+                SELECT ?, {norm} AS normalized, count(*), count(*) FILTER (WHERE regexp_matches(message, {warning})),
+                       min(ts), max(ts), left(min(message), {MAX_SAMPLE})
+                FROM (SELECT message, TRY_CAST(timestamp AS BIGINT) AS ts  -- a bad timestamp skips its event only
+                      FROM read_json(?, format = 'array', columns = {{'message': 'VARCHAR', 'timestamp': 'VARCHAR'}}))
+                WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
+                GROUP BY normalized""", [log_group, str(path), epoch_ms(start), epoch_ms(end)])
+        except duckdb.Error as exc:
+            problems.append(f"{log_group}: unreadable log file {Path(path).name}: {str(exc).splitlines()[0]}")
+    rows = conn.execute(f"""
+        SELECT log_group, normalized, sum(events)::BIGINT, sum(warnings)::BIGINT, min(first_ms), max(last_ms),
+               min(sample)
+        FROM {STAGING} GROUP BY log_group, normalized ORDER BY log_group, normalized""").fetchall()
+    conn.execute(f"DROP TABLE IF EXISTS {STAGING}")
+    keys = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample")
+    return [dict(zip(keys, row)) for row in rows], problems
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def log_issues(groups: list[dict], as_of: dt.datetime, config: dict) -> list[Found]:
+    """One issue per group; resolved at its last event when quiet for ``resolved_after_quiet_hours``."""
+    quiet = dt.timedelta(hours=float(config.get("resolved_after_quiet_hours", 72)))
+    out = []
+    for g in groups:
+        first, last = from_epoch_ms(g["first_ms"]), from_epoch_ms(g["last_ms"])
+        level = "WARN" if g["warnings"] == g["events"] else "ERROR"
+        out.append(Found(
+            source="cloudwatch", source_ref=f"{g['log_group']}|{g['normalized']}", kind="log_pattern",
+            title=f"{g['log_group']}: {_cut(g['normalized'], 300)}", created_at=first,
+            resolved_at=last if as_of - last >= quiet else None, text=f"{g['sample']}\n{g['normalized']}",
+            event_count=int(g["events"]), first_seen=first, last_seen=last,
+            detail=f"{level}: {g['events']} events ({g['warnings']} warnings); e.g. {_cut(g['sample'], 300)}",
+        ))
+    return out

@@ -1,0 +1,141 @@
+"""One review period end to end: every source's issues, triaged, and the derived tables.
+
+Reads the Airtable tables of DuckDB through the as-of rule only (snapshots up to the
+period's end); GitHub issues and SageMaker jobs come as the landed lists, CloudWatch
+as the landed day files of the period's window. No Dagster here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from bqx_ops.asof import read_as_of
+from bqx_ops.db import table_exists
+from bqx_ops.frames import frame
+from bqx_ops.issue_review import cloudwatch
+from bqx_ops.issue_review.actions import action_items
+from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
+from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
+from bqx_ops.issue_review.github_issues import github_issues
+from bqx_ops.issue_review.model import PERIOD_COLUMNS, Found, ReviewPeriod
+from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.issue_review.sagemaker import sagemaker_issues
+from bqx_ops.issue_review.stats import resolution_stats
+from bqx_ops.issue_review.trend import sla_breaches, trend
+from bqx_ops.issue_review.triage import build_inventory
+
+# (log group, day file) pairs of a window, and the problems (missing days) found listing them
+LogFiles = Callable[[dt.datetime, dt.datetime], tuple[list[tuple[str, Path]], list[str]]]
+
+
+@dataclass
+class SourceData:
+    github_items: list
+    sagemaker_jobs: list
+    log_files: LogFiles
+    problems: list[str] = field(default_factory=list)  # found while landing/reading the sources
+
+
+@dataclass
+class Review:
+    period: ReviewPeriod
+    inventory: pd.DataFrame
+    breaches: pd.DataFrame
+    trend: pd.DataFrame
+    stats: pd.DataFrame
+    actions: pd.DataFrame
+    meta: pd.DataFrame
+
+
+def _history(conn: duckdb.DuckDBPyConnection, sql: str, tables: list[str], day: dt.date) -> pd.DataFrame | None:
+    if not all(table_exists(conn, "airtable", t) for t in tables):
+        return None
+    return conn.execute(sql, [dt.datetime.combine(day, dt.time())] * sql.count("?")).df()
+
+
+NOTES_SQL = """
+    SELECT snapshot_date, 'Stages' AS "table", record_id, stage_id AS label, name, owner, notes
+    FROM airtable.stages WHERE snapshot_date <= ?
+    UNION ALL
+    SELECT snapshot_date, 'Phases', record_id, phase_id, name, owner, notes
+    FROM airtable.phases WHERE snapshot_date <= ?
+"""
+
+
+def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod,
+                   rules: TriageRules) -> tuple[list[Found], dt.date | None, pd.DataFrame]:
+    """Blockers, quarantine episodes and derived plan issues as of the period's end, the as-of
+    snapshot, and its Tasks (the action items are matched against them too)."""
+    day = period.end.date()
+    found: list[Found] = []
+    notes = _history(conn, NOTES_SQL, ["stages", "phases"], day)
+    if notes is not None:
+        found += blocker_issues(notes, rules.notes_blocker)
+    if table_exists(conn, "airtable", "raw_records") and table_exists(conn, "airtable", "quarantine"):
+        days = [r[0].date() for r in conn.execute(
+            "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date <= ? ORDER BY 1",
+            [dt.datetime.combine(day, dt.time())]).fetchall()]
+        quarantine = _history(conn, "SELECT snapshot_date, table_name, record_id, reason FROM airtable.quarantine "
+                                    "WHERE snapshot_date <= ?", ["quarantine"], day)
+        found += quarantine_issues(quarantine, days, rules.derived.get("quarantine") or {})
+    snapshot, stages = read_as_of(conn, "stages", period.end)
+    _, phases = read_as_of(conn, "phases", period.end)
+    _, tasks = read_as_of(conn, "tasks", period.end)
+    _, results = read_as_of(conn, "model_results", period.end)
+    before_snapshot, stages_before = read_as_of(conn, "stages", period.start)
+    found += r2_issues(results, rules.derived.get("r2_drop") or {})
+    found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {})
+    found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
+                             rules.derived.get("timeline") or {})
+    return found, snapshot, tasks
+
+
+def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
+            data: SourceData) -> tuple[list[Found], dict]:
+    """Every issue any source knows as of the period's end, and what was found per source."""
+    problems = list(data.problems)
+    found, github_problems = github_issues(data.github_items)
+    problems += [f"github: {p}" for p in github_problems]
+    jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, rules.sagemaker)
+    found += jobs
+    problems += [f"sagemaker: {p}" for p in job_problems]
+    start, end = cloudwatch.window(period.end, int(rules.cloudwatch.get("window_days", 14)))
+    files, missing = data.log_files(start, end)
+    groups, log_problems = cloudwatch.aggregate(conn, files, start, end, rules.cloudwatch)
+    found += cloudwatch.log_issues(groups, period.end, rules.cloudwatch)
+    problems += [f"cloudwatch: {p}" for p in missing + log_problems]
+    airtable, snapshot, tasks = airtable_found(conn, period, rules)
+    if snapshot is None:
+        problems.append(f"airtable: no snapshot on or before {period.end.date()}; notes and plan issues have no data")
+    found += airtable
+    return found, {"snapshot": snapshot, "problems": problems, "tasks": tasks}
+
+
+def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules, data: SourceData,
+           previous: Review | None) -> Review:
+    """The review of ``period``; ``previous`` is the review of the period before (None: none)."""
+    found, info = collect(conn, period, rules, data)
+    inventory = build_inventory(found, rules, period)
+    changes = trend(inventory, previous.inventory if previous else None, period)
+    by_source = {}
+    for issue in found:
+        by_source[issue.source] = by_source.get(issue.source, 0) + 1
+    meta = frame([{
+        "period_start": period.start, "period_end": period.end,
+        "review_date": dt.datetime.combine(period.report_date, dt.time()),
+        "as_of_snapshot": dt.datetime.combine(info["snapshot"], dt.time()) if info["snapshot"] else None,
+        "found_by_source": json.dumps(dict(sorted(by_source.items()))),
+        "problems": json.dumps(sorted(set(info["problems"])), ensure_ascii=False),
+    }], PERIOD_COLUMNS)
+    return Review(
+        period=period, inventory=inventory, breaches=sla_breaches(inventory), trend=changes,
+        stats=resolution_stats(inventory, changes, period),
+        actions=action_items(inventory, info["tasks"], period), meta=meta,
+    )

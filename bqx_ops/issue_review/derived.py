@@ -1,0 +1,116 @@
+"""Issues derived from the plan tables of the as-of snapshot (computations of bqx_ops.plan_update).
+
+* R² drops (``plan.r2.r2_drops``): open until a later evaluation of the same model and
+  horizon is back within the threshold of the R² before the drop;
+* cost overruns (``plan.variance.stage_cost_variance``) above the YAML's variance
+  thresholds: open from the stage's completion until its phase is Done or the
+  action item (Airtable Task keyed on the fingerprint) is Done;
+* timeline delays (``plan.timeline.overdue_stages``): open from the first working day
+  past the estimate while the stage stays In Progress over it; one overdue at the
+  previous review but no longer is resolved when the stage completed (or at the
+  as-of snapshot when its estimate was raised instead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from bqx_ops.plan_update.common import as_date, number, records, text
+from bqx_ops.plan_update.r2 import r2_drops, r2_evaluations
+from bqx_ops.plan_update.timeline import overdue_stages
+from bqx_ops.plan_update.variance import stage_cost_variance
+from bqx_ops.issue_review.model import Found, fingerprint, midnight
+
+
+def _by_threshold(value: float, escalations) -> str | None:
+    for minimum, priority in escalations:  # highest first
+        if value >= minimum:
+            return priority
+    return None
+
+
+def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
+    threshold = float(config.get("threshold", 0.05))
+    evaluations = records(r2_evaluations(model_results, threshold))
+    found = []
+    for d in records(r2_drops(model_results, threshold)):
+        drop_day = as_date(d["evaluated_on"])
+        recovery = next((as_date(e["evaluated_on"]) for e in evaluations
+                         if (e["model"], e["horizon"]) == (d["model"], d["horizon"])
+                         and as_date(e["evaluated_on"]) > drop_day and e["r2"] >= d["previous_r2"] - threshold), None)
+        found.append(Found(
+            source="derived", source_ref=f"r2_drop/{d['result_id'] or d['record_id']}", kind="r2_drop",
+            title=f"R² drop of {d['drop']:.3f} on {d['model']} {d['horizon']} "
+                  f"({d['previous_r2']:.4f} → {d['r2']:.4f}, {drop_day})",
+            created_at=midnight(drop_day), resolved_at=midnight(recovery), text="R² drop",
+            priority=config.get("priority", "P1"), category=config.get("category", "Model Performance"),
+            rule="derived.r2_drop", detail=f"Model Results {d['result_id']} ({d['record_id']}); "
+                                           f"previous evaluation {as_date(d['previous_evaluated_on'])}",
+        ))
+    return found
+
+
+def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame, config: dict) -> list[Found]:
+    stage_info = {text(s.get("record_id")): s for s in records(stages)}
+    phase_done = {text(p.get("record_id")): midnight(as_date(p.get("end_date")))
+                  for p in records(phases) if text(p.get("status")) == "Done"}
+    task_done = {text(t.get("task_key")): midnight(as_date(t.get("last_modified")) or as_date(t.get("snapshot_date")))
+                 for t in records(tasks) if text(t.get("status")) == "Done"}
+    found = []
+    for v in records(stage_cost_variance(stages)):
+        pct = number(v.get("variance_pct"))
+        priority = _by_threshold(pct, config.get("escalations") or ()) if v["overrun"] and pct is not None else None
+        if priority is None:
+            continue
+        s = stage_info.get(v["record_id"], {})
+        opened = as_date(s.get("completed_date")) or as_date(s.get("start_date")) or as_date(s.get("snapshot_date"))
+        ref = f"cost_overrun/{v['record_id']}"
+        closes = [c for c in (phase_done.get(v["phase_id"]), task_done.get(fingerprint("derived", ref))) if c]
+        found.append(Found(
+            source="derived", source_ref=ref, kind="cost_overrun",
+            title=f"Stage {v['stage_id']} {v['name']} over its estimate by {pct:.0f}% "
+                  f"(${v['realized_cost']:,.2f} vs ${v['estimated_cost']:,.2f})",
+            created_at=midnight(opened), resolved_at=min(closes) if closes else None, text="cost overrun",
+            priority=priority, category=config.get("category", "Cost Overruns"), rule="derived.cost_overrun",
+            stage_record_id=v["record_id"], stage_owner=v["owner"],
+            detail=f"variance ${v['variance_usd']:,.2f} ({pct:+.1f}%)",
+        ))
+    return found
+
+
+def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, dict]:
+    out, excluded = {}, {str(s) for s in config.get("exclude_stage_ids") or ()}
+    for o in records(overdue_stages(stages, as_of)):
+        if o["stage_id"] in excluded:
+            continue
+        priority = _by_threshold(float(o["days_over"]), config.get("escalations") or ())
+        if priority:
+            # the first working day past the estimate: day number estimated_days + 1 from the start
+            late = np.busday_offset(as_date(o["start_date"]), int(o["estimated_days"]), roll="forward")
+            out[o["record_id"]] = dict(o, priority=priority, opened=pd.Timestamp(late).date())
+    return out
+
+
+def timeline_issues(stages_now: pd.DataFrame, as_of: dt.date, stages_before: pd.DataFrame | None,
+                    before: dt.date | None, config: dict) -> list[Found]:
+    now = _overdue(stages_now, as_of, config)
+    earlier = _overdue(stages_before, before, config) if stages_before is not None and before else {}
+    completed = {text(s.get("record_id")): as_date(s.get("completed_date")) for s in records(stages_now)}
+    found = []
+    for rid, o in sorted({**earlier, **now}.items()):
+        if rid in now:
+            resolved = None
+        else:  # overdue at the previous review, not any more
+            resolved = max(completed.get(rid) or as_of, before)
+        found.append(Found(
+            source="derived", source_ref=f"timeline/{rid}", kind="timeline_delay",
+            title=f"Stage {o['stage_id']} {o['name']} past its estimate of {o['estimated_days']} working days",
+            created_at=midnight(o["opened"]), resolved_at=midnight(resolved), text="timeline delay",
+            priority=o["priority"], category=config.get("category", "Timeline Delays"), rule="derived.timeline",
+            stage_record_id=rid, stage_owner=o["owner"],
+            detail=f"{o['days_over']} working days over (started {as_date(o['start_date'])})",
+        ))
+    return found

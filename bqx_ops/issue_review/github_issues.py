@@ -1,0 +1,81 @@
+"""GitHub issues of the landing zone as review issues (pull requests left out).
+
+A pull request is recognised from the listing itself (its ``pull_request`` key or a
+``/pull/`` html_url), never by asking GitHub about each issue. Whether an issue was
+open at a review's as-of instant is decided from ``created_at``/``closed_at`` by the
+triage (created before, not closed before); here ``resolved_at`` is its close time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bqx_ops.calendar import naive_utc
+from bqx_ops.issue_review.model import Found
+
+GHOST = "ghost"  # how GitHub shows a deleted account
+
+
+def is_pull_request(item: dict) -> bool:
+    return "pull_request" in item or "/pull/" in str(item.get("html_url") or "")
+
+
+def parse_time(value) -> dt.datetime | None:
+    """GitHub's ``2026-03-04T08:40:00Z`` (or any ISO form) as naive UTC; None if absent or malformed."""
+    if isinstance(value, dt.datetime):
+        return naive_utc(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return naive_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc))
+
+
+def _label_names(labels) -> tuple[str, ...]:
+    names = []
+    for label in labels if isinstance(labels, list) else []:
+        name = label.get("name") if isinstance(label, dict) else label
+        if isinstance(name, str) and name.strip():
+            names.append(name.strip())
+    return tuple(sorted(set(names)))
+
+
+def _login(user) -> str:
+    if isinstance(user, dict) and isinstance(user.get("login"), str):
+        return user["login"]
+    return GHOST
+
+
+def github_issues(items: list, repo_url: str | None = None) -> tuple[list[Found], list[str]]:
+    """(issues, problems): every issue of the listing; malformed items are reported, not fatal."""
+    found, problems = [], []
+    for position, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            problems.append(f"item {position} is not an object")
+            continue
+        if is_pull_request(item):
+            continue
+        number, created = item.get("number"), parse_time(item.get("created_at"))
+        if not isinstance(number, int) or created is None:
+            problems.append(f"item {position}: no number or no valid created_at")
+            continue
+        closed = parse_time(item.get("closed_at"))
+        if item.get("state") == "open":
+            closed = None  # a reopened issue: any earlier closing no longer holds
+        title = item.get("title")
+        title = " ".join(title.split()) if isinstance(title, str) and title.strip() else "(no title)"
+        assignees = [_login(a) for a in item.get("assignees") or [] if isinstance(a, dict)]
+        reason = item.get("state_reason")
+        detail = "; ".join(x for x in (
+            f"assignees: {', '.join(sorted(assignees))}" if assignees else "",
+            f"closed as {reason}" if closed and isinstance(reason, str) else "",
+        ) if x)
+        found.append(Found(
+            source="github", source_ref=str(number), kind="issue", title=f"#{number} {title}",
+            created_at=created, resolved_at=closed, text=title,
+            url=item.get("html_url") if isinstance(item.get("html_url"), str) else repo_url,
+            author=_login(item.get("user")), labels=_label_names(item.get("labels")), detail=detail or None,
+        ))
+    return found, problems

@@ -1,0 +1,95 @@
+"""SageMaker training jobs (DescribeTrainingJob responses) as review issues.
+
+* a Failed job is an issue from its end until the next Completed job of the same
+  model and horizon ends (the retry that fixed it);
+* a Completed job whose final metric fell by more than ``min_drop`` versus the
+  previous Completed job of the same model and horizon is a degradation, resolved by
+  the first later job back within ``min_drop`` of the value before the drop.
+
+Only jobs that had ended by the as-of instant are used: a review never sees the future.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bqx_ops.issue_review.github_issues import parse_time
+from bqx_ops.issue_review.model import Found
+
+_ATTEMPT = re.compile(r"-\d{8}-\d+$")
+
+
+def _series(job: dict) -> str:
+    """Model and horizon of a job: its hyperparameters, else its name without date and attempt."""
+    hp = job.get("HyperParameters") if isinstance(job.get("HyperParameters"), dict) else {}
+    if hp.get("model") and hp.get("horizon"):
+        return f"{hp['model']} {hp['horizon']}"
+    return _ATTEMPT.sub("", str(job.get("TrainingJobName")))
+
+
+def _metric(job: dict, name: str) -> float | None:
+    for item in job.get("FinalMetricDataList") or []:
+        if isinstance(item, dict) and item.get("MetricName") == name:
+            try:
+                return float(item.get("Value"))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _ended(job: dict) -> dt.datetime | None:
+    return parse_time(job.get("TrainingEndTime")) or parse_time(job.get("LastModifiedTime"))
+
+
+def _first_line(text, limit: int = 160) -> str:
+    lines = str(text or "").strip().splitlines()
+    line = lines[0] if lines else "no failure reason"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list[Found], list[str]]:
+    """(issues, problems) from the jobs that had ended by ``as_of``."""
+    problems, known = [], []
+    for position, job in enumerate(jobs if isinstance(jobs, list) else []):
+        if not isinstance(job, dict) or not isinstance(job.get("TrainingJobName"), str):
+            problems.append(f"training job {position} has no TrainingJobName")
+            continue
+        ended = _ended(job)
+        if ended is not None and ended < as_of:
+            known.append((ended, job["TrainingJobName"], job))
+    known.sort(key=lambda k: (k[0], k[1]))
+    metric = config.get("metric", "validation:r2")
+    degradation = config.get("degradation") or {}
+    min_drop, p1_drop = float(degradation.get("min_drop", 0.02)), float(degradation.get("p1_drop", 0.05))
+    by_series: dict[str, list[tuple[dt.datetime, str, dict]]] = {}
+    for entry in known:
+        by_series.setdefault(_series(entry[2]), []).append(entry)
+    found = []
+    for series, entries in sorted(by_series.items()):
+        completed = [(e, n, j, _metric(j, metric)) for e, n, j in entries if j.get("TrainingJobStatus") == "Completed"]
+        for ended, name, job in entries:
+            if job.get("TrainingJobStatus") != "Failed":
+                continue
+            fix = next((e for e, _, _, _ in completed if e > ended), None)
+            reason = str(job.get("FailureReason") or "")
+            found.append(Found(
+                source="sagemaker", source_ref=name, kind="training_failure",
+                title=f"Training job {name} failed: {_first_line(reason)}", created_at=ended, resolved_at=fix,
+                text=reason, detail=f"{series}; {_first_line(reason, 400)}",
+            ))
+        scored = [c for c in completed if c[3] is not None]
+        for i in range(1, len(scored)):
+            before, (ended, name, _, value) = scored[i - 1][3], scored[i]
+            drop = round(before - value, 10)
+            if drop <= min_drop:
+                continue
+            fix = next((e for e, _, _, v in scored[i + 1:] if v >= before - min_drop), None)
+            found.append(Found(
+                source="sagemaker", source_ref=f"{name}/{metric}", kind="degradation",
+                title=f"{series}: {metric} fell {drop:.4f} in job {name}", created_at=ended, resolved_at=fix,
+                text=f"{metric} degradation", priority="P1" if drop > p1_drop else "P2",
+                category=degradation.get("category", "Model Performance"), rule="sagemaker.degradation",
+                detail=f"{before:.4f} -> {value:.4f} ({series})",
+            ))
+    return found, problems

@@ -1,0 +1,53 @@
+"""Breaches of a review and its trend against the previous review.
+
+Trend changes, per fingerprint:
+
+* ``new``: open now, not open at the previous review;
+* ``new_resolved``: appeared and was resolved within the period;
+* ``resolved``: open at the previous review, resolved now (or gone from its source);
+* ``still_open``: open at both; ``priority_changed`` says whether its priority moved.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bqx_ops.frames import frame
+from bqx_ops.plan_update.common import records
+from bqx_ops.issue_review.model import BREACH_COLUMNS, OPEN, PRIORITY_ORDER, TREND_COLUMNS, ReviewPeriod
+
+CHANGES = ("new", "new_resolved", "resolved", "still_open")
+
+
+def sla_breaches(inventory: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in records(inventory):
+        if r["breached"]:
+            over = round(r["age_hours"] - r["sla_hours"], 4)
+            rows.append({**{k: r.get(k) for k in BREACH_COLUMNS}, "hours_over_sla": over})
+    rows.sort(key=lambda r: (PRIORITY_ORDER.get(r["priority"], 9), -r["hours_over_sla"], r["fingerprint"]))
+    return frame(rows, BREACH_COLUMNS)
+
+
+def trend(inventory: pd.DataFrame, previous: pd.DataFrame | None, period: ReviewPeriod) -> pd.DataFrame:
+    before = {r["fingerprint"]: r for r in records(previous) if r["state"] == OPEN} if previous is not None else {}
+    rows = []
+    now = {r["fingerprint"]: r for r in records(inventory)}
+    for fp in sorted(set(now) | set(before)):
+        cur, old = now.get(fp), before.get(fp)
+        if cur is None or (old is not None and cur["state"] != OPEN):
+            change = "resolved"
+        elif old is None:
+            change = "new" if cur["state"] == OPEN else "new_resolved"
+        else:
+            change = "still_open"
+        base = cur or old
+        rows.append({
+            "period_start": period.start, "period_end": period.end, "fingerprint": fp, "source": base["source"],
+            "title": base["title"], "change": change, "previous_priority": old["priority"] if old else None,
+            "priority": cur["priority"] if cur else None,
+            "priority_changed": bool(old and cur and old["priority"] != cur["priority"]),
+        })
+    rows.sort(key=lambda r: (CHANGES.index(r["change"]), PRIORITY_ORDER.get(r["priority"] or r["previous_priority"], 9),
+                             r["fingerprint"]))
+    return frame(rows, TREND_COLUMNS)

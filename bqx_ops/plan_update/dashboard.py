@@ -1,0 +1,53 @@
+"""The seed's plan dashboard block, four lines with exact figures.
+
+::
+
+    Phases: 11 total | X complete | Y in progress | Z todo
+    Budget: $650 estimated | $X realized | ±Y% variance
+    Timeline: 71-85 days estimated | X actual | Y days ahead/behind
+    R²: Current 0.XX | Target 0.95-0.99 | Trend ↑/↓/→
+
+"realized" is the Realized Cost of Done stages; "variance" the cost variance of that
+completed work against its estimates (``variance.completed_work``); "actual" the
+working days elapsed since the plan's start and "ahead/behind" the earned-schedule
+variance (``timeline.plan_timeline``); "Current" the ensemble R² and "Trend" its
+28-day trend (``r2.r2_trend``). A figure that cannot be computed reads "no data".
+"""
+
+from __future__ import annotations
+
+from bqx_ops.plan_update.common import number
+from bqx_ops.plan_update.fmt import NO_DATA, integer, money, num, pct
+from bqx_ops.plan_update.targets import PlanTargets
+
+STATUS_WORDS = (("Done", "complete"), ("In Progress", "in progress"), ("Todo", "todo"))
+
+
+def phase_counts(statuses: list[str | None]) -> dict:
+    counts = {"total": len(statuses)}
+    for status, word in STATUS_WORDS:
+        counts[word] = sum(1 for s in statuses if s == status)
+    return counts
+
+
+def ahead_behind(variance_days) -> str:
+    v = number(variance_days)
+    if v is None:
+        return f"{NO_DATA} days ahead/behind"
+    if v == 0:
+        return "0 days ahead/behind"
+    return f"{integer(abs(v))} days {'behind' if v > 0 else 'ahead'}"
+
+
+def dashboard_lines(phases: dict, targets: PlanTargets, budget: dict, timeline: dict, r2: dict) -> list[str]:
+    """The four dashboard lines (no alignment padding: the issue's exact form)."""
+    return [
+        f"Phases: {phases['total']} total | {phases['complete']} complete | {phases['in progress']} in progress"
+        f" | {phases['todo']} todo",
+        f"Budget: {money(targets.budget, cents=False)} estimated | {money(budget.get('realized_cost'))} realized"
+        f" | {pct(budget.get('variance_pct'))} variance",
+        f"Timeline: {targets.days_min}-{targets.days_max} days estimated | {integer(timeline.get('elapsed_days'))}"
+        f" actual | {ahead_behind(timeline.get('schedule_variance_days'))}",
+        f"R²: Current {num(r2.get('current_r2'))} | Target {num(targets.r2_min)}-{num(targets.r2_max)}"
+        f" | Trend {r2.get('trend') or NO_DATA}",
+    ]

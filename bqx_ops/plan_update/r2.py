@@ -1,0 +1,132 @@
+"""R² from the Model Results table: per-evaluation history, drops, the ensemble figure and its trend.
+
+Definitions (documented here because the dashboard and the issue review rely on them):
+
+* an evaluation is a Model Results row with a model, horizon, Evaluated On date and R2;
+  consecutive evaluations of the same model and horizon are ordered by date, then
+  Result ID (two evaluations on one day keep a stable order);
+* a drop is ``previous R2 - R2`` between consecutive evaluations, reported when it is
+  greater than the threshold (0.05: the seed's P1 "R² drop > 0.05"); differences are
+  rounded to 10 decimals first so 0.90 -> 0.85 is exactly 0.05, not a drop;
+* the current ensemble R² on a day is the mean, over horizons, of the latest Ensemble
+  evaluation of each horizon evaluated on or before that day;
+* the trend compares, horizon by horizon, the latest Ensemble R² on the day with the
+  latest one ``TREND_WINDOW_DAYS`` (28) days earlier, and averages the differences
+  over the horizons known at both ends: ↑ above +``TREND_FLAT`` (0.005), ↓ below
+  -0.005, → in between; without an earlier value there is no trend ("no data").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from bqx_ops.frames import frame
+from bqx_ops.plan_update.common import as_date, number, text
+
+ENSEMBLE = "Ensemble"
+DROP_THRESHOLD = 0.05
+TREND_WINDOW_DAYS = 28
+TREND_FLAT = 0.005
+UP, DOWN, FLAT = "↑", "↓", "→"
+
+R2_DROP_COLUMNS = {
+    "record_id": "string", "result_id": "string", "model": "string", "horizon": "string",
+    "evaluated_on": "datetime64[us]", "previous_evaluated_on": "datetime64[us]",
+    "r2": "float64", "previous_r2": "float64", "drop": "float64",
+}
+R2_EVALUATION_COLUMNS = {
+    "record_id": "string", "result_id": "string", "model": "string", "horizon": "string",
+    "evaluated_on": "datetime64[us]", "r2": "float64", "previous_evaluated_on": "datetime64[us]",
+    "previous_r2": "float64", "change": "float64", "is_drop": "bool",
+}
+
+
+def evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> list[dict]:
+    """Valid evaluations with their predecessor, ordered by model, horizon, date, result id."""
+    rows = []
+    if model_results is not None and not model_results.empty:
+        for r in model_results.to_dict("records"):
+            row = {
+                "record_id": text(r.get("record_id")), "result_id": text(r.get("result_id")),
+                "model": text(r.get("model")), "horizon": text(r.get("horizon")),
+                "evaluated_on": as_date(r.get("evaluated_on")), "r2": number(r.get("r2")),
+            }
+            if row["model"] and row["horizon"] and row["evaluated_on"] and row["r2"] is not None:
+                rows.append(row)  # incomplete rows carry no evaluation; validation reports them
+    rows.sort(key=lambda r: (r["model"], r["horizon"], r["evaluated_on"], r["result_id"] or "", r["record_id"] or ""))
+    previous: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        before = previous.get((row["model"], row["horizon"]))
+        row["previous_evaluated_on"] = before["evaluated_on"] if before else None
+        row["previous_r2"] = before["r2"] if before else None
+        row["change"] = round(row["r2"] - before["r2"], 10) if before else None
+        row["is_drop"] = bool(before) and -row["change"] > threshold
+        previous[(row["model"], row["horizon"])] = row
+    return rows
+
+
+def _by_date(row: dict) -> tuple:
+    return (row["evaluated_on"], row["model"], row["horizon"], row["result_id"] or "", row["record_id"] or "")
+
+
+def r2_evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> pd.DataFrame:
+    """One row per evaluation with the previous one of the same model and horizon, by date."""
+    return frame(sorted(evaluations(model_results, threshold), key=_by_date), R2_EVALUATION_COLUMNS)
+
+
+def r2_drops(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> pd.DataFrame:
+    """Every drop greater than ``threshold`` between consecutive evaluations of a model and horizon.
+
+    Sorted by evaluated_on, model, horizon, result_id. ``drop`` is positive (previous - current).
+    """
+    rows = [dict(r, drop=-r["change"]) for r in evaluations(model_results, threshold) if r["is_drop"]]
+    return frame(sorted(rows, key=_by_date), R2_DROP_COLUMNS)
+
+
+def _latest(rows: list[dict], on: dt.date) -> dict[str, float]:
+    latest: dict[str, float] = {}
+    for r in rows:  # ordered by date within each horizon
+        if r["model"] == ENSEMBLE and r["evaluated_on"] <= on:
+            latest[r["horizon"]] = r["r2"]
+    return dict(sorted(latest.items()))
+
+
+def _mean(values: dict[str, float]) -> float | None:
+    return sum(values.values()) / len(values) if values else None
+
+
+def latest_ensemble(model_results: pd.DataFrame, on: dt.date) -> dict[str, float]:
+    """Horizon -> R² of the latest Ensemble evaluation on or before ``on``."""
+    return _latest(evaluations(model_results), on)
+
+
+def r2_trend(model_results: pd.DataFrame, on: dt.date, window_days: int = TREND_WINDOW_DAYS) -> dict:
+    """Current ensemble R², the one ``window_days`` earlier, the mean change and the arrow."""
+    rows = evaluations(model_results)
+    now = _latest(rows, on)
+    then_day = on - dt.timedelta(days=window_days)
+    then = _latest(rows, then_day)
+    common = sorted(set(now) & set(then))
+    delta = round(sum(now[h] - then[h] for h in common) / len(common), 10) if common else None
+    if delta is None:
+        arrow = None
+    else:
+        arrow = UP if delta > TREND_FLAT else DOWN if delta < -TREND_FLAT else FLAT
+    return {
+        "current_r2": _mean(now),
+        "horizons": len(now),
+        "latest_by_horizon": now,
+        "window_start": then_day,
+        "window_start_r2": _mean(then),
+        "trend_delta": delta,
+        "trend": arrow,
+    }
+
+
+def ensemble_series(model_results: pd.DataFrame, on: dt.date) -> list[tuple[dt.date, float]]:
+    """(day, current ensemble R²) at every Ensemble evaluation day up to ``on``: the chart's line."""
+    rows = evaluations(model_results)
+    days = sorted({r["evaluated_on"] for r in rows if r["model"] == ENSEMBLE and r["evaluated_on"] <= on})
+    return [(day, _mean(_latest(rows, day))) for day in days]

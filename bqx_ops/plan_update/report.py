@@ -1,0 +1,242 @@
+"""The weekly plan update report (``docs/plan-updates/YYYY-MM-DD.md``), rendered from one week's tables.
+
+Pure and deterministic: the same week's tables give the same bytes (rows arrive
+sorted, figures use ``fmt``, no clock is read). Missing inputs read "no data".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from bqx_ops.markdown import cell
+from bqx_ops.markdown import table as md_table
+from bqx_ops.plan_update import estimates, r2
+from bqx_ops.plan_update.chart import CHART_POINTS, r2_chart
+from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.fmt import NO_DATA, day, integer, money, num, pct, signed_money
+from bqx_ops.plan_update.targets import PlanTargets
+
+REPORT_DIR = "docs/plan-updates"
+EMPTY = pd.DataFrame()
+
+
+def report_path(report_date: dt.date) -> str:
+    return f"{REPORT_DIR}/{report_date.isoformat()}.md"
+
+
+@dataclass
+class WeekReport:
+    """Everything one week's report shows; frames are that week's rows of the plan tables."""
+
+    period_start: dt.datetime
+    period_end: dt.datetime
+    snapshot_date: dt.date | None
+    previous_snapshot_date: dt.date | None
+    targets: PlanTargets
+    dashboard: list[str]
+    budget: dict
+    timeline: dict
+    r2: dict
+    forecast: dict
+    transitions: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    overdue: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    stage_costs: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    phase_costs: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    phase_times: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    evaluations: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    drops: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    adjusted: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    learnings: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    decisions: pd.DataFrame = field(default_factory=lambda: EMPTY)
+
+
+NOT_APPLICABLE = "–"
+
+
+def _or_dash(fmt):
+    """For columns where an empty value means "not applicable" (a phase not started), not missing data."""
+    return lambda v: NOT_APPLICABLE if v is None else fmt(v)
+
+
+def _no_data(why: str) -> str:
+    return f"_{NO_DATA}: {why}_\n"
+
+
+def _rows(df: pd.DataFrame, columns: list[str], fmt: dict | None = None) -> list[list]:
+    fmt = fmt or {}
+    return [[fmt.get(c, lambda v: v)(r.get(c)) for c in columns] for r in records(df)]
+
+
+def _phase_labels(w: WeekReport) -> dict:
+    return {r["phase_record_id"]: r.get("phase_id") or r["phase_record_id"] for r in records(w.phase_times)}
+
+
+def _header(w: WeekReport) -> list[str]:
+    plan = w.targets.plan_id or "the plan"
+    return [
+        f"# Plan update {w.period_end.date().isoformat()}", "",
+        f"_{cell(plan)} · week {w.period_start:%Y-%m-%d %H:%M} to {w.period_end:%Y-%m-%d %H:%M} UTC ·"
+        f" Airtable snapshot {day(w.snapshot_date)} (previous week: {day(w.previous_snapshot_date)})_", "",
+        "## Dashboard", "", "```text", *w.dashboard, "```", "",
+        "Working days (Monday to Friday). Budget variance: Realized Cost of Done stages against their"
+        " estimates; timeline variance: elapsed against earned working days (the estimates of Done stages).", "",
+    ]
+
+
+def _transitions(w: WeekReport) -> list[str]:
+    out = ["## Stage transitions", ""]
+    if w.previous_snapshot_date is None or w.snapshot_date is None:
+        out.append(_no_data("no Airtable snapshot as of the previous week to compare with"))
+    else:
+        flagged = int(w.transitions["flagged"].sum()) if not w.transitions.empty else 0
+        out += [f"{len(w.transitions)} change(s), {flagged} flagged (backward or skipped).", ""]
+        cols = ["stage_id", "name", "status_before", "status_now", "path", "kind", "flagged"]
+        out.append(md_table(["Stage", "Name", "Before", "Now", "Path", "Kind", "Flagged"],
+                            _rows(w.transitions, cols, {"flagged": lambda v: "⚠ yes" if v else ""})))
+    out += ["", "### In Progress past their estimated days", ""]
+    out.append(md_table(["Stage", "Name", "Owner", "Started", "Estimated days", "Working days so far", "Days over"],
+                        _rows(w.overdue, ["stage_id", "name", "owner", "start_date", "estimated_days",
+                                          "days_in_progress", "days_over"], {"start_date": day})))
+    return out + [""]
+
+
+def _costs(w: WeekReport) -> list[str]:
+    b, out = w.budget, ["## Costs", ""]
+    if not b.get("costed_stages"):
+        out += [_no_data("no Done stage has a Realized Cost in this snapshot"), ""]
+    else:
+        band = "within" if b.get("within_band") else "outside"
+        out += [f"Budget {money(w.targets.budget, cents=False)}. Completed work:"
+                f" {integer(b['costed_stages'])} Done stage(s)"
+                f" realized {money(b.get('realized_cost'))} against {money(b.get('estimated_cost_done'))} estimated,"
+                f" {signed_money(b.get('variance_usd'))} ({pct(b.get('variance_pct'))}), {band} the"
+                f" ±{b.get('band_pct', 15):.0f}% band.", ""]
+    missing = w.stage_costs[(w.stage_costs["status"] == "Done") & w.stage_costs["realized_cost"].isna()] \
+        if not w.stage_costs.empty else w.stage_costs
+    out += ["### Done stages without Realized Cost", "",
+            md_table(["Stage", "Name", "Owner", "Estimated"],
+                     _rows(missing, ["stage_id", "name", "owner", "estimated_cost"], {"estimated_cost": money})), ""]
+    labels = _phase_labels(w)
+    out += ["### Cost variance by phase", "", md_table(
+        ["Phase", "Name", "Status", "Phase estimate", "Done stages", "Estimated (done)", "Realized (done)",
+         "Variance", "Variance %"],
+        _rows(w.phase_costs, ["phase_id", "name", "status", "estimated_cost", "done_stages", "estimated_cost_done",
+                              "realized_cost", "variance_usd", "variance_pct"],
+              {"estimated_cost": money, "estimated_cost_done": _or_dash(money), "realized_cost": _or_dash(money),
+               "variance_usd": _or_dash(signed_money), "variance_pct": _or_dash(pct)})), ""]
+    costed = w.stage_costs[w.stage_costs["realized_cost"].notna() | (w.stage_costs["status"] == "Done")] \
+        if not w.stage_costs.empty else w.stage_costs
+    out += ["### Cost variance by stage (Done or with a cost)", "", md_table(
+        ["Stage", "Name", "Phase", "Status", "Owner", "Estimated", "Realized", "Variance", "Variance %", "Overrun"],
+        _rows(costed, ["stage_id", "name", "phase_id", "status", "owner", "estimated_cost", "realized_cost",
+                       "variance_usd", "variance_pct", "overrun"],
+              {"phase_id": lambda v: labels.get(v, v), "estimated_cost": money, "realized_cost": money,
+               "variance_usd": signed_money, "variance_pct": pct, "overrun": lambda v: "yes" if v else ""})), ""]
+    return out
+
+
+def _timeline(w: WeekReport) -> list[str]:
+    t, out = w.timeline, ["## Timeline variance", ""]
+    if t.get("schedule_variance_days") is None:
+        out += [_no_data("no Done stage with estimated days, so no earned schedule to compare with"), ""]
+    else:
+        band = "within" if t.get("within_band") else "outside"
+        out += [f"Started {day(t.get('plan_start'))}; {integer(t.get('elapsed_days'))} working days elapsed against"
+                f" {integer(t.get('earned_days'))} earned ({integer(t.get('planned_days'))} planned in all):"
+                f" {pct(t.get('variance_pct'))}, {band} the ±{t.get('band_pct', 20):.0f}% band. At this pace the"
+                f" plan takes {num(t.get('forecast_days'), 1)} working days against {t.get('days_min')}-"
+                f"{t.get('days_max')} estimated.", ""]
+    out += ["### By phase", "", md_table(
+        ["Phase", "Name", "Status", "Start", "End", "Estimated days", "Actual days (so far)", "Variance",
+         "Variance %"],
+        _rows(w.phase_times, ["phase_id", "name", "status", "start_date", "end_date", "estimated_days",
+                              "actual_days", "variance_days", "variance_pct"],
+              {"start_date": _or_dash(day), "end_date": _or_dash(day), "estimated_days": _or_dash(integer),
+               "variance_pct": _or_dash(pct), "actual_days": _or_dash(integer),
+               "variance_days": _or_dash(lambda v: f"{int(v):+d}")})), ""]
+    return out
+
+
+def _r2(w: WeekReport, as_of: dt.date) -> list[str]:
+    out = ["## R² trend", ""]
+    if w.evaluations.empty:
+        return out + [_no_data("the snapshot has no model results"), ""]
+    s, t = w.r2, w.targets
+    if s.get("current_r2") is None:
+        out += [_no_data("no Ensemble evaluation yet"), ""]
+    else:
+        place = ("within" if t.r2_min <= s["current_r2"] <= t.r2_max
+                 else "below" if s["current_r2"] < t.r2_min else "above")
+        trend = (f"trend {s['trend']} ({num(s.get('trend_delta'), 4)} since {day(s.get('window_start'))},"
+                 f" {r2.TREND_WINDOW_DAYS}-day window)" if s.get("trend") else f"trend {NO_DATA}")
+        out += [f"Current ensemble R² {num(s['current_r2'], 4)} over {integer(s.get('horizons'))} horizon(s),"
+                f" {place} the {num(t.r2_min)}-{num(t.r2_max)} target; {trend}.", ""]
+        latest = r2.latest_ensemble(w.evaluations, as_of)
+        out += [md_table(["Horizon", "Latest Ensemble R²"], [[h, num(v, 4)] for h, v in latest.items()]), ""]
+        out.append(r2_chart(r2.ensemble_series(w.evaluations, as_of), t.r2_min))
+        out += [f"_Chart: the latest {CHART_POINTS} Ensemble evaluation days; second line: target {num(t.r2_min)}._",
+                ""]
+    out += [f"### Drops greater than {r2.DROP_THRESHOLD}", "", md_table(
+        ["Model", "Horizon", "Evaluated", "R²", "Previous", "Previous R²", "Drop"],
+        _rows(w.drops, ["model", "horizon", "evaluated_on", "r2", "previous_evaluated_on", "previous_r2", "drop"],
+              {"evaluated_on": day, "previous_evaluated_on": day, "r2": lambda v: num(v, 4),
+               "previous_r2": lambda v: num(v, 4), "drop": lambda v: num(v, 4)})), ""]
+    since = as_of - dt.timedelta(days=r2.TREND_WINDOW_DAYS)
+    recent = w.evaluations[w.evaluations["evaluated_on"] > pd.Timestamp(since)]
+    out += [f"### Evaluations after {since.isoformat()} (the trend window)", "", md_table(
+        ["Model", "Horizon", "Evaluated", "R²", "Change"],
+        _rows(recent, ["model", "horizon", "evaluated_on", "r2", "change"],
+              {"evaluated_on": day, "r2": lambda v: num(v, 4),
+               "change": lambda v: "" if v is None else f"{v:+.4f}"})), ""]
+    return out
+
+
+def _estimates(w: WeekReport) -> list[str]:
+    f, out = w.forecast, ["## Adjusted estimates", ""]
+    out += [f"Method: estimates times realized/estimated over Done stages, per phase when it has at least"
+            f" {estimates.MIN_PHASE_HISTORY} Done stages, else plan-wide (ratio 1 without history).", ""]
+    if f.get("forecast_cost") is None:
+        out += [_no_data("no stages in the snapshot"), ""]
+    else:
+        band = "within" if f.get("within_band") else "outside"
+        out += [f"Forecast total at completion {money(f['forecast_cost'])} against the"
+                f" {money(w.targets.budget, cents=False)} budget: {signed_money(f.get('variance_usd'))}"
+                f" ({pct(f.get('variance_pct'))}), {band} the ±{f.get('band_pct', 15):.0f}% band"
+                f" (realized {money(f.get('realized_cost'))}, open stages {money(f.get('adjusted_open_cost'))},"
+                f" Done stages without cost {money(f.get('done_without_cost_estimate'))}).", ""]
+    labels = _phase_labels(w)
+    out += [md_table(
+        ["Stage", "Name", "Phase", "Status", "Estimated", "Adjusted", "Cost basis", "Estimated days",
+         "Adjusted days", "Days basis"],
+        _rows(w.adjusted, ["stage_id", "name", "phase_id", "status", "estimated_cost", "adjusted_cost", "cost_basis",
+                           "estimated_days", "adjusted_days", "days_basis"],
+              {"phase_id": lambda v: labels.get(v, v), "estimated_cost": money, "adjusted_cost": money,
+               "adjusted_days": lambda v: num(v, 1)})), ""]
+    return out
+
+
+def _records(w: WeekReport) -> list[str]:
+    return [
+        "## Learnings", "", md_table(["Title", "Date", "What worked", "What didn't"],
+                                     _rows(w.learnings, ["title", "date", "what_worked", "what_didn_t"],
+                                           {"date": day})), "",
+        "## Decisions", "", md_table(["Title", "Date", "Decision", "Rationale", "Decided by"],
+                                     _rows(w.decisions, ["title", "date", "decision", "rationale", "decided_by"],
+                                           {"date": day})),
+    ]
+
+
+def render_report(w: WeekReport) -> str:
+    """The markdown of one week's plan update."""
+    as_of = w.period_end.date()
+    lines = _header(w)
+    if w.snapshot_date is None:
+        lines += [_no_data(f"no Airtable snapshot was taken on or before {as_of.isoformat()}"), ""]
+    lines += _transitions(w) + _costs(w) + _timeline(w) + _r2(w, as_of) + _estimates(w) + _records(w)
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.rstrip("\n") + "\n"

@@ -1,0 +1,121 @@
+"""Timeline variance in working days: overdue stages, per-phase durations, the plan's schedule.
+
+Durations count Monday-Friday days with both ends included (``common.working_days``):
+a stage started and finished on the same day took 1 day, like a 1-day estimate.
+
+The plan's schedule variance uses earned schedule: ``earned_days`` is the sum of the
+estimated days of Done stages (the time the plan budgeted for the work now done) and
+``elapsed_days`` the working days since the plan's start. ``elapsed - earned`` days
+behind (negative: ahead); as a percentage of ``earned`` it is also the overrun of the
+forecast duration ``planned_days * elapsed / earned`` if the pace holds. That
+percentage is held against the ±20% band.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from bqx_ops.frames import frame
+from bqx_ops.plan_update.common import as_date, number, phase_key, records, stage_key, text, working_days
+from bqx_ops.plan_update.targets import TIMELINE_BAND_PCT, PlanTargets
+
+DONE, IN_PROGRESS = "Done", "In Progress"
+
+OVERDUE_COLUMNS = {
+    "record_id": "string", "stage_id": "string", "name": "string", "owner": "string",
+    "start_date": "datetime64[us]", "estimated_days": "Int64", "days_in_progress": "Int64", "days_over": "Int64",
+}
+PHASE_TIMELINE_COLUMNS = {
+    "phase_record_id": "string", "phase_id": "string", "number": "Int64", "name": "string",
+    "status": "string", "start_date": "datetime64[us]", "end_date": "datetime64[us]",
+    "estimated_days": "Int64", "actual_days": "Int64", "variance_days": "Int64",
+    "variance_pct": "float64", "complete": "bool", "over_estimate": "bool",
+}
+
+
+def overdue_stages(stages: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """In Progress stages whose working days since Start Date exceed Estimated Days.
+
+    Sorted by days_over (most first), then stage order. Stages without a start date or
+    an estimate cannot be judged and are left out.
+    """
+    as_of = as_date(as_of)
+    rows = []
+    for r in records(stages):
+        estimated, start = number(r.get("estimated_days")), as_date(r.get("start_date"))
+        if text(r.get("status")) != IN_PROGRESS or estimated is None or start is None:
+            continue
+        elapsed = working_days(start, as_of)
+        if elapsed > estimated:
+            rows.append({
+                "record_id": text(r.get("record_id")), "stage_id": text(r.get("stage_id")),
+                "name": text(r.get("name")), "owner": text(r.get("owner")), "start_date": start,
+                "estimated_days": int(estimated), "days_in_progress": elapsed,
+                "days_over": int(elapsed - estimated),
+            })
+    rows.sort(key=lambda r: (-r["days_over"], stage_key(r["stage_id"]), r["record_id"] or ""))
+    return frame(rows, OVERDUE_COLUMNS)
+
+
+def stage_days(stage: dict) -> int | None:
+    """Working days a Done stage took (Start Date to Completed Date), None if unknown."""
+    if text(stage.get("status")) != DONE:
+        return None
+    return working_days(stage.get("start_date"), stage.get("completed_date"))
+
+
+def phase_timeline(stages: pd.DataFrame, phases: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Per phase: estimated vs actual working days (so far, for a phase in progress)."""
+    as_of = as_date(as_of)
+    first_start: dict[str, dt.date] = {}
+    for s in records(stages):
+        start, link = as_date(s.get("start_date")), text(s.get("phase_id")) or ""
+        if start and (link not in first_start or start < first_start[link]):
+            first_start[link] = start
+    rows = []
+    for p in records(phases):
+        status, estimated = text(p.get("status")), number(p.get("estimated_days"))
+        start = as_date(p.get("start_date")) or first_start.get(text(p.get("record_id")) or "")
+        end = as_date(p.get("end_date")) if status == DONE else None
+        actual = None
+        if status in (DONE, IN_PROGRESS) and start is not None and (end or status == IN_PROGRESS):
+            actual = working_days(start, end or as_of)
+        variance = actual - int(estimated) if actual is not None and estimated is not None else None
+        rows.append({
+            "phase_record_id": text(p.get("record_id")), "phase_id": text(p.get("phase_id")),
+            "number": p.get("number"), "name": text(p.get("name")), "status": status,
+            "start_date": start, "end_date": end,
+            "estimated_days": int(estimated) if estimated is not None else None, "actual_days": actual,
+            "variance_days": variance,
+            "variance_pct": variance / estimated * 100 if variance is not None and estimated else None,
+            "complete": status == DONE, "over_estimate": variance is not None and variance > 0,
+        })
+    rows.sort(key=lambda r: (phase_key(r["phase_id"], r["number"]), r["phase_record_id"] or ""))
+    return frame(rows, PHASE_TIMELINE_COLUMNS)
+
+
+def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTargets, as_of: dt.date) -> dict:
+    """The plan's elapsed working days against 71-85 and its earned-schedule variance."""
+    as_of = as_date(as_of)
+    stage_rows, phase_rows = records(stages), records(phases)
+    starts = [as_date(r.get("start_date")) for r in phase_rows + stage_rows]
+    start = targets.start_date or min((s for s in starts if s), default=None)
+    ends = [as_date(p.get("end_date")) for p in phase_rows]
+    all_done = bool(phase_rows) and all(text(p.get("status")) == DONE for p in phase_rows) and all(ends)
+    end = max(ends) if all_done else as_of
+    elapsed = working_days(start, min(end, as_of)) if start else None
+    estimates = [(text(s.get("status")), number(s.get("estimated_days"))) for s in stage_rows]
+    planned = sum(e for _, e in estimates if e is not None)
+    earned = sum(e for status, e in estimates if e is not None and status == DONE)
+    variance = elapsed - earned if elapsed is not None and earned else None
+    pct = variance / earned * 100 if variance is not None else None
+    return {
+        "plan_start": start, "plan_complete": all_done, "days_min": targets.days_min,
+        "days_max": targets.days_max, "planned_days": planned or None, "earned_days": earned or None,
+        "elapsed_days": elapsed, "schedule_variance_days": variance, "variance_pct": pct,
+        "forecast_days": round(planned * elapsed / earned, 1) if variance is not None and planned else None,
+        "band_pct": TIMELINE_BAND_PCT,
+        "within_band": None if pct is None else abs(pct) <= TIMELINE_BAND_PCT,
+    }
