@@ -28,6 +28,15 @@ MODELS = ("LSTM", "XGBoost", "Transformer", "Ensemble")
 ARTIFACT_TYPES = ("Report", "Design", "Runbook", "Notebook", "Dataset Card")
 PLAN_STATUSES = ("Active", "On Hold", "Done")
 
+# Plausible bounds: a value outside them is a typo or hostile input (1e308, 2**63), quarantined
+# with its reason instead of overflowing a cast or making a variance of +1.5e307 %.
+MAX_MONEY = 10_000_000  # USD per record; the seed's whole plan is $650
+MAX_DAYS = 3650  # ten years of working days per estimate
+MAX_NUMBER = 1000  # phase numbers
+MIN_R2 = -1.0  # R² can be negative; below -1 a model is far worse than the mean: a broken result
+EARLIEST_DATE = "2000-01-01"  # dates and times outside [EARLIEST_DATE, LATEST_DATE] are quarantined
+LATEST_DATE = "2099-12-31"  # (pandas' own range is 1677..2262; 0001-01-01 and 9999-12-31 are hostile)
+
 
 @dataclass(frozen=True)
 class Field:
@@ -65,9 +74,10 @@ FIELD_KINDS = (
 @dataclass(frozen=True)
 class Table:
     name: str
-    key_field: str  # our human key, unique per snapshot
+    key_field: str  # our human key
     fields: tuple[Field, ...]
     asset_name: str = field(default="")
+    unique_key: bool = True  # two records with the same key in a snapshot: the later is quarantined
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -76,8 +86,16 @@ class Table:
         raise KeyError(f"{self.name} has no field {name!r}")
 
 
-def _money(name: str) -> Field:
-    return Field(name, "currency", minimum=0)
+def _money(name: str, required: bool = False) -> Field:
+    return Field(name, "currency", required=required, minimum=0, maximum=MAX_MONEY)
+
+
+def _days(name: str) -> Field:
+    return Field(name, "integer", minimum=0, maximum=MAX_DAYS)
+
+
+def _r2(name: str, required: bool = False) -> Field:
+    return Field(name, "number", required=required, minimum=MIN_R2, maximum=1)
 
 
 _LAST_MODIFIED = Field("Last Modified", "last_modified")
@@ -87,11 +105,11 @@ TABLES: tuple[Table, ...] = (
         Field("Plan ID", "text", required=True),
         Field("Name", "text", required=True),
         Field("Goal", "long_text"),
-        Field("Estimated Budget", "currency", required=True, minimum=0),
-        Field("Estimated Days Min", "integer", minimum=0),
-        Field("Estimated Days Max", "integer", minimum=0),
-        Field("R2 Target Min", "number", maximum=1),
-        Field("R2 Target Max", "number", maximum=1),
+        _money("Estimated Budget", required=True),
+        _days("Estimated Days Min"),
+        _days("Estimated Days Max"),
+        _r2("R2 Target Min"),
+        _r2("R2 Target Max"),
         Field("Horizons", "multi_select", choices=HORIZONS),
         Field("Start Date", "date"),
         Field("Status", "single_select", required=True, choices=PLAN_STATUSES),
@@ -100,14 +118,14 @@ TABLES: tuple[Table, ...] = (
     ), "plans"),
     Table("Phases", "Phase ID", (
         Field("Phase ID", "text", required=True),
-        Field("Number", "integer", required=True, minimum=0),
+        Field("Number", "integer", required=True, minimum=0, maximum=MAX_NUMBER),
         Field("Name", "text", required=True),
         Field("Plan", "link", required=True, link_to="Plans"),
         Field("Status", "single_select", required=True, choices=STATUSES),
         Field("Owner", "single_select", choices=AGENTS),
         _money("Estimated Cost"),
         _money("Realized Cost"),
-        Field("Estimated Days", "integer", minimum=0),
+        _days("Estimated Days"),
         Field("Start Date", "date"),
         Field("End Date", "date"),
         Field("Notes", "long_text"),
@@ -121,7 +139,7 @@ TABLES: tuple[Table, ...] = (
         Field("Owner", "single_select", choices=AGENTS),
         _money("Estimated Cost"),
         _money("Realized Cost"),
-        Field("Estimated Days", "integer", minimum=0),
+        _days("Estimated Days"),
         Field("Start Date", "date"),
         Field("Completed Date", "date"),
         Field("Notes", "long_text"),
@@ -147,7 +165,7 @@ TABLES: tuple[Table, ...] = (
         Field("Rationale", "long_text"),
         Field("Decided By", "single_select", choices=AGENTS),
         _LAST_MODIFIED,
-    ), "decisions"),
+    ), "decisions", unique_key=False),
     Table("Learnings", "Title", (
         Field("Title", "text", required=True),
         Field("Date", "date", required=True),
@@ -155,13 +173,13 @@ TABLES: tuple[Table, ...] = (
         Field("What Worked", "long_text"),
         Field("What Didn't", "long_text"),
         _LAST_MODIFIED,
-    ), "learnings"),
+    ), "learnings", unique_key=False),
     Table("Model Results", "Result ID", (
         Field("Result ID", "text", required=True),
         Field("Model", "single_select", required=True, choices=MODELS),
         Field("Horizon", "single_select", required=True, choices=HORIZONS),
         Field("Evaluated On", "date", required=True),
-        Field("R2", "number", required=True, maximum=1),
+        _r2("R2", required=True),
         Field("Training Job", "text"),
         Field("Stage", "link", link_to="Stages"),
         _LAST_MODIFIED,
@@ -173,7 +191,7 @@ TABLES: tuple[Table, ...] = (
         Field("Stage", "link", link_to="Stages"),
         Field("Content", "long_text"),
         _LAST_MODIFIED,
-    ), "artifacts"),
+    ), "artifacts", unique_key=False),  # same-named artifacts are legitimate (distinct pages)
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
@@ -214,7 +232,7 @@ class SchemaMapping:
 
 _KIND_LABEL = {
     "text": "single line text", "long_text": "long text", "number": "number", "integer": "number (integer)",
-    "currency": "currency (≥ 0)", "date": "date (YYYY-MM-DD)", "single_select": "single select",
+    "currency": "currency (≥ 0)", "date": f"date (YYYY-MM-DD, {EARLIEST_DATE} .. {LATEST_DATE})", "single_select": "single select",
     "multi_select": "multiple select", "link": "link to another record", "last_modified": "last modified time",
 }
 
@@ -226,6 +244,8 @@ def render_markdown() -> str:
            "Table and field names can be remapped for a real base with `BQX_OPS_SCHEMA_MAP` (see README).", ""]
     for t in TABLES:
         out += [f"## {t.name}", "", f"DuckDB table `airtable.{t.asset_name}`; human key: {t.key_field}.", "",
+                *([f"Two records with the same {t.key_field} in one snapshot: the later is quarantined.", ""]
+                  if t.unique_key else []),
                 "| Field | Type | Required | Values / target | Column |", "|---|---|---|---|---|"]
         for f in t.fields:
             values = ", ".join(f.choices) if f.choices else (f.link_to or "")

@@ -5,6 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from bqx_ops.base_schema import Table
+from bqx_ops.sanitize import visible
+
+
+def _text(value):
+    return visible(value) if isinstance(value, str) else value
 
 _DTYPES = {
     "text": "string",
@@ -40,7 +45,10 @@ QUARANTINE_COLUMNS = {
 
 def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     """A DataFrame with exactly ``columns`` (name -> dtype), in that order."""
-    data = {name: [row.get(name) for row in rows] for name in columns}
+    # text columns go through the one sanitizer: DuckDB refuses lone surrogates, and control
+    # characters must never reach a table (or a report read from it) unescaped
+    data = {name: [_text(row.get(name)) if dtype == "string" else row.get(name) for row in rows]
+            for name, dtype in columns.items()}
     df = pd.DataFrame(data, columns=list(columns))
     for name, dtype in columns.items():
         df[name] = pd.to_datetime(df[name]).astype(dtype) if dtype.startswith("datetime") else df[name].astype(dtype)

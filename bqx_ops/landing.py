@@ -22,10 +22,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bqx_ops.sanitize import json_text
+
 
 def dumps(obj: Any) -> str:
     """Canonical JSON: sorted keys, UTF-8, fixed indentation, trailing newline."""
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+    return json_text(obj, sort_keys=True, indent=1) + "\n"  # a lone surrogate stays a JSON escape
 
 
 def write_json(path: Path, obj: Any) -> Path:
@@ -38,7 +40,8 @@ def write_json(path: Path, obj: Any) -> Path:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The JSON of a landing file; a UTF-8 byte order mark (some exporters write one) is accepted."""
+    return json.loads(path.read_text(encoding="utf-8-sig"))
 
 
 class Landing:

@@ -1,17 +1,20 @@
-"""Markdown rendering that user text cannot break (pipes, HTML, newlines, huge strings)."""
+"""Markdown rendering that user text cannot break (pipes, HTML, newlines, control characters, huge strings)."""
 
 from __future__ import annotations
 
 import html
 
+from bqx_ops.sanitize import visible
+
 MAX_CELL = 200
 
 
 def cell(value, limit: int = MAX_CELL) -> str:
-    """One table cell: escaped, single line, cut cleanly at ``limit`` characters."""
+    """One table cell: escaped (control characters and lone surrogates made visible, see
+    bqx_ops.sanitize), single line, cut cleanly at ``limit`` characters."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())
+    text = " ".join(visible(value).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     text = html.escape(text, quote=False)

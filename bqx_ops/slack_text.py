@@ -4,12 +4,15 @@ Slack parses ``<...>`` as links and mentions (``<!channel>``, ``<@U123>``), so t
 three control characters are escaped as Slack documents (&amp; &lt; &gt;). Plain
 ``@here`` / ``@channel`` / ``@everyone`` notify when ``link_names`` is on, so a word
 joiner is put after the ``@``; mrkdwn markers are defused with a zero-width space
-so ``*boom*`` stays literal. Long messages are cut at a line boundary.
+so ``*boom*`` stays literal. Control characters and lone surrogates are written as
+visible escapes (bqx_ops.sanitize). Long messages are cut at a line boundary.
 """
 
 from __future__ import annotations
 
 import re
+
+from bqx_ops.sanitize import visible
 
 MAX_TEXT = 3000  # a section block's limit; chat.postMessage truncates far later
 WORD_JOINER = "\u2060"
@@ -20,7 +23,7 @@ _MARKERS = re.compile(r"([*_~`])")
 
 def escape(text: str) -> str:
     """Untrusted text as inert mrkdwn."""
-    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _BROADCAST.sub(lambda m: f"@{WORD_JOINER}{m.group(1)}", text)
     return _MARKERS.sub(lambda m: f"{m.group(1)}{ZWSP}", text)
 

@@ -11,10 +11,12 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from bqx_ops.base_schema import TABLES, Field, SchemaMapping, Table
+from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, TABLES, Field, SchemaMapping, Table
+from bqx_ops.sanitize import defects, is_clean, json_text, visible
 
 SOURCE = "airtable"
 UNREADABLE = "unreadable_landing_file"  # marker for a landing file that is not JSON
+_EARLIEST, _LATEST = dt.date.fromisoformat(EARLIEST_DATE), dt.date.fromisoformat(LATEST_DATE)
 
 
 @dataclass
@@ -28,13 +30,20 @@ class Invalid(ValueError):
     pass
 
 
+def _plausible(day: dt.date, value: str) -> None:
+    if not _EARLIEST <= day <= _LATEST:
+        raise Invalid(f"date {value!r} is outside {EARLIEST_DATE} .. {LATEST_DATE}")
+
+
 def _parse_date(value) -> dt.date:
     if not isinstance(value, str):
         raise Invalid(f"expected a date string, got {type(value).__name__}")
     try:
-        return dt.date.fromisoformat(value[:10]) if len(value) == 10 else _parse_datetime(value).date()
+        day = dt.date.fromisoformat(value[:10]) if len(value) == 10 else _parse_datetime(value).date()
     except ValueError:
         raise Invalid(f"malformed date {value!r}") from None
+    _plausible(day, value)
+    return day
 
 
 def _parse_datetime(value) -> dt.datetime:
@@ -44,6 +53,7 @@ def _parse_datetime(value) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise Invalid(f"malformed datetime {value!r}") from None
+    _plausible(parsed.date(), value)  # before astimezone, which overflows at 0001-01-01 / 9999-12-31
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)  # naive UTC in DuckDB
@@ -67,6 +77,9 @@ def coerce(f: Field, value):
     if kind in ("text", "long_text"):
         if not isinstance(value, str):
             raise Invalid(f"expected text, got {type(value).__name__}")
+        problem = defects(value)  # NUL, other controls, lone surrogates: DuckDB, git and Slack choke on them
+        if problem:
+            raise Invalid(f"text contains {problem}")
         return value
     if kind in ("number", "integer", "currency"):
         return _number(f, value)
@@ -98,10 +111,10 @@ def _quarantine_row(table: str, record_id, day: dt.date, reasons: list[str], raw
     return {
         "source": SOURCE,
         "table_name": table,
-        "record_id": record_id if isinstance(record_id, str) else None,
+        "record_id": visible(record_id) if isinstance(record_id, str) else None,
         "snapshot_date": day,
-        "reason": "; ".join(reasons),
-        "raw_json": json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str),
+        "reason": visible("; ".join(reasons)),
+        "raw_json": json_text(raw, sort_keys=True, default=str),  # lossless, and storable in DuckDB
     }
 
 
@@ -140,6 +153,7 @@ def parse_snapshot(
     for table in TABLES:
         seen: set[str] = set()
         rows: list[dict] = []
+        kept: list[dict] = []  # the raw record of each row
         for record in raw_tables.get(table.name, []):
             rid = record.get("id") if isinstance(record, dict) else None
             if isinstance(record, dict) and UNREADABLE in record:
@@ -147,7 +161,7 @@ def parse_snapshot(
                     table.name, None, snapshot_date,
                     [f"unreadable landing file {record[UNREADABLE]}: {record.get('error')}"], record))
                 continue
-            if not isinstance(record, dict) or not isinstance(rid, str) or not isinstance(
+            if not isinstance(record, dict) or not isinstance(rid, str) or not is_clean(rid) or not isinstance(
                 record.get("fields"), dict
             ):
                 out.quarantine.append(_quarantine_row(
@@ -174,5 +188,28 @@ def parse_snapshot(
                 out.quarantine.append(_quarantine_row(table.name, rid, snapshot_date, problems, record))
                 continue
             rows.append({"snapshot_date": snapshot_date, "record_id": rid, "created_time": created, **typed})
-        out.rows[table.name] = rows
+            kept.append(record)
+        out.rows[table.name] = _unique_keys(table, rows, kept, snapshot_date, out.quarantine)
     return out
+
+
+def _unique_keys(table: Table, rows: list[dict], records: list[dict], day: dt.date, quarantine: list) -> list[dict]:
+    """Valid rows with at most one per human key (Stage ID...): the earliest created record (then the
+    smallest id) is kept whatever the order Airtable returned them in; the others are quarantined."""
+    if not table.unique_key:
+        return rows
+    column = table.field(table.key_field).column
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["created_time"] or dt.datetime.max,
+                                                    rows[i]["record_id"]))
+    first: dict[str, str] = {}
+    dropped = set()
+    for i in order:
+        key = rows[i][column]
+        if key in first:
+            dropped.add(i)
+            quarantine.append(_quarantine_row(table.name, rows[i]["record_id"], day, [
+                f"duplicate {table.key_field} {key!r}: record {first[key]} has the same one and is kept "
+                "(the earliest created is kept, so nothing is counted twice)"], records[i]))
+        else:
+            first[key] = rows[i]["record_id"]
+    return [row for i, row in enumerate(rows) if i not in dropped]

@@ -112,8 +112,10 @@ def test_an_unreadable_landing_file_is_quarantined_and_the_rest_proceeds(data_di
     write_snapshot(data_dir, MON, minimal_base())
     (data_dir / "landing" / "airtable" / MON.isoformat() / "Tasks.json").write_text("{not json")
     assert materialize(data_dir, MON).success
-    [(table, reason)] = query(data_dir, "SELECT table_name, reason FROM airtable.quarantine")
-    assert table == "Tasks" and reason.startswith("unreadable landing file")
+    [(table, record_id, reason)] = query(data_dir, "SELECT table_name, record_id, reason FROM airtable.quarantine")
+    assert table == "Tasks" and record_id is None
+    assert reason.startswith("snapshot problem: Tasks could not be read (unreadable landing file")
+    assert reason.endswith("no earlier good copy, so it is taken as empty")
     assert query(data_dir, "SELECT count(*) FROM airtable.stages") == [(3,)]
 
 

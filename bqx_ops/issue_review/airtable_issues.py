@@ -74,7 +74,8 @@ def quarantine_issues(quarantine: pd.DataFrame, snapshot_days: list[dt.date], co
         if day not in index:
             continue
         table, reason = text(r.get("table_name")) or "?", text(r.get("reason")) or "no reason given"
-        key = (table, text(r.get("record_id")) or f"unidentified-{_short_hash(reason)}")
+        whole = reason.startswith("snapshot problem: ")  # a table missing from a snapshot: one episode per table
+        key = (table, text(r.get("record_id")) or ("(whole table)" if whole else f"unidentified-{_short_hash(reason)}"))
         reasons = seen.setdefault(key, {})
         reasons[index[day]] = "; ".join(sorted({*reasons.get(index[day], "").split("; "), reason} - {""}))
     found = []

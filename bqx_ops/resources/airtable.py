@@ -48,7 +48,8 @@ class AirtableSource(dg.ConfigurableResource):
         """Make sure the snapshot of ``day`` is in the landing zone and return its folder."""
 
     def read_snapshot(self, day: dt.date) -> dict[str, list]:
-        """Logical table name -> records, exactly as landed (missing table -> empty)."""
+        """Logical table name -> records, exactly as landed (missing table -> empty; an unreadable file
+        or one without a records list -> one ``UNREADABLE`` marker, a snapshot problem downstream)."""
         out = {}
         for table in TABLES:
             path = self.landing.airtable_table(day, table.name)
@@ -61,8 +62,13 @@ class AirtableSource(dg.ConfigurableResource):
                 out[table.name] = [{UNREADABLE: str(path), "error": str(exc)}]
                 continue
             records = data.get("records") if isinstance(data, dict) else None
-            out[table.name] = records if isinstance(records, list) else [data]
+            out[table.name] = records if isinstance(records, list) else [
+                {UNREADABLE: str(path), "error": 'not a list-records response (no "records" list)'}]
         return out
+
+    def has_table_file(self, day: dt.date, table_name: str) -> bool:
+        """Whether the snapshot of ``day`` holds a file for ``table_name`` (logical name)."""
+        return self.landing.airtable_table(day, table_name).is_file()
 
     def _missing(self, day: dt.date, why: str) -> SnapshotUnavailable:
         known = self.snapshot_dates()

@@ -14,11 +14,14 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.base_schema import TABLES
+from bqx_ops.db import table_exists
 from bqx_ops.calendar import PLAN_START, UTC
 from bqx_ops.frames import QUARANTINE_COLUMNS, RAW_COLUMNS, frame, table_columns
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource, SnapshotUnavailable
-from bqx_ops.validation import parse_snapshot
+from bqx_ops.sanitize import json_text, visible
+from bqx_ops.snapshot_problems import EMPTY, MISSING, GoodCopy, fill_gaps
+from bqx_ops.validation import UNREADABLE, parse_snapshot
 
 SNAPSHOT_PARTITIONS = dg.DailyPartitionsDefinition(
     start_date=PLAN_START.isoformat(), end_offset=1, timezone="UTC"
@@ -85,9 +88,9 @@ def raw_records(
                     "snapshot_date": day,
                     "table_name": table_name,
                     "position": position,
-                    "record_id": record.get("id") if is_record and isinstance(record.get("id"), str) else None,
-                    "created_time": str(record.get("createdTime")) if is_record else None,
-                    "record_json": json.dumps(record, sort_keys=True, ensure_ascii=False),
+                    "record_id": visible(record["id"]) if is_record and isinstance(record.get("id"), str) else None,
+                    "created_time": visible(record.get("createdTime")) if is_record else None,
+                    "record_json": json_text(record, sort_keys=True),  # lossless even with lone surrogates
                 })
     df = frame(rows, RAW_COLUMNS)
     ensure_table(duckdb, ["airtable", "raw_records"], df)
@@ -97,6 +100,26 @@ def raw_records(
         "days_without_snapshot": len(absent),
     })
     return df
+
+
+def _last_good_before(duckdb: DuckDBResource, first) -> dict[str, GoodCopy]:
+    """Per table, its records in the latest snapshot before ``first`` where it was readable and not
+    empty (what a table missing from a snapshot of this run falls back to; see snapshot_problems)."""
+    with duckdb.get_connection() as conn:
+        if not table_exists(conn, "airtable", "raw_records"):
+            return {}
+        rows = conn.execute(f"""
+            WITH good AS (
+                SELECT table_name, max(snapshot_date) AS day FROM airtable.raw_records
+                WHERE snapshot_date < ? AND NOT (record_id IS NULL AND contains(record_json, '"{UNREADABLE}"'))
+                GROUP BY table_name)
+            SELECT r.table_name, r.snapshot_date, r.record_json FROM airtable.raw_records r
+            JOIN good g ON r.table_name = g.table_name AND r.snapshot_date = g.day
+            ORDER BY r.table_name, r.position""", [pd.Timestamp(first).to_pydatetime()]).fetchall()
+    out: dict[str, GoodCopy] = {}
+    for table_name, day, record_json in rows:
+        out.setdefault(table_name, GoodCopy(pd.Timestamp(day).date(), [])).records.append(json.loads(record_json))
+    return out
 
 
 def _out(key: list[str], description: str, owners: list[str]) -> dg.AssetOut:
@@ -139,11 +162,16 @@ def airtable_tables(
     typed: dict[str, list[dict]] = {t.name: [] for t in TABLES}
     quarantined: list[dict] = []
     raw = raw.sort_values(["snapshot_date", "table_name", "position"])
+    last_good = _last_good_before(duckdb, raw["snapshot_date"].min()) if len(raw) else {}
     for snapshot_ts, day_rows in raw.groupby("snapshot_date", sort=True):
+        day = pd.Timestamp(snapshot_ts).date()
         tables: dict[str, list] = {}
         for table_name, record_json in zip(day_rows["table_name"], day_rows["record_json"]):
             tables.setdefault(table_name, []).append(json.loads(record_json))
-        parsed = parse_snapshot(pd.Timestamp(snapshot_ts).date(), tables, mapping)
+        states = {t.name: EMPTY if airtable.has_table_file(day, t.name) else MISSING for t in TABLES}
+        tables, problems = fill_gaps(day, tables, states, [t.name for t in TABLES], last_good)
+        quarantined.extend(problems)
+        parsed = parse_snapshot(day, tables, mapping)
         for name, rows in parsed.rows.items():
             typed[name].extend(rows)
         quarantined.extend(parsed.quarantine)

@@ -1,0 +1,59 @@
+"""The one sanitizer for untrusted text: control characters and lone UTF-16 surrogates.
+
+Text from Airtable, GitHub, CloudWatch or SageMaker may hold NUL, other control
+characters or lone surrogates (``\\ud800``, what a JSON ``"\\ud800"`` escape decodes to).
+Git then stores a markdown report as binary, Slack shows garbage, and DuckDB refuses
+any string with a surrogate (it cannot be encoded as UTF-8), failing the whole run.
+
+* ``visible`` makes such text safe everywhere by writing each bad character as a
+  visible escape (``\\x00``, ``\\ud800``): nothing is silently dropped, and the result is
+  printable UTF-8. ``bqx_ops.markdown`` and ``bqx_ops.slack_text`` apply it to all user text.
+* ``defects`` says what is wrong with a text (for quarantine reasons and data problems).
+* ``json_text`` is ``json.dumps`` whose output is always valid UTF-8: a lone surrogate is
+  kept as its JSON escape, so ``json.loads`` gives the original value back (lossless).
+
+Tab, newline and carriage return are ordinary text and are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# C0 controls except \t \n \r, DEL, C1 controls, and the surrogate range (only ever lone in a str)
+_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: Any) -> str:
+    """``text`` as a string with every control character and lone surrogate written as an escape."""
+    return _BAD.sub(lambda m: _escape(m.group()), str(text))
+
+
+def is_clean(text: str) -> bool:
+    return _BAD.search(text) is None
+
+
+def defects(text: str) -> str | None:
+    """A short description of what makes ``text`` unsafe (first offender and its position), or None."""
+    found = _BAD.search(text)
+    if found is None:
+        return None
+    kind = "a lone UTF-16 surrogate" if _SURROGATE.match(found.group()) else "a control character"
+    count = len(_BAD.findall(text))
+    more = f" ({count} in all)" if count > 1 else ""
+    return f"{kind} {_escape(found.group())} at position {found.start()}{more}"
+
+
+def json_text(obj: Any, **kwargs) -> str:
+    """``json.dumps(obj, ensure_ascii=False, **kwargs)`` that is always encodable as UTF-8."""
+    text = json.dumps(obj, ensure_ascii=False, **kwargs)
+    # json.dumps already escapes C0 controls; surrogates can only occur inside strings, where
+    # their \\uXXXX escape is valid JSON and decodes back to the same character
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -1,0 +1,223 @@
+"""A corpus of hostile inputs for every source, each with the reason it must be reported with.
+
+Every case is data: what to land, and a fragment of the reason the quarantine or the
+review's data problems must give. The tests (test_hostile_*.py) land them through the
+real assets and assert each reason; nothing here calls bqx_ops code under test.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+from bqx_ops_tests.base_builder import record
+
+SURROGATE, NUL, BELL, ESC = "\ud800", "\x00", "\x07", "\x1b"
+CONTROL_OR_SURROGATE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"  # what must never be published
+
+# -- Airtable, one record each: (case, table, key value, fields changed, createdTime, reason fragment) ----------
+# Each hostile record is a copy of the first record of its table in the base (so its links hold) with a
+# new id and a new human key, so the only thing wrong with it is the hostile value.
+RECORD_CASES = [
+    ("cost 1e308", "Stages", "H.1", {"Realized Cost": 1e308}, None,
+     "'Realized Cost': 1e+308 is above the maximum 1e+07"),
+    ("estimate 2**63 in an integer", "Stages", "H.2", {"Estimated Days": 2**63}, None,
+     "'Estimated Days': 9223372036854775808 is above the maximum 3650"),
+    ("phase number 2**63", "Phases", "PH", {"Number": 2**63}, None,
+     "'Number': 9223372036854775808 is above the maximum 1000"),
+    ("budget 1e308", "Plans", "MP-H", {"Estimated Budget": 1e308}, None,
+     "'Estimated Budget': 1e+308 is above the maximum 1e+07"),
+    ("R² -1e308", "Model Results", "H-r2", {"R2": -1e308}, None, "'R2': -1e+308 is below the minimum -1"),
+    ("date 9999-12-31", "Stages", "H.3", {"Start Date": "9999-12-31"}, None,
+     "'Start Date': date '9999-12-31' is outside 2000-01-01 .. 2099-12-31"),
+    ("date 0001-01-01", "Decisions", "H decision", {"Date": "0001-01-01"}, None,
+     "'Date': date '0001-01-01' is outside 2000-01-01 .. 2099-12-31"),
+    ("last modified 9999", "Tasks", "T-H1", {"Last Modified": "9999-12-31T23:59:59.000Z"}, None,
+     "'Last Modified': date '9999-12-31T23:59:59.000Z' is outside"),
+    ("createdTime 0001", "Tasks", "T-H2", {}, "0001-01-01T00:00:00.000Z",
+     "createdTime: date '0001-01-01T00:00:00.000Z' is outside"),
+    ("lone surrogate in a name", "Stages", "H.4", {"Name": f"Ingest {SURROGATE} BQX"}, None,
+     "'Name': text contains a lone UTF-16 surrogate \\ud800 at position 7"),
+    ("NUL in notes", "Phases", "PH2", {"Notes": f"ok{NUL}bad{NUL}"}, None,
+     "'Notes': text contains a control character \\x00 at position 2 (2 in all)"),
+    ("bell and escape in a title", "Learnings", f"ding{BELL}{ESC}[31m", {}, None,
+     "'Title': text contains a control character \\x07 at position 4 (2 in all)"),
+]
+KEY_FIELD = {"Stages": "Stage ID", "Phases": "Phase ID", "Plans": "Plan ID", "Model Results": "Result ID",
+             "Decisions": "Title", "Learnings": "Title", "Tasks": "Task Key"}
+
+
+def hostile_record(base: dict, case: tuple) -> tuple[str, dict]:
+    """(table, record) of one RECORD_CASES entry, built on ``base``."""
+    name, table, key, fields, created, _ = case
+    rec = copy.deepcopy(base[table][0])
+    rec["id"] = "recHOST" + f"{RECORD_CASES.index(case):010d}"
+    rec["fields"][KEY_FIELD[table]] = key
+    rec["fields"].update(fields)
+    if created:
+        rec["createdTime"] = created
+    return table, rec
+
+
+def with_hostile_records(base: dict) -> dict:
+    out = copy.deepcopy(base)
+    for case in RECORD_CASES:
+        table, rec = hostile_record(base, case)
+        out[table].append(rec)
+    return out
+
+
+def with_duplicate_key(base: dict, table: str = "Stages") -> tuple[dict, str, str]:
+    """``base`` plus a copy of the table's first record under a new id, created later and listed
+    first: (base, kept id, duplicate id). The earliest created must be kept whatever the order."""
+    out = copy.deepcopy(base)
+    original = out[table][0]
+    dup = copy.deepcopy(original)
+    created = dt.datetime.fromisoformat(original["createdTime"].replace("Z", "+00:00")) + dt.timedelta(days=1)
+    dup["id"], dup["createdTime"] = "recDUPL0000000001", created.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    dup["fields"]["Name"] = "Same key, later record"
+    out[table].insert(0, dup)
+    return out, original["id"], dup["id"]
+
+
+def surrogate_id_record() -> dict:
+    return record(f"rec{SURROGATE}BAD", {"Stage ID": "H.9", "Name": "bad id", "Status": "Todo"})
+
+
+# -- whole table files ------------------------------------------------------------------------------------------
+def write_raw(path: Path, text: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+def with_bom(obj) -> bytes:
+    return b"\xef\xbb\xbf" + json.dumps(obj).encode("utf-8")
+
+
+# -- GitHub issues: (item, problem fragment) -------------------------------------------------------------------
+def gh(number: int, title: str, created="2026-03-10T08:00:00Z", closed=None, state="open", **extra) -> dict:
+    return {"number": number, "title": title, "created_at": created, "closed_at": closed, "state": state,
+            "updated_at": extra.pop("updated_at", created), "html_url": f"https://github.com/o/r/issues/{number}",
+            "labels": [{"name": "priority:P1"}, {"name": "category:infrastructure"}], **extra}
+
+
+GITHUB_CASES = [
+    (gh(9001, f"Lone {SURROGATE} surrogate"), "#9001: title contains a lone UTF-16 surrogate \\ud800"),
+    (gh(9002, f"NUL{NUL} and bell{BELL}"), "#9002: title contains a control character \\x00"),
+    (gh(9003, "closed before created", created="2026-03-10T08:00:00Z", closed="2026-03-01T08:00:00Z",
+        state="closed"), "#9003: closed (2026-03-01 08:00) before it was created (2026-03-10 08:00); left out"),
+    (gh(9004, "from the future", created="2099-01-01T00:00:00Z"), "#9004: created in the future (2099-01-01 00:00"),
+    (gh(9005, "closed at nonsense", closed="yesterday-ish", state="closed"),
+     "#9005: closed, but closed_at 'yesterday-ish' is not a time; left out"),
+    (gh(9006, "first copy", updated_at="2026-03-10T08:00:00Z"), None),  # the duplicate below is newer
+    (gh(9006, "second copy, newer", updated_at="2026-03-11T08:00:00Z"),
+     "duplicate issue number #9006: item"),
+]
+
+
+# -- SageMaker jobs: (job, problem fragment) -------------------------------------------------------------------
+def job(name: str, status, ended="2026-03-10T01:00:00.000+00:00", r2=None, **extra) -> dict:
+    out = {"TrainingJobName": name, "TrainingEndTime": ended, "LastModifiedTime": ended,
+           "HyperParameters": {"model": "HOST", "horizon": name.rsplit("-", 1)[-1]}, **extra}
+    if status is not None:
+        out["TrainingJobStatus"] = status
+    if r2 is not None:
+        out["FinalMetricDataList"] = [{"MetricName": "validation:r2", "Value": r2}]
+    return out
+
+
+SAGEMAKER_CASES = [
+    (job("host-nan-1", "Completed", ended="2026-03-08T01:00:00.000+00:00", r2=0.9), None),
+    (job("host-nan-2", "Completed", r2=float("nan")),
+     "job host-nan-2: final validation:r2 nan is not a finite number; not compared"),
+    (job("host-inf-1", "Completed", ended="2026-03-08T01:00:00.000+00:00", r2=0.9), None),
+    (job("host-inf-2", "Completed", r2="Infinity"),
+     "job host-inf-2: final validation:r2 'Infinity' is not a finite number; not compared"),
+    (job("host-lower", "completed"), "job host-lower: status 'completed' is not a SageMaker status"),
+    (job("host-missing", None), "job host-missing: status None is not a SageMaker status"),
+    (job("host-unknown", "Crashed"), "job host-unknown: status 'Crashed' is not a SageMaker status"),
+    (job("host-endtime", "Failed", ended="the 10th of March", FailureReason="OOM"),
+     "job host-endtime: Failed without a readable end time; left out"),
+    (job("host-dup", "Failed", FailureReason="first copy", LastModifiedTime="2026-03-10T02:00:00.000+00:00"), None),
+    (job("host-dup", "Failed", FailureReason="second copy, older", LastModifiedTime="2026-03-10T01:30:00.000+00:00"),
+     "duplicate job name host-dup: job"),
+]
+
+
+# -- CloudWatch day file events ---------------------------------------------------------------------------------
+def cloudwatch_day_text(day: dt.date) -> str:
+    """A day file (JSON text, as landed) with genuine events, one lone surrogate (a raw JSON escape, as
+    an API may send it), a NUL, a timestamp in seconds and one far in the future."""
+    t = int(dt.datetime.combine(day, dt.time(12), dt.timezone.utc).timestamp() * 1000)
+    events = [
+        {"timestamp": t, "message": "ERROR genuine failure one"},
+        {"timestamp": t + 1, "message": "ERROR genuine failure two"},
+        {"timestamp": t + 2, "message": "ERROR broken SURROGATE_HERE text"},
+        {"timestamp": t + 3, "message": "WARN nul NUL_HERE inside"},
+        {"timestamp": t // 1000, "message": "ERROR stamped in seconds"},
+        {"timestamp": 4102444800000, "message": "ERROR stamped in 2100"},
+    ]
+    text = json.dumps(events, indent=1)
+    return text.replace("SURROGATE_HERE", "\\ud800").replace("NUL_HERE", "\\u0000")
+
+
+# -- Cost Explorer month files -----------------------------------------------------------------------------------
+def cost_day(start: str, *groups: tuple[str, str, str]) -> dict:
+    return {"TimePeriod": {"Start": start, "End": start}, "Estimated": False, "Total": {},
+            "Groups": [{"Keys": [s], "Metrics": {"UnblendedCost": {"Amount": a, "Unit": u}}} for s, a, u in groups]}
+
+
+def hostile_cost_months() -> dict[str, object]:
+    """File name -> content (a str is written as is). 2026-03 is not JSON, 2026-04 has no ResultsByTime,
+    2026-02 has a credit, a EUR amount, a day given twice and a day that 2026-01 also holds."""
+    return {
+        "2026-01.json": {"ResultsByTime": [cost_day("2026-01-31", ("Amazon S3", "1.50", "USD"))]},
+        "2026-02.json": {"ResultsByTime": [
+            cost_day("2026-01-31", ("Amazon S3", "99.00", "USD")),  # January's day: 2026-01.json wins
+            cost_day("2026-02-01", ("Amazon S3", "10.00", "USD"), ("AWS Lambda", "-4.00", "USD"),
+                     ("Amazon EC2", "50.00", "EUR")),
+            cost_day("2026-02-01", ("Amazon S3", "1000.00", "USD")),  # the same day again: the first wins
+            cost_day("2026-02-02", ("Amazon S3", "2.25", "USD"), ("Amazon Bogus", "1e308", "USD")),
+        ]},
+        "2026-03.json": "{not json at all",
+        "2026-04.json": {"NextPageToken": "x"},
+    }
+
+
+# -- the whole corpus, injected into a sample landing zone (March 2026) ---------------------------------------
+RECORDS_DAY, GONE_DAY, BROKEN_DAY, DUPLICATE_DAY = (dt.date(2026, 3, d) for d in (2, 6, 9, 13))
+LOG_GROUP_DIR, LOG_DAY = "__bqx-ml__pipeline", dt.date(2026, 3, 12)
+
+
+def inject_into_sample(data_dir: Path) -> None:
+    """Every hostile case of this module, in the landing zone of a written sample."""
+    root = Path(data_dir) / "landing"
+
+    def tables(day: dt.date) -> dict:
+        return {p.stem: json.loads(p.read_text(encoding="utf-8"))["records"]
+                for p in (root / "airtable" / day.isoformat()).glob("*.json")}
+
+    def write_tables(day: dt.date, base: dict) -> None:
+        for name, records in base.items():
+            write_raw(root / "airtable" / day.isoformat() / f"{name}.json",
+                      json.dumps({"records": records}, ensure_ascii=True))  # lone surrogates as JSON escapes
+
+    write_tables(RECORDS_DAY, with_hostile_records(tables(RECORDS_DAY)))
+    (root / "airtable" / GONE_DAY.isoformat() / "Stages.json").unlink()
+    (root / "airtable" / GONE_DAY.isoformat() / "Plans.json").unlink()
+    write_raw(root / "airtable" / BROKEN_DAY.isoformat() / "Phases.json", json.dumps({"records": []}))
+    write_raw(root / "airtable" / BROKEN_DAY.isoformat() / "Tasks.json", "{not json")
+    duplicated, _, _ = with_duplicate_key(tables(DUPLICATE_DAY))
+    write_tables(DUPLICATE_DAY, duplicated)
+    artifacts = root / "airtable" / DUPLICATE_DAY.isoformat() / "Artifacts.json"
+    write_raw(artifacts, b"\xef\xbb\xbf" + artifacts.read_bytes())
+
+    issues = json.loads((root / "github" / "issues.json").read_text(encoding="utf-8"))
+    write_raw(root / "github" / "issues.json", json.dumps(issues + [i for i, _ in GITHUB_CASES], ensure_ascii=True))
+    jobs_path = root / "aws" / "sagemaker" / "training_jobs.json"
+    jobs = json.loads(jobs_path.read_text(encoding="utf-8"))
+    write_raw(jobs_path, json.dumps(jobs + [j for j, _ in SAGEMAKER_CASES], ensure_ascii=True))
+    write_raw(root / "aws" / "cloudwatch" / LOG_GROUP_DIR / f"{LOG_DAY.isoformat()}.json", cloudwatch_day_text(LOG_DAY))
+    write_raw(root / "aws" / "costs" / "2026-03.json", "{not json at all")

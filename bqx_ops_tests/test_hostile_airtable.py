@@ -1,0 +1,142 @@
+"""Hostile Airtable snapshots through the real snapshot assets on a temporary DuckDB: every bad
+record is quarantined with its reason, a table missing from a snapshot is a snapshot problem
+answered with its last good copy, and nothing crashes or is counted twice."""
+
+import datetime as dt
+import json
+import re
+
+import duckdb
+import pytest
+
+from bqx_ops.landing import Landing
+from bqx_ops_tests import hostile_corpus as hc
+from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
+from bqx_ops_tests.test_snapshot_assets import materialize, query
+
+MON, TUE, WED, THU, FRI = (dt.date(2025, 8, 18) + dt.timedelta(days=i) for i in range(5))
+BAD = re.compile(hc.CONTROL_OR_SURROGATE)
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+def landed(data_dir, day: dt.date, table: str) -> list[dict]:
+    """The records of a landed table file, read here independently of bqx_ops."""
+    raw = Landing(data_dir).airtable_table(day, table).read_bytes().decode("utf-8-sig")
+    return json.loads(raw)["records"]
+
+
+def test_every_hostile_record_is_quarantined_with_its_reason_and_the_run_succeeds(data_dir):
+    base = hc.with_hostile_records(minimal_base())
+    write_snapshot(data_dir, MON, base)
+    assert materialize(data_dir, MON).success
+    reasons = dict(query(data_dir, "SELECT record_id, reason FROM airtable.quarantine"))
+    for case in hc.RECORD_CASES:
+        _, rec = hc.hostile_record(minimal_base(), case)
+        assert case[-1] in reasons.get(rec["id"], ""), (case[0], reasons.get(rec["id"]))
+    assert len(reasons) == len(hc.RECORD_CASES)
+    # the genuine records all proceed: counts from the landing JSON minus the hostile ones
+    for table, asset in (("Stages", "stages"), ("Phases", "phases"), ("Tasks", "tasks")):
+        genuine = [r for r in landed(data_dir, MON, table) if not r["id"].startswith("recHOST")]
+        assert query(data_dir, f"SELECT count(*) FROM airtable.{asset}") == [(len(genuine),)]
+
+
+def test_no_control_character_or_surrogate_reaches_a_table(data_dir):
+    base = hc.with_hostile_records(minimal_base())
+    base["Stages"].append(hc.surrogate_id_record())
+    write_snapshot(data_dir, MON, base)
+    assert materialize(data_dir, MON).success
+    with duckdb.connect(str(data_dir / "bqx_ops.duckdb"), read_only=True) as conn:
+        tables = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'airtable'"
+                              ).fetchall()
+        for (table,) in tables:
+            for row in conn.execute(f"SELECT * FROM airtable.{table}").fetchall():
+                assert not any(isinstance(v, str) and BAD.search(v) for v in row), (table, row)
+        # raw JSON is lossless: the lone surrogate is still there once the JSON is parsed
+        raw = conn.execute("SELECT raw_json FROM airtable.quarantine WHERE reason LIKE 'malformed record%'"
+                           ).fetchone()[0]
+    assert json.loads(raw)["id"] == f"rec{hc.SURROGATE}BAD"
+
+
+@pytest.mark.parametrize("listed_first", [True, False])
+def test_a_duplicate_human_key_is_counted_once_keeping_the_earliest_created(data_dir, listed_first):
+    base, kept, duplicate = hc.with_duplicate_key(minimal_base())
+    if not listed_first:
+        base["Stages"].append(base["Stages"].pop(0))
+    write_snapshot(data_dir, MON, base)
+    assert materialize(data_dir, MON).success
+    stage_id = base["Stages"][0]["fields"]["Stage ID"] if listed_first else base["Stages"][-1]["fields"]["Stage ID"]
+    assert query(data_dir, f"SELECT record_id FROM airtable.stages WHERE stage_id = '{stage_id}'") == [(kept,)]
+    [(rid, reason)] = query(data_dir, "SELECT record_id, reason FROM airtable.quarantine")
+    assert rid == duplicate
+    assert reason.startswith(f"duplicate Stage ID '{stage_id}': record {kept} has the same one and is kept")
+
+
+def test_missing_empty_unreadable_and_bom_tables_use_the_last_good_copy_and_say_so(data_dir):
+    good = minimal_base()
+    write_snapshot(data_dir, MON, good)
+    later = edit(good, "Stages", "recSTAGE000000002", Status="Done", Realized_Cost=41)
+    write_snapshot(data_dir, TUE, later)
+    write_snapshot(data_dir, WED, later)
+    folder = Landing(data_dir).airtable_dir(WED)
+    (folder / "Stages.json").unlink()  # missing
+    (folder / "Plans.json").unlink()  # missing Plans: never "Phases: 0 total"
+    hc.write_raw(folder / "Phases.json", json.dumps({"records": []}))  # suddenly empty
+    hc.write_raw(folder / "Tasks.json", "{not json")  # unreadable
+    hc.write_raw(folder / "Artifacts.json", hc.with_bom({"records": good["Artifacts"]}))  # BOM: fine
+    hc.write_raw(folder / "Decisions.json", json.dumps({"rows": []}))  # no records list
+    assert materialize(data_dir, MON, WED).success
+
+    problems = dict(query(data_dir, "SELECT table_name, reason FROM airtable.quarantine "
+                                    f"WHERE snapshot_date = '{WED}' AND record_id IS NULL"))
+    assert set(problems) == {"Stages", "Plans", "Phases", "Tasks", "Decisions"}
+    assert problems["Stages"] == ("snapshot problem: Stages is missing from the snapshot; the last good copy, of "
+                                  f"the {TUE} snapshot ({len(landed(data_dir, TUE, 'Stages'))} records), is used instead")
+    assert problems["Phases"].startswith('snapshot problem: Phases is empty ({"records": []}); the last good copy')
+    assert problems["Tasks"].startswith("snapshot problem: Tasks could not be read (unreadable landing file")
+    assert 'no "records" list' in problems["Decisions"]
+    # the copies stand in for the day: same rows as the last good day, nothing quarantined as a dangling link
+    for asset in ("stages", "plans", "phases", "tasks", "decisions"):
+        day_rows = f"SELECT * EXCLUDE (snapshot_date) FROM airtable.{asset} WHERE snapshot_date = '{{}}' ORDER BY 1"
+        assert query(data_dir, day_rows.format(WED)) == query(data_dir, day_rows.format(TUE)), asset
+    assert query(data_dir, f"SELECT count(*) FROM airtable.quarantine WHERE snapshot_date = '{WED}' "
+                           "AND record_id IS NOT NULL") == [(0,)]
+    assert query(data_dir, f"SELECT count(*) FROM airtable.artifacts WHERE snapshot_date = '{WED}'") == [
+        (len(good["Artifacts"]),)]
+    assert query(data_dir, f"SELECT status FROM airtable.stages WHERE snapshot_date = '{WED}' "
+                           "AND record_id = 'recSTAGE000000002'") == [("Done",)]  # Tuesday's, not Monday's
+
+
+def test_the_copy_is_the_last_good_one_as_of_that_day_even_in_a_run_of_its_own(data_dir):
+    write_snapshot(data_dir, MON, minimal_base())
+    write_snapshot(data_dir, TUE, edit(minimal_base(), "Stages", "recSTAGE000000003", Status="In Progress"))
+    write_snapshot(data_dir, WED, minimal_base())
+    (Landing(data_dir).airtable_dir(WED) / "Stages.json").unlink()
+    write_snapshot(data_dir, THU, edit(minimal_base(), "Stages", "recSTAGE000000003", Status="Done"))
+    (Landing(data_dir).airtable_dir(THU) / "Stages.json").write_text("[]")  # unreadable again
+    # each day in a run of its own: the copy comes from the earlier runs' raw records in DuckDB
+    for day in (MON, TUE, WED, THU):
+        assert materialize(data_dir, day).success
+    alone = query(data_dir, "SELECT snapshot_date::DATE, status FROM airtable.stages "
+                            "WHERE record_id = 'recSTAGE000000003' ORDER BY 1")
+    assert alone == [(MON, "Todo"), (TUE, "In Progress"), (WED, "In Progress"), (THU, "In Progress")]
+    problems = query(data_dir, "SELECT snapshot_date::DATE, reason FROM airtable.quarantine ORDER BY 1")
+    assert [(d, f"of the {TUE} snapshot" in r) for d, r in problems] == [(WED, True), (THU, True)]
+    # and the same in one backfill run
+    assert materialize(data_dir, MON, THU).success
+    assert query(data_dir, "SELECT snapshot_date::DATE, status FROM airtable.stages "
+                           "WHERE record_id = 'recSTAGE000000003' ORDER BY 1") == alone
+
+
+def test_a_table_empty_from_the_first_snapshot_is_just_empty_but_a_missing_one_is_reported(data_dir):
+    base = minimal_base()
+    base["Learnings"] = []
+    write_snapshot(data_dir, MON, base)
+    (Landing(data_dir).airtable_dir(MON) / "Decisions.json").unlink()
+    assert materialize(data_dir, MON).success
+    assert query(data_dir, "SELECT table_name, reason FROM airtable.quarantine") == [
+        ("Decisions", "snapshot problem: Decisions is missing from the snapshot; no earlier good copy, so it is "
+                      "taken as empty")]
