@@ -16,11 +16,15 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from bqx_ops.calendar import UTC
+from bqx_ops.landing import read_json
+from bqx_ops.sanitize import is_clean, visible
 from bqx_ops.issue_review.model import Found
 
 STAGING = "review_cloudwatch_partials"
+EVENTS = "review_cloudwatch_file"  # the events of the file being aggregated
 MAX_SAMPLE = 2000  # characters of one example message kept per issue
 MAX_KEY = 4000  # characters of a normalized message kept as its identity
 
@@ -62,27 +66,86 @@ def normalized_sql(column: str, rules: list) -> str:
     return f"left(trim({expr}), {MAX_KEY})"
 
 
+_COLUMNS = "columns = {'message': 'VARCHAR', 'timestamp': 'VARCHAR'}"
+
+
+def _file_day(path: Path) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(Path(path).stem)
+    except ValueError:
+        return None
+
+
+def _escaped_events(path: Path) -> tuple[pd.DataFrame, int]:
+    """The events of a file DuckDB refused (a lone surrogate in one message rejects the whole file
+    there), read by Python with every bad character made visible; and how many were escaped."""
+    events = read_json(Path(path))
+    if not isinstance(events, list):
+        raise ValueError("not a JSON array of events")
+    messages, stamps, escaped = [], [], 0
+    for event in events:
+        message = event.get("message") if isinstance(event, dict) else None
+        if isinstance(message, str) and not is_clean(message):
+            escaped += 1
+            message = visible(message)
+        messages.append(message if isinstance(message, str) else None)
+        stamp = event.get("timestamp") if isinstance(event, dict) else None
+        stamps.append(None if stamp is None else visible(stamp))
+    return pd.DataFrame({"message": pd.Series(messages, dtype="string"),
+                         "timestamp": pd.Series(stamps, dtype="string")}), escaped
+
+
 def aggregate(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
               end: dt.datetime, config: dict) -> tuple[list[dict], list[str]]:
     """(groups, problems): one group per (log group, normalized message) over the files' events in
-    [start, end) that match ``config['match']``; an unreadable file is a problem, not a failure."""
+    [start, end) that match ``config['match']``; an unreadable file is a problem, not a failure.
+
+    Nothing is dropped silently: events whose timestamp is missing, not a number, or not within a
+    day of its file's day (seconds instead of milliseconds, far future) are counted and reported,
+    and a file with a lone surrogate in a message is read again with it escaped."""
     conn.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGING} (log_group VARCHAR, normalized VARCHAR,
         events BIGINT, warnings BIGINT, first_ms BIGINT, last_ms BIGINT, sample VARCHAR)""")
     norm = normalized_sql("message", config.get("normalize") or [])
     match, warning = _literal(config.get("match", "ERROR|WARN")), _literal(config.get("warning", "WARN"))
     problems = []
     for log_group, path in files:
-        try:
-            conn.execute(f"""
-                INSERT INTO {STAGING}
-                SELECT ?, {norm} AS normalized, count(*), count(*) FILTER (WHERE regexp_matches(message, {warning})),
-                       min(ts), max(ts), left(min(message), {MAX_SAMPLE})
-                FROM (SELECT message, TRY_CAST(timestamp AS BIGINT) AS ts  -- a bad timestamp skips its event only
-                      FROM read_json(?, format = 'array', columns = {{'message': 'VARCHAR', 'timestamp': 'VARCHAR'}}))
-                WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
-                GROUP BY normalized""", [log_group, str(path), epoch_ms(start), epoch_ms(end)])
+        day = _file_day(path)
+        low, high = (epoch_ms(dt.datetime.combine(day, dt.time())) - 86_400_000,
+                     epoch_ms(dt.datetime.combine(day, dt.time())) + 2 * 86_400_000) if day else (None, None)
+        insert = f"""
+            INSERT INTO {STAGING}
+            SELECT ?, {norm} AS normalized, count(*), count(*) FILTER (WHERE regexp_matches(message, {warning})),
+                   min(ts), max(ts), left(min(message), {MAX_SAMPLE})
+            FROM {EVENTS}
+            WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
+            GROUP BY normalized"""
+        escaped = 0
+        try:  # one parse of the file, by DuckDB, into a temporary table read twice
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT message, timestamp AS raw, "
+                         f"TRY_CAST(timestamp AS BIGINT) AS ts FROM read_json(?, format = 'array', {_COLUMNS})",
+                         [str(path)])
         except duckdb.Error as exc:
-            problems.append(f"{log_group}: unreadable log file {Path(path).name}: {str(exc).splitlines()[0]}")
+            try:
+                events, escaped = _escaped_events(path)
+            except (OSError, ValueError, UnicodeDecodeError) as fallback:
+                problems.append(f"{log_group}: unreadable log file {Path(path).name}: "
+                                f"{str(exc).splitlines()[0]} ({type(fallback).__name__})")
+                continue
+            conn.register("review_cloudwatch_escaped", events)
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT message::VARCHAR AS message, "
+                         "timestamp::VARCHAR AS raw, TRY_CAST(timestamp AS BIGINT) AS ts FROM review_cloudwatch_escaped")
+            conn.unregister("review_cloudwatch_escaped")
+        conn.execute(insert, [log_group, epoch_ms(start), epoch_ms(end)])
+        bad = conn.execute(f"SELECT count(*), min(raw) FROM {EVENTS} WHERE ts IS NULL OR ts < ? OR ts >= ?",
+                           [low, high]).fetchone() if day else (0, None)
+        conn.execute(f"DROP TABLE {EVENTS}")
+        if escaped:
+            problems.append(f"{log_group}: {escaped} event(s) in {Path(path).name} with a lone surrogate or control "
+                            "character in the message, counted with it escaped")
+        if bad and bad[0]:
+            problems.append(f"{log_group}: {bad[0]} event(s) in {Path(path).name} with a timestamp that is missing "
+                            f"or not within a day of the file's day (e.g. {visible(bad[1])!r}: seconds instead of "
+                            "milliseconds, or far in the future) not counted")
     rows = conn.execute(f"""
         SELECT log_group, normalized, sum(events)::BIGINT, sum(warnings)::BIGINT, min(first_ms), max(last_ms),
                min(sample)

@@ -41,6 +41,7 @@ class SourceData:
     sagemaker_jobs: list
     log_files: LogFiles
     problems: list[str] = field(default_factory=list)  # found while landing/reading the sources
+    now: dt.datetime | None = None  # when the sources were read: an item created later is impossible
 
 
 @dataclass
@@ -101,7 +102,7 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
             data: SourceData) -> tuple[list[Found], dict]:
     """Every issue any source knows as of the period's end, and what was found per source."""
     problems = list(data.problems)
-    found, github_problems = github_issues(data.github_items)
+    found, github_problems = github_issues(data.github_items, now=data.now)
     problems += [f"github: {p}" for p in github_problems]
     jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, rules.sagemaker)
     found += jobs

@@ -12,6 +12,7 @@ import datetime as dt
 
 from bqx_ops.calendar import naive_utc
 from bqx_ops.issue_review.model import Found
+from bqx_ops.sanitize import defects, visible
 
 GHOST = "ghost"  # how GitHub shows a deleted account
 
@@ -48,10 +49,38 @@ def _login(user) -> str:
     return GHOST
 
 
-def github_issues(items: list, repo_url: str | None = None) -> tuple[list[Found], list[str]]:
-    """(issues, problems): every issue of the listing; malformed items are reported, not fatal."""
+def _distinct(items: list, problems: list[str]) -> list[tuple[int, dict]]:
+    """(position, item) with one item per issue number: the most recently updated (then the first
+    listed) is kept, and every other copy is reported, never silently overwritten."""
+    by_number: dict[int, list[tuple[int, dict]]] = {}
+    for position, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("number"), int) and not isinstance(item["number"], bool):
+            by_number.setdefault(item["number"], []).append((position, item))
+    keep = {}
+    for number, copies in by_number.items():
+        def recency(copy: tuple[int, dict]):
+            updated = parse_time(copy[1].get("updated_at"))
+            return (updated is None, dt.datetime.max - updated if updated else dt.timedelta(0), copy[0])
+        best = min(copies, key=recency)[0]
+        keep[number] = best
+        if len(copies) > 1:
+            others = ", ".join(str(p) for p, _ in copies if p != best)
+            problems.append(f"duplicate issue number #{number}: item {best} (the latest updated) is used, "
+                            f"item(s) {others} ignored")
+    return [(p, item) for p, item in enumerate(items)
+            if not (isinstance(item, dict) and isinstance(item.get("number"), int)) or keep.get(item["number"]) == p]
+
+
+def github_issues(items: list, repo_url: str | None = None,
+                  now: dt.datetime | None = None) -> tuple[list[Found], list[str]]:
+    """(issues, problems): every issue of the listing; malformed items are reported, not fatal.
+
+    An item whose times cannot be true (closed before it was created, created after ``now``,
+    a close time that is not a time) is left out and reported: counting it would give wrong
+    open counts or negative resolution times."""
     found, problems = [], []
-    for position, item in enumerate(items if isinstance(items, list) else []):
+    now = naive_utc(now) if now is not None and now.tzinfo else now
+    for position, item in _distinct(items if isinstance(items, list) else [], problems):
         if not isinstance(item, dict):
             problems.append(f"item {position} is not an object")
             continue
@@ -64,8 +93,22 @@ def github_issues(items: list, repo_url: str | None = None) -> tuple[list[Found]
         closed = parse_time(item.get("closed_at"))
         if item.get("state") == "open":
             closed = None  # a reopened issue: any earlier closing no longer holds
+        elif closed is None and (item.get("closed_at") not in (None, "") or item.get("state") == "closed"):
+            problems.append(f"#{number}: closed, but closed_at {visible(item.get('closed_at'))!r} is not a time; "
+                            "left out")
+            continue
+        if closed is not None and closed < created:
+            problems.append(f"#{number}: closed ({closed:%Y-%m-%d %H:%M}) before it was created "
+                            f"({created:%Y-%m-%d %H:%M}); left out")
+            continue
+        if now is not None and created > now:
+            problems.append(f"#{number}: created in the future ({created:%Y-%m-%d %H:%M}, now "
+                            f"{now:%Y-%m-%d %H:%M}); left out")
+            continue
         title = item.get("title")
-        title = " ".join(title.split()) if isinstance(title, str) and title.strip() else "(no title)"
+        if isinstance(title, str) and defects(title):
+            problems.append(f"#{number}: title contains {defects(title)}; shown escaped")
+        title = " ".join(visible(title).split()) if isinstance(title, str) and title.strip() else "(no title)"
         assignees = [_login(a) for a in item.get("assignees") or [] if isinstance(a, dict)]
         reason = item.get("state_reason")
         detail = "; ".join(x for x in (

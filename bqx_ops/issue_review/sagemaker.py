@@ -7,17 +7,23 @@
   the first later job back within ``min_drop`` of the value before the drop.
 
 Only jobs that had ended by the as-of instant are used: a review never sees the future.
+Jobs that cannot be used (unknown status, no end time, a duplicate name, a NaN metric)
+are reported as data problems, never silently skipped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 from bqx_ops.issue_review.github_issues import parse_time
 from bqx_ops.issue_review.model import Found
+from bqx_ops.sanitize import visible
 
 _ATTEMPT = re.compile(r"-\d{8}-\d+$")
+STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")  # DescribeTrainingJob's, exactly
+FINISHED = ("Completed", "Failed", "Stopped")
 
 
 def _series(job: dict) -> str:
@@ -28,18 +34,63 @@ def _series(job: dict) -> str:
     return _ATTEMPT.sub("", str(job.get("TrainingJobName")))
 
 
-def _metric(job: dict, name: str) -> float | None:
+def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | None:
+    """The final value of metric ``name``; None when absent, not a number, NaN or infinite (reported:
+    comparing with NaN would invent a degradation)."""
     for item in job.get("FinalMetricDataList") or []:
         if isinstance(item, dict) and item.get("MetricName") == name:
             try:
-                return float(item.get("Value"))
-            except (TypeError, ValueError):
+                value = float(item.get("Value"))
+            except (TypeError, ValueError, OverflowError):
+                value = None
+            if value is None or not math.isfinite(value):
+                if problems is not None:
+                    problems.append(f"job {visible(job.get('TrainingJobName'))}: final {name} "
+                                    f"{visible(repr(item.get('Value')))} is not a finite number; not compared")
                 return None
+            return value
     return None
 
 
 def _ended(job: dict) -> dt.datetime | None:
     return parse_time(job.get("TrainingEndTime")) or parse_time(job.get("LastModifiedTime"))
+
+
+def _usable(jobs: list, problems: list[str]) -> list[dict]:
+    """Jobs with a name and a known status, one per name; everything else is reported.
+
+    A duplicate name keeps the most recently modified copy (then the first listed); a
+    status SageMaker does not have (missing, ``completed``, ``Crashed``) leaves the job
+    out; a finished job without a readable end time too, since it cannot be placed in time."""
+    named: dict[str, list[tuple[int, dict]]] = {}
+    for position, job in enumerate(jobs if isinstance(jobs, list) else []):
+        if not isinstance(job, dict) or not isinstance(job.get("TrainingJobName"), str):
+            problems.append(f"training job {position} has no TrainingJobName")
+            continue
+        named.setdefault(job["TrainingJobName"], []).append((position, job))
+    out = []
+    for name, copies in named.items():
+        def recency(copy: tuple[int, dict]):
+            modified = parse_time(copy[1].get("LastModifiedTime"))
+            return (modified is None, dt.datetime.max - modified if modified else dt.timedelta(0), copy[0])
+        position, job = min(copies, key=recency)
+        label = visible(name)
+        if len(copies) > 1:
+            problems.append(f"duplicate job name {label}: job {position} (the latest modified) is used, job(s) "
+                            + ", ".join(str(p) for p, _ in copies if p != position) + " ignored")
+        status = job.get("TrainingJobStatus")
+        if status not in STATUSES:
+            problems.append(f"job {label}: status {visible(repr(status))} is not a SageMaker status "
+                            f"({', '.join(STATUSES)}); left out")
+            continue
+        for key in ("TrainingEndTime", "LastModifiedTime"):
+            if job.get(key) not in (None, "") and parse_time(job.get(key)) is None:
+                problems.append(f"job {label}: {key} {visible(repr(job.get(key)))} is not a time")
+        if status in FINISHED and _ended(job) is None:
+            problems.append(f"job {label}: {status} without a readable end time; left out")
+            continue
+        out.append(job)
+    return out
 
 
 def _first_line(text, limit: int = 160) -> str:
@@ -51,10 +102,7 @@ def _first_line(text, limit: int = 160) -> str:
 def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list[Found], list[str]]:
     """(issues, problems) from the jobs that had ended by ``as_of``."""
     problems, known = [], []
-    for position, job in enumerate(jobs if isinstance(jobs, list) else []):
-        if not isinstance(job, dict) or not isinstance(job.get("TrainingJobName"), str):
-            problems.append(f"training job {position} has no TrainingJobName")
-            continue
+    for job in _usable(jobs, problems):
         ended = _ended(job)
         if ended is not None and ended < as_of:
             known.append((ended, job["TrainingJobName"], job))
@@ -67,7 +115,8 @@ def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list
         by_series.setdefault(_series(entry[2]), []).append(entry)
     found = []
     for series, entries in sorted(by_series.items()):
-        completed = [(e, n, j, _metric(j, metric)) for e, n, j in entries if j.get("TrainingJobStatus") == "Completed"]
+        completed = [(e, n, j, _metric(j, metric, problems)) for e, n, j in entries
+                     if j.get("TrainingJobStatus") == "Completed"]
         for ended, name, job in entries:
             if job.get("TrainingJobStatus") != "Failed":
                 continue

@@ -26,6 +26,7 @@ from pydantic import Field as PField
 from bqx_ops.calendar import UTC
 from bqx_ops.landing import Landing, read_json, write_json
 from bqx_ops.resources.aws import AwsClients
+from bqx_ops.sanitize import json_text
 from bqx_ops.issue_review.cloudwatch import epoch_ms, window_days
 from bqx_ops.sample.timeline import LOG_GROUPS
 
@@ -41,7 +42,7 @@ def write_json_array(path: Path, items: Iterable[dict]) -> int:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for item in items:
-                text = json.dumps(item, sort_keys=True, ensure_ascii=False, indent=1).replace("\n", "\n ")
+                text = json_text(item, sort_keys=True, indent=1).replace("\n", "\n ")  # lone surrogates stay escapes
                 fh.write(("[\n " if count == 0 else ",\n ") + text)
                 count += 1
             fh.write("\n]\n" if count else "[]\n")

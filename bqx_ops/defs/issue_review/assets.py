@@ -97,7 +97,7 @@ def issue_review_tables(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     jobs, job_problems = sagemaker_jobs.read()
     fetch_problems = [p for stats in [landed["github"], landed["sagemaker"], *landed["cloudwatch"]]
                       for p in stats.get("problems", [])]
-    data = SourceData(items, jobs, cloudwatch_logs.files, github_problems + job_problems + fetch_problems)
+    data = SourceData(items, jobs, cloudwatch_logs.files, github_problems + job_problems + fetch_problems, now)
     # every review of the run, in order, each compared with the one before (computed, never read back,
     # so a review is the same whether it runs alone or inside a backfill)
     reviews: list[Review] = []

@@ -1,0 +1,115 @@
+"""Hostile GitHub issues, SageMaker jobs and CloudWatch day files in one issue review: every bad
+item is a data problem with its reason (never a crash, never silently skipped), the genuine
+items are all counted, and the report, its JSON twin and the Slack text stay valid."""
+
+import datetime as dt
+import json
+import re
+
+import duckdb
+import pytest
+
+from bqx_ops import markdown, slack_text
+from bqx_ops.issue_review.actions import slack_intent
+from bqx_ops.issue_review.collect import SourceData, review
+from bqx_ops.issue_review.model import ReviewPeriod
+from bqx_ops.issue_review.report import render_json, render_markdown
+from bqx_ops.issue_review.rules import load_rules
+from bqx_ops_tests import hostile_corpus as hc
+
+PERIOD = ReviewPeriod(dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 15, 10))
+NOW = dt.datetime(2026, 3, 20, 12)
+BAD = re.compile(hc.CONTROL_OR_SURROGATE)
+LOG_DAY = dt.date(2026, 3, 12)
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile-review")
+    day_file = root / f"{LOG_DAY.isoformat()}.json"
+    day_file.write_text(hc.cloudwatch_day_text(LOG_DAY), encoding="utf-8")
+    items = [item for item, _ in hc.GITHUB_CASES]
+    jobs = [job for job, _ in hc.SAGEMAKER_CASES]
+    data = SourceData(items, jobs, lambda start, end: ([("/host/group", day_file)], []), now=NOW)
+    rules = load_rules(path="")
+    with duckdb.connect() as conn:
+        out = review(conn, PERIOD, rules, data, None)
+    tables = {"inventory": out.inventory, "breaches": out.breaches, "trend": out.trend, "stats": out.stats,
+              "actions": out.actions, "meta": out.meta}
+    return out, render_markdown(tables, rules), render_json(tables)
+
+
+def problems(result) -> list[str]:
+    return json.loads(result[0].meta.iloc[0]["problems"])
+
+
+@pytest.mark.parametrize("fragment", [f for _, f in hc.GITHUB_CASES if f])
+def test_each_hostile_github_item_is_a_data_problem_with_its_reason(result, fragment):
+    assert any(fragment in p for p in problems(result)), fragment
+
+
+@pytest.mark.parametrize("fragment", [f for _, f in hc.SAGEMAKER_CASES if f])
+def test_each_hostile_training_job_is_a_data_problem_with_its_reason(result, fragment):
+    assert any(fragment in p for p in problems(result)), fragment
+
+
+def test_github_items_left_out_are_exactly_the_impossible_ones_and_a_duplicate_counts_once(result):
+    refs = set(result[0].inventory.loc[result[0].inventory["source"] == "github", "source_ref"])
+    assert refs == {"9001", "9002", "9006"}  # 9003/9004/9005 cannot be true; 9006 once
+    [title] = result[0].inventory.loc[result[0].inventory["source_ref"] == "9006", "title"]
+    assert title == "#9006 second copy, newer"  # the latest updated copy
+    [title] = result[0].inventory.loc[result[0].inventory["source_ref"] == "9001", "title"]
+    assert title == "#9001 Lone \\ud800 surrogate"  # escaped, visible
+
+
+def test_nan_and_infinite_metrics_invent_no_degradation(result):
+    inventory = result[0].inventory
+    assert not inventory["title"].str.contains("nan|inf", case=False).any()
+    assert (inventory["kind"] == "degradation").sum() == 0
+    failures = set(inventory.loc[inventory["kind"] == "training_failure", "source_ref"])
+    assert failures == {"host-dup"}  # host-endtime has no usable end time
+    [title] = inventory.loc[inventory["source_ref"] == "host-dup", "title"]
+    assert "first copy" in title  # the most recently modified copy
+
+
+def test_a_bad_event_never_rejects_its_file_and_misplaced_timestamps_are_reported(result):
+    logs = result[0].inventory[result[0].inventory["source"] == "cloudwatch"]
+    # independently: the file's events that are in the window with a millisecond timestamp of its day
+    events = json.loads(hc.cloudwatch_day_text(LOG_DAY))
+    day_ms = int(dt.datetime.combine(LOG_DAY, dt.time(), dt.timezone.utc).timestamp() * 1000)
+    genuine = [e for e in events if day_ms <= e["timestamp"] < day_ms + 86_400_000]
+    assert int(logs["event_count"].sum()) == len(genuine) == 4
+    assert any("broken \\ud800 text" in d for d in logs["detail"])  # counted, escaped
+    found = problems(result)
+    assert any("/host/group: 2 event(s) in 2026-03-12.json with a lone surrogate or control character" in p for p in found)
+    assert any("/host/group: 2 event(s) in 2026-03-12.json with a timestamp that is missing or not within a day"
+               in p for p in found)
+
+
+def test_the_report_is_valid_markdown_without_control_characters(result):
+    _, md, twin = result
+    assert not BAD.search(md) and not BAD.search(twin)
+    md.encode("utf-8")  # no lone surrogate: git stores it as text
+    lines = md.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("|---"):
+            width = len(re.findall(r"(?<!\\)\|", lines[i - 1]))
+            j = i + 1
+            while j < len(lines) and lines[j].startswith("|"):
+                assert len(re.findall(r"(?<!\\)\|", lines[j])) == width, lines[j][:200]
+                j += 1
+    assert "## Data problems" in md and "9003" in md.split("## Data problems")[1]
+    json.loads(twin)
+
+
+def test_the_slack_text_is_escaped(result):
+    out, _, _ = result
+    key, payload = slack_intent(out.inventory, out.period, "docs/reviews/x.md")
+    assert not BAD.search(payload["text"])
+    assert "#9002 NUL\\x00 and bell\\x07" in payload["text"]
+
+
+def test_the_one_sanitizer_serves_markdown_and_slack():
+    hostile = f"a{hc.NUL}b{hc.SURROGATE}c{hc.ESC}[31m <!channel>"
+    assert markdown.cell(hostile) == "a\\\\x00b\\\\ud800c\\\\x1b\\[31m &lt;!channel&gt;"
+    assert slack_text.escape(hostile) == "a\\x00b\\ud800c\\x1b[31m &lt;!channel&gt;"
