@@ -1,6 +1,17 @@
 """Cost Explorer GetCostAndUsage responses (DAILY, grouped by SERVICE) -> (day, service, amount_usd) rows.
 
-Bad input never raises: a file or row that cannot be read becomes a problem message and is skipped.
+Bad input never raises and is never summed blindly; each case becomes a problem message:
+
+* a month file that is not JSON or has no ``ResultsByTime`` list gives that month **no data**
+  (``CostProblem.no_data``): the dashboard then says "no data", never ``$0.00 ✅``;
+* an amount in another currency (``Unit`` other than USD) is left out, never added to dollars;
+  a missing ``Unit`` is USD (Cost Explorer always sends it; the sample and moto do too);
+* an amount beyond ±MAX_MONEY a day for one service is implausible and left out;
+* **negative amounts are credits** (refunds, promotional credits): they are kept and netted,
+  as AWS bills them, so Cost/Month is the net cost;
+* a day given twice is counted once: within a file its first ``ResultsByTime`` entry wins; across
+  files (a month file that overlaps the next) the file of the day's own month wins, else the
+  first file by name.
 """
 
 from __future__ import annotations
@@ -10,6 +21,9 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from bqx_ops.base_schema import MAX_MONEY
+from bqx_ops.sanitize import visible
+
 
 class CostRow(NamedTuple):
     day: dt.date
@@ -17,13 +31,31 @@ class CostRow(NamedTuple):
     amount_usd: float
 
 
+class CostProblem(NamedTuple):
+    month: str | None  # YYYY-MM of the file (None: a file named otherwise)
+    problem: str
+    no_data: bool  # the whole month is unusable: its cost is "no data"
+
+
+def file_month(name: str) -> str | None:
+    """``2026-03.json`` -> ``2026-03``; None for any other name."""
+    stem = name.removesuffix(".json")
+    try:
+        dt.date.fromisoformat(stem + "-01")
+    except ValueError:
+        return None
+    return stem
+
+
 def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
-    """Rows of one response and a message per skipped part (``source`` names it in messages)."""
+    """Rows of one response and a message per skipped part (``source`` names it in messages).
+    A response without a ResultsByTime list yields exactly one message."""
     rows: list[CostRow] = []
     problems: list[str] = []
     results = doc.get("ResultsByTime") if isinstance(doc, dict) else None
     if not isinstance(results, list):
         return [], [f"{source}: not a GetCostAndUsage response (no ResultsByTime list)"]
+    seen: dict[dt.date, int] = {}
     for i, result in enumerate(results):
         where = f"{source}: ResultsByTime[{i}]"
         try:
@@ -32,21 +64,49 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
             if not isinstance(groups, list):
                 raise TypeError("Groups is not a list")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            problems.append(f"{where}: unreadable time period ({type(exc).__name__}: {exc})")
+            problems.append(f"{where}: unreadable time period ({type(exc).__name__}: {visible(exc)})")
             continue
+        if day in seen:
+            problems.append(f"{where}: {day.isoformat()} repeats ResultsByTime[{seen[day]}]; counted once, "
+                            "from the first")
+            continue
+        seen[day] = i
         for j, group in enumerate(groups):
             try:
                 service = group["Keys"][0]
                 if not isinstance(service, str) or not service.strip():
                     raise ValueError(f"service key {service!r}")
-                amount = Decimal(str(group["Metrics"]["UnblendedCost"]["Amount"]))
+                metric = group["Metrics"]["UnblendedCost"]
+                amount = Decimal(str(metric["Amount"]))
                 if not amount.is_finite():
                     raise ValueError(f"amount {amount}")
+                unit = metric.get("Unit", "USD")
+                if unit != "USD":
+                    raise ValueError(f"amount in {unit!r}, never added to USD")
+                if abs(amount) > MAX_MONEY:
+                    raise ValueError(f"amount {amount} is beyond ±{MAX_MONEY:,} a day: implausible")
             except (KeyError, IndexError, TypeError, ValueError, InvalidOperation, AttributeError) as exc:
-                problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): skipped ({type(exc).__name__}: {exc})")
+                problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): skipped ({type(exc).__name__}: "
+                                f"{visible(exc)})")
                 continue
-            rows.append(CostRow(day, service.strip(), float(amount)))
+            rows.append(CostRow(day, visible(service.strip()), float(amount)))
     return rows, problems
+
+
+def one_source_per_day(files: list[tuple[str, list[CostRow]]]) -> tuple[list[CostRow], list[str]]:
+    """The rows of every file with each day taken from one file only (see the module docstring)."""
+    owners: dict[dt.date, list[str]] = {}
+    for name, rows in files:
+        for day in sorted({r.day for r in rows}):
+            owners.setdefault(day, []).append(name)
+    chosen, problems = {}, []
+    for day, names in owners.items():
+        own = [n for n in names if file_month(n) == f"{day:%Y-%m}"]
+        chosen[day] = (own or sorted(names))[0]
+        if len(names) > 1:
+            problems.append(f"{day.isoformat()} is in {', '.join(sorted(names))}: counted once, from {chosen[day]}")
+    out = [r for name, rows in files for r in rows if chosen[r.day] == name]
+    return out, sorted(problems)
 
 
 def merge(rows: list[CostRow]) -> list[CostRow]:
@@ -59,13 +119,12 @@ def merge(rows: list[CostRow]) -> list[CostRow]:
 
 
 def month_to_date(rows: list[CostRow], as_of: dt.datetime) -> float | None:
-    """Cost of the days of as_of's calendar month that had ended by as_of; None without any cost data."""
-    if not rows:
-        return None
+    """Net cost of the days of as_of's calendar month that had ended by as_of; None without any cost
+    row for those days (a month whose file is missing or unreadable is "no data", never $0.00)."""
     first = as_of.date().replace(day=1)
     naive = as_of.replace(tzinfo=None)
-    total = sum((Decimal(repr(r.amount_usd)) for r in rows
-                 if first <= r.day and dt.datetime.combine(r.day + dt.timedelta(days=1), dt.time()) <= naive),
-                Decimal(0))
-    value = float(total)
+    ended = [r for r in rows if first <= r.day and dt.datetime.combine(r.day + dt.timedelta(days=1), dt.time()) <= naive]
+    if not ended:
+        return None
+    value = float(sum((Decimal(repr(r.amount_usd)) for r in ended), Decimal(0)))
     return value if math.isfinite(value) else None

@@ -33,6 +33,7 @@ class Facts:
     budget_variance_pct: float | None = None
     timeline_variance_pct: float | None = None
     cost_month: float | None = None  # USD, days of as_of's month ended by as_of
+    cost_problems: tuple[str, ...] = ()  # data problems of as_of's month in the cost files
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,14 @@ def _num(value: float | None, fmt: str, none: str = "no data") -> str:
     return none if value is None else fmt.format(value + 0.0)
 
 
+def _problems(problems: tuple[str, ...]) -> str:
+    """" (data problem: ...)" after a value whose source had problems; the first is named."""
+    if not problems:
+        return ""
+    more = f"; +{len(problems) - 1} more" if len(problems) > 1 else ""
+    return f" (data problem: {problems[0]}{more})"
+
+
 def indicators(f: Facts) -> list[Indicator]:
     """The two seed tables, in the seed's order."""
     sync_days, plan_days = _days(f.last_sync_end, f.as_of), _days(f.last_plan_end, f.as_of)
@@ -120,7 +129,7 @@ def indicators(f: Facts) -> list[Indicator]:
                   within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),
         Indicator(PROJECT, "Timeline Variance", "±20%", _num(f.timeline_variance_pct, "{:+.1f}%"),
                   within_band(f.timeline_variance_pct, 20, 25), f.timeline_variance_pct),
-        Indicator(PROJECT, "Cost/Month", "< $500", _num(f.cost_month, "${:,.2f}"),
+        Indicator(PROJECT, "Cost/Month", "< $500", _num(f.cost_month, "${:,.2f}") + _problems(f.cost_problems),
                   below(f.cost_month, 500, 400), f.cost_month),
     ]
 

@@ -84,6 +84,15 @@ def cost_rows(conn, tables, at) -> list[CostRow] | None:
     return [CostRow(d.date() if isinstance(d, dt.datetime) else d, s, float(a)) for d, s, a in rows]
 
 
+def cost_problems(conn, tables, at) -> tuple[tuple[str, ...], bool]:
+    """The cost data problems of ``at``'s month, and whether that month has no usable data at all."""
+    if "aws.cost_problems" not in tables:
+        return (), False
+    rows = conn.execute("SELECT problem, no_data FROM aws.cost_problems WHERE month = ? ORDER BY problem",
+                        [f"{at:%Y-%m}"]).fetchall()
+    return tuple(p for p, _ in rows), any(bool(n) for _, n in rows)
+
+
 def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> Facts:
     """Everything the 13 indicators need, as of ``as_of`` (aware UTC)."""
     tables, at = _tables(conn), naive_utc(as_of)
@@ -96,6 +105,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> Facts:
     p0, p1 = _issues(conn, tables, at)
     alignment, assessed, due = _assessments(conn, tables, as_of, at)
     costs = cost_rows(conn, tables, at)
+    problems, month_unusable = cost_problems(conn, tables, at)
     return Facts(
         as_of=at,
         last_sync_end=sync[0] if sync else None,
@@ -105,5 +115,6 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> Facts:
         drops=None if week is None or drops is None else int(drops[0]),
         budget_variance_pct=_plan_value(conn, tables, "plan.budget_variance", "variance_pct", week),
         timeline_variance_pct=_plan_value(conn, tables, "plan.plan_timeline", "variance_pct", week),
-        cost_month=None if not costs else month_to_date(costs, at),
+        cost_month=None if not costs or month_unusable else month_to_date(costs, at),
+        cost_problems=problems,
     )

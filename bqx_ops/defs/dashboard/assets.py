@@ -13,7 +13,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.calendar import UTC, naive_utc
-from bqx_ops.dashboard.costs import merge, parse_response
+from bqx_ops.dashboard.costs import CostProblem, file_month, merge, one_source_per_day, parse_response
 from bqx_ops.dashboard.indicators import indicators, trend
 from bqx_ops.dashboard.read import facts
 from bqx_ops.dashboard.render import PATH, as_of_line, render, rendered_as_of
@@ -28,6 +28,7 @@ GROUP = "dashboard"
 OWNERS = ["team:COORD-001"]
 TS = "datetime64[us]"
 COST_COLUMNS = {"day": TS, "service": "string", "amount_usd": "float64"}
+PROBLEM_COLUMNS = {"month": "string", "problem": "string", "no_data": "boolean"}
 METRIC_COLUMNS = {"period_start": TS, "period_end": TS, "as_of": TS, "section": "string", "position": "Int64",
                   "metric": "string", "target": "string", "current": "string", "value": "float64",
                   "status": "string", "trend": "string"}
@@ -41,27 +42,36 @@ WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.Backfill
 
 
 @dg.asset(key=["aws", "daily_costs"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"}, pool="duckdb")
-def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource) -> pd.DataFrame:
+def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckdb: DuckDBResource) -> pd.DataFrame:
     """AWS cost per day and service from every landed Cost Explorer month (landing/aws/costs/*.json), rebuilt whole."""
     fetched = aws_costs.land(dt.datetime.now(UTC).date())  # live: this and last month; embedded: nothing
     files = aws_costs.files()
-    rows, quarantine = [], []
+    parsed, problems = [], []
     for path in files:
+        month = file_month(path.name)
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = json.loads(path.read_text(encoding="utf-8-sig"))
         except (OSError, ValueError, UnicodeDecodeError) as exc:
-            quarantine.append(f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})")
+            problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})", True))
             continue
-        found, problems = parse_response(path.name, doc)
-        rows += found
-        quarantine += problems
+        found, file_problems = parse_response(path.name, doc)
+        whole = not isinstance(doc, dict) or not isinstance(doc.get("ResultsByTime"), list)
+        problems += [CostProblem(month, p, whole) for p in file_problems]
+        parsed.append((path.name, found))
+    rows, repeated = one_source_per_day(parsed)
+    problems += [CostProblem(p[:7], p, False) for p in repeated]
     merged = merge(rows)
     df = frame([r._asdict() for r in merged], COST_COLUMNS)
+    # the problems sit beside the costs, so the dashboard can say "no data" and why (aws.cost_problems)
+    pdf = frame([p._asdict() for p in problems], PROBLEM_COLUMNS)
+    with duckdb.get_connection() as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
+        conn.execute("CREATE OR REPLACE TABLE aws.cost_problems AS SELECT * FROM pdf")
     context.add_output_metadata({
         "dagster/row_count": len(df), "files": len(files), "fetched_months": ", ".join(fetched) or "none",
         "first_day": str(merged[0].day) if merged else "none", "last_day": str(merged[-1].day) if merged else "none",
-        "total_usd": round(sum(r.amount_usd for r in merged), 2), "quarantined": len(quarantine),
-        "quarantine": dg.MetadataValue.json(quarantine[:200])})
+        "total_usd": round(sum(r.amount_usd for r in merged), 2), "quarantined": len(problems),
+        "quarantine": dg.MetadataValue.json([p.problem for p in problems][:200])})
     return df
 
 
