@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE
 from bqx_ops.calendar import naive_utc
 from bqx_ops.issue_review.model import Found
 from bqx_ops.sanitize import defects, visible
 
 GHOST = "ghost"  # how GitHub shows a deleted account
+_EARLIEST, _LATEST = dt.date.fromisoformat(EARLIEST_DATE), dt.date.fromisoformat(LATEST_DATE)
 
 
 def is_pull_request(item: dict) -> bool:
@@ -22,7 +24,8 @@ def is_pull_request(item: dict) -> bool:
 
 
 def parse_time(value) -> dt.datetime | None:
-    """GitHub's ``2026-03-04T08:40:00Z`` (or any ISO form) as naive UTC; None if absent or malformed."""
+    """GitHub's ``2026-03-04T08:40:00Z`` (or any ISO form) as naive UTC; None if absent, malformed or
+    outside the base schema's plausible dates."""
     if isinstance(value, dt.datetime):
         return naive_utc(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
     if not isinstance(value, str) or not value.strip():
@@ -30,6 +33,8 @@ def parse_time(value) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
+        return None
+    if not _EARLIEST <= parsed.date() <= _LATEST:  # 0001-01-01 / 9999-12-31 overflow pandas: implausible
         return None
     return naive_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc))
 
@@ -88,13 +93,14 @@ def github_issues(items: list, repo_url: str | None = None,
             continue
         number, created = item.get("number"), parse_time(item.get("created_at"))
         if not isinstance(number, int) or created is None:
-            problems.append(f"item {position}: no number or no valid created_at")
+            problems.append(f"item {position}: no number or no plausible created_at "
+                            f"({visible(repr(item.get('created_at')))[:60]})")
             continue
         closed = parse_time(item.get("closed_at"))
         if item.get("state") == "open":
             closed = None  # a reopened issue: any earlier closing no longer holds
         elif closed is None and (item.get("closed_at") not in (None, "") or item.get("state") == "closed"):
-            problems.append(f"#{number}: closed, but closed_at {visible(item.get('closed_at'))!r} is not a time; "
+            problems.append(f"#{number}: closed, but closed_at {visible(item.get('closed_at'))!r} is not a plausible time; "
                             "left out")
             continue
         if closed is not None and closed < created:

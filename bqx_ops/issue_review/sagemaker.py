@@ -24,6 +24,7 @@ from bqx_ops.sanitize import visible
 _ATTEMPT = re.compile(r"-\d{8}-\d+$")
 STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")  # DescribeTrainingJob's, exactly
 FINISHED = ("Completed", "Failed", "Stopped")
+MAX_METRIC = 1e6  # a final metric beyond it (1e308) is implausible: never compared, reported
 
 
 def _series(job: dict) -> str:
@@ -43,10 +44,11 @@ def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | 
                 value = float(item.get("Value"))
             except (TypeError, ValueError, OverflowError):
                 value = None
-            if value is None or not math.isfinite(value):
+            if value is None or not math.isfinite(value) or abs(value) > MAX_METRIC:
                 if problems is not None:
                     problems.append(f"job {visible(job.get('TrainingJobName'))}: final {name} "
-                                    f"{visible(repr(item.get('Value')))} is not a finite number; not compared")
+                                    f"{visible(repr(item.get('Value')))} is not a finite number within "
+                                    f"±{MAX_METRIC:g}; not compared")
                 return None
             return value
     return None
@@ -85,7 +87,7 @@ def _usable(jobs: list, problems: list[str]) -> list[dict]:
             continue
         for key in ("TrainingEndTime", "LastModifiedTime"):
             if job.get(key) not in (None, "") and parse_time(job.get(key)) is None:
-                problems.append(f"job {label}: {key} {visible(repr(job.get(key)))} is not a time")
+                problems.append(f"job {label}: {key} {visible(repr(job.get(key)))} is not a plausible time")
         if status in FINISHED and _ended(job) is None:
             problems.append(f"job {label}: {status} without a readable end time; left out")
             continue

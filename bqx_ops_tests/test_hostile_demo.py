@@ -1,0 +1,105 @@
+"""The whole hostile corpus injected into the sample, through `bqx-ops demo` for March 2026: no crash,
+every case quarantined or reported with its reason, reports valid and outbox texts escaped."""
+
+import json
+import re
+import subprocess
+
+import duckdb
+import pytest
+
+from bqx_ops.sample import write_sample
+from bqx_ops_tests import hostile_corpus as hc
+from bqx_ops_tests.test_cli_demo import run_demo
+
+pytestmark = pytest.mark.slow
+BAD = re.compile(hc.CONTROL_OR_SURROGATE)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile-demo")
+    write_sample(root / "data")
+    hc.inject_into_sample(root / "data")
+    done, _ = run_demo(root, "--from", "2026-03-01", "--to", "2026-03-31")
+    return root / "data", done
+
+
+def query(data, sql: str):
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_the_demo_completes_every_run(demo):
+    data, done = demo
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+
+
+def test_every_hostile_record_and_table_is_in_the_quarantine_with_its_reason(demo):
+    data, _ = demo
+    rows = query(data, "SELECT snapshot_date::DATE, table_name, record_id, reason FROM airtable.quarantine")
+    for case in hc.RECORD_CASES:
+        assert any(d == hc.RECORDS_DAY and case[-1] in r for d, _, _, r in rows), case[0]
+    whole = {(d, t): r for d, t, rid, r in rows if rid is None}
+    assert "Stages is missing from the snapshot; the last good copy, of the 2026-03-02 snapshot" in \
+        whole[(hc.GONE_DAY, "Stages")]
+    assert "Plans is missing" in whole[(hc.GONE_DAY, "Plans")]
+    assert 'Phases is empty ({"records": []}); the last good copy, of the 2026-03-06 snapshot' in \
+        whole[(hc.BROKEN_DAY, "Phases")]
+    assert "Tasks could not be read" in whole[(hc.BROKEN_DAY, "Tasks")]
+    assert (hc.DUPLICATE_DAY, "Artifacts") not in whole  # a BOM is read, not rejected
+    assert any(d == hc.DUPLICATE_DAY and rid == "recDUPL0000000001" and r.startswith("duplicate Stage ID")
+               for d, _, rid, r in rows)
+    # no stage is counted twice, and a missing Stages file never empties the plan
+    per_day = dict(query(data, "SELECT snapshot_date::DATE, count(*) FROM airtable.stages GROUP BY 1"))
+    assert per_day[hc.GONE_DAY] == per_day[hc.DUPLICATE_DAY] > 0
+
+
+def test_every_source_problem_is_in_the_review(demo):
+    data, _ = demo
+    problems = [p for (text,) in query(data, "SELECT problems FROM review.review_periods "
+                                             "WHERE period_start::DATE = '2026-03-01'") for p in json.loads(text)]
+    for _, fragment in hc.GITHUB_CASES + hc.SAGEMAKER_CASES:
+        if fragment:
+            assert any(fragment in p for p in problems), fragment
+    assert any("with a lone surrogate or control character in the message, counted with it escaped" in p
+               for p in problems)
+    assert any("with a timestamp that is missing or not within a day of the file's day" in p for p in problems)
+
+
+def test_the_unreadable_cost_month_is_no_data_with_its_problem(demo):
+    data, _ = demo
+    rows = query(data, "SELECT DISTINCT current, status FROM dashboard.success_metrics WHERE metric = 'Cost/Month' "
+                       "AND as_of >= '2026-03-02' AND as_of < '2026-04-01'")
+    assert rows and all(c.startswith("no data (data problem: 2026-03.json: unreadable JSON") and s == "no data"
+                        for c, s in rows), rows
+
+
+def test_published_files_are_text_without_control_characters_and_tables_are_intact(demo):
+    data, _ = demo
+    repo = data / "bqx-ml"
+    files = subprocess.run(["git", "-C", str(repo), "ls-files"], capture_output=True, text=True, check=True)
+    numstat = subprocess.run(["git", "-C", str(repo), "log", "--numstat", "--format="], capture_output=True,
+                             text=True, check=True).stdout
+    assert not any(line.startswith("-\t-\t") for line in numstat.splitlines())  # git saw no binary file
+    for name in files.stdout.split():
+        text = (repo / name).read_bytes().decode("utf-8")
+        assert not BAD.search(text), name
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("|---") or line.startswith("| ---"):
+                width = len(re.findall(r"(?<!\\)\|", lines[i - 1]))
+                for row in lines[i + 1:]:
+                    if not row.startswith("|"):
+                        break
+                    assert len(re.findall(r"(?<!\\)\|", row)) == width, (name, row[:200])
+
+
+def test_outbox_texts_are_escaped(demo):
+    data, _ = demo
+    payloads = [p for (p,) in query(data, "SELECT payload_json FROM ops.outbox")]
+    assert payloads
+    for text in payloads:
+        assert not BAD.search(json.loads(text).get("text", "") if text.startswith("{") else text)
+    assert not BAD.search("".join(payloads))
