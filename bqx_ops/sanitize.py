@@ -9,8 +9,8 @@ any string with a surrogate (it cannot be encoded as UTF-8), failing the whole r
   visible escape (``\\x00``, ``\\ud800``): nothing is silently dropped, and the result is
   printable UTF-8. ``bqx_ops.markdown`` and ``bqx_ops.slack_text`` apply it to all user text.
 * ``defects`` says what is wrong with a text (for quarantine reasons and data problems).
-* ``json_text`` is ``json.dumps`` whose output is always valid UTF-8: a lone surrogate is
-  kept as its JSON escape, so ``json.loads`` gives the original value back (lossless).
+* ``json_text`` is ``json.dumps`` whose output is always valid, printable UTF-8: a lone surrogate
+  or control character is kept as its JSON escape, so ``json.loads`` gives the original back.
 
 Tab, newline and carriage return are ordinary text and are kept.
 """
@@ -54,6 +54,7 @@ def defects(text: str) -> str | None:
 def json_text(obj: Any, **kwargs) -> str:
     """``json.dumps(obj, ensure_ascii=False, **kwargs)`` that is always encodable as UTF-8."""
     text = json.dumps(obj, ensure_ascii=False, **kwargs)
-    # json.dumps already escapes C0 controls; surrogates can only occur inside strings, where
-    # their \\uXXXX escape is valid JSON and decodes back to the same character
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    # json.dumps escapes C0 controls but not DEL, C1 controls or lone surrogates; outside strings JSON
+    # has none of them, and inside a string their \\uXXXX escape is valid and decodes back to the same
+    # character, so the result is lossless and already ``visible``
+    return _BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -42,6 +42,8 @@ RECORD_CASES = [
      "'Name': text contains a lone UTF-16 surrogate \\ud800 at position 7"),
     ("NUL in notes", "Phases", "PH2", {"Notes": f"ok{NUL}bad{NUL}"}, None,
      "'Notes': text contains a control character \\x00 at position 2 (2 in all)"),
+    ("C1 control in notes", "Stages", "H.5", {"Notes": "next\x85line\x7f"}, None,
+     "'Notes': text contains a control character \\x85 at position 4 (2 in all)"),
     ("bell and escape in a title", "Learnings", f"ding{BELL}{ESC}[31m", {}, None,
      "'Title': text contains a control character \\x07 at position 4 (2 in all)"),
 ]
