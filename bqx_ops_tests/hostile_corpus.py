@@ -191,6 +191,8 @@ def hostile_cost_months() -> dict[str, object]:
                      ("Amazon EC2", "50.00", "EUR")),
             cost_day("2026-02-01", ("Amazon S3", "1000.00", "USD")),  # the same day again: the first wins
             cost_day("2026-02-02", ("Amazon S3", "2.25", "USD"), ("Amazon Bogus", "1e308", "USD")),
+            cost_day("9999-12-31", ("Amazon S3", "1.00", "USD")),
+            cost_day("0001-01-01", ("Amazon S3", "1.00", "USD")),
         ]},
         "2026-03.json": "{not json at all",
         "2026-04.json": {"NextPageToken": "x"},

@@ -46,7 +46,8 @@ def expected_usd() -> dict[tuple[dt.date, str], Decimal]:
         seen = set()
         for result in doc["ResultsByTime"]:
             day = dt.date.fromisoformat(result["TimePeriod"]["Start"])
-            if day in seen or (day in source and source[day] == f"{day:%Y-%m}.json"):
+            implausible = not dt.date(2000, 1, 1) <= day <= dt.date(2099, 12, 31)
+            if implausible or day in seen or (day in source and source[day] == f"{day:%Y-%m}.json"):
                 continue
             seen.add(day)
             if day in source:  # this file is the day's own month: it replaces the other
@@ -76,6 +77,8 @@ def test_daily_costs_apply_the_rules_and_keep_credits(data_dir):
     ("2026-02.json: ResultsByTime[2]: 2026-02-01 repeats ResultsByTime[1]; counted once, from the first", False),
     ("beyond ±10,000,000 a day: implausible", False),
     ("2026-01-31 is in 2026-01.json, 2026-02.json: counted once, from 2026-01.json", False),
+    ("ResultsByTime[4]: unreadable time period (ValueError: 9999-12-31 is outside 2000-01-01 .. 2099-12-31)", False),
+    ("ResultsByTime[5]: unreadable time period (ValueError: 0001-01-01 is outside 2000-01-01 .. 2099-12-31)", False),
 ])
 def test_each_cost_problem_is_recorded_with_its_reason(data_dir, fragment, no_data):
     rows = [r for r in query(data_dir, "SELECT problem, no_data FROM aws.cost_problems") if fragment in r[0]]

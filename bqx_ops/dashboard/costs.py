@@ -21,8 +21,11 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from bqx_ops.base_schema import MAX_MONEY
+from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, MAX_MONEY
 from bqx_ops.sanitize import visible
+
+
+EARLIEST, LATEST = dt.date.fromisoformat(EARLIEST_DATE), dt.date.fromisoformat(LATEST_DATE)
 
 
 class CostRow(NamedTuple):
@@ -60,6 +63,8 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
         where = f"{source}: ResultsByTime[{i}]"
         try:
             day = dt.date.fromisoformat(result["TimePeriod"]["Start"])
+            if not EARLIEST <= day <= LATEST:  # 0001-01-01 / 9999-12-31 would overflow the table's dates
+                raise ValueError(f"{day.isoformat()} is outside {EARLIEST_DATE} .. {LATEST_DATE}")
             groups = result.get("Groups") or []
             if not isinstance(groups, list):
                 raise TypeError("Groups is not a list")
