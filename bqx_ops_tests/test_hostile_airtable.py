@@ -9,6 +9,7 @@ import re
 import duckdb
 import pytest
 
+from bqx_ops.asof import as_of_snapshot
 from bqx_ops.landing import Landing
 from bqx_ops_tests import hostile_corpus as hc
 from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
@@ -140,3 +141,15 @@ def test_a_table_empty_from_the_first_snapshot_is_just_empty_but_a_missing_one_i
     assert query(data_dir, "SELECT table_name, reason FROM airtable.quarantine") == [
         ("Decisions", "snapshot problem: Decisions is missing from the snapshot; no earlier good copy, so it is "
                       "taken as empty")]
+
+
+def test_a_snapshot_without_any_record_is_not_used_and_says_so(data_dir):
+    write_snapshot(data_dir, MON, minimal_base())
+    write_snapshot(data_dir, TUE, {})  # every table file is {"records": []}
+    result = materialize(data_dir, MON, TUE)
+    assert result.success
+    [meta] = [m.metadata for m in result.asset_materializations_for_node("airtable__raw_records")
+              if m.partition == TUE.isoformat()]
+    assert meta["snapshots_without_records"].value == TUE.isoformat()
+    with duckdb.connect(str(data_dir / "bqx_ops.duckdb"), read_only=True) as conn:
+        assert as_of_snapshot(conn, TUE) == MON  # the whole previous snapshot stands in

@@ -7,10 +7,12 @@ import json
 import re
 
 import duckdb
+import pandas as pd
 import pytest
 
 from bqx_ops import markdown, slack_text
 from bqx_ops.issue_review.actions import slack_intent
+from bqx_ops.issue_review.airtable_issues import quarantine_issues
 from bqx_ops.issue_review.collect import SourceData, review
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.issue_review.report import render_json, render_markdown
@@ -113,3 +115,13 @@ def test_the_one_sanitizer_serves_markdown_and_slack():
     hostile = f"a{hc.NUL}b{hc.SURROGATE}c{hc.ESC}[31m <!channel>"
     assert markdown.cell(hostile) == "a\\\\x00b\\\\ud800c\\\\x1b\\[31m &lt;!channel&gt;"
     assert slack_text.escape(hostile) == "a\\x00b\\ud800c\\x1b[31m &lt;!channel&gt;"
+
+
+def test_a_table_missing_from_consecutive_snapshots_is_one_data_quality_issue():
+    days = [dt.date(2026, 3, 2), dt.date(2026, 3, 6), dt.date(2026, 3, 9)]
+    rows = [{"snapshot_date": d, "table_name": "Stages", "record_id": None,
+             "reason": f"snapshot problem: Stages is missing from the snapshot; the last good copy, of the "
+                       f"{days[0]} snapshot (3 records), is used instead"} for d in days[1:]]
+    [issue] = quarantine_issues(pd.DataFrame(rows), days, {"priority": "P2", "category": "Data Quality"})
+    assert issue.title.startswith("Stages table: snapshot problem: Stages is missing from the snapshot")
+    assert issue.created_at == dt.datetime(2026, 3, 6) and issue.resolved_at is None

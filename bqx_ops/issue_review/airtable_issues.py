@@ -64,6 +64,9 @@ def blocker_issues(notes: pd.DataFrame, blocker: re.Pattern) -> list[Found]:
     return found
 
 
+WHOLE_TABLE = "(whole table)"  # the record id of a snapshot problem's episode
+
+
 def quarantine_issues(quarantine: pd.DataFrame, snapshot_days: list[dt.date], config: dict) -> list[Found]:
     """Quarantine episodes: consecutive snapshots in which a record was quarantined."""
     days = sorted(set(snapshot_days))
@@ -75,7 +78,7 @@ def quarantine_issues(quarantine: pd.DataFrame, snapshot_days: list[dt.date], co
             continue
         table, reason = text(r.get("table_name")) or "?", text(r.get("reason")) or "no reason given"
         whole = reason.startswith("snapshot problem: ")  # a table missing from a snapshot: one episode per table
-        key = (table, text(r.get("record_id")) or ("(whole table)" if whole else f"unidentified-{_short_hash(reason)}"))
+        key = (table, text(r.get("record_id")) or (WHOLE_TABLE if whole else f"unidentified-{_short_hash(reason)}"))
         reasons = seen.setdefault(key, {})
         reasons[index[day]] = "; ".join(sorted({*reasons.get(index[day], "").split("; "), reason} - {""}))
     found = []
@@ -89,7 +92,8 @@ def quarantine_issues(quarantine: pd.DataFrame, snapshot_days: list[dt.date], co
             first = days[start]
             found.append(Found(
                 source="derived", source_ref=f"quarantine/{table}/{rid}/{first}", kind="quarantine",
-                title=f"{table} record {rid} quarantined: {_cut(at[start], 200)}", created_at=midnight(first),
+                title=f"{table} table: {_cut(at[start], 200)}" if rid == WHOLE_TABLE else
+                f"{table} record {rid} quarantined: {_cut(at[start], 200)}", created_at=midnight(first),
                 resolved_at=midnight(end) if end else None, text=at[start],
                 priority=config.get("priority", "P2"), category=config.get("category", "Data Quality"),
                 rule="derived.quarantine", detail=f"quarantined from the {first} snapshot",

@@ -71,7 +71,7 @@ def raw_records(
     """Every record of every table in each day's Airtable snapshot, verbatim."""
     days = window_days(context)
     today = dt.datetime.now(UTC).date()
-    rows, taken, absent = [], [], []
+    rows, taken, absent, empty = [], [], [], []
     for day in days:
         try:
             airtable.land_snapshot(day, today)
@@ -80,8 +80,15 @@ def raw_records(
                 raise dg.Failure(description=str(exc)) from None
             absent.append(day)
             continue
+        snapshot = airtable.read_snapshot(day)
+        if not any(snapshot.values()):
+            # a snapshot folder without a single record is no snapshot: the as-of rule then reads the
+            # previous one whole (every table's last good copy); said in the metadata and the log
+            empty.append(day)
+            context.log.warning(f"the Airtable snapshot of {day} holds no record at all; it is not used")
+            continue
         taken.append(day)
-        for table_name, records in airtable.read_snapshot(day).items():
+        for table_name, records in snapshot.items():
             for position, record in enumerate(records):
                 is_record = isinstance(record, dict)
                 rows.append({
@@ -98,6 +105,7 @@ def raw_records(
         "dagster/row_count": len(df),
         "snapshots": dg.MetadataValue.text(", ".join(d.isoformat() for d in taken) or "none"),
         "days_without_snapshot": len(absent),
+        "snapshots_without_records": dg.MetadataValue.text(", ".join(d.isoformat() for d in empty) or "none"),
     })
     return df
 
