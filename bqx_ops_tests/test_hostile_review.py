@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from bqx_ops import markdown, slack_text
+from bqx_ops.docs_sync.models import jobs_by_name
 from bqx_ops.issue_review.actions import slack_intent
 from bqx_ops.issue_review.airtable_issues import quarantine_issues
 from bqx_ops.issue_review.collect import SourceData, review
@@ -125,3 +126,9 @@ def test_a_table_missing_from_consecutive_snapshots_is_one_data_quality_issue():
     [issue] = quarantine_issues(pd.DataFrame(rows), days, {"priority": "P2", "category": "Data Quality"})
     assert issue.title.startswith("Stages table: snapshot problem: Stages is missing from the snapshot")
     assert issue.created_at == dt.datetime(2026, 3, 6) and issue.resolved_at is None
+
+
+def test_the_models_page_uses_the_same_copy_of_a_duplicate_job_as_the_review():
+    listing = [{**job, "CreationTime": "2026-03-01T00:00:00Z"} for job, _ in hc.SAGEMAKER_CASES]
+    [kept] = [j for j in listing if j["TrainingJobName"] == "host-dup" and j["FailureReason"] == "first copy"]
+    assert jobs_by_name(listing, dt.datetime(2026, 3, 20, tzinfo=dt.timezone.utc))["host-dup"] is kept

@@ -34,9 +34,17 @@ def jobs_by_name(listing, as_of: dt.datetime) -> dict[str, dict] | None:
         if not isinstance(job, dict) or not isinstance(job.get("TrainingJobName"), str):
             continue  # a malformed entry is skipped, never fatal
         created = _when(job.get("CreationTime"))
-        if created is not None and created <= as_of:
-            out[job["TrainingJobName"]] = job
+        if created is None or created > as_of:
+            continue
+        name, earlier = job["TrainingJobName"], out.get(job["TrainingJobName"])
+        # a duplicate name (the issue review reports it) keeps the most recently modified copy, as there
+        if earlier is None or _modified(job) > _modified(earlier):
+            out[name] = job
     return out
+
+
+def _modified(job: dict) -> dt.datetime:
+    return _when(job.get("LastModifiedTime")) or dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
 def _order(value, known) -> tuple:
