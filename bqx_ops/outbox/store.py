@@ -59,7 +59,15 @@ def canonical(payload: dict) -> str:
 
 
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute(SCHEMA_SQL)
+    sql = SCHEMA_SQL
+    if _in_ducklake(conn):  # DuckLake has no PRIMARY KEY; enqueue's read-then-write keeps (key, version) unique
+        sql = sql.replace(",\n    PRIMARY KEY (key, version)", "")
+    conn.execute(sql)
+
+
+def _in_ducklake(conn: duckdb.DuckDBPyConnection) -> bool:
+    row = conn.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return bool(row) and row[0] == "ducklake"
 
 
 def enqueue(

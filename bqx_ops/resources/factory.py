@@ -8,8 +8,6 @@ import os
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
-from dagster_duckdb_pandas import DuckDBPandasIOManager
 
 from bqx_ops.resources.airtable import EmbeddedAirtable, LiveAirtable
 from bqx_ops.resources.aws import AwsClients
@@ -25,6 +23,7 @@ from bqx_ops.resources.github import LiveGitHub
 from bqx_ops.resources.github_issues import EmbeddedGitHubIssues, LiveGitHubIssues
 from bqx_ops.resources.outbox import LiveOutboxDelivery, OutboxDelivery
 from bqx_ops.resources.slack import BqxSlackResource
+from bqx_ops.resources.warehouse import warehouse_resources
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -95,8 +94,9 @@ def build_resources(mode: str, data_dir: Path) -> dict:
         "max_attempts": int(_env("BQX_OPS_OUTBOX_MAX_ATTEMPTS", "5")),
     }
     resources: dict = {
-        "io_manager": DuckDBPandasIOManager(database=database),
-        "duckdb": DuckDBResource(database=database),
+        # BQX_OPS_WAREHOUSE: duckdb (the file, default) or ducklake (production; see the README)
+        **warehouse_resources(_env("BQX_OPS_WAREHOUSE", "duckdb"), database,
+                              _env("BQX_OPS_LAKE_CATALOG"), _env("BQX_OPS_LAKE_DATA_PATH")),
         "docs_repo": docs_repo(mode, Path(data_dir)),
     }
     if mode == "live":

@@ -1,0 +1,120 @@
+"""The warehouse: one DuckDB file (the default) or DuckLake (production, many writers).
+
+DuckLake keeps its catalog in PostgreSQL and its data as Parquet files under a shared path
+(a directory or an S3 prefix), so runs in separate processes, containers or machines write
+the same tables through the same SQL. Every connection is an in-memory DuckDB that LOADs the
+two extensions from the ``duckdb-ext-*`` wheels (no download at run time: production has no
+route to DuckDB's extension repository), ATTACHes the lake and USEs it, so ``schema.table``
+names resolve exactly as they do in the file. Both the ``duckdb`` resource and the
+dagster-duckdb-pandas IO manager are subclasses that only change how a connection is opened.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster._core.storage.db_io_manager import DbIOManager
+from dagster_duckdb import DuckDBResource
+from dagster_duckdb.io_manager import DuckDbClient
+from dagster_duckdb_pandas import DuckDBPandasIOManager
+from pydantic import Field
+
+LAKE = "lake"
+
+
+def extension_directory() -> str:
+    """Where the ``duckdb-ext-ducklake`` / ``duckdb-ext-postgres`` wheels put the extensions
+    (``<dir>/v<duckdb version>/<platform>/<name>.duckdb_extension``, DuckDB's own layout)."""
+    spec = importlib.util.find_spec("duckdb_ext")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("DuckLake needs the duckdb-ext-ducklake and duckdb-ext-postgres packages")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "extensions")
+
+
+def attach_sql(catalog: str, data_path: str) -> str:
+    """``catalog`` is a libpq DSN (``dbname=bqx_lake host=db user=bqx``) or ``postgres:<dsn>``."""
+    dsn = catalog.removeprefix("ducklake:").removeprefix("postgres:")
+    quoted_dsn, quoted_path = dsn.replace("'", "''"), data_path.replace("'", "''")
+    return f"ATTACH 'ducklake:postgres:{quoted_dsn}' AS {LAKE} (DATA_PATH '{quoted_path}')"
+
+
+def connect_lake(catalog: str, data_path: str, config: dict | None = None):
+    """An in-memory DuckDB connection whose default catalog is the lake."""
+    import duckdb
+
+    conn = duckdb.connect(":memory:", config={
+        "custom_user_agent": "dagster",
+        "extension_directory": extension_directory(),
+        "autoinstall_known_extensions": False,
+        **(config or {}),
+    })
+    try:
+        conn.execute("LOAD ducklake")
+        conn.execute("LOAD postgres")
+        conn.execute(attach_sql(catalog, data_path))
+        conn.execute(f"USE {LAKE}")
+    except Exception:
+        conn.close()
+        raise
+    return conn
+
+
+class DuckLakeResource(DuckDBResource):
+    """``DuckDBResource`` on DuckLake: same ``get_connection()``, the lake as default catalog."""
+
+    database: str = Field(default=":memory:", description="Unused: connections are in-memory.")
+    catalog: str = Field(description="PostgreSQL DSN of the DuckLake catalog (libpq key=value).")
+    data_path: str = Field(description="Directory or s3:// prefix holding the lake's Parquet files.")
+
+    @contextmanager
+    def get_connection(self):
+        conn = connect_lake(self.catalog, self.data_path, self.connection_config)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+class _DuckLakeClient(DuckDbClient):
+    @staticmethod
+    @contextmanager
+    def connect(context, _):
+        config = context.resource_config
+        conn = connect_lake(config["catalog"], config["data_path"], config.get("connection_config"))
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+class DuckLakePandasIOManager(DuckDBPandasIOManager):
+    """dagster-duckdb-pandas' IO manager on DuckLake: its type handler, partition deletes and
+    metadata are unchanged; only the connection differs."""
+
+    database: str = Field(default=":memory:", description="Unused: connections are in-memory.")
+    catalog: str = Field(description="PostgreSQL DSN of the DuckLake catalog (libpq key=value).")
+    data_path: str = Field(description="Directory or s3:// prefix holding the lake's Parquet files.")
+
+    def create_io_manager(self, context) -> DbIOManager:
+        # DuckDBIOManager.create_io_manager with the lake's client instead of the file's.
+        return DbIOManager(
+            db_client=_DuckLakeClient(), database=self.database, schema=self.schema_,
+            type_handlers=self.type_handlers(), default_load_type=self.default_load_type(),
+            io_manager_name="DuckLakePandasIOManager",
+        )
+
+
+def warehouse_resources(kind: str, database: str, catalog: str | None, data_path: str | None) -> dict:
+    """``io_manager`` and ``duckdb`` for ``BQX_OPS_WAREHOUSE`` = ``duckdb`` (file) or ``ducklake``."""
+    if kind == "duckdb":
+        return {"io_manager": DuckDBPandasIOManager(database=database),
+                "duckdb": DuckDBResource(database=database)}
+    if kind != "ducklake":
+        raise ValueError(f"BQX_OPS_WAREHOUSE must be 'duckdb' or 'ducklake', got {kind!r}")
+    if not catalog or not data_path:
+        raise ValueError("BQX_OPS_WAREHOUSE=ducklake needs BQX_OPS_LAKE_CATALOG and BQX_OPS_LAKE_DATA_PATH")
+    return {"io_manager": DuckLakePandasIOManager(catalog=catalog, data_path=data_path),
+            "duckdb": DuckLakeResource(catalog=catalog, data_path=data_path)}
+

@@ -1,0 +1,51 @@
+"""deploy/smoke against the machine's PostgreSQL: an empty database of its own, the three
+services of the production profile, a cadence run launched by the daemon from a sensor tick
+through the run queue. The test then reads PostgreSQL itself to confirm what smoke claims."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bqx_ops_tests.postgres_db import scratch_database, url
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_smoke_brings_the_production_profile_up_and_a_sensor_run_lands_in_postgres():
+    with scratch_database("bqx_ops_test_smoke") as name:
+        bare = url(name).replace("postgresql+psycopg2://", "postgresql://")  # smoke adds the driver
+        env = {**os.environ, "BQX_OPS_PG_URL": bare,
+               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        env.pop("DAGSTER_HOME", None)
+        done = subprocess.run([str(REPO / "deploy" / "smoke")], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "smoke: passed" in done.stdout
+
+        engine = sa.create_engine(url(name))
+        with engine.connect() as conn:
+            launched = conn.execute(sa.text(
+                "SELECT t.value, r.status, count(*) FROM runs r JOIN run_tags t ON t.run_id = r.run_id"
+                " WHERE t.key = 'dagster/sensor_name' GROUP BY 1, 2")).fetchall()
+            queued = conn.execute(sa.text(
+                "SELECT count(DISTINCT run_id) FROM event_logs WHERE dagster_event_type = 'PIPELINE_ENQUEUED'"
+            )).scalar()
+            delivered = conn.execute(sa.text(
+                "SELECT count(*) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION'"
+                " AND asset_key = :key"), {"key": '["ops", "outbox_delivery"]'}).scalar()
+        engine.dispose()
+    by_sensor = {(sensor, status) for sensor, status, _ in launched}
+    assert ("missed_activity_escalation_sensor", "SUCCESS") in by_sensor
+    assert ("deliver_after_runs_sensor", "SUCCESS") in by_sensor
+    assert queued >= 2 and delivered >= 1
+
+
+def test_smoke_refuses_to_start_without_a_database_url():
+    env = {k: v for k, v in os.environ.items() if k != "BQX_OPS_PG_URL"}
+    done = subprocess.run([str(REPO / "deploy" / "smoke")], env=env, cwd=REPO, capture_output=True, text=True)
+    assert done.returncode != 0 and "BQX_OPS_PG_URL is required" in done.stderr
