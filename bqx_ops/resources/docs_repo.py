@@ -188,9 +188,27 @@ class DocsRepo(dg.ConfigurableResource):
         (git_dir / "index.lock").unlink(missing_ok=True)  # a crashed git; we hold the lock
         self._git("fetch", "--prune", "--tags", "--force", "origin")
         upstream = f"refs/remotes/origin/{self.branch}"
-        if self._git("rev-parse", "--verify", "--quiet", upstream, check=False).returncode != 0:
-            raise DocsRepoError(f"{self._origin()} has no branch {self.branch!r}; push an initial commit first")
+        if not self._has(upstream) and self._start_empty_remote():
+            self._git("fetch", "--prune", "--tags", "--force", "origin")
+        if not self._has(upstream):
+            raise DocsRepoError(f"{self._origin()} has no branch {self.branch!r} (it has other branches: "
+                                "create it, or set BQX_OPS_DOCS_BRANCH to one of them)")
         self._reset(upstream)
+
+    def _has(self, ref: str) -> bool:
+        return self._git("rev-parse", "--verify", "--quiet", ref, check=False).returncode == 0
+
+    def _start_empty_remote(self) -> bool:
+        """A remote with no branch at all (a new GitHub repository) gets bqx_ops's first commit, the
+        README with the status markers; a remote with other branches is never given a second root."""
+        if self._git("ls-remote", "--heads", "origin").stdout.strip():
+            return False
+        blob = self._git("hash-object", "-w", "--stdin", stdin=INITIAL_README).stdout.strip()
+        tree = self._git("mktree", stdin=f"100644 blob {blob}\t{README}\n").stdout.strip()
+        commit = self._git("commit-tree", tree, "-m", "Initial commit: README with the bqx-ops status section",
+                           when=dt.datetime.now(UTC)).stdout.strip()
+        self._push(f"{commit}:refs/heads/{self.branch}")  # False: someone else started it meanwhile
+        return True
 
     def _reset(self, upstream: str) -> None:
         self._git("checkout", "--quiet", "--force", "-B", self.branch, upstream)  # index and files too

@@ -66,6 +66,7 @@ def docs_repo(mode: str, data_dir: Path) -> DocsRepo:
         data_dir=str(data_dir),
         remote_url=_env("BQX_OPS_DOCS_REMOTE_URL", f"https://github.com/{repo}.git"),
         token=dg.EnvVar("GITHUB_TOKEN"),
+        branch=_env("BQX_OPS_DOCS_BRANCH", "main"),
     )
 
 

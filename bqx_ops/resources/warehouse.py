@@ -12,8 +12,10 @@ dagster-duckdb-pandas IO manager are subclasses that only change how a connectio
 from __future__ import annotations
 
 import importlib.util
+import os
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dagster._core.storage.db_io_manager import DbIOManager
 from dagster_duckdb import DuckDBResource
@@ -40,6 +42,20 @@ def attach_sql(catalog: str, data_path: str) -> str:
     return f"ATTACH 'ducklake:postgres:{quoted_dsn}' AS {LAKE} (DATA_PATH '{quoted_path}')"
 
 
+def s3_secret_sql() -> str:
+    """S3 credentials from boto3's chain (env, profile, task role), never from our config;
+    ``AWS_ENDPOINT_URL`` (moto, LocalStack, MinIO) switches to a path-style endpoint."""
+    options = ["TYPE s3", "PROVIDER credential_chain"]
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        options.append(f"REGION '{region}'")
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        url = urlsplit(endpoint)
+        options += [f"ENDPOINT '{url.netloc}'", "URL_STYLE 'path'", f"USE_SSL {str(url.scheme == 'https').lower()}"]
+    return f"CREATE OR REPLACE SECRET bqx_ops_lake_s3 ({', '.join(options)})"
+
+
 def connect_lake(catalog: str, data_path: str, config: dict | None = None):
     """An in-memory DuckDB connection whose default catalog is the lake."""
     import duckdb
@@ -53,6 +69,10 @@ def connect_lake(catalog: str, data_path: str, config: dict | None = None):
     try:
         conn.execute("LOAD ducklake")
         conn.execute("LOAD postgres")
+        if data_path.startswith("s3://"):
+            conn.execute("LOAD httpfs")
+            conn.execute("LOAD aws")
+            conn.execute(s3_secret_sql())
         conn.execute(attach_sql(catalog, data_path))
         conn.execute(f"USE {LAKE}")
     except Exception:
