@@ -1,6 +1,7 @@
-"""deploy/smoke against the machine's PostgreSQL: an empty database of its own, the three
-services of the production profile, a cadence run launched by the daemon from a sensor tick
-through the run queue. The test then reads PostgreSQL itself to confirm what smoke claims."""
+"""deploy/smoke against the machine's PostgreSQL, on the DuckDB file and on DuckLake: empty
+databases of its own, the three services of the production profile, a cadence run launched by
+the daemon from a sensor tick through the run queue. The test then reads PostgreSQL itself to
+confirm what smoke claims."""
 
 import os
 import subprocess
@@ -16,10 +17,13 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_smoke_brings_the_production_profile_up_and_a_sensor_run_lands_in_postgres():
-    with scratch_database("bqx_ops_test_smoke") as name:
+@pytest.mark.parametrize("warehouse", ["duckdb", "ducklake"])
+def test_smoke_brings_the_production_profile_up_and_a_sensor_run_lands_in_postgres(warehouse, tmp_path):
+    with scratch_database("bqx_ops_test_smoke") as name, scratch_database("bqx_ops_test_smoke_lake") as lake:
         bare = url(name).replace("postgresql+psycopg2://", "postgresql://")  # smoke adds the driver
-        env = {**os.environ, "BQX_OPS_PG_URL": bare,
+        env = {**os.environ, "BQX_OPS_PG_URL": bare, "BQX_OPS_WAREHOUSE": warehouse,
+               "BQX_OPS_LAKE_CATALOG": f"dbname={lake} host=127.0.0.1 user=postgres",
+               "BQX_OPS_LAKE_DATA_PATH": str(tmp_path / "lake") + "/",
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         env.pop("DAGSTER_HOME", None)
         done = subprocess.run([str(REPO / "deploy" / "smoke")], env=env, cwd=REPO,
@@ -39,6 +43,12 @@ def test_smoke_brings_the_production_profile_up_and_a_sensor_run_lands_in_postgr
                 "SELECT count(*) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION'"
                 " AND asset_key = :key"), {"key": '["ops", "outbox_delivery"]'}).scalar()
         engine.dispose()
+        if warehouse == "ducklake":  # the run wrote the outbox through the lake, not a file
+            lake_engine = sa.create_engine(url(lake))
+            with lake_engine.connect() as conn:
+                tables = {r[0] for r in conn.execute(sa.text("SELECT table_name FROM ducklake_table"))}
+            lake_engine.dispose()
+            assert "outbox" in tables
     by_sensor = {(sensor, status) for sensor, status, _ in launched}
     assert ("missed_activity_escalation_sensor", "SUCCESS") in by_sensor
     assert ("deliver_after_runs_sensor", "SUCCESS") in by_sensor
