@@ -135,8 +135,28 @@ def test_the_helm_values_configure_a_k8s_run_launcher_that_loads(pg_url, tmp_pat
         "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
     }))
     production = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())
-    config = {**production, "run_launcher": _rendered_k8s_run_launcher(values, kubeconfig)}
+    monitoring, retries, pools = (values["dagsterDaemon"]["runMonitoring"], values["dagsterDaemon"]["runRetries"],
+                                  values["concurrency"]["pools"])
+    config = {  # the chart's configmap-instance.yaml, for the parts these values set
+        "storage": production["storage"], "telemetry": values["telemetry"],
+        "run_coordinator": {"module": "dagster._core.run_coordinator", "class": "QueuedRunCoordinator",
+                            "config": {"dequeue_interval_seconds": values["dagsterDaemon"]["runCoordinator"][
+                                "config"]["queuedRunCoordinator"]["dequeueIntervalSeconds"]}},
+        "run_monitoring": {"enabled": True, "start_timeout_seconds": monitoring["startTimeoutSeconds"],
+                           "cancel_timeout_seconds": monitoring["cancelTimeoutSeconds"],
+                           "max_resume_run_attempts": monitoring["maxResumeRunAttempts"],
+                           "poll_interval_seconds": monitoring["pollIntervalSeconds"],
+                           "free_slots_after_run_end_seconds": monitoring["freeSlotsAfterRunEndSeconds"]},
+        "run_retries": {"enabled": retries["enabled"], "max_retries": retries["maxRetries"]},
+        "concurrency": {"pools": {"default_limit": pools["defaultLimit"], "granularity": pools["granularity"]},
+                        "runs": {"max_concurrent_runs": values["concurrency"]["runs"]["maxConcurrentRuns"]}},
+        "run_launcher": _rendered_k8s_run_launcher(values, kubeconfig),
+    }
     with _instance(config, tmp_path / "home") as instance:
+        assert instance.run_monitoring_enabled and instance.run_monitoring_settings[
+            "free_slots_after_run_end_seconds"] == 60
+        assert instance.run_retries_max_retries == 2
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
         launcher = instance.run_launcher
         assert type(launcher).__name__ == "K8sRunLauncher"
         assert launcher.job_namespace == "bqx-ops"
