@@ -1,4 +1,4 @@
-"""The BQX-ML operational calendar: the one source of truth for cadence dates.
+"""The project's operational calendar: the one source of truth for cadence dates.
 
 Partitions and schedules are derived from the ``Cadence`` objects here.
 
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 UTC = dt.timezone.utc
-PLAN_START = dt.date(2025, 8, 18)  # MP-BQX_ML-001 starts here; the first partitions too
 MONDAY, FRIDAY = 0, 4
 QUARTER_END_MONTHS = (3, 6, 9, 12)
 
@@ -153,6 +152,17 @@ class Period:
     @property
     def report_date(self) -> dt.date:
         return self.end.date()
+
+
+def first_tick(cadence: Cadence, start: dt.date) -> dt.datetime:
+    """The tick opening the period that holds ``start`` (00:00 UTC): the plan's first period is
+    real even when partial, so the first Friday after a Monday start gets its plan update."""
+    begin = dt.datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return [t for t in cadence.ticks(start - dt.timedelta(days=400), start) if t <= begin][-1]
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
 def period_for(cadence: Cadence, start: dt.datetime) -> Period:

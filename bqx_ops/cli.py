@@ -55,14 +55,19 @@ def _run(defs, instance, job_name: str, first: str | None = None, last: str | No
     return result
 
 
+def _after_first(window, first: dt.date) -> bool:
+    """The period ends after ``first`` began: the first, possibly partial, period counts."""
+    return window.end > dt.datetime.combine(first, dt.time(), dt.timezone.utc)
+
+
 def closed(window, first: dt.date, last: dt.date) -> bool:
-    """The period lies entirely inside [first, last]."""
-    return window.start.date() >= first and window.end.date() <= last
+    """The period overlaps [first, last] and has closed by ``last``."""
+    return _after_first(window, first) and window.end.date() <= last
 
 
 def closed_or_open(window, first: dt.date, last: dt.date) -> bool:
     """Also the period holding ``last``: it reads the latest snapshot, as the change sensor would."""
-    return window.start.date() >= first and window.start.date() <= last
+    return _after_first(window, first) and window.start.date() <= last
 
 
 def assessed(window, first: dt.date, last: dt.date) -> bool:
@@ -120,9 +125,12 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     from bqx_ops.resources.airtable import EmbeddedAirtable
     from bqx_ops.summary import print_summary
 
+    from bqx_ops.config import current, project_start
+
     EmbeddedAirtable(data_dir=str(data_dir)).ensure_landing()
+    start = project_start(current("local", data_dir))  # partitions start there: earlier snapshots are not the plan's
     days = Landing(data_dir).airtable_snapshot_dates()
-    days = [d for d in days if (not date_from or d >= date_from) and (not date_to or d <= date_to)]
+    days = [d for d in days if d >= start and (not date_from or d >= date_from) and (not date_to or d <= date_to)]
     if not days:
         print(f"No Airtable snapshots in {data_dir / 'landing'} for that period.", file=sys.stderr)
         return 2

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from bqx_ops.docs_sync.artifacts import artifact_files, artifact_page, inert_markdown
-from bqx_ops.docs_sync.changelog import PREAMBLE, entry_weeks, upsert_entry, weekly_entry
+from bqx_ops.docs_sync.changelog import entry_weeks, preamble, upsert_entry, weekly_entry
 from bqx_ops.docs_sync.changes import artifact_deletions, changed_files, commit_message
 from bqx_ops.docs_sync.export import mirror
 from bqx_ops.docs_sync.models import jobs_by_name, latest_models, models_page
@@ -128,7 +128,7 @@ def test_regenerating_a_week_replaces_its_entry_and_entries_stay_newest_first():
     text = upsert_entry(None, D1, "## 2025-08-18\n\nentry-one\n")
     text = upsert_entry(text, D2, "## 2025-08-25 (in progress)\n\ndraft\n")
     text = upsert_entry(text, D2, "## 2025-08-25\n\nfinal\n")
-    assert text.startswith(PREAMBLE)
+    assert text.startswith(preamble("the project"))
     assert entry_weeks(text) == ["2025-08-25", "2025-08-18"]
     assert "draft" not in text and text.count("final") == 1 and text.count("entry-one") == 1
 

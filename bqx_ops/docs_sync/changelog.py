@@ -10,24 +10,29 @@ from bqx_ops.docs_sync.snapshot import Snapshot, day_text, money
 from bqx_ops.docs_sync.status import _stage_sort
 from bqx_ops.markdown import cell
 
-PREAMBLE = ("# Changelog\n\nWeekly progress of BQX-ML, generated from Airtable by bqx_ops "
+
+
+def preamble(project: str) -> str:
+    return (f"# Changelog\n\nWeekly progress of {project}, generated from Airtable by bqx_ops "
             "(Stage 10.5, every Monday). Newest first.\n")
+
+
 _MARK = "<!-- bqx-ops:week-ending {} -->"
 _MARK_RE = re.compile(r"^<!-- bqx-ops:week-ending (\d{4}-\d{2}-\d{2}) -->$", re.MULTILINE)
 
 
-def upsert_entry(changelog: str | None, week_end: dt.date, entry: str) -> str:
+def upsert_entry(changelog: str | None, week_end: dt.date, entry: str, project: str = "the project") -> str:
     """``changelog`` with the entry of ``week_end`` set to ``entry`` (replacing any earlier one)."""
-    text = changelog or PREAMBLE
+    text = changelog or preamble(project)
     marks = list(_MARK_RE.finditer(text))
-    preamble = text[: marks[0].start()] if marks else text
+    head = text[: marks[0].start()] if marks else text
     entries = {}
     for i, mark in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
         entries[mark.group(1)] = text[mark.end(): end].strip("\n")
     entries[week_end.isoformat()] = entry.strip("\n")
     blocks = [f"{_MARK.format(day)}\n{entries[day]}\n" for day in sorted(entries, reverse=True)]
-    return preamble.rstrip("\n") + "\n\n" + "\n".join(blocks)
+    return head.rstrip("\n") + "\n\n" + "\n".join(blocks)
 
 
 def entry_weeks(changelog: str | None) -> list[str]:

@@ -8,28 +8,25 @@ STATUS_START = "<!-- bqx-ops:status:start -->"
 STATUS_END = "<!-- bqx-ops:status:end -->"
 SNAPSHOT_MARK = re.compile(r"<!-- bqx-ops:snapshot (\d{4}-\d{2}-\d{2}) -->")
 
-INITIAL_README = f"""# bqx-ml
 
-BQX-ML: exact prediction of future BQX variables at horizons w15-w90.
 
-## Status
-
-{STATUS_START}
-_Not synced from Airtable yet._
-{STATUS_END}
-"""
+def initial_readme(title: str = "docs", name: str = "", goal: str = "") -> str:
+    """The first README of a docs repo: the project's own title and goal line (its configuration)."""
+    line = f"{name}: {goal}" if name and goal else (goal or name)
+    intro = f"\n{line.rstrip('.')}.\n" if line else ""
+    return f"# {title}\n{intro}\n## Status\n\n{STATUS_START}\n_Not synced from Airtable yet._\n{STATUS_END}\n"
 
 
 class MalformedReadme(ValueError):
     """The status markers are broken; guessing could overwrite hand-written text."""
 
 
-def replace_status(readme: str | None, section: str) -> str:
+def replace_status(readme: str | None, section: str, initial: str | None = None) -> str:
     """``readme`` with the text between the markers replaced by ``section``; everything else kept
     byte for byte. A README without markers gets a status section appended at its end."""
     body = "\n" + section.strip("\n") + "\n"
     if readme is None:
-        readme = INITIAL_README
+        readme = initial or initial_readme()
     starts, ends = readme.count(STATUS_START), readme.count(STATUS_END)
     if starts == 0 and ends == 0:
         tail = "" if readme.endswith("\n") or not readme else "\n"

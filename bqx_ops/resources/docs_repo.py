@@ -1,6 +1,7 @@
-"""The bqx-ml repository: a git working copy driven with real ``git``, the only way bqx_ops writes docs.
+"""The project's docs repository: a git working copy driven with real ``git``, the only way bqx_ops writes docs.
 
-Embedded mode keeps ``<data_dir>/bqx-ml`` whose origin is the bare ``<data_dir>/bqx-ml.git``
+Embedded mode keeps ``<data_dir>/<dir>`` whose origin is the bare ``<data_dir>/<dir>.git`` (``<dir>`` is
+the configuration's ``docs_repo.dir_name``)
 (created on first use), so commits, pushes and tags are real. Live mode clones the GitHub
 repository over HTTPS. The token only ever travels in the child process's environment as
 git config (``GIT_CONFIG_COUNT``/``http.extraHeader``): not in argv, the remote URL,
@@ -20,15 +21,15 @@ from typing import Mapping, NamedTuple
 import dagster as dg
 from pydantic import Field as PField
 
-from bqx_ops.calendar import PLAN_START, UTC
+from bqx_ops import config as project_config
+from bqx_ops.calendar import UTC
 from bqx_ops.docs_sync.paths import README, PathRefused, check_writable, normalize
-from bqx_ops.docs_sync.readme import INITIAL_README, replace_status
+from bqx_ops.docs_sync.readme import initial_readme, replace_status
 
 # A push is refused like this when the remote moved since our fetch (non-fast-forward), or when
 # it moved while the push was under way (the ref's compare-and-swap failed on the remote).
 _MOVED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref", "cannot lock ref",
           "stale info")
-_INITIAL_DATE = dt.datetime(PLAN_START.year, PLAN_START.month, PLAN_START.day, tzinfo=UTC)
 
 
 class DocsRepoError(RuntimeError):
@@ -41,11 +42,14 @@ class TagInfo(NamedTuple):
 
 
 class DocsRepo(dg.ConfigurableResource):
-    """The bqx-ml docs repository (README status section, CHANGELOG.md, docs/)."""
+    """The project's docs repository (README status section, CHANGELOG.md, docs/)."""
 
-    data_dir: str = PField(description="Data dir; the working copy is <data_dir>/bqx-ml.")
+    data_dir: str = PField(description="Data dir; the working copy is <data_dir>/<dir_name>.")
+    dir_name: str | None = PField(
+        default=None, description="Working copy folder under the data dir (None: the configuration's docs_repo.dir_name)."
+    )
     remote_url: str | None = PField(
-        default=None, description="Live: HTTPS URL of the repository. None: the local bare <data_dir>/bqx-ml.git."
+        default=None, description="Live: HTTPS URL of the repository. None: the local bare <data_dir>/<dir_name>.git."
     )
     token: str | None = PField(default=None, description="GitHub token (dg.EnvVar('GITHUB_TOKEN')), live only.")
     branch: str = PField(default="main", description="The branch bqx_ops commits to.")
@@ -133,17 +137,30 @@ class DocsRepo(dg.ConfigurableResource):
 
     @property
     def path(self) -> Path:
-        return Path(self.data_dir) / "bqx-ml"
+        return Path(self.data_dir) / self._name
+
+    @property
+    def _project(self) -> project_config.ProjectConfig:
+        return project_config.current(data_dir=self.data_dir)
+
+    @property
+    def _name(self) -> str:
+        return self.dir_name or self._project.docs_dir()
+
+    @property
+    def project_name(self) -> str:
+        """The project's name, for texts written to this repository (CHANGELOG preamble)."""
+        return self._project.project.name
 
     # -- working copy ------------------------------------------------------------------------
     def _origin(self) -> str:
-        return self.remote_url or str(Path(self.data_dir).resolve() / "bqx-ml.git")
+        return self.remote_url or str(Path(self.data_dir).resolve() / f"{self._name}.git")
 
     @contextlib.contextmanager
     def _synced(self):
         """Exclusive use of the working copy (runs of several report assets may overlap), synced."""
         Path(self.data_dir).mkdir(parents=True, exist_ok=True)
-        with open(Path(self.data_dir) / "bqx-ml.lock", "a") as handle:
+        with open(Path(self.data_dir) / f"{self._name}.lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
             self._sync()
             yield
@@ -157,7 +174,7 @@ class DocsRepo(dg.ConfigurableResource):
             return
         if self.path.exists() and any(self.path.iterdir()):
             raise DocsRepoError(f"{self.path} exists but is not a git working copy; move it away")
-        staging = self.path.with_name(f".bqx-ml.clone-{os.getpid()}")
+        staging = self.path.with_name(f".{self._name}.clone-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         self._git("clone", "--quiet", "--no-local", "--", self._origin(), str(staging), cwd=self.data_dir)
         if self.path.exists():
@@ -166,18 +183,27 @@ class DocsRepo(dg.ConfigurableResource):
 
     def _ensure_local_origin(self) -> None:
         """The embedded origin: a bare repository with one commit holding a README with status markers."""
-        bare = Path(self.data_dir) / "bqx-ml.git"
+        bare = Path(self.data_dir) / f"{self._name}.git"
         if (bare / "HEAD").exists():
             return
-        staging = bare.with_name(f".bqx-ml.git.init-{os.getpid()}")
+        staging = bare.with_name(f".{self._name}.git.init-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         self._git("init", "--quiet", "--bare", f"--initial-branch={self.branch}", str(staging), cwd=self.data_dir)
-        blob = self._git("hash-object", "-w", "--stdin", cwd=staging, stdin=INITIAL_README).stdout.strip()
+        blob = self._git("hash-object", "-w", "--stdin", cwd=staging, stdin=self._initial_readme()).stdout.strip()
         tree = self._git("mktree", cwd=staging, stdin=f"100644 blob {blob}\t{README}\n").stdout.strip()
         commit = self._git("commit-tree", tree, "-m", "Initial commit: README with the bqx-ops status section",
-                           cwd=staging, when=_INITIAL_DATE).stdout.strip()
+                           cwd=staging, when=self._initial_date()).stdout.strip()
         self._git("update-ref", f"refs/heads/{self.branch}", commit, cwd=staging)
         staging.rename(bare)
+
+    def _initial_readme(self) -> str:
+        project = self._project.project
+        return initial_readme(self._name, project.name, project.goal)
+
+    def _initial_date(self) -> dt.datetime:
+        """The plan's first day: the first report commit is never older than the repository."""
+        start = project_config.project_start(self._project)
+        return dt.datetime(start.year, start.month, start.day, tzinfo=UTC)
 
     def _sync(self) -> None:
         """Working copy := origin's branch, exactly (leftovers of an interrupted run are discarded)."""
@@ -219,7 +245,7 @@ class DocsRepo(dg.ConfigurableResource):
         for relpath, content in files.items():
             self._write(relpath, content)
         if readme_status is not None:
-            self._write(README, replace_status(self._read_local(README), readme_status))
+            self._write(README, replace_status(self._read_local(README), readme_status, self._initial_readme()))
         self._git("add", "--all")
         if self._git("diff", "--cached", "--quiet", check=False).returncode == 0:
             return False

@@ -18,6 +18,7 @@ window writes a subset of those files of a longer one.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 from bqx_ops.landing import Landing, write_json
@@ -41,11 +42,23 @@ def build_base() -> Base:
     return base.freeze()
 
 
+def write_config(data_dir: str | Path) -> Path:
+    """The sample's project configuration beside its landing zone (a user's own file is kept)."""
+    from bqx_ops.config import CONFIG_FILE, SAMPLE_CONFIG
+
+    target = Path(data_dir) / CONFIG_FILE
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLE_CONFIG, target)
+    return target
+
+
 def write_sample(data_dir: str | Path, start: dt.date = SAMPLE_START, end: dt.date = SAMPLE_END) -> dict:
     """Write the sample landing zone for [start, end]; return counts of what was written."""
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
     landing = Landing(data_dir)
+    write_config(data_dir)
 
     snaps = snapshot_dates(start, end)
     counts = write_snapshots(build_base(), landing, snaps)

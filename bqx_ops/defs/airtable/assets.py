@@ -15,7 +15,8 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops.base_schema import TABLES
 from bqx_ops.db import table_exists
-from bqx_ops.calendar import PLAN_START, UTC
+from bqx_ops.calendar import UTC
+from bqx_ops.config import project_start
 from bqx_ops.frames import QUARANTINE_COLUMNS, RAW_COLUMNS, frame, table_columns
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource, SnapshotUnavailable
@@ -24,7 +25,7 @@ from bqx_ops.snapshot_problems import EMPTY, MISSING, GoodCopy, fill_gaps
 from bqx_ops.validation import UNREADABLE, parse_snapshot
 
 SNAPSHOT_PARTITIONS = dg.DailyPartitionsDefinition(
-    start_date=PLAN_START.isoformat(), end_offset=1, timezone="UTC"
+    start_date=project_start().isoformat(), end_offset=1, timezone="UTC"
 )  # end_offset=1: today's partition exists, so today's snapshot can be taken
 GROUP = "airtable_snapshots"
 OWNERS = ["team:COORD-001"]

@@ -16,6 +16,8 @@ from bqx_ops.assessment import read
 from bqx_ops.assessment.report import render, report_path
 from bqx_ops.assessment.rows import SCORE_COLUMNS, from_rows, to_rows
 from bqx_ops.assessment.score import assess
+from bqx_ops.calendar import quarter_start
+from bqx_ops.config import project_start
 from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.frames import frame
@@ -25,7 +27,7 @@ GROUP = "assessment"
 OWNERS = ["team:ARCH-001"]
 SCORES_KEY = dg.AssetKey(["assessment", "quarterly_scores"])
 ASSESSMENT_PARTITIONS = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1,4,7,10 *", start=dt.datetime(2025, 7, 1), timezone="UTC", fmt="%Y-%m-%d",
+    cron_schedule="0 0 1 1,4,7,10 *", start=dt.datetime.combine(quarter_start(project_start()), dt.time()), timezone="UTC", fmt="%Y-%m-%d",
     end_offset=1,
 )
 INPUTS = [dg.AssetKey(["plan", t]) for t in ("r2_trend", "budget_variance", "plan_timeline")] + [

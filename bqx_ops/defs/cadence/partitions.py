@@ -4,18 +4,17 @@ A partition is the period between two ticks, keyed by the tick that opens it;
 the schedule at a tick requests the period that just closed.
 """
 
-import datetime as dt
-
 import dagster as dg
 
-from bqx_ops.calendar import ISSUE_REVIEW, PLAN_START, PLAN_UPDATE, WEEKLY_SYNC, Cadence
+from bqx_ops.calendar import ISSUE_REVIEW, PLAN_UPDATE, WEEKLY_SYNC, Cadence, first_tick
+from bqx_ops.config import project_start
 
 
 def cadence_partitions(cadence: Cadence, end_offset: int = 0) -> dg.TimeWindowPartitionsDefinition:
-    first_tick = cadence.ticks(PLAN_START, PLAN_START + dt.timedelta(days=40))[0]
+    """From the period holding the project's start (bqx_ops.config.project_start), partial or not."""
     return dg.TimeWindowPartitionsDefinition(
         cron_schedule=cadence.cron,
-        start=first_tick.replace(tzinfo=None),
+        start=first_tick(cadence, project_start()).replace(tzinfo=None),
         timezone="UTC",
         fmt="%Y-%m-%d",
         end_offset=end_offset,

@@ -1,0 +1,235 @@
+"""The project configuration: everything specific to one team, in one validated YAML file.
+
+Secrets are never here (they stay environment variables, read through ``dg.EnvVar``). Lookup, first
+found wins (``resolve``):
+
+1. the file named by ``BQX_OPS_CONFIG``;
+2. ``<data-dir>/bqx_ops.yaml`` (the demo writes the sample's there, beside the sample landing zone);
+3. a recorded landing zone with no configuration: identity and start from the landing zone itself
+   (the Plans record of the earliest snapshot, else that snapshot's date);
+4. local mode with nothing at all: the bundled sample's configuration, since embedded mode writes
+   the sample on first use;
+5. otherwise neutral defaults. Live mode requires an explicit start date.
+
+Every key is documented in the README ("Pointing bqx_ops at your team's base").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CONFIG_FILE = "bqx_ops.yaml"
+SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_FILE
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file and the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectSection(_Section):
+    name: str = Field("Project", description="Shown in reports, the docs repo README and alert subjects.")
+    goal: str = Field("", description="One line under the docs repo README title.")
+    plan_id: str | None = Field(None, description="The Plans record to follow (default: the first Active plan).")
+
+
+class DocsRepoSection(_Section):
+    remote_url: str | None = Field(None, description="Live: HTTPS git remote (default: https://github.com/<github_repo>.git).")
+    branch: str = Field("main", description="Branch the reports are pushed to.")
+    dir_name: str | None = Field(None, description="Working copy <data-dir>/<dir_name>; embedded origin <dir_name>.git "
+                                 "(default: the project name in lower case, - for other characters).")
+
+
+class SlackSection(_Section):
+    channel: str = Field("#operations", description="Default channel for notifications (an id is best in live mode).")
+
+
+class RemindersSection(_Section):
+    """Who each reminder names; empty: the activity's owner from the operational calendar."""
+
+    plan_update: list[str] = Field(default_factory=list)
+    issue_review: list[str] = Field(default_factory=list)
+    assessment: list[str] = Field(default_factory=list)
+
+
+class SageMakerSection(_Section):
+    name_contains: str | None = Field(None, description="Only training jobs whose name contains this.")
+    retry_pattern: str = Field(
+        r"(?:[-_](?:retry|rerun|r)[-_]?\d*)+$",
+        description="Regex removed from a job name to find the job it retries (a failure resolves when its retry succeeds).",
+    )
+
+
+class AwsSection(_Section):
+    log_groups: list[str] = Field(default_factory=list, description="CloudWatch log groups read for errors and warnings.")
+    sagemaker: SageMakerSection = SageMakerSection()
+    dashboard_name: str | None = Field(None, description="CloudWatch dashboard name (default: <name> operations).")
+    metrics_namespace: str | None = Field(None, description="CloudWatch metrics namespace (default: the project name).")
+
+
+class RecurringStagesSection(_Section):
+    """Operational stages that never complete (they recur); they are never overdue."""
+
+    stage_ids: list[str] = Field(default_factory=list, description="Stage IDs that recur, exactly.")
+    name_patterns: list[str] = Field(default_factory=list, description="Regexes on the stage name (case-insensitive).")
+
+    def matches(self, stage_id: str | None, name: str | None) -> bool:
+        if stage_id and stage_id in self.stage_ids:
+            return True
+        return any(re.search(p, name or "", re.IGNORECASE) for p in self.name_patterns)
+
+
+class TargetsSection(_Section):
+    """Fallbacks when the Plans record of the as-of snapshot does not give them."""
+
+    budget: float | None = Field(None, ge=0)
+    days_min: int | None = Field(None, ge=0)
+    days_max: int | None = Field(None, ge=0)
+    r2_min: float | None = Field(None, le=1)
+    r2_max: float | None = Field(None, le=1)
+    horizons: list[str] = Field(default_factory=list)
+
+
+class ProjectConfig(_Section):
+    project: ProjectSection = ProjectSection()
+    start_date: dt.date | None = Field(None, description="First day of the plan: every partition starts from it.")
+    github_repo: str | None = Field(None, description="owner/name of the project repository (issues, releases).")
+    docs_repo: DocsRepoSection = DocsRepoSection()
+    slack: SlackSection = SlackSection()
+    reminders: RemindersSection = RemindersSection()
+    aws: AwsSection = AwsSection()
+    recurring_stages: RecurringStagesSection = RecurringStagesSection()
+    cost_budget_per_month: float | None = Field(None, ge=0, description="Cost/Month ceiling (USD) on the dashboard.")
+    targets: TargetsSection = TargetsSection()
+    schema_map: dict | str | None = Field(None, description="Inline {tables, fields} or a path to such a YAML file.")
+    source: str | None = Field(None, exclude=True, description="Where this configuration came from (set by the loader).")
+
+    def docs_dir(self) -> str:
+        """The docs repo's folder name under the data dir."""
+        slug = re.sub(r"[^a-z0-9._]+", "-", self.project.name.lower()).strip("-.")
+        return self.docs_repo.dir_name or slug or "docs-repo"
+
+    def schema_map_data(self) -> dict:
+        """The schema map as {tables, fields}; a relative path is read beside the configuration file."""
+        if isinstance(self.schema_map, dict):
+            return self.schema_map
+        if isinstance(self.schema_map, str):
+            path = Path(self.schema_map)
+            if not path.is_absolute() and self.source and Path(self.source).is_file():
+                path = Path(self.source).parent / path
+            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return {}
+
+
+class _TextDates(yaml.SafeLoader):
+    """YAML dates stay text, so pydantic validates them and a bad one names its key."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _where(error: dict) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(top level)"
+
+
+def load_config(path: str | Path) -> ProjectConfig:
+    """Read and validate one configuration file; errors name the file and the key."""
+    path = Path(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
+    try:
+        return ProjectConfig.model_validate({**data, "source": str(path)})
+    except ValidationError as exc:
+        problems = "; ".join(f"{_where(e)}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from exc
+
+
+def from_landing(data_dir: str | Path) -> ProjectConfig | None:
+    """A recorded landing zone with no configuration: the earliest snapshot's Plans record (start,
+    identity) under the schema map, else the earliest snapshot's date. None without snapshots."""
+    from bqx_ops.base_schema import SchemaMapping
+    from bqx_ops.landing import Landing
+
+    landing = Landing(data_dir)
+    days = landing.airtable_snapshot_dates()
+    if not days:
+        return None
+    mapping = SchemaMapping.load(os.environ.get("BQX_OPS_SCHEMA_MAP"))
+    path = landing.airtable_table(days[0], mapping.table_name("Plans"))
+    try:
+        records = json.loads(path.read_text(encoding="utf-8")).get("records") or []
+    except (OSError, ValueError, AttributeError):
+        records = []
+    plans = [mapping.to_logical_fields("Plans", r["fields"]) for r in records
+             if isinstance(r, dict) and isinstance(r.get("fields"), dict)]
+    plans.sort(key=lambda f: (f.get("Status") != "Active", str(f.get("Plan ID") or "")))
+    plan = plans[0] if plans else {}
+    try:
+        start = dt.date.fromisoformat(str(plan.get("Start Date")))
+    except ValueError:
+        start = days[0]
+    project = ProjectSection(name=str(plan.get("Name") or "Project"), goal=str(plan.get("Goal") or ""),
+                             plan_id=plan.get("Plan ID") if isinstance(plan.get("Plan ID"), str) else None)
+    return ProjectConfig(project=project, start_date=min(start, days[0]), source=f"landing zone {landing.root}")
+
+
+def resolve(mode: str, data_dir: str | Path) -> ProjectConfig:
+    """The configuration in effect for a mode and data dir (lookup order: module docstring)."""
+    named = os.environ.get("BQX_OPS_CONFIG")
+    if named:
+        config = load_config(named)
+    elif (Path(data_dir) / CONFIG_FILE).is_file():
+        config = load_config(Path(data_dir) / CONFIG_FILE)
+    else:
+        config = from_landing(data_dir)
+        if config is None and mode != "live":
+            config = load_config(SAMPLE_CONFIG)
+        config = config or ProjectConfig(source="defaults")
+    if mode == "live" and config.start_date is None:
+        raise ConfigError(f"{config.source or 'configuration'}: start_date: live mode needs the plan's start date "
+                          f"(set start_date in {CONFIG_FILE} or the file named by BQX_OPS_CONFIG)")
+    return config
+
+
+@lru_cache(maxsize=8)
+def _cached(mode: str, data_dir: str, named: str | None, mtime: float | None) -> ProjectConfig:
+    return resolve(mode, data_dir)
+
+
+def current(mode: str | None = None, data_dir: str | Path | None = None) -> ProjectConfig:
+    """The configuration of this process (mode and data dir default to the environment)."""
+    from bqx_ops import settings
+
+    mode = mode or settings.mode()
+    folder = Path(data_dir) if data_dir else settings.data_dir()
+    local = folder / CONFIG_FILE
+    named = os.environ.get("BQX_OPS_CONFIG")
+    probe = Path(named) if named else local
+    mtime = probe.stat().st_mtime if probe.is_file() else None
+    return _cached(mode, str(folder.resolve()), named, mtime)
+
+
+def project_start(config: ProjectConfig | None = None) -> dt.date:
+    """The day every partition starts from: the configured start, else today (nothing recorded yet)."""
+    config = config or current()
+    return config.start_date or dt.datetime.now(dt.timezone.utc).date()

@@ -1,0 +1,69 @@
+"""The project configuration: validation that names the file and the key, and the lookup order."""
+
+import datetime as dt
+
+import pytest
+
+from bqx_ops import config
+from bqx_ops.calendar import ISSUE_REVIEW, PLAN_UPDATE, WEEKLY_SYNC, first_tick
+from bqx_ops_tests.base_builder import minimal_base, write_snapshot
+
+UTC = dt.timezone.utc
+
+
+def test_the_sample_configuration_is_valid_and_complete():
+    cfg = config.load_config(config.SAMPLE_CONFIG)
+    assert cfg.start_date == dt.date(2025, 8, 18) and cfg.project.plan_id == "MP-BQX_ML-001"
+    assert cfg.docs_dir() == "bqx-ml" and cfg.recurring_stages.matches("10.7", "anything")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("project: {nam: x}\n", "project.nam: Extra inputs are not permitted"),
+    ("start_date: 2025-13-01\n", "start_date: Input should be a valid date"),
+    ("targets: {r2_max: 1.5}\n", "targets.r2_max: Input should be less than or equal to 1"),
+    ("cost_budget_per_month: -1\n", "cost_budget_per_month: Input should be greater than or equal to 0"),
+    ("- a list\n", "expected a mapping"),
+    ("project: [unclosed\n", "not valid YAML"),
+])
+def test_a_bad_file_is_refused_naming_the_file_and_the_key(tmp_path, text, expected):
+    path = tmp_path / "team.yaml"
+    path.write_text(text)
+    with pytest.raises(config.ConfigError) as info:
+        config.load_config(path)
+    assert str(path) in str(info.value) and expected in str(info.value)
+
+
+def test_lookup_order_env_file_then_data_dir_then_landing_zone(tmp_path, monkeypatch):
+    monkeypatch.delenv("BQX_OPS_CONFIG", raising=False)
+    monkeypatch.delenv("BQX_OPS_SCHEMA_MAP", raising=False)
+    data = tmp_path / "data"
+    # nothing at all, local mode: the sample (embedded mode writes it on first use)
+    assert config.resolve("local", data).project.name == "BQX-ML"
+    # live mode without a start date: a clear error
+    with pytest.raises(config.ConfigError, match="start_date"):
+        config.resolve("live", data)
+    # a recorded landing zone: its Plans record
+    base = minimal_base()
+    base["Plans"][0]["fields"].update({"Name": "Acme Forecast", "Plan ID": "AC-7", "Start Date": "2024-10-07"})
+    write_snapshot(data, dt.date(2024, 10, 9), base)
+    derived = config.resolve("local", data)
+    assert (derived.project.name, derived.project.plan_id, derived.start_date) == ("Acme Forecast", "AC-7",
+                                                                                   dt.date(2024, 10, 7))
+    assert derived.docs_dir() == "acme-forecast"
+    # a file in the data dir wins over the landing zone, the file named by BQX_OPS_CONFIG over both
+    (data / "bqx_ops.yaml").write_text("project: {name: Local}\nstart_date: 2024-01-01\n")
+    assert config.resolve("live", data).project.name == "Local"
+    named = tmp_path / "named.yaml"
+    named.write_text("project: {name: Named}\nstart_date: 2024-02-01\n")
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(named))
+    assert config.resolve("local", data).start_date == dt.date(2024, 2, 1)
+
+
+@pytest.mark.parametrize(("cadence", "start", "key"), [
+    (PLAN_UPDATE, dt.date(2025, 8, 18), "2025-08-15"),  # Monday start: the week closing Friday 08-22
+    (ISSUE_REVIEW, dt.date(2025, 8, 18), "2025-08-15"),  # the period closing 09-01
+    (WEEKLY_SYNC, dt.date(2024, 10, 7), "2024-09-30"),  # Monday 00:00 is before the 09:00 tick
+    (ISSUE_REVIEW, dt.date(2024, 10, 15), "2024-10-01"),  # 00:00 on the 15th is before its 10:00 tick
+])
+def test_the_first_period_is_the_one_holding_the_start(cadence, start, key):
+    assert first_tick(cadence, start).strftime("%Y-%m-%d") == key
