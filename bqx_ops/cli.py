@@ -55,22 +55,24 @@ def _run(defs, instance, job_name: str, first: str | None = None, last: str | No
     return result
 
 
-def _after_first(window, first: dt.date) -> bool:
-    """The period ends after ``first`` began: the first, possibly partial, period counts."""
-    return window.end > dt.datetime.combine(first, dt.time(), dt.timezone.utc)
+def _starts_in(window, first: dt.date, opening: bool) -> bool:
+    """The period starts on or after ``first``; the opening period (holding the project's start,
+    possibly partial) counts as soon as it ends after ``first`` began."""
+    return window.start.date() >= first or (opening and window.end > dt.datetime.combine(first, dt.time(),
+                                                                                         dt.timezone.utc))
 
 
-def closed(window, first: dt.date, last: dt.date) -> bool:
-    """The period overlaps [first, last] and has closed by ``last``."""
-    return _after_first(window, first) and window.end.date() <= last
+def closed(window, first: dt.date, last: dt.date, opening: bool = False) -> bool:
+    """The period lies inside [first, last] (the opening period may start before ``first``)."""
+    return _starts_in(window, first, opening) and window.end.date() <= last
 
 
-def closed_or_open(window, first: dt.date, last: dt.date) -> bool:
+def closed_or_open(window, first: dt.date, last: dt.date, opening: bool = False) -> bool:
     """Also the period holding ``last``: it reads the latest snapshot, as the change sensor would."""
-    return _after_first(window, first) and window.start.date() <= last
+    return _starts_in(window, first, opening) and window.start.date() <= last
 
 
-def assessed(window, first: dt.date, last: dt.date) -> bool:
+def assessed(window, first: dt.date, last: dt.date, opening: bool = False) -> bool:
     """A quarter whose 360 assessment day (its last Friday) falls inside [first, last]."""
     from bqx_ops.calendar import assessment_date
 
@@ -81,8 +83,9 @@ def assessed(window, first: dt.date, last: dt.date) -> bool:
 def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed) -> tuple[str, str] | None:
     """First and last key of the partitions ``include`` keeps for the period [first, last]."""
     now = dt.datetime.combine(last + dt.timedelta(days=100), dt.time(), dt.timezone.utc)
-    keys = [k for k in partitions_def.get_partition_keys(current_time=now)
-            if include(partitions_def.time_window_for_partition_key(k), first, last)]
+    every = partitions_def.get_partition_keys(current_time=now)
+    keys = [k for i, k in enumerate(every) if include(partitions_def.time_window_for_partition_key(k), first, last,
+                                                      opening=i == 0)]
     return (keys[0], keys[-1]) if keys else None
 
 
