@@ -1,1 +1,1 @@
-"""bqx_ops: the BQX-ML operational cadence as a Dagster asset platform."""
+"""bqx_ops: a project's operational cadence as a Dagster asset platform."""

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CONFIG_FILE = "bqx_ops.yaml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_FILE
@@ -63,12 +63,23 @@ class RemindersSection(_Section):
     assessment: list[str] = Field(default_factory=list)
 
 
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from exc
+    return value
+
+
 class SageMakerSection(_Section):
     name_contains: str | None = Field(None, description="Only training jobs whose name contains this.")
     retry_pattern: str = Field(
-        r"(?:[-_](?:retry|rerun|r)[-_]?\d*)+$",
+        r"(?:[-_](?:retry|rerun|attempt)[-_]?\d*)+$",
         description="Regex removed from a job name to find the job it retries (a failure resolves when its retry succeeds).",
     )
+
+
+    _check = field_validator("retry_pattern")(_regex)
 
 
 class AwsSection(_Section):
@@ -83,6 +94,11 @@ class RecurringStagesSection(_Section):
 
     stage_ids: list[str] = Field(default_factory=list, description="Stage IDs that recur, exactly.")
     name_patterns: list[str] = Field(default_factory=list, description="Regexes on the stage name (case-insensitive).")
+
+    @field_validator("name_patterns")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        return [_regex(v) for v in values]
 
     def matches(self, stage_id: str | None, name: str | None) -> bool:
         if stage_id and stage_id in self.stage_ids:

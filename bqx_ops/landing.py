@@ -94,7 +94,7 @@ class Landing:
 
 
 def log_group_dirname(log_group: str) -> str:
-    """``/aws/sagemaker/TrainingJobs`` -> ``__aws__sagemaker__TrainingJobs``."""
+    """``/aws/lambda/api`` -> ``__aws__lambda__api``."""
     return log_group.replace("/", "__")
 
 

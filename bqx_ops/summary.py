@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from bqx_ops.config import current
 from bqx_ops.db import table_exists
 
 
@@ -57,5 +58,6 @@ def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.
             print("  (recorded_only: periods older than the horizon are never sent, so a replay of\n"
                   "   history pages nobody; BQX_OPS_OUTBOX_HORIZON_DAYS widens it for the sinks)")
     print(f"\nOutputs: DuckDB {data_dir / 'bqx_ops.duckdb'}; landing zone {data_dir / 'landing'};")
-    print(f"  docs repo {data_dir / 'bqx-ml'} (origin {data_dir / 'bqx-ml.git'}: git log, docs/); sinks {data_dir / 'sinks'}")
+    docs = current("local", data_dir).docs_dir()
+    print(f"  docs repo {data_dir / docs} (origin {data_dir / f'{docs}.git'}: git log, docs/); sinks {data_dir / 'sinks'}")
     print(f"Browse runs, lineage and checks: DAGSTER_HOME={dagster_home} dagster dev")

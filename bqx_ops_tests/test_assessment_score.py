@@ -61,7 +61,7 @@ def test_budget_and_timeline_fall_to_zero_at_twice_the_band():
 
 
 def test_success_criteria_report_x_of_y_and_leave_out_targets_without_data():
-    inputs = QuarterInputs(r2={"current_r2": 0.95}, budget={"variance_pct": 16.0}, breaches=(issue("P1"),))
+    inputs = QuarterInputs(r2={"current_r2": 0.95, "target_min": 0.95}, budget={"variance_pct": 16.0}, breaches=(issue("P1"),))
     d = next(d for d in assess(inputs).dimensions if d.name == "Success criteria")
     # R² 0.95 is not > 0.95; budget 16% is outside ±15%; no P0 breach; a P1 breach; timeline unknown
     assert d.score == 25.0 and d.rationale.startswith("1/4 met") and "1 without data" in d.rationale
@@ -74,7 +74,7 @@ def test_risk_is_100_minus_10_per_high_priority_issue_and_50_at_the_target_of_5(
 
 
 def test_missing_inputs_are_no_data_and_the_overall_is_the_mean_of_what_is_scored():
-    a = assess(QuarterInputs(r2={"current_r2": 0.85, "trend": "→"}))
+    a = assess(QuarterInputs(r2={"current_r2": 0.85, "trend": "→", "target_min": 0.95}))
     statuses = {d.name: d.status for d in a.dimensions}
     assert statuses["Technical gaps"] == statuses["Risk"] == statuses["Budget & timeline"] == NO_DATA
     # goal 50 (0.10 above the floor), success criteria 0/1 -> mean 25

@@ -97,7 +97,8 @@ def test_without_any_source_every_indicator_says_no_data_or_failed_and_latency_i
 def test_facts_give_the_expected_statuses():
     facts = ind.Facts(as_of=AS_OF, last_sync_end=AS_OF, last_plan_end=AS_OF - dt.timedelta(days=10), old_p0=0,
                       old_p1=2, alignment=91.0, assessments=1, assessments_due=2, r2=0.97, drops=0,
-                      budget_variance_pct=-16.0, timeline_variance_pct=30.0, cost_month=123.456)
+                      budget_variance_pct=-16.0, timeline_variance_pct=30.0, cost_month=123.456,
+                      r2_target=0.95, cost_ceiling=500.0)
     got = {i.metric: (i.current, i.status) for i in ind.indicators(facts)}
     assert got["Repository Sync"] == ("2026-06-29 (0.0 days ago)", "✅")
     assert got["Airtable Updates"][1] == "⚠️"
@@ -106,11 +107,22 @@ def test_facts_give_the_expected_statuses():
     assert got["360 Assessments"] == ("1/4", "⚠️")
     assert got["Budget Variance"] == ("-16.0%", "⚠️") and got["Timeline Variance"] == ("+30.0%", "❌")
     assert got["Cost/Month"] == ("$123.46", "✅")
+    targets = {i.metric: i.target for i in ind.indicators(facts)}
+    assert (targets["R² (Ensemble)"], targets["Cost/Month"]) == ("> 0.95", "< $500")
+
+
+def test_targets_come_from_the_plan_and_the_configuration_and_none_is_no_target():
+    facts = ind.Facts(as_of=AS_OF, r2=0.83, cost_month=250.0, r2_target=0.8, cost_ceiling=300.0)
+    got = {i.metric: (i.target, i.status) for i in ind.indicators(facts)}
+    # 0.83 > 0.80 met; $250 is past 80% of $300 (⚠️) and under it
+    assert got["R² (Ensemble)"] == ("> 0.80", "✅") and got["Cost/Month"] == ("< $300", "⚠️")
+    bare = {i.metric: (i.target, i.status) for i in ind.indicators(ind.Facts(as_of=AS_OF, r2=0.9, cost_month=1.0))}
+    assert bare["R² (Ensemble)"] == ("no target", "no data") and bare["Cost/Month"] == ("no target", "no data")
 
 
 def _rows(current="1"):
     return [{"section": i.section, "metric": i.metric, "target": i.target, "current": current,
-             "status": i.status, "trend": "→"} for i in ind.indicators(ind.Facts(as_of=AS_OF))]
+             "status": i.status, "trend": "→"} for i in ind.indicators(ind.Facts(as_of=AS_OF, cost_ceiling=500.0))]
 
 
 def test_rendering_escapes_text_and_is_deterministic():

@@ -33,7 +33,8 @@ def live_delivery(tmp_path, slack_url, airtable_url=None, github_url=None, sns_e
     return LiveOutboxDelivery(
         data_dir=str(tmp_path),
         backoff_seconds=0,
-        slack=BqxSlackResource(token=SLACK_TOKEN, base_url=f"{slack_url}/api/", max_retries=8),
+        slack=BqxSlackResource(token=SLACK_TOKEN, base_url=f"{slack_url}/api/", max_retries=8,
+                               channel="#bqx-ml-operations"),
         aws=AwsClients(endpoint_url=sns_endpoint, region_name="us-east-1", sns_topic_arn=topic),
         airtable=LiveAirtable(data_dir=str(tmp_path), api_key=AIRTABLE_TOKEN, base_id=BASE,
                               endpoint_url=airtable_url or "http://127.0.0.1:9", backoff_factor=0.05),

@@ -116,13 +116,25 @@ def test_no_realized_cost_anywhere_means_no_budget_variance():
     assert b["realized_cost"] is None and b["variance_pct"] is None and b["within_band"] is None
 
 
-def test_plan_targets_come_from_the_plan_record_or_the_seed():
-    assert plan_targets(pd.DataFrame()) == PlanTargets()
+def test_plan_targets_come_from_the_plan_record_or_the_configuration():
+    configured = PlanTargets(budget=1.0, days_min=2, days_max=85, r2_min=0.5, r2_max=0.99, horizons=("w15",))
+    assert plan_targets(pd.DataFrame(), configured) == configured
     plans = pd.DataFrame([{"plan_id": "MP-1", "status": "Active", "estimated_budget": 700.0,
                            "estimated_days_min": 60, "estimated_days_max": None, "r2_target_min": 0.9,
-                           "r2_target_max": None, "start_date": TS("2025-08-18")}])
-    t = plan_targets(plans)
+                           "r2_target_max": None, "start_date": TS("2025-08-18"), "horizons": "w30,w45"}])
+    t = plan_targets(plans, configured)
     assert (t.budget, t.days_min, t.days_max, t.r2_min, t.r2_max) == (700.0, 60, 85, 0.9, 0.99)
+    assert t.horizons == ("w30", "w45") and t.from_airtable
+    # nothing anywhere: no target, never an invented one
+    empty = plan_targets(pd.DataFrame(), PlanTargets())
+    assert (empty.budget, empty.days_min, empty.r2_min) == (None, None, None)
+
+
+def test_the_configured_plan_id_is_followed_before_the_first_active_plan():
+    plans = pd.DataFrame([{"plan_id": "A-1", "status": "Active", "estimated_budget": 1.0},
+                          {"plan_id": "B-2", "status": "On Hold", "estimated_budget": 2.0}])
+    assert plan_targets(plans, PlanTargets(plan_id="B-2")).budget == 2.0
+    assert plan_targets(plans, PlanTargets()).budget == 1.0
 
 
 # --- R² trend -----------------------------------------------------------------

@@ -16,7 +16,14 @@ START, END = dt.datetime(2025, 11, 28, 16, tzinfo=UTC), dt.datetime(2025, 12, 5,
 def lines(budget=None, timeline=None, r2=None, counts=(11, 6, 2, 3)):
     total, done, running, todo = counts
     phases = {"total": total, "complete": done, "in progress": running, "todo": todo}
-    return dashboard.dashboard_lines(phases, PlanTargets(), budget or {}, timeline or {}, r2 or {})
+    targets = PlanTargets(budget=650.0, days_min=71, days_max=85, r2_min=0.95, r2_max=0.99)
+    return dashboard.dashboard_lines(phases, targets, budget or {}, timeline or {}, r2 or {})
+
+
+def test_targets_neither_the_plan_nor_the_configuration_gives_say_no_data():
+    out = dashboard.dashboard_lines({"total": 1, "complete": 0, "in progress": 1, "todo": 0}, PlanTargets(), {}, {}, {})
+    assert out[1].startswith("Budget: no data estimated") and out[2].startswith("Timeline: no data days estimated")
+    assert "| Target no data |" in out[3]
 
 
 def test_the_dashboard_is_the_seeds_four_lines_with_exact_figures():
@@ -49,7 +56,8 @@ def test_missing_figures_read_no_data_instead_of_zero():
 
 def empty_week(**overrides) -> WeekReport:
     base = dict(period_start=START, period_end=END, snapshot_date=dt.date(2025, 12, 5),
-                previous_snapshot_date=dt.date(2025, 11, 28), targets=PlanTargets(plan_id="MP-BQX_ML-001"),
+                previous_snapshot_date=dt.date(2025, 11, 28), targets=PlanTargets(plan_id="MP-BQX_ML-001", budget=650.0, days_min=71,
+                                                                          days_max=85, r2_min=0.95, r2_max=0.99),
                 dashboard=lines(), budget={}, timeline={}, r2={}, forecast={})
     return WeekReport(**{**base, **overrides})
 

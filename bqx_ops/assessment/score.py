@@ -7,7 +7,7 @@ Industry trends cannot be measured from the data and are "manual input required"
 
 Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
 
-* Goal alignment, from the current ensemble R² ``r`` (target ``lo``-``hi``, 0.95-0.99) and
+* Goal alignment, from the current ensemble R² ``r`` (target ``lo``-``hi``, the plan's) and
   its 28-day trend: level = 100 if r >= lo, else 100 * (r - (lo - 0.20)) / 0.20 (0 at
   lo - 0.20); score = clamp(level + {↑: +5, →: 0, ↓: -10, no trend: 0}).
 * Technical gaps, from the open issues of the latest review:
@@ -15,7 +15,7 @@ Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
 * Budget & timeline, each variance ``v`` against its band ``b`` (±15% cost, ±20% time):
   part = 100 if |v| <= b, else clamp(100 * (2b - |v|) / b) (0 at twice the band);
   score = mean of the parts known.
-* Success criteria, the seed's dashboard targets: R² > 0.95, budget within ±15%, timeline
+* Success criteria, the seed's dashboard targets: R² above the plan's minimum, budget within ±15%, timeline
   within ±20%, no P0 open > 24 h, no P1 open > 1 week (the review's SLA breaches); a target
   without data is left out of Y; score = 100 * X / Y, reported "X/Y met".
 * Risk, from the open high-priority (P0 + P1) issues ``n`` against "< 5 high-priority":
@@ -38,12 +38,11 @@ import math
 from dataclasses import dataclass, field
 
 from bqx_ops.plan_update.r2 import DOWN, UP
-from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
+from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT
 
 SCORED, NO_DATA, MANUAL = "scored", "no data", "manual input required"
 DIMENSIONS = ("Goal alignment", "Technical gaps", "Budget & timeline", "Success criteria", "Risk",
               "Stakeholder alignment", "Industry trends")
-R2_MIN, R2_MAX = PlanTargets.r2_min, PlanTargets.r2_max  # the plan's defaults, one source
 BUDGET_BAND, TIMELINE_BAND = BUDGET_BAND_PCT, TIMELINE_BAND_PCT
 R2_FLOOR_SPAN = 0.20
 HIGH_PRIORITY_TARGET = 5
@@ -105,7 +104,10 @@ def goal_alignment(i: QuarterInputs) -> Dimension:
     r = _num(i.r2, "current_r2")
     if r is None:
         return Dimension(DIMENSIONS[0], None, NO_DATA, "no data: no ensemble R² in the quarter's plan weeks")
-    lo, hi = _num(i.r2, "target_min") or R2_MIN, _num(i.r2, "target_max") or R2_MAX
+    lo, hi = _num(i.r2, "target_min"), _num(i.r2, "target_max")  # the plan's, as its week recorded them
+    if lo is None:
+        return Dimension(DIMENSIONS[0], None, NO_DATA, f"no data: ensemble R² {r:.4f} but no R² target in the plan")
+    hi = lo if hi is None else hi
     level = 100.0 if r >= lo else 100 * (r - (lo - R2_FLOOR_SPAN)) / R2_FLOOR_SPAN
     trend = (i.r2 or {}).get("trend") or "no trend"
     bonus = {UP: 5.0, DOWN: -10.0}.get(trend, 0.0)
@@ -147,11 +149,11 @@ def budget_timeline(i: QuarterInputs) -> Dimension:
 
 def criteria(i: QuarterInputs) -> list[tuple[str, bool | None]]:
     """The seed's dashboard targets: (name, met), met None without data."""
-    r = _num(i.r2, "current_r2")
+    r, lo = _num(i.r2, "current_r2"), _num(i.r2, "target_min")
     b, t = _num(i.budget, "variance_pct"), _num(i.timeline, "variance_pct")
     breached = None if i.breaches is None else {x.get("priority") for x in i.breaches}
     return [
-        ("R² > 0.95", None if r is None else r > R2_MIN),
+        ("R² target" if lo is None else f"R² > {lo:.2f}", None if r is None or lo is None else r > lo),
         ("budget ±15%", None if b is None else abs(b) <= BUDGET_BAND),
         ("timeline ±20%", None if t is None else abs(t) <= TIMELINE_BAND),
         ("no P0 > 24h", None if breached is None else "P0" not in breached),

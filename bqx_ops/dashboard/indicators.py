@@ -14,6 +14,9 @@ OK, WARN, FAIL, NO_DATA = "✅", "⚠️", "❌", "no data"
 UP, DOWN, FLAT, NO_TREND = "↑", "↓", "→", "-"
 OPERATIONAL, PROJECT = "Operational Health Indicators", "Project Health Indicators"
 DAY = dt.timedelta(days=1)
+NO_TARGET = "no target"  # neither the plan nor the configuration gives one
+R2_WARN_MARGIN = 0.05  # ⚠️ within 0.05 under the plan's R² target
+COST_WARN_SHARE = 0.8  # ⚠️ from 80% of the monthly cost budget
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Facts:
     timeline_variance_pct: float | None = None
     cost_month: float | None = None  # USD, days of as_of's month ended by as_of
     cost_problems: tuple[str, ...] = ()  # data problems of as_of's month in the cost files
+    r2_target: float | None = None  # the plan's R² target minimum as that plan week recorded it
+    cost_ceiling: float | None = None  # the configuration's cost_budget_per_month (USD)
 
 
 @dataclass(frozen=True)
@@ -122,15 +127,18 @@ def indicators(f: Facts) -> list[Indicator]:
                   at_least(f.alignment, 90, 80), f.alignment),
         Indicator(OPERATIONAL, "360 Assessments", "4/year", _num(f.assessments, "{:.0f}/4"),
                   assessments_status(f.assessments, f.assessments_due), f.assessments),
-        Indicator(PROJECT, "R² (Ensemble)", "> 0.95", _num(f.r2, "{:.4f}"), at_least(f.r2, 0.95, 0.90), f.r2),
+        Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET), _num(f.r2, "{:.4f}"),
+                  NO_DATA if f.r2_target is None else at_least(f.r2, f.r2_target, f.r2_target - R2_WARN_MARGIN), f.r2),
         Indicator(PROJECT, "API Latency", "< 100ms p95", "no data (no latency source)", NO_DATA, None),
         Indicator(PROJECT, "Model Drift", "0 alerts", _num(f.drops, "{:.0f}"), zero_count(f.drops), f.drops),
         Indicator(PROJECT, "Budget Variance", "±15%", _num(f.budget_variance_pct, "{:+.1f}%"),
                   within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),
         Indicator(PROJECT, "Timeline Variance", "±20%", _num(f.timeline_variance_pct, "{:+.1f}%"),
                   within_band(f.timeline_variance_pct, 20, 25), f.timeline_variance_pct),
-        Indicator(PROJECT, "Cost/Month", "< $500", _num(f.cost_month, "${:,.2f}") + _problems(f.cost_problems),
-                  below(f.cost_month, 500, 400), f.cost_month),
+        Indicator(PROJECT, "Cost/Month", _num(f.cost_ceiling, "< ${:,.0f}", NO_TARGET),
+                  _num(f.cost_month, "${:,.2f}") + _problems(f.cost_problems),
+                  NO_DATA if f.cost_ceiling is None else below(f.cost_month, f.cost_ceiling,
+                                                               f.cost_ceiling * COST_WARN_SHARE), f.cost_month),
     ]
 
 

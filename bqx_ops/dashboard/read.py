@@ -93,8 +93,9 @@ def cost_problems(conn, tables, at) -> tuple[tuple[str, ...], bool]:
     return tuple(p for p, _ in rows), any(bool(n) for _, n in rows)
 
 
-def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> Facts:
-    """Everything the 13 indicators need, as of ``as_of`` (aware UTC)."""
+def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: float | None = None) -> Facts:
+    """Everything the 13 indicators need, as of ``as_of`` (aware UTC); ``cost_ceiling`` is the
+    configuration's monthly cost budget."""
     tables, at = _tables(conn), naive_utc(as_of)
     sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
                 "AND commit_sha IS NOT NULL AND snapshot_date IS NOT NULL", [at])
@@ -117,4 +118,6 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> Facts:
         timeline_variance_pct=_plan_value(conn, tables, "plan.plan_timeline", "variance_pct", week),
         cost_month=None if not costs or month_unusable else month_to_date(costs, at),
         cost_problems=problems,
+        r2_target=_plan_value(conn, tables, "plan.r2_trend", "target_min", week),
+        cost_ceiling=cost_ceiling,
     )

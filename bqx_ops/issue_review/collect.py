@@ -16,6 +16,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
+from bqx_ops import config as project_config
 from bqx_ops.asof import read_as_of
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
@@ -93,8 +94,10 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod,
     before_snapshot, stages_before = read_as_of(conn, "stages", period.start)
     found += r2_issues(results, rules.derived.get("r2_drop") or {})
     found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {})
+    # the configuration says which operational stages recur (never complete): they are never overdue
+    timeline_rules = {**(rules.derived.get("timeline") or {}), "recurring": project_config.current().recurring_stages}
     found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
-                             rules.derived.get("timeline") or {})
+                             timeline_rules)
     return found, snapshot, tasks
 
 
@@ -104,7 +107,8 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     problems = list(data.problems)
     found, github_problems = github_issues(data.github_items, now=data.now)
     problems += [f"github: {p}" for p in github_problems]
-    jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, rules.sagemaker)
+    retry = project_config.current().aws.sagemaker.retry_pattern  # a retry under another name fixes its job
+    jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, {**rules.sagemaker, "retry_pattern": retry})
     found += jobs
     problems += [f"sagemaker: {p}" for p in job_problems]
     start, end = cloudwatch.window(period.end, int(rules.cloudwatch.get("window_days", 14)))

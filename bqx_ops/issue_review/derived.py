@@ -6,7 +6,8 @@
   thresholds: open from the stage's completion until its phase is Done or the
   action item (Airtable Task keyed on the fingerprint) is Done;
 * timeline delays (``plan.timeline.overdue_stages``): open from the first working day
-  past the estimate while the stage stays In Progress over it; one overdue at the
+  past the estimate while the stage stays In Progress over it (never for the recurring
+  operational stages the configuration names, ``recurring_stages``); one overdue at the
   previous review but no longer is resolved when the stage completed (or at the
   as-of snapshot when its estimate was raised instead).
 """
@@ -83,8 +84,9 @@ def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame,
 
 def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, dict]:
     out, excluded = {}, {str(s) for s in config.get("exclude_stage_ids") or ()}
+    recurring = config.get("recurring")  # bqx_ops.config.RecurringStagesSection
     for o in records(overdue_stages(stages, as_of)):
-        if o["stage_id"] in excluded:
+        if o["stage_id"] in excluded or (recurring is not None and recurring.matches(o["stage_id"], o.get("name"))):
             continue
         priority = _by_threshold(float(o["days_over"]), config.get("escalations") or ())
         if priority:

@@ -1,7 +1,8 @@
 """SageMaker training jobs (DescribeTrainingJob responses) as review issues.
 
 * a Failed job is an issue from its end until the next Completed job of the same
-  model and horizon ends (the retry that fixed it);
+  model and horizon ends (the retry that fixed it, even under another name: the
+  configuration's retry pattern is removed from names before they are matched);
 * a Completed job whose final metric fell by more than ``min_drop`` versus the
   previous Completed job of the same model and horizon is a degradation, resolved by
   the first later job back within ``min_drop`` of the value before the drop.
@@ -27,12 +28,14 @@ FINISHED = ("Completed", "Failed", "Stopped")
 MAX_METRIC = 1e6  # a final metric beyond it (1e308) is implausible: never compared, reported
 
 
-def _series(job: dict) -> str:
-    """Model and horizon of a job: its hyperparameters, else its name without date and attempt."""
+def _series(job: dict, retry: re.Pattern | None = None) -> str:
+    """Model and horizon of a job: its hyperparameters, else its name without date and attempt, and
+    without the configured retry suffix (``aws.sagemaker.retry_pattern``), so a retry joins its job."""
     hp = job.get("HyperParameters") if isinstance(job.get("HyperParameters"), dict) else {}
     if hp.get("model") and hp.get("horizon"):
         return f"{hp['model']} {hp['horizon']}"
-    return _ATTEMPT.sub("", str(job.get("TrainingJobName")))
+    name = _ATTEMPT.sub("", str(job.get("TrainingJobName")))
+    return retry.sub("", name) if retry is not None else name
 
 
 def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | None:
@@ -112,9 +115,10 @@ def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list
     metric = config.get("metric", "validation:r2")
     degradation = config.get("degradation") or {}
     min_drop, p1_drop = float(degradation.get("min_drop", 0.02)), float(degradation.get("p1_drop", 0.05))
+    retry = re.compile(config["retry_pattern"]) if config.get("retry_pattern") else None
     by_series: dict[str, list[tuple[dt.datetime, str, dict]]] = {}
     for entry in known:
-        by_series.setdefault(_series(entry[2]), []).append(entry)
+        by_series.setdefault(_series(entry[2], retry), []).append(entry)
     found = []
     for series, entries in sorted(by_series.items()):
         completed = [(e, n, j, _metric(j, metric, problems)) for e, n, j in entries

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-# Plan estimates are in working days (the plan's goal: "71-85 working days"), so
+# Plan estimates are in working days (the plan's goal counts working days), so
 # every actual duration is counted the same way: Monday to Friday, both ends included.
 DAY = dt.timedelta(days=1)
 

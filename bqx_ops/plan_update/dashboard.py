@@ -2,10 +2,12 @@
 
 ::
 
-    Phases: 11 total | X complete | Y in progress | Z todo
-    Budget: $650 estimated | $X realized | ±Y% variance
-    Timeline: 71-85 days estimated | X actual | Y days ahead/behind
-    R²: Current 0.XX | Target 0.95-0.99 | Trend ↑/↓/→
+    Phases: N total | X complete | Y in progress | Z todo
+    Budget: $B estimated | $X realized | ±Y% variance
+    Timeline: MIN-MAX days estimated | X actual | Y days ahead/behind
+    R²: Current 0.XX | Target LO-HI | Trend ↑/↓/→
+
+(B, MIN-MAX and LO-HI: the plan's targets, ``bqx_ops.plan_update.targets``.)
 
 "realized" is the Realized Cost of Done stages; "variance" the cost variance of that
 completed work against its estimates (``variance.completed_work``); "actual" the
@@ -39,6 +41,15 @@ def ahead_behind(variance_days) -> str:
     return f"{integer(abs(v))} days {'behind' if v > 0 else 'ahead'}"
 
 
+def no_snapshot_line(as_of) -> str:
+    """The dashboard of a week that ended before the first Airtable snapshot."""
+    return f"No snapshot yet: no Airtable snapshot had been taken by {as_of}"
+
+
+def _band(low, high, fmt) -> str:
+    return NO_DATA if low is None and high is None else f"{fmt(low)}-{fmt(high)}"
+
+
 def dashboard_lines(phases: dict, targets: PlanTargets, budget: dict, timeline: dict, r2: dict) -> list[str]:
     """The four dashboard lines (no alignment padding: the issue's exact form)."""
     return [
@@ -46,8 +57,8 @@ def dashboard_lines(phases: dict, targets: PlanTargets, budget: dict, timeline: 
         f" | {phases['todo']} todo",
         f"Budget: {money(targets.budget, cents=False)} estimated | {money(budget.get('realized_cost'))} realized"
         f" | {pct(budget.get('variance_pct'))} variance",
-        f"Timeline: {targets.days_min}-{targets.days_max} days estimated | {integer(timeline.get('elapsed_days'))}"
+        f"Timeline: {_band(targets.days_min, targets.days_max, integer)} days estimated | {integer(timeline.get('elapsed_days'))}"
         f" actual | {ahead_behind(timeline.get('schedule_variance_days'))}",
-        f"R²: Current {num(r2.get('current_r2'))} | Target {num(targets.r2_min)}-{num(targets.r2_max)}"
+        f"R²: Current {num(r2.get('current_r2'))} | Target {_band(targets.r2_min, targets.r2_max, num)}"
         f" | Trend {r2.get('trend') or NO_DATA}",
     ]

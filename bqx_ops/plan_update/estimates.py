@@ -96,8 +96,8 @@ def forecast_at_completion(stages: pd.DataFrame, adjusted: pd.DataFrame, targets
     open_rows = records(adjusted)
     open_cost = sum(r["adjusted_cost"] for r in open_rows if r.get("adjusted_cost") is not None)
     forecast = round(realized + open_cost + missing_estimate, 2)
-    variance = round(forecast - targets.budget, 2)
-    pct = variance / targets.budget * 100 if targets.budget else None
+    variance = None if targets.budget is None else round(forecast - targets.budget, 2)  # no budget: no variance
+    pct = variance / targets.budget * 100 if targets.budget and variance is not None else None
     return {
         "budget": targets.budget, "realized_cost": round(realized, 2),
         "open_stages": len(open_rows), "adjusted_open_cost": round(open_cost, 2),

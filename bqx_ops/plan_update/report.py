@@ -168,15 +168,20 @@ def _r2(w: WeekReport, as_of: dt.date) -> list[str]:
     if s.get("current_r2") is None:
         out += [_no_data("no Ensemble evaluation yet"), ""]
     else:
-        place = ("within" if t.r2_min <= s["current_r2"] <= t.r2_max
-                 else "below" if s["current_r2"] < t.r2_min else "above")
+        if t.r2_min is None or t.r2_max is None:  # neither the plan nor the configuration gives a target
+            place = "with no R² target"
+        else:
+            place = ("within" if t.r2_min <= s["current_r2"] <= t.r2_max
+                     else "below" if s["current_r2"] < t.r2_min else "above")
+            place = f"{place} the {num(t.r2_min)}-{num(t.r2_max)} target"
         trend = (f"trend {s['trend']} ({num(s.get('trend_delta'), 4)} since {day(s.get('window_start'))},"
                  f" {r2.TREND_WINDOW_DAYS}-day window)" if s.get("trend") else f"trend {NO_DATA}")
         out += [f"Current ensemble R² {num(s['current_r2'], 4)} over {integer(s.get('horizons'))} horizon(s),"
-                f" {place} the {num(t.r2_min)}-{num(t.r2_max)} target; {trend}.", ""]
+                f" {place}; {trend}.", ""]
         latest = r2.latest_ensemble(w.evaluations, as_of)
         out += [md_table(["Horizon", "Latest Ensemble R²"], [[h, num(v, 4)] for h, v in latest.items()]), ""]
-        out.append(r2_chart(r2.ensemble_series(w.evaluations, as_of), t.r2_min))
+        if t.r2_min is not None:
+            out.append(r2_chart(r2.ensemble_series(w.evaluations, as_of), t.r2_min))
         out += [f"_Chart: the latest {CHART_POINTS} Ensemble evaluation days; second line: target {num(t.r2_min)}._",
                 ""]
     out += [f"### Drops greater than {r2.DROP_THRESHOLD}", "", md_table(

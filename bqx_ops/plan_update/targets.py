@@ -1,4 +1,8 @@
-"""The plan's targets: from the Plans record of the snapshot, else the seed's figures."""
+"""The plan's targets, in one place: the Plans record of the as-of snapshot, else the configuration.
+
+Every report, check, dashboard row and assessment takes its budget, timeline band, R² band and
+horizons from here. A target neither gives is None and is shown as "no data", never invented.
+"""
 
 from __future__ import annotations
 
@@ -15,26 +19,41 @@ TIMELINE_BAND_PCT = 20.0  # seed: "Timeline variance: ±20% acceptable"
 @dataclass(frozen=True)
 class PlanTargets:
     plan_id: str | None = None
-    budget: float = 650.0
-    days_min: int = 71
-    days_max: int = 85
-    r2_min: float = 0.95
-    r2_max: float = 0.99
+    budget: float | None = None
+    days_min: int | None = None
+    days_max: int | None = None
+    r2_min: float | None = None
+    r2_max: float | None = None
     start_date: object = None  # dt.date | None
+    horizons: tuple[str, ...] = ()
     from_airtable: bool = False
 
 
-def plan_targets(plans: pd.DataFrame) -> PlanTargets:
-    """The first Active plan (else the first plan by Plan ID); missing fields keep the seed's values."""
-    rows = sorted(records(plans), key=lambda r: (r.get("status") != "Active", str(r.get("plan_id") or "")))
+def configured_targets(config=None) -> PlanTargets:
+    """The configuration's fallback targets (``targets:`` and ``project.plan_id``)."""
+    from bqx_ops import config as project_config
+
+    cfg = config or project_config.current()
+    t = cfg.targets
+    return PlanTargets(plan_id=cfg.project.plan_id, budget=t.budget, days_min=t.days_min, days_max=t.days_max,
+                       r2_min=t.r2_min, r2_max=t.r2_max, start_date=cfg.start_date, horizons=tuple(t.horizons))
+
+
+def pick(value, default):
+    return default if value is None else value
+
+
+def plan_targets(plans: pd.DataFrame, fallback: PlanTargets | None = None) -> PlanTargets:
+    """The configured plan (``project.plan_id``), else the first Active plan, else the first by Plan ID;
+    missing fields keep the configuration's values."""
+    seed = fallback or configured_targets()
+    rows = sorted(records(plans), key=lambda r: (text(r.get("plan_id")) != seed.plan_id or seed.plan_id is None,
+                                                 r.get("status") != "Active", str(r.get("plan_id") or "")))
     if not rows:
-        return PlanTargets()
-    r, seed = rows[0], PlanTargets()
-
-    def pick(value, default):
-        return default if value is None else value
-
+        return seed
+    r = rows[0]
     days_min, days_max = number(r.get("estimated_days_min")), number(r.get("estimated_days_max"))
+    horizons = tuple(h for h in (text(r.get("horizons")) or "").split(",") if h) or seed.horizons  # stored joined
     return PlanTargets(
         plan_id=text(r.get("plan_id")),
         budget=pick(number(r.get("estimated_budget")), seed.budget),
@@ -42,6 +61,7 @@ def plan_targets(plans: pd.DataFrame) -> PlanTargets:
         days_max=int(days_max) if days_max is not None else seed.days_max,
         r2_min=pick(number(r.get("r2_target_min")), seed.r2_min),
         r2_max=pick(number(r.get("r2_target_max")), seed.r2_max),
-        start_date=as_date(r.get("start_date")),
+        start_date=pick(as_date(r.get("start_date")), seed.start_date),
+        horizons=horizons,
         from_airtable=True,
     )

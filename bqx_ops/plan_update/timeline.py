@@ -97,7 +97,7 @@ def phase_timeline(stages: pd.DataFrame, phases: pd.DataFrame, as_of: dt.date) -
 
 
 def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTargets, as_of: dt.date) -> dict:
-    """The plan's elapsed working days against 71-85 and its earned-schedule variance."""
+    """The plan's elapsed working days against its days band and its earned-schedule variance."""
     as_of = as_date(as_of)
     stage_rows, phase_rows = records(stages), records(phases)
     starts = [as_date(r.get("start_date")) for r in phase_rows + stage_rows]

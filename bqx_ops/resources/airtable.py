@@ -38,7 +38,13 @@ class AirtableSource(dg.ConfigurableResource):
         return Landing(self.data_dir)
 
     def mapping(self) -> SchemaMapping:
-        return SchemaMapping.load(self.schema_mapping_path)
+        """``schema_mapping_path`` (BQX_OPS_SCHEMA_MAP), else the configuration's ``schema_map``."""
+        if self.schema_mapping_path:
+            return SchemaMapping.load(self.schema_mapping_path)
+        from bqx_ops import config as project_config
+
+        cfg = project_config.current(data_dir=self.data_dir)
+        return SchemaMapping.from_data(cfg.schema_map_data(), f"{cfg.source}: schema_map")
 
     def snapshot_dates(self) -> list[dt.date]:
         return self.landing.airtable_snapshot_dates()
@@ -48,11 +54,12 @@ class AirtableSource(dg.ConfigurableResource):
         """Make sure the snapshot of ``day`` is in the landing zone and return its folder."""
 
     def read_snapshot(self, day: dt.date) -> dict[str, list]:
-        """Logical table name -> records, exactly as landed (missing table -> empty; an unreadable file
-        or one without a records list -> one ``UNREADABLE`` marker, a snapshot problem downstream)."""
-        out = {}
+        """Logical table name -> records, exactly as landed under the base's own table names (field
+        names are mapped when parsing; missing table -> empty; an unreadable file or one without a
+        records list -> one ``UNREADABLE`` marker, a snapshot problem downstream)."""
+        out, mapping = {}, self.mapping()
         for table in TABLES:
-            path = self.landing.airtable_table(day, table.name)
+            path = self.landing.airtable_table(day, mapping.table_name(table.name))
             if not path.exists():
                 out[table.name] = []
                 continue
@@ -99,10 +106,11 @@ class EmbeddedAirtable(AirtableSource):
         """The newest ``Last Modified`` of a table in the newest landing snapshot (embedded
         mode's "Airtable now"); None without a snapshot, a table file or a readable value."""
         days = self.snapshot_dates()
-        path = self.landing.airtable_table(days[-1], table_name) if days else None
+        mapping = self.mapping()
+        path = self.landing.airtable_table(days[-1], mapping.table_name(table_name)) if days else None
         if path is None or not path.is_file():
             return None
-        real_field = self.mapping().fields.get(table_name, {}).get(field_name, field_name)
+        real_field = mapping.fields.get(table_name, {}).get(field_name, field_name)
         try:
             data = read_json(path)
         except (ValueError, UnicodeDecodeError):
@@ -118,7 +126,7 @@ class LiveAirtable(AirtableSource):
     """Fetches today's snapshot from the Airtable Web API with pyairtable."""
 
     api_key: str = PField(description="Airtable personal access token (dg.EnvVar('AIRTABLE_API_KEY')).")
-    base_id: str = PField(description="The BQX-ML base id (appXXXXXXXXXXXXXX).")
+    base_id: str = PField(description="The project's base id (appXXXXXXXXXXXXXX).")
     endpoint_url: str = PField(default="https://api.airtable.com", description="API root.")
     requests_per_second: int = PField(default=5, description="Airtable allows 5 per second per base.")
     max_retries: int = PField(default=8, description="Retries on 429/5xx per request.")
@@ -138,9 +146,9 @@ class LiveAirtable(AirtableSource):
             raise self._missing(day, "that day has not come yet.")
         mapping = self.mapping()
         api = self._api()
-        for table in TABLES:
-            records = api.table(self.base_id, mapping.table_name(table.name)).all()
-            write_json(self.landing.airtable_table(day, table.name), {"records": records})
+        for table in TABLES:  # landed under the name the API was asked for: the base's own
+            name = mapping.table_name(table.name)
+            write_json(self.landing.airtable_table(day, name), {"records": api.table(self.base_id, name).all()})
         return folder
 
     def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:

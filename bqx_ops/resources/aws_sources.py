@@ -24,11 +24,11 @@ import dagster as dg
 from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
-from bqx_ops.landing import Landing, read_json, write_json
+from bqx_ops import config as project_config
+from bqx_ops.landing import Landing, log_group_from_dirname, read_json, write_json
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.sanitize import json_text
 from bqx_ops.issue_review.cloudwatch import epoch_ms, window_days
-from bqx_ops.sample.timeline import LOG_GROUPS
 
 DAY = dt.timedelta(days=1)
 
@@ -57,7 +57,16 @@ class CloudWatchLogsSource(dg.ConfigurableResource):
     """Error and warning events of the configured log groups, one landed file per group and day."""
 
     data_dir: str = PField(description="Data dir holding landing/ (the landing zone).")
-    log_groups: list[str] = PField(default=list(LOG_GROUPS), description="Log groups reviewed.")
+    log_groups: list[str] = PField(
+        default_factory=list, description="Log groups reviewed (empty: the configuration's aws.log_groups, else, "
+                                          "replaying, every group in the landing zone).")
+
+    def groups(self) -> list[str]:
+        configured = self.log_groups or project_config.current(data_dir=self.data_dir).aws.log_groups
+        if configured:
+            return list(configured)
+        landed = Landing(self.data_dir).root / "aws" / "cloudwatch"
+        return sorted(log_group_from_dirname(d.name) for d in landed.iterdir() if d.is_dir()) if landed.is_dir() else []
 
     def land(self, start: dt.datetime, end: dt.datetime, filter_pattern: str, match: str, now: dt.datetime) -> dict:
         """Make sure every day of [start, end) is landed (where it can be); returns counts."""
@@ -66,7 +75,7 @@ class CloudWatchLogsSource(dg.ConfigurableResource):
     def files(self, start: dt.datetime, end: dt.datetime) -> tuple[list[tuple[str, Path]], list[str]]:
         """The landed day files of the window, and a problem per day that has none."""
         landing, files, missing = Landing(self.data_dir), [], []
-        for group in self.log_groups:
+        for group in self.groups():
             for day in window_days(start, end):
                 path = landing.cloudwatch_day(group, day)
                 if path.exists():
@@ -107,7 +116,7 @@ class LiveCloudWatchLogs(CloudWatchLogsSource):
         now = now.astimezone(UTC)
         horizon = (now - dt.timedelta(days=self.fetch_horizon_days)).date()
         stats = {"mode": "live", "fetched_days": 0, "events": 0, "skipped_final": 0, "too_old": 0, "problems": []}
-        for group in self.log_groups:
+        for group in self.groups():
             for day in window_days(start, end):
                 path = landing.cloudwatch_day(group, day)
                 if self._final(path, day):
@@ -179,7 +188,8 @@ class LiveSageMakerJobs(SageMakerJobsSource):
     """list_training_jobs (modified since the newest landed) + describe_training_job, merged by name."""
 
     aws: AwsClients
-    name_contains: str | None = PField(default="bqx-ml", description="Only jobs whose name contains this.")
+    name_contains: str | None = PField(default=None, description="Only jobs whose name contains this (the "
+                                                                 "configuration's aws.sagemaker.name_contains).")
     first_fetch_days: int = PField(default=400, description="How far back the first fetch looks.")
 
     def refresh(self, now: dt.datetime) -> dict:
@@ -190,8 +200,9 @@ class LiveSageMakerJobs(SageMakerJobsSource):
         since = (dt.datetime.fromisoformat(max(stamps)) - dt.timedelta(seconds=1) if stamps
                  else now.astimezone(UTC) - dt.timedelta(days=self.first_fetch_days))
         args = {"LastModifiedTimeAfter": since, "SortBy": "CreationTime", "SortOrder": "Ascending"}
-        if self.name_contains:
-            args["NameContains"] = self.name_contains
+        contains = self.name_contains or project_config.current(data_dir=self.data_dir).aws.sagemaker.name_contains
+        if contains:
+            args["NameContains"] = contains
         fetched = 0
         for page in client.get_paginator("list_training_jobs").paginate(**args):
             for summary in page.get("TrainingJobSummaries", []):

@@ -12,7 +12,7 @@ from pathlib import Path
 from bqx_ops.outbox.delivery import Intent
 from bqx_ops.slack_text import cut
 
-DEFAULT_SLACK_CHANNEL = "#bqx-ml-operations"
+DEFAULT_SLACK_CHANNEL = "#operations"  # neutral; the configuration's slack.channel is passed in
 METADATA_EVENT = "bqx_ops_intent"
 
 

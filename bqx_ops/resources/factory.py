@@ -9,6 +9,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from bqx_ops import config as project_config
+
 from bqx_ops.resources.airtable import EmbeddedAirtable, LiveAirtable
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.resources.aws_sources import (
@@ -30,7 +32,13 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name) or default
 
 
+def _repo(data_dir: Path) -> str | None:
+    """``BQX_OPS_GITHUB_REPO``, else the configuration's ``github_repo``."""
+    return _env("BQX_OPS_GITHUB_REPO", project_config.current("live", data_dir).github_repo)
+
+
 def live_clients(data_dir: Path) -> dict:
+    cfg = project_config.current("live", data_dir)
     airtable = LiveAirtable(
         data_dir=str(data_dir),
         schema_mapping_path=_env("BQX_OPS_SCHEMA_MAP"),
@@ -40,13 +48,13 @@ def live_clients(data_dir: Path) -> dict:
     )
     github = LiveGitHub(
         token=dg.EnvVar("GITHUB_TOKEN"),
-        repo=_env("BQX_OPS_GITHUB_REPO", "bqx-labs/bqx-ml"),
+        repo=_repo(data_dir),
         base_url=_env("GITHUB_API_URL", "https://api.github.com"),
     )
     slack = BqxSlackResource(
         token=dg.EnvVar("SLACK_BOT_TOKEN"),
         base_url=_env("SLACK_API_URL", "https://slack.com/api/"),
-        channel=_env("BQX_OPS_SLACK_CHANNEL", "#bqx-ml-operations"),
+        channel=_env("BQX_OPS_SLACK_CHANNEL", cfg.slack.channel),
     )
     aws = AwsClients(
         region_name=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "us-east-1")),
@@ -61,10 +69,11 @@ def docs_repo(mode: str, data_dir: Path) -> DocsRepo:
     is an EnvVar handed to git through its environment, never written anywhere."""
     if mode != "live":
         return DocsRepo(data_dir=str(data_dir))
-    repo = _env("BQX_OPS_GITHUB_REPO", "bqx-labs/bqx-ml")
+    cfg = project_config.current("live", data_dir)
     return DocsRepo(
         data_dir=str(data_dir),
-        remote_url=_env("BQX_OPS_DOCS_REMOTE_URL", f"https://github.com/{repo}.git"),
+        remote_url=_env("BQX_OPS_DOCS_REMOTE_URL", cfg.docs_repo.remote_url or f"https://github.com/{_repo(data_dir)}.git"),
+        branch=cfg.docs_repo.branch,
         token=dg.EnvVar("GITHUB_TOKEN"),
         branch=_env("BQX_OPS_DOCS_BRANCH", "main"),
     )
@@ -81,7 +90,7 @@ def review_sources(mode: str, data_dir: Path, aws: AwsClients | None) -> dict:
     return {
         "github_issues": LiveGitHubIssues(
             data_dir=data_dir, token=dg.EnvVar("GITHUB_TOKEN"),
-            repo=_env("BQX_OPS_GITHUB_REPO", "bqx-labs/bqx-ml"),
+            repo=_repo(Path(data_dir)),
             base_url=_env("GITHUB_API_URL", "https://api.github.com")),
         "cloudwatch_logs": LiveCloudWatchLogs(data_dir=data_dir, aws=aws, **({"log_groups": groups} if groups else {})),
         "sagemaker_jobs": LiveSageMakerJobs(data_dir=data_dir, aws=aws),
@@ -112,7 +121,8 @@ def build_resources(mode: str, data_dir: Path) -> dict:
         resources["airtable"] = EmbeddedAirtable(
             data_dir=str(data_dir), schema_mapping_path=_env("BQX_OPS_SCHEMA_MAP")
         )
-        resources["delivery"] = OutboxDelivery(data_dir=str(data_dir), **delivery_policy)
+        resources["delivery"] = OutboxDelivery(
+            data_dir=str(data_dir), slack_channel=project_config.current(mode, data_dir).slack.channel, **delivery_policy)
         resources.update(review_sources(mode, Path(data_dir), None))
         resources["aws_costs"] = EmbeddedCosts(data_dir=str(data_dir))
     return resources

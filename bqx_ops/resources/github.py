@@ -8,10 +8,10 @@ from pydantic import Field as PField
 
 
 class LiveGitHub(dg.ConfigurableResource):
-    """The bqx-ml repository on GitHub (or a server speaking its REST API)."""
+    """The project repository on GitHub (or a server speaking its REST API)."""
 
     token: str = PField(description="GitHub token (dg.EnvVar('GITHUB_TOKEN')).")
-    repo: str = PField(description="owner/name of the bqx-ml repository.")
+    repo: str = PField(description="owner/name of the project repository.")
     base_url: str = PField(default="https://api.github.com", description="REST API root.")
     bot_name: str = PField(default="bqx-ops[bot]", description="Tagger name of release tags.")
     bot_email: str = PField(default="bqx-ops@users.noreply.github.com", description="Tagger email.")

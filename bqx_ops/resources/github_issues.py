@@ -1,4 +1,4 @@
-"""GitHub issues of the bqx-ml repository, landed in ``landing/github/issues.json``.
+"""GitHub issues of the project repository, landed in ``landing/github/issues.json``.
 
 ``EmbeddedGitHubIssues`` replays the landing zone (writing the bundled sample when it is
 empty); ``LiveGitHubIssues`` fetches with PyGithub, incrementally:
@@ -74,10 +74,10 @@ def merge_by_number(existing: list, fetched: list) -> list:
 
 
 class LiveGitHubIssues(GitHubIssuesSource):
-    """The issues of the bqx-ml repository through PyGithub (or a server speaking GitHub's REST API)."""
+    """The issues of the project repository through PyGithub (or a server speaking GitHub's REST API)."""
 
     token: str = PField(description="GitHub token (dg.EnvVar('GITHUB_TOKEN')).")
-    repo: str = PField(description="owner/name of the bqx-ml repository.")
+    repo: str = PField(description="owner/name of the project repository.")
     base_url: str = PField(default="https://api.github.com", description="REST API root.")
     per_page: int = PField(default=100, description="Issues per page (GitHub's maximum is 100).")
     seconds_between_requests: float | None = PField(

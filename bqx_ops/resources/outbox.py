@@ -28,6 +28,8 @@ class OutboxDelivery(dg.ConfigurableResource):
     horizon_days: float = PField(default=7.0, description="Intents for older periods are recorded, not sent.")
     max_attempts: int = PField(default=5, description="Attempts before an intent is dead-lettered.")
     backoff_seconds: float = PField(default=60.0, description="First retry delay; doubles each attempt.")
+    slack_channel: str | None = PField(default=None, description="Default Slack channel written to the sinks "
+                                                                 "(the configuration's slack.channel).")
 
     def policy(self) -> DeliveryPolicy:
         return DeliveryPolicy(
@@ -41,7 +43,7 @@ class OutboxDelivery(dg.ConfigurableResource):
         return {name: SinkChannel(sinks_dir, name, config) for name in CHANNELS}
 
     def channels(self) -> dict[str, Channel]:
-        return self.sinks()
+        return self.sinks({"slack_channel": self.slack_channel} if self.slack_channel else None)
 
 
 class LiveOutboxDelivery(OutboxDelivery):

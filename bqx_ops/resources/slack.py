@@ -14,7 +14,7 @@ class BqxSlackResource(SlackResource):
     """dagster-slack's SlackResource whose client honours 429 Retry-After and retries 5xx."""
 
     base_url: str = PField(default=WebClient.BASE_URL, description="Web API root (ends with /api/).")
-    channel: str = PField(default="#bqx-ml-operations", description="Channel (use its id in live mode).")
+    channel: str = PField(default="#operations", description="Channel (use its id in live mode; the configuration's slack.channel).")
     max_retries: int = PField(default=5, description="Retries on 429 / 5xx / connection errors.")
 
     def get_client(self) -> WebClient:

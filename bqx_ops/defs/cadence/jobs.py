@@ -5,9 +5,17 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from bqx_ops import config as project_config
 from bqx_ops import outbox
 from bqx_ops.calendar import REMINDERS, UTC
 from bqx_ops.escalation import RULES, Escalation
+
+
+def recipients_of(project: project_config.ProjectConfig, reminder: str) -> list[str]:
+    """The configuration's recipients of a reminder (``reminders.<plan_update|issue_review|assessment>``)."""
+    section = project.reminders
+    return {"plan_update_reminder": section.plan_update, "issue_review_reminder": section.issue_review,
+            "assessment_reminder": section.assessment}.get(reminder, [])
 
 
 class ReminderConfig(dg.Config):
@@ -21,10 +29,12 @@ def enqueue_reminder(context: dg.OpExecutionContext, config: ReminderConfig, duc
     cadence = {c.name: c for c in REMINDERS}[config.reminder]
     due_at = dt.datetime.fromisoformat(config.due_at).astimezone(UTC)
     key = f"reminder/{cadence.name}/{due_at.date().isoformat()}"
+    project = project_config.current()
+    recipients = recipients_of(project, cadence.name) or [cadence.owner]
     payload = {
-        "channel": "#bqx-ml-operations",
-        "text": f"Reminder for {cadence.owner}: {cadence.title} ({due_at:%Y-%m-%d %H:%M} UTC).",
-        "recipient": cadence.owner,
+        "channel": project.slack.channel,
+        "text": f"Reminder for {', '.join(recipients)}: {cadence.title} ({due_at:%Y-%m-%d %H:%M} UTC).",
+        "recipient": ", ".join(recipients),
     }
     with duckdb.get_connection() as conn:
         outcome = outbox.enqueue(
@@ -52,7 +62,8 @@ def enqueue_escalation(context: dg.OpExecutionContext, config: EscalationConfig,
     with duckdb.get_connection() as conn:
         outbox.enqueue(conn, f"{escalation.key}/slack", "slack", {"text": escalation.text()}, producer, now, now)
         outbox.enqueue(conn, f"{escalation.key}/sns", "sns", {
-            "subject": f"BQX-ML missed activity: {rule.cadence.title}", "message": escalation.text()},
+            "subject": f"{project_config.current().project.name} missed activity: {rule.cadence.title}",
+            "message": escalation.text()},
             producer, now, now)
     context.log.warning(escalation.text())
 

@@ -12,6 +12,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard.costs import CostProblem, file_month, merge, one_source_per_day, parse_response
 from bqx_ops.dashboard.indicators import indicators, trend
@@ -86,13 +87,14 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -
     """The seed's 13 success metrics of each week as of its as-of instant: current, status and trend."""
     rows, statuses = [], {}
     last_as_of, last_values = None, {}
+    ceiling = project_config.current().cost_budget_per_month
     with duckdb.get_connection() as conn:
         for w in weeks(context):
             previous_as_of = _previous(w).as_of
             if previous_as_of != last_as_of:  # not the week just computed in this run: read it
-                last_values = {i.metric: i.value for i in indicators(facts(conn, previous_as_of))}
+                last_values = {i.metric: i.value for i in indicators(facts(conn, previous_as_of, ceiling))}
             previous = last_values
-            current = indicators(facts(conn, w.as_of))
+            current = indicators(facts(conn, w.as_of, ceiling))
             last_as_of, last_values = w.as_of, {i.metric: i.value for i in current}
             common = {"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "as_of": naive_utc(w.as_of)}
             for position, ind in enumerate(current):

@@ -1,4 +1,4 @@
-"""What each week exports to the bqx-ml repository, computed from that week's as-of snapshot.
+"""What each week exports to the docs repository, computed from that week's as-of snapshot.
 
 Each asset is a DuckDB table keyed by ``period_start`` (the week's partition); a backfill over many
 weeks runs as one run that walks every week of ``context.partition_keys``. Nothing here touches git:

@@ -1,4 +1,4 @@
-"""Drift between Airtable and the bqx-ml repository, measured rather than assumed.
+"""Drift between Airtable and the docs repository, measured rather than assumed.
 
 ``docs_match_latest_snapshot`` renders what the latest snapshot would export and compares it with
 what origin holds; when they differ, it finds the first snapshot after the one the repository

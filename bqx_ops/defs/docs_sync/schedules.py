@@ -11,7 +11,7 @@ docs_sync_job = dg.define_asset_job(
     "docs_sync_job",
     selection=dg.AssetSelection.groups(GROUP),  # partitioned by DOCS_SYNC_PARTITIONS, inferred
     executor_def=dg.in_process_executor,
-    description="Stage 10.5: export Airtable to the bqx-ml repository, commit, push, tag, notify.",
+    description="Stage 10.5: export Airtable to the docs repository, commit, push, tag, notify.",
 )
 
 

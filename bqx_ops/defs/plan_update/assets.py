@@ -76,7 +76,7 @@ def plan_cost_variance(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     deps=airtable_deps("stages", "phases", "plans"), **COMMON,
 )
 def plan_timeline_variance(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
-    """Timeline variance per phase and for the plan against 71-85 days."""
+    """Timeline variance per phase and for the plan against the plan's days band."""
     phases, plan = [], []
     with duckdb.get_connection() as conn:
         for key, period in run_weeks(context):
@@ -92,7 +92,7 @@ def plan_timeline_variance(context: dg.AssetExecutionContext, duckdb: DuckDBReso
 @dg.multi_asset(
     name="plan_r2_trend",
     outs={"r2_evaluations": out("r2_evaluations", "Every model evaluation known as of the week, with its predecessor."),
-          "r2_trend": out("r2_trend", "Current ensemble R² against 0.95-0.99 and its 28-day trend."),
+          "r2_trend": out("r2_trend", "Current ensemble R² against the plan's target band and its 28-day trend."),
           "r2_drops": out("r2_drops", "R² drops greater than 0.05 between consecutive evaluations.")},
     deps=airtable_deps("model_results", "plans"), **COMMON,
 )
@@ -111,7 +111,8 @@ def plan_r2_trend(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
             trend += stamp(week, [{
                 **row, "window_days": r2.TREND_WINDOW_DAYS, "target_min": targets.r2_min,
                 "target_max": targets.r2_max, "evaluations": len(results), "drops": len(week_drops),
-                "on_target": None if current is None else targets.r2_min <= current <= targets.r2_max,
+                "on_target": None if current is None or targets.r2_min is None or targets.r2_max is None
+                else targets.r2_min <= current <= targets.r2_max,
             }])
     yield output(duckdb, "r2_evaluations", table_frame(evaluations, r2.R2_EVALUATION_COLUMNS))
     yield output(duckdb, "r2_trend", table_frame(trend, R2_TREND_COLUMNS),

@@ -28,7 +28,7 @@ from bqx_ops.plan_update import dashboard as dash
 from bqx_ops.plan_update import writeback
 from bqx_ops.plan_update.common import records
 from bqx_ops.plan_update.report import WeekReport, render_report, report_path
-from bqx_ops.plan_update.targets import PlanTargets
+from bqx_ops.plan_update.targets import PlanTargets, configured_targets, pick
 from bqx_ops.resources.docs_repo import DocsRepo
 
 REPORT_TABLES = (
@@ -56,12 +56,12 @@ def _first(df: pd.DataFrame) -> dict:
 
 
 def _targets(budget: dict, timeline: dict, r2: dict) -> PlanTargets:
-    seed = PlanTargets()
-    pick = lambda value, default: default if value is None else value  # noqa: E731
+    """The week's targets as its tables recorded them (from the plan), else the configuration's."""
+    seed = configured_targets()
+    days_min, days_max = pick(timeline.get("days_min"), seed.days_min), pick(timeline.get("days_max"), seed.days_max)
     return PlanTargets(
         plan_id=timeline.get("plan_id"), budget=pick(budget.get("budget"), seed.budget),
-        days_min=int(pick(timeline.get("days_min"), seed.days_min)),
-        days_max=int(pick(timeline.get("days_max"), seed.days_max)),
+        days_min=None if days_min is None else int(days_min), days_max=None if days_max is None else int(days_max),
         r2_min=pick(r2.get("target_min"), seed.r2_min), r2_max=pick(r2.get("target_max"), seed.r2_max),
     )
 
@@ -80,8 +80,12 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.D
             statuses = week_table(conn, "phase_timeline_variance", period.start).get("status", pd.Series(dtype=str))
             counts = dash.phase_counts([s for s in statuses.tolist()])
             targets = _targets(budget, timeline, r2)
-            lines = dash.dashboard_lines(counts, targets, budget, timeline, r2)
             week = Week(key, period, as_of_snapshot(conn, period.as_of))
+            if week.snapshot_date is None:  # no data is not zero: never "Phases: 0 total"
+                counts = {k: None for k in counts}
+                lines = [dash.no_snapshot_line(period.as_of.date())] + [None] * 3
+            else:
+                lines = dash.dashboard_lines(counts, targets, budget, timeline, r2)
             rows += stamp(week, [{
                 "plan_id": targets.plan_id, "phases_total": counts["total"], "phases_complete": counts["complete"],
                 "phases_in_progress": counts["in progress"], "phases_todo": counts["todo"], "budget": targets.budget,
@@ -92,7 +96,7 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.D
                 "r2_current": r2.get("current_r2"), "r2_target_min": targets.r2_min,
                 "r2_target_max": targets.r2_max, "r2_trend": r2.get("trend"),
                 "phases_line": lines[0], "budget_line": lines[1], "timeline_line": lines[2], "r2_line": lines[3],
-                "block": "\n".join(lines),
+                "block": "\n".join(line for line in lines if line),
             }])
     result = output(duckdb, "dashboard", table_frame(rows, DASHBOARD_COLUMNS), ["period_start", "block"])
     context.add_output_metadata(dict(result.metadata))

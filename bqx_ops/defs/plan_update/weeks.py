@@ -17,7 +17,7 @@ from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.calendar import UTC, Period
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
-from bqx_ops.plan_update.targets import PlanTargets, plan_targets
+from bqx_ops.plan_update.targets import PlanTargets, configured_targets, plan_targets
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Week:
 
     @property
     def targets(self) -> PlanTargets:
-        return plan_targets(self.tables["plans"]) if "plans" in self.tables else PlanTargets()
+        return plan_targets(self.tables["plans"]) if "plans" in self.tables else configured_targets()
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
