@@ -116,5 +116,9 @@ def test_the_monday_schedule_syncs_the_week_that_just_closed():
     assert request.partition_key == "2026-02-23" and request.run_key == "weekly_sync:2026-02-23"
     tuesday = dg.build_schedule_context(scheduled_execution_time=monday + dt.timedelta(days=1))
     assert isinstance(schedule(tuesday), dg.SkipReason)
-    first = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2025, 8, 18, 9, tzinfo=UTC))
-    assert isinstance(schedule(first), dg.SkipReason)  # the plan's first Monday closes no week
+    # the plan's first Monday (the start, 00:00) closes the partial week holding the start ...
+    first = schedule(dg.build_schedule_context(scheduled_execution_time=dt.datetime(2025, 8, 18, 9, tzinfo=UTC)))
+    assert first.partition_key == "2025-08-11"
+    # ... and the Monday before it closes no week of the plan
+    before = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2025, 8, 11, 9, tzinfo=UTC))
+    assert isinstance(schedule(before), dg.SkipReason)

@@ -29,7 +29,8 @@ def resolved(mode: str):
 @pytest.mark.parametrize("tick, week", [
     (dt.datetime(2025, 12, 5, 16, tzinfo=UTC), "2025-11-28"),
     (dt.datetime(2026, 1, 2, 16, tzinfo=UTC), "2025-12-26"),  # across the year end
-    (dt.datetime(2025, 8, 29, 16, tzinfo=UTC), "2025-08-22"),  # the first week of the plan
+    (dt.datetime(2025, 8, 29, 16, tzinfo=UTC), "2025-08-22"),
+    (dt.datetime(2025, 8, 22, 16, tzinfo=UTC), "2025-08-15"),  # the plan's first, partial, week (Mon 08-18 start)
 ])
 def test_the_friday_schedule_requests_exactly_the_week_that_just_closed(tick, week):
     defs, schedule = resolved("local")
@@ -78,4 +79,6 @@ def test_a_week_without_any_snapshot_runs_and_says_so(tmp_path):
     assert result.success
     report = resources["docs_repo"].read("docs/plan-updates/2025-09-12.md")
     assert "_no data: no Airtable snapshot was taken on or before 2025-09-12_" in report
-    assert "Phases: 0 total | 0 complete | 0 in progress | 0 todo" in report
+    # no data is not zero: the dashboard never says "Phases: 0 total"
+    assert "No snapshot yet: no Airtable snapshot had been taken by 2025-09-12" in report
+    assert "Phases: 0 total" not in report
