@@ -140,14 +140,21 @@ REMINDERS = (PLAN_UPDATE_REMINDER, ISSUE_REVIEW_REMINDER, ASSESSMENT_REMINDER)
 
 @dataclass(frozen=True)
 class Period:
-    """A closed period of a cadence: [start, end), reported as of ``end``."""
+    """A period of a cadence: [start, end), reported as of ``end``; a period still open is read as
+    of ``read_at`` (now) instead. ``key`` is its partition key, when it has one."""
 
     start: dt.datetime
     end: dt.datetime
+    key: str = ""
+    read_at: dt.datetime | None = None
 
     @property
     def as_of(self) -> dt.datetime:
-        return self.end
+        return self.end if self.read_at is None else min(self.end, self.read_at)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.as_of < self.end
 
     @property
     def report_date(self) -> dt.date:

@@ -9,7 +9,7 @@ found wins (``resolve``):
    (the Plans record of the earliest snapshot, else that snapshot's date);
 4. local mode with nothing at all: the bundled sample's configuration, since embedded mode writes
    the sample on first use;
-5. otherwise neutral defaults. Live mode requires an explicit start date.
+5. otherwise neutral defaults. Live mode requires an explicit start date (``project_start``).
 
 Every key is documented in the README ("Pointing bqx_ops at your team's base").
 """
@@ -221,9 +221,6 @@ def resolve(mode: str, data_dir: str | Path) -> ProjectConfig:
         if config is None and mode != "live":
             config = load_config(SAMPLE_CONFIG)
         config = config or ProjectConfig(source="defaults")
-    if mode == "live" and config.start_date is None:
-        raise ConfigError(f"{config.source or 'configuration'}: start_date: live mode needs the plan's start date "
-                          f"(set start_date in {CONFIG_FILE} or the file named by BQX_OPS_CONFIG)")
     return config
 
 
@@ -245,7 +242,15 @@ def current(mode: str | None = None, data_dir: str | Path | None = None) -> Proj
     return _cached(mode, str(folder.resolve()), named, mtime)
 
 
-def project_start(config: ProjectConfig | None = None) -> dt.date:
-    """The day every partition starts from: the configured start, else today (nothing recorded yet)."""
-    config = config or current()
-    return config.start_date or dt.datetime.now(dt.timezone.utc).date()
+def project_start(config: ProjectConfig | None = None, mode: str | None = None) -> dt.date:
+    """The day every partition starts from: the configured start (or the landing zone's). Live mode
+    refuses to guess it; local mode with nothing recorded yet starts today."""
+    from bqx_ops import settings
+
+    config = config or current(mode)
+    if config.start_date is not None:
+        return config.start_date
+    if (mode or settings.mode()) == "live":
+        raise ConfigError(f"{config.source or 'configuration'}: start_date: live mode needs the plan's start date "
+                          f"(set start_date in {CONFIG_FILE} or in the file named by BQX_OPS_CONFIG)")
+    return dt.datetime.now(dt.timezone.utc).date()

@@ -39,9 +39,9 @@ def test_lookup_order_env_file_then_data_dir_then_landing_zone(tmp_path, monkeyp
     data = tmp_path / "data"
     # nothing at all, local mode: the sample (embedded mode writes it on first use)
     assert config.resolve("local", data).project.name == "BQX-ML"
-    # live mode without a start date: a clear error
-    with pytest.raises(config.ConfigError, match="start_date"):
-        config.resolve("live", data)
+    # live mode without a start date: a clear error where the start is needed (the partitions)
+    with pytest.raises(config.ConfigError, match="start_date: live mode needs the plan's start date"):
+        config.project_start(config.resolve("live", data), "live")
     # a recorded landing zone: its Plans record
     base = minimal_base()
     base["Plans"][0]["fields"].update({"Name": "Acme Forecast", "Plan ID": "AC-7", "Start Date": "2024-10-07"})

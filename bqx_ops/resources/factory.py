@@ -32,9 +32,9 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name) or default
 
 
-def _repo(data_dir: Path) -> str | None:
+def _repo(data_dir: Path) -> str:
     """``BQX_OPS_GITHUB_REPO``, else the configuration's ``github_repo``."""
-    return _env("BQX_OPS_GITHUB_REPO", project_config.current("live", data_dir).github_repo)
+    return _env("BQX_OPS_GITHUB_REPO", project_config.current("live", data_dir).github_repo) or ""  # "": said at use
 
 
 def live_clients(data_dir: Path) -> dict:

@@ -32,6 +32,8 @@ class LiveGitHub(dg.ConfigurableResource):
             retry=GithubRetry(total=8, status_forcelist=[429, *range(500, 600)]),
             lazy=True,
         )
+        if not self.repo:
+            raise ValueError("no GitHub repository: set github_repo in the configuration or BQX_OPS_GITHUB_REPO")
         return client.get_repo(self.repo)
 
     def find_release(self, tag: str) -> str | None:

@@ -105,6 +105,8 @@ class LiveGitHubIssues(GitHubIssuesSource):
     def refresh(self, now: dt.datetime) -> dict:
         existing, problems = self.read() if self.path.exists() else ([], [])
         since = self.since(existing)
+        if not self.repo:
+            raise ValueError("no GitHub repository: set github_repo in the configuration or BQX_OPS_GITHUB_REPO")
         repo = self._client().get_repo(self.repo)
         kwargs = {"state": "all", "sort": "updated", "direction": "asc"}
         if since is not None:

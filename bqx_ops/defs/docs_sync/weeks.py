@@ -7,13 +7,12 @@ Monday run finalizes it once closed.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
 
 from bqx_ops.asof import as_of_snapshot
-from bqx_ops.calendar import UTC, WEEKLY_SYNC, naive_utc, period_for
+from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, naive_utc, period_for
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
@@ -25,24 +24,14 @@ OWNERS = ["team:COORD-001"]
 PARTITION_META = {"partition_expr": "period_start"}
 
 
-@dataclass(frozen=True)
-class Week:
-    key: str
-    start: dt.datetime
-    end: dt.datetime
-    as_of: dt.datetime
-    in_progress: bool
-
-    @property
-    def report_date(self) -> dt.date:
-        return self.end.date()
+Week = Period  # one period type: a week of the sync is a calendar Period read as of min(end, now)
 
 
-def week(key: str, now: dt.datetime | None = None) -> Week:
+def week(key: str, now: dt.datetime | None = None) -> Period:
     now = now or dt.datetime.now(UTC)
     start = dt.datetime.strptime(key, "%Y-%m-%d").replace(hour=9, tzinfo=UTC)
     period = period_for(WEEKLY_SYNC, start)
-    return Week(key, period.start, period.end, min(period.end, now), period.end > now)
+    return Period(period.start, period.end, key=key, read_at=now)
 
 
 def open_week_key(now: dt.datetime) -> str:
