@@ -51,6 +51,9 @@ def test_month_to_date_counts_only_the_month_days_ended_by_as_of():
             CostRow(dt.date(2026, 6, 28), "A", 2.0), CostRow(dt.date(2026, 6, 29), "A", 40.0)]
     assert month_to_date(rows, AS_OF) == pytest.approx(3.0)
     assert month_to_date([], AS_OF) is None
+    # a month without cost data is no data, not $0.00, even when earlier months have data
+    assert month_to_date([CostRow(dt.date(2026, 5, 31), "A", 100.0)], AS_OF) is None
+    assert month_to_date([CostRow(dt.date(2026, 6, 3), "A", 0.0)], AS_OF) == 0.0  # a real zero stays zero
 
 
 def test_recency_rule_for_weekly_activities():
