@@ -14,9 +14,11 @@ from bqx_ops_tests import other_base as acme
 from bqx_ops_tests.base_builder import minimal_base, write_snapshot
 from bqx_ops_tests.test_cli_demo import run_demo
 
-# What would betray the sample in another team's outputs.
-SAMPLE_WORDS = ("BQX", "bqx-ml", "MP-BQX_ML-001", "bqx-labs", "$650", "71-85", "0.95-0.99", "> 0.95", "$500",
-                "#bqx-ml-operations", "2025-08-18")
+# What would betray the sample in another team's outputs: its names, and its figures in the forms the
+# reports, checks and dashboard would print them (a bare "$650" can be another plan's honest arithmetic).
+SAMPLE_WORDS = ("BQX", "bqx-ml", "MP-BQX_ML-001", "bqx-labs", "$650 estimated", "$650 budget", "Budget $650",
+                "71-85", "0.95-0.99", "> 0.95", "&gt; 0.95", "< $500", "&lt; $500", "#bqx-ml-operations",
+                "2025-08-18")
 
 
 def fridays(first: dt.date, last: dt.date) -> list[dt.date]:
