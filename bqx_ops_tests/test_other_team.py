@@ -4,7 +4,10 @@ figures computed here from the landing JSON, and nothing of the bundled sample i
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -12,7 +15,7 @@ import yaml
 from bqx_ops.landing import Landing, read_json
 from bqx_ops_tests import other_base as acme
 from bqx_ops_tests.base_builder import minimal_base, write_snapshot
-from bqx_ops_tests.test_cli_demo import run_demo
+from bqx_ops_tests.test_cli_demo import REPO
 
 # What would betray the sample in another team's outputs: its names, and its figures in the forms the
 # reports, checks and dashboard would print them (a bare "$650" can be another plan's honest arithmetic).
@@ -32,6 +35,18 @@ def reviews(first: dt.date, last: dt.date) -> list[dt.date]:
     return [d for d in days if d.day in (1, 15)]
 
 
+def run_demo(tmp_path, **env):
+    """``bqx-ops demo`` in a subprocess on tmp_path/data (a whole replay: minutes on a busy machine)."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    environ = {**os.environ, "DAGSTER_HOME": str(home), **env}
+    environ.pop("BQX_OPS_MODE", None)
+    environ.pop("BQX_OPS_CONFIG", None)
+    cmd = [str(Path(sys.executable).with_name("bqx-ops")), "demo", "--data-dir", str(tmp_path / "data")]
+    return subprocess.run(cmd, env=environ, capture_output=True, text=True, timeout=3600)
+
+
 def git(*args) -> str:
     return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
 
@@ -40,15 +55,8 @@ def git(*args) -> str:
 def acme_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("acme")
     acme.write(tmp / "data")
-    before = os.environ.get("BQX_OPS_OUTBOX_HORIZON_DAYS")
-    os.environ["BQX_OPS_OUTBOX_HORIZON_DAYS"] = "100000"  # deliver history to the sinks, to read what was sent
-    try:
-        done, _ = run_demo(tmp)
-    finally:
-        os.environ.pop("BQX_OPS_OUTBOX_HORIZON_DAYS")
-        if before is not None:
-            os.environ["BQX_OPS_OUTBOX_HORIZON_DAYS"] = before
-    return tmp / "data", done
+    # deliver the history to the sinks too, to read what would have been sent
+    return tmp / "data", run_demo(tmp, BQX_OPS_OUTBOX_HORIZON_DAYS="100000")
 
 
 @pytest.mark.slow
@@ -136,7 +144,7 @@ def test_a_brand_new_project_gets_its_first_plan_update_and_a_dashboard_without_
         write_snapshot(tmp_path / "data", day, base)
     (tmp_path / "data" / "bqx_ops.yaml").write_text(yaml.safe_dump({
         "project": {"name": "Newco"}, "start_date": start.isoformat(), "cost_budget_per_month": 100}))
-    done, _ = run_demo(tmp_path)
+    done = run_demo(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     docs = tmp_path / "data" / "newco" / "docs"
     expected = [f"{d}.md" for d in fridays(start, today)]
