@@ -30,7 +30,7 @@ PLAN_STATUSES = ("Active", "On Hold", "Done")
 
 # Plausible bounds: a value outside them is a typo or hostile input (1e308, 2**63), quarantined
 # with its reason instead of overflowing a cast or making a variance of +1.5e307 %.
-MAX_MONEY = 10_000_000  # USD per record; the seed's whole plan is $650
+MAX_MONEY = 10_000_000  # USD per record: far above any plausible ML plan's budget
 MAX_DAYS = 3650  # ten years of working days per estimate
 MAX_NUMBER = 1000  # phase numbers
 MIN_R2 = -1.0  # R² can be negative; below -1 a model is far worse than the mean: a broken result
