@@ -4,6 +4,7 @@ import datetime as dt
 
 import pandas as pd
 
+from bqx_ops.config import RecurringStagesSection
 from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
 from bqx_ops.issue_review.model import fingerprint
 from bqx_ops.issue_review.rules import load_rules
@@ -54,12 +55,20 @@ def test_a_stage_past_its_estimate_is_a_delay_until_it_completes_and_recurring_s
                     ("recY", "5.3", "Spot", "recP5", "In Progress", "INFRA-001", 10, None,
                      pd.Timestamp("2025-11-03"), None, 2),
                     ("recO", "10.5", "Repository sync", "recP10", "In Progress", "COORD-001", 1, None,
+                     pd.Timestamp("2025-11-10"), None, 1),
+                    ("recW", "4.9", "Weekly operations review", "recP4", "In Progress", "COORD-001", 1, None,
                      pd.Timestamp("2025-11-10"), None, 1))
     now = before.copy()
     now.loc[0, ["status", "completed_date"]] = ["Done", pd.Timestamp("2025-11-20")]
-    found = timeline_issues(now, dt.date(2025, 12, 1), before, dt.date(2025, 11, 17), DERIVED["timeline"])
+    # the configuration names the recurring stages, by id or by name
+    recurring = RecurringStagesSection(stage_ids=["10.5"], name_patterns=["operations review"])
+    rules = {**DERIVED["timeline"], "recurring": recurring}
+    found = timeline_issues(now, dt.date(2025, 12, 1), before, dt.date(2025, 11, 17), rules)
     by_stage = {f.stage_record_id: f for f in found}
     assert sorted(by_stage) == ["recX", "recY"]
+    # without that rule they would be delays like any other
+    plain = timeline_issues(now, dt.date(2025, 12, 1), before, dt.date(2025, 11, 17), DERIVED["timeline"])
+    assert sorted(f.stage_record_id for f in plain) == ["recO", "recW", "recX", "recY"]
     assert by_stage["recX"].created_at == dt.datetime(2025, 11, 10)
     assert by_stage["recX"].resolved_at == dt.datetime(2025, 11, 20) and by_stage["recX"].priority == "P2"
     assert by_stage["recY"].created_at == dt.datetime(2025, 11, 5) and by_stage["recY"].resolved_at is None

@@ -7,6 +7,7 @@ import statistics
 import duckdb
 import pandas as pd
 
+from bqx_ops.config import SageMakerSection
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
 from bqx_ops.issue_review.github_issues import github_issues
@@ -74,6 +75,22 @@ def test_a_failed_job_is_open_until_a_later_completed_job_of_the_same_model_and_
     assert by_ref["a-01"].resolved_at == dt.datetime(2026, 3, 10, 3) and by_ref["b-01"].resolved_at is None
     inv = build_inventory(found, RULES, ReviewPeriod(dt.datetime(2026, 3, 1, 10), AS_OF)).set_index("source_ref")
     assert inv.loc["b-01", "priority"] == "P1" and inv.loc["a-01", "priority"] == "P2"
+
+
+def test_a_failed_job_retried_under_another_name_resolves_when_the_retry_succeeds():
+    def bare(name, status, ended):  # no hyperparameters: only the names tell a retry from its job
+        return {"TrainingJobName": name, "TrainingJobStatus": status, "TrainingEndTime": ended,
+                **({"FailureReason": "OOM"} if status == "Failed" else {})}
+    jobs = [bare("fc-lstm-train", "Failed", "2026-03-10T01:00:00Z"),
+            bare("fc-lstm-train-retry-2", "Completed", "2026-03-11T01:00:00Z"),
+            bare("fc-xgb-train", "Failed", "2026-03-10T02:00:00Z")]
+    rules = {**RULES.sagemaker, "retry_pattern": SageMakerSection().retry_pattern}
+    by_ref = {f.source_ref: f for f in sagemaker_issues(jobs, AS_OF, rules)[0]}
+    assert by_ref["fc-lstm-train"].resolved_at == dt.datetime(2026, 3, 11, 1)
+    assert by_ref["fc-xgb-train"].resolved_at is None  # another model: its own failure stays open
+    # without the configured rule the retry is another job, and the failure stays open
+    plain = {f.source_ref: f for f in sagemaker_issues(jobs, AS_OF, RULES.sagemaker)[0]}
+    assert plain["fc-lstm-train"].resolved_at is None
 
 
 def test_a_metric_drop_between_completed_jobs_is_a_degradation_until_it_recovers():
