@@ -229,7 +229,7 @@ class DocsRepo(dg.ConfigurableResource):
         README with the status markers; a remote with other branches is never given a second root."""
         if self._git("ls-remote", "--heads", "origin").stdout.strip():
             return False
-        blob = self._git("hash-object", "-w", "--stdin", stdin=INITIAL_README).stdout.strip()
+        blob = self._git("hash-object", "-w", "--stdin", stdin=self._initial_readme()).stdout.strip()
         tree = self._git("mktree", stdin=f"100644 blob {blob}\t{README}\n").stdout.strip()
         commit = self._git("commit-tree", tree, "-m", "Initial commit: README with the bqx-ops status section",
                            when=dt.datetime.now(UTC)).stdout.strip()

@@ -73,9 +73,8 @@ def docs_repo(mode: str, data_dir: Path) -> DocsRepo:
     return DocsRepo(
         data_dir=str(data_dir),
         remote_url=_env("BQX_OPS_DOCS_REMOTE_URL", cfg.docs_repo.remote_url or f"https://github.com/{_repo(data_dir)}.git"),
-        branch=cfg.docs_repo.branch,
         token=dg.EnvVar("GITHUB_TOKEN"),
-        branch=_env("BQX_OPS_DOCS_BRANCH", "main"),
+        branch=_env("BQX_OPS_DOCS_BRANCH", cfg.docs_repo.branch),
     )
 
 
