@@ -71,14 +71,16 @@ def two_weeks(data_dir):
     return data_dir
 
 
-def plan_updates(data_dir, *blocks: tuple[str, str]) -> None:
-    """What the plan-update domain leaves in plan.dashboard: (period end, dashboard block) per Friday."""
+def plan_updates(data_dir, *blocks: tuple, snapshot: str = "2025-08-18") -> None:
+    """What the plan-update domain leaves in plan.dashboard: (period end, dashboard block[, snapshot day])
+    per Friday; a week read from no snapshot has none."""
     with duckdb.connect(str(data_dir / "bqx_ops.duckdb")) as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS plan; CREATE TABLE IF NOT EXISTS plan.dashboard "
-                     "(period_start TIMESTAMP, period_end TIMESTAMP, position BIGINT, block VARCHAR)")
-        for end, block in blocks:
-            conn.execute("INSERT INTO plan.dashboard VALUES (?::TIMESTAMP - INTERVAL 7 DAY, ?, 0, ?)",
-                         [end, end, block])
+                     "(period_start TIMESTAMP, period_end TIMESTAMP, snapshot_date TIMESTAMP, position BIGINT, "
+                     "block VARCHAR)")
+        for end, block, *day in blocks:
+            conn.execute("INSERT INTO plan.dashboard VALUES (?::TIMESTAMP - INTERVAL 7 DAY, ?, ?, 0, ?)",
+                         [end, end, day[0] if day else snapshot, block])
 
 
 def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two_weeks):
@@ -114,6 +116,14 @@ def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two
         "body": intents["github-release/phase-0-done"][2]["body"]})
     assert head[:12] in intents["docs-sync/2025-08-18"][2]["text"]
     assert "Released" not in intents["docs-sync/2025-08-18"][2]["text"]  # phase 0 was Done before the week
+
+
+def test_a_plan_update_of_a_week_before_the_first_snapshot_is_not_shown_beside_the_statuses(two_weeks):
+    plan_updates(two_weeks, ("2025-08-22 16:00", "No snapshot yet: no Airtable snapshot had been taken", None))
+    assert sync(two_weeks, W1).success
+    readme = show(two_weeks, "main:README.md")
+    assert "| P1 | Data | In Progress |" in readme  # the statuses are there ...
+    assert "Plan dashboard" not in readme and "No snapshot yet" not in readme  # ... an empty dashboard is not
 
 
 def test_rerunning_a_week_changes_nothing_and_pushes_nothing(two_weeks, monkeypatch):

@@ -70,11 +70,12 @@ def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES) -> dict
 
 
 def plan_dashboards(conn: duckdb.DuckDBPyConnection) -> list[tuple[dt.datetime, list[str]]]:
-    """The plan-update domain's dashboards (``plan.dashboard``), by period end; [] when it never ran."""
+    """The plan-update domain's dashboards (``plan.dashboard``), by period end; [] when it never ran.
+    A week that closed before the first snapshot has no dashboard to show beside the statuses."""
     if not table_exists(conn, "plan", "dashboard"):
         return []
-    rows = conn.execute("SELECT period_end, block FROM plan.dashboard WHERE block IS NOT NULL ORDER BY period_end, "
-                        "position").fetchall()
+    rows = conn.execute("SELECT period_end, block FROM plan.dashboard WHERE block IS NOT NULL "
+                        "AND snapshot_date IS NOT NULL ORDER BY period_end, position").fetchall()
     return [(end, block.splitlines()) for end, block in rows]
 
 
