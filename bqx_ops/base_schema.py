@@ -8,7 +8,7 @@ validator. Real bases differ in naming, so table and field names can be remapped
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -205,10 +205,12 @@ class SchemaMapping:
 
         tables: {Stages: "Plan Stages"}
         fields: {Stages: {"Realized Cost": "Actual Cost"}}
+        choices: {"Model Results": {Horizon: [d7, d14]}}   # a single/multi select's own options
     """
 
     tables: dict[str, str] = field(default_factory=dict)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    choices: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | None) -> SchemaMapping:
@@ -219,11 +221,22 @@ class SchemaMapping:
     @classmethod
     def from_data(cls, data: dict, source: str = "schema map") -> SchemaMapping:
         """From ``{tables: {...}, fields: {...}}`` (a file's content or the configuration's inline map)."""
-        unknown = set(data.get("tables") or {}) | set(data.get("fields") or {})
+        unknown = set(data.get("tables") or {}) | set(data.get("fields") or {}) | set(data.get("choices") or {})
         unknown -= set(TABLES_BY_NAME)
         if unknown:
             raise ValueError(f"schema mapping {source} names unknown tables: {sorted(unknown)}")
-        return cls(tables=dict(data.get("tables") or {}), fields=dict(data.get("fields") or {}))
+        choices = {}
+        for table, by_field in (data.get("choices") or {}).items():
+            for name, values in (by_field or {}).items():
+                if TABLES_BY_NAME[table].field(name).kind not in ("single_select", "multi_select"):
+                    raise ValueError(f"schema mapping {source}: choices: {table}.{name} is not a select field")
+                choices.setdefault(table, {})[name] = tuple(str(v) for v in values or ())
+        return cls(tables=dict(data.get("tables") or {}), fields=dict(data.get("fields") or {}), choices=choices)
+
+    def field_for(self, table: str, f: Field) -> Field:
+        """The field with the base's own options of a select, when the map gives them."""
+        own = self.choices.get(table, {}).get(f.name)
+        return f if own is None else replace(f, choices=own)
 
     def table_name(self, logical: str) -> str:
         return self.tables.get(logical, logical)

@@ -118,10 +118,12 @@ def _quarantine_row(table: str, record_id, day: dt.date, reasons: list[str], raw
     }
 
 
-def _validate_record(table: Table, record, fields: dict) -> tuple[dict, list[str], dict[str, str]]:
+def _validate_record(table: Table, record, fields: dict,
+                     mapping: SchemaMapping | None = None) -> tuple[dict, list[str], dict[str, str]]:
     """Typed values, problems, and link field -> target id (checked later)."""
     typed, problems, links = {}, [], {}
     for f in table.fields:
+        f = mapping.field_for(table.name, f) if mapping else f
         value = fields.get(f.name)
         if value is None or value == "" or value == []:
             if f.required:
@@ -173,7 +175,7 @@ def parse_snapshot(
                 problems.append(f"duplicate record id {rid} (only its first occurrence is kept)")
             seen.add(rid)
             fields = mapping.to_logical_fields(table.name, record["fields"])
-            typed, field_problems, links = _validate_record(table, record, fields)
+            typed, field_problems, links = _validate_record(table, record, fields, mapping)
             problems += field_problems
             for name, target in links.items():
                 target_table = table.field(name).link_to

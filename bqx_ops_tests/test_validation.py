@@ -92,6 +92,21 @@ def test_a_schema_mapping_reads_a_base_with_other_field_names():
     assert parsed.rows["Stages"][0]["realized_cost"] == 25.0
 
 
+def test_a_schema_mapping_gives_a_select_field_the_bases_own_options():
+    base = minimal_base()
+    base["Model Results"][0]["fields"]["Horizon"] = "d7"
+    base["Plans"][0]["fields"]["Horizons"] = ["d7", "d14"]
+    assert len(parse_snapshot(DAY, base).quarantine) == 2  # the expected base's options: d7 is unknown
+    mapping = SchemaMapping.from_data({"choices": {"Model Results": {"Horizon": ["d7", "d14"]},
+                                                   "Plans": {"Horizons": ["d7", "d14"]}}})
+    parsed = parse_snapshot(DAY, base, mapping)
+    assert not parsed.quarantine and parsed.rows["Model Results"][0]["horizon"] == "d7"
+    base["Model Results"][0]["fields"]["Horizon"] = "w15"  # the options are the base's, not added to ours
+    assert "unknown option 'w15'" in parse_snapshot(DAY, base, mapping).quarantine[0]["reason"]
+    with pytest.raises(ValueError, match="Plans.Name is not a select field"):
+        SchemaMapping.from_data({"choices": {"Plans": {"Name": ["x"]}}})
+
+
 def test_a_record_created_after_a_link_target_was_removed_is_quarantined():
     base = minimal_base()
     base["Phases"] = [r for r in base["Phases"] if r["id"] != "recPHASE000000001"]
