@@ -27,6 +27,10 @@ HORIZONS = ("w15", "w30", "w45", "w60", "w75", "w90")
 MODELS = ("LSTM", "XGBoost", "Transformer", "Ensemble")
 ARTIFACT_TYPES = ("Report", "Design", "Runbook", "Notebook", "Dataset Card")
 PLAN_STATUSES = ("Active", "On Hold", "Done")
+APPROVALS = ("Approved", "Rejected")  # RM-001's answer on a Decisions record; empty = pending
+# What ARCH-001 records for a quarter's 360 assessment (scores are out of 10 where they apply)
+ASSESSMENT_INPUT_KINDS = ("User Satisfaction", "Stakeholder Interview", "Technique Adopted",
+                          "Competitive Position", "Market Alignment")
 
 # Plausible bounds: a value outside them is a typo or hostile input (1e308, 2**63), quarantined
 # with its reason instead of overflowing a cast or making a variance of +1.5e307 %.
@@ -164,6 +168,7 @@ TABLES: tuple[Table, ...] = (
         Field("Decision", "long_text"),
         Field("Rationale", "long_text"),
         Field("Decided By", "single_select", choices=AGENTS),
+        Field("Approval", "single_select", choices=APPROVALS),
         _LAST_MODIFIED,
     ), "decisions", unique_key=False),
     Table("Learnings", "Title", (
@@ -192,6 +197,16 @@ TABLES: tuple[Table, ...] = (
         Field("Content", "long_text"),
         _LAST_MODIFIED,
     ), "artifacts", unique_key=False),  # same-named artifacts are legitimate (distinct pages)
+    Table("Assessment Inputs", "Input Key", (
+        Field("Input Key", "text", required=True),
+        Field("Quarter", "text", required=True),  # Q{n}-{year}
+        Field("Kind", "single_select", required=True, choices=ASSESSMENT_INPUT_KINDS),
+        Field("Score", "number", minimum=0, maximum=10),
+        Field("Summary", "long_text"),
+        Field("Recorded By", "single_select", choices=AGENTS),
+        Field("Date", "date", required=True),
+        _LAST_MODIFIED,
+    ), "assessment_inputs"),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -10,6 +10,7 @@ import datetime as dt
 
 import duckdb
 
+from bqx_ops.assessment.inputs import read_people
 from bqx_ops.assessment.score import QuarterInputs
 from bqx_ops.calendar import ASSESSMENT, assessment_date, naive_utc
 from bqx_ops.db import table_exists
@@ -73,6 +74,7 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.da
     return QuarterInputs(
         r2=r2, r2_trends=trends, budget=_latest_row(conn, "plan.budget_variance", start, when),
         timeline=_latest_row(conn, "plan.plan_timeline", start, when), open_issues=issues, breaches=breaches,
+        people=read_people(conn, label(start), start, when),
     )
 
 

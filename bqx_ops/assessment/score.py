@@ -20,7 +20,8 @@ Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
   without data is left out of Y; score = 100 * X / Y, reported "X/Y met".
 * Risk, from the open high-priority (P0 + P1) issues ``n`` against "< 5 high-priority":
   n < 5: 100 - 10 n (100..60); n >= 5: clamp(50 - 10 (n - 5)).
-* Stakeholder alignment, Industry trends: None, "manual input required".
+* Stakeholder alignment, Industry trends: from people's input (bqx_ops.assessment.people);
+  "manual input required" (None) when the quarter has none recorded.
 * Overall alignment = mean of the scored dimensions (None if none is scored).
 
 Decision (seed "Decision Framework"): a *major gap* is a scored dimension below 70 (below
@@ -37,6 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from bqx_ops.assessment.people import PeopleInputs, industry_parts, stakeholder_parts
 from bqx_ops.plan_update.r2 import DOWN, UP
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT
 
@@ -63,6 +65,7 @@ class QuarterInputs:
     timeline: dict | None = None  # latest plan week: variance_pct, band_pct
     open_issues: tuple[dict, ...] | None = None  # latest review: open issues (priority, untriaged, ...)
     breaches: tuple[dict, ...] | None = None  # latest review: open issues past their SLA (priority)
+    people: PeopleInputs = PeopleInputs()  # Assessment Inputs, utilization, uptime, adoptions
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,22 @@ def manual(name: str) -> Dimension:
     return Dimension(name, None, MANUAL, "manual input required: not measurable from the plan or issue data")
 
 
+def _people(name: str, parts: list[float], said: list[str], has_input: bool, needed: str) -> Dimension:
+    """Scored from people's input plus the computed parts; without the input, manual (no invented number)."""
+    if not has_input:
+        return Dimension(name, None, MANUAL, f"manual input required: no {needed} recorded for the quarter"
+                                             + (f"; computed: {', '.join(said)}" if said else ""))
+    return Dimension(name, clamp(sum(parts) / len(parts)), SCORED, ", ".join(said))
+
+
+def stakeholder_alignment(i: QuarterInputs) -> Dimension:
+    return _people(DIMENSIONS[5], *stakeholder_parts(i.people), "User Satisfaction score")
+
+
+def industry_trends(i: QuarterInputs) -> Dimension:
+    return _people(DIMENSIONS[6], *industry_parts(i.people), "Competitive Position or Market Alignment score")
+
+
 def r2_degrading(trends: tuple[str, ...]) -> bool:
     return len(trends) >= DEGRADING_WEEKS and all(t == DOWN for t in trends[-DEGRADING_WEEKS:])
 
@@ -216,7 +235,7 @@ def decide(overall: float | None, dimensions: tuple[Dimension, ...], i: QuarterI
 
 def assess(i: QuarterInputs) -> Assessment:
     dims = (goal_alignment(i), technical_gaps(i), budget_timeline(i), success_criteria(i), risk(i),
-            manual(DIMENSIONS[5]), manual(DIMENSIONS[6]))
+            stakeholder_alignment(i), industry_trends(i))
     scored = [d.score for d in dims if d.score is not None]
     overall = round(sum(scored) / len(scored), 1) if scored else None
     return Assessment(dims, overall, decide(overall, dims, i))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bqx_ops.landing import Landing, write_json
 
-from . import activity, aws, github, story, training
+from . import activity, assessment, aws, github, story, training
 from .airtable import Base, write_snapshots
 from .timeline import LOG_GROUPS, SAMPLE_END, SAMPLE_START, days, snapshot_dates
 
@@ -39,6 +39,8 @@ def build_base() -> Base:
     activity.learnings(base)
     activity.model_results(base)
     activity.artifacts(base)
+    assessment.inputs(base)
+    assessment.approvals(base)
     return base.freeze()
 
 

@@ -31,7 +31,8 @@ ASSESSMENT_PARTITIONS = dg.TimeWindowPartitionsDefinition(
     end_offset=1,
 )
 INPUTS = [dg.AssetKey(["plan", t]) for t in ("r2_trend", "budget_variance", "plan_timeline")] + [
-    dg.AssetKey(["review", t]) for t in ("review_periods", "issue_inventory", "sla_breaches")]
+    dg.AssetKey(["review", t]) for t in ("review_periods", "issue_inventory", "sla_breaches")] + [
+    dg.AssetKey(["airtable", t]) for t in ("assessment_inputs", "tasks", "decisions")]
 COMMON = dict(partitions_def=ASSESSMENT_PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run(),
               pool="duckdb", group_name=GROUP, owners=OWNERS)
 

@@ -1,0 +1,101 @@
+"""RM-001's approval of a final 360 assessment, and the follow-through in Airtable.
+
+The loop (Level 3 autonomy, "RM Approval"):
+
+1. The final assessment asks for approval: a Decisions record titled ``approval_title(quarter)``
+   (upserted on Title, so a retry never makes a second one) and one Slack message. The request
+   never writes the Approval field: that is RM-001's.
+2. RM-001 answers by setting Approval to Approved or Rejected on that record.
+3. On Approved, the proposed Airtable updates of the assessment are applied as upserts (one
+   outbox intent per table and quarter: applied once). On Rejected, nothing is applied; the
+   rejection is recorded and reported.
+4. Follow-through: approved updates must show in Airtable within ``FOLLOW_UP`` of the request
+   (the seed: "Adjustments reflected in Airtable within 1 week"); a request still unanswered
+   after that is overdue too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+APPROVER = "RM-001"  # the seed's role; a configurable default
+APPROVED, REJECTED, PENDING = "Approved", "Rejected", "Pending"
+REQUEST_PREFIX = "Approval requested for the 360 assessment"
+FOLLOW_UP = dt.timedelta(weeks=1)
+# follow-through states
+ON_TIME, WAITING, OVERDUE, NOT_APPLIED, APPLIED, DECLINED = (
+    "pending (within a week)", "waiting", "unanswered after a week", "approved, not in Airtable after a week",
+    "applied", "rejected")
+
+
+def approval_title(quarter: str) -> str:
+    return f"360 assessment {quarter}: approval request"
+
+
+def request_fields(quarter: str, day: dt.date, decision: str, overall: float | None, report: str,
+                   documents: list[str], updates: int) -> dict:
+    """The Decisions record of the request (no Approval field: RM-001 sets it)."""
+    alignment = "no data" if overall is None else f"{overall:.1f}%"
+    docs = ", ".join([report, *documents])
+    return {"Title": approval_title(quarter), "Date": day.isoformat(),
+            "Decision": f"{REQUEST_PREFIX} {quarter}: {decision} (alignment {alignment}).",
+            "Rationale": f"{APPROVER}: set Approval to Approved or Rejected. Documents: {docs}. "
+                         f"{updates} proposed Airtable update(s) are applied on approval."}
+
+
+def slack_text(quarter: str, decision: str, overall: float | None, report: str) -> str:
+    alignment = "no data" if overall is None else f"{overall:.1f}%"
+    return (f"{APPROVER}: the final 360 assessment {quarter} needs your approval. Decision: {decision}, "
+            f"alignment {alignment}. Report: {report}. Answer in Airtable Decisions "
+            f"\u201c{approval_title(quarter)}\u201d (Approval: Approved / Rejected).")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str  # Approved, Rejected or Pending
+    decided_by: str | None = None
+    decided_at: str | None = None  # the record's Last Modified when answered
+    note: str | None = None
+
+
+def answer_of(fields: dict | None) -> Answer:
+    """RM-001's answer on the request record's fields (None: the record is not there yet)."""
+    if not fields:
+        return Answer(PENDING)
+    value = fields.get("Approval")
+    if value not in (APPROVED, REJECTED):
+        return Answer(PENDING)
+    return Answer(value, fields.get("Decided By"), fields.get("Last Modified"), fields.get("Decision"))
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(float(a), float(b), abs_tol=0.005)
+    return a == b
+
+
+def missing_updates(proposed: list[dict], current: dict[tuple[str, str], dict]) -> list[dict]:
+    """The proposed field values Airtable does not hold; ``current`` maps (table, key) -> fields."""
+    out = []
+    for p in proposed:
+        have = current.get((p["table"], p["key"])) or {}
+        if not _same(have.get(p["field"]), p["value"]):
+            out.append({**p, "found": have.get(p["field"])})
+    return out
+
+
+def follow_through(requested_at: dt.datetime, answer: Answer, missing: list[dict], now: dt.datetime) -> str:
+    """The state of one request at ``now``: OVERDUE and NOT_APPLIED fail the check."""
+    late = now > requested_at + FOLLOW_UP
+    if answer.status == REJECTED:
+        return DECLINED
+    if answer.status == PENDING:
+        return OVERDUE if late else ON_TIME
+    if not missing:
+        return APPLIED
+    return NOT_APPLIED if late else WAITING
+
+
+FAILING = (OVERDUE, NOT_APPLIED)

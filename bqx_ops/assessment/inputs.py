@@ -1,0 +1,82 @@
+"""The people-dimensions' inputs of a quarter, read from DuckDB as of the assessment instant.
+
+* Assessment Inputs: the records of the quarter in the latest snapshot at or before the as-of.
+* Agent utilization: over the quarter's Tasks snapshots up to the as-of, for each agent owning
+  a task, the share of snapshots on which it had a task In Progress.
+* Dependency uptime: the days of the quarter up to the as-of, and those on which an issue review
+  first saw a failure from the failure sources (CloudWatch errors, SageMaker failures).
+* Innovation adoption: Decisions dated in the quarter (up to the as-of) titled "Adopt ...".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bqx_ops.assessment.people import ADOPTION_PREFIX, PeopleInputs
+from bqx_ops.calendar import naive_utc
+from bqx_ops.db import table_exists
+
+FAILURE_SOURCES = ("cloudwatch", "sagemaker")
+
+
+def _latest_snapshot(conn, table: str, when: dt.datetime):
+    if not table_exists(conn, "airtable", table):
+        return None
+    return conn.execute(f"SELECT max(snapshot_date) FROM airtable.{table} WHERE snapshot_date <= ?",
+                        [naive_utc(when)]).fetchone()[0]
+
+
+def records(conn, quarter: str, when: dt.datetime) -> tuple[dict, ...]:
+    day = _latest_snapshot(conn, "assessment_inputs", when)
+    if day is None:
+        return ()
+    cur = conn.execute("SELECT input_key, kind, score, summary, recorded_by, date FROM airtable.assessment_inputs "
+                       "WHERE snapshot_date = ? AND quarter = ? AND date <= ? ORDER BY date, input_key",
+                       [day, quarter, naive_utc(when)])
+    names = [c[0] for c in cur.description]
+    return tuple(dict(zip(names, row)) for row in cur.fetchall())
+
+
+def utilization(conn, start: dt.datetime, when: dt.datetime) -> dict | None:
+    if not table_exists(conn, "airtable", "tasks"):
+        return None
+    rows = conn.execute(
+        """WITH snaps AS (SELECT DISTINCT snapshot_date FROM airtable.tasks WHERE snapshot_date >= ? AND snapshot_date <= ?),
+                busy AS (SELECT owner, count(DISTINCT snapshot_date) AS n FROM airtable.tasks
+                         WHERE snapshot_date IN (SELECT * FROM snaps) AND status = 'In Progress' GROUP BY owner),
+                owners AS (SELECT DISTINCT owner FROM airtable.tasks
+                           WHERE snapshot_date IN (SELECT * FROM snaps) AND owner IS NOT NULL)
+           SELECT o.owner, 100.0 * coalesce(b.n, 0) / (SELECT count(*) FROM snaps)
+           FROM owners o LEFT JOIN busy b USING (owner) ORDER BY o.owner""",
+        [naive_utc(start), naive_utc(when)]).fetchall()
+    return {owner: round(float(pct), 4) for owner, pct in rows} or None
+
+
+def failures(conn, start: dt.datetime, when: dt.datetime) -> tuple[int | None, int]:
+    days = (naive_utc(when).date() - naive_utc(start).date()).days + 1
+    if not table_exists(conn, "review", "issue_inventory"):
+        return None, days
+    placeholders = ", ".join("?" for _ in FAILURE_SOURCES)
+    (n,) = conn.execute(
+        f"SELECT count(DISTINCT CAST(created_at AS DATE)) FROM review.issue_inventory WHERE period_end <= ? "
+        f"AND source IN ({placeholders}) AND created_at >= ? AND created_at <= ?",
+        [naive_utc(when), *FAILURE_SOURCES, naive_utc(start), naive_utc(when)]).fetchone()
+    reviewed = conn.execute("SELECT count(*) FROM review.issue_inventory WHERE period_end <= ? AND period_end > ?",
+                            [naive_utc(when), naive_utc(start)]).fetchone()[0]
+    return (int(n) if reviewed else None), days
+
+
+def adoptions(conn, start: dt.datetime, when: dt.datetime) -> tuple[str, ...]:
+    day = _latest_snapshot(conn, "decisions", when)
+    if day is None:
+        return ()
+    rows = conn.execute("SELECT DISTINCT title FROM airtable.decisions WHERE snapshot_date = ? AND date >= ? "
+                        "AND date <= ? AND lower(title) LIKE ? ORDER BY title",
+                        [day, naive_utc(start), naive_utc(when), ADOPTION_PREFIX + "%"]).fetchall()
+    return tuple(t for (t,) in rows)
+
+
+def read_people(conn, quarter: str, start: dt.datetime, when: dt.datetime) -> PeopleInputs:
+    failure_days, days = failures(conn, start, when)
+    return PeopleInputs(records=records(conn, quarter, when), utilization=utilization(conn, start, when),
+                        failure_days=failure_days, days=days, adopted=adoptions(conn, start, when))
