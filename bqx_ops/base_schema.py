@@ -82,6 +82,7 @@ class Table:
     fields: tuple[Field, ...]
     asset_name: str = field(default="")
     unique_key: bool = True  # two records with the same key in a snapshot: the later is quarantined
+    optional: bool = False  # a base may not have it (yet): absent in live mode reads as empty
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -206,7 +207,7 @@ TABLES: tuple[Table, ...] = (
         Field("Recorded By", "single_select", choices=AGENTS),
         Field("Date", "date", required=True),
         _LAST_MODIFIED,
-    ), "assessment_inputs"),
+    ), "assessment_inputs", optional=True),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
@@ -276,7 +277,8 @@ def render_markdown() -> str:
            "Table and field names can be remapped for a real base with the configuration's `schema_map` or "
            "`BQX_OPS_SCHEMA_MAP` (see README).", ""]
     for t in TABLES:
-        out += [f"## {t.name}", "", f"DuckDB table `airtable.{t.asset_name}`; human key: {t.key_field}.", "",
+        optional = " Optional: a base without it reads as empty." if t.optional else ""
+        out += [f"## {t.name}", "", f"DuckDB table `airtable.{t.asset_name}`; human key: {t.key_field}.{optional}", "",
                 *([f"Two records with the same {t.key_field} in one snapshot: the later is quarantined.", ""]
                   if t.unique_key else []),
                 "| Field | Type | Required | Values / target | Column |", "|---|---|---|---|---|"]

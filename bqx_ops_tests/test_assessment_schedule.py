@@ -1,4 +1,5 @@
-"""The assessment schedule fires only on the last Friday of each quarter, for the quarter it is in."""
+"""The assessment schedule fires on the four Fridays of the assessment's three weeks (draft at the 3-week
+reminder, two weekly refreshes, final on the last Friday), for the quarter it is in."""
 
 import datetime as dt
 
@@ -26,7 +27,7 @@ def fridays_of_quarter_end_months(first: dt.date, last: dt.date) -> list[dt.date
     return out
 
 
-def test_the_schedule_fires_exactly_on_the_four_last_fridays_with_the_quarter_key():
+def test_the_schedule_fires_on_the_four_fridays_of_the_three_weeks_with_the_quarter_key():
     defs = resolved()
     schedule, repository = defs.resolve_schedule_def("assessment_schedule"), defs.get_repository_def()
     fired = {}
@@ -40,12 +41,14 @@ def test_the_schedule_fires_exactly_on_the_four_last_fridays_with_the_quarter_ke
             fired[tick.date()] = (request.partition_key, request.run_key)
         else:
             assert result.skip_message
-    assert fired == {
-        dt.date(2025, 9, 26): ("2025-07-01", "assessment_360:2025-07-01"),
-        dt.date(2025, 12, 26): ("2025-10-01", "assessment_360:2025-10-01"),
-        dt.date(2026, 3, 27): ("2026-01-01", "assessment_360:2026-01-01"),
-        dt.date(2026, 6, 26): ("2026-04-01", "assessment_360:2026-04-01"),
-    }
+    finals = {dt.date(2025, 9, 26): "2025-07-01", dt.date(2025, 12, 26): "2025-10-01",
+              dt.date(2026, 3, 27): "2026-01-01", dt.date(2026, 6, 26): "2026-04-01"}
+    expected = {}
+    for final, key in finals.items():
+        for weeks in (3, 2, 1, 0):  # the reminder is 3 weeks before the last Friday, always in the same month
+            day = final - dt.timedelta(weeks=weeks)
+            expected[day] = (key, f"assessment_360:{key}:{day.isoformat()}")
+    assert fired == expected
 
 
 def test_the_schedule_uses_the_calendar_cron_and_is_stopped_locally_running_live():
@@ -63,8 +66,14 @@ def test_the_domain_defines_the_job_the_schedule_and_the_check():
     defs = resolved()
     assert defs.resolve_job_def("assessment_job").name == assessment_job.name
     graph = defs.resolve_asset_graph()
-    for key in (["assessment", "quarterly_scores"], ["assessment", "report"]):
+    for key in (["assessment", "quarterly_scores"], ["assessment", "proposed_updates"], ["assessment", "report"],
+                ["assessment", "approval_request"], ["assessment", "approval_outcome"]):
         node = graph.get(dg.AssetKey(key))
         assert node.group_name == "assessment" and node.owners == ["team:ARCH-001"]
         assert node.partitions_def == ASSESSMENT_PARTITIONS and node.pools == {"duckdb"}
-    assert [k.name for k in graph.asset_check_keys] == ["all_seven_dimensions_present"]
+    assert sorted(k.name for k in graph.asset_check_keys) == ["all_seven_dimensions_present",
+                                                               "approved_adjustments_in_airtable"]
+    assert defs.resolve_sensor_def("assessment_approval_sensor").job_name == "assessment_approval_job"
+    # the assessment job never applies anything: the approval job alone does, on RM-001's answer
+    selected = defs.resolve_job_def("assessment_job").asset_layer.asset_graph.get_all_asset_keys()
+    assert dg.AssetKey(["assessment", "approval_outcome"]) not in selected

@@ -57,10 +57,10 @@ def test_a_429_is_waited_out_as_retry_after_asks_and_5xx_are_retried(airtable_se
 
 
 def test_requests_are_paced_to_five_per_second_per_base(airtable_server, tmp_path):
-    seed(airtable_server, extra_stages=450)  # 5 pages of stages + 7 other tables
+    seed(airtable_server, extra_stages=450)  # 5 pages of stages + 7 other tables + the absent optional one
     live(airtable_server, tmp_path).land_snapshot(TODAY, TODAY)
     requests = airtable_server.requests
-    assert len(requests) == 12
+    assert len(requests) == 13
     assert airtable_server.max_requests_per_window(1.0, requests) <= 5
 
 
@@ -97,3 +97,18 @@ def test_latest_modified_costs_one_request_per_table(airtable_server, tmp_path):
     airtable_server.set_records(BASE, "Stages", base["Stages"])
     assert live(airtable_server, tmp_path).latest_modified("Stages") == "2025-09-03T08:00:00.000Z"
     assert len(airtable_server.requests) == 1
+
+
+def test_a_base_without_the_optional_assessment_inputs_table_lands_it_empty(airtable_server, tmp_path):
+    seed(airtable_server)  # the minimal base has no "Assessment Inputs" table: the server answers 404
+    source = live(airtable_server, tmp_path)
+    source.land_snapshot(TODAY, TODAY)
+    assert read_json(Landing(tmp_path).airtable_table(TODAY, "Assessment Inputs")) == {"records": []}
+    assert source.latest_modified("Assessment Inputs") is None
+    assert airtable_server.requests_matching("GET", "Assessment", status=404)  # it was asked, not skipped
+
+
+def test_find_records_filters_on_the_key_field(airtable_server, tmp_path):
+    seed(airtable_server)
+    found = live(airtable_server, tmp_path).find_records("Decisions", "Title", ["Use DuckDB", "Nope"])
+    assert list(found) == ["Use DuckDB"] and found["Use DuckDB"]["Date"] == "2025-08-19"

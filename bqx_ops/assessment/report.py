@@ -1,21 +1,23 @@
-"""The 360 assessment report (docs/assessments/Q{n}-{year}.md): deterministic markdown, user text escaped."""
+"""The 360 assessment report (docs/assessments/Q{n}-{year}.md): deterministic markdown, user text escaped.
+
+Sections: the version banner (draft / weekly refresh / final), executive summary, the seven
+scores, one deep dive per dimension, trend analysis against every earlier quarter, the risk
+matrix (likelihood x impact), and recommendations each tied to the finding behind it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from bqx_ops.assessment import deepdive
+from bqx_ops.assessment.evidence import Evidence
+from bqx_ops.assessment.findings import LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan
+from bqx_ops.assessment.findings import recommendations as tied_recommendations
+from bqx_ops.assessment.findings import risk_items
 from bqx_ops.assessment.score import (
-    ACCELERATE,
-    ADJUST,
-    CONTINUE,
-    DIMENSIONS,
-    MANUAL,
-    NO_DATA,
-    PAUSE,
-    PIVOT,
-    REDUCE,
-    Assessment,
+    ACCELERATE, ADJUST, CONTINUE, DIMENSIONS, MANUAL, NO_DATA, PAUSE, PIVOT, REDUCE, Assessment, QuarterInputs,
 )
+from bqx_ops.assessment.versions import FINAL, Version
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 
@@ -31,6 +33,29 @@ ADVICE = {
 
 def report_path(quarter: str) -> str:
     return f"docs/assessments/{quarter}.md"
+
+
+def gap_plan_path(quarter: str) -> str:
+    return f"docs/assessments/{quarter}-gap-remediation-plan.md"
+
+
+def adjustment_path(quarter: str) -> str:
+    return f"docs/assessments/{quarter}-budget-timeline-adjustment.md"
+
+
+MARKER = "<!-- bqx-ops 360 version {} of 4 -->"
+
+
+def marker(number: int) -> str:
+    return MARKER.format(number)
+
+
+def published_version(text: str | None) -> int:
+    """The version number a published report carries (0: none)."""
+    for n in range(4, 0, -1):
+        if text and marker(n) in text:
+            return n
+    return 0
 
 
 def _score(value: float | None, status: str) -> str:
@@ -50,28 +75,81 @@ def recommendations(a: Assessment) -> list[str]:
     return out
 
 
-def render(quarter: str, as_of: dt.datetime, a: Assessment | None, risks: list[dict]) -> str:
-    lines = [f"# 360 Plan Assessment {quarter}", "",
+def _num(v, fmt: str) -> str:
+    return "" if v is None or v != v else fmt.format(v)
+
+
+def trend(a: Assessment, e: Evidence, quarter: str) -> list[str]:
+    quarters = list(dict.fromkeys(h["quarter"] for h in e.history))
+    by = {(h["quarter"], h["dimension"]): h for h in e.history}
+    first = {q: next(h for h in e.history if h["quarter"] == q) for q in quarters}
+    rows = [[d.name, *[_num(by.get((q, d.name), {}).get("score"), "{:.1f}") or "–" for q in quarters],
+             _score(d.score, d.status)] for d in a.dimensions]
+    rows.append(["Overall", *[_num(first[q]["overall"], "{:.1f}") for q in quarters], _num(a.overall, "{:.1f}")])
+    rows.append(["Decision", *[first[q]["decision"] for q in quarters], a.decision.decision])
+    m = e.history_metrics
+    for label, key, fmt in (("Ensemble R²", "r2", "{:.4f}"), ("Budget variance", "budget_pct", "{:+.1f}%"),
+                            ("Timeline variance", "timeline_pct", "{:+.1f}%"), ("Open P0/P1", "open_p0_p1", "{}")):
+        rows.append([label, *[_num(m.get(q, {}).get(key), fmt) for q in quarters],
+                     _num(m.get("this", {}).get(key), fmt)])
+    intro = ("This is the first assessment: no earlier quarter to compare." if not quarters else
+             f"Scores and key metrics against every earlier quarter ({', '.join(quarters)}).")
+    return ["## Trend analysis", "", intro, "", md_table(["", *quarters, quarter], rows)]
+
+
+def risk_matrix(risks: list[Risk]) -> list[str]:
+    grid = []
+    for likelihood in reversed(LEVELS):
+        grid.append([f"**{likelihood}**", *[", ".join(r.ref for r in risks if r.likelihood == likelihood
+                                                       and r.impact == impact) or "·" for impact in LEVELS]])
+    header = "| Likelihood \\\\ Impact | " + " | ".join(LEVELS) + " |"
+    lines = [header, "|---|---|---|---|"] + ["| " + grid[n][0] + " | " + " | ".join(cell(c) for c in grid[n][1:])
+                                               + " |" for n in range(3)]
+    return ["## Risk matrix", "", "From open P0/P1 issues, overdue stages and the forecasts (likelihood × impact).",
+            "", *lines, "", md_table(["Risk", "What", "Likelihood", "Impact", "Mitigation"],
+                                     [[r.ref, r.text, r.likelihood, r.impact, r.mitigation] for r in risks])]
+
+
+def render(quarter: str, as_of: dt.datetime, a: Assessment | None, risks: list[dict],
+           inputs: QuarterInputs | None = None, evidence: Evidence | None = None,
+           version: Version | None = None) -> str:
+    version = version or Version(FINAL, as_of, 4)
+    lines = [f"# 360 Plan Assessment {quarter}", "", marker(version.number), "", f"> **{version.banner}**", "",
              f"As of {as_of:%Y-%m-%d %H:%M} UTC (Stage 10.8, owner ARCH-001, approval RM-001).", ""]
     if a is None:
         lines += ["## Executive summary", "", "**Decision: no data** (no assessment scores for the quarter).", ""]
         return "\n".join(lines)
+    i, e = inputs or QuarterInputs(), evidence or Evidence()
+    found = gaps(e)
+    breached = {b.get("fingerprint") for b in i.breaches or ()}
+    matrix = risk_items(i, e, breached)
+    gap_plan, adjustment = needs_gap_plan(e, found), needs_adjustment(e)
     overall = "no data" if a.overall is None else f"{a.overall:.1f}%"
     scored = sum(1 for d in a.dimensions if d.score is not None)
+    share = gap_share(e, found)
     lines += ["## Executive summary", "", f"**Decision: {a.decision.decision}**", "",
               f"- Overall alignment: {overall} (mean of {scored} scored dimensions of {len(DIMENSIONS)})",
               f"- Alignment band: {a.decision.band}"]
     if a.decision.overrides:
         lines.append(f"- Overridden by: {', '.join(a.decision.overrides)}")
-    lines += [f"- Why: {cell('; '.join(a.decision.reasons))}", "", "## Dimensions", "",
+    lines += [f"- Why: {cell('; '.join(a.decision.reasons))}",
+              f"- Gaps: {len(found)} stage(s)" + ("" if share is None else f", {share:.1f}% of the plan")
+              + (f" → [Gap Remediation Plan]({gap_plan_path(quarter).rsplit('/', 1)[1]})" if gap_plan else ""),
+              "- Budget/timeline: " + ("beyond ±15%" + f" → [Adjustment Proposal]({adjustment_path(quarter).rsplit('/', 1)[1]})"
+                                       if adjustment else "within ±15%"),
+              f"- High/high risks: {sum(1 for r in matrix if r.likelihood == r.impact == 'High')}", "",
+              "## Dimensions", "",
               md_table(["#", "Dimension", "Score (0-100)", "Rationale"],
-                       [[i + 1, d.name, _score(d.score, d.status), d.rationale]
-                        for i, d in enumerate(a.dimensions)]),
-              "## Risks (open P0/P1 issues)", ""]
-    lines.append(md_table(["Priority", "Issue", "Owner", "Age (h)", "Source"],
-                          [[r.get("priority"), r.get("title"), r.get("owner"),
-                            "" if r.get("age_hours") is None else f"{r['age_hours']:.1f}", r.get("source")]
-                           for r in risks]))
-    lines += ["## Recommendations", ""]
-    lines += [f"{i}. {cell(text, limit=400)}" for i, text in enumerate(recommendations(a), 1)]
+                       [[n + 1, d.name, _score(d.score, d.status), d.rationale] for n, d in enumerate(a.dimensions)]),
+              "## Deep dives", ""]
+    lines += deepdive.sections(a, i, e, found, matrix)
+    lines += trend(a, e, quarter) + risk_matrix(matrix)
+    lines += ["## Risks (open P0/P1 issues)", "",
+              md_table(["Priority", "Issue", "Owner", "Age (h)", "Source"],
+                       [[r.get("priority"), r.get("title"), r.get("owner"),
+                         "" if r.get("age_hours") is None else f"{r['age_hours']:.1f}", r.get("source")]
+                        for r in risks])]
+    lines += ["## Recommendations", "", "Each recommendation names the finding behind it.", ""]
+    lines += [f"{n}. {cell(rec, limit=400)} _(finding: {cell(why, limit=300)})_"
+              for n, (why, rec) in enumerate(tied_recommendations(a, found, matrix, gap_plan, adjustment), 1)]
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ import datetime as dt
 
 import duckdb
 
+from bqx_ops.assessment.approval import approval_title
 from bqx_ops.assessment.read import as_of as assessment_instant
 from bqx_ops.calendar import naive_utc
 from bqx_ops.dashboard.costs import CostRow, month_to_date
@@ -59,16 +60,31 @@ def _issues(conn, tables, at) -> tuple[int | None, int | None]:
     return counts[0], counts[1]
 
 
+def _approved(conn, tables, at) -> str | None:
+    """SQL of the quarters whose approval request RM-001 had approved in the latest snapshot at ``at``."""
+    if "airtable.decisions" not in tables:
+        return None
+    return ("SELECT substr(title, length(?) + 1, length(title) - length(?) - length(?)) AS quarter "
+            "FROM airtable.decisions WHERE snapshot_date = (SELECT max(snapshot_date) FROM airtable.decisions "
+            "WHERE snapshot_date <= ?) AND approval = 'Approved' AND title LIKE ? || '%' || ?")
+
+
 def _assessments(conn, tables, as_of: dt.datetime, at) -> tuple[float | None, int | None, int]:
+    """Plan Alignment and the 360 count use approved assessments only (RM-001's answer as of ``at``)."""
     year_start = dt.datetime(as_of.year, 1, 1)
     due = sum(1 for m in (1, 4, 7, 10) if assessment_instant(dt.datetime(as_of.year, m, 1, tzinfo=dt.timezone.utc))
               <= as_of)
+    approved = _approved(conn, tables, at)
+    if approved is None:
+        return None, None, due
+    prefix, suffix = approval_title("\0").split("\0")
+    params = [prefix, prefix, suffix, at, prefix, suffix]
     latest = _one(conn, tables, "assessment.quarterly_scores",
-                  "SELECT overall FROM assessment.quarterly_scores WHERE as_of <= ? AND overall IS NOT NULL "
-                  "ORDER BY as_of DESC, position LIMIT 1", [at])
+                  f"SELECT overall FROM assessment.quarterly_scores WHERE as_of <= ? AND overall IS NOT NULL "
+                  f"AND quarter IN ({approved}) ORDER BY as_of DESC, position LIMIT 1", [at, *params])
     count = _one(conn, tables, "assessment.quarterly_scores",
-                 "SELECT count(DISTINCT quarter) FROM assessment.quarterly_scores WHERE as_of <= ? "
-                 "AND quarter_start >= ?", [at, year_start])
+                 f"SELECT count(DISTINCT quarter) FROM assessment.quarterly_scores WHERE as_of <= ? "
+                 f"AND quarter_start >= ? AND quarter IN ({approved})", [at, year_start, *params])
     overall = None if not latest or latest[0] != latest[0] else float(latest[0])
     return overall, (None if count is None else int(count[0])), due
 

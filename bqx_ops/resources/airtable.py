@@ -16,7 +16,7 @@ import dagster as dg
 from pyairtable import Api, retry_strategy
 from pydantic import Field as PField
 
-from bqx_ops.base_schema import TABLES, SchemaMapping
+from bqx_ops.base_schema import TABLES, TABLES_BY_NAME, SchemaMapping
 from bqx_ops.landing import Landing, read_json, write_json
 from bqx_ops.validation import UNREADABLE
 
@@ -102,6 +102,24 @@ class EmbeddedAirtable(AirtableSource):
             raise self._missing(day, "embedded mode only replays snapshots that were recorded.")
         return folder
 
+    def find_records(self, table_name: str, key_field: str, keys: list[str]) -> dict[str, dict]:
+        """Key -> logical fields of the records of ``table_name`` whose ``key_field`` is one of ``keys``,
+        as Airtable holds them now (embedded: the newest landing snapshot)."""
+        days, mapping = self.snapshot_dates(), self.mapping()
+        path = self.landing.airtable_table(days[-1], mapping.table_name(table_name)) if days else None
+        if path is None or not path.is_file():
+            return {}
+        try:
+            data = read_json(path)
+        except (ValueError, UnicodeDecodeError):
+            return {}
+        wanted, out = set(keys), {}
+        for r in (data.get("records") if isinstance(data, dict) else None) or []:
+            fields = mapping.to_logical_fields(table_name, r.get("fields") or {}) if isinstance(r, dict) else {}
+            if fields.get(key_field) in wanted:
+                out[fields[key_field]] = fields
+        return out
+
     def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:
         """The newest ``Last Modified`` of a table in the newest landing snapshot (embedded
         mode's "Airtable now"); None without a snapshot, a table file or a readable value."""
@@ -148,7 +166,13 @@ class LiveAirtable(AirtableSource):
         api = self._api()
         for table in TABLES:  # landed under the name the API was asked for: the base's own
             name = mapping.table_name(table.name)
-            write_json(self.landing.airtable_table(day, name), {"records": api.table(self.base_id, name).all()})
+            try:
+                records = api.table(self.base_id, name).all()
+            except Exception as exc:  # an optional table the base does not have yet lands empty
+                if not (table.optional and _not_found(exc)):
+                    raise
+                records = []
+            write_json(self.landing.airtable_table(day, name), {"records": records})
         return folder
 
     def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:
@@ -156,8 +180,33 @@ class LiveAirtable(AirtableSource):
         mapping = self.mapping()
         real_field = mapping.fields.get(table_name, {}).get(field_name, field_name)
         table = self._api().table(self.base_id, mapping.table_name(table_name))
-        rows = table.all(max_records=1, page_size=1, fields=[real_field], sort=[f"-{real_field}"])
+        try:
+            rows = table.all(max_records=1, page_size=1, fields=[real_field], sort=[f"-{real_field}"])
+        except Exception as exc:
+            if TABLES_BY_NAME[table_name].optional and _not_found(exc):
+                return None
+            raise
         return rows[0]["fields"].get(real_field) if rows else None
+
+    def find_records(self, table_name: str, key_field: str, keys: list[str]) -> dict[str, dict]:
+        """Key -> logical fields of the records whose ``key_field`` is one of ``keys`` (one filtered list
+        request per 20 keys)."""
+        from pyairtable.formulas import OR, match
+
+        if not keys:
+            return {}
+        mapping = self.mapping()
+        real = mapping.fields.get(table_name, {}).get(key_field, key_field)
+        table = self._api().table(self.base_id, mapping.table_name(table_name))
+        out: dict[str, dict] = {}
+        ordered = sorted(set(keys))
+        for n in range(0, len(ordered), 20):
+            formula = OR(*[match({real: k}) for k in ordered[n:n + 20]])
+            for r in table.all(formula=formula):
+                fields = mapping.to_logical_fields(table_name, r.get("fields") or {})
+                if fields.get(key_field) in keys:
+                    out[fields[key_field]] = fields
+        return out
 
     def upsert(self, table_name: str, records: list[dict], key_fields: list[str]) -> dict:
         """batch_upsert (10 records a request, paced) keyed on our own fields; names are logical."""
@@ -186,6 +235,12 @@ class LiveAirtable(AirtableSource):
             timeout=(10, 60),
             per_second=self.requests_per_second,
         )
+
+
+def _not_found(exc: Exception) -> bool:
+    """A 404 from Airtable (TABLE_NOT_FOUND / NOT_FOUND)."""
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None) == 404
 
 
 class _PacedApi(Api):

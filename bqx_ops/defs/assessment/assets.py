@@ -1,9 +1,11 @@
 """Stage 10.8, the quarterly 360 plan assessment: scores per dimension, and the report in the docs repo.
 
 Partitioned by calendar quarter (keyed by its first day; the open quarter exists too,
-end_offset=1, because the assessment happens before the quarter closes). A quarter is
-assessed as of its last Friday 09:00 UTC from the plan and review tables; a backfill of
-many quarters runs as one run and walks every quarter of the run. Maths: bqx_ops.assessment.
+end_offset=1, because the assessment happens before the quarter closes). A quarter has four
+versions (bqx_ops.assessment.versions): a draft at the 3-week reminder, two weekly refreshes
+and the final on its last Friday 09:00 UTC; a run does every version whose instant has come.
+A backfill of many quarters runs as one run and walks every quarter of the run.
+Maths: bqx_ops.assessment.
 """
 
 import datetime as dt
@@ -12,13 +14,15 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from bqx_ops.assessment import read
-from bqx_ops.assessment.report import render, report_path
-from bqx_ops.assessment.rows import SCORE_COLUMNS, from_rows, to_rows
+from bqx_ops.assessment import documents, proposals, read
+from bqx_ops.assessment.evidence import read_evidence
+from bqx_ops.assessment.findings import gaps, needs_adjustment, needs_gap_plan
+from bqx_ops.assessment.report import adjustment_path, gap_plan_path, published_version, render, report_path
+from bqx_ops.assessment.rows import SCORE_COLUMNS, to_rows
 from bqx_ops.assessment.score import assess
-from bqx_ops.calendar import quarter_start
+from bqx_ops.assessment.versions import FINAL, due
+from bqx_ops.calendar import UTC, quarter_start
 from bqx_ops.config import project_start
-from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.frames import frame
 from bqx_ops.resources.docs_repo import DocsRepo
@@ -26,6 +30,8 @@ from bqx_ops.resources.docs_repo import DocsRepo
 GROUP = "assessment"
 OWNERS = ["team:ARCH-001"]
 SCORES_KEY = dg.AssetKey(["assessment", "quarterly_scores"])
+PROPOSALS_KEY = dg.AssetKey(["assessment", "proposed_updates"])
+REPORT_KEY = dg.AssetKey(["assessment", "report"])
 ASSESSMENT_PARTITIONS = dg.TimeWindowPartitionsDefinition(
     cron_schedule="0 0 1 1,4,7,10 *", start=dt.datetime.combine(quarter_start(project_start()), dt.time()), timezone="UTC", fmt="%Y-%m-%d",
     end_offset=1,
@@ -33,6 +39,10 @@ ASSESSMENT_PARTITIONS = dg.TimeWindowPartitionsDefinition(
 INPUTS = [dg.AssetKey(["plan", t]) for t in ("r2_trend", "budget_variance", "plan_timeline")] + [
     dg.AssetKey(["review", t]) for t in ("review_periods", "issue_inventory", "sla_breaches")] + [
     dg.AssetKey(["airtable", t]) for t in ("assessment_inputs", "tasks", "decisions")]
+EVIDENCE = [dg.AssetKey(["plan", t]) for t in (
+    "phase_cost_variance", "phase_timeline_variance", "stage_cost_variance", "overdue_stages", "adjusted_estimates",
+    "forecast_at_completion")] + [dg.AssetKey(["review", "action_items"])] + [
+    dg.AssetKey(["airtable", t]) for t in ("model_results", "stages", "plans")]
 COMMON = dict(partitions_def=ASSESSMENT_PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run(),
               pool="duckdb", group_name=GROUP, owners=OWNERS)
 
@@ -42,45 +52,89 @@ def quarters_of(context: dg.AssetExecutionContext) -> list[dt.datetime]:
     return [ASSESSMENT_PARTITIONS.time_window_for_partition_key(k).start for k in sorted(context.partition_keys)]
 
 
+def versions_of(start: dt.datetime, now: dt.datetime | None = None):
+    """The versions of the quarter opened at ``start`` whose instant has come (wall clock)."""
+    return due(read.as_of(start), now or dt.datetime.now(UTC))
+
+
 @dg.asset(key=SCORES_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "quarter_start"},
           deps=INPUTS, **COMMON)
 def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
-    """The seven 360 dimensions of each quarter, scored 0-100 (or manual / no data), with the decision."""
+    """The seven 360 dimensions of each quarter's latest version, scored 0-100 (or manual / no data)."""
     rows, decisions = [], {}
     with duckdb.get_connection() as conn:
         for start in quarters_of(context):
-            when = read.as_of(start)
-            assessment = assess(read.read_inputs(conn, start, when))
-            rows += to_rows(start, when, read.label(start), assessment)
-            decisions[read.label(start)] = assessment.decision.decision
-    df = frame(rows, SCORE_COLUMNS)
+            done = versions_of(start)
+            if not done:
+                continue  # before the 3-week reminder: nothing to assess yet
+            version = done[-1]
+            assessment = assess(read.read_inputs(conn, start, version.instant))
+            rows += [dict(r, version=version.kind) for r in
+                     to_rows(start, version.instant, read.label(start), assessment)]
+            decisions[read.label(start)] = f"{assessment.decision.decision} ({version.kind})"
+    df = frame(rows, {**SCORE_COLUMNS, "version": "string"})
     ensure_table(duckdb, ["assessment", "quarterly_scores"], df)
     context.add_output_metadata({"dagster/row_count": len(df), "quarters": len(decisions),
                                  "decisions": dg.MetadataValue.json(decisions)})
     return df
 
 
-@dg.asset(key=["assessment", "report"], kinds={"github", "markdown"}, deps=[SCORES_KEY, *INPUTS], **COMMON)
+@dg.asset(key=PROPOSALS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "quarter_start"},
+          deps=[SCORES_KEY, *INPUTS, *EVIDENCE], **COMMON)
+def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+    """The Airtable updates each final assessment proposes (budget/timeline re-baseline), applied on approval."""
+    rows = []
+    with duckdb.get_connection() as conn:
+        for start in quarters_of(context):
+            done = versions_of(start)
+            if not done or done[-1].kind != FINAL:
+                continue
+            updates = proposals.proposed_updates(read_evidence(conn, start, done[-1].instant))
+            rows += [dict(r, quarter_start=start.replace(tzinfo=None))
+                     for r in proposals.to_rows(read.label(start), updates)]
+    df = frame(rows, {"quarter_start": "datetime64[us]", **proposals.PROPOSAL_COLUMNS})
+    ensure_table(duckdb, ["assessment", "proposed_updates"], df)
+    context.add_output_metadata({"dagster/row_count": len(df)})
+    return df
+
+
+def _documents(conn, start: dt.datetime, version) -> dict[str, str]:
+    """Every file of one version: the report, and for the final the gap plan and adjustment proposal."""
+    quarter, when = read.label(start), version.instant
+    inputs = read.read_inputs(conn, start, when)
+    evidence = read_evidence(conn, start, when)
+    a = assess(inputs)
+    files = {report_path(quarter): render(quarter, when, a, read.risks(inputs), inputs, evidence, version)}
+    if version.kind == FINAL:
+        found = gaps(evidence)
+        if needs_gap_plan(evidence, found):
+            files[gap_plan_path(quarter)] = documents.gap_plan(quarter, when, evidence, found)
+        if needs_adjustment(evidence):
+            files[adjustment_path(quarter)] = documents.adjustment(
+                quarter, when, evidence, proposals.proposed_updates(evidence))
+    return files
+
+
+@dg.asset(key=REPORT_KEY, kinds={"github", "markdown"}, deps=[SCORES_KEY, PROPOSALS_KEY, *INPUTS, *EVIDENCE],
+          **COMMON)
 def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo) -> dg.MaterializeResult:
-    """docs/assessments/Q{n}-{year}.md for each quarter, committed dated at its as-of instant."""
+    """docs/assessments/Q{n}-{year}.md per version (draft, weekly refreshes, final), plus the final's gap plan and
+    adjustment proposal, each committed dated at its instant."""
     rendered = []
     with duckdb.get_connection() as conn:
-        exists = table_exists(conn, "assessment", "quarterly_scores")
         for start in quarters_of(context):
-            when, quarter = read.as_of(start), read.label(start)
-            rows = [] if not exists else conn.execute(
-                "SELECT * FROM assessment.quarterly_scores WHERE quarter_start = ? ORDER BY position",
-                [start.replace(tzinfo=None)]).df().to_dict("records")
-            assessment = from_rows(rows)
-            risks = read.risks(read.read_inputs(conn, start, when))
-            rendered.append((quarter, when, render(quarter, when, assessment, risks),
-                             "no data" if assessment is None else assessment.decision.decision))
+            for version in versions_of(start):
+                rendered.append((read.label(start), version, _documents(conn, start, version)))
     published, unchanged = [], []
-    for quarter, when, markdown, decision in rendered:  # DuckDB closed: publishing may take a while
-        path = report_path(quarter)
-        sha = docs_repo.publish({path: markdown}, f"360 plan assessment {quarter} (Stage 10.8): {decision}", when)
-        (published if sha else unchanged).append(path)
+    for quarter, version, files in rendered:  # DuckDB closed: publishing may take a while
+        if version.number < published_version(docs_repo.read(report_path(quarter))):
+            unchanged.append(f"{quarter} {version.kind} {version.number}")
+            continue  # a later version is out: never go back to a draft on a re-run
+        title = files[report_path(quarter)].split("**Decision: ", 1)[-1].split("**", 1)[0]
+        sha = docs_repo.publish(files, f"360 plan assessment {quarter} ({version.kind} {version.number}/4, "
+                                       f"Stage 10.8): {title}", version.instant)
+        (published if sha else unchanged).append(f"{quarter} {version.kind} {version.number}")
     return dg.MaterializeResult(metadata={
-        "published": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in published) or "_none_"),
-        "unchanged": len(unchanged), "reports": len(rendered),
+        "published": dg.MetadataValue.md("\n".join(f"- {p}" for p in published) or "_none_"),
+        "unchanged": len(unchanged), "versions": len(rendered),
     })

@@ -37,7 +37,7 @@ METRICS_KEY = dg.AssetKey(["dashboard", "success_metrics"])
 SOURCES = [dg.AssetKey(k) for k in (["docs", "repo_sync"], ["plan", "dashboard"], ["plan", "r2_trend"],
                                     ["plan", "r2_drops"], ["plan", "budget_variance"], ["plan", "plan_timeline"],
                                     ["review", "issue_inventory"], ["review", "review_periods"],
-                                    ["assessment", "quarterly_scores"])]
+                                    ["assessment", "quarterly_scores"], ["airtable", "decisions"])]
 WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
               group_name=GROUP, owners=OWNERS)
 

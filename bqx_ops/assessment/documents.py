@@ -1,0 +1,97 @@
+"""The Gap Remediation Plan and the Budget/Timeline Adjustment Proposal of a final assessment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bqx_ops.assessment.approval import APPROVER, approval_title
+from bqx_ops.assessment.evidence import Evidence
+from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, _f, gap_share
+from bqx_ops.markdown import table as md_table
+
+APPROACH = {
+    "open P0": "resolve the P0 issue first (action item within 24 h), then re-test the stage",
+    "open P1": "resolve the P1 issue within a week (action item)",
+    "overdue": "re-plan: split the remaining work or add capacity; re-estimate from the adjusted days",
+    "cost overrun": "root-cause the spend and cap it on the next stages of the phase (spot, smaller runs)",
+}
+
+
+def _money(v) -> str:
+    v = _f(v)
+    return "" if v is None else f"{v:+,.2f}"
+
+
+def _usd(v) -> str:
+    v = _f(v)
+    return "" if v is None else f"${v:,.2f}"
+
+
+def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) -> str:
+    share = gap_share(e, found) or 0.0
+    cost = sum(g.cost_impact or 0.0 for g in found)
+    days = sum(g.days_impact or 0.0 for g in found)
+    lines = [f"# Gap Remediation Plan {quarter}", "",
+             f"As of {as_of:%Y-%m-%d %H:%M} UTC, with the 360 assessment [{quarter}]({quarter}.md).", "",
+             f"Written because the gaps exceed {GAP_SHARE:.0f}% of the plan: {len(found)} of {e.stages_total} "
+             f"stages ({share:.1f}%). A gap is a stage that is overdue, Done over its cost band, or carries an "
+             "open P0/P1 issue.", "", "## Gap identification and priority ranking", "",
+             "Ranked: open P0, then open P1, then working days over estimate, then cost overrun.", "",
+             md_table(["Rank", "Stage", "Name", "Owner", "Gaps", "Days over", "Overrun"],
+                      [[n, g.stage_id, g.name, g.owner, ", ".join(g.kinds), "" if g.days_over is None else g.days_over,
+                        "" if g.overrun_pct is None else f"{g.overrun_pct:+.1f}%"] for n, g in enumerate(found, 1)]),
+             "## Remediation approach", "",
+             md_table(["Rank", "Stage", "Approach"],
+                      [[n, g.stage_id, "; ".join(APPROACH[k] for k in g.kinds)] for n, g in enumerate(found, 1)]),
+             "## Cost and timeline impact", "",
+             "From the plan update's adjusted estimates (realized cost for Done stages).", "",
+             md_table(["Stage", "Cost impact ($)", "Timeline impact (working days)"],
+                      [[g.stage_id, _money(g.cost_impact), "" if g.days_impact is None else f"{g.days_impact:+.1f}"]
+                       for g in found]),
+             f"Total: {_money(cost)} USD and {days:+.1f} working days.", ""]
+    return "\n".join(lines)
+
+
+def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict]) -> str:
+    b, t, f = e.budget or {}, e.timeline or {}, e.forecast or {}
+    phases = sorted((r for r in e.phase_costs if (_f(r.get("variance_usd")) or 0) > 0),
+                    key=lambda r: -(_f(r["variance_usd"]) or 0))[:3]
+    stages = sorted((r for r in e.stage_costs if (_f(r.get("variance_usd")) or 0) > 0),
+                    key=lambda r: (-(_f(r["variance_usd"]) or 0), r["stage_id"]))[:5]
+    slow = sorted((r for r in e.phase_timeline if (r.get("variance_days") or 0) > 0),
+                  key=lambda r: (-(r["variance_days"] or 0), r["number"]))[:3]
+    budget_now, forecast = _f(f.get("budget")), _f(f.get("forecast_cost"))
+    fdays = _f(t.get("forecast_days"))
+    lines = [f"# Budget/Timeline Adjustment Proposal {quarter}", "",
+             f"As of {as_of:%Y-%m-%d %H:%M} UTC, with the 360 assessment [{quarter}]({quarter}.md).", "",
+             f"Written because a variance exceeds ±{ADJUSTMENT_VARIANCE:.0f}%: budget "
+             f"{_f(b.get('variance_pct')) or 0:+.1f}%, timeline {_f(t.get('variance_pct')) or 0:+.1f}%.", "",
+             "## Variance root cause analysis", "", "Phases driving the cost variance:", "",
+             md_table(["Phase", "Name", "Est. (Done)", "Realized", "Variance ($)", "Variance"],
+                      [[r["number"], r["name"], _usd(r.get("estimated_cost_done")), _usd(r.get("realized_cost")),
+                        _money(r.get("variance_usd")), f"{_f(r.get('variance_pct')) or 0:+.1f}%"] for r in phases]),
+             "Stages driving it:", "",
+             md_table(["Stage", "Name", "Estimated", "Realized", "Variance ($)"],
+                      [[r["stage_id"], r["name"], _usd(r.get("estimated_cost")), _usd(r.get("realized_cost")),
+                        _money(r.get("variance_usd"))] for r in stages]),
+             "Phases driving the timeline variance:", "",
+             md_table(["Phase", "Name", "Est. days", "Actual days", "Over"],
+                      [[r["number"], r["name"], r.get("estimated_days"), r.get("actual_days"), r.get("variance_days")]
+                       for r in slow]),
+             "## Proposed re-baseline", "",
+             f"- Budget: {_usd(budget_now)} → {_usd(forecast)} (forecast at completion: realized cost plus "
+             "the adjusted estimates of the open stages).",
+             f"- Timeline: {t.get('days_min')}–{t.get('days_max')} → "
+             + ("no forecast" if fdays is None else f"{fdays:.0f}") + " working days.", "",
+             "## Impact assessment", "",
+             f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
+             f"({_f(f.get('variance_pct')) or 0:+.1f}% on the budget).",
+             f"- Schedule: {_f(t.get('schedule_variance_days')) or 0:+.0f} working days behind the earned schedule today.",
+             f"- {len(updates)} Airtable field update(s), applied only on approval:", "",
+             md_table(["Table", "Key", "Field", "Current", "Proposed"],
+                      [[u["table"], u["key"], u["field"], "" if u.get("current") is None else u["current"], u["value"]]
+                       for u in updates]),
+             "## Approval request", "",
+             f"{APPROVER}: approve or reject in Airtable, Decisions record “{approval_title(quarter)}” (field "
+             "Approval). On approval the updates above are applied; they must show in Airtable within one week.", ""]
+    return "\n".join(lines)
