@@ -6,6 +6,8 @@ the expectations are computed here from the plan and review tables, read as of t
 
 import datetime as dt
 import json
+import re
+import subprocess
 
 import dagster as dg
 import duckdb
@@ -25,14 +27,16 @@ pytestmark = pytest.mark.slow  # snapshots, six plan weeks, three reviews and th
 QUARTER, AS_OF = "2026-04-01", dt.datetime(2026, 6, 26, 9)
 ASSESSMENT = [*dg.load_assets_from_modules([assessment_assets]),
               *dg.load_asset_checks_from_modules([assessment_checks])]
+ASSESSMENT_KEYS = [k for a in dg.load_assets_from_modules([assessment_assets]) for k in a.keys]
 
 
 def span(first: str, last: str) -> dict:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def assessed(tmp_path_factory):
+    """Q2-2026 assessed from the sample's 2026-05-15..06-30 (shared with the approval-loop tests)."""
     data = tmp_path_factory.mktemp("assessment")
     write_sample(data, dt.date(2026, 5, 15), dt.date(2026, 6, 30))
     resources = build_resources("local", data)
@@ -43,7 +47,8 @@ def assessed(tmp_path_factory):
     assert dg.materialize(plan, resources=resources, tags=span("2026-05-15", "2026-06-19")).success
     assert dg.materialize(dg.load_assets_from_modules([review_assets]), resources=resources,
                           tags=span("2026-05-15", "2026-06-01")).success
-    result = dg.materialize(ASSESSMENT, resources=resources, partition_key=QUARTER)
+    result = dg.materialize(ASSESSMENT, resources=resources, partition_key=QUARTER,
+                            selection=dg.AssetSelection.assets(*ASSESSMENT_KEYS))
     return data, resources, result
 
 
@@ -101,7 +106,8 @@ def test_rerunning_the_quarter_changes_nothing(assessed):
     data, resources, _ = assessed
     before_text, before_rows = report_text(data), sql(data, "SELECT * FROM assessment.quarterly_scores ORDER BY ALL")
     head = resources["docs_repo"].head()
-    assert dg.materialize(ASSESSMENT, resources=resources, partition_key=QUARTER).success
+    assert dg.materialize(ASSESSMENT, resources=resources, partition_key=QUARTER,
+                          selection=dg.AssetSelection.assets(*ASSESSMENT_KEYS)).success
     assert report_text(data) == before_text and resources["docs_repo"].head() == head
     assert sql(data, "SELECT * FROM assessment.quarterly_scores ORDER BY ALL") == before_rows
 
@@ -152,3 +158,85 @@ def test_q2_2026_scores_stakeholder_alignment_and_industry_trends_from_the_recor
                          "('Stakeholder alignment', 'Industry trends')"))
     assert got["Stakeholder alignment"] == pytest.approx(round(sum(parts) / 3, 1))
     assert got["Industry trends"] == pytest.approx(round(sum(industry) / 3, 1))
+
+
+WEEK, REVIEW = dt.datetime(2026, 6, 19, 16), dt.datetime(2026, 6, 15, 10)  # the last ones before the as-of
+
+
+def doc(data, name: str) -> str:
+    return (data / "bqx-ml" / "docs" / "assessments" / name).read_text(encoding="utf-8")
+
+
+def test_q2_2026_has_the_full_report_with_every_section(assessed):
+    data, _, _ = assessed
+    text = report_text(data)
+    for heading in ("## Executive summary", "## Dimensions", "## Deep dives", "## Trend analysis", "## Risk matrix",
+                    "## Recommendations"):
+        assert text.count(heading) == 1, heading
+    assert [line.split(":")[0] for line in text.splitlines() if line.startswith("### ")] == [
+        f"### {n}. {name}" for n, name in enumerate(["Goal alignment", "Technical gaps", "Budget & timeline",
+                                                      "Success criteria", "Risk", "Stakeholder alignment",
+                                                      "Industry trends"], 1)]
+    assert "**FINAL: submitted to RM-001 for approval**" in text and "DRAFT" not in text
+    recommendations = text.split("## Recommendations", 1)[1]
+    numbered = re.findall(r"^\d+\. .*$", recommendations, re.M)
+    assert numbered and all("_(finding: " in line for line in numbered)  # each tied to the finding behind it
+
+
+def test_the_gap_plan_exists_because_gaps_exceed_10_percent_of_the_plan(assessed):
+    data, _, _ = assessed
+    gap = {r for (r,) in sql(data, "SELECT record_id FROM plan.overdue_stages WHERE period_end = ?", [WEEK])}
+    gap |= {r for (r,) in sql(data, "SELECT record_id FROM plan.stage_cost_variance WHERE period_end = ? AND "
+                                    "status = 'Done' AND variance_pct > 15", [WEEK])}
+    gap |= {r for (r,) in sql(data, "SELECT stage_record_id FROM review.issue_inventory WHERE period_end = ? AND "
+                                    "state = 'open' AND priority IN ('P0', 'P1') AND stage_record_id IS NOT NULL",
+                              [REVIEW])}
+    (total,), = sql(data, "SELECT count(DISTINCT record_id) FROM airtable.stages WHERE snapshot_date = "
+                          "(SELECT max(snapshot_date) FROM airtable.stages WHERE snapshot_date <= ?)", [AS_OF])
+    share = 100 * len(gap) / total
+    assert share > 10
+    assert f"Gaps: {len(gap)} stage(s), {share:.1f}% of the plan" in report_text(data)
+    plan = doc(data, "Q2-2026-gap-remediation-plan.md")
+    assert f"{len(gap)} of {total} stages ({share:.1f}%)" in plan
+    for heading in ("## Gap identification and priority ranking", "## Remediation approach",
+                    "## Cost and timeline impact"):
+        assert heading in plan
+
+
+def test_the_adjustment_proposal_names_the_phases_behind_the_variance_and_rebaselines(assessed):
+    data, _, _ = assessed
+    (budget,), = sql(data, "SELECT variance_pct FROM plan.budget_variance WHERE period_end = ?", [WEEK])
+    (timeline, days_max, forecast_days), = sql(
+        data, "SELECT variance_pct, days_max, forecast_days FROM plan.plan_timeline WHERE period_end = ?", [WEEK])
+    assert abs(budget) > 15 or abs(timeline) > 15
+    proposal = doc(data, "Q2-2026-budget-timeline-adjustment.md")
+    (worst,), = sql(data, "SELECT name FROM plan.phase_cost_variance WHERE period_end = ? ORDER BY variance_usd DESC "
+                          "LIMIT 1", [WEEK])
+    root_causes = proposal.split("## Variance root cause analysis", 1)[1].split("## Proposed re-baseline", 1)[0]
+    assert worst.replace("&", "&amp;") in root_causes
+    assert f"–{days_max} → {forecast_days:.0f} working days" in proposal and f"{forecast_days:.0f} working days" in proposal
+    assert "## Impact assessment" in proposal and "## Approval request" in proposal
+    # every open stage whose adjusted cost differs from its estimate by more than 0.5% is re-estimated
+    expected = {s for s, est, adj in sql(data, "SELECT stage_id, estimated_cost, adjusted_cost FROM "
+                                               "plan.adjusted_estimates WHERE period_end = ? AND status <> 'Done'",
+                                         [WEEK])
+                if adj is not None and (est is None or abs(adj - est) > 0.005 * max(abs(est), 1))}
+    got = {k for (k,) in sql(data, "SELECT key FROM assessment.proposed_updates WHERE \"table\" = 'Stages' "
+                                   "AND field = 'Estimated Cost'")}
+    assert got == expected and got
+
+
+def test_the_three_weeks_draft_two_refreshes_and_the_final_are_committed_dated_and_marked(assessed):
+    data, _, _ = assessed
+    log = subprocess.run(["git", "-C", str(data / "bqx-ml"), "log", "--reverse", "--format=%aI|%s", "--",
+                          "docs/assessments/Q2-2026.md"], capture_output=True, text=True, check=True).stdout
+    lines = [line.split("|", 1) for line in log.splitlines()]
+    assert [d for d, _ in lines] == [f"2026-06-{day:02d}T09:00:00Z" for day in (5, 12, 19, 26)] or [
+        d for d, _ in lines] == [f"2026-06-{day:02d}T09:00:00+00:00" for day in (5, 12, 19, 26)]
+    assert [s.split(" (", 1)[1].split(",", 1)[0] for _, s in lines] == [
+        "draft 1/4", "refresh 2/4", "refresh 3/4", "final 4/4"]
+    shas = subprocess.run(["git", "-C", str(data / "bqx-ml"), "log", "--reverse", "--format=%H", "--",
+                           "docs/assessments/Q2-2026.md"], capture_output=True, text=True, check=True).stdout.split()
+    draft = subprocess.run(["git", "-C", str(data / "bqx-ml"), "show", f"{shas[0]}:docs/assessments/Q2-2026.md"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "**DRAFT 1 of 3 (week 1, at the 3-week reminder)" in draft and "As of 2026-06-05 09:00 UTC" in draft
