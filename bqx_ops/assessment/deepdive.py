@@ -4,33 +4,33 @@ from __future__ import annotations
 
 from bqx_ops.assessment import people as pp
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import Gap, Risk, _f, gap_share, mitigation_coverage
+from bqx_ops.assessment.findings import Gap, Risk, number, gap_share, mitigation_coverage
 from bqx_ops.assessment.score import Assessment, QuarterInputs, criteria
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 
 
 def _pct(v) -> str:
-    v = _f(v)
+    v = number(v)
     return "no data" if v is None else f"{v:+.1f}%"
 
 
 def _usd(v) -> str:
-    v = _f(v)
+    v = number(v)
     return "" if v is None else f"${v:,.2f}"
 
 
 def goal(i: QuarterInputs, e: Evidence) -> list[str]:
-    r2, lo = _f((i.r2 or {}).get("current_r2")), _f((i.r2 or {}).get("target_min")) or 0.95
-    hi = _f((i.r2 or {}).get("target_max")) or 0.99
+    r2, lo = number((i.r2 or {}).get("current_r2")), number((i.r2 or {}).get("target_min")) or 0.95
+    hi = number((i.r2 or {}).get("target_max")) or 0.99
     on_track = "no data" if r2 is None else ("yes" if r2 >= lo else f"no: {lo - r2:.4f} below {lo:.2f}")
-    below = [r["horizon"] for r in e.r2_by_horizon if _f(r["r2"]) is not None and _f(r["r2"]) < lo]
+    below = [r["horizon"] for r in e.r2_by_horizon if number(r["r2"]) is not None and number(r["r2"]) < lo]
     out = [f"- Is R² progression on track ({lo:.2f} → {hi:.2f}+ path)? {on_track}.",
            f"- Do the horizons still hold? {len(e.r2_by_horizon) - len(below)}/{len(e.r2_by_horizon)} horizons "
            f"at target" + (f"; below: {', '.join(below)}" if below else "") + ".", "",
            "R² path over the quarter's plan weeks:", "",
            md_table(["Week ending", "Ensemble R²", "Trend"],
-                    [[f"{r['period_end']:%Y-%m-%d}", "" if _f(r["current_r2"]) is None else f"{r['current_r2']:.4f}",
+                    [[f"{r['period_end']:%Y-%m-%d}", "" if number(r["current_r2"]) is None else f"{r['current_r2']:.4f}",
                       r["trend"]] for r in e.r2_path]),
            "Latest Ensemble R² per horizon:", "",
            md_table(["Horizon", "R²", "Evaluated", f"≥ {lo:.2f}"],

@@ -6,7 +6,7 @@ import datetime as dt
 
 from bqx_ops.assessment.approval import APPROVER, approval_title
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, _f, gap_share
+from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share
 from bqx_ops.markdown import table as md_table
 
 APPROACH = {
@@ -18,12 +18,12 @@ APPROACH = {
 
 
 def _money(v) -> str:
-    v = _f(v)
+    v = number(v)
     return "" if v is None else f"{v:+,.2f}"
 
 
 def _usd(v) -> str:
-    v = _f(v)
+    v = number(v)
     return "" if v is None else f"${v:,.2f}"
 
 
@@ -54,22 +54,22 @@ def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) ->
 
 def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict]) -> str:
     b, t, f = e.budget or {}, e.timeline or {}, e.forecast or {}
-    phases = sorted((r for r in e.phase_costs if (_f(r.get("variance_usd")) or 0) > 0),
-                    key=lambda r: -(_f(r["variance_usd"]) or 0))[:3]
-    stages = sorted((r for r in e.stage_costs if (_f(r.get("variance_usd")) or 0) > 0),
-                    key=lambda r: (-(_f(r["variance_usd"]) or 0), r["stage_id"]))[:5]
+    phases = sorted((r for r in e.phase_costs if (number(r.get("variance_usd")) or 0) > 0),
+                    key=lambda r: -(number(r["variance_usd"]) or 0))[:3]
+    stages = sorted((r for r in e.stage_costs if (number(r.get("variance_usd")) or 0) > 0),
+                    key=lambda r: (-(number(r["variance_usd"]) or 0), r["stage_id"]))[:5]
     slow = sorted((r for r in e.phase_timeline if (r.get("variance_days") or 0) > 0),
                   key=lambda r: (-(r["variance_days"] or 0), r["number"]))[:3]
-    budget_now, forecast = _f(f.get("budget")), _f(f.get("forecast_cost"))
-    fdays = _f(t.get("forecast_days"))
+    budget_now, forecast = number(f.get("budget")), number(f.get("forecast_cost"))
+    fdays = number(t.get("forecast_days"))
     lines = [f"# Budget/Timeline Adjustment Proposal {quarter}", "",
              f"As of {as_of:%Y-%m-%d %H:%M} UTC, with the 360 assessment [{quarter}]({quarter}.md).", "",
              f"Written because a variance exceeds ±{ADJUSTMENT_VARIANCE:.0f}%: budget "
-             f"{_f(b.get('variance_pct')) or 0:+.1f}%, timeline {_f(t.get('variance_pct')) or 0:+.1f}%.", "",
+             f"{number(b.get('variance_pct')) or 0:+.1f}%, timeline {number(t.get('variance_pct')) or 0:+.1f}%.", "",
              "## Variance root cause analysis", "", "Phases driving the cost variance:", "",
              md_table(["Phase", "Name", "Est. (Done)", "Realized", "Variance ($)", "Variance"],
                       [[r["number"], r["name"], _usd(r.get("estimated_cost_done")), _usd(r.get("realized_cost")),
-                        _money(r.get("variance_usd")), f"{_f(r.get('variance_pct')) or 0:+.1f}%"] for r in phases]),
+                        _money(r.get("variance_usd")), f"{number(r.get('variance_pct')) or 0:+.1f}%"] for r in phases]),
              "Stages driving it:", "",
              md_table(["Stage", "Name", "Estimated", "Realized", "Variance ($)"],
                       [[r["stage_id"], r["name"], _usd(r.get("estimated_cost")), _usd(r.get("realized_cost")),
@@ -85,8 +85,8 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              + ("no forecast" if fdays is None else f"{fdays:.0f}") + " working days.", "",
              "## Impact assessment", "",
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
-             f"({_f(f.get('variance_pct')) or 0:+.1f}% on the budget).",
-             f"- Schedule: {_f(t.get('schedule_variance_days')) or 0:+.0f} working days behind the earned schedule today.",
+             f"({number(f.get('variance_pct')) or 0:+.1f}% on the budget).",
+             f"- Schedule: {number(t.get('schedule_variance_days')) or 0:+.0f} working days behind the earned schedule today.",
              f"- {len(updates)} Airtable field update(s), applied only on approval:", "",
              md_table(["Table", "Key", "Field", "Current", "Proposed"],
                       [[u["table"], u["key"], u["field"], "" if u.get("current") is None else u["current"], u["value"]]

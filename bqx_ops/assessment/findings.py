@@ -17,12 +17,23 @@ import math
 from dataclasses import dataclass
 
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.score import BUDGET_BAND, Assessment, QuarterInputs
+from bqx_ops.assessment.score import (
+    ACCELERATE, ADJUST, BUDGET_BAND, CONTINUE, PAUSE, PIVOT, REDUCE, Assessment, QuarterInputs,
+)
 
 GAP_SHARE = 10.0
 ADJUSTMENT_VARIANCE = 15.0
 LEVELS = ("Low", "Medium", "High")
 OVERDUE_HIGH_DAYS = 10  # working days over estimate that make an overdue stage a high impact
+
+ADVICE = {
+    CONTINUE: "Continue as planned: keep the current phase plan and cadence.",
+    ADJUST: "Adjust tactics: small course corrections on the weakest dimensions below.",
+    PIVOT: "Pivot strategy: prepare a Gap Remediation Plan and a Budget/Timeline Adjustment Proposal for RM-001.",
+    PAUSE: "Pause & re-evaluate: fundamental reassessment with RM-001 before further spend.",
+    ACCELERATE: "Accelerate: R² is degrading consistently; increase ML focus and investment.",
+    REDUCE: "Reduce scope or secure additional funding: the budget overrun exceeds 25%.",
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,7 @@ class Gap:
     days_impact: float | None  # adjusted - estimated days
 
 
-def _f(value) -> float | None:
+def number(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
@@ -57,7 +68,7 @@ def gaps(e: Evidence) -> list[Gap]:
     for rec, s in stages.items():
         kinds, cost = [], s.get("cost") or {}
         over = s.get("overdue")
-        pct = _f(cost.get("variance_pct"))
+        pct = number(cost.get("variance_pct"))
         if over is not None:
             kinds.append("overdue")
         if cost.get("status") == "Done" and pct is not None and pct > BUDGET_BAND:
@@ -67,13 +78,13 @@ def gaps(e: Evidence) -> list[Gap]:
         if not kinds:
             continue
         adj = s.get("adjusted") or {}
-        est, est_days = _f(adj.get("estimated_cost")), _f(adj.get("estimated_days"))
+        est, est_days = number(adj.get("estimated_cost")), number(adj.get("estimated_days"))
         if cost.get("status") == "Done":
-            cost_impact = _f(cost.get("variance_usd"))
+            cost_impact = number(cost.get("variance_usd"))
         else:
-            a = _f(adj.get("adjusted_cost"))
+            a = number(adj.get("adjusted_cost"))
             cost_impact = None if a is None or est is None else a - est
-        a_days = _f(adj.get("adjusted_days"))
+        a_days = number(adj.get("adjusted_days"))
         days_impact = None if a_days is None or est_days is None else a_days - est_days
         days_over = None if over is None else int(over["days_over"])
         rank = ("open P0" in kinds, "open P1" in kinds, days_over or 0, pct if "cost overrun" in kinds else 0.0)
@@ -92,7 +103,7 @@ def needs_gap_plan(e: Evidence, found: list[Gap]) -> bool:
 
 
 def variances(e: Evidence) -> tuple[float | None, float | None]:
-    return _f((e.budget or {}).get("variance_pct")), _f((e.timeline or {}).get("variance_pct"))
+    return number((e.budget or {}).get("variance_pct")), number((e.timeline or {}).get("variance_pct"))
 
 
 def needs_adjustment(e: Evidence) -> bool:
@@ -126,19 +137,19 @@ def risk_items(i: QuarterInputs, e: Evidence, breached: set[str]) -> list[Risk]:
         out.append(Risk(f"stage {r['stage_id']}", f"{r['name']} is {r['days_over']} working days over its estimate",
                         "High", "High" if high else "Medium", f"owner {r.get('owner') or 'unknown'} to re-plan"))
     f = e.forecast or {}
-    fv = _f(f.get("variance_pct"))
+    fv = number(f.get("variance_pct"))
     if fv is not None and abs(fv) > BUDGET_BAND:
-        out.append(Risk("forecast cost", f"forecast at completion ${_f(f.get('forecast_cost')) or 0:,.2f} "
+        out.append(Risk("forecast cost", f"forecast at completion ${number(f.get('forecast_cost')) or 0:,.2f} "
                         f"({fv:+.1f}% vs budget)", "High", "High" if abs(fv) > 25 else "Medium",
                         "adjustment proposal"))
     t = e.timeline or {}
-    tv, band = _f(t.get("variance_pct")), _f(t.get("band_pct")) or 20.0
+    tv, band = number(t.get("variance_pct")), number(t.get("band_pct")) or 20.0
     if tv is not None and abs(tv) > band:
         out.append(Risk("forecast timeline", f"timeline variance {tv:+.1f}% (forecast "
-                        f"{_f(t.get('forecast_days')) or 0:.0f} working days)", "High",
+                        f"{number(t.get('forecast_days')) or 0:.0f} working days)", "High",
                         "High" if abs(tv) > 2 * band else "Medium", "adjustment proposal"))
-    r2 = _f((i.r2 or {}).get("current_r2"))
-    lo = _f((i.r2 or {}).get("target_min")) or 0.95
+    r2 = number((i.r2 or {}).get("current_r2"))
+    lo = number((i.r2 or {}).get("target_min")) or 0.95
     if r2 is not None and r2 < lo:
         trend = (i.r2 or {}).get("trend")
         out.append(Risk("R² target", f"ensemble R² {r2:.4f} below {lo:.2f}",
@@ -155,8 +166,6 @@ def mitigation_coverage(i: QuarterInputs, e: Evidence) -> tuple[int, int]:
 def recommendations(a: Assessment, found: list[Gap], risks: list[Risk], gap_plan: bool,
                     adjustment: bool) -> list[tuple[str, str]]:
     """(finding, recommendation), each recommendation tied to the finding behind it."""
-    from bqx_ops.assessment.report import ADVICE  # the decision's advice text lives with the report
-
     out = [(f"Decision: {a.decision.decision} ({'; '.join(a.decision.reasons)})", ADVICE[d])
            for d in (a.decision.overrides or (a.decision.band,))]
     for d in a.dimensions:

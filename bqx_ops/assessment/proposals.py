@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, _f, needs_adjustment
+from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, number, needs_adjustment
 
 PROPOSAL_COLUMNS = {"quarter": "string", "position": "Int64", "table": "string", "key_field": "string",
                     "key": "string", "field": "string", "current": "string", "value": "string"}
@@ -37,19 +37,19 @@ def proposed_updates(e: Evidence) -> list[dict]:
     for r in sorted(e.adjusted, key=lambda r: r["stage_id"]):
         if r.get("status") == "Done":
             continue
-        est, adj = _f(r.get("estimated_cost")), _f(r.get("adjusted_cost"))
+        est, adj = number(r.get("estimated_cost")), number(r.get("adjusted_cost"))
         if _changed(est, adj):
             out.append(("Stages", "Stage ID", r["stage_id"], "Estimated Cost", est, round(adj, 2)))
-        days, adj_days = _f(r.get("estimated_days")), _f(r.get("adjusted_days"))
+        days, adj_days = number(r.get("estimated_days")), number(r.get("adjusted_days"))
         if adj_days is not None and _changed(days, float(math.ceil(adj_days))):
             out.append(("Stages", "Stage ID", r["stage_id"], "Estimated Days", days, math.ceil(adj_days)))
-    budget_v = _f((e.budget or {}).get("variance_pct"))
-    forecast = _f((e.forecast or {}).get("forecast_cost"))
+    budget_v = number((e.budget or {}).get("variance_pct"))
+    forecast = number((e.forecast or {}).get("forecast_cost"))
     if e.plan_id and budget_v is not None and abs(budget_v) > ADJUSTMENT_VARIANCE and forecast is not None:
-        out.append(("Plans", "Plan ID", e.plan_id, "Estimated Budget", _f((e.forecast or {}).get("budget")),
+        out.append(("Plans", "Plan ID", e.plan_id, "Estimated Budget", number((e.forecast or {}).get("budget")),
                     round(forecast, 2)))
     t = e.timeline or {}
-    tv, days_max, fdays = _f(t.get("variance_pct")), _f(t.get("days_max")), _f(t.get("forecast_days"))
+    tv, days_max, fdays = number(t.get("variance_pct")), number(t.get("days_max")), number(t.get("forecast_days"))
     if e.plan_id and tv is not None and abs(tv) > ADJUSTMENT_VARIANCE and fdays is not None and (
             days_max is None or fdays > days_max):
         out.append(("Plans", "Plan ID", e.plan_id, "Estimated Days Max", days_max, math.ceil(fdays)))

@@ -11,24 +11,14 @@ import datetime as dt
 
 from bqx_ops.assessment import deepdive
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan
+from bqx_ops.assessment.findings import ADVICE, LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan
 from bqx_ops.assessment.findings import recommendations as tied_recommendations
 from bqx_ops.assessment.findings import risk_items
-from bqx_ops.assessment.score import (
-    ACCELERATE, ADJUST, CONTINUE, DIMENSIONS, MANUAL, NO_DATA, PAUSE, PIVOT, REDUCE, Assessment, QuarterInputs,
-)
+from bqx_ops.assessment.score import DIMENSIONS, MANUAL, NO_DATA, Assessment, QuarterInputs
 from bqx_ops.assessment.versions import FINAL, Version
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 
-ADVICE = {
-    CONTINUE: "Continue as planned: keep the current phase plan and cadence.",
-    ADJUST: "Adjust tactics: small course corrections on the weakest dimensions below.",
-    PIVOT: "Pivot strategy: prepare a Gap Remediation Plan and a Budget/Timeline Adjustment Proposal for RM-001.",
-    PAUSE: "Pause & re-evaluate: fundamental reassessment with RM-001 before further spend.",
-    ACCELERATE: "Accelerate: R² is degrading consistently; increase ML focus and investment.",
-    REDUCE: "Reduce scope or secure additional funding: the budget overrun exceeds 25%.",
-}
 
 
 def report_path(quarter: str) -> str:
