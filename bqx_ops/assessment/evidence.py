@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bqx_ops.assessment.approval import approval_title
 from bqx_ops.calendar import naive_utc
 from bqx_ops.db import table_exists
 
@@ -33,6 +34,7 @@ class Evidence:
     history: tuple[dict, ...] = ()  # earlier quarters' scores: quarter, as_of, dimension, score, overall, decision
     history_metrics: dict = field(default_factory=dict)  # quarter -> r2, budget_pct, timeline_pct, open_p0_p1
     plan_id: str | None = None  # the plan record's Plan ID in the latest snapshot
+    answers: dict = field(default_factory=dict)  # quarter -> RM-001's answer to its approval request, as of
 
 
 def rows(conn, sql: str, params: list) -> tuple[dict, ...]:
@@ -110,6 +112,13 @@ def metrics(conn, start: dt.datetime, when: dt.datetime) -> dict:
     return out
 
 
+def answers(conn, when: dt.datetime) -> dict:
+    """Quarter -> "Approved" / "Rejected" / "pending", from the Decisions snapshot as of ``when``."""
+    prefix, suffix = approval_title("\0").split("\0")
+    found = _snapshot(conn, "decisions", when, "title, approval", "title LIKE ? || '%' || ?", [prefix, suffix])
+    return {r["title"][len(prefix):len(r["title"]) - len(suffix)]: r["approval"] or "pending" for r in found}
+
+
 def read_evidence(conn, start: dt.datetime, when: dt.datetime) -> Evidence:
     latest = _snapshot(conn, "model_results", when, "horizon, r2, evaluated_on",
                        "model = 'Ensemble' AND evaluated_on <= ?", [naive_utc(when)])
@@ -136,5 +145,6 @@ def read_evidence(conn, start: dt.datetime, when: dt.datetime) -> Evidence:
         issue_stage=by_stage, actioned=actioned, previous_as_of=previous, history=history,
         history_metrics={**{h["quarter"]: metrics(conn, h["quarter_start"], h["as_of"]) for h in history},
                          "this": metrics(conn, start, when)},
+        answers=answers(conn, when),
         plan_id=min((r["plan_id"] for r in _snapshot(conn, "plans", when, "plan_id") if r["plan_id"]), default=None),
     )

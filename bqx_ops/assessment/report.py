@@ -77,6 +77,7 @@ def trend(a: Assessment, e: Evidence, quarter: str) -> list[str]:
              _score(d.score, d.status)] for d in a.dimensions]
     rows.append(["Overall", *[_num(first[q]["overall"], "{:.1f}") for q in quarters], _num(a.overall, "{:.1f}")])
     rows.append(["Decision", *[first[q]["decision"] for q in quarters], a.decision.decision])
+    rows.append(["RM-001 approval", *[e.answers.get(q, "not requested") for q in quarters], "requested (final)"])
     m = e.history_metrics
     for label, key, fmt in (("Ensemble R²", "r2", "{:.4f}"), ("Budget variance", "budget_pct", "{:+.1f}%"),
                             ("Timeline variance", "timeline_pct", "{:+.1f}%"), ("Open P0/P1", "open_p0_p1", "{}")):
