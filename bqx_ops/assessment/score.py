@@ -3,7 +3,7 @@
 Inputs are what the plan update and the issue review knew at the quarter's as-of instant
 (the latest plan week and review period ending at or before it, inside the quarter). A
 dimension whose inputs are missing is "no data" (score None); Stakeholder alignment and
-Industry trends cannot be measured from the data and are "manual input required" (None).
+Industry trends need people's input and are "manual input required" (None) without it.
 
 Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
 
