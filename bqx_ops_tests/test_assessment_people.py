@@ -59,7 +59,7 @@ def test_without_a_position_score_industry_trends_stays_manual():
 
 def test_the_overall_takes_the_people_dimensions_when_scored():
     people = PeopleInputs(records=(rec("User Satisfaction", 4), rec("Market Alignment", 8)))  # 50 and mean(0, 100)
-    base = QuarterInputs(r2={"current_r2": 0.97, "trend": "→"}, people=people)
+    base = QuarterInputs(r2={"current_r2": 0.97, "trend": "→", "target_min": 0.95, "target_max": 0.99}, people=people)
     a = assess(base)
     scored = [d.score for d in a.dimensions if d.score is not None]
     assert a.overall == round(sum(scored) / len(scored), 1) and len(scored) == 4  # goal, criteria, two people

@@ -21,11 +21,15 @@ def _usd(v) -> str:
 
 
 def goal(i: QuarterInputs, e: Evidence) -> list[str]:
-    r2, lo = number((i.r2 or {}).get("current_r2")), number((i.r2 or {}).get("target_min")) or 0.95
-    hi = number((i.r2 or {}).get("target_max")) or 0.99
-    on_track = "no data" if r2 is None else ("yes" if r2 >= lo else f"no: {lo - r2:.4f} below {lo:.2f}")
-    below = [r["horizon"] for r in e.r2_by_horizon if number(r["r2"]) is not None and number(r["r2"]) < lo]
-    out = [f"- Is R² progression on track ({lo:.2f} → {hi:.2f}+ path)? {on_track}.",
+    r2, lo = number((i.r2 or {}).get("current_r2")), number((i.r2 or {}).get("target_min"))
+    hi = number((i.r2 or {}).get("target_max"))
+    if lo is None:  # the plan has no R² target: nothing to be on track against
+        on_track, path, below = "no data (no R² target in the plan)", "target", []
+    else:
+        on_track = "no data" if r2 is None else ("yes" if r2 >= lo else f"no: {lo - r2:.4f} below {lo:.2f}")
+        path = f"{lo:.2f} → {(hi or lo):.2f}+ path"
+        below = [r["horizon"] for r in e.r2_by_horizon if number(r["r2"]) is not None and number(r["r2"]) < lo]
+    out = [f"- Is R² progression on track ({path})? {on_track}.",
            f"- Do the horizons still hold? {len(e.r2_by_horizon) - len(below)}/{len(e.r2_by_horizon)} horizons "
            f"at target" + (f"; below: {', '.join(below)}" if below else "") + ".", "",
            "R² path over the quarter's plan weeks:", "",
@@ -33,9 +37,9 @@ def goal(i: QuarterInputs, e: Evidence) -> list[str]:
                     [[f"{r['period_end']:%Y-%m-%d}", "" if number(r["current_r2"]) is None else f"{r['current_r2']:.4f}",
                       r["trend"]] for r in e.r2_path]),
            "Latest Ensemble R² per horizon:", "",
-           md_table(["Horizon", "R²", "Evaluated", f"≥ {lo:.2f}"],
+           md_table(["Horizon", "R²", "Evaluated", "At target"],
                     [[r["horizon"], f"{r['r2']:.4f}", f"{r['evaluated_on']:%Y-%m-%d}",
-                      "yes" if r["r2"] >= lo else "no"] for r in e.r2_by_horizon])]
+                      "no data" if lo is None else ("yes" if r["r2"] >= lo else "no")] for r in e.r2_by_horizon])]
     return out
 
 

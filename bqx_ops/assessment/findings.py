@@ -149,8 +149,8 @@ def risk_items(i: QuarterInputs, e: Evidence, breached: set[str]) -> list[Risk]:
                         f"{number(t.get('forecast_days')) or 0:.0f} working days)", "High",
                         "High" if abs(tv) > 2 * band else "Medium", "adjustment proposal"))
     r2 = number((i.r2 or {}).get("current_r2"))
-    lo = number((i.r2 or {}).get("target_min")) or 0.95
-    if r2 is not None and r2 < lo:
+    lo = number((i.r2 or {}).get("target_min"))  # the plan's; none: no R² risk can be judged
+    if r2 is not None and lo is not None and r2 < lo:
         trend = (i.r2 or {}).get("trend")
         out.append(Risk("R² target", f"ensemble R² {r2:.4f} below {lo:.2f}",
                         {"↓": "High", "↑": "Low"}.get(trend, "Medium"), "High", "ML focus (goal alignment)"))
