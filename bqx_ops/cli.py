@@ -43,14 +43,15 @@ def prepare_environment(data_dir: Path) -> Path:
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def _run(defs, instance, job_name: str, first: str | None = None, last: str | None = None):
+def _run(defs, instance, job_name: str, first: str | None = None, last: str | None = None, ops: dict | None = None):
     """One in-process run; a partition range runs as a single run (single-run backfill)."""
     tags = {"bqx_ops/trigger": "demo"}
     if first and last:
         tags |= {RANGE_START: first, RANGE_END: last}
     job = defs.resolve_job_def(job_name)
     started = time.perf_counter()
-    result = job.execute_in_process(instance=instance, run_config=QUIET, tags=tags, raise_on_error=False)
+    config = {**QUIET, **({"ops": ops} if ops else {})}
+    result = job.execute_in_process(instance=instance, run_config=config, tags=tags, raise_on_error=False)
     result.seconds = time.perf_counter() - started  # shown in the summary
     return result
 
@@ -80,6 +81,13 @@ def assessed(window, first: dt.date, last: dt.date, opening: bool = False) -> bo
     return first <= day <= last
 
 
+def sensor_looks(days: list[dt.date], at: dt.time = dt.time(10)) -> list[str]:
+    """The instants the unresolved-issue sensor is replayed at: each snapshot day at 10:00 UTC. Live, it
+    looks hourly; the replay dates an escalation at most a few days late and keeps the demo short
+    (each look collects every source as of its instant)."""
+    return [dt.datetime.combine(day, at, dt.timezone.utc).isoformat() for day in days]
+
+
 def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed) -> tuple[str, str] | None:
     """First and last key of the partitions ``include`` keeps for the period [first, last]."""
     now = dt.datetime.combine(last + dt.timedelta(days=100), dt.time(), dt.timezone.utc)
@@ -104,6 +112,7 @@ def _steps():
         ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS, closed_or_open),
         ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, closed),
         ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS, closed),
+        ("Unresolved-issue escalations (sensor replayed on snapshot days)", "unresolved_issue_job", None, None),
         ("360 assessments (last Friday of the quarter)", "assessment_job", ASSESSMENT_PARTITIONS, assessed),
         ("Success-metrics dashboard (Mondays)", "dashboard_job", WEEKLY_SYNC_PARTITIONS, closed),
         ("Outbox delivery", "outbox_delivery_job", None, None),
@@ -142,7 +151,11 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     results = [("Airtable snapshots", _run(
         defs, instance, "airtable_snapshot_job", days[0].isoformat(), days[-1].isoformat()))]
     for title, job_name, partitions_def, include in _steps():
-        if partitions_def is None:
+        if job_name == "unresolved_issue_job":  # the sensor's ticks replayed in one run
+            looks = sensor_looks(days)
+            ops = {"escalate_unresolved_issues": {"config": {"as_of": looks}}}
+            results.append((f"{title} {days[0]} .. {days[-1]}", _run(defs, instance, job_name, ops=ops)))
+        elif partitions_def is None:
             results.append((title, _run(defs, instance, job_name)))
         elif span := partition_span(partitions_def, days[0], days[-1], include):
             results.append((f"{title} {span[0]} .. {span[1]}", _run(defs, instance, job_name, *span)))

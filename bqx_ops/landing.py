@@ -92,6 +92,13 @@ class Landing:
     def costs_month(self, year: int, month: int) -> Path:
         return self.costs_dir / f"{year:04d}-{month:02d}.json"
 
+    def metrics_dir(self, slug: str) -> Path:
+        """GetMetricData responses of one metric (``<namespace>__<metric>``), any file name, merged by day."""
+        return self.root / "aws" / "metrics" / slug
+
+    def metrics_month(self, slug: str, year: int, month: int) -> Path:
+        return self.metrics_dir(slug) / f"{year:04d}-{month:02d}.json"
+
 
 def log_group_dirname(log_group: str) -> str:
     """``/aws/lambda/api`` -> ``__aws__lambda__api``."""

@@ -45,3 +45,14 @@ def cut(text: str, limit: int = MAX_TEXT) -> str:
     if amp != -1 and ";" not in head[amp:]:
         head = head[:amp]
     return head.rstrip() + note
+
+
+def mention(role: str, ids: dict[str, str] | None = None) -> str:
+    """A role as Slack should show it: ``<@U…>`` (a user) or ``<!subteam^S…>`` (a user group) when
+    ``ids`` maps it (``BQX_OPS_SLACK_MENTIONS``), else the role's name in bold."""
+    target = (ids or {}).get(role)
+    if target and re.fullmatch(r"[UW][A-Z0-9]+", target):
+        return f"<@{target}>"
+    if target and re.fullmatch(r"S[A-Z0-9]+", target):
+        return f"<!subteam^{target}>"
+    return f"*{escape(role)}*"

@@ -23,6 +23,33 @@ def run_demo(tmp_path, *args):
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300), home
 
 
+def assert_github_escalations(data: Path):
+    """Every labelled GitHub issue open past its SLA at a replayed look (each June snapshot day 10:00)
+    is escalated once at its level, and no other labelled issue is; computed from the landed JSON."""
+    import datetime as dt
+    import hashlib
+    import json
+
+    sla = {"P0": 24, "P1": 168, "P2": 336, "P3": 720}
+    looks = [dt.datetime(2026, 6, d, 10) for d in (1, 5, 8, 12, 15, 19, 22, 26, 29, 30)]
+    when = lambda t: t and dt.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    expected, labelled = set(), set()
+    for item in json.loads((data / "landing" / "github" / "issues.json").read_text()):
+        names = [x["name"] for x in item.get("labels") or [] if isinstance(x, dict) and x.get("name")]
+        priority = next((n[-2:] for n in names if n.lower().startswith("priority:")), None)
+        if "pull_request" in item or priority not in sla:
+            continue
+        fp = "github-" + hashlib.sha256(f"github\x1f{item['number']}".encode()).hexdigest()[:12]
+        labelled.add(fp)
+        created, closed = when(item["created_at"]), when(item["closed_at"]) if item["state"] != "open" else None
+        if any(created + dt.timedelta(hours=sla[priority]) <= t and (closed is None or closed >= t) for t in looks):
+            expected.add(f"escalation/issue/{fp}/{priority}/slack")
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        got = {k for (k,) in conn.execute("SELECT key FROM ops.outbox WHERE starts_with(key, 'escalation/issue/github-') "
+                                          "AND channel = 'slack'").fetchall()}
+    assert expected and {k for k in got if k.split("/")[2] in labelled} == expected
+
+
 @pytest.mark.slow
 def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_path):
     done, home = run_demo(tmp_path, "--from", "2026-06-01", "--to", "2026-06-30")
@@ -40,7 +67,8 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
     with dg.DagsterInstance.from_config(str(home)) as instance:
         jobs = sorted(r.job_name for r in instance.get_runs())
     assert jobs == ["airtable_snapshot_job", "assessment_job", "dashboard_job", "docs_sync_job",
-                    "issue_review_job", "outbox_delivery_job", "plan_update_job"]
+                    "issue_review_job", "outbox_delivery_job", "plan_update_job", "unresolved_issue_job"]
+    assert_github_escalations(tmp_path / "data")
     assert "| **Cost/Month** | &lt; $500 |" in (tmp_path / "data" / "bqx-ml" / "docs" / "dashboard.md").read_text()
     # June holds Q2's assessment day (2026-06-26)
     assert (tmp_path / "data" / "bqx-ml" / "docs" / "assessments" / "Q2-2026.md").exists()

@@ -39,6 +39,7 @@ class Facts:
     cost_problems: tuple[str, ...] = ()  # data problems of as_of's month in the cost files
     r2_target: float | None = None  # the plan's R² target minimum as that plan week recorded it
     cost_ceiling: float | None = None  # the configuration's cost_budget_per_month (USD)
+    latency: tuple[float, dt.date, int] | None = None  # worst daily p95 (ms), its day, days: latency.week_p95
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,13 @@ def _problems(problems: tuple[str, ...]) -> str:
         return ""
     more = f"; +{len(problems) - 1} more" if len(problems) > 1 else ""
     return f" (data problem: {problems[0]}{more})"
+def _latency(week: tuple[float, dt.date, int] | None) -> Indicator:
+    """The week's worst daily p95: under 90 ms ✅, under 100 ms ⚠️ (close to the budget), else ❌."""
+    if week is None:
+        return Indicator(PROJECT, "API Latency", "< 100ms p95", "no data (no latency points this week)", NO_DATA)
+    ms, day, count = week
+    current = f"{ms:.1f} ms (worst daily p95, {day:%Y-%m-%d}; {count} days)"
+    return Indicator(PROJECT, "API Latency", "< 100ms p95", current, below(ms, 100, 90), ms)
 
 
 def indicators(f: Facts) -> list[Indicator]:
@@ -129,7 +137,7 @@ def indicators(f: Facts) -> list[Indicator]:
                   assessments_status(f.assessments, f.assessments_due), f.assessments),
         Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET), _num(f.r2, "{:.4f}"),
                   NO_DATA if f.r2_target is None else at_least(f.r2, f.r2_target, f.r2_target - R2_WARN_MARGIN), f.r2),
-        Indicator(PROJECT, "API Latency", "< 100ms p95", "no data (no latency source)", NO_DATA, None),
+        _latency(f.latency),
         Indicator(PROJECT, "Model Drift", "0 alerts", _num(f.drops, "{:.0f}"), zero_count(f.drops), f.drops),
         Indicator(PROJECT, "Budget Variance", "±15%", _num(f.budget_variance_pct, "{:+.1f}%"),
                   within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),

@@ -13,6 +13,7 @@ from bqx_ops.assessment.approval import approval_title
 from bqx_ops.assessment.read import as_of as assessment_instant
 from bqx_ops.calendar import naive_utc
 from bqx_ops.dashboard.costs import CostRow, month_to_date
+from bqx_ops.dashboard.latency import DailyP95, week_p95
 from bqx_ops.dashboard.indicators import Facts
 
 ISSUE_AGE_HOURS = {"P0": 24, "P1": 24 * 7}
@@ -109,6 +110,15 @@ def cost_problems(conn, tables, at) -> tuple[tuple[str, ...], bool]:
     return tuple(p for p, _ in rows), any(bool(n) for _, n in rows)
 
 
+def latency_points(conn, tables, at) -> list[DailyP95] | None:
+    """The landed daily p95 points of the 7 days before ``at`` (aws.api_latency), None without the table."""
+    if "aws.api_latency" not in tables:
+        return None
+    rows = conn.execute("SELECT day, p95_ms FROM aws.api_latency WHERE day < ?::DATE AND day >= ?::DATE - 7 "
+                        "ORDER BY day", [at.date(), at.date()]).fetchall()
+    return [DailyP95(d.date() if isinstance(d, dt.datetime) else d, float(v)) for d, v in rows]
+
+
 def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: float | None = None) -> Facts:
     """Everything the 13 indicators need, as of ``as_of`` (aware UTC); ``cost_ceiling`` is the
     configuration's monthly cost budget."""
@@ -136,4 +146,5 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         cost_problems=problems,
         r2_target=_plan_value(conn, tables, "plan.r2_trend", "target_min", week),
         cost_ceiling=cost_ceiling,
+        latency=week_p95(latency_points(conn, tables, at) or [], at),
     )

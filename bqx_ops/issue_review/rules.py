@@ -55,6 +55,8 @@ class TriageRules:
     notes_blocker: re.Pattern
     derived: dict
     origin: tuple[str, ...] = field(default=())  # files the rules came from
+    unresolved: dict = field(default_factory=dict)  # priority -> escalation level (see _levels)
+    interval_minutes: int = 60  # how often the unresolved-issue sensor looks
 
     def owner_for(self, category: str | None, stage_owner: str | None = None) -> str:
         if self.prefer_stage_owner and stage_owner in AGENTS:
@@ -116,6 +118,22 @@ def _escalations(items, key: str, where: str) -> tuple[tuple[float, str], ...]:
     return tuple(sorted(out, key=lambda e: -e[0]))
 
 
+def _levels(section: dict) -> dict[str, dict]:
+    """The unresolved-issue escalation levels: priority -> {to, action, sns, relevance_task}."""
+    out = {}
+    for priority, level in ((section or {}).get("levels") or {}).items():
+        where = f"unresolved.levels.{priority}"
+        _priority(priority, where)
+        if not isinstance(level, dict):
+            raise RulesError(f"{where} must be a mapping")
+        to = str(level.get("to") or "owner")
+        if to != "owner" and to not in AGENTS:
+            raise RulesError(f"{where}.to: {to!r} is not an Airtable Owner ({', '.join(AGENTS)}) or 'owner'")
+        out[priority] = {"to": to, "action": str(level.get("action") or "escalation"),
+                         "sns": bool(level.get("sns", False)), "relevance_task": bool(level.get("relevance_task", False))}
+    return out
+
+
 def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
     priorities = data.get("priorities") or {}
     for name in PRIORITIES:
@@ -164,4 +182,6 @@ def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
         notes_blocker=_compile((data.get("notes") or {}).get("blocker", r"(?i)\bblocked\b"), "notes.blocker"),
         derived=derived,
         origin=origin,
+        unresolved=_levels(data.get("unresolved") or {}),
+        interval_minutes=int((data.get("unresolved") or {}).get("interval_minutes", 60)),
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from bqx_ops import config as project_config
-
+from bqx_ops import settings
 from bqx_ops.resources.airtable import EmbeddedAirtable, LiveAirtable
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.resources.aws_sources import (
@@ -23,6 +23,7 @@ from bqx_ops.resources.costs import EmbeddedCosts, LiveCosts
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github import LiveGitHub
 from bqx_ops.resources.github_issues import EmbeddedGitHubIssues, LiveGitHubIssues
+from bqx_ops.resources.metrics import EmbeddedLatency, LiveLatency
 from bqx_ops.resources.outbox import LiveOutboxDelivery, OutboxDelivery
 from bqx_ops.resources.slack import BqxSlackResource
 from bqx_ops.resources.warehouse import warehouse_resources
@@ -108,8 +109,12 @@ def build_resources(mode: str, data_dir: Path) -> dict:
                               _env("BQX_OPS_LAKE_CATALOG"), _env("BQX_OPS_LAKE_DATA_PATH")),
         "docs_repo": docs_repo(mode, Path(data_dir)),
     }
+    spec = settings.latency_spec()
+    latency = {"data_dir": str(data_dir), "namespace": spec.namespace, "metric": spec.metric,
+               "dimensions": dict(spec.dimensions), "stat": spec.stat, "to_ms": spec.to_ms}
     if mode == "live":
         clients = live_clients(Path(data_dir))
+        resources["api_latency"] = LiveLatency(aws=clients["aws"], **latency)
         resources.update(clients)
         resources.update(review_sources(mode, Path(data_dir), clients["aws"]))
         resources["aws_costs"] = LiveCosts(data_dir=str(data_dir), aws=clients["aws"])
@@ -124,4 +129,5 @@ def build_resources(mode: str, data_dir: Path) -> dict:
             data_dir=str(data_dir), slack_channel=project_config.current(mode, data_dir).slack.channel, **delivery_policy)
         resources.update(review_sources(mode, Path(data_dir), None))
         resources["aws_costs"] = EmbeddedCosts(data_dir=str(data_dir))
+        resources["api_latency"] = EmbeddedLatency(**latency)
     return resources

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bqx_ops.landing import Landing, write_json
 
-from . import activity, assessment, aws, github, story, training
+from . import activity, assessment, aws, github, metrics, story, training
 from .airtable import Base, write_snapshots
 from .timeline import LOG_GROUPS, SAMPLE_END, SAMPLE_START, days, snapshot_dates
 
@@ -86,6 +86,9 @@ def write_sample(data_dir: str | Path, start: dt.date = SAMPLE_START, end: dt.da
         last = min(end, next_month - dt.timedelta(days=1))
         write_json(landing.costs_month(first.year, first.month),
                    aws.cost_month(first, last, by_day, estimated_from=end.replace(day=1)))
+        latency = metrics.latency_month(first, last)
+        if latency is not None:
+            write_json(landing.metrics_month(metrics.LATENCY_SLUG, first.year, first.month), latency)
         months += 1
         first = next_month
 

@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import config as project_config
-from bqx_ops import outbox
+from bqx_ops import outbox, settings, slack_text
 from bqx_ops.calendar import REMINDERS, UTC
 from bqx_ops.escalation import RULES, Escalation
 
@@ -31,9 +31,11 @@ def enqueue_reminder(context: dg.OpExecutionContext, config: ReminderConfig, duc
     key = f"reminder/{cadence.name}/{due_at.date().isoformat()}"
     project = project_config.current()
     recipients = recipients_of(project, cadence.name) or [cadence.owner]
+    mentions = settings.slack_mentions()
     payload = {
         "channel": project.slack.channel,
-        "text": f"Reminder for {', '.join(recipients)}: {cadence.title} ({due_at:%Y-%m-%d %H:%M} UTC).",
+        "text": f"Reminder for {', '.join(slack_text.mention(r, mentions) for r in recipients)}: "
+                f"{cadence.title} ({due_at:%Y-%m-%d %H:%M} UTC).",
         "recipient": ", ".join(recipients),
     }
     with duckdb.get_connection() as conn:

@@ -34,7 +34,7 @@ METRIC_COLUMNS = {"period_start": TS, "period_end": TS, "as_of": TS, "section": 
                   "metric": "string", "target": "string", "current": "string", "value": "float64",
                   "status": "string", "trend": "string"}
 METRICS_KEY = dg.AssetKey(["dashboard", "success_metrics"])
-SOURCES = [dg.AssetKey(k) for k in (["docs", "repo_sync"], ["plan", "dashboard"], ["plan", "r2_trend"],
+SOURCES = [dg.AssetKey(k) for k in (["aws", "api_latency"], ["docs", "repo_sync"], ["plan", "dashboard"], ["plan", "r2_trend"],
                                     ["plan", "r2_drops"], ["plan", "budget_variance"], ["plan", "plan_timeline"],
                                     ["review", "issue_inventory"], ["review", "review_periods"],
                                     ["assessment", "quarterly_scores"], ["airtable", "decisions"])]

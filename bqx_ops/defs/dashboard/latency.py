@@ -1,0 +1,39 @@
+"""``aws/api_latency``: the inference API's daily p95 from every landed GetMetricData response."""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import pandas as pd
+
+from bqx_ops.calendar import UTC
+from bqx_ops.dashboard.latency import merge, parse_response
+from bqx_ops.frames import frame
+from bqx_ops.resources.metrics import LatencySource
+
+LATENCY_COLUMNS = {"day": "datetime64[us]", "p95_ms": "float64"}
+
+
+@dg.asset(key=["aws", "api_latency"], group_name="dashboard", owners=["team:COORD-001"], kinds={"aws", "duckdb"},
+          pool="duckdb")
+def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource) -> pd.DataFrame:
+    """Daily p95 latency (ms) of the inference API from landing/aws/metrics/<metric>/*.json, rebuilt whole."""
+    fetched = api_latency.land(dt.datetime.now(UTC).date())  # live: the last two weeks; embedded: nothing
+    spec, files, parsed, quarantine = api_latency.spec, api_latency.files(), [], []
+    for path in files:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            quarantine.append(f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})")
+            continue
+        rows, problems = parse_response(path.name, doc, spec)
+        parsed.append((path.name, rows))
+        quarantine += problems
+    points = merge(parsed)
+    df = frame([{"day": dt.datetime.combine(p.day, dt.time()), "p95_ms": p.p95_ms} for p in points], LATENCY_COLUMNS)
+    context.add_output_metadata({
+        "dagster/row_count": len(df), "files": len(files), "fetched": ", ".join(fetched) or "none",
+        "metric": f"{spec.namespace} {spec.metric} {dict(spec.dimensions)} {spec.stat}",
+        "first_day": str(points[0].day) if points else "none", "last_day": str(points[-1].day) if points else "none",
+        "quarantined": len(quarantine), "quarantine": dg.MetadataValue.json(quarantine[:200])})
+    return df

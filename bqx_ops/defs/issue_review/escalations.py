@@ -1,0 +1,121 @@
+"""Escalation of unresolved issues: an hourly sensor requests one run per tick; the run collects
+the open issues as of the tick (the review's own collection and triage) and enqueues each
+escalation that is due and not enqueued before (seed: Escalation Paths, "Unresolved Issues").
+
+The work happens in a run, not in the sensor: it lands sources and reads DuckDB, which
+takes the ``duckdb`` pool like every other writer.
+"""
+
+import datetime as dt
+from typing import Callable
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from bqx_ops import outbox, settings
+from bqx_ops.calendar import ISSUE_REVIEW, UTC, naive_utc
+from bqx_ops.issue_review import cloudwatch
+from bqx_ops.issue_review.collect import SourceData, collect
+from bqx_ops.issue_review.escalate import due, intents
+from bqx_ops.issue_review.model import ReviewPeriod
+from bqx_ops.issue_review.rules import RulesError, load_rules
+from bqx_ops.issue_review.triage import build_inventory
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
+from bqx_ops.resources.github_issues import GitHubIssuesSource
+
+OP = "escalate_unresolved_issues"
+
+
+def review_period_at(instant: dt.datetime) -> ReviewPeriod:
+    """The review period running at ``instant``, cut at it: the inventory the review would see then."""
+    start = ISSUE_REVIEW.ticks(instant.date() - dt.timedelta(days=20), instant.date())
+    start = [t for t in start if naive_utc(t) <= instant][-1]
+    return ReviewPeriod.of(start, instant)
+
+
+class UnresolvedConfig(dg.Config):
+    as_of: list[str]  # ISO instants (UTC) to look at, in any order; the demo replays many in one run
+
+
+def _already(conn, key: str) -> bool:
+    return bool(conn.execute("SELECT count(*) FROM ops.outbox WHERE starts_with(key, ?)", [key + "/"]).fetchone()[0])
+
+
+@dg.op(pool="duckdb", tags={"kind": "outbox"}, name=OP)
+def escalate_unresolved_issues(context: dg.OpExecutionContext, config: UnresolvedConfig, duckdb: DuckDBResource,
+                               github_issues: GitHubIssuesSource, cloudwatch_logs: CloudWatchLogsSource,
+                               sagemaker_jobs: SageMakerJobsSource) -> None:
+    """Enqueue the escalations of open issues past their SLA, once per issue and level."""
+    try:
+        rules = load_rules()
+    except RulesError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    now = dt.datetime.now(UTC)
+    instants = sorted(naive_utc(dt.datetime.fromisoformat(x).astimezone(UTC)) for x in config.as_of)
+    github_issues.refresh(now)
+    sagemaker_jobs.refresh(now)
+    days = int(rules.cloudwatch.get("window_days", 14))
+    for instant in instants:
+        start, end = cloudwatch.window(instant, days)
+        cloudwatch_logs.land(start, end, rules.cloudwatch.get("filter_pattern", ""),
+                             rules.cloudwatch.get("match", "ERROR|WARN"), now)
+    items, problems = github_issues.read()
+    jobs, job_problems = sagemaker_jobs.read()
+    data = SourceData(items, jobs, cloudwatch_logs.files, problems + job_problems)
+    mentions, counts = settings.slack_mentions(), {"escalated": 0, "already": 0, "intents": 0}
+    producer = outbox.Producer("issue_review:unresolved_escalation", None, context.run_id)
+    with duckdb.get_connection() as conn:
+        outbox.ensure_schema(conn)
+        for instant in instants:
+            period = review_period_at(instant)
+            found, _ = collect(conn, period, rules, data)
+            for escalation in due(build_inventory(found, rules, period), rules, instant):
+                if _already(conn, escalation.key):  # escalated at an earlier tick: never again
+                    counts["already"] += 1
+                    continue
+                for key, channel, payload in intents(escalation, mentions):
+                    outbox.enqueue(conn, key, channel, payload, producer, instant, now)
+                    counts["intents"] += 1
+                counts["escalated"] += 1
+                context.log.warning(f"{escalation.key}: {escalation.escalate_to} {escalation.action}")
+    context.log.info(f"unresolved issues: {counts}")
+
+
+@dg.job(executor_def=dg.in_process_executor,
+        description="Escalate open issues past their SLA, once per issue and level (Escalation Paths).")
+def unresolved_issue_job():
+    escalate_unresolved_issues()
+
+
+def _interval_minutes() -> int:
+    try:
+        return max(1, load_rules().interval_minutes)
+    except RulesError:
+        return 60  # the run reports the broken rules file; the sensor keeps its default
+
+
+def unresolved_issue_sensor(mode: str, clock: Callable[[], dt.datetime] | None = None) -> dg.SensorDefinition:
+    """One run per interval tick (hourly by default), keyed by the tick: a tick is looked at once."""
+    minutes = _interval_minutes()
+
+    @dg.sensor(
+        name="unresolved_issue_escalation_sensor",
+        job=unresolved_issue_job,
+        minimum_interval_seconds=minutes * 60,
+        default_status=dg.DefaultSensorStatus.RUNNING if mode == "live" else dg.DefaultSensorStatus.STOPPED,
+        description="Escalates open P0-P3 issues past their SLA (seed: Escalation Paths, Unresolved Issues).",
+    )
+    def _sensor(context: dg.SensorEvaluationContext):
+        now = (clock or (lambda: dt.datetime.now(UTC)))().astimezone(UTC)
+        since_midnight = (now.hour * 60 + now.minute) // minutes * minutes
+        tick = now.replace(hour=since_midnight // 60, minute=since_midnight % 60, second=0, microsecond=0)
+        if context.cursor == tick.isoformat():
+            return dg.SkipReason(f"tick {tick.isoformat()} already looked at")
+        context.update_cursor(tick.isoformat())
+        return dg.RunRequest(
+            run_key=f"unresolved-issues/{tick:%Y-%m-%dT%H:%M}",
+            run_config={"ops": {OP: {"config": {"as_of": [tick.isoformat()]}}}},
+            tags={"bqx_ops/escalation": "unresolved_issues"},
+        )
+
+    return _sensor

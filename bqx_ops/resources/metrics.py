@@ -1,0 +1,64 @@
+"""The inference API's latency: CloudWatch GetMetricData responses, landed under landing/aws/metrics/<slug>/."""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field as PField
+
+from bqx_ops.dashboard.latency import MetricSpec, merge_pages, request
+from bqx_ops.landing import Landing, write_json
+from bqx_ops.resources.aws import AwsClients
+
+
+class LatencySource(dg.ConfigurableResource):
+    """Where the latency responses come from; the metric is configuration (see settings.latency_spec)."""
+
+    data_dir: str = PField(description="Data dir holding landing/aws/metrics/<slug>/*.json.")
+    namespace: str = PField(description="CloudWatch namespace, e.g. AWS/ApiGateway, AWS/Lambda, AWS/SageMaker.")
+    metric: str = PField(description="Metric name: Latency, Duration or ModelLatency.")
+    dimensions: dict[str, str] = PField(default_factory=dict, description="Dimensions selecting the API.")
+    stat: str = PField(default="p95", description="Percentile statistic.")
+    to_ms: float = PField(default=1.0, description="Factor from the metric's unit to milliseconds.")
+
+    @property
+    def spec(self) -> MetricSpec:
+        return MetricSpec(self.namespace, self.metric, tuple(sorted(self.dimensions.items())), self.stat, self.to_ms)
+
+    def files(self) -> list[Path]:
+        folder = Landing(self.data_dir).metrics_dir(self.spec.slug)
+        return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+    def land(self, today: dt.date) -> list[str]:
+        """Bring the landing zone up to date; returns the files written."""
+        return []
+
+
+class EmbeddedLatency(LatencySource):
+    """Replays the recorded responses (the bundled sample writes them)."""
+
+
+class LiveLatency(LatencySource):
+    """GetMetricData for the last ``days`` whole days (pages merged), landed as one file per fetch window."""
+
+    aws: AwsClients
+    days: int = PField(default=15, description="Whole days fetched back from today (two dashboard weeks).")
+
+    def land(self, today: dt.date) -> list[str]:
+        end = dt.datetime.combine(today, dt.time(), dt.timezone.utc)
+        start = end - dt.timedelta(days=self.days)
+        client = self.aws.client("cloudwatch")
+        pages, token = [], None
+        while True:
+            args = request(self.spec, start, end) | ({"NextToken": token} if token else {})
+            page = client.get_metric_data(**args)
+            pages.append(page)
+            token = page.get("NextToken")
+            if not token:
+                break
+        response = merge_pages(pages)
+        for result in response["MetricDataResults"]:  # land JSON: datetimes as ISO text
+            result["Timestamps"] = [t.isoformat() if isinstance(t, dt.datetime) else t for t in result["Timestamps"]]
+        path = Landing(self.data_dir).metrics_dir(self.spec.slug) / f"{start.date().isoformat()}.json"
+        write_json(path, response)
+        return [path.name]
