@@ -47,3 +47,20 @@ def latency_spec():
     dims = tuple(tuple(item.split("=", 1)) for item in parts[2].split(",") if "=" in item)
     return MetricSpec(parts[0], parts[1], dims, parts[3] if len(parts) > 3 and parts[3] else "p95",
                       float(parts[4]) if len(parts) > 4 and parts[4] else 1.0)
+
+
+def cloudwatch_names() -> dict[str, str]:
+    """``BQX_OPS_CLOUDWATCH_DASHBOARD`` and ``BQX_OPS_METRICS_NAMESPACE`` (default: the sample configuration's)."""
+    from bqx_ops.sample.metrics import CLOUDWATCH_NAMES
+
+    return {"dashboard": os.environ.get("BQX_OPS_CLOUDWATCH_DASHBOARD") or CLOUDWATCH_NAMES["dashboard"],
+            "namespace": os.environ.get("BQX_OPS_METRICS_NAMESPACE") or CLOUDWATCH_NAMES["namespace"]}
+
+
+def aws_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def sns_topic_arn() -> str | None:
+    """``BQX_OPS_SNS_TOPIC_ARN``: the operations topic (alerts, escalations, alarm actions)."""
+    return os.environ.get("BQX_OPS_SNS_TOPIC_ARN") or None

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS ops.outbox (
 """
 
 PENDING, SENDING, DELIVERED, RECORDED, DEAD = "pending", "sending", "delivered", "recorded_only", "dead"
-CHANNELS = ("slack", "sns", "airtable", "github")
+CHANNELS = ("slack", "sns", "airtable", "github", "cloudwatch")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from bqx_ops.outbox.delivery import Intent
+from bqx_ops.resources.cloudwatch_channel import cloudwatch_request
 from bqx_ops.slack_text import cut
 
 DEFAULT_SLACK_CHANNEL = "#operations"  # neutral; the configuration's slack.channel is passed in
@@ -54,6 +55,7 @@ REQUEST_BUILDERS = {
     "sns": lambda i, cfg: sns_request(i, cfg.get("sns_topic_arn")),
     "airtable": lambda i, cfg: airtable_request(i),
     "github": lambda i, cfg: github_release_request(i),
+    "cloudwatch": lambda i, cfg: cloudwatch_request(i),
 }
 
 

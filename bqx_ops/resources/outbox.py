@@ -17,6 +17,7 @@ from bqx_ops.resources.channels import (
     SlackChannel,
     SnsChannel,
 )
+from bqx_ops.resources.cloudwatch_channel import CloudWatchChannel
 from bqx_ops.resources.github import LiveGitHub
 from bqx_ops.resources.slack import BqxSlackResource
 
@@ -47,7 +48,7 @@ class OutboxDelivery(dg.ConfigurableResource):
 
 
 class LiveOutboxDelivery(OutboxDelivery):
-    """Sends through Slack, SNS, Airtable and GitHub; ``dry_run`` writes the sinks instead."""
+    """Sends through Slack, SNS, Airtable, GitHub and CloudWatch; ``dry_run`` writes the sinks instead."""
 
     dry_run: bool = PField(default=False, description="Write what would be sent to the sinks.")
     slack: BqxSlackResource
@@ -63,4 +64,5 @@ class LiveOutboxDelivery(OutboxDelivery):
             "sns": SnsChannel(self.aws.client("sns"), self.aws.sns_topic_arn),
             "airtable": AirtableUpsertChannel(self.airtable),
             "github": GithubReleaseChannel(self.github),
+            "cloudwatch": CloudWatchChannel(self.aws.client("cloudwatch")),
         }
