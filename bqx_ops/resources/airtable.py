@@ -77,6 +77,13 @@ class AirtableSource(dg.ConfigurableResource):
         """Whether the snapshot of ``day`` holds a file for ``table_name`` (logical name)."""
         return self.landing.airtable_table(day, table_name).is_file()
 
+    def webhook_changes(self, hook: dict | None, now: dt.datetime) -> tuple[bool | None, dict, str]:
+        """Changes since the webhook's cursor (see resources/airtable_feed.py); raises
+        WebhooksUnavailable when the base has no change feed (then the sensor polls)."""
+        from bqx_ops.resources.airtable_feed import WebhooksUnavailable
+
+        raise WebhooksUnavailable("embedded mode replays recorded snapshots: no change feed")
+
     def _missing(self, day: dt.date, why: str) -> SnapshotUnavailable:
         known = self.snapshot_dates()
         span = f"{known[0]} .. {known[-1]} ({len(known)} snapshots)" if known else "none"
@@ -207,6 +214,11 @@ class LiveAirtable(AirtableSource):
                 if fields.get(key_field) in keys:
                     out[fields[key_field]] = fields
         return out
+
+    def webhook_changes(self, hook: dict | None, now: dt.datetime) -> tuple[bool | None, dict, str]:
+        from bqx_ops.resources.airtable_feed import read_changes
+
+        return read_changes(self._api().base(self.base_id), hook, now)
 
     def upsert(self, table_name: str, records: list[dict], key_fields: list[str]) -> dict:
         """batch_upsert (10 records a request, paced) keyed on our own fields; names are logical."""

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from . import airtable_formula as formula
+from .airtable_webhooks import WebhooksMixin
 from .base import Clock, FakeServer, Request, Response, json_response
 
 #: token the server accepts unless told otherwise (fake, safe to log)
@@ -118,7 +119,7 @@ class _Base:
     tables: list[_Table] = field(default_factory=list)
 
 
-class AirtableServer(FakeServer):
+class AirtableServer(WebhooksMixin, FakeServer):
     """Fake Airtable Web API.
 
     Args:
@@ -218,6 +219,7 @@ class AirtableServer(FakeServer):
         with self.lock:
             tid = self.add_table(base_id, table_name, table_id=table_id, fields=fields, field_types=field_types)
             table = self._tables_by_id()[tid]
+            before = {r["id"] for r in table.records}
             table.records = []
             table.modified = {}
             for rec in records:
@@ -236,6 +238,9 @@ class AirtableServer(FakeServer):
                     self._field_id(table, name)
                 table.records.append(stored)
                 table.modified[rid] = self.clock.now()
+                self._record_event(table, "changed" if rid in before else "created", rid, stored["fields"])
+            for rid in sorted(before - {r["id"] for r in table.records}):
+                self._record_event(table, "destroyed", rid)
             return tid
 
     def records(self, base_id: str, table: str) -> list[dict[str, Any]]:
@@ -416,6 +421,8 @@ class AirtableServer(FakeServer):
             with self.lock:
                 if rest and rest[0] == "meta":
                     return self._meta(req, rest[1:])
+                if len(rest) >= 3 and rest[0] == "bases" and rest[2] == "webhooks":
+                    return self._webhook_route(req, rest[1], rest[3:])
                 if len(rest) == 2:
                     return self._table_route(req, rest[0], rest[1])
                 if len(rest) == 3:
@@ -502,6 +509,7 @@ class AirtableServer(FakeServer):
         if req.method == "DELETE":
             del table.records[idx]
             table.modified.pop(record_id, None)
+            self._record_event(table, "destroyed", record_id)
             return json_response({"deleted": True, "id": record_id})
         return json_response({"error": "NOT_FOUND"}, 404)
 
@@ -659,11 +667,14 @@ class AirtableServer(FakeServer):
                 self._field_id(table, name)
         rec["fields"] = new
         table.modified[rec["id"]] = self.clock.now()
+        if table.index_of(rec["id"]) is not None:  # a new record is announced once it is added
+            self._record_event(table, "changed", rec["id"], new)
 
     def _new_record(self, table: _Table, values: dict[str, Any]) -> dict[str, Any]:
         rec = {"id": self.new_id("rec"), "createdTime": _iso(self.clock.now()), "fields": {}}
         self._apply(table, rec, values, replace=True)
         table.records.append(rec)
+        self._record_event(table, "created", rec["id"], rec["fields"])
         return rec
 
     def _records_payload(self, body: Any) -> list[Any]:
@@ -787,6 +798,7 @@ class AirtableServer(FakeServer):
             idx = table.index_of(rid)
             if idx is not None:
                 del table.records[idx]
+                self._record_event(table, "destroyed", rid)
             table.modified.pop(rid, None)
         return json_response({"records": [{"deleted": True, "id": rid} for rid in ids]})
 
