@@ -107,6 +107,11 @@ def test_without_webhooks_the_sensor_polls_and_tries_the_webhook_again_a_day_lat
     result, cursor = tick(airtable_server, tmp_path, instance, cursor)
     assert "polling" in result.skip_reason.skip_message and len(airtable_server.requests) == len(TABLES)
     airtable_server.clock.advance(86400 + 1)
+    stages = minimal_base()["Stages"]
+    stages[0]["fields"]["Last Modified"] = "2030-01-01T00:00:00.000Z"
+    airtable_server.set_records(BASE, "Stages", stages)  # changed since the last poll, before any webhook
     result, cursor = tick(airtable_server, tmp_path, instance, cursor)
-    assert result.skip_reason.skip_message == "baseline recorded [webhook created]"
-    assert len(airtable_server.webhooks(BASE)) == 1
+    [snapshot] = result.run_requests  # the webhook is created and a last poll covers the gap
+    assert snapshot.job_name == "airtable_snapshot_job" and len(airtable_server.webhooks(BASE)) == 1
+    result, cursor = tick(airtable_server, tmp_path, instance, cursor)
+    assert len(airtable_server.requests) == 1  # from now on: the feed, one request a tick

@@ -47,6 +47,9 @@ def _feed(airtable: AirtableSource, state: dict, now: dt.datetime) -> tuple[bool
     if not poll_until or now >= dt.datetime.fromisoformat(poll_until):
         try:
             changed, hook, how = airtable.webhook_changes(feed.get("webhook"), now)
+            if changed is None and feed.get("modified"):  # it polled until now: one last look covers the gap
+                polled, _, failed = _poll(airtable, feed["modified"])
+                return bool(polled), {"webhook": hook}, how + ", last poll", failed
             return changed, {"webhook": hook}, how, []
         except WebhooksUnavailable as exc:
             feed = {"modified": feed.get("modified") or {}, "poll_until": (now + RETRY_WEBHOOK_AFTER).isoformat(),
