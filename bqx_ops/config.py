@@ -82,11 +82,24 @@ class SageMakerSection(_Section):
     _check = field_validator("retry_pattern")(_regex)
 
 
+class LatencySection(_Section):
+    """The inference API's latency metric: API Gateway ``Latency``, Lambda ``Duration`` or SageMaker
+    ``ModelLatency`` (microseconds: ``to_ms: 0.001``)."""
+
+    namespace: str = Field(description="CloudWatch namespace, e.g. AWS/ApiGateway.")
+    metric: str = Field(description="Metric name, e.g. Latency.")
+    dimensions: dict[str, str] = Field(default_factory=dict, description="Dimensions selecting the API.")
+    stat: str = Field("p95", description="Percentile statistic.")
+    to_ms: float = Field(1.0, gt=0, description="Factor from the metric's unit to milliseconds.")
+
+
 class AwsSection(_Section):
     log_groups: list[str] = Field(default_factory=list, description="CloudWatch log groups read for errors and warnings.")
     sagemaker: SageMakerSection = SageMakerSection()
-    dashboard_name: str | None = Field(None, description="CloudWatch dashboard name (default: <name> operations).")
+    dashboard_name: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,255}$",
+                                       description="CloudWatch dashboard name (default: <name>-operational-health).")
     metrics_namespace: str | None = Field(None, description="CloudWatch metrics namespace (default: the project name).")
+    latency: LatencySection | None = Field(None, description="The API latency metric (none: the dashboard says no data).")
 
 
 class RecurringStagesSection(_Section):

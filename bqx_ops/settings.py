@@ -31,30 +31,17 @@ def slack_mentions() -> dict[str, str]:
     return {role.strip(): target.strip() for role, target in pairs if role.strip() and target.strip()}
 
 
-def latency_spec():
-    """``BQX_OPS_LATENCY_METRIC``: ``Namespace|MetricName|Dim=Value,Dim2=Value2[|stat[|factor to ms]]``,
-    the inference API's latency metric (default: the sample configuration's API Gateway Latency)."""
-    from bqx_ops.dashboard.latency import MetricSpec
-
-    raw = os.environ.get("BQX_OPS_LATENCY_METRIC", "").strip()
-    if not raw:
-        from bqx_ops.sample.metrics import LATENCY_SPEC
-
-        return LATENCY_SPEC
-    parts = raw.split("|")
-    if len(parts) < 3:
-        raise ValueError(f"BQX_OPS_LATENCY_METRIC must be Namespace|MetricName|Dim=Value,..., got {raw!r}")
-    dims = tuple(tuple(item.split("=", 1)) for item in parts[2].split(",") if "=" in item)
-    return MetricSpec(parts[0], parts[1], dims, parts[3] if len(parts) > 3 and parts[3] else "p95",
-                      float(parts[4]) if len(parts) > 4 and parts[4] else 1.0)
-
-
 def cloudwatch_names() -> dict[str, str]:
-    """``BQX_OPS_CLOUDWATCH_DASHBOARD`` and ``BQX_OPS_METRICS_NAMESPACE`` (default: the sample configuration's)."""
-    from bqx_ops.sample.metrics import CLOUDWATCH_NAMES
+    """The CloudWatch dashboard and metrics namespace: ``aws.dashboard_name`` / ``aws.metrics_namespace``
+    of the configuration, else derived from the project name."""
+    import re
 
-    return {"dashboard": os.environ.get("BQX_OPS_CLOUDWATCH_DASHBOARD") or CLOUDWATCH_NAMES["dashboard"],
-            "namespace": os.environ.get("BQX_OPS_METRICS_NAMESPACE") or CLOUDWATCH_NAMES["namespace"]}
+    from bqx_ops import config as project_config
+
+    cfg = project_config.current()
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", cfg.project.name).strip("-").lower() or "project"
+    return {"dashboard": cfg.aws.dashboard_name or f"{slug}-operational-health",
+            "namespace": cfg.aws.metrics_namespace or cfg.project.name}
 
 
 def aws_region() -> str:

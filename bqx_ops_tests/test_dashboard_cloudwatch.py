@@ -38,8 +38,11 @@ def published(tmp_path_factory):
     with mock_aws(), pytest.MonkeyPatch.context() as env:
         topic = boto3.client("sns", region_name="us-east-1").create_topic(Name="ops")["TopicArn"]
         env.setenv("BQX_OPS_SNS_TOPIC_ARN", topic)
-        env.setenv("BQX_OPS_METRICS_NAMESPACE", NAMESPACE)
-        env.setenv("BQX_OPS_CLOUDWATCH_DASHBOARD", BOARD)
+        config = data / "team.yaml"  # the sample's configuration with the team's CloudWatch names
+        config.write_text((data / "bqx_ops.yaml").read_text().replace("dashboard_name: bqx-ml-operational-health",
+                          f"dashboard_name: {BOARD}").replace("metrics_namespace: BQX-ML/Operations",
+                                                              f"metrics_namespace: {NAMESPACE}"))
+        env.setenv("BQX_OPS_CONFIG", str(config))
         env.setenv("AWS_REGION", "us-east-1")
         resources = build_resources("local", data)
         assert dg.materialize([api_latency], resources=resources).success

@@ -131,13 +131,17 @@ def test_a_reminder_goes_to_the_configured_channel_and_mentions_its_owner(tmp_pa
     from bqx_ops.outbox.delivery import Intent
     from bqx_ops.resources.channels import slack_request
 
+    config = tmp_path / "team.yaml"
+    config.write_text('slack: {channel: "C0TEAMCHAN"}\nreminders: {plan_update: [COORD-001, RM-001]}\n')
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(config))
     monkeypatch.setenv("BQX_OPS_SLACK_MENTIONS", "COORD-001=U0COORD1")
-    config = {"ops": {"enqueue_reminder": {"config": {
+    run_config = {"ops": {"enqueue_reminder": {"config": {
         "reminder": "plan_update_reminder", "due_at": "2025-11-14T15:00:00+00:00"}}}}
-    assert reminder_job.execute_in_process(run_config=config, resources=build_resources("local", tmp_path)).success
+    assert reminder_job.execute_in_process(run_config=run_config,
+                                           resources=build_resources("local", tmp_path)).success
     with duckdb.connect(str(tmp_path / "bqx_ops.duckdb")) as conn:
         [(payload,)] = conn.execute("SELECT payload_json FROM ops.outbox").fetchall()
     payload = json.loads(payload)
-    assert "channel" not in payload and payload["text"].startswith("Reminder for <@U0COORD1>: ")
+    assert payload["text"].startswith("Reminder for <@U0COORD1>, *RM-001*: ")  # unmapped: the role in bold
     intent = Intent(key="k", version=1, channel="slack", payload=payload, attempts=0)
-    assert slack_request(intent, "C0TEAMCHAN")["channel"] == "C0TEAMCHAN"
+    assert slack_request(intent, "#elsewhere")["channel"] == "C0TEAMCHAN"

@@ -10,7 +10,6 @@ from pathlib import Path
 import dagster as dg
 
 from bqx_ops import config as project_config
-from bqx_ops import settings
 from bqx_ops.resources.airtable import EmbeddedAirtable, LiveAirtable
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.resources.aws_sources import (
@@ -109,9 +108,7 @@ def build_resources(mode: str, data_dir: Path) -> dict:
                               _env("BQX_OPS_LAKE_CATALOG"), _env("BQX_OPS_LAKE_DATA_PATH")),
         "docs_repo": docs_repo(mode, Path(data_dir)),
     }
-    spec = settings.latency_spec()
-    latency = {"data_dir": str(data_dir), "namespace": spec.namespace, "metric": spec.metric,
-               "dimensions": dict(spec.dimensions), "stat": spec.stat, "to_ms": spec.to_ms}
+    latency = {"data_dir": str(data_dir)}  # the metric: the configuration's aws.latency
     if mode == "live":
         clients = live_clients(Path(data_dir))
         resources["api_latency"] = LiveLatency(aws=clients["aws"], **latency)

@@ -15,17 +15,29 @@ class LatencySource(dg.ConfigurableResource):
     """Where the latency responses come from; the metric is configuration (see settings.latency_spec)."""
 
     data_dir: str = PField(description="Data dir holding landing/aws/metrics/<slug>/*.json.")
-    namespace: str = PField(description="CloudWatch namespace, e.g. AWS/ApiGateway, AWS/Lambda, AWS/SageMaker.")
-    metric: str = PField(description="Metric name: Latency, Duration or ModelLatency.")
+    namespace: str = PField(default="", description="CloudWatch namespace (default: the configuration's aws.latency).")
+    metric: str = PField(default="", description="Metric name: Latency, Duration or ModelLatency (idem).")
     dimensions: dict[str, str] = PField(default_factory=dict, description="Dimensions selecting the API.")
     stat: str = PField(default="p95", description="Percentile statistic.")
     to_ms: float = PField(default=1.0, description="Factor from the metric's unit to milliseconds.")
 
     @property
-    def spec(self) -> MetricSpec:
-        return MetricSpec(self.namespace, self.metric, tuple(sorted(self.dimensions.items())), self.stat, self.to_ms)
+    def spec(self) -> MetricSpec | None:
+        """The metric set on the resource, else the configuration's ``aws.latency``; None: not configured."""
+        if self.metric:
+            return MetricSpec(self.namespace, self.metric, tuple(sorted(self.dimensions.items())), self.stat,
+                              self.to_ms)
+        from bqx_ops import config as project_config
+
+        latency = project_config.current(data_dir=self.data_dir).aws.latency
+        if latency is None:
+            return None
+        return MetricSpec(latency.namespace, latency.metric, tuple(sorted(latency.dimensions.items())), latency.stat,
+                          latency.to_ms)
 
     def files(self) -> list[Path]:
+        if self.spec is None:
+            return []
         folder = Landing(self.data_dir).metrics_dir(self.spec.slug)
         return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
@@ -45,6 +57,8 @@ class LiveLatency(LatencySource):
     days: int = PField(default=15, description="Whole days fetched back from today (two dashboard weeks).")
 
     def land(self, today: dt.date) -> list[str]:
+        if self.spec is None:
+            return []
         end = dt.datetime.combine(today, dt.time(), dt.timezone.utc)
         start = end - dt.timedelta(days=self.days)
         client = self.aws.client("cloudwatch")

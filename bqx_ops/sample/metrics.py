@@ -37,6 +37,3 @@ def latency_month(first: dt.date, last: dt.date) -> dict | None:
         "Timestamps": [at(day).isoformat() for day in live], "Values": [daily_p95_ms(day) for day in live],
     }], "Messages": []}
 
-
-# The seed's CloudWatch names (Monitoring): the dashboard and the namespace of the success metrics.
-CLOUDWATCH_NAMES = {"dashboard": "bqx-ml-operational-health", "namespace": "BQX-ML/Operations"}

@@ -33,7 +33,8 @@ def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource) -
     df = frame([{"day": dt.datetime.combine(p.day, dt.time()), "p95_ms": p.p95_ms} for p in points], LATENCY_COLUMNS)
     context.add_output_metadata({
         "dagster/row_count": len(df), "files": len(files), "fetched": ", ".join(fetched) or "none",
-        "metric": f"{spec.namespace} {spec.metric} {dict(spec.dimensions)} {spec.stat}",
+        "metric": f"{spec.namespace} {spec.metric} {dict(spec.dimensions)} {spec.stat}" if spec
+                  else "not configured (aws.latency): no data",
         "first_day": str(points[0].day) if points else "none", "last_day": str(points[-1].day) if points else "none",
         "quarantined": len(quarantine), "quarantine": dg.MetadataValue.json(quarantine[:200])})
     return df
