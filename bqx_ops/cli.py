@@ -45,7 +45,9 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def _run(defs, instance, job_name: str, first: str | None = None, last: str | None = None, ops: dict | None = None):
     """One in-process run; a partition range runs as a single run (single-run backfill)."""
-    tags = {"bqx_ops/trigger": "demo"}
+    from bqx_ops.recovery import process_tags
+
+    tags = {"bqx_ops/trigger": "demo", **process_tags()}  # a later demo can tell if this process died
     if first and last:
         tags |= {RANGE_START: first, RANGE_END: last}
     job = defs.resolve_job_def(job_name)
@@ -97,7 +99,21 @@ def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed
     return (keys[0], keys[-1]) if keys else None
 
 
-# (title, job, partitions, which periods) in cadence order; None partitions: one plain run.
+class Skipped:
+    """A step not run because a step it reads from failed: its tables would be partial or empty."""
+
+    success = False
+
+    def __init__(self, because: list[str]):
+        self.because = because
+
+
+SNAPSHOT_JOB = "airtable_snapshot_job"
+
+
+# (title, job, partitions, which periods, the jobs whose outputs it reads) in cadence order;
+# None partitions: one plain run. Everything reads the snapshots; the sync reads the plan
+# dashboard, the review the plan update's R² drops, the assessment both, the dashboard all of them.
 def _steps():
     from bqx_ops.defs.assessment.assets import ASSESSMENT_PARTITIONS
     from bqx_ops.defs.cadence.partitions import (
@@ -109,13 +125,21 @@ def _steps():
 
     return [
         # the sync also takes the week holding the last day, so the repo ends on the latest snapshot
-        ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS, closed_or_open),
-        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, closed),
-        ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS, closed),
-        ("Unresolved-issue escalations (sensor replayed on snapshot days)", "unresolved_issue_job", None, None),
-        ("360 assessments (last Friday of the quarter)", "assessment_job", ASSESSMENT_PARTITIONS, assessed),
-        ("Success-metrics dashboard (Mondays)", "dashboard_job", WEEKLY_SYNC_PARTITIONS, closed),
-        ("Outbox delivery", "outbox_delivery_job", None, None),
+        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, closed, [SNAPSHOT_JOB]),
+        # after the plan updates, as Monday's sync follows Friday's update: the README status shows
+        # the plan dashboard as of each week's end, so a re-run finds nothing new to commit
+        ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS, closed_or_open,
+         [SNAPSHOT_JOB, "plan_update_job"]),
+        ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS, closed,
+         [SNAPSHOT_JOB, "plan_update_job"]),
+        ("Unresolved-issue escalations (sensor replayed on snapshot days)", "unresolved_issue_job", None, None,
+         [SNAPSHOT_JOB, "plan_update_job"]),
+        ("360 assessments (last Friday of the quarter)", "assessment_job", ASSESSMENT_PARTITIONS, assessed,
+         [SNAPSHOT_JOB, "plan_update_job", "issue_review_job"]),
+        ("Success-metrics dashboard (Mondays)", "dashboard_job", WEEKLY_SYNC_PARTITIONS, closed,
+         [SNAPSHOT_JOB, "docs_sync_job", "plan_update_job", "issue_review_job", "assessment_job"]),
+        # delivers what earlier runs enqueued, whatever failed since
+        ("Outbox delivery", "outbox_delivery_job", None, None, []),
     ]
 
 
@@ -134,6 +158,7 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
 
     from bqx_ops.definitions import build_defs
     from bqx_ops.landing import Landing
+    from bqx_ops.recovery import recover
     from bqx_ops.resources.airtable import EmbeddedAirtable
     from bqx_ops.summary import print_summary
 
@@ -148,17 +173,26 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
         return 2
     defs = build_defs(mode="local", data_dir=data_dir)
     instance = DagsterInstance.get()
+    for line in recover(instance):  # runs a killed demo left behind would hold the duckdb pool forever
+        print(f"Recovered: {line}")
     results = [("Airtable snapshots", _run(
-        defs, instance, "airtable_snapshot_job", days[0].isoformat(), days[-1].isoformat()))]
-    for title, job_name, partitions_def, include in _steps():
+        defs, instance, SNAPSHOT_JOB, days[0].isoformat(), days[-1].isoformat()))]
+    failed = set() if results[0][1].success else {SNAPSHOT_JOB}
+    for title, job_name, partitions_def, include, reads in _steps():
+        span = partition_span(partitions_def, days[0], days[-1], include) if partitions_def else None
+        if partitions_def is not None and span is None:
+            continue
+        title = f"{title} {span[0]} .. {span[1]}" if span else title
+        ops = None
         if job_name == "unresolved_issue_job":  # the sensor's ticks replayed in one run
-            looks = sensor_looks(days)
-            ops = {"escalate_unresolved_issues": {"config": {"as_of": looks}}}
-            results.append((f"{title} {days[0]} .. {days[-1]}", _run(defs, instance, job_name, ops=ops)))
-        elif partitions_def is None:
-            results.append((title, _run(defs, instance, job_name)))
-        elif span := partition_span(partitions_def, days[0], days[-1], include):
-            results.append((f"{title} {span[0]} .. {span[1]}", _run(defs, instance, job_name, *span)))
+            title, ops = f"{title} {days[0]} .. {days[-1]}", {
+                "escalate_unresolved_issues": {"config": {"as_of": sensor_looks(days)}}}
+        if blocked := [name for name in reads if name in failed]:
+            results.append((title, Skipped(blocked)))
+        else:
+            results.append((title, _run(defs, instance, job_name, *(span or ()), ops=ops)))
+        if not results[-1][1].success:
+            failed.add(job_name)
     print_summary(results, data_dir=data_dir, dagster_home=home, period=(days[0], days[-1]))
     return 0 if all(r.success for _, r in results) else 1
 

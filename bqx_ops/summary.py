@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -20,10 +21,22 @@ def _check_lines(result) -> list[str]:
     return lines
 
 
+@contextlib.contextmanager
+def _connect(db_path: Path):
+    """The configuration dagster-duckdb's runs used: DuckDB refuses a connection with another
+    configuration (read-only, say) to a file this process still holds, and dagster-duckdb leaves
+    the connection of a step that raised open until garbage collection."""
+    conn = duckdb.connect(str(db_path), config={"custom_user_agent": "dagster"})
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def table_counts(db_path: Path) -> list[tuple[str, int]]:
     if not db_path.exists():
         return []
-    with duckdb.connect(str(db_path), read_only=True) as conn:
+    with _connect(db_path) as conn:
         names = conn.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1, 2"
@@ -34,24 +47,46 @@ def table_counts(db_path: Path) -> list[tuple[str, int]]:
 def _outbox_counts(db_path: Path) -> list[tuple[str, int]]:
     if not db_path.exists():
         return []
-    with duckdb.connect(str(db_path), read_only=True) as conn:
+    with _connect(db_path) as conn:
         if not table_exists(conn, "ops", "outbox"):
             return []
         return conn.execute("SELECT status, count(*) FROM ops.outbox GROUP BY 1").fetchall()
 
 
+def _first_error(result) -> str | None:
+    """The first failed step's root cause, one line."""
+    for event in result.all_events:
+        if event.is_step_failure and (error := event.step_failure_data.error):
+            while error.cause:  # Dagster's wrapper first, the real reason last
+                error = error.cause
+            lines = error.message.strip().splitlines() or [""]
+            return f"{event.step_key}: {lines[0][:200]}"
+    return None
+
+
 def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.date, dt.date]) -> None:
     print(f"\nbqx-ops demo: {period[0]} .. {period[1]} (local mode, data in {data_dir})")
     for title, result in results:
+        if hasattr(result, "because"):
+            print(f"- {title}: SKIPPED: it reads the outputs of {', '.join(result.because)}, "
+                  "which did not succeed")
+            continue
         status = "succeeded" if result.success else "FAILED"
         took = f" in {result.seconds:.1f} s" if hasattr(result, "seconds") else ""
         print(f"- {title}: run {result.run_id[:8]} {status}{took}")
         for line in _check_lines(result):
             print(line)
+        if not result.success and (error := _first_error(result)):
+            print(f"  error: {error}")
     print("\nDuckDB tables (rows):")
-    for name, rows in table_counts(data_dir / "bqx_ops.duckdb"):
+    try:
+        counts, outbox = table_counts(data_dir / "bqx_ops.duckdb"), dict(
+            (name, rows) for name, rows in _outbox_counts(data_dir / "bqx_ops.duckdb"))
+    except duckdb.Error as exc:  # the summary always prints; say why the tables cannot be shown
+        counts, outbox = [], {}
+        print(f"  (cannot read {data_dir / 'bqx_ops.duckdb'}: {exc})")
+    for name, rows in counts:
         print(f"  {name:32s} {rows:>8d}")
-    outbox = dict((name, rows) for name, rows in _outbox_counts(data_dir / "bqx_ops.duckdb"))
     if outbox:
         print("\nOutbox: " + ", ".join(f"{n} {status}" for status, n in sorted(outbox.items())))
         if outbox.get("recorded_only"):

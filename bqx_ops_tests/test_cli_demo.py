@@ -97,3 +97,28 @@ def test_a_period_without_snapshots_is_a_clear_error_not_a_crash(tmp_path):
     done, _ = run_demo(tmp_path, "--from", "2030-01-01", "--to", "2030-01-31")
     assert done.returncode == 2
     assert "No Airtable snapshots" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_failed_snapshot_run_stops_what_reads_it_and_the_summary_still_prints(tmp_path):
+    # a warehouse table altered by hand: the snapshot run cannot write airtable.plans
+    (tmp_path / "data").mkdir()
+    with duckdb.connect(str(tmp_path / "data" / "bqx_ops.duckdb")) as conn:
+        conn.execute("CREATE SCHEMA airtable")
+        conn.execute("CREATE TABLE airtable.plans (snapshot_date DATE, altered_by_hand INTEGER)")
+    done, home = run_demo(tmp_path, "--from", "2025-09-01", "--to", "2025-09-15")
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stdout
+    assert "- Airtable snapshots: run" in out and "FAILED" in out
+    assert "error: airtable_tables:" in out  # the root cause, not Dagster's wrapper
+    skipped = [line for line in out.splitlines() if "SKIPPED" in line]
+    assert [line.split(" (")[0] for line in skipped] == [
+        "- Plan updates", "- Repository & docs sync", "- Issue reviews", "- Unresolved-issue escalations",
+        "- Success-metrics dashboard"]
+    assert all("reads the outputs of airtable_snapshot_job" in line for line in skipped)
+    # the summary printed the tables (no DuckDB configuration clash with the failed run's connection)
+    assert "DuckDB tables (rows):" in out and "airtable.raw_records" in out and "cannot read" not in out
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        jobs = sorted(r.job_name for r in instance.get_runs())
+    assert jobs == ["airtable_snapshot_job", "outbox_delivery_job"]  # nothing ran on partial tables
+    assert not (tmp_path / "data" / "bqx-ml.git").exists()  # so nothing was committed either

@@ -41,6 +41,12 @@ class TagInfo(NamedTuple):
     message: str
 
 
+class CommitInfo(NamedTuple):
+    sha: str
+    subject: str
+    files_changed: int
+
+
 class DocsRepo(dg.ConfigurableResource):
     """The project's docs repository (README status section, CHANGELOG.md, docs/)."""
 
@@ -111,6 +117,26 @@ class DocsRepo(dg.ConfigurableResource):
         with self._synced():
             stamp = self._git("log", "-1", "--format=%ct", "HEAD", "--", *paths).stdout.strip()
         return dt.datetime.fromtimestamp(int(stamp), UTC) if stamp else None
+
+    def find_commit(self, subject_prefix: str) -> CommitInfo | None:
+        """The newest commit on origin's main whose subject starts with ``subject_prefix``: what a
+        run killed after its push left behind, so a re-run can name it instead of the head."""
+        with self._synced():
+            out = self._git("log", "--format=%H%x00%s", "--fixed-strings", f"--grep={subject_prefix}",
+                            "HEAD").stdout
+            for line in out.splitlines():
+                sha, subject = line.split("\0", 1)
+                if subject.startswith(subject_prefix):
+                    files = self._git("diff-tree", "--no-commit-id", "--name-only", "-r", "-z", sha).stdout
+                    return CommitInfo(sha, subject, len([f for f in files.split("\0") if f]))
+        return None
+
+    def commit_at(self, when: dt.datetime) -> str:
+        """The newest commit on origin's main dated at or before ``when`` (the head if none is)."""
+        stamp = int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
+        with self._synced():
+            sha = self._git("rev-list", "-1", f"--before={stamp}", "HEAD").stdout.strip()
+            return sha or self._rev("HEAD")
 
     def tags(self) -> dict[str, TagInfo]:
         """Tags on origin: name -> (target commit, message)."""

@@ -26,7 +26,7 @@ from bqx_ops.defs.docs_sync.weeks import (
     weeks,
 )
 from bqx_ops.docs_sync.changelog import upsert_entry
-from bqx_ops.docs_sync.changes import CHANGELOG, MODELS, changed_files, commit_message
+from bqx_ops.docs_sync.changes import CHANGELOG, MODELS, WEEKLY_SYNC_SUBJECT, changed_files, commit_message
 from bqx_ops.docs_sync.export import Mirror
 from bqx_ops.docs_sync.models import models_page
 from bqx_ops.docs_sync.readme import synced_snapshot
@@ -57,6 +57,21 @@ def _previous(duckdb: DuckDBResource, starts: list) -> dict:
         df = conn.execute("SELECT * FROM docs.repo_sync WHERE period_start IN (SELECT unnest(?::TIMESTAMP[]))",
                           [starts]).df()
     return {r["period_start"]: r for r in records(df)}
+
+
+def _unchanged(docs_repo: DocsRepo, before: dict | None, w) -> dict:
+    """What a week with nothing left to commit did: as an earlier run recorded it, else the week's
+    own commit if a killed run pushed it before recording it (so its tags and messages name that
+    commit, never the head), else nothing this week: the repo as it stood at the week's end."""
+    if before and before.get("commit_sha"):
+        return {"commit_sha": before["commit_sha"], "changed": bool(before.get("changed")),
+                "summary": before.get("summary") or "already up to date",
+                "files_changed": before.get("files_changed") or 0}
+    if found := docs_repo.find_commit(f"{WEEKLY_SYNC_SUBJECT}{w.report_date.isoformat()}"):
+        return {"commit_sha": found.sha, "changed": True, "summary": found.subject,
+                "files_changed": found.files_changed}
+    return {"commit_sha": docs_repo.commit_at(w.as_of), "changed": False, "summary": "already up to date",
+            "files_changed": 0}
 
 
 @dg.asset(key=["docs", "repo_sync"], kinds={"git", "github"}, metadata=PARTITION_META,
@@ -90,15 +105,12 @@ def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_re
         message = commit_message(w.report_date, day, tree, changes, readme_changed, w.in_progress)
         sha = docs_repo.publish(changes, message, w.as_of, readme_status=mirror.status if readme_changed else None) \
             if changes or readme_changed else None
-        before = previous.get(start, {})
         if sha:
             commits.append(sha)
             rows.append({**row, "commit_sha": sha, "changed": True, "summary": message.splitlines()[0],
                          "files_changed": len(changes) + int(readme_changed)})
         else:
-            rows.append({**row, "commit_sha": before.get("commit_sha") or docs_repo.head(), "changed": False,
-                         "summary": before.get("summary") or "already up to date",
-                         "files_changed": before.get("files_changed") or 0})
+            rows.append({**row, **_unchanged(docs_repo, previous.get(start), w)})
     df = frame(rows, SYNC_COLUMNS)
     ensure_table(duckdb, ["docs", "repo_sync"], df)
     context.add_output_metadata({"dagster/row_count": len(df), "commits_pushed": len(commits),
