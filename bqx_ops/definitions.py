@@ -1,4 +1,4 @@
-"""The bqx_ops code location: one entry point for `dagster dev` and `dg`.
+"""The bqx_ops code location: one entry point for `dg dev`, `dg check defs` and the code server.
 
 Each domain under bqx_ops/defs/<domain>/definitions.py contributes ``domain_defs(mode)``;
 resources are chosen here, once, for the mode.

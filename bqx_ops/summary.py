@@ -95,4 +95,4 @@ def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.
     print(f"\nOutputs: DuckDB {data_dir / 'bqx_ops.duckdb'}; landing zone {data_dir / 'landing'};")
     docs = current("local", data_dir).docs_dir()
     print(f"  docs repo {data_dir / docs} (origin {data_dir / f'{docs}.git'}: git log, docs/); sinks {data_dir / 'sinks'}")
-    print(f"Browse runs, lineage and checks: DAGSTER_HOME={dagster_home} dagster dev")
+    print(f"Browse runs, lineage and checks: DAGSTER_HOME={dagster_home} dg dev")

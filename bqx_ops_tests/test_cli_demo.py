@@ -57,13 +57,13 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
     out = done.stdout
     assert "bqx-ops demo: 2026-06-01 .. 2026-06-30" in out
     assert "Airtable snapshots: run" in out and "succeeded" in out
-    assert "airtable.stages" in out and "dagster dev" in out
+    assert "airtable.stages" in out and "dg dev" in out
     # the sample was written because the data dir had no landing zone
     assert (tmp_path / "data" / "landing" / "airtable" / "2026-06-01" / "Stages.json").exists()
     with duckdb.connect(str(tmp_path / "data" / "bqx_ops.duckdb"), read_only=True) as conn:
         days = conn.execute("SELECT count(DISTINCT snapshot_date) FROM airtable.raw_records").fetchone()[0]
     assert days == 10  # Mon/Fri/1st/15th/month-end of June 2026: 1,5,8,12,15,19,22,26,29,30
-    # the runs live in the repo-rooted instance, so `dagster dev` shows them
+    # the runs live in the repo-rooted instance, so `dg dev` shows them
     with dg.DagsterInstance.from_config(str(home)) as instance:
         jobs = sorted(r.job_name for r in instance.get_runs())
     assert jobs == ["airtable_snapshot_job", "assessment_job", "dashboard_job", "docs_sync_job",

@@ -6,6 +6,7 @@ there is none), ``LiveAirtable`` fetches today's snapshot with pyairtable.
 """
 
 import datetime as dt
+import functools
 import threading
 import time
 from collections import deque
@@ -13,7 +14,6 @@ from abc import abstractmethod
 from pathlib import Path
 
 import dagster as dg
-from pyairtable import Api, retry_strategy
 from pydantic import Field as PField
 
 from bqx_ops.base_schema import TABLES, TABLES_BY_NAME, SchemaMapping
@@ -232,7 +232,9 @@ class LiveAirtable(AirtableSource):
         )
         return {"createdRecords": list(result["createdRecords"]), "updatedRecords": list(result["updatedRecords"])}
 
-    def _api(self) -> Api:
+    def _api(self):
+        from pyairtable import retry_strategy  # imported where used: not at code-location load
+
         # Retry-After (Airtable asks for 30 s after a 429) is honoured by urllib3's Retry.
         retry = retry_strategy(
             status_forcelist=(429, 500, 502, 503, 504),
@@ -240,7 +242,7 @@ class LiveAirtable(AirtableSource):
             total=self.max_retries,
             backoff_max=60,
         )
-        return _PacedApi(
+        return _paced_api_class()(
             self.api_key,
             endpoint_url=self.endpoint_url,
             retry_strategy=retry,
@@ -255,22 +257,29 @@ def _not_found(exc: Exception) -> bool:
     return getattr(response, "status_code", None) == 404
 
 
-class _PacedApi(Api):
-    """pyairtable's Api with a sliding-window limiter: at most ``per_second`` requests in any
-    second (evenly spaced requests are not enough: 0, 0.2 .. 1.0 s puts 6 in one second)."""
+@functools.cache
+def _paced_api_class():
+    """pyairtable's Api with pacing, defined on first use: loading the code location never imports pyairtable."""
+    from pyairtable import Api
 
-    MARGIN = 0.05  # seconds of slack for clock and network jitter
+    class _PacedApi(Api):
+        """pyairtable's Api with a sliding-window limiter: at most ``per_second`` requests in any
+        second (evenly spaced requests are not enough: 0, 0.2 .. 1.0 s puts 6 in one second)."""
 
-    def __init__(self, *args, per_second: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._sent: deque[float] = deque(maxlen=per_second)
-        self._lock = threading.Lock()
+        MARGIN = 0.05  # seconds of slack for clock and network jitter
 
-    def request(self, *args, **kwargs):
-        with self._lock:
-            if len(self._sent) == self._sent.maxlen:
-                wait = self._sent[0] + 1.0 + self.MARGIN - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-            self._sent.append(time.monotonic())
-        return super().request(*args, **kwargs)
+        def __init__(self, *args, per_second: int, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._sent: deque[float] = deque(maxlen=per_second)
+            self._lock = threading.Lock()
+
+        def request(self, *args, **kwargs):
+            with self._lock:
+                if len(self._sent) == self._sent.maxlen:
+                    wait = self._sent[0] + 1.0 + self.MARGIN - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
+                self._sent.append(time.monotonic())
+            return super().request(*args, **kwargs)
+
+    return _PacedApi

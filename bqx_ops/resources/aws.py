@@ -1,17 +1,32 @@
-"""AWS clients (SNS, CloudWatch Logs, SageMaker, Cost Explorer) configured by dagster-aws."""
+"""AWS clients (SNS, CloudWatch Logs, SageMaker, Cost Explorer) from one boto3 configuration.
 
-import boto3
-from botocore.config import Config
-from dagster_aws.utils import ResourceWithBoto3Configuration
+The fields are dagster-aws's ``ResourceWithBoto3Configuration``'s; they are declared here so that
+loading the code location imports neither dagster-aws nor boto3 (boto3 is imported where a
+client is made).
+"""
+
+import dagster as dg
 from pydantic import Field as PField
 
 
-class AwsClients(ResourceWithBoto3Configuration):
+class AwsClients(dg.ConfigurableResource):
     """boto3 clients from one configuration; ``endpoint_url`` points them at moto in tests."""
 
+    region_name: str | None = PField(default=None, description="AWS region (boto3's chain when None).")
+    max_attempts: int = PField(default=5, description="botocore retries (standard mode).")
+    profile_name: str | None = PField(default=None, description="Profile of the shared credentials file.")
+    use_ssl: bool = PField(default=True, description="Whether to use SSL.")
+    endpoint_url: str | None = PField(default=None, description="Endpoint override (moto, LocalStack).")
+    verify: bool | None = PField(default=True, description="Verify SSL certificates.")
+    aws_access_key_id: str | None = PField(default=None, description="Access key (boto3's chain when None).")
+    aws_secret_access_key: str | None = PField(default=None, description="Secret key (dg.EnvVar only).")
+    aws_session_token: str | None = PField(default=None, description="Session token (dg.EnvVar only).")
     sns_topic_arn: str | None = PField(default=None, description="Topic of operational alerts.")
 
     def client(self, service: str):
+        import boto3
+        from botocore.config import Config
+
         session = boto3.session.Session(
             profile_name=self.profile_name,
             aws_access_key_id=self.aws_access_key_id,

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import dagster as dg
-from github import Auth, Github, GithubException, GithubRetry, InputGitAuthor, UnknownObjectException
 from pydantic import Field as PField
 
 
@@ -21,6 +20,8 @@ class LiveGitHub(dg.ConfigurableResource):
     seconds_between_writes: float | None = PField(default=1.0, description="Pacing of writes.")
 
     def _repo(self):
+        from github import Auth, Github, GithubRetry  # imported where used: not at code-location load
+
         client = Github(
             base_url=self.base_url,
             auth=Auth.Token(self.token),
@@ -37,6 +38,8 @@ class LiveGitHub(dg.ConfigurableResource):
         return client.get_repo(self.repo)
 
     def find_release(self, tag: str) -> str | None:
+        from github import UnknownObjectException
+
         try:
             return str(self._repo().get_release(tag).id)
         except UnknownObjectException:
@@ -46,6 +49,8 @@ class LiveGitHub(dg.ConfigurableResource):
         """Annotated tag object, its ref, then the release; each step skipped if already there.
 
         (create_git_tag_and_release alone would leave a lightweight tag.)"""
+        from github import GithubException, InputGitAuthor, UnknownObjectException
+
         repo = self._repo()
         try:
             release = repo.get_release(tag)

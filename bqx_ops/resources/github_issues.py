@@ -17,8 +17,6 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
-from github import Auth, Github, GithubRetry
-from github.GithubObject import GithubObject
 from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
@@ -85,7 +83,9 @@ class LiveGitHubIssues(GitHubIssuesSource):
     )
     retries: int = PField(default=10, description="GithubRetry total: rate-limit waits and 5xx retries.")
 
-    def _client(self) -> Github:
+    def _client(self):
+        from github import Auth, Github, GithubRetry  # imported where used: not at code-location load
+
         return Github(
             base_url=self.base_url,
             auth=Auth.Token(self.token),
@@ -111,6 +111,8 @@ class LiveGitHubIssues(GitHubIssuesSource):
         kwargs = {"state": "all", "sort": "updated", "direction": "asc"}
         if since is not None:
             kwargs["since"] = since
+        from github.GithubObject import GithubObject
+
         # GithubObject.raw_data is the listing's JSON; Issue.raw_data would fetch every issue again
         fetched = [GithubObject.raw_data.fget(issue) for issue in repo.get_issues(**kwargs)]
         write_json(self.path, merge_by_number(existing, fetched))

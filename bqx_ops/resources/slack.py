@@ -1,23 +1,30 @@
-"""Slack through dagster-slack's resource, with a base_url and slack_sdk's retry handlers."""
+"""Slack's Web API client with a base_url and slack_sdk's retry handlers.
 
-from dagster_slack import SlackResource
+The fields are dagster-slack's ``SlackResource``'s (``token``) plus ours; declared on a plain
+ConfigurableResource so that loading the code location imports neither dagster-slack nor
+slack_sdk (imported where the client is made).
+"""
+
+import dagster as dg
 from pydantic import Field as PField
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 
-class BqxSlackResource(SlackResource):
-    """dagster-slack's SlackResource whose client honours 429 Retry-After and retries 5xx."""
+class BqxSlackResource(dg.ConfigurableResource):
+    """A slack_sdk WebClient that honours 429 Retry-After and retries 5xx and connection errors."""
 
-    base_url: str = PField(default=WebClient.BASE_URL, description="Web API root (ends with /api/).")
+    token: str = PField(description="Bot token (dg.EnvVar('SLACK_BOT_TOKEN')).")
+    base_url: str = PField(default="https://slack.com/api/", description="Web API root (ends with /api/).")
     channel: str = PField(default="#operations", description="Channel (use its id in live mode; the configuration's slack.channel).")
     max_retries: int = PField(default=5, description="Retries on 429 / 5xx / connection errors.")
 
-    def get_client(self) -> WebClient:
+    def get_client(self):
+        from slack_sdk import WebClient
+        from slack_sdk.http_retry.builtin_handlers import (
+            ConnectionErrorRetryHandler,
+            RateLimitErrorRetryHandler,
+            ServerErrorRetryHandler,
+        )
+
         return WebClient(
             token=self.token,
             base_url=self.base_url,

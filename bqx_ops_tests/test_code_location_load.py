@@ -1,0 +1,23 @@
+"""Loading the code location: no warning printed, no client library imported (fresh processes)."""
+
+import subprocess
+import sys
+
+LOAD = ("import sys, warnings; warnings.simplefilter('default'); "
+        "from bqx_ops.definitions import build_defs; repo = build_defs(mode='{mode}').get_repository_def(); "
+        "repo.get_all_jobs(); list(repo.sensor_defs); list(repo.schedule_defs); "
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {clients!r})))")
+CLIENTS = {"boto3", "botocore", "github", "pyairtable", "slack_sdk", "dagster_aws", "dagster_slack"}
+
+
+def _load(mode: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", LOAD.format(mode=mode, clients=CLIENTS)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_loading_the_code_location_prints_nothing_and_imports_no_client_in_either_mode():
+    for mode in ("local", "live"):
+        done = _load(mode)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == "", f"{mode}: {done.stderr}"  # no BetaWarning, no PreviewWarning, nothing
+        assert done.stdout.strip() == "", f"{mode} imported {done.stdout}"
