@@ -32,6 +32,14 @@ _MOVED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref
           "stale info")
 
 
+def _remove_stale_locks(git_dir: Path) -> None:
+    """The lock files a git killed mid-command leaves behind (index.lock, refs/heads/main.lock,
+    packed-refs.lock...): every later git would refuse to run. Only called while holding the
+    repository's file lock, which every git command of bqx_ops on it takes: no live git owns them."""
+    for lock in [*git_dir.glob("*.lock"), *(git_dir / "refs").rglob("*.lock")]:
+        lock.unlink(missing_ok=True)
+
+
 class DocsRepoError(RuntimeError):
     """git failed in a way bqx_ops cannot fix by retrying; the message says what and where."""
 
@@ -237,7 +245,9 @@ class DocsRepo(dg.ConfigurableResource):
         git_dir = self.path / ".git"
         if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
             self._git("rebase", "--abort", check=False)
-        (git_dir / "index.lock").unlink(missing_ok=True)  # a crashed git; we hold the lock
+        _remove_stale_locks(git_dir)
+        if self.remote_url is None:  # the embedded origin is ours too: a push killed mid-update
+            _remove_stale_locks(Path(self._origin()))
         self._git("fetch", "--prune", "--tags", "--force", "origin")
         upstream = f"refs/remotes/origin/{self.branch}"
         if not self._has(upstream) and self._start_empty_remote():
