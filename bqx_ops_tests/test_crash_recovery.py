@@ -8,6 +8,7 @@ chain crosses every stage: the snapshot run, the plan updates, mid `repo_sync` (
 not recorded), mid `release_tags`, the issue reviews, the 360 assessment, the dashboard.
 """
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ import dagster as dg
 import pytest
 
 from bqx_ops.recovery import HOST_TAG, PID_TAG
+from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops_tests.demo_outputs import differences, outputs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -124,3 +126,32 @@ def test_a_demo_killed_at_every_stage_is_finished_by_the_next_run_with_identical
         assert not instance.event_log_storage.get_concurrency_run_ids()  # no slot held by anyone
 
     assert differences(outputs(tmp_path / "reference" / "data"), outputs(crashed / "data")) == []
+
+
+WHEN = dt.datetime(2025, 9, 8, 9, tzinfo=dt.timezone.utc)
+
+
+def _origin_tags(data_dir: Path) -> list[str]:
+    return subprocess.run(["git", "--git-dir", str(data_dir / "bqx-ml.git"), "tag"], capture_output=True,
+                          text=True, check=True).stdout.split()
+
+
+def test_a_tag_a_killed_run_made_but_never_pushed_is_pushed_by_the_next_run(tmp_path):
+    repo = DocsRepo(data_dir=str(tmp_path))
+    sha = repo.publish({"docs/a.md": "a\n"}, "docs: a", WHEN)
+    # the killed run got as far as `git tag` in the working copy, not to its push
+    subprocess.run(["git", "-C", str(repo.path), "-c", "user.name=x", "-c", "user.email=x@x", "tag", "-a", "-m",
+                    "left behind", "phase-0-done", sha], check=True, capture_output=True)
+    assert _origin_tags(tmp_path) == []
+    assert repo.tag("phase-0-done", "Phase 0 done\n", sha, WHEN) is True
+    assert _origin_tags(tmp_path) == ["phase-0-done"] and repo.tags()["phase-0-done"].message == "Phase 0 done"
+
+
+def test_lock_files_of_a_killed_git_do_not_stop_the_next_publish(tmp_path):
+    repo = DocsRepo(data_dir=str(tmp_path))
+    repo.publish({"docs/a.md": "a\n"}, "docs: a", WHEN)
+    for git_dir in (repo.path / ".git", tmp_path / "bqx-ml.git"):  # working copy and embedded origin
+        for lock in ("index.lock", "HEAD.lock", "packed-refs.lock", "refs/heads/main.lock"):
+            (git_dir / lock).write_text("")
+    sha = repo.publish({"docs/b.md": "b\n"}, "docs: b", WHEN)
+    assert sha and repo.head() == sha and repo.read("docs/b.md") == "b\n"

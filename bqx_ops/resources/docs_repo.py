@@ -248,10 +248,12 @@ class DocsRepo(dg.ConfigurableResource):
         _remove_stale_locks(git_dir)
         if self.remote_url is None:  # the embedded origin is ours too: a push killed mid-update
             _remove_stale_locks(Path(self._origin()))
-        self._git("fetch", "--prune", "--tags", "--force", "origin")
+        # --prune-tags: a tag created here by a run killed before its push is not on origin, and a
+        # tag only we see would never be pushed (tag() takes it for origin's)
+        self._git("fetch", "--prune", "--prune-tags", "--tags", "--force", "origin")
         upstream = f"refs/remotes/origin/{self.branch}"
         if not self._has(upstream) and self._start_empty_remote():
-            self._git("fetch", "--prune", "--tags", "--force", "origin")
+            self._git("fetch", "--prune", "--prune-tags", "--tags", "--force", "origin")
         if not self._has(upstream):
             raise DocsRepoError(f"{self._origin()} has no branch {self.branch!r} (it has other branches: "
                                 "create it, or set BQX_OPS_DOCS_BRANCH to one of them)")
