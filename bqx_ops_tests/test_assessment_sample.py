@@ -240,3 +240,22 @@ def test_the_three_weeks_draft_two_refreshes_and_the_final_are_committed_dated_a
     draft = subprocess.run(["git", "-C", str(data / "bqx-ml"), "show", f"{shas[0]}:docs/assessments/Q2-2026.md"],
                            capture_output=True, text=True, check=True).stdout
     assert "**DRAFT 1 of 3 (week 1, at the 3-week reminder)" in draft and "As of 2026-06-05 09:00 UTC" in draft
+
+def test_goal_alignment_and_the_decision_follow_the_documented_formulas(assessed):
+    data, _, _ = assessed
+    (r, trend), = sql(data, "SELECT current_r2, trend FROM plan.r2_trend WHERE period_end = ? ORDER BY position "
+                            "LIMIT 1", [dt.datetime(2026, 6, 19, 16)])
+    if r >= 0.95:
+        expected = 90.0 if trend == "↓" else 100.0
+    else:
+        expected = min(85.0, max(0.0, round(80 * (r - 0.75) / 0.20 + {"↑": 5, "↓": -10}.get(trend, 0), 1)))
+    rows = sql(data, "SELECT dimension, score, overall, band FROM assessment.quarterly_scores ORDER BY position")
+    scores = {d: s for d, s, _, _ in rows if s == s and s is not None}
+    assert scores["Goal alignment"] == pytest.approx(expected)
+    overall, band = rows[0][2], rows[0][3]
+    assert overall == pytest.approx(round(sum(scores.values()) / len(scores), 1))
+
+    def lvl(x):
+        return 0 if x > 90 else 1 if x >= 70 else 2 if x >= 50 else 3
+    bands = ["Continue as planned", "Adjust tactics", "Pivot strategy", "Pause & re-evaluate"]
+    assert band == bands[max(lvl(overall), *(lvl(s) for s in scores.values()))]

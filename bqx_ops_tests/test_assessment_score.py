@@ -8,7 +8,7 @@ from bqx_ops.assessment import read
 from bqx_ops.assessment.report import render
 from bqx_ops.assessment.rows import from_rows, to_rows
 from bqx_ops.assessment.score import (
-    ACCELERATE, ADJUST, CONTINUE, MANUAL, NO_DATA, PAUSE, PIVOT, REDUCE, QuarterInputs, assess,
+    ACCELERATE, ADJUST, CONTINUE, MANUAL, NO_DATA, PAUSE, PIVOT, REDUCE, QuarterInputs, assess, level,
 )
 
 UTC = dt.timezone.utc
@@ -39,12 +39,32 @@ def test_a_healthy_quarter_scores_100_everywhere_and_continues_as_planned():
 
 
 def test_goal_alignment_is_linear_below_the_target_and_shifted_by_the_trend():
-    # R² 0.90 is 0.15 above the 0.75 floor: 100 * 0.15 / 0.20 = 75, trend ↓ costs 10 -> 65
+    # R² 0.90 is 0.15 above the 0.75 floor: 80 * 0.15 / 0.20 = 60, trend ↓ costs 10 -> 50
     r2 = {"current_r2": 0.90, "trend": "↓", "target_min": 0.95, "target_max": 0.99}
-    assert scores(QuarterInputs(r2=r2))["Goal alignment"] == 65.0
-    assert scores(QuarterInputs(r2={**r2, "current_r2": 0.80, "trend": "↑"}))["Goal alignment"] == 30.0
+    assert scores(QuarterInputs(r2=r2))["Goal alignment"] == 50.0
+    assert scores(QuarterInputs(r2={**r2, "current_r2": 0.80, "trend": "↑"}))["Goal alignment"] == 25.0
     assert scores(QuarterInputs(r2={**r2, "current_r2": 0.70, "trend": "↑"}))["Goal alignment"] == 0.0
     assert scores(QuarterInputs(r2={**r2, "current_r2": 0.995, "trend": "↑"}))["Goal alignment"] == 100.0
+    # in target but falling: 100 - 10
+    assert scores(QuarterInputs(r2={**r2, "current_r2": 0.96, "trend": "↓"}))["Goal alignment"] == 90.0
+
+
+@pytest.mark.parametrize("r2, trend, expected", [
+    (0.9469, "↑", round(80 * (0.9469 - 0.75) / 0.20 + 5, 1)),  # the sample's Q1-2026: 83.8, not 100
+    (0.9499, "↑", 85.0),  # 79.96 + 5 = 84.96 -> 85.0, the cap
+    (0.9499, "→", round(80 * (0.9499 - 0.75) / 0.20, 1)),
+    (0.9499999, "↑", 85.0),
+])
+def test_a_value_below_the_target_never_scores_full_marks_nor_the_no_gap_band(r2, trend, expected):
+    score = scores(QuarterInputs(r2={"current_r2": r2, "trend": trend, "target_min": 0.95, "target_max": 0.99}))
+    assert score["Goal alignment"] == expected and expected <= 85.0
+
+
+def test_a_missed_r2_criterion_and_goal_alignment_agree():
+    inputs = QuarterInputs(r2={"current_r2": 0.9469, "trend": "↑", "target_min": 0.95, "target_max": 0.99})
+    dims = {d.name: d for d in assess(inputs).dimensions}
+    assert "missed: R² > 0.95" in dims["Success criteria"].rationale
+    assert dims["Goal alignment"].score < 90 and "below target" in dims["Goal alignment"].rationale
 
 
 def test_technical_gaps_cost_20_per_p0_10_per_p1_and_5_per_untriaged_issue():
@@ -77,28 +97,40 @@ def test_missing_inputs_are_no_data_and_the_overall_is_the_mean_of_what_is_score
     a = assess(QuarterInputs(r2={"current_r2": 0.85, "trend": "→", "target_min": 0.95}))
     statuses = {d.name: d.status for d in a.dimensions}
     assert statuses["Technical gaps"] == statuses["Risk"] == statuses["Budget & timeline"] == NO_DATA
-    # goal 50 (0.10 above the floor), success criteria 0/1 -> mean 25
-    assert a.overall == 25.0 and a.decision.decision == PAUSE
+    # goal 80 * 0.10 / 0.20 = 40 (0.10 above the floor), success criteria 0/1 -> mean 20
+    assert a.overall == 20.0 and a.decision.decision == PAUSE
     nothing = assess(QuarterInputs())
     assert nothing.overall is None and nothing.decision.decision == PAUSE
 
 
 # n open P1: technical gaps = 100 - 10n; risk = 100 - 10n (n < 5) or 50 - 10 (n - 5); three dimensions at 100
-# n=2: (300 + 80 + 80) / 5 = 92; n=3: 88; n=6: (300 + 40 + 40) / 5 = 76; n=9: (300 + 10 + 10) / 5 = 64
-@pytest.mark.parametrize("p1_open, band", [(0, CONTINUE), (2, CONTINUE), (3, ADJUST), (6, ADJUST), (9, PIVOT)])
-def test_alignment_bands(p1_open, band):
-    # 4 dimensions at 100 plus technical gaps (100 - 10n) and risk: overall = (300 + gaps + risk) / 5
+# n=1: overall (300 + 90 + 90) / 5 = 96, worst dimension 90 (a minor gap: 90 is not > 90) -> adjust
+# n=2: 92, worst 80 (minor) -> adjust; n=3: 88 -> adjust; n=4: (300 + 60 + 60) / 5 = 84, worst 60 (moderate) -> pivot
+# n=6: (300 + 40 + 40) / 5 = 76, worst 40 (major) -> pause; n=9: 64, worst 10 -> pause
+@pytest.mark.parametrize("p1_open, band", [(0, CONTINUE), (1, ADJUST), (2, ADJUST), (3, ADJUST), (4, PIVOT),
+                                           (6, PAUSE), (9, PAUSE)])
+def test_the_decision_is_the_more_severe_of_the_alignment_band_and_the_worst_gap(p1_open, band):
     a = assess(QuarterInputs(**{**HEALTHY.__dict__, "open_issues": tuple(issue("P1", i) for i in range(p1_open))}))
     assert a.decision.band == band and not a.decision.overrides
 
 
-def test_above_90_with_a_major_gap_is_adjust_not_continue():
-    # 7 untriaged P3 issues: technical gaps 100 - 35 = 65 (< 70, a major gap), risk 100: overall 465 / 5 = 93
+@pytest.mark.parametrize("score, expected", [(100, 0), (90.1, 0), (90, 1), (70, 1), (69.9, 2), (50, 2),
+                                             (49.9, 3), (0, 3)])
+def test_band_edges_50_70_90(score, expected):
+    assert level(score) == expected
+
+
+def test_above_90_with_a_gap_is_not_continue():
+    # 7 untriaged P3 issues: technical gaps 100 - 35 = 65 (moderate gap), overall 465 / 5 = 93 -> pivot
     a = assess(QuarterInputs(**{**HEALTHY.__dict__, "open_issues": tuple(issue("P3", i, True) for i in range(7))}))
-    assert a.overall == 93.0 and a.decision.band == ADJUST
-    # 6 of them: technical gaps 70, no major gap: overall 94 -> continue
-    b = assess(QuarterInputs(**{**HEALTHY.__dict__, "open_issues": tuple(issue("P3", i, True) for i in range(6))}))
-    assert b.overall == 94.0 and b.decision.band == CONTINUE
+    assert a.overall == 93.0 and a.decision.band == PIVOT
+    assert "worst gap: moderate gap (Technical gaps 65.0)" in a.decision.reasons
+    # 2 of them: technical gaps 90 (a minor gap), overall 98 -> adjust
+    b = assess(QuarterInputs(**{**HEALTHY.__dict__, "open_issues": tuple(issue("P3", i, True) for i in range(2))}))
+    assert b.overall == 98.0 and b.decision.band == ADJUST
+    # 1: technical gaps 95, no gap -> continue
+    c = assess(QuarterInputs(**{**HEALTHY.__dict__, "open_issues": (issue("P3", 0, True),)}))
+    assert c.decision.band == CONTINUE
 
 
 def test_r2_degrading_three_weeks_in_a_row_overrides_with_accelerate():

@@ -8,8 +8,10 @@ Industry trends need people's input and are "manual input required" (None) witho
 Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
 
 * Goal alignment, from the current ensemble R² ``r`` (target ``lo``-``hi``, the plan's) and
-  its 28-day trend: level = 100 if r >= lo, else 100 * (r - (lo - 0.20)) / 0.20 (0 at
-  lo - 0.20); score = clamp(level + {↑: +5, →: 0, ↓: -10, no trend: 0}).
+  its 28-day trend. In target (r >= lo): 100, or 90 with trend ↓. Below target (r < lo) a
+  score can never reach full marks nor the "no gap" band: level = 80 * (r - (lo - 0.20)) / 0.20
+  (0 at lo - 0.20, 80 just under lo); score = clamp(level + {↑: +5, →: 0, ↓: -10, no trend: 0})
+  capped at 85 (so at best a minor gap).
 * Technical gaps, from the open issues of the latest review:
   score = clamp(100 - 20 * open P0 - 10 * open P1 - 5 * open untriaged).
 * Budget & timeline, each variance ``v`` against its band ``b`` (±15% cost, ±20% time):
@@ -24,13 +26,17 @@ Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
   "manual input required" (None) when the quarter has none recorded.
 * Overall alignment = mean of the scored dimensions (None if none is scored).
 
-Decision (seed "Decision Framework"): a *major gap* is a scored dimension below 70 (below
-the "minor gaps" band).
-overall > 90 and no major gap -> Continue as planned; > 90 with a major gap, or 70-90
--> Adjust tactics; 50 to < 70 -> Pivot strategy; < 50 (or nothing scored) -> Pause &
-re-evaluate. Overrides replace that band decision, in the table's order: R² degrading
-consistently (trend ↓ in each of the last 3 plan weeks of the quarter) -> Accelerate;
-budget overrun > 25% (cost variance > +25%) -> Reduce scope or secure additional funding.
+Decision (seed "Decision Framework"), pairing the alignment band with the gap severity. Both
+use the same edges: level 0 above 90, level 1 from 70 to 90, level 2 from 50 to < 70, level 3
+below 50 (90 itself is level 1, 70 is level 1, 50 is level 2). The alignment band is the
+level of the overall alignment; the gap severity is the worst level among the scored
+dimensions (none / minor / moderate / major gaps). The decision is the more severe of the two:
+0 Continue as planned, 1 Adjust tactics, 2 Pivot strategy, 3 Pause & re-evaluate (nothing
+scored: Pause). Overrides replace that decision, in the table's order: "R² degrading
+consistently" -> Accelerate; budget overrun > 25% (cost variance > +25%) -> Reduce scope or
+secure additional funding. "R² degrading consistently" means: the R² trend (the mean 28-day
+change of the ensemble R², ↓ below -0.005) is ↓ in each of the last 3 plan weeks of the
+quarter up to the as-of instant; a week without a trend breaks the run.
 """
 
 from __future__ import annotations
@@ -50,7 +56,9 @@ R2_FLOOR_SPAN = 0.20
 HIGH_PRIORITY_TARGET = 5
 DEGRADING_WEEKS = 3
 OVERRUN_LIMIT = 25.0
-MAJOR_GAP = 70.0  # a dimension under the 70-90 "minor gaps" band; 50 could never coexist with > 90
+BAND_EDGES = (90.0, 70.0, 50.0)  # level 0 above 90, 1 at 70..90, 2 at 50..<70, 3 below 50
+GAP_NAMES = ("no gap", "minor gap", "moderate gap", "major gap")
+BELOW_TARGET_LEVEL, BELOW_TARGET_CAP = 80.0, 85.0  # below the R² target: at best a minor gap
 CONTINUE, ADJUST, PIVOT, PAUSE = "Continue as planned", "Adjust tactics", "Pivot strategy", "Pause & re-evaluate"
 ACCELERATE, REDUCE = "Accelerate", "Reduce scope or secure additional funding"
 
@@ -111,11 +119,14 @@ def goal_alignment(i: QuarterInputs) -> Dimension:
     if lo is None:
         return Dimension(DIMENSIONS[0], None, NO_DATA, f"no data: ensemble R² {r:.4f} but no R² target in the plan")
     hi = lo if hi is None else hi
-    level = 100.0 if r >= lo else 100 * (r - (lo - R2_FLOOR_SPAN)) / R2_FLOOR_SPAN
     trend = (i.r2 or {}).get("trend") or "no trend"
-    bonus = {UP: 5.0, DOWN: -10.0}.get(trend, 0.0)
-    return Dimension(DIMENSIONS[0], clamp(level + bonus), SCORED,
-                     f"ensemble R² {r:.4f} vs target {lo:.2f}-{hi:.2f}, trend {trend}")
+    if r >= lo:
+        score, where = (90.0 if trend == DOWN else 100.0), "in target"
+    else:
+        level = BELOW_TARGET_LEVEL * (r - (lo - R2_FLOOR_SPAN)) / R2_FLOOR_SPAN
+        score, where = min(BELOW_TARGET_CAP, clamp(level + {UP: 5.0, DOWN: -10.0}.get(trend, 0.0))), "below target"
+    return Dimension(DIMENSIONS[0], score, SCORED,
+                     f"ensemble R² {r:.4f} {where} {lo:.2f}-{hi:.2f}, trend {trend}")
 
 
 def _open(i: QuarterInputs, priority: str) -> int:
@@ -209,19 +220,26 @@ def r2_degrading(trends: tuple[str, ...]) -> bool:
     return len(trends) >= DEGRADING_WEEKS and all(t == DOWN for t in trends[-DEGRADING_WEEKS:])
 
 
+def level(score: float) -> int:
+    """0..3 on the framework's edges: > 90, 70-90, 50-<70, < 50."""
+    return next((n for n, edge in enumerate(BAND_EDGES) if score > edge or (n and score >= edge)), 3)
+
+
+BANDS = (CONTINUE, ADJUST, PIVOT, PAUSE)
+
+
 def decide(overall: float | None, dimensions: tuple[Dimension, ...], i: QuarterInputs) -> Decision:
-    major = [d.name for d in dimensions if d.score is not None and d.score < MAJOR_GAP]
+    scored = [d for d in dimensions if d.score is not None]
     if overall is None:
         band, why = PAUSE, ["no dimension could be scored"]
-    elif overall > 90:
-        band = ADJUST if major else CONTINUE
-        why = [f"alignment {overall:.1f}% > 90%" + (f" but major gaps: {', '.join(major)}" if major else "")]
-    elif overall >= 70:
-        band, why = ADJUST, [f"alignment {overall:.1f}% in 70-90%"]
-    elif overall >= 50:
-        band, why = PIVOT, [f"alignment {overall:.1f}% in 50-70%"]
     else:
-        band, why = PAUSE, [f"alignment {overall:.1f}% < 50%"]
+        align = level(overall)
+        worst = max((level(d.score) for d in scored), default=0)
+        gaps = [f"{d.name} {d.score:.1f}" for d in scored if level(d.score) == worst and worst]
+        band = BANDS[max(align, worst)]
+        ranges = ("> 90%", "in 70-90%", "in 50-70%", "< 50%")
+        why = [f"alignment {overall:.1f}% {ranges[align]}",
+               f"worst gap: {GAP_NAMES[worst]}" + (f" ({', '.join(gaps)})" if gaps else "")]
     overrides = []
     if r2_degrading(i.r2_trends):
         overrides.append(ACCELERATE)
