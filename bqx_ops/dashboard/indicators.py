@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bqx_ops.plan_update.fmt import num_vs
+
 OK, WARN, FAIL, NO_DATA = "✅", "⚠️", "❌", "no data"
 UP, DOWN, FLAT, NO_TREND = "↑", "↓", "→", "-"
 OPERATIONAL, PROJECT = "Operational Health Indicators", "Project Health Indicators"
@@ -32,7 +34,7 @@ class Facts:
     assessments: int | None = None  # quarters assessed in as_of's year by as_of
     assessments_due: int = 0  # quarters of that year whose assessment instant is <= as_of
     r2: float | None = None  # ensemble R² of the latest plan week
-    drops: int | None = None  # R² drops (> 0.05) recorded in the latest plan week
+    drops: int | None = None  # R² drops (> 0.05) evaluated during the latest plan week (live drift)
     budget_variance_pct: float | None = None
     timeline_variance_pct: float | None = None
     cost_month: float | None = None  # USD, days of as_of's month ended by as_of
@@ -135,7 +137,8 @@ def indicators(f: Facts) -> list[Indicator]:
                   at_least(f.alignment, 90, 80), f.alignment),
         Indicator(OPERATIONAL, "360 Assessments", "4/year", _num(f.assessments, "{:.0f}/4"),
                   assessments_status(f.assessments, f.assessments_due), f.assessments),
-        Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET), _num(f.r2, "{:.4f}"),
+        Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET),
+                  num_vs(f.r2, () if f.r2_target is None else (f.r2_target, f.r2_target - R2_WARN_MARGIN), 4),
                   NO_DATA if f.r2_target is None else at_least(f.r2, f.r2_target, f.r2_target - R2_WARN_MARGIN), f.r2),
         _latency(f.latency),
         Indicator(PROJECT, "Model Drift", "0 alerts", _num(f.drops, "{:.0f}"), zero_count(f.drops), f.drops),

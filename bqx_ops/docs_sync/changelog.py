@@ -21,6 +21,11 @@ _MARK = "<!-- bqx-ops:week-ending {} -->"
 _MARK_RE = re.compile(r"^<!-- bqx-ops:week-ending (\d{4}-\d{2}-\d{2}) -->$", re.MULTILINE)
 
 
+def _clause(value) -> str:
+    """Text joined into a sentence: its own final stop or semicolon dropped (no "week to week.;")."""
+    return cell(str(value or "").rstrip().rstrip(".;").rstrip())
+
+
 def upsert_entry(changelog: str | None, week_end: dt.date, entry: str, project: str = "the project") -> str:
     """``changelog`` with the entry of ``week_end`` set to ``entry`` (replacing any earlier one)."""
     text = changelog or preamble(project)
@@ -73,8 +78,8 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
             moved.append(f"- {label}: {cell(was) if was else 'new'} → {cell(s.get('status'))}")
     decisions = [f"- {day_text(d.get('date'))} · **{cell(d.get('title'))}** ({cell(d.get('decided_by'))}): "
                  f"{cell(d.get('decision'))}" for d in _new(before, after, "decisions")]
-    learnings = [f"- **{cell(x.get('title'))}**: worked: {cell(x.get('what_worked'))}; didn't: "
-                 f"{cell(x.get('what_didn_t'))}" for x in _new(before, after, "learnings")]
+    learnings = [f"- **{cell(x.get('title'))}**: worked: {_clause(x.get('what_worked'))}; didn't: "
+                 f"{_clause(x.get('what_didn_t'))}" for x in _new(before, after, "learnings")]
     r2_before, r2_after = _latest_r2(before), _latest_r2(after)
     r2 = [f"- {cell(m)} {cell(h)}: "
           f"{'—' if (m, h) not in r2_before else f'{r2_before[(m, h)]:.4f}'} → {v:.4f}"

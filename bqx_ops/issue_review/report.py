@@ -78,7 +78,7 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
     problems = json.loads(meta["problems"] or "[]")
     day = pd.Timestamp(meta["review_date"]).date()
     open_ = [r for r in inv if r["state"] == OPEN]
-    untriaged = [r for r in inv if r["untriaged"]]
+    untriaged = [r for r in open_ if r["untriaged"]]  # a resolved issue needs no triage any more
     total = next(s for s in stats if s["dimension"] == "all")
     out = [
         f"# Issue resolution review — {day.isoformat()}", "",

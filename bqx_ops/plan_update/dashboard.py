@@ -19,7 +19,7 @@ variance (``timeline.plan_timeline``); "Current" the ensemble R² and "Trend" it
 from __future__ import annotations
 
 from bqx_ops.plan_update.common import number
-from bqx_ops.plan_update.fmt import NO_DATA, integer, money, num, pct
+from bqx_ops.plan_update.fmt import NO_DATA, integer, money, num, num_vs, pct, plural
 from bqx_ops.plan_update.targets import PlanTargets
 
 STATUS_WORDS = (("Done", "complete"), ("In Progress", "in progress"), ("Todo", "todo"))
@@ -38,7 +38,7 @@ def ahead_behind(variance_days) -> str:
         return f"{NO_DATA} days ahead/behind"
     if v == 0:
         return "0 days ahead/behind"
-    return f"{integer(abs(v))} days {'behind' if v > 0 else 'ahead'}"
+    return f"{plural(abs(v), 'day')} {'behind' if v > 0 else 'ahead'}"
 
 
 def no_snapshot_line(as_of) -> str:
@@ -59,6 +59,7 @@ def dashboard_lines(phases: dict, targets: PlanTargets, budget: dict, timeline: 
         f" | {pct(budget.get('variance_pct'))} variance",
         f"Timeline: {_band(targets.days_min, targets.days_max, integer)} days estimated | {integer(timeline.get('elapsed_days'))}"
         f" actual | {ahead_behind(timeline.get('schedule_variance_days'))}",
-        f"R²: Current {num(r2.get('current_r2'))} | Target {_band(targets.r2_min, targets.r2_max, num)}"
+        f"R²: Current {num_vs(r2.get('current_r2'), (targets.r2_min, targets.r2_max))}"
+        f" | Target {_band(targets.r2_min, targets.r2_max, num)}"
         f" | Trend {r2.get('trend') or NO_DATA}",
     ]

@@ -40,6 +40,34 @@ def num(value, digits: int = 2) -> str:
     return NO_DATA if v is None else f"{v:.{digits}f}"
 
 
+def _side(x: float, t: float) -> int:
+    return (x > t) - (x < t)
+
+
+def num_vs(value, thresholds, digits: int = 2, most: int = 8) -> str:
+    """``value`` with ``digits`` decimals, more when rounding would put it on another side of a threshold.
+
+    0.9469 against 0.95 shows "0.947", never "0.95": a displayed figure never seems to meet a
+    target it misses (nor to miss one it meets).
+    """
+    v = number(value)
+    if v is None:
+        return NO_DATA
+    limits = [float(t) for t in thresholds if number(t) is not None]
+    while digits < most and any(_side(round(v, digits), t) != _side(v, t) for t in limits):
+        digits += 1
+    return f"{v:.{digits}f}"
+
+
+def plural(count, noun: str) -> str:
+    """"1 working day", "2 working days", "no data working days" never."""
+    n = number(count)
+    if n is None:
+        return f"{NO_DATA} ({noun}s)"
+    n = int(round(n))
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def integer(value) -> str:
     v = number(value)
     return NO_DATA if v is None else f"{int(round(v))}"

@@ -16,7 +16,7 @@ from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update import estimates, r2
 from bqx_ops.plan_update.chart import CHART_POINTS, r2_chart
 from bqx_ops.plan_update.common import records
-from bqx_ops.plan_update.fmt import NO_DATA, day, integer, money, num, pct, signed_money
+from bqx_ops.plan_update.fmt import NO_DATA, day, integer, money, num, num_vs, pct, plural, signed_money
 from bqx_ops.plan_update.targets import PlanTargets
 
 REPORT_DIR = "docs/plan-updates"
@@ -144,7 +144,7 @@ def _timeline(w: WeekReport) -> list[str]:
         out += [_no_data("no Done stage with estimated days, so no earned schedule to compare with"), ""]
     else:
         band = "within" if t.get("within_band") else "outside"
-        out += [f"Started {day(t.get('plan_start'))}; {integer(t.get('elapsed_days'))} working days elapsed against"
+        out += [f"Started {day(t.get('plan_start'))}; {plural(t.get('elapsed_days'), 'working day')} elapsed against"
                 f" {integer(t.get('earned_days'))} earned ({integer(t.get('planned_days'))} planned in all):"
                 f" {pct(t.get('variance_pct'))}, {band} the ±{t.get('band_pct', 20):.0f}% band. At this pace the"
                 f" plan takes {num(t.get('forecast_days'), 1)} working days against {t.get('days_min')}-"
@@ -176,14 +176,16 @@ def _r2(w: WeekReport, as_of: dt.date) -> list[str]:
             place = f"{place} the {num(t.r2_min)}-{num(t.r2_max)} target"
         trend = (f"trend {s['trend']} ({num(s.get('trend_delta'), 4)} since {day(s.get('window_start'))},"
                  f" {r2.TREND_WINDOW_DAYS}-day window)" if s.get("trend") else f"trend {NO_DATA}")
-        out += [f"Current ensemble R² {num(s['current_r2'], 4)} over {integer(s.get('horizons'))} horizon(s),"
+        current = num_vs(s["current_r2"], (t.r2_min, t.r2_max), 4)
+        out += [f"Current ensemble R² {current} over {integer(s.get('horizons'))} horizon(s),"
                 f" {place}; {trend}.", ""]
         latest = r2.latest_ensemble(w.evaluations, as_of)
         out += [md_table(["Horizon", "Latest Ensemble R²"], [[h, num(v, 4)] for h, v in latest.items()]), ""]
+        series = [p for p in r2.ensemble_series(w.evaluations, as_of) if p[1] is not None][-CHART_POINTS:]
         if t.r2_min is not None:
-            out.append(r2_chart(r2.ensemble_series(w.evaluations, as_of), t.r2_min))
-        out += [f"_Chart: the latest {CHART_POINTS} Ensemble evaluation days; second line: target {num(t.r2_min)}._",
-                ""]
+            out.append(r2_chart(series, t.r2_min))
+        out += [f"_Chart: the latest {plural(len(series), 'Ensemble evaluation day')}; second line: target"
+                f" {num(t.r2_min)}._", ""]
     out += [f"### Drops greater than {r2.DROP_THRESHOLD}", "", md_table(
         ["Model", "Horizon", "Evaluated", "R²", "Previous", "Previous R²", "Drop"],
         _rows(w.drops, ["model", "horizon", "evaluated_on", "r2", "previous_evaluated_on", "previous_r2", "drop"],
