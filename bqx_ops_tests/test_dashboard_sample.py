@@ -105,3 +105,32 @@ def test_the_check_lists_failing_operational_indicators(run):
         "360 Assessments")]
     assert check.passed == (not failing)
     assert sorted(check.metadata["failing"].value) == sorted(failing)
+
+
+def drops_in(data, snapshot: str, first: dt.date, last: dt.date) -> int:
+    """R² drops > 0.05 between consecutive valid evaluations of a model and horizon, evaluated in first..last."""
+    doc = json.loads((data / "landing" / "airtable" / snapshot / "Model Results.json").read_text())
+    series: dict = {}
+    for rec in doc["records"]:
+        f = rec.get("fields", {})
+        r2 = f.get("R2")
+        if not isinstance(r2, (int, float)) or r2 > 1 or not f.get("Model") or not f.get("Horizon"):
+            continue
+        series.setdefault((f["Model"], f["Horizon"]), []).append((f["Evaluated On"], f.get("Result ID") or "", r2))
+    count = 0
+    for rows in series.values():
+        rows.sort()
+        for (_, _, before), (day, _, now) in zip(rows, rows[1:]):
+            if round(before - now, 10) > 0.05 and first <= dt.date.fromisoformat(day) <= last:
+                count += 1
+    return count
+
+
+def test_model_drift_counts_only_drops_evaluated_in_the_latest_plan_week(run):
+    data, _, _ = run
+    # the latest plan week by the as-of instant: Friday 06-19 16:00 .. Friday 06-26 16:00, snapshot of 06-26
+    live = drops_in(data, "2026-06-26", dt.date(2026, 6, 20), dt.date(2026, 6, 26))
+    to_date = drops_in(data, "2026-06-26", dt.date(2000, 1, 1), dt.date(2026, 6, 26))
+    current, value, status, _ = metrics(data)["Model Drift"]
+    assert to_date > 0  # the sample has resolved drops months before: they must not count
+    assert (current, value, status) == (str(live), live, "✅" if live == 0 else "❌")

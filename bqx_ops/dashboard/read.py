@@ -128,7 +128,10 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
     plan = _one(conn, tables, "plan.dashboard", "SELECT max(period_end) FROM plan.dashboard WHERE period_end <= ?",
                 [at])
     week = _latest_plan_week(conn, tables, at)
-    drops = _one(conn, tables, "plan.r2_drops", "SELECT count(*) FROM plan.r2_drops WHERE period_start = ?", [week])
+    # live drift only: drops evaluated during the latest plan week (its table lists every drop to date)
+    drops = _one(conn, tables, "plan.r2_drops",
+                 "SELECT count(*) FROM plan.r2_drops WHERE period_start = ? AND CAST(evaluated_on AS DATE) > "
+                 "CAST(period_start AS DATE) AND CAST(evaluated_on AS DATE) <= CAST(period_end AS DATE)", [week])
     p0, p1 = _issues(conn, tables, at)
     alignment, assessed, due = _assessments(conn, tables, as_of, at)
     costs = cost_rows(conn, tables, at)
