@@ -12,12 +12,29 @@ from bqx_ops.config import current
 from bqx_ops.db import table_exists
 
 
+def _mark(ev) -> str:
+    return "ok  " if ev.passed else ("WARN" if ev.severity.value == "WARN" else "FAIL")
+
+
 def _check_lines(result) -> list[str]:
-    lines = []
+    """One line per check; a partitioned check says how many periods failed and which."""
+    by_check: dict[tuple[str, str], list] = {}
     for ev in result.get_asset_check_evaluations():
-        mark = "ok  " if ev.passed else ("WARN" if ev.severity.value == "WARN" else "FAIL")
-        detail = f": {ev.description}" if not ev.passed and ev.description else ""
-        lines.append(f"  [{mark}] {ev.asset_key.to_user_string()} {ev.check_name}{detail[:160]}")
+        by_check.setdefault((ev.asset_key.to_user_string(), ev.check_name), []).append(ev)
+    lines = []
+    for (asset, name), evs in by_check.items():
+        failed = [ev for ev in evs if not ev.passed]
+        worst = next((ev for ev in failed if _mark(ev) == "FAIL"), failed[-1] if failed else evs[-1])
+        if any(ev.partition for ev in evs):
+            periods = sorted(ev.partition for ev in failed)
+            detail = (f": {len(failed)} of {len(evs)} periods failed: {', '.join(periods)}" if failed
+                      else f" ({len(evs)} periods)")
+            lines.append(f"  [{_mark(worst)}] {asset} {name}{detail}")
+            if failed and failed[-1].description:
+                lines.append(f"         latest: {failed[-1].description[:160]}")
+        else:
+            detail = f": {worst.description}" if failed and worst.description else ""
+            lines.append(f"  [{_mark(worst)}] {asset} {name}{detail[:160]}")
     return lines
 
 

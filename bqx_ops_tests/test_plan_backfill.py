@@ -132,9 +132,35 @@ def test_the_first_week_without_last_weeks_snapshot_says_no_data_for_transitions
 
 
 @pytest.mark.slow
-def test_the_check_judges_the_latest_week_and_lists_the_weeks_that_failed(backfill):
+def test_each_week_is_judged_on_its_own_partition(backfill):
+    data_dir, _, _, first, _, _, _ = backfill
+    keys = fridays_closed_in_window()
+    snapshots = sorted(p.name for p in (data_dir / "landing" / "airtable").iterdir())
+    expected = {}
+    for key in keys:  # the snapshot as of the week's end (Friday 16:00): the latest on or before that Friday
+        friday = (dt.date.fromisoformat(key) + dt.timedelta(days=7)).isoformat()
+        day = max(d for d in snapshots if d <= friday)
+        stages = json.loads((data_dir / "landing" / "airtable" / day / "Stages.json").read_text())["records"]
+        expected[key] = any(r["fields"].get("Status") == "Done" and "Realized Cost" not in r["fields"]
+                            for r in stages)
+    got = {e.partition: e for e in first.get_asset_check_evaluations()
+           if e.check_name == "completed_stages_have_realized_cost"}
+    assert sorted(got) == keys  # one evaluation per week of the single run, on that week's partition
+    assert {k: not e.passed for k, e in got.items()} == expected
+    assert any(expected.values()) and not all(expected.values())  # the story's late cost of 5.2
+    failing = [k for k, bad in expected.items() if bad]
+    assert all(got[k].description.startswith(f"Week {k}: ") for k in failing)
+
+
+
+
+@pytest.mark.slow
+def test_the_demo_summary_lists_the_failing_weeks_of_each_check(backfill):
+    from bqx_ops.summary import _check_lines
     _, _, _, first, _, _, _ = backfill
-    check = {e.check_name: e for e in first.get_asset_check_evaluations()}["completed_stages_have_realized_cost"]
-    assert check.passed  # the latest week (to 2026-01-16) has every cost
-    # 5.2's cost, missing since 11-14, was recorded in the 12-05 snapshot: only the week to 11-28 lacks it
-    assert check.metadata["failing_weeks_in_run"].value == "2025-11-21"
+    got = {e.partition: e.passed for e in first.get_asset_check_evaluations()
+           if e.check_name == "completed_stages_have_realized_cost"}
+    failing = sorted(k for k, ok in got.items() if not ok)
+    line = next(x for x in _check_lines(first) if "completed_stages_have_realized_cost" in x)
+    assert line == (f"  [FAIL] plan/stage_cost_variance completed_stages_have_realized_cost: {len(failing)} of "
+                    f"{len(got)} periods failed: {', '.join(failing)}")
