@@ -134,3 +134,19 @@ def test_model_drift_counts_only_drops_evaluated_in_the_latest_plan_week(run):
     current, value, status, _ = metrics(data)["Model Drift"]
     assert to_date > 0  # the sample has resolved drops months before: they must not count
     assert (current, value, status) == (str(live), live, "✅" if live == 0 else "❌")
+
+
+def test_the_same_week_rendered_later_the_same_day_commits_nothing(run):
+    from bqx_ops.dashboard.render import TIME_OF_DAY, render
+    from bqx_ops.resources.docs_repo import DocsRepo
+    data, _, _ = run
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        df = conn.execute("SELECT section, metric, target, current, status, trend FROM dashboard.success_metrics "
+                          "WHERE period_start = ? ORDER BY position", [dt.datetime(2026, 6, 22, 9)]).df()
+    repo = DocsRepo(data_dir=str(data))  # the embedded docs repo the job wrote to
+    head = repo.head()
+    later = dt.datetime(2026, 6, 29, 9, 13, tzinfo=dt.timezone.utc)
+    text = render(later, WEEK, df.to_dict("records"))
+    assert "09:13" in text
+    assert repo.publish({"docs/dashboard.md": text}, "as of 09:13", later, volatile=TIME_OF_DAY) is None
+    assert repo.head() == head

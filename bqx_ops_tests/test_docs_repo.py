@@ -227,3 +227,26 @@ def test_concurrent_publishers_each_land_their_commit(data_dir):
         t.join()
     assert errors == []
     assert sorted(origin_log(data_dir)[:4]) == [f"report {n}" for n in range(4)]
+
+
+def test_a_change_of_volatile_text_alone_commits_nothing(tmp_path):
+    repo = DocsRepo(data_dir=str(tmp_path))
+    page = "<!-- as_of: {stamp} -->\n# Dashboard\n\n_As of {day} UTC_\n\n| R² | {r2} |\n"
+    time_of_day = r"(?<=\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}"
+    first = repo.publish({"docs/d.md": page.format(stamp="2026-06-29T09:00", day="2026-06-29 09:00", r2="0.947")},
+                         "as of 09:00", MON, volatile=time_of_day)
+    assert first is not None
+    # 13 minutes later the same day, nothing but the time changed: no commit, the page keeps its text
+    later = page.format(stamp="2026-06-29T09:13", day="2026-06-29 09:13", r2="0.947")
+    assert repo.publish({"docs/d.md": later}, "as of 09:13", MON, volatile=time_of_day) is None
+    assert origin_log(tmp_path)[0] == "as of 09:00"
+    assert "09:00" in origin_file(tmp_path, "docs/d.md")
+    # a figure changed: a commit, with the new time
+    changed = page.format(stamp="2026-06-29T09:26", day="2026-06-29 09:26", r2="0.951")
+    assert repo.publish({"docs/d.md": changed}, "as of 09:26", MON, volatile=time_of_day) is not None
+    assert origin_file(tmp_path, "docs/d.md") == changed
+    # the next day is content (the date moved), and without volatile any byte is content
+    assert repo.publish({"docs/d.md": changed.replace("06-29", "06-30")}, "next day", MON,
+                        volatile=time_of_day) is not None
+    assert repo.publish({"docs/d.md": changed.replace("06-29", "06-30").replace("09:26", "09:40")}, "exact",
+                        MON) is not None

@@ -9,6 +9,9 @@ from bqx_ops.markdown import table
 
 PATH = "docs/dashboard.md"
 AS_OF_MARK = "<!-- bqx-ops dashboard as_of: "
+# The time of day after a date ("2026-06-29 09:00", "2026-06-29T09:17"): a re-run of the open week
+# later the same day that changes nothing else is no new content (DocsRepo.publish(volatile=...)).
+TIME_OF_DAY = r"(?<=\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}"
 
 
 def as_of_line(as_of: dt.datetime) -> str:

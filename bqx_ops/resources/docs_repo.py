@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -74,16 +75,21 @@ class DocsRepo(dg.ConfigurableResource):
 
     # -- public API -------------------------------------------------------------------------
     def publish(self, files: Mapping[str, str | None], message: str, when: dt.datetime, *,
-                readme_status: str | None = None) -> str | None:
+                readme_status: str | None = None, volatile: str | None = None) -> str | None:
         """Bring the working copy up to date with origin, write each relpath -> content (None deletes),
         optionally replace README.md's status section, commit once with ``message`` dated ``when``,
         push (a rejected push is rebased and retried, never forced). Returns the new commit sha,
-        or None when nothing changed (no commit, no push)."""
+        or None when nothing changed (no commit, no push).
+
+        ``volatile``: a regular expression for text that is no content of its own (an "as of
+        HH:MM" stamp). A file whose only differences are matches of it is left as it is, so a
+        re-run later the same day commits nothing."""
         checked = {check_writable(path): content for path, content in files.items()}
+        pattern = re.compile(volatile) if volatile else None
         if not message.strip():
             raise ValueError("a commit message is required")
         with self._synced():
-            if not self._commit_changes(checked, readme_status, message, when):
+            if not self._commit_changes(checked, readme_status, message, when, pattern):
                 return None
             for _ in range(self.push_attempts):
                 if self._push(f"HEAD:refs/heads/{self.branch}"):
@@ -94,7 +100,7 @@ class DocsRepo(dg.ConfigurableResource):
                 if rebased.returncode != 0:  # conflict with the new upstream: our content wins on our paths
                     self._git("rebase", "--abort", check=False)
                     self._reset(upstream)
-                    if not self._commit_changes(checked, readme_status, message, when):
+                    if not self._commit_changes(checked, readme_status, message, when, pattern):
                         return None
                 if self._rev("HEAD") == self._rev(upstream):
                     return None  # the same change was already upstream
@@ -279,9 +285,10 @@ class DocsRepo(dg.ConfigurableResource):
         self._git("clean", "--quiet", "-fdx")
 
     def _commit_changes(self, files: Mapping[str, str | None], readme_status: str | None,
-                        message: str, when: dt.datetime) -> bool:
+                        message: str, when: dt.datetime, volatile: re.Pattern | None = None) -> bool:
         for relpath, content in files.items():
-            self._write(relpath, content)
+            if not self._same_content(relpath, content, volatile):
+                self._write(relpath, content)
         if readme_status is not None:
             self._write(README, replace_status(self._read_local(README), readme_status, self._initial_readme()))
         self._git("add", "--all")
@@ -289,6 +296,12 @@ class DocsRepo(dg.ConfigurableResource):
             return False
         self._git("commit", "--quiet", "--no-verify", "-m", message, when=when)
         return True
+
+    def _same_content(self, relpath: str, content: str | None, volatile: re.Pattern | None) -> bool:
+        old = None
+        if volatile is None or content is None or (old := self._read_local(relpath)) is None:
+            return False
+        return volatile.sub("", old) == volatile.sub("", content)
 
     def _write(self, relpath: str, content: str | None) -> None:
         target = self.path / relpath

@@ -17,7 +17,7 @@ from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard.costs import CostProblem, file_month, merge, one_source_per_day, parse_response
 from bqx_ops.dashboard.indicators import indicators, trend
 from bqx_ops.dashboard.read import facts
-from bqx_ops.dashboard.render import PATH, as_of_line, render, rendered_as_of
+from bqx_ops.dashboard.render import PATH, TIME_OF_DAY, as_of_line, render, rendered_as_of
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.docs_sync.weeks import Week, week, weeks
@@ -126,7 +126,7 @@ def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo:
         sha, why = None, f"docs/dashboard.md is already as of {published}, later than {stamp}"
     else:
         sha = docs_repo.publish({PATH: text}, f"Success metrics dashboard as of {w.as_of:%Y-%m-%d %H:%M} UTC",
-                                w.as_of)
+                                w.as_of, volatile=TIME_OF_DAY)
         why = "committed" if sha else "unchanged"
     return dg.MaterializeResult(metadata={"week": w.key, "as_of": w.as_of.isoformat(), "commit": sha or "none",
                                           "outcome": why, "path": PATH, "preview": dg.MetadataValue.md(text)})
