@@ -11,6 +11,7 @@ import datetime as dt
 import duckdb
 
 from bqx_ops.assessment.inputs import read_people
+from bqx_ops.asof import read_as_of
 from bqx_ops.assessment.score import QuarterInputs
 from bqx_ops.calendar import ASSESSMENT, assessment_date, naive_utc
 from bqx_ops.db import table_exists
@@ -55,6 +56,19 @@ def _latest_row(conn, table: str, start: dt.datetime, end: dt.datetime) -> dict 
     return rows[0] if rows else None
 
 
+def _finished_stages(conn, when: dt.datetime) -> set[str]:
+    """Stages no longer In Progress in the snapshot as of ``when``: a "past its estimate" issue of the
+    review (up to two weeks older) is over for them, so it is no open risk at the instant."""
+    _, stages = read_as_of(conn, "stages", when)
+    if stages.empty:
+        return set()
+    return {str(r) for r, status in zip(stages["record_id"], stages["status"]) if status != "In Progress"}
+
+
+def _still_open(rows: list[dict], finished: set[str]) -> tuple[dict, ...]:
+    return tuple(r for r in rows if not (r.get("kind") == "timeline_delay" and r.get("stage_record_id") in finished))
+
+
 def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.datetime) -> QuarterInputs:
     """The inputs of the quarter opened at ``start``, as of ``when``."""
     r2 = _latest_row(conn, "plan.r2_trend", start, when)
@@ -65,12 +79,16 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.da
             [naive_utc(start), naive_utc(when)]).fetchall())
     review_end = _latest_end(conn, "review.review_periods", start, when)
     issues = breaches = None
+    over: set[str] = set()  # issues of the review that are over at the instant
     if review_end is not None and table_exists(conn, "review", "issue_inventory"):
-        issues = tuple(_rows(conn, "SELECT " + ", ".join(ISSUE_FIELDS) + " FROM review.issue_inventory "
-                                   "WHERE period_end = ? AND state = 'open' ORDER BY fingerprint", [review_end]))
+        rows = _rows(conn, "SELECT " + ", ".join(ISSUE_FIELDS) + ", kind, stage_record_id FROM review.issue_inventory"
+                           " WHERE period_end = ? AND state = 'open' ORDER BY fingerprint", [review_end])
+        issues = _still_open(rows, _finished_stages(conn, when))
+        over = {r["fingerprint"] for r in rows} - {r["fingerprint"] for r in issues}
     if review_end is not None and table_exists(conn, "review", "sla_breaches"):
-        breaches = tuple(_rows(conn, "SELECT fingerprint, priority FROM review.sla_breaches WHERE period_end = ? "
-                                     "ORDER BY fingerprint", [review_end]))
+        breaches = tuple(r for r in _rows(conn, "SELECT fingerprint, priority FROM review.sla_breaches "
+                                                "WHERE period_end = ? ORDER BY fingerprint", [review_end])
+                         if r["fingerprint"] not in over)
     return QuarterInputs(
         r2=r2, r2_trends=trends, budget=_latest_row(conn, "plan.budget_variance", start, when),
         timeline=_latest_row(conn, "plan.plan_timeline", start, when), open_issues=issues, breaches=breaches,
