@@ -30,18 +30,38 @@ def as_of_snapshot(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | dt.date
 
 
 def read_as_of(
-    conn: duckdb.DuckDBPyConnection, table: str, as_of: dt.datetime | dt.date
+    conn: duckdb.DuckDBPyConnection, table: str, as_of: dt.datetime | dt.date, carry_forward: bool = False
 ) -> tuple[dt.date | None, pd.DataFrame]:
-    """All rows of ``airtable.<table>`` in the as-of snapshot, ordered by record id."""
+    """All rows of ``airtable.<table>`` in the as-of snapshot, ordered by record id.
+
+    ``carry_forward``: a record quarantined in that snapshot is replaced by its last valid version
+    from an earlier snapshot, so one bad field does not make the record vanish from every figure;
+    such a row keeps the ``snapshot_date`` it comes from (earlier than the as-of snapshot), which is
+    how a figure knows it rests on it (``carried``)."""
     day = as_of_snapshot(conn, as_of)
     if day is None or not table_exists(conn, "airtable", table):
         # dagster-duckdb-pandas creates no table for an empty first write: same as no rows
         return day, _empty(table)
-    df = conn.execute(
-        f"SELECT * FROM airtable.{table} WHERE snapshot_date = ? ORDER BY record_id",
-        [dt.datetime.combine(day, dt.time())],
-    ).df()
+    midnight = dt.datetime.combine(day, dt.time())
+    df = conn.execute(f"SELECT * FROM airtable.{table} WHERE snapshot_date = ? ORDER BY record_id", [midnight]).df()
+    name = {t.asset_name: t.name for t in TABLES}.get(table)
+    if carry_forward and name and table_exists(conn, "airtable", "quarantine"):
+        earlier = conn.execute(
+            f"SELECT * FROM airtable.{table} WHERE snapshot_date < ? AND record_id IN (SELECT record_id FROM "
+            "airtable.quarantine WHERE snapshot_date = ? AND table_name = ?) AND record_id NOT IN (SELECT record_id "
+            f"FROM airtable.{table} WHERE snapshot_date = ?) QUALIFY row_number() OVER (PARTITION BY record_id "
+            "ORDER BY snapshot_date DESC) = 1", [midnight, midnight, name, midnight]).df()
+        if not earlier.empty:
+            df = pd.concat([df, earlier[df.columns]] if not df.empty else [earlier], ignore_index=True)
+            df = df.sort_values("record_id", kind="stable", ignore_index=True)
     return day, df
+
+
+def carried(df: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:
+    """The rows of a ``read_as_of(carry_forward=True)`` frame that come from an earlier snapshot."""
+    if df.empty or day is None or "snapshot_date" not in df:
+        return df.iloc[0:0]
+    return df[pd.to_datetime(df["snapshot_date"]).dt.date < day]
 
 
 def _empty(table: str) -> pd.DataFrame:

@@ -51,6 +51,7 @@ class WeekReport:
     adjusted: pd.DataFrame = field(default_factory=lambda: EMPTY)
     learnings: pd.DataFrame = field(default_factory=lambda: EMPTY)
     decisions: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    carried: list = field(default_factory=list)  # quarantined records whose last valid version figures use
 
 
 NOT_APPLICABLE = "–"
@@ -74,13 +75,23 @@ def _phase_labels(w: WeekReport) -> dict:
     return {r["phase_record_id"]: r.get("phase_id") or r["phase_record_id"] for r in records(w.phase_times)}
 
 
+def _carried(w: WeekReport) -> list[str]:
+    """The figures' footnote when they rest on the last valid version of quarantined records."""
+    if not w.carried:
+        return []
+    rows = [[c["table"], c["label"], c["record_id"], day(c["from_snapshot"]), c["reason"]] for c in w.carried]
+    return [f"**These figures rest on the last valid version of {len(w.carried)} quarantined record(s)** (the"
+            " current version failed validation; nothing was dropped):", "",
+            md_table(["Table", "Record", "Record id", "Version of", "Quarantined because"], rows), ""]
+
+
 def _header(w: WeekReport) -> list[str]:
     plan = w.targets.plan_id or "the plan"
     return [
         f"# Plan update {w.period_end.date().isoformat()}", "",
         f"_{cell(plan)} · week {w.period_start:%Y-%m-%d %H:%M} to {w.period_end:%Y-%m-%d %H:%M} UTC ·"
         f" Airtable snapshot {day(w.snapshot_date)} (previous week: {day(w.previous_snapshot_date)})_", "",
-        "## Dashboard", "", "```text", *w.dashboard, "```", "",
+        "## Dashboard", "", "```text", *w.dashboard, "```", "", *_carried(w),
         "Working days (Monday to Friday). Budget variance: Realized Cost of Done stages against their"
         " estimates; timeline variance: elapsed against earned working days (the estimates of Done stages).", "",
     ]

@@ -23,7 +23,7 @@ from bqx_ops.defs.plan_update.tables import (
     stamp,
     table_frame,
 )
-from bqx_ops.defs.plan_update.weeks import Week, run_weeks
+from bqx_ops.defs.plan_update.weeks import Week, carried_records, run_weeks
 from bqx_ops.plan_update import dashboard as dash
 from bqx_ops.plan_update import writeback
 from bqx_ops.plan_update.common import records
@@ -116,6 +116,7 @@ def week_report(conn: duckdb_lib.DuckDBPyConnection, week: Week) -> WeekReport:
         stage_costs=t["stage_cost_variance"], phase_costs=t["phase_cost_variance"],
         phase_times=t["phase_timeline_variance"], evaluations=t["r2_evaluations"], drops=t["r2_drops"],
         adjusted=t["adjusted_estimates"], learnings=t["learnings"], decisions=t["decisions"],
+        carried=carried_records(conn, week.period.as_of),
     )
 
 

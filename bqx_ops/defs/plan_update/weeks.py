@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from bqx_ops.asof import as_of_snapshot, read_as_of
+from bqx_ops.asof import as_of_snapshot, carried, read_as_of
 from bqx_ops.calendar import UTC, Period
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
@@ -58,6 +58,24 @@ def run_weeks(context) -> list[tuple[str, Period]]:
     return [(key, period_of(key)) for key in sorted(keys)]
 
 
+def carried_records(conn: duckdb.DuckDBPyConnection, when, tables=("plans", "phases", "stages")) -> list[dict]:
+    """The quarantined records of the as-of snapshot whose last valid version the figures use: table,
+    record, label, the snapshot that version comes from, and why the current one was quarantined."""
+    day = as_of_snapshot(conn, when)
+    _, q = read_as_of(conn, "quarantine", when)
+    reasons = {(r.table_name, r.record_id): r.reason for r in q.itertuples()} if not q.empty else {}
+    out = []
+    for table in tables:
+        _, df = read_as_of(conn, table, when, carry_forward=True)
+        for r in carried(df, day).to_dict("records"):
+            name = {"plans": "Plans", "phases": "Phases", "stages": "Stages"}[table]
+            label = r.get("stage_id") or r.get("phase_id") or r.get("plan_id") or ""
+            out.append({"table": name, "record_id": r["record_id"], "label": str(label),
+                        "from_snapshot": pd.Timestamp(r["snapshot_date"]).date(),
+                        "reason": reasons.get((name, r["record_id"]), "")})
+    return out
+
+
 def _stage_quarantine(conn: duckdb.DuckDBPyConnection, when) -> set[str]:
     _, q = read_as_of(conn, "quarantine", when)
     return set(q.loc[q["table_name"] == "Stages", "record_id"].dropna()) if not q.empty else set()
@@ -76,10 +94,14 @@ def _snapshots_between(conn: duckdb.DuckDBPyConnection, after: dt.date, before: 
 
 def load_week(conn: duckdb.DuckDBPyConnection, key: str, period: Period, tables: tuple[str, ...],
               transitions: bool = False) -> Week:
-    """The as-of rows of ``tables`` for one week; with ``transitions``, last week's stages too."""
+    """The as-of rows of ``tables`` for one week; with ``transitions``, last week's stages too.
+
+    Figures read a quarantined record as its last valid version (``read_as_of(carry_forward=True)``),
+    so one bad field does not drop a phase from the counts or a stage from the costs; transitions
+    read the snapshot as it is, where the quarantine itself is the event."""
     week = Week(key, period, as_of_snapshot(conn, period.as_of))
     for table in tables:
-        _, week.tables[table] = read_as_of(conn, table, period.as_of)
+        _, week.tables[table] = read_as_of(conn, table, period.as_of, carry_forward=not transitions)
     if transitions and week.snapshot_date is not None:
         week.previous_snapshot_date, previous = read_as_of(conn, "stages", period.start)
         if week.previous_snapshot_date is not None:
