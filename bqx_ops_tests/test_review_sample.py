@@ -122,6 +122,24 @@ def test_sagemaker_failures_and_the_r2_drop_of_the_period_are_there(reviewed):
     assert "XGBoost w30" in r2.iloc[0]["title"]
 
 
+def test_an_r2_drop_seen_by_model_results_and_sagemaker_is_one_issue(reviewed):
+    data, inventory, _ = reviewed
+    # the drop of the period from the landed snapshot: its Model Results row names the training job
+    snapshot = max(p.name for p in (data / "landing" / "airtable").iterdir() if p.name <= "2026-03-15")
+    rows = json.loads((data / "landing" / "airtable" / snapshot / "Model Results.json").read_text())["records"]
+    row = next(r["fields"] for r in rows if r["fields"].get("Model") == "XGBoost"
+               and r["fields"].get("Horizon") == "w30" and r["fields"].get("Evaluated On") == "2026-03-09")
+    job = row["Training Job"]
+    assert any(j["TrainingJobName"] == job for j in read_json(Landing(data).sagemaker_jobs))
+    about = inventory[inventory["title"].str.contains(job, regex=False)
+                      | inventory["detail"].fillna("").str.contains(job, regex=False)]
+    assert len(about) == 1, about[["source", "kind", "title"]]  # one problem, one issue
+    (issue,) = about.itertuples()
+    assert (issue.source, issue.kind, issue.priority) == ("derived", "r2_drop", "P1")
+    assert f"also sagemaker: " in issue.detail and job in issue.detail
+    assert inventory[inventory["kind"] == "degradation"]["title"].str.contains(job, regex=False).sum() == 0
+
+
 def test_every_p0_p1_issue_has_an_action_item_and_the_report_adds_up(reviewed):
     data, inventory, result = reviewed
     with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:

@@ -9,6 +9,7 @@ from bqx_ops.docs_sync.artifacts import artifact_files
 from bqx_ops.docs_sync.snapshot import Snapshot, day_text, money
 from bqx_ops.docs_sync.status import _stage_sort
 from bqx_ops.markdown import cell
+from bqx_ops.plan_update.r2 import latest_evaluations
 
 
 
@@ -45,14 +46,7 @@ def entry_weeks(changelog: str | None) -> list[str]:
 
 
 def _latest_r2(snapshot: Snapshot) -> dict[tuple[str, str], float]:
-    latest: dict[tuple[str, str], tuple[str, str, float]] = {}
-    for r in snapshot.rows("model_results"):
-        if r.get("r2") is None:
-            continue
-        key, rank = (r.get("model"), r.get("horizon")), (day_text(r.get("evaluated_on")), r["record_id"])
-        if key not in latest or rank > latest[key][:2]:
-            latest[key] = (*rank, r["r2"])
-    return {k: v[2] for k, v in latest.items()}
+    return {k: float(r["r2"]) for k, r in latest_evaluations(snapshot.rows("model_results")).items()}
 
 
 def _new(before: Snapshot, after: Snapshot, table: str) -> list[dict]:

@@ -25,6 +25,7 @@ from bqx_ops.issue_review.actions import action_items
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
 from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
 from bqx_ops.issue_review.github_issues import github_issues
+from bqx_ops.issue_review.merge import merge_evidence
 from bqx_ops.issue_review.model import PERIOD_COLUMNS, Found, ReviewPeriod
 from bqx_ops.issue_review.rules import TriageRules
 from bqx_ops.issue_review.sagemaker import sagemaker_issues
@@ -120,7 +121,7 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     if snapshot is None:
         problems.append(f"airtable: no snapshot on or before {period.end.date()}; notes and plan issues have no data")
     found += airtable
-    return found, {"snapshot": snapshot, "problems": problems, "tasks": tasks}
+    return merge_evidence(found), {"snapshot": snapshot, "problems": problems, "tasks": tasks}
 
 
 def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules, data: SourceData,

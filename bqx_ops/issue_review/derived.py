@@ -36,6 +36,8 @@ def _by_threshold(value: float, escalations) -> str | None:
 def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
     threshold = float(config.get("threshold", 0.05))
     evaluations = records(r2_evaluations(model_results, threshold))
+    jobs = {} if model_results is None or model_results.empty or "training_job" not in model_results else {
+        str(rid): text(job) for rid, job in zip(model_results["record_id"], model_results["training_job"])}
     found = []
     for d in records(r2_drops(model_results, threshold)):
         drop_day = as_date(d["evaluated_on"])
@@ -50,6 +52,7 @@ def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
             priority=config.get("priority", "P1"), category=config.get("category", "Model Performance"),
             rule="derived.r2_drop", detail=f"Model Results {d['result_id']} ({d['record_id']}); "
                                            f"previous evaluation {as_date(d['previous_evaluated_on'])}",
+            problem=f"training-job:{jobs[d['record_id']]}" if jobs.get(d["record_id"]) else None,
         ))
     return found
 

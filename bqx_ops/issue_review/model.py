@@ -57,6 +57,10 @@ class Found:
     first_seen: dt.datetime | None = None
     last_seen: dt.datetime | None = None
     detail: str | None = None
+    # The problem this evidence is about, when several sources can report it (an R² drop in Model
+    # Results and the SageMaker degradation of the job behind it: "training-job:<name>"); issues
+    # sharing it are merged into one (``merge.merge_evidence``).
+    problem: str | None = None
 
     @property
     def fingerprint(self) -> str:

@@ -145,6 +145,6 @@ def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list
                 title=f"{series}: {metric} fell {drop:.4f} in job {name}", created_at=ended, resolved_at=fix,
                 text=f"{metric} degradation", priority="P1" if drop > p1_drop else "P2",
                 category=degradation.get("category", "Model Performance"), rule="sagemaker.degradation",
-                detail=f"{before:.4f} -> {value:.4f} ({series})",
+                detail=f"{before:.4f} -> {value:.4f} ({series})", problem=f"training-job:{name}",
             ))
     return found, problems

@@ -4,7 +4,10 @@ Definitions (documented here because the dashboard and the issue review rely on 
 
 * an evaluation is a Model Results row with a model, horizon, Evaluated On date and R2;
   consecutive evaluations of the same model and horizon are ordered by date, then
-  Result ID (two evaluations on one day keep a stable order);
+  Result ID, then record id (``evaluation_rank``: two evaluations on one day keep a stable
+  order); the **latest evaluation per model and horizon** is the last in that order
+  (``latest_evaluations``), the one definition the plan update, the CHANGELOG and
+  ``docs/models.md`` all use;
 * a drop is ``previous R2 - R2`` between consecutive evaluations, reported when it is
   greater than the threshold (0.05: the seed's P1 "R² drop > 0.05"); differences are
   rounded to 10 decimals first so 0.90 -> 0.85 is exactly 0.05, not a drop;
@@ -43,6 +46,29 @@ R2_EVALUATION_COLUMNS = {
 }
 
 
+def evaluation_rank(row: dict) -> tuple:
+    """The order of evaluations of one model and horizon: Evaluated On, Result ID, record id."""
+    return (as_date(row.get("evaluated_on")), text(row.get("result_id")) or "", text(row.get("record_id")) or "")
+
+
+def is_evaluation(row: dict) -> bool:
+    return bool(text(row.get("model")) and text(row.get("horizon")) and as_date(row.get("evaluated_on"))
+                and number(row.get("r2")) is not None)
+
+
+def latest_evaluations(rows) -> dict[tuple[str, str], dict]:
+    """(model, horizon) -> its latest evaluation (the last by ``evaluation_rank``), over rows that are
+    evaluations (model, horizon, Evaluated On and R2 all present)."""
+    latest: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        if not is_evaluation(row):
+            continue
+        key = (text(row.get("model")), text(row.get("horizon")))
+        if key not in latest or evaluation_rank(row) > evaluation_rank(latest[key]):
+            latest[key] = row
+    return latest
+
+
 def evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> list[dict]:
     """Valid evaluations with their predecessor, ordered by model, horizon, date, result id."""
     rows = []
@@ -55,7 +81,7 @@ def evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) 
             }
             if row["model"] and row["horizon"] and row["evaluated_on"] and row["r2"] is not None:
                 rows.append(row)  # incomplete rows carry no evaluation; validation reports them
-    rows.sort(key=lambda r: (r["model"], r["horizon"], r["evaluated_on"], r["result_id"] or "", r["record_id"] or ""))
+    rows.sort(key=lambda r: (r["model"], r["horizon"], *evaluation_rank(r)))
     previous: dict[tuple[str, str], dict] = {}
     for row in rows:
         before = previous.get((row["model"], row["horizon"]))
