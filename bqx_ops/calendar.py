@@ -158,7 +158,8 @@ class Period:
 
     @property
     def report_date(self) -> dt.date:
-        return self.end.date()
+        """Its end, or its as-of day while in progress: never a date after the data it shows."""
+        return self.as_of.date() if self.in_progress else self.end.date()
 
 
 def first_tick(cadence: Cadence, start: dt.date) -> dt.datetime:

@@ -48,11 +48,14 @@ def prepare_environment(data_dir: Path) -> Path:
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def _run(defs, instance, job_name: str, first: str | None = None, last: str | None = None, ops: dict | None = None):
-    """One in-process run; a partition range runs as a single run (single-run backfill)."""
+def _run(defs, instance, job_name: str, first: str | None = None, last: str | None = None, ops: dict | None = None,
+         now: dt.datetime | None = None):
+    """One in-process run; a partition range runs as a single run (single-run backfill). ``now``: the
+    end of the replayed period; nothing the run writes is dated after it."""
     from bqx_ops.recovery import process_tags
 
     tags = {"bqx_ops/trigger": "demo", **process_tags()}  # a later demo can tell if this process died
+    tags |= {"bqx_ops/now": now.isoformat()} if now else {}
     if first and last:
         tags |= {RANGE_START: first, RANGE_END: last}
     job = defs.resolve_job_def(job_name)
@@ -180,8 +183,9 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     instance = DagsterInstance.get()
     for line in recover(instance):  # runs a killed demo left behind would hold the duckdb pool forever
         print(f"Recovered: {line}")
+    now = dt.datetime.combine(days[-1], dt.time(23, 59), dt.timezone.utc)  # the end of the replayed period
     results = [("Airtable snapshots", _run(
-        defs, instance, SNAPSHOT_JOB, days[0].isoformat(), days[-1].isoformat()))]
+        defs, instance, SNAPSHOT_JOB, days[0].isoformat(), days[-1].isoformat(), now=now))]
     failed = set() if results[0][1].success else {SNAPSHOT_JOB}
     for title, job_name, partitions_def, include, reads in _steps():
         span = partition_span(partitions_def, days[0], days[-1], include) if partitions_def else None
@@ -195,7 +199,7 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
         if blocked := [name for name in reads if name in failed]:
             results.append((title, Skipped(blocked)))
         else:
-            results.append((title, _run(defs, instance, job_name, *(span or ()), ops=ops)))
+            results.append((title, _run(defs, instance, job_name, *(span or ()), ops=ops, now=now)))
         if not results[-1][1].success:
             failed.add(job_name)
     print_summary(results, data_dir=data_dir, dagster_home=home, period=(days[0], days[-1]))

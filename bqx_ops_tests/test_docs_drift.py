@@ -11,7 +11,7 @@ from bqx_ops.resources.airtable import EmbeddedAirtable
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
 from bqx_ops_tests.test_docs_repo import human_clone, human_commit
-from bqx_ops_tests.test_docs_sync import D3, W1, data_dir, land, show, sync, two_weeks, week_two_base  # noqa: F401
+from bqx_ops_tests.test_docs_sync import D3, W1, W2, data_dir, land, show, sync, two_weeks, week_two_base  # noqa: F401
 
 UTC = dt.timezone.utc
 
@@ -74,11 +74,8 @@ def test_the_week_in_progress_syncs_as_of_now_and_fresh_drift_is_within_the_sla(
 
 
 def test_a_synced_readme_showing_the_plan_dashboard_is_not_drift(two_weeks):
-    from bqx_ops_tests.test_docs_sync import plan_updates
-
     data_dir = two_weeks
-    plan_updates(data_dir, ("2025-08-22 16:00", "Phases: 2 total | 1 complete\nR²: Current 0.81"))
-    assert sync(data_dir, W1).success
-    assert "plan update of 2025-08-22" in show(data_dir, "main:README.md")  # the sync published it
+    assert sync(data_dir, W1, W2).success
+    assert "plan update of 2025-08-29" in show(data_dir, "main:README.md")  # the sync published it
     result = drift_check(data_dir)
     assert result.passed, result.description

@@ -85,8 +85,7 @@ def plan_updates(data_dir, *blocks: tuple, snapshot: str = "2025-08-18") -> None
 
 def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two_weeks):
     data_dir = two_weeks
-    plan_updates(data_dir, ("2025-08-22 16:00", "Phases: 2 total | 1 complete\nR²: Current 0.81"),
-                 ("2025-08-29 16:00", "Phases: from the future"))
+    plan_updates(data_dir, ("2025-08-29 16:00", "Phases: from the future"))  # plan.dashboard is never read
     assert sync(data_dir, W1).success
     bare = data_dir / "bqx-ml.git"
     log = git(bare, "log", "--format=%cI|%s", "main").splitlines()
@@ -102,8 +101,8 @@ def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two
     assert "**Weekly retraining**" in changelog and "- Ensemble w15: 0.8100 → 0.8300 (+0.0200)" in changelog
     readme = show(data_dir, "main:README.md")
     assert "<!-- bqx-ops:snapshot 2025-08-25 -->" in readme and "| P1 | Data | In Progress |  | 1/2 |" in readme
-    assert "### Plan dashboard (plan update of 2025-08-22)\n\n- Phases: 2 total \\| 1 complete\n" in readme
-    assert "from the future" not in readme  # a plan update after the as-of instant is never read
+    # the first plan week (from Friday 08-22) closes 08-29 16:00, after the as-of instant: no plan dashboard yet
+    assert "### Plan dashboard" not in readme and "from the future" not in readme
     assert ("| Ensemble | w15 | 0.8300 | 2025-08-22 | bqx-ml-ensemble-w15-20250822-01 | Completed | "
             "s3://bqx-ml-models/ensemble-w15-0822/model.tar.gz |") in show(data_dir, "main:docs/models.md")
     assert show(data_dir, "main:docs/artifacts/runbook.md").endswith("---\n\nStep 1\n")
@@ -187,3 +186,24 @@ def test_a_removed_record_loses_its_file_and_an_old_week_rerun_never_rolls_the_r
     assert sync(data_dir, W1).success
     assert pushes == [] and git(bare, "rev-parse", "main") == head
     assert "<!-- bqx-ops:snapshot 2025-09-01 -->" in show(data_dir, "main:README.md")
+
+
+def test_the_readme_is_the_same_whether_or_not_the_plan_update_ran_before(two_weeks):
+    from bqx_ops.defs.plan_update import assets as plan_assets
+    from bqx_ops.defs.plan_update import outputs as plan_outputs
+    from bqx_ops.resources.factory import build_resources
+
+    data_dir = two_weeks
+    assert sync(data_dir, W1, W2).success  # no plan tables yet
+    head, readme, intents = git(data_dir / "bqx-ml.git", "rev-parse", "main"), show(data_dir, "main:README.md"), \
+        outbox(data_dir)
+    plan = [a for a in dg.load_assets_from_modules([plan_assets, plan_outputs])
+            if "airtable_writeback" not in str(a.keys) and "weekly_report" not in str(a.keys)]
+    assert dg.materialize(plan, resources=build_resources("local", data_dir), partition_key="2025-08-22").success
+    with duckdb.connect(str(data_dir / "bqx_ops.duckdb"), read_only=True) as conn:
+        (block,), = conn.execute("SELECT block FROM plan.dashboard").fetchall()
+    assert all(f"- {line.replace('|', chr(92) + '|')}" in readme for line in block.splitlines())  # the same four lines
+    assert "### Plan dashboard (plan update of 2025-08-29)" in readme
+    assert sync(data_dir, W1, W2).success  # now the plan tables exist: nothing changes, nothing is sent again
+    assert git(data_dir / "bqx-ml.git", "rev-parse", "main") == head and show(data_dir, "main:README.md") == readme
+    assert outbox(data_dir) == intents

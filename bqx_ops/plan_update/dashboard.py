@@ -63,3 +63,17 @@ def dashboard_lines(phases: dict, targets: PlanTargets, budget: dict, timeline: 
         f" | Target {_band(targets.r2_min, targets.r2_max, num)}"
         f" | Trend {r2.get('trend') or NO_DATA}",
     ]
+
+
+def week_dashboard(stages, phases, plans, model_results, as_of) -> list[str]:
+    """The four lines of a plan week computed straight from its as-of snapshot tables (pandas frames),
+    as the plan update computes them: anyone (the docs sync's README) can show the plan dashboard of a
+    week whether or not the plan-update tables exist yet."""
+    from bqx_ops.plan_update import r2, timeline, variance
+    from bqx_ops.plan_update.targets import plan_targets
+
+    targets = plan_targets(plans)
+    statuses = timeline.phase_timeline(stages, phases, as_of).get("status")
+    counts = phase_counts([] if statuses is None else statuses.tolist())
+    return dashboard_lines(counts, targets, variance.budget_totals(stages, targets),
+                           timeline.plan_timeline(stages, phases, targets, as_of), r2.r2_trend(model_results, as_of))

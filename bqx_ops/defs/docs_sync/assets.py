@@ -19,9 +19,8 @@ from bqx_ops.defs.docs_sync.weeks import (
     GROUP,
     OWNERS,
     PARTITION_META,
-    dashboard_as_of,
     load_snapshots,
-    plan_dashboards,
+    plan_dashboard_as_of,
     sagemaker_jobs,
     snapshot_days,
     weeks,
@@ -80,8 +79,8 @@ def artifact_pages(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
                                                             .values.tolist(), limit=120)))
 
 
-# plan.dashboard (the plan-update domain) is read when present but not declared as a dep, so this
-# domain loads with or without that one.
+# The plan dashboard is computed from the week's snapshot (plan_dashboard_as_of), not read from
+# plan.dashboard: the README never depends on whether the plan update ran first.
 @dg.asset(**_spec("readme_status", {"markdown", "duckdb"}, AIRTABLE_DEPS),
           freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=7)))
 def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
@@ -89,9 +88,9 @@ def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> 
     with duckdb.get_connection() as conn:
         plan = [(w, snapshot_days(conn, w)[1]) for w in weeks(context)]
         snaps = load_snapshots(conn, {d for _, d in plan}, ("plans", "phases", "stages", "quarantine"))
-        boards = plan_dashboards(conn)
+        boards = {w.key: plan_dashboard_as_of(conn, w.as_of) for w, _ in plan}
     rows = [{"period_start": naive_utc(w.start), "snapshot_date": _day(day),
-             "section": render_status(snaps[day], dashboard_as_of(boards, w.as_of))} for w, day in plan]
+             "section": render_status(snaps[day], boards[w.key])} for w, day in plan]
     df = frame(rows, STATUS_COLUMNS)
     return _output(context, duckdb, ["docs", "readme_status"], df,
                    latest=dg.MetadataValue.md(df["section"].iloc[-1] if len(df) else "_none_"))

@@ -15,7 +15,7 @@ from bqx_ops.asof import as_of_snapshot
 from bqx_ops.calendar import UTC
 from bqx_ops.db import table_exists
 from bqx_ops.defs.docs_sync.repo_assets import release_tags, repo_sync
-from bqx_ops.defs.docs_sync.weeks import dashboard_as_of, load_snapshots, plan_dashboards, sagemaker_jobs
+from bqx_ops.defs.docs_sync.weeks import load_snapshots, plan_dashboard_as_of, sagemaker_jobs
 from bqx_ops.docs_sync.export import mirror
 from bqx_ops.docs_sync.models import jobs_by_name
 from bqx_ops.docs_sync.readme import synced_snapshot
@@ -46,12 +46,20 @@ def docs_match_latest_snapshot(duckdb: DuckDBResource, docs_repo: DocsRepo,
         latest = as_of_snapshot(conn, now)
         candidates = [d for d in _snapshot_days(conn) if d <= now.date() and (own is None or d > own)]
         snaps = load_snapshots(conn, {latest, own, *candidates})
-        boards = plan_dashboards(conn)  # the README status shows the plan dashboard, as the sync did
+        # the instant a snapshot was synced as of (the end of the last week synced from it), so the export
+        # is rebuilt as that sync built it; a snapshot never synced: its day's end
+        synced = dict(conn.execute("SELECT snapshot_date::DATE, max(period_end) FROM docs.repo_sync WHERE "
+                                   "commit_sha IS NOT NULL GROUP BY 1").fetchall()) \
+            if table_exists(conn, "docs", "repo_sync") else {}
     listing = sagemaker_jobs(airtable.landing)
 
     def differing(day):
-        as_of = min(now, dt.datetime.combine(day, dt.time(), UTC) + dt.timedelta(days=1))
-        return mirror(snaps[day], jobs_by_name(listing, as_of), dashboard_as_of(boards, as_of)).drift(tree)
+        end = synced.get(day)
+        as_of = min(now, end.replace(tzinfo=UTC) if end else dt.datetime.combine(day, dt.time(), UTC)
+                    + dt.timedelta(days=1))
+        with duckdb.get_connection() as conn:  # the plan dashboard as the sync shows it
+            board = plan_dashboard_as_of(conn, as_of)
+        return mirror(snaps[day], jobs_by_name(listing, as_of), board).drift(tree)
 
     drift = differing(latest) if latest else []
     meta = {"repo_reflects_snapshot": str(repo_day), "latest_snapshot": str(latest), "differing_files": len(drift)}

@@ -100,7 +100,7 @@ def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_re
         advance = (synced_snapshot(tree.get("README.md")) or "") <= day.isoformat()
         changes, readme_changed = mirror.changes(tree) if advance else ({}, False)
         [entry] = _rows_for(entries, start)
-        changes.update(changed_files(tree, {CHANGELOG: upsert_entry(tree.get(CHANGELOG), w.report_date,
+        changes.update(changed_files(tree, {CHANGELOG: upsert_entry(tree.get(CHANGELOG), w.end.date(),
                                                                     entry["entry"], docs_repo.project_name)}))
         message = commit_message(w.report_date, day, tree, changes, readme_changed, w.in_progress)
         sha = docs_repo.publish(changes, message, w.as_of, readme_status=mirror.status if readme_changed else None) \

@@ -11,12 +11,13 @@ import datetime as dt
 import dagster as dg
 import duckdb
 
-from bqx_ops.asof import as_of_snapshot
+from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, naive_utc, period_for
 from bqx_ops.db import table_exists
-from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
+from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS, WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
 from bqx_ops.landing import Landing, read_json
+from bqx_ops.plan_update.dashboard import week_dashboard
 
 DOCS_SYNC_PARTITIONS = WEEKLY_SYNC_PARTITIONS  # includes the open week (end_offset=1)
 GROUP = "docs_sync"
@@ -40,8 +41,22 @@ def open_week_key(now: dt.datetime) -> str:
     return ticks[-1].strftime("%Y-%m-%d")
 
 
-def weeks(context: dg.AssetExecutionContext) -> list[Week]:
+NOW_TAG = "bqx_ops/now"  # a replay (the demo) runs "as of" the end of its period, never later
+
+
+def run_now(context) -> dt.datetime:
+    """Now, or the run's ``bqx_ops/now`` tag when earlier: a replay of history up to a day dates
+    nothing after that day."""
     now = dt.datetime.now(UTC)
+    try:
+        tag = (context.run.tags or {}).get(NOW_TAG)
+    except Exception:  # a context without a run (direct invocation): plain now
+        tag = None
+    return min(now, dt.datetime.fromisoformat(tag).astimezone(UTC)) if tag else now
+
+
+def weeks(context: dg.AssetExecutionContext) -> list[Week]:
+    now = run_now(context)
     return [week(key, now) for key in sorted(context.partition_keys)]
 
 
@@ -69,20 +84,22 @@ def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES) -> dict
     return out
 
 
-def plan_dashboards(conn: duckdb.DuckDBPyConnection) -> list[tuple[dt.datetime, list[str]]]:
-    """The plan-update domain's dashboards (``plan.dashboard``), by period end; [] when it never ran.
-    A week that closed before the first snapshot has no dashboard to show beside the statuses."""
-    if not table_exists(conn, "plan", "dashboard"):
-        return []
-    rows = conn.execute("SELECT period_end, block FROM plan.dashboard WHERE block IS NOT NULL "
-                        "AND snapshot_date IS NOT NULL ORDER BY period_end, position").fetchall()
-    return [(end, block.splitlines()) for end, block in rows]
-
-
-def dashboard_as_of(dashboards: list, as_of: dt.datetime) -> tuple[dt.date, list[str]] | None:
-    """The latest plan update whose period ended by ``as_of`` (never a later one)."""
-    done = [(end, lines) for end, lines in dashboards if end <= naive_utc(as_of)]
-    return (done[-1][0].date(), done[-1][1]) if done else None
+def plan_dashboard_as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> tuple[dt.date, list[str]] | None:
+    """The plan dashboard of the latest plan week that closed by ``as_of`` (Friday 16:00 UTC), computed
+    from that week's as-of snapshot: a function of the data only, never of whether the plan update ran
+    before this sync (so re-running everything changes nothing). None before the first plan week, and
+    for a week that closed before the first snapshot (no empty dashboard beside the statuses)."""
+    keys = PLAN_UPDATE_PARTITIONS.get_partition_keys(current_time=as_of)  # the weeks closed by as_of
+    if not keys:
+        return None
+    key = keys[-1]
+    end = PLAN_UPDATE_PARTITIONS.time_window_for_partition_key(key).end.astimezone(UTC)
+    tables = {t: read_as_of(conn, t, end, carry_forward=True) for t in ("stages", "phases", "plans", "model_results")}
+    if tables["stages"][0] is None:
+        return None
+    frames = {t: df for t, (_, df) in tables.items()}
+    return end.date(), week_dashboard(frames["stages"], frames["phases"], frames["plans"], frames["model_results"],
+                                      end.date())
 
 
 def sagemaker_jobs(landing: Landing):
