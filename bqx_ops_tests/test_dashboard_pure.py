@@ -138,3 +138,25 @@ def test_rendering_escapes_text_and_is_deterministic():
     assert "| **Repository Sync** | Weekly |" in text and "| **Cost/Month** | < $500 |".replace("<", "&lt;") in text
     assert "## Operational Health Indicators" in text and "## Project Health Indicators" in text
     assert "As of 2026-06-29 09:00 UTC" in text and rendered_as_of(text) == "2026-06-29T09:00"
+
+
+def test_cost_per_month_shows_last_month_and_month_to_date_with_a_projection_and_a_like_days_trend():
+    from bqx_ops.dashboard.costs import CostRow, month_figures
+
+    # May: $10/day (31 days, $310); June 1..28: $12/day; as of Monday 06-29 09:00 -> 28 days ended
+    rows = [CostRow(dt.date(2026, 5, d), "EC2", 10.0) for d in range(1, 32)]
+    rows += [CostRow(dt.date(2026, 6, d), "EC2", 12.0) for d in range(1, 30)]
+    c = month_figures(rows, AS_OF)
+    assert (c["days"], c["month_to_date"], c["previous_month"], c["like_days"]) == (28, 336.0, 310.0, 280.0)
+    assert c["projected"] == pytest.approx(336 / 28 * 30)  # 360.0
+    row = ind.cost_indicator(ind.Facts(as_of=AS_OF, cost=c))
+    assert row.current == "May $310.00; Jun to date $336.00 (28 days), projected $360.00"
+    assert row.status == "✅" and row.value == 336.0 and row.baseline == (280.0,)
+    # the projection over $400 warns though the month to date is lower
+    hot = month_figures([CostRow(dt.date(2026, 6, d), "EC2", 15.0) for d in range(1, 30)], AS_OF)
+    assert hot["projected"] == pytest.approx(450.0) and hot["previous_month"] is None and hot["like_days"] is None
+    assert ind.cost_indicator(ind.Facts(as_of=AS_OF, cost=hot)).status == "⚠️"
+    # on the 1st nothing of the month has ended: judged on the whole previous month
+    first = month_figures(rows, dt.datetime(2026, 6, 1, 9))
+    assert (first["days"], first["month_to_date"], first["projected"], first["like_days"]) == (0, 0.0, None, None)
+    assert ind.cost_indicator(ind.Facts(as_of=dt.datetime(2026, 6, 1, 9), cost=first)).status == "✅"

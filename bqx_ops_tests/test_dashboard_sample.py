@@ -61,9 +61,19 @@ def test_cost_per_month_is_june_up_to_as_of_from_the_landed_json(run):
     expected = sum(Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for r in doc["ResultsByTime"]
                    if dt.date(2026, 6, 1) <= dt.date.fromisoformat(r["TimePeriod"]["Start"]) <= dt.date(2026, 6, 28)
                    for g in r["Groups"])
-    current, value, status, _ = metrics(data)["Cost/Month"]
+    current, value, status, trend = metrics(data)["Cost/Month"]
     assert value == pytest.approx(float(expected), abs=1e-6)
-    assert current == f"${float(expected):,.2f}"
+    may = json.loads((data / "landing" / "aws" / "costs" / "2026-05.json").read_text())
+    by_day = {}
+    for r in may["ResultsByTime"]:
+        by_day[r["TimePeriod"]["Start"]] = sum(Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in r["Groups"])
+    previous = sum(by_day.values())
+    like = sum(v for d, v in by_day.items() if dt.date.fromisoformat(d) <= dt.date(2026, 5, 28))
+    projected = float(expected) / 28 * 30
+    assert current == (f"May ${float(previous):,.2f}; Jun to date ${float(expected):,.2f} (28 days), "
+                       f"projected ${projected:,.2f}")
+    assert trend == ("↑" if round(float(expected), 4) > round(float(like), 4) else
+                     "↓" if round(float(expected), 4) < round(float(like), 4) else "→")  # against like days
     assert expected < 100 and status == "✅"  # June 2026 of the sample: well under $500
 
 
@@ -73,13 +83,13 @@ def test_operational_sources_are_read_as_of_the_week(run):
     assert got["Repository Sync"][0].startswith("2026-06-29") and got["Repository Sync"][2] == "✅"
     assert got["Documentation Drift"][0] == "0.0 days"
     assert got["Airtable Updates"][0].startswith("2026-06-26")  # the plan week ending Friday 16:00
-    # counted here from the inventory of the last review that closed by the as-of instant (06-15)
+    # counted here from the inventory of the last review that closed by the as-of instant (06-15 10:00),
+    # each open issue aged to the instant: 14 days - 1 hour = 335 hours older than at the review
     with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
         p0, p1 = conn.execute(
-            "SELECT count(*) FILTER (priority = 'P0' AND age_hours > 24), "
-            "count(*) FILTER (priority = 'P1' AND age_hours > 168) FROM review.issue_inventory "
-            "WHERE state = 'open' AND period_end = (SELECT max(period_end) FROM review.issue_inventory "
-            "WHERE period_end <= TIMESTAMP '2026-06-29 09:00')").fetchone()
+            "SELECT count(*) FILTER (priority = 'P0' AND age_hours + 335 > 24), "
+            "count(*) FILTER (priority = 'P1' AND age_hours + 335 > 168) FROM review.issue_inventory "
+            "WHERE state = 'open' AND period_end = TIMESTAMP '2026-06-15 10:00'").fetchone()
     assert (got["P0 Issues"][1], got["P1 Issues"][1]) == (p0, p1)
     assert got["P1 Issues"][2] == ("✅" if p1 == 0 else "❌") and p1 > 0  # the sample has long-open P1s
 

@@ -16,6 +16,7 @@ Bad input never raises and is never summed blindly; each case becomes a problem 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from decimal import Decimal, InvalidOperation
@@ -133,3 +134,38 @@ def month_to_date(rows: list[CostRow], as_of: dt.datetime) -> float | None:
         return None
     value = float(sum((Decimal(repr(r.amount_usd)) for r in ended), Decimal(0)))
     return value if math.isfinite(value) else None
+
+
+def _sum(rows: list[CostRow], first: dt.date, last: dt.date) -> float:
+    total = sum((Decimal(repr(r.amount_usd)) for r in rows if first <= r.day <= last), Decimal(0))
+    return float(total)
+
+
+def month_figures(rows: list[CostRow], as_of: dt.datetime) -> dict | None:
+    """Cost/Month read at ``as_of``, so that a month in progress is never compared with a whole one:
+
+    * ``days``: the days of as_of's month that had ended by as_of (N);
+    * ``month_to_date``: their cost; ``projected``: month_to_date / N x the days of the month (None
+      when N is 0, on the 1st);
+    * ``previous_month``: the whole previous calendar month (None without any cost row in it);
+    * ``like_days``: the previous month's first N days (its last day when shorter), the baseline
+      the trend compares month_to_date with.
+    None without any cost data.
+    """
+    if not rows:
+        return None
+    first = as_of.date().replace(day=1)
+    days = (as_of.replace(tzinfo=None) - dt.datetime.combine(first, dt.time())).days
+    month_days = calendar.monthrange(first.year, first.month)[1]
+    prev_last = first - dt.timedelta(days=1)
+    prev_first = prev_last.replace(day=1)
+    has_prev = any(prev_first <= r.day <= prev_last for r in rows)
+    mtd = month_to_date(rows, as_of)
+    like_last = prev_first + dt.timedelta(days=min(days, prev_last.day) - 1) if days else None
+    return {
+        "days": days, "month_days": month_days, "month_to_date": mtd,
+        "projected": None if not days or mtd is None else mtd / days * month_days,
+        "previous_month": _sum(rows, prev_first, prev_last) if has_prev else None,
+        "like_days": _sum(rows, prev_first, like_last) if has_prev and like_last else None,
+        "month": first, "previous": prev_first,
+    }

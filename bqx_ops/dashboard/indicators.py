@@ -42,6 +42,7 @@ class Facts:
     r2_target: float | None = None  # the plan's R² target minimum as that plan week recorded it
     cost_ceiling: float | None = None  # the configuration's cost_budget_per_month (USD)
     latency: tuple[float, dt.date, int] | None = None  # worst daily p95 (ms), its day, days: latency.week_p95
+    cost: dict | None = None  # costs.month_figures: previous month, month to date, projection, like days
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class Indicator:
     current: str
     status: str
     value: float | None = field(default=None, compare=False)  # what the trend compares
+    # When set, the trend compares ``value`` with this baseline instead of last week's value (Cost/Month:
+    # month to date against the previous month's same days); None inside a tuple means no baseline.
+    baseline: tuple[float | None] | None = field(default=None, compare=False)
 
 
 def _days(since: dt.datetime | None, as_of: dt.datetime) -> float | None:
@@ -146,11 +150,34 @@ def indicators(f: Facts) -> list[Indicator]:
                   within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),
         Indicator(PROJECT, "Timeline Variance", "±20%", _num(f.timeline_variance_pct, "{:+.1f}%"),
                   within_band(f.timeline_variance_pct, 20, 25), f.timeline_variance_pct),
-        Indicator(PROJECT, "Cost/Month", _num(f.cost_ceiling, "< ${:,.0f}", NO_TARGET),
-                  _num(f.cost_month, "${:,.2f}") + _problems(f.cost_problems),
-                  NO_DATA if f.cost_ceiling is None else below(f.cost_month, f.cost_ceiling,
-                                                               f.cost_ceiling * COST_WARN_SHARE), f.cost_month),
+        cost_indicator(f),
     ]
+
+
+def cost_indicator(f: Facts) -> Indicator:
+    """Cost/Month: the previous full month and the month to date with its projection; the status is the
+    projection's (the previous month's on the 1st) against the configured ceiling; the trend compares
+    the month to date with the previous month's same days. Without ``cost`` (a bare fact), the month
+    to date alone."""
+    target = _num(f.cost_ceiling, "< ${:,.0f}", NO_TARGET)
+
+    def status(value):
+        return NO_DATA if f.cost_ceiling is None else below(value, f.cost_ceiling, f.cost_ceiling * COST_WARN_SHARE)
+
+    c = f.cost
+    if c is None or (c.get("month_to_date") is None and c.get("previous_month") is None):
+        return Indicator(PROJECT, "Cost/Month", target, _num(f.cost_month, "${:,.2f}") + _problems(f.cost_problems),
+                         status(f.cost_month), f.cost_month)
+    prev = "no data" if c["previous_month"] is None else f"${c['previous_month']:,.2f}"
+    mtd = "no data" if c["month_to_date"] is None else f"${c['month_to_date']:,.2f}"
+    mtd += f" ({c['days']} day{'' if c['days'] == 1 else 's'})"
+    text = f"{c['previous']:%b} {prev}; {c['month']:%b} to date {mtd}"
+    if c["projected"] is not None:
+        text += f", projected ${c['projected']:,.2f}"
+    text += _problems(f.cost_problems)
+    judged = c["projected"] if c["projected"] is not None else c["previous_month"]
+    return Indicator(PROJECT, "Cost/Month", target, text, status(judged), c["month_to_date"],
+                     baseline=(c["like_days"],))
 
 
 def trend(current: float | None, previous: float | None) -> str:

@@ -12,7 +12,7 @@ import duckdb
 from bqx_ops.assessment.approval import approval_title
 from bqx_ops.assessment.read import as_of as assessment_instant
 from bqx_ops.calendar import naive_utc
-from bqx_ops.dashboard.costs import CostRow, month_to_date
+from bqx_ops.dashboard.costs import CostRow, month_figures, month_to_date
 from bqx_ops.dashboard.latency import DailyP95, week_p95
 from bqx_ops.dashboard.indicators import Facts
 
@@ -54,9 +54,11 @@ def _issues(conn, tables, at) -> tuple[int | None, int | None]:
         return None, None
     counts = []
     for priority, hours in ISSUE_AGE_HOURS.items():
+        # the issues open at that review, aged to the dashboard's instant (the review may be 14 days old)
         found = _one(conn, tables, "review.issue_inventory",
                      "SELECT count(*) FROM review.issue_inventory WHERE period_start = ? AND priority = ? "
-                     "AND state = 'open' AND age_hours > ?", [row[0], priority, hours])
+                     "AND state = 'open' AND age_hours + date_diff('second', period_end, ?::TIMESTAMP) / 3600.0 > ?",
+                     [row[0], priority, at, hours])
         counts.append(None if found is None else int(found[0]))
     return counts[0], counts[1]
 
@@ -150,4 +152,5 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         r2_target=_plan_value(conn, tables, "plan.r2_trend", "target_min", week),
         cost_ceiling=cost_ceiling,
         latency=week_p95(latency_points(conn, tables, at) or [], at),
+        cost=None if not costs or month_unusable else month_figures(costs, at),
     )

@@ -100,7 +100,9 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -
             for position, ind in enumerate(current):
                 rows.append({**common, "section": ind.section, "position": position, "metric": ind.metric,
                              "target": ind.target, "current": ind.current, "value": ind.value,
-                             "status": ind.status, "trend": trend(ind.value, previous.get(ind.metric))})
+                             "status": ind.status,
+                             "trend": trend(ind.value, ind.baseline[0] if ind.baseline is not None
+                                            else previous.get(ind.metric))})
                 statuses.setdefault(w.key, {})[ind.metric] = ind.status
     df = frame(rows, METRIC_COLUMNS)
     ensure_table(duckdb, ["dashboard", "success_metrics"], df)
