@@ -194,7 +194,7 @@ def test_the_readme_is_the_same_whether_or_not_the_plan_update_ran_before(two_we
     from bqx_ops.resources.factory import build_resources
 
     data_dir = two_weeks
-    assert sync(data_dir, W1, W2).success  # no plan tables yet
+    assert sync(data_dir, W2).success  # no plan tables yet
     head, readme, intents = git(data_dir / "bqx-ml.git", "rev-parse", "main"), show(data_dir, "main:README.md"), \
         outbox(data_dir)
     plan = [a for a in dg.load_assets_from_modules([plan_assets, plan_outputs])
@@ -204,6 +204,6 @@ def test_the_readme_is_the_same_whether_or_not_the_plan_update_ran_before(two_we
         (block,), = conn.execute("SELECT block FROM plan.dashboard").fetchall()
     assert all(f"- {line.replace('|', chr(92) + '|')}" in readme for line in block.splitlines())  # the same four lines
     assert "### Plan dashboard (plan update of 2025-08-29)" in readme
-    assert sync(data_dir, W1, W2).success  # now the plan tables exist: nothing changes, nothing is sent again
+    assert sync(data_dir, W2).success  # now the plan tables exist: nothing changes, nothing is sent again
     assert git(data_dir / "bqx-ml.git", "rev-parse", "main") == head and show(data_dir, "main:README.md") == readme
     assert outbox(data_dir) == intents
