@@ -156,7 +156,8 @@ def test_cost_per_month_shows_last_month_and_month_to_date_with_a_projection_and
     hot = month_figures([CostRow(dt.date(2026, 6, d), "EC2", 15.0) for d in range(1, 30)], AS_OF)
     assert hot["projected"] == pytest.approx(450.0) and hot["previous_month"] is None and hot["like_days"] is None
     assert ind.cost_indicator(ind.Facts(as_of=AS_OF, cost=hot)).status == "⚠️"
-    # on the 1st nothing of the month has ended: judged on the whole previous month
+    # on the 1st nothing of the month has ended (no data, not $0.00): judged on the whole previous month
     first = month_figures(rows, dt.datetime(2026, 6, 1, 9))
-    assert (first["days"], first["month_to_date"], first["projected"], first["like_days"]) == (0, 0.0, None, None)
-    assert ind.cost_indicator(ind.Facts(as_of=dt.datetime(2026, 6, 1, 9), cost=first)).status == "✅"
+    assert (first["days"], first["month_to_date"], first["projected"], first["like_days"]) == (0, None, None, None)
+    on_first = ind.cost_indicator(ind.Facts(as_of=dt.datetime(2026, 6, 1, 9), cost=first))
+    assert on_first.status == "✅" and on_first.current == "May $310.00; Jun to date no data (0 days)"
