@@ -149,15 +149,15 @@ def test_cost_per_month_shows_last_month_and_month_to_date_with_a_projection_and
     c = month_figures(rows, AS_OF)
     assert (c["days"], c["month_to_date"], c["previous_month"], c["like_days"]) == (28, 336.0, 310.0, 280.0)
     assert c["projected"] == pytest.approx(336 / 28 * 30)  # 360.0
-    row = ind.cost_indicator(ind.Facts(as_of=AS_OF, cost=c))
+    row = ind.cost_indicator(ind.Facts(as_of=AS_OF, cost=c, cost_ceiling=500.0))
     assert row.current == "May $310.00; Jun to date $336.00 (28 days), projected $360.00"
     assert row.status == "✅" and row.value == 336.0 and row.baseline == (280.0,)
     # the projection over $400 warns though the month to date is lower
     hot = month_figures([CostRow(dt.date(2026, 6, d), "EC2", 15.0) for d in range(1, 30)], AS_OF)
     assert hot["projected"] == pytest.approx(450.0) and hot["previous_month"] is None and hot["like_days"] is None
-    assert ind.cost_indicator(ind.Facts(as_of=AS_OF, cost=hot)).status == "⚠️"
+    assert ind.cost_indicator(ind.Facts(as_of=AS_OF, cost=hot, cost_ceiling=500.0)).status == "⚠️"
     # on the 1st nothing of the month has ended (no data, not $0.00): judged on the whole previous month
     first = month_figures(rows, dt.datetime(2026, 6, 1, 9))
     assert (first["days"], first["month_to_date"], first["projected"], first["like_days"]) == (0, None, None, None)
-    on_first = ind.cost_indicator(ind.Facts(as_of=dt.datetime(2026, 6, 1, 9), cost=first))
+    on_first = ind.cost_indicator(ind.Facts(as_of=dt.datetime(2026, 6, 1, 9), cost=first, cost_ceiling=500.0))
     assert on_first.status == "✅" and on_first.current == "May $310.00; Jun to date no data (0 days)"

@@ -47,8 +47,9 @@ def _side(x: float, t: float) -> int:
 def num_vs(value, thresholds, digits: int = 2, most: int = 8) -> str:
     """``value`` with ``digits`` decimals, more when rounding would put it on another side of a threshold.
 
-    0.9469 against 0.95 shows "0.947", never "0.95": a displayed figure never seems to meet a
-    target it misses (nor to miss one it meets).
+    A value just under a threshold gets the decimals it needs to read under it, never the rounded
+    threshold itself: a displayed figure never seems to meet a target it misses (nor to miss one it
+    meets).
     """
     v = number(value)
     if v is None:
