@@ -101,8 +101,11 @@ def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two
     assert "**Weekly retraining**" in changelog and "- Ensemble w15: 0.8100 → 0.8300 (+0.0200)" in changelog
     readme = show(data_dir, "main:README.md")
     assert "<!-- bqx-ops:snapshot 2025-08-25 -->" in readme and "| P1 | Data | In Progress |  | 1/2 |" in readme
-    # the first plan week (from Friday 08-22) closes 08-29 16:00, after the as-of instant: no plan dashboard yet
-    assert "### Plan dashboard" not in readme and "from the future" not in readme
+    # the plan week closed by the as-of instant (Friday 08-22 16:00), computed from its snapshot (D1): P0 Done,
+    # P1 In Progress; stage 0.1 Done, $25 realized against $20 estimated: +25.0%
+    assert ("### Plan dashboard (plan update of 2025-08-22)\n\n- Phases: 2 total \\| 1 complete \\| "
+            "1 in progress \\| 0 todo\n- Budget: $650 estimated \\| $25.00 realized \\| +25.0% variance\n") in readme
+    assert "from the future" not in readme  # plan.dashboard is never read
     assert ("| Ensemble | w15 | 0.8300 | 2025-08-22 | bqx-ml-ensemble-w15-20250822-01 | Completed | "
             "s3://bqx-ml-models/ensemble-w15-0822/model.tar.gz |") in show(data_dir, "main:docs/models.md")
     assert show(data_dir, "main:docs/artifacts/runbook.md").endswith("---\n\nStep 1\n")
