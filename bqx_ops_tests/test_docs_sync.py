@@ -120,10 +120,12 @@ def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two
     assert "Released" not in intents["docs-sync/2025-08-18"][2]["text"]  # phase 0 was Done before the week
 
 
-def test_a_plan_update_of_a_week_before_the_first_snapshot_is_not_shown_beside_the_statuses(two_weeks):
-    plan_updates(two_weeks, ("2025-08-22 16:00", "No snapshot yet: no Airtable snapshot had been taken", None))
-    assert sync(two_weeks, W1).success
-    readme = show(two_weeks, "main:README.md")
+def test_a_plan_update_of_a_week_before_the_first_snapshot_is_not_shown_beside_the_statuses(data_dir):
+    # the first snapshot is Monday 08-25: the plan week that closed Friday 08-22 had none to read
+    write_snapshot(data_dir, D2, week_two_base())
+    land(data_dir, D2)
+    assert sync(data_dir, W1).success
+    readme = show(data_dir, "main:README.md")
     assert "| P1 | Data | In Progress |" in readme  # the statuses are there ...
     assert "Plan dashboard" not in readme and "No snapshot yet" not in readme  # ... an empty dashboard is not
 

@@ -12,8 +12,7 @@ import dagster as dg
 import duckdb
 
 from bqx_ops.asof import as_of_snapshot, read_as_of
-from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, naive_utc, period_for
-from bqx_ops.db import table_exists
+from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, period_for
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS, WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
 from bqx_ops.landing import Landing, read_json
