@@ -10,8 +10,8 @@ import datetime as dt
 
 import duckdb
 
-from bqx_ops.assessment.inputs import read_people
 from bqx_ops.asof import read_as_of
+from bqx_ops.assessment.inputs import read_people
 from bqx_ops.assessment.score import QuarterInputs
 from bqx_ops.calendar import ASSESSMENT, assessment_date, naive_utc
 from bqx_ops.db import table_exists
