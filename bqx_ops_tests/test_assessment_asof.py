@@ -23,13 +23,14 @@ def base(conn, status_at_asof: str) -> None:
     conn.execute("CREATE TABLE review.review_periods AS SELECT TIMESTAMP '2026-03-15 10:00' AS period_end")
     conn.execute("CREATE TABLE review.issue_inventory (period_end TIMESTAMP, fingerprint VARCHAR, priority VARCHAR, "
                  "untriaged BOOLEAN, title VARCHAR, owner VARCHAR, age_hours DOUBLE, url VARCHAR, source VARCHAR, "
-                 "kind VARCHAR, stage_record_id VARCHAR, state VARCHAR)")
+                 "kind VARCHAR, stage_record_id VARCHAR, state VARCHAR, created_at TIMESTAMP)")
     rows = [("fp-101", "P1", "Stage 10.1 Sync past its estimate of 3 working days", "timeline_delay", "recS101"),
             ("fp-102", "P1", "Stage 10.2 Plan past its estimate of 3 working days", "timeline_delay", "recS102"),
             ("fp-cost", "P1", "Stage 10.1 cost overrun", "cost_overrun", "recS101")]
     for fp, prio, title, kind, stage in rows:
         conn.execute("INSERT INTO review.issue_inventory VALUES (?, ?, ?, false, ?, 'COORD-001', 400.0, '', "
-                     "'derived', ?, ?, 'open')", [REVIEW_END, fp, prio, title, kind, stage])
+                     "'derived', ?, ?, 'open', TIMESTAMP '2026-02-27 00:00')",
+                     [REVIEW_END, fp, prio, title, kind, stage])
     conn.execute("CREATE TABLE review.sla_breaches AS SELECT * FROM (VALUES (TIMESTAMP '2026-03-15 10:00', 'fp-101', "
                  "'P1'), (TIMESTAMP '2026-03-15 10:00', 'fp-102', 'P1')) t(period_end, fingerprint, priority)")
 
