@@ -19,7 +19,7 @@ import pandas as pd
 
 from bqx_ops.frames import frame
 from bqx_ops.plan_update.common import number, records, stage_key, text
-from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets
+from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets, band
 from bqx_ops.plan_update.timeline import stage_days
 
 MIN_PHASE_HISTORY = 2
@@ -87,7 +87,7 @@ def forecast_at_completion(stages: pd.DataFrame, adjusted: pd.DataFrame, targets
     rows = records(stages)
     if not rows:  # no stages in the snapshot: nothing to forecast, say so rather than $0
         return {"budget": targets.budget, "forecast_cost": None, "variance_usd": None, "variance_pct": None,
-                "band_pct": BUDGET_BAND_PCT, "within_band": None}
+                **band(None, BUDGET_BAND_PCT)}
     done = [s for s in rows if text(s.get("status")) == DONE]
     plan_ratio, _ = _ratio([(number(s.get("estimated_cost")), number(s.get("realized_cost"))) for s in done])
     realized = sum(number(s.get("realized_cost")) for s in done if number(s.get("realized_cost")) is not None)
@@ -107,5 +107,5 @@ def forecast_at_completion(stages: pd.DataFrame, adjusted: pd.DataFrame, targets
         "done_without_cost": len(missing), "done_without_cost_estimate": round(missing_estimate, 2),
         "plan_cost_ratio": round(plan_ratio, 6) if plan_ratio is not None else None,
         "forecast_cost": forecast, "variance_usd": variance, "variance_pct": pct,
-        "band_pct": BUDGET_BAND_PCT, "within_band": None if pct is None else abs(pct) <= BUDGET_BAND_PCT,
+        **band(pct, BUDGET_BAND_PCT),
     }

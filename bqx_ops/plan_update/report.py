@@ -17,7 +17,7 @@ from bqx_ops.plan_update import estimates, r2
 from bqx_ops.plan_update.chart import CHART_POINTS, r2_chart
 from bqx_ops.plan_update.common import records
 from bqx_ops.plan_update.fmt import NO_DATA, day, integer, money, num, num_vs, pct, plural, signed_money
-from bqx_ops.plan_update.targets import PlanTargets
+from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
 
 REPORT_DIR = "docs/plan-updates"
 EMPTY = pd.DataFrame()
@@ -64,6 +64,12 @@ def _or_dash(fmt):
 
 def _no_data(why: str) -> str:
     return f"_{NO_DATA}: {why}_\n"
+
+
+def _band(figures: dict, default_pct: float) -> str:
+    """"within the ±15% band" / "outside ...": the sentence ending of a variance and its band fields."""
+    side = "within" if figures.get("within_band") else "outside"
+    return f"{side} the ±{figures.get('band_pct', default_pct):.0f}% band"
 
 
 def _rows(df: pd.DataFrame, columns: list[str], fmt: dict | None = None) -> list[list]:
@@ -119,12 +125,11 @@ def _costs(w: WeekReport) -> list[str]:
     if not b.get("costed_stages"):
         out += [_no_data("no Done stage has a Realized Cost in this snapshot"), ""]
     else:
-        band = "within" if b.get("within_band") else "outside"
         out += [f"Budget {money(w.targets.budget, cents=False)}. Completed work:"
                 f" {integer(b['costed_stages'])} Done stage(s)"
                 f" realized {money(b.get('realized_cost'))} against {money(b.get('estimated_cost_done'))} estimated,"
-                f" {signed_money(b.get('variance_usd'))} ({pct(b.get('variance_pct'))}), {band} the"
-                f" ±{b.get('band_pct', 15):.0f}% band.", ""]
+                f" {signed_money(b.get('variance_usd'))} ({pct(b.get('variance_pct'))}), {_band(b, BUDGET_BAND_PCT)}.",
+                ""]
     missing = w.stage_costs[(w.stage_costs["status"] == "Done") & w.stage_costs["realized_cost"].isna()] \
         if not w.stage_costs.empty else w.stage_costs
     out += ["### Done stages without Realized Cost", "",
@@ -154,10 +159,9 @@ def _timeline(w: WeekReport) -> list[str]:
     if t.get("schedule_variance_days") is None:
         out += [_no_data("no Done stage with estimated days, so no earned schedule to compare with"), ""]
     else:
-        band = "within" if t.get("within_band") else "outside"
         out += [f"Started {day(t.get('plan_start'))}; {plural(t.get('elapsed_days'), 'working day')} elapsed against"
                 f" {integer(t.get('earned_days'))} earned ({integer(t.get('planned_days'))} planned in all):"
-                f" {pct(t.get('variance_pct'))}, {band} the ±{t.get('band_pct', 20):.0f}% band. At this pace the"
+                f" {pct(t.get('variance_pct'))}, {_band(t, TIMELINE_BAND_PCT)}. At this pace the"
                 f" plan takes {num(t.get('forecast_days'), 1)} working days against {t.get('days_min')}-"
                 f"{t.get('days_max')} estimated.", ""]
     out += ["### By phase", "", md_table(
@@ -219,10 +223,9 @@ def _estimates(w: WeekReport) -> list[str]:
     if f.get("forecast_cost") is None:
         out += [_no_data("no stages in the snapshot"), ""]
     else:
-        band = "within" if f.get("within_band") else "outside"
         out += [f"Forecast total at completion {money(f['forecast_cost'])} against the"
                 f" {money(w.targets.budget, cents=False)} budget: {signed_money(f.get('variance_usd'))}"
-                f" ({pct(f.get('variance_pct'))}), {band} the ±{f.get('band_pct', 15):.0f}% band"
+                f" ({pct(f.get('variance_pct'))}), {_band(f, BUDGET_BAND_PCT)}"
                 f" (realized {money(f.get('realized_cost'))}, open stages {money(f.get('adjusted_open_cost'))},"
                 f" Done stages without cost {money(f.get('done_without_cost_estimate'))}).", ""]
     labels = _phase_labels(w)

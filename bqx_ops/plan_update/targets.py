@@ -16,6 +16,11 @@ BUDGET_BAND_PCT = 15.0  # seed, 360 assessment: "Budget variance: ±15% acceptab
 TIMELINE_BAND_PCT = 20.0  # seed: "Timeline variance: ±20% acceptable"
 
 
+def band(pct: float | None, band_pct: float) -> dict:
+    """A variance's band fields: the band, and whether ``pct`` is inside it (None without a variance)."""
+    return {"band_pct": band_pct, "within_band": None if pct is None else abs(pct) <= band_pct}
+
+
 @dataclass(frozen=True)
 class PlanTargets:
     plan_id: str | None = None

@@ -19,7 +19,7 @@ import pandas as pd
 
 from bqx_ops.frames import frame
 from bqx_ops.plan_update.common import as_date, number, phase_key, records, stage_key, text, working_days
-from bqx_ops.plan_update.targets import TIMELINE_BAND_PCT, PlanTargets
+from bqx_ops.plan_update.targets import TIMELINE_BAND_PCT, PlanTargets, band
 
 DONE, IN_PROGRESS = "Done", "In Progress"
 
@@ -116,6 +116,5 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
         "days_max": targets.days_max, "planned_days": planned or None, "earned_days": earned or None,
         "elapsed_days": elapsed, "schedule_variance_days": variance, "variance_pct": pct,
         "forecast_days": round(planned * elapsed / earned, 1) if variance is not None and planned else None,
-        "band_pct": TIMELINE_BAND_PCT,
-        "within_band": None if pct is None else abs(pct) <= TIMELINE_BAND_PCT,
+        **band(pct, TIMELINE_BAND_PCT),
     }

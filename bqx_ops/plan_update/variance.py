@@ -14,7 +14,7 @@ import pandas as pd
 
 from bqx_ops.frames import frame
 from bqx_ops.plan_update.common import number, phase_key, records, stage_key, text
-from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets
+from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets, band
 
 DONE = "Done"
 
@@ -101,11 +101,9 @@ def budget_totals(stages: pd.DataFrame, targets: PlanTargets) -> dict:
     """Plan totals: completed work against its estimate, within the ±15% band or not."""
     rows = stage_rows(stages)
     work = completed_work(rows)
-    pct = work["variance_pct"]
     return {
         "budget": targets.budget,
         "estimated_cost_all_stages": round(sum(r["estimated_cost"] or 0.0 for r in rows), 2),
         **work,
-        "band_pct": BUDGET_BAND_PCT,
-        "within_band": None if pct is None else abs(pct) <= BUDGET_BAND_PCT,
+        **band(work["variance_pct"], BUDGET_BAND_PCT),
     }
