@@ -18,9 +18,10 @@ variance (``timeline.plan_timeline``); "Current" the ensemble R² and "Trend" it
 
 from __future__ import annotations
 
-from bqx_ops.plan_update.common import number
+from bqx_ops.plan_update import r2, timeline, variance
+from bqx_ops.plan_update.common import number, records, text
 from bqx_ops.plan_update.fmt import NO_DATA, integer, money, num, num_vs, pct, plural
-from bqx_ops.plan_update.targets import PlanTargets
+from bqx_ops.plan_update.targets import PlanTargets, plan_targets
 
 STATUS_WORDS = (("Done", "complete"), ("In Progress", "in progress"), ("Todo", "todo"))
 
@@ -69,11 +70,7 @@ def week_dashboard(stages, phases, plans, model_results, as_of) -> list[str]:
     """The four lines of a plan week computed straight from its as-of snapshot tables (pandas frames),
     as the plan update computes them: anyone (the docs sync's README) can show the plan dashboard of a
     week whether or not the plan-update tables exist yet."""
-    from bqx_ops.plan_update import r2, timeline, variance
-    from bqx_ops.plan_update.targets import plan_targets
-
     targets = plan_targets(plans)
-    statuses = timeline.phase_timeline(stages, phases, as_of).get("status")
-    counts = phase_counts([] if statuses is None else statuses.tolist())
+    counts = phase_counts([text(p.get("status")) for p in records(phases)])
     return dashboard_lines(counts, targets, variance.budget_totals(stages, targets),
                            timeline.plan_timeline(stages, phases, targets, as_of), r2.r2_trend(model_results, as_of))

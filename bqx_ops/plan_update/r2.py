@@ -79,7 +79,7 @@ def evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) 
                 "model": text(r.get("model")), "horizon": text(r.get("horizon")),
                 "evaluated_on": as_date(r.get("evaluated_on")), "r2": number(r.get("r2")),
             }
-            if row["model"] and row["horizon"] and row["evaluated_on"] and row["r2"] is not None:
+            if is_evaluation(row):
                 rows.append(row)  # incomplete rows carry no evaluation; validation reports them
     rows.sort(key=lambda r: (r["model"], r["horizon"], *evaluation_rank(r)))
     previous: dict[tuple[str, str], dict] = {}

@@ -78,7 +78,7 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.D
             budget, timeline = (_first(week_table(conn, n, period.start)) for n in ("budget_variance", "plan_timeline"))
             r2 = _first(week_table(conn, "r2_trend", period.start))
             statuses = week_table(conn, "phase_timeline_variance", period.start).get("status", pd.Series(dtype=str))
-            counts = dash.phase_counts([s for s in statuses.tolist()])
+            counts = dash.phase_counts(statuses.tolist())
             targets = _targets(budget, timeline, r2)
             week = Week(key, period, as_of_snapshot(conn, period.as_of))
             if week.snapshot_date is None:  # no data is not zero: never "Phases: 0 total"
