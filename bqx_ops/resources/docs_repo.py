@@ -229,12 +229,16 @@ class DocsRepo(dg.ConfigurableResource):
         staging = bare.with_name(f".{self._name}.git.init-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         self._git("init", "--quiet", "--bare", f"--initial-branch={self.branch}", str(staging), cwd=self.data_dir)
-        blob = self._git("hash-object", "-w", "--stdin", cwd=staging, stdin=self._initial_readme()).stdout.strip()
-        tree = self._git("mktree", cwd=staging, stdin=f"100644 blob {blob}\t{README}\n").stdout.strip()
-        commit = self._git("commit-tree", tree, "-m", "Initial commit: README with the bqx-ops status section",
-                           cwd=staging, when=self._initial_date()).stdout.strip()
+        commit = self._initial_commit(self._initial_date(), cwd=staging)
         self._git("update-ref", f"refs/heads/{self.branch}", commit, cwd=staging)
         staging.rename(bare)
+
+    def _initial_commit(self, when: dt.datetime, cwd=None) -> str:
+        """A root commit (no parent, no branch yet) holding only the initial README, in ``cwd``'s repository."""
+        blob = self._git("hash-object", "-w", "--stdin", cwd=cwd, stdin=self._initial_readme()).stdout.strip()
+        tree = self._git("mktree", cwd=cwd, stdin=f"100644 blob {blob}\t{README}\n").stdout.strip()
+        return self._git("commit-tree", tree, "-m", "Initial commit: README with the bqx-ops status section",
+                         cwd=cwd, when=when).stdout.strip()
 
     def _initial_readme(self) -> str:
         project = self._project.project
@@ -273,10 +277,7 @@ class DocsRepo(dg.ConfigurableResource):
         README with the status markers; a remote with other branches is never given a second root."""
         if self._git("ls-remote", "--heads", "origin").stdout.strip():
             return False
-        blob = self._git("hash-object", "-w", "--stdin", stdin=self._initial_readme()).stdout.strip()
-        tree = self._git("mktree", stdin=f"100644 blob {blob}\t{README}\n").stdout.strip()
-        commit = self._git("commit-tree", tree, "-m", "Initial commit: README with the bqx-ops status section",
-                           when=dt.datetime.now(UTC)).stdout.strip()
+        commit = self._initial_commit(dt.datetime.now(UTC))
         self._push(f"{commit}:refs/heads/{self.branch}")  # False: someone else started it meanwhile
         return True
 
