@@ -112,6 +112,8 @@ def _problems(problems: tuple[str, ...]) -> str:
         return ""
     more = f"; +{len(problems) - 1} more" if len(problems) > 1 else ""
     return f" (data problem: {problems[0]}{more})"
+
+
 def _latency(week: tuple[float, dt.date, int] | None) -> Indicator:
     """The week's worst daily p95: under 90 ms ✅, under 100 ms ⚠️ (close to the budget), else ❌."""
     if week is None:

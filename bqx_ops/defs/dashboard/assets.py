@@ -6,7 +6,6 @@ backfill walks every week of the run. Rules: bqx_ops.dashboard.indicators.
 """
 
 import datetime as dt
-import json
 
 import dagster as dg
 import pandas as pd
@@ -22,6 +21,7 @@ from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.docs_sync.weeks import Week, week, weeks
 from bqx_ops.frames import frame
+from bqx_ops.landing import read_json
 from bqx_ops.resources.costs import CostsSource
 from bqx_ops.resources.docs_repo import DocsRepo
 
@@ -51,7 +51,7 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
     for path in files:
         month = file_month(path.name)
         try:
-            doc = json.loads(path.read_text(encoding="utf-8-sig"))
+            doc = read_json(path)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})", True))
             continue

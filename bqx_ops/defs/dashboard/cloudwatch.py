@@ -11,9 +11,8 @@ from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard.cloudwatch import alarm_requests, dashboard_body, metric_data
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
+from bqx_ops.defs.dashboard.assets import GROUP, METRICS_KEY, OWNERS
 from bqx_ops.defs.docs_sync.weeks import weeks
-
-METRICS_KEY = dg.AssetKey(["dashboard", "success_metrics"])
 
 
 def week_values(conn, start: dt.datetime, as_of: dt.datetime) -> dict[str, float | None]:
@@ -32,7 +31,7 @@ def week_values(conn, start: dt.datetime, as_of: dt.datetime) -> dict[str, float
 
 @dg.asset(key=["dashboard", "cloudwatch_publication"], deps=[METRICS_KEY, dg.AssetKey(["review", "review_periods"])],
           partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
-          group_name="dashboard", owners=["team:COORD-001"], kinds={"aws", "duckdb"})
+          group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"})
 def cloudwatch_publication(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Outbox intents: the week's PutMetricData, and PutDashboard / PutMetricAlarm of the operational health."""
     names, now = settings.cloudwatch_names(), dt.datetime.now(UTC)

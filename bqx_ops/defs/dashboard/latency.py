@@ -8,13 +8,14 @@ import pandas as pd
 
 from bqx_ops.calendar import UTC
 from bqx_ops.dashboard.latency import merge, parse_response
+from bqx_ops.defs.dashboard.assets import GROUP, OWNERS
 from bqx_ops.frames import frame
 from bqx_ops.resources.metrics import LatencySource
 
 LATENCY_COLUMNS = {"day": "datetime64[us]", "p95_ms": "float64"}
 
 
-@dg.asset(key=["aws", "api_latency"], group_name="dashboard", owners=["team:COORD-001"], kinds={"aws", "duckdb"},
+@dg.asset(key=["aws", "api_latency"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"},
           pool="duckdb")
 def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource) -> pd.DataFrame:
     """Daily p95 latency (ms) of the inference API from landing/aws/metrics/<metric>/*.json, rebuilt whole."""
