@@ -12,7 +12,7 @@ import duckdb
 from bqx_ops.assessment.approval import approval_title
 from bqx_ops.assessment.read import as_of as assessment_instant
 from bqx_ops.calendar import naive_utc
-from bqx_ops.dashboard.costs import CostRow, month_figures, month_to_date
+from bqx_ops.dashboard.costs import CostRow, month_figures
 from bqx_ops.dashboard.latency import DailyP95, week_p95
 from bqx_ops.dashboard.indicators import Facts
 
@@ -63,8 +63,9 @@ def _issues(conn, tables, at) -> tuple[int | None, int | None]:
     return counts[0], counts[1]
 
 
-def _approved(conn, tables, at) -> str | None:
-    """SQL of the quarters whose approval request RM-001 had approved in the latest snapshot at ``at``."""
+def _approved(tables) -> str | None:
+    """SQL of the quarters whose approval request RM-001 had approved in the latest snapshot at its 4th
+    parameter (the instant); None without the Decisions table."""
     if "airtable.decisions" not in tables:
         return None
     return ("SELECT substr(title, length(?) + 1, length(title) - length(?) - length(?)) AS quarter "
@@ -77,7 +78,7 @@ def _assessments(conn, tables, as_of: dt.datetime, at) -> tuple[float | None, in
     year_start = dt.datetime(as_of.year, 1, 1)
     due = sum(1 for m in (1, 4, 7, 10) if assessment_instant(dt.datetime(as_of.year, m, 1, tzinfo=dt.timezone.utc))
               <= as_of)
-    approved = _approved(conn, tables, at)
+    approved = _approved(tables)
     if approved is None:
         return None, None, due
     prefix, suffix = approval_title("\0").split("\0")
@@ -138,6 +139,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
     alignment, assessed, due = _assessments(conn, tables, as_of, at)
     costs = cost_rows(conn, tables, at)
     problems, month_unusable = cost_problems(conn, tables, at)
+    month = None if not costs or month_unusable else month_figures(costs, at)
     return Facts(
         as_of=at,
         last_sync_end=sync[0] if sync else None,
@@ -147,10 +149,10 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         drops=None if week is None or drops is None else int(drops[0]),
         budget_variance_pct=_plan_value(conn, tables, "plan.budget_variance", "variance_pct", week),
         timeline_variance_pct=_plan_value(conn, tables, "plan.plan_timeline", "variance_pct", week),
-        cost_month=None if not costs or month_unusable else month_to_date(costs, at),
+        cost_month=None if month is None else month["month_to_date"],
         cost_problems=problems,
         r2_target=_plan_value(conn, tables, "plan.r2_trend", "target_min", week),
         cost_ceiling=cost_ceiling,
         latency=week_p95(latency_points(conn, tables, at) or [], at),
-        cost=None if not costs or month_unusable else month_figures(costs, at),
+        cost=month,
     )
