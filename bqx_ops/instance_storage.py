@@ -1,0 +1,89 @@
+"""The local instance's event log: Dagster's own SQLite event log storage, same files and schema,
+with each database's engine kept open.
+
+Dagster's ``SqliteEventLogStorage`` builds a new SQLAlchemy engine for every event it stores:
+a new SQLite connection, a fresh statement cache (every INSERT compiled again) and a synced
+commit, twice per materialization (the run's file and the cross-run index). A single-run
+backfill writes one materialization per partition, so that was over half of the demo's CPU.
+Here the index's engine and the few most recent runs' engines stay open, and WAL commits are
+synced at checkpoints (``synchronous=NORMAL``: a power cut may lose the last events, never
+corrupt the file). Production runs on PostgreSQL (deploy/dagster.yaml) and does not use this.
+
+Configured in the repo's dagster.yaml; ``base_dir`` defaults to $DAGSTER_HOME/history/runs,
+where Dagster's default storage keeps the same files, so an existing instance keeps its history.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from dagster import Field, StringSource
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
+
+RECENT_RUNS = 4  # run files kept open besides the index: a run writes to one, the UI reads a few
+
+
+def default_base_dir() -> str:
+    return os.path.join(os.environ.get("DAGSTER_HOME", "."), "history", "runs")
+
+
+def _sync_at_checkpoints(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """``SqliteEventLogStorage`` whose engines outlive one event (see the module docstring)."""
+
+    def __init__(self, base_dir: str | None = None, inst_data=None):
+        self._engines: OrderedDict[str, sa.Engine] = OrderedDict()  # before: the parent connects
+        super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
+
+    @classmethod
+    def config_type(cls):
+        return {"base_dir": Field(StringSource, is_required=False)}
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> sa.Engine:
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = sa.create_engine(self.conn_string_for_shard(shard),
+                                      connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+            sa.event.listen(engine, "connect", _sync_at_checkpoints)
+        self._engines[shard] = engine  # most recently used last
+        runs = [s for s in self._engines if s != INDEX_SHARD_NAME]
+        for stale in runs[:-RECENT_RUNS]:
+            self._engines.pop(stale).dispose()
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str):
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def _dispose_engines(self) -> None:
+        with self._db_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+
+    def wipe(self) -> None:
+        self._dispose_engines()  # the run files are deleted: no connection may stay on them
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._dispose_engines()
+        super().dispose()
