@@ -25,6 +25,7 @@ from bqx_ops.issue_review.model import Found
 
 STAGING = "review_cloudwatch_partials"
 EVENTS = "review_cloudwatch_file"  # the events of the file being aggregated
+FILES = "review_cloudwatch_files"  # the window's files: log group and plausible timestamps of each
 MAX_SAMPLE = 2000  # characters of one example message kept per issue
 MAX_KEY = 4000  # characters of a normalized message kept as its identity
 
@@ -103,15 +104,69 @@ def aggregate(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], st
     Nothing is dropped silently: events whose timestamp is missing, not a number, or not within a
     day of its file's day (seconds instead of milliseconds, far future) are counted and reported,
     and a file with a lone surrogate in a message is read again with it escaped."""
+    paths = [str(path) for _, path in files]
+    if paths and len(set(paths)) == len(paths):
+        try:  # the usual case: every file parses, so two statements read and group the whole window
+            return _aggregate_together(conn, files, start, end, config)
+        except duckdb.Error:
+            pass  # a file DuckDB refuses: file by file, so the others still count and that one is named
+    return _aggregate_each(conn, files, start, end, config)
+
+
+def _bounds(path: Path) -> tuple[int | None, int | None]:
+    """The timestamps a day file's events may carry: within a day of its day (None: no day in its name)."""
+    day = _file_day(path)
+    if day is None:
+        return None, None
+    midnight = epoch_ms(dt.datetime.combine(day, dt.time()))
+    return midnight - 86_400_000, midnight + 2 * 86_400_000
+
+
+def _bad_timestamps(log_group: str, path, count: int, example) -> str:
+    return (f"{log_group}: {count} event(s) in {Path(path).name} with a timestamp that is missing "
+            f"or not within a day of the file's day (e.g. {visible(example)!r}: seconds instead of "
+            "milliseconds, or far in the future) not counted")
+
+
+def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
+                        end: dt.datetime, config: dict) -> tuple[list[dict], list[str]]:
+    """``aggregate`` in one read of all the files (raises duckdb.Error if any file is refused)."""
+    paths, bounds = [str(path) for _, path in files], [_bounds(path) for _, path in files]
+    conn.execute(f"""CREATE OR REPLACE TEMP TABLE {FILES} AS SELECT unnest(?::VARCHAR[]) AS filename,
+        unnest(?::VARCHAR[]) AS log_group, unnest(?::BIGINT[]) AS low, unnest(?::BIGINT[]) AS high""",
+                 [paths, [group for group, _ in files], [b[0] for b in bounds], [b[1] for b in bounds]])
+    events = (f"(SELECT f.log_group, f.filename, f.low, f.high, e.message, e.timestamp AS raw, "
+              f"TRY_CAST(e.timestamp AS BIGINT) AS ts FROM read_json(?, format = 'array', filename = true, "
+              f"{_COLUMNS}) e JOIN {FILES} f USING (filename))")
+    norm = normalized_sql("message", config.get("normalize") or [])
+    match, warning = _literal(config.get("match", "ERROR|WARN")), _literal(config.get("warning", "WARN"))
+    rows = conn.execute(f"""
+        SELECT log_group, {norm} AS normalized, count(*)::BIGINT,
+               count(*) FILTER (WHERE regexp_matches(message, {warning}))::BIGINT, min(ts), max(ts),
+               left(min(message), {MAX_SAMPLE})
+        FROM {events}
+        WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
+        GROUP BY log_group, normalized ORDER BY log_group, normalized""",
+                        [paths, epoch_ms(start), epoch_ms(end)]).fetchall()
+    bad = {name: (count, example) for name, count, example in conn.execute(f"""
+        SELECT filename, count(*), min(raw) FROM {events}
+        WHERE low IS NOT NULL AND (ts IS NULL OR ts < low OR ts >= high) GROUP BY filename""", [paths]).fetchall()}
+    conn.execute(f"DROP TABLE {FILES}")
+    problems = [_bad_timestamps(group, path, *bad[str(path)]) for group, path in files if str(path) in bad]
+    keys = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample")
+    return [dict(zip(keys, row)) for row in rows], problems
+
+
+def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
+                    end: dt.datetime, config: dict) -> tuple[list[dict], list[str]]:
+    """``aggregate`` file by file: a file DuckDB refuses is read by Python, or named as unreadable."""
     conn.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGING} (log_group VARCHAR, normalized VARCHAR,
         events BIGINT, warnings BIGINT, first_ms BIGINT, last_ms BIGINT, sample VARCHAR)""")
     norm = normalized_sql("message", config.get("normalize") or [])
     match, warning = _literal(config.get("match", "ERROR|WARN")), _literal(config.get("warning", "WARN"))
     problems = []
     for log_group, path in files:
-        day = _file_day(path)
-        low, high = (epoch_ms(dt.datetime.combine(day, dt.time())) - 86_400_000,
-                     epoch_ms(dt.datetime.combine(day, dt.time())) + 2 * 86_400_000) if day else (None, None)
+        low, high = _bounds(path)
         insert = f"""
             INSERT INTO {STAGING}
             SELECT ?, {norm} AS normalized, count(*), count(*) FILTER (WHERE regexp_matches(message, {warning})),
@@ -137,15 +192,13 @@ def aggregate(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], st
             conn.unregister("review_cloudwatch_escaped")
         conn.execute(insert, [log_group, epoch_ms(start), epoch_ms(end)])
         bad = conn.execute(f"SELECT count(*), min(raw) FROM {EVENTS} WHERE ts IS NULL OR ts < ? OR ts >= ?",
-                           [low, high]).fetchone() if day else (0, None)
+                           [low, high]).fetchone() if low is not None else (0, None)
         conn.execute(f"DROP TABLE {EVENTS}")
         if escaped:
             problems.append(f"{log_group}: {escaped} event(s) in {Path(path).name} with a lone surrogate or control "
                             "character in the message, counted with it escaped")
         if bad and bad[0]:
-            problems.append(f"{log_group}: {bad[0]} event(s) in {Path(path).name} with a timestamp that is missing "
-                            f"or not within a day of the file's day (e.g. {visible(bad[1])!r}: seconds instead of "
-                            "milliseconds, or far in the future) not counted")
+            problems.append(_bad_timestamps(log_group, path, *bad))
     rows = conn.execute(f"""
         SELECT log_group, normalized, sum(events)::BIGINT, sum(warnings)::BIGINT, min(first_ms), max(last_ms),
                min(sample)
