@@ -47,12 +47,12 @@ def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     """A DataFrame with exactly ``columns`` (name -> dtype), in that order."""
     # text columns go through the one sanitizer: DuckDB refuses lone surrogates, and control
     # characters must never reach a table (or a report read from it) unescaped
-    data = {name: [_text(row.get(name)) if dtype == "string" else row.get(name) for row in rows]
-            for name, dtype in columns.items()}
-    df = pd.DataFrame(data, columns=list(columns))
+    data = {}
     for name, dtype in columns.items():
-        df[name] = pd.to_datetime(df[name]).astype(dtype) if dtype.startswith("datetime") else df[name].astype(dtype)
-    return df
+        values = pd.Series([_text(row.get(name)) if dtype == "string" else row.get(name) for row in rows],
+                           dtype=None if rows else object)  # inferred per column, as DataFrame(rows) would
+        data[name] = pd.to_datetime(values).astype(dtype) if dtype.startswith("datetime") else values.astype(dtype)
+    return pd.DataFrame(data, columns=list(columns))  # one frame from typed columns: no per-column copy
 
 
 def table_columns(table: Table) -> dict[str, str]:

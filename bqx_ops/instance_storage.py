@@ -43,6 +43,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str | None = None, inst_data=None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()  # before: the parent connects
+        self._tables_seen: set[str] = set()
         super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
 
     @classmethod
@@ -75,6 +76,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn, conn.begin():
                 yield conn
 
+    def has_table(self, table_name: str) -> bool:
+        # asked before every asset event's tags are stored, each time with a new engine and a schema
+        # reflection; a table of the index, once there, stays (only "exists" is remembered)
+        if table_name in self._tables_seen:
+            return True
+        found = super().has_table(table_name)
+        if found:
+            self._tables_seen.add(table_name)
+        return found
+
     def _dispose_engines(self) -> None:
         with self._db_lock:
             while self._engines:
@@ -82,6 +93,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def wipe(self) -> None:
         self._dispose_engines()  # the run files are deleted: no connection may stay on them
+        self._tables_seen.clear()
         super().wipe()
 
     def dispose(self) -> None:
