@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -109,6 +110,29 @@ class _DuckLakeClient(DuckDbClient):
             conn.close()
 
 
+CONFLICT_ATTEMPTS = 5  # a write DuckLake refuses for a conflicting transaction is tried again
+
+
+class _LakeDbIOManager(DbIOManager):
+    """``DbIOManager`` whose write is tried again when DuckLake refuses its commit for a conflicting
+    transaction: two first runs creating the same schema or table at once (the loser then finds it
+    there), or two runs committing to one table. The write is idempotent (delete the slice, insert),
+    so trying again is safe; any other error, or the last attempt's, goes up unchanged."""
+
+    def handle_output(self, context, obj) -> None:
+        import duckdb
+
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return super().handle_output(context, obj)
+            except duckdb.TransactionException as exc:
+                if "conflict" not in str(exc).lower() or attempt == CONFLICT_ATTEMPTS:
+                    raise
+                context.log.info(f"DuckLake transaction conflict, attempt {attempt} of {CONFLICT_ATTEMPTS}: "
+                                 f"{str(exc).splitlines()[-1]}")
+                time.sleep(0.05 * 2 ** attempt)
+
+
 class DuckLakePandasIOManager(DuckDBPandasIOManager):
     """dagster-duckdb-pandas' IO manager on DuckLake: its type handler, partition deletes and
     metadata are unchanged; only the connection differs."""
@@ -119,7 +143,7 @@ class DuckLakePandasIOManager(DuckDBPandasIOManager):
 
     def create_io_manager(self, context) -> DbIOManager:
         # DuckDBIOManager.create_io_manager with the lake's client instead of the file's.
-        return DbIOManager(
+        return _LakeDbIOManager(
             db_client=_DuckLakeClient(), database=self.database, schema=self.schema_,
             type_handlers=self.type_handlers(), default_load_type=self.default_load_type(),
             io_manager_name="DuckLakePandasIOManager",
