@@ -108,21 +108,24 @@ def _run_to_end(root: Path, timeout: float = 900) -> subprocess.CompletedProcess
 def test_a_demo_killed_at_every_stage_is_finished_by_the_next_run_with_identical_outputs(tmp_path):
     reference = _start(tmp_path / "reference")  # uninterrupted, beside the chain (2 cores)
     crashed = tmp_path / "crashed"
+    killed_runs = set()  # runs a kill left STARTED (a kill may also land between two runs: none)
     for where, ready in KILL_POINTS:
         assert _kill_when(crashed, ready) == "killed", f"the run did not reach: {where}"
+        with dg.DagsterInstance.from_config(str(crashed / "home")) as instance:
+            left = [r for r in instance.get_runs() if r.status == dg.DagsterRunStatus.STARTED]
+            assert all(r.tags[HOST_TAG] and r.tags[PID_TAG] for r in left)  # the demo's, with its process
+            killed_runs |= {r.run_id for r in left}
     out, _ = reference.communicate(timeout=900)
     assert reference.returncode == 0, out
-    with dg.DagsterInstance.from_config(str(crashed / "home")) as instance:
-        left = [r for r in instance.get_runs() if r.status == dg.DagsterRunStatus.STARTED]
-        assert left and all(r.tags[HOST_TAG] and r.tags[PID_TAG] for r in left)  # the last kill's run
+    assert len(killed_runs) >= len(KILL_POINTS) // 2  # most kills land inside a run
 
     final = _run_to_end(crashed)
     assert final.returncode == 0, final.stdout
-    assert "Recovered: run" in final.stdout and "marked failed" in final.stdout
+    assert not left or ("Recovered: run" in final.stdout and "marked failed" in final.stdout)  # the last kill's
     with dg.DagsterInstance.from_config(str(crashed / "home")) as instance:
         runs = instance.get_runs()
         assert not [r for r in runs if r.status in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING)]
-        assert len([r for r in runs if r.status == dg.DagsterRunStatus.FAILURE]) == len(KILL_POINTS)
+        assert {r.run_id for r in runs if r.status == dg.DagsterRunStatus.FAILURE} == killed_runs
         assert not instance.event_log_storage.get_concurrency_run_ids()  # no slot held by anyone
 
     assert differences(outputs(tmp_path / "reference" / "data"), outputs(crashed / "data")) == []
