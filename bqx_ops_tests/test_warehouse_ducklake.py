@@ -47,12 +47,14 @@ def _writer(catalog: str, data_path: str, writer: int) -> list[str]:
             errors.append(f"writer {writer} round {round_}: materialization failed")
         try:
             with DuckLakeResource(catalog=catalog, data_path=data_path).get_connection() as conn:
-                conn.execute("CREATE SCHEMA IF NOT EXISTS lake_probe")
-                conn.execute("CREATE TABLE IF NOT EXISTS lake_probe.events (writer INTEGER, round INTEGER)")
                 conn.execute("INSERT INTO lake_probe.events VALUES (?, ?)", [writer, round_])
         except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
             errors.append(f"writer {writer} round {round_}: {type(exc).__name__}: {exc}")
     return errors
+
+
+def _writer_process(catalog: str, data_path: str, writer: int, results) -> None:
+    results.put((writer, _writer(catalog, data_path, writer)))
 
 
 def _reader(catalog: str, data_path: str, stop, out) -> None:
@@ -86,24 +88,39 @@ def lake(tmp_path):
 
 def test_four_concurrent_writers_and_a_reader_on_ducklake(lake):
     catalog, data_path = lake
+    from bqx_ops.resources.warehouse import connect_lake
+
+    # the shared table exists before the writers start: what runs at once is the writes (two
+    # processes creating one table is a conflict by design, DuckLake's as any database's)
+    conn = connect_lake(catalog, data_path)
+    conn.execute("CREATE SCHEMA IF NOT EXISTS lake_probe")
+    conn.execute("CREATE TABLE IF NOT EXISTS lake_probe.events (writer INTEGER, round INTEGER)")
+    conn.close()
     ctx = mp.get_context("spawn")
     stop, out = ctx.Event(), ctx.Queue()
     reader = ctx.Process(target=_reader, args=(catalog, data_path, stop, out))
     reader.start()
+    results = ctx.Queue()
+    writers = [ctx.Process(target=_writer_process, args=(catalog, data_path, w, results)) for w in range(WRITERS)]
     try:
-        with ctx.Pool(WRITERS) as pool:
-            errors = [e for errs in pool.starmap(_writer, [(catalog, data_path, w) for w in range(WRITERS)])
-                      for e in errs]
+        for writer in writers:
+            writer.start()
+        for writer in writers:  # a writer that dies (a crash in an extension) is an error, never a hang
+            writer.join(timeout=300)
     finally:
         stop.set()
+        for writer in writers:
+            if writer.is_alive():
+                writer.kill()
+    reported = dict(results.get(timeout=30) for _ in range(sum(p.exitcode == 0 for p in writers)))  # small
+    errors = [e for w in range(WRITERS) for e in reported.get(w, [])]
+    errors += [f"writer {w} exited with {p.exitcode}" for w, p in enumerate(writers) if p.exitcode != 0]
     seen = out.get(timeout=120)
     reader.join(timeout=60)
 
     assert errors == []
     assert seen["failures"] == [] and seen["reads"] > 0
     assert seen["largest"] <= ROWS  # a replaced partition never showed two rounds at once
-
-    from bqx_ops.resources.warehouse import connect_lake
 
     conn = connect_lake(catalog, data_path)
     stored = conn.execute("SELECT strftime(day, '%Y-%m-%d'), writer, round, i, value FROM lake_probe.rows "

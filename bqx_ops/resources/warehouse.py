@@ -113,10 +113,17 @@ class _DuckLakeClient(DuckDbClient):
 CONFLICT_ATTEMPTS = 5  # a write DuckLake refuses for a conflicting transaction is tried again
 
 
+def _refused_commit(exc: Exception) -> bool:
+    """DuckLake refused the commit (so nothing of the transaction was applied): a conflict, or its
+    catalog read failing while another writer commits ("Failed to parse catalog entry")."""
+    text = str(exc)
+    return "Failed to commit DuckLake transaction" in text or "conflict" in text.lower()
+
+
 class _LakeDbIOManager(DbIOManager):
-    """``DbIOManager`` whose write is tried again when DuckLake refuses its commit for a conflicting
-    transaction: two first runs creating the same schema or table at once (the loser then finds it
-    there), or two runs committing to one table. The write is idempotent (delete the slice, insert),
+    """``DbIOManager`` whose write is tried again when DuckLake refuses its commit: two first runs
+    creating the same schema or table at once (the loser then finds it there), two runs committing
+    to one table, or the catalog read failing under another writer's commit. The write is idempotent (delete the slice, insert),
     so trying again is safe; any other error, or the last attempt's, goes up unchanged."""
 
     def handle_output(self, context, obj) -> None:
@@ -126,7 +133,7 @@ class _LakeDbIOManager(DbIOManager):
             try:
                 return super().handle_output(context, obj)
             except duckdb.TransactionException as exc:
-                if "conflict" not in str(exc).lower() or attempt == CONFLICT_ATTEMPTS:
+                if not _refused_commit(exc) or attempt == CONFLICT_ATTEMPTS:
                     raise
                 context.log.info(f"DuckLake transaction conflict, attempt {attempt} of {CONFLICT_ATTEMPTS}: "
                                  f"{str(exc).splitlines()[-1]}")
