@@ -31,7 +31,14 @@ RECENT_RUNS = 4  # run files kept open besides the index: a run writes to one, t
 
 
 def default_base_dir() -> str:
-    return os.path.join(os.environ.get("DAGSTER_HOME", "."), "history", "runs")
+    """$DAGSTER_HOME/history/runs. Dagster tells a storage nothing of the folder its dagster.yaml
+    was read from, so this instance needs DAGSTER_HOME set to that folder (as `dg dev`, the
+    daemon and `DagsterInstance.get()` do); loading it without is an error, never another folder."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise RuntimeError("bqx_ops' event log storage needs DAGSTER_HOME set to the folder of its dagster.yaml "
+                           "(or base_dir in the event_log_storage config)")
+    return os.path.join(home, "history", "runs")
 
 
 def _sync_at_checkpoints(dbapi_connection, _record) -> None:

@@ -10,6 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from bqx_ops_tests.instances import instance_at
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -64,7 +66,7 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
         days = conn.execute("SELECT count(DISTINCT snapshot_date) FROM airtable.raw_records").fetchone()[0]
     assert days == 10  # Mon/Fri/1st/15th/month-end of June 2026: 1,5,8,12,15,19,22,26,29,30
     # the runs live in the repo-rooted instance, so `dg dev` shows them
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with instance_at(home) as instance:
         jobs = sorted(r.job_name for r in instance.get_runs())
     assert jobs == ["airtable_snapshot_job", "assessment_job", "dashboard_job", "docs_sync_job",
                     "issue_review_job", "outbox_delivery_job", "plan_update_job", "unresolved_issue_job"]
@@ -118,7 +120,7 @@ def test_a_failed_snapshot_run_stops_what_reads_it_and_the_summary_still_prints(
     assert all("reads the outputs of airtable_snapshot_job" in line for line in skipped)
     # the summary printed the tables (no DuckDB configuration clash with the failed run's connection)
     assert "DuckDB tables (rows):" in out and "airtable.raw_records" in out and "cannot read" not in out
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with instance_at(home) as instance:
         jobs = sorted(r.job_name for r in instance.get_runs())
     assert jobs == ["airtable_snapshot_job", "outbox_delivery_job"]  # nothing ran on partial tables
     assert not (tmp_path / "data" / "bqx-ml.git").exists()  # so nothing was committed either

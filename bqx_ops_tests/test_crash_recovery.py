@@ -23,6 +23,7 @@ import pytest
 from bqx_ops.recovery import HOST_TAG, PID_TAG
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops_tests.demo_outputs import differences, outputs
+from bqx_ops_tests.instances import instance_at
 
 REPO = Path(__file__).resolve().parents[1]
 # Sep 2025: five docs-sync weeks with two phases completed (tags), three plan-update Fridays, a
@@ -62,7 +63,7 @@ def _count(prefix: str, n: int):
 
 def _snapshot_materialized(root: Path) -> bool:
     """raw_records of the snapshot run is stored: the validation step is under way."""
-    with dg.DagsterInstance.from_config(str(root / "home")) as instance:
+    with instance_at(root / "home") as instance:
         return bool(instance.fetch_materializations(dg.AssetKey(["airtable", "raw_records"]), limit=1).records)
 
 
@@ -111,7 +112,7 @@ def test_a_demo_killed_at_every_stage_is_finished_by_the_next_run_with_identical
     killed_runs = set()  # runs a kill left STARTED (a kill may also land between two runs: none)
     for where, ready in KILL_POINTS:
         assert _kill_when(crashed, ready) == "killed", f"the run did not reach: {where}"
-        with dg.DagsterInstance.from_config(str(crashed / "home")) as instance:
+        with instance_at(crashed / "home") as instance:
             left = [r for r in instance.get_runs() if r.status == dg.DagsterRunStatus.STARTED]
             assert all(r.tags[HOST_TAG] and r.tags[PID_TAG] for r in left)  # the demo's, with its process
             killed_runs |= {r.run_id for r in left}
@@ -122,7 +123,7 @@ def test_a_demo_killed_at_every_stage_is_finished_by_the_next_run_with_identical
     final = _run_to_end(crashed)
     assert final.returncode == 0, final.stdout
     assert not left or ("Recovered: run" in final.stdout and "marked failed" in final.stdout)  # the last kill's
-    with dg.DagsterInstance.from_config(str(crashed / "home")) as instance:
+    with instance_at(crashed / "home") as instance:
         runs = instance.get_runs()
         assert not [r for r in runs if r.status in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING)]
         assert {r.run_id for r in runs if r.status == dg.DagsterRunStatus.FAILURE} == killed_runs
