@@ -21,3 +21,16 @@ def test_loading_the_code_location_prints_nothing_and_imports_no_client_in_eithe
         assert done.returncode == 0, done.stderr
         assert done.stderr == "", f"{mode}: {done.stderr}"  # no BetaWarning, no PreviewWarning, nothing
         assert done.stdout.strip() == "", f"{mode} imported {done.stdout}"
+
+
+def test_the_readmes_dg_check_defs_prints_only_its_verdict(tmp_path):
+    """`export DAGSTER_HOME=$PWD && .venv/bin/dg check defs`, as the README has it: no venv activated."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DAGSTER_HOME": str(repo)}  # nothing activated
+    done = subprocess.run([str(Path(sys.executable).with_name("dg")), "check", "defs"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert lines == ["All component YAML validated successfully.", "All definitions loaded successfully."]
