@@ -140,3 +140,20 @@ def test_the_as_of_rule_reads_the_latest_snapshot_at_or_before_the_period_end(da
         day, stages = read_as_of(conn, "stages", dt.date(2025, 8, 21))
     assert day == MON
     assert dict(zip(stages["stage_id"], stages["status"]))["1.2"] == "Todo"
+
+
+def test_a_backfill_judges_each_snapshot_on_its_own_partition(data_dir):
+    """Monday's snapshot has a Done stage without cost and a phase without Notes, Friday's is fixed:
+    one evaluation per snapshot day, on that day, so Monday's failures are not hidden by Friday."""
+    broken = edit(edit(minimal_base(), "Stages", "recSTAGE000000001", Realized_Cost=None),
+                  "Phases", "recPHASE000000001", Notes=None)
+    write_snapshot(data_dir, MON, broken)
+    write_snapshot(data_dir, FRI, minimal_base())
+    result = materialize(data_dir, MON, FRI)
+    assert result.success
+    got = {(e.check_name, e.partition): e.passed for e in result.get_asset_check_evaluations()
+           if e.check_name in ("done_stages_have_realized_cost", "phases_have_notes")}
+    assert got == {("done_stages_have_realized_cost", MON.isoformat()): False,
+                   ("done_stages_have_realized_cost", FRI.isoformat()): True,
+                   ("phases_have_notes", MON.isoformat()): False,
+                   ("phases_have_notes", FRI.isoformat()): True}  # days without a snapshot: not judged

@@ -1,6 +1,10 @@
-"""The plan's own success metrics, checked on the latest Airtable snapshot.
+"""The plan's own success metrics, checked on each Airtable snapshot of the run.
 
-Each check names the offending records, so a failure says what to fix in Airtable.
+The data checks are partitioned like the snapshots (``AssetCheckSpec(partitions_def=...)``):
+a run yields one evaluation per snapshot day of its window, each on that day's partition, so
+a single-run backfill shows in the UI and in the demo summary exactly which snapshots failed.
+Each check names the offending records, so a failure says what to fix in Airtable. The
+quarantine check looks at the latest snapshot only (WARN).
 """
 
 import datetime as dt
@@ -8,8 +12,10 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from bqx_ops.asof import previous_snapshot, read_as_of
+from bqx_ops.asof import as_of_snapshot, previous_snapshot, read_as_of
 from bqx_ops.base_schema import STATUSES
+from bqx_ops.db import table_exists
+from bqx_ops.defs.airtable.assets import SNAPSHOT_PARTITIONS
 from bqx_ops.markdown import table as md_table
 
 LATEST = dt.date.max
@@ -22,60 +28,90 @@ def _names(df, limit: int = 20) -> str:
     return ", ".join(items[:limit]) + more
 
 
-@dg.asset_check(asset=dg.AssetKey(["airtable", "stages"]), description="Every Done stage has a Realized Cost.")
-def done_stages_have_realized_cost(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+def _snapshot_days(context, conn) -> list[dt.date]:
+    """The snapshot days of the run's partition window, oldest first; a window without one: the
+    snapshot its last day reads (judged on that day's partition); no partition: the latest."""
+    if not (context.has_partition_key_range or context.has_partition_key):
+        day = as_of_snapshot(conn, LATEST)
+        return [day] if day else []
+    keys = sorted(context.partition_keys)
+    first, last = dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
+    if not table_exists(conn, "airtable", "raw_records"):
+        return []
+    days = [r[0].date() for r in conn.execute(
+        "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date BETWEEN ? AND ? ORDER BY 1",
+        [dt.datetime.combine(first, dt.time()), dt.datetime.combine(last, dt.time())]).fetchall()]
+    return days or ([last] if as_of_snapshot(conn, last) else [])
+
+
+def _per_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, judge):
+    """One evaluation per snapshot day of the run (``judge(conn, day)`` -> passed, description, metadata),
+    each on that day's partition, then the check's output."""
+    (spec,) = context.check_specs
+    partitioned = context.has_partition_key_range or context.has_partition_key
     with duckdb.get_connection() as conn:
-        day, stages = read_as_of(conn, "stages", LATEST)
-    bad = stages[(stages["status"] == "Done") & stages["realized_cost"].isna()]
-    return dg.AssetCheckResult(
-        passed=bad.empty,
-        description=None if bad.empty else f"Done stages without Realized Cost: {_names(bad)}",
-        metadata={
+        judged = [(day, *judge(conn, day)) for day in _snapshot_days(context, conn)]
+    if not judged:
+        yield dg.AssetCheckResult(passed=True, description="no data: no snapshot taken yet")
+        return
+    for day, passed, description, metadata in judged:
+        yield dg.AssetCheckEvaluation(
+            asset_key=spec.asset_key, check_name=spec.name, passed=passed, description=description,
+            partition=day.isoformat() if partitioned else None, metadata=metadata)
+    yield dg.Output(None)
+
+
+def _check(table: str, description: str):
+    return dg.asset_check(asset=dg.AssetKey(["airtable", table]), partitions_def=SNAPSHOT_PARTITIONS, pool="duckdb",
+                          description=description)
+
+
+@_check("stages", "Every Done stage has a Realized Cost.")
+def done_stages_have_realized_cost(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+    def judge(conn, on):
+        day, stages = read_as_of(conn, "stages", on)
+        bad = stages[(stages["status"] == "Done") & stages["realized_cost"].isna()]
+        return bad.empty, None if bad.empty else f"Snapshot {day}: Done stages without Realized Cost: {_names(bad)}", {
             "snapshot_date": str(day),
             "offending_records": len(bad),
             "offenders": dg.MetadataValue.md(
-                md_table(["stage", "record", "name"], bad[["stage_id", "record_id", "name"]].values.tolist())
-            ),
-        },
-    )
+                md_table(["stage", "record", "name"], bad[["stage_id", "record_id", "name"]].values.tolist())),
+        }
+
+    yield from _per_snapshot(context, duckdb, judge)
 
 
-@dg.asset_check(asset=dg.AssetKey(["airtable", "phases"]), description="Every phase has Notes with its latest status.")
-def phases_have_notes(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as conn:
-        day, phases = read_as_of(conn, "phases", LATEST)
-    bad = phases[phases["notes"].isna() | (phases["notes"].fillna("").str.strip() == "")]
-    return dg.AssetCheckResult(
-        passed=bad.empty,
-        description=None if bad.empty else "Phases without Notes: "
-        + ", ".join(f"{r.phase_id} {r.name} ({r.record_id})" for r in bad.itertuples()),
-        metadata={"snapshot_date": str(day), "offending_records": len(bad)},
-    )
+@_check("phases", "Every phase has Notes with its latest status.")
+def phases_have_notes(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+    def judge(conn, on):
+        day, phases = read_as_of(conn, "phases", on)
+        bad = phases[phases["notes"].isna() | (phases["notes"].fillna("").str.strip() == "")]
+        return bad.empty, None if bad.empty else f"Snapshot {day}: phases without Notes: " + ", ".join(
+            f"{r.phase_id} {r.name} ({r.record_id})" for r in bad.itertuples()), {
+            "snapshot_date": str(day), "offending_records": len(bad)}
+
+    yield from _per_snapshot(context, duckdb, judge)
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["airtable", "stages"]),
-    description="Stage statuses only move forward (Todo -> In Progress -> Done) between consecutive snapshots.",
-)
-def stage_statuses_move_forward(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as conn:
-        day, now = read_as_of(conn, "stages", LATEST)
+@_check("stages", "Stage statuses only move forward (Todo -> In Progress -> Done) between consecutive snapshots.")
+def stage_statuses_move_forward(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+    rank = {s: i for i, s in enumerate(STATUSES)}
+
+    def judge(conn, on):
+        day, now = read_as_of(conn, "stages", on)
         before_day = previous_snapshot(conn, day) if day else None
         _, before = read_as_of(conn, "stages", before_day) if before_day else (None, now.iloc[0:0])
-    rank = {s: i for i, s in enumerate(STATUSES)}
-    merged = now.merge(before, on="record_id", suffixes=("", "_before"))
-    backwards = merged[merged["status"].map(rank) < merged["status_before"].map(rank)]
-    rows = [[r.stage_id, r.record_id, r.status_before, r.status] for r in backwards.itertuples()]
-    return dg.AssetCheckResult(
-        passed=backwards.empty,
-        description=None if backwards.empty else "Stages moved backwards: "
-        + ", ".join(f"{s} {b} -> {a}" for s, _, b, a in rows),
-        metadata={
+        merged = now.merge(before, on="record_id", suffixes=("", "_before"))
+        backwards = merged[merged["status"].map(rank) < merged["status_before"].map(rank)]
+        rows = [[r.stage_id, r.record_id, r.status_before, r.status] for r in backwards.itertuples()]
+        return backwards.empty, None if backwards.empty else f"Snapshot {day}: stages moved backwards: " + ", ".join(
+            f"{s} {b} -> {a}" for s, _, b, a in rows), {
             "snapshot_date": str(day),
             "compared_with": str(before_day),
             "backwards": dg.MetadataValue.md(md_table(["stage", "record", "before", "now"], rows)),
-        },
-    )
+        }
+
+    yield from _per_snapshot(context, duckdb, judge)
 
 
 @dg.asset_check(
