@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bqx_ops.assessment import people as pp
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import Gap, Risk, number, gap_share, mitigation_coverage
+from bqx_ops.assessment.findings import Gap, Risk, number, gap_share, mitigation_coverage, usd
 from bqx_ops.assessment.score import Assessment, QuarterInputs, criteria
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
@@ -13,11 +13,6 @@ from bqx_ops.markdown import table as md_table
 def _pct(v) -> str:
     v = number(v)
     return "no data" if v is None else f"{v:+.1f}%"
-
-
-def _usd(v) -> str:
-    v = number(v)
-    return "" if v is None else f"${v:,.2f}"
 
 
 def goal(i: QuarterInputs, e: Evidence) -> list[str]:
@@ -60,13 +55,13 @@ def budget(e: Evidence) -> list[str]:
     rows = []
     for t in e.phase_timeline:
         c = costs.get(t["phase_id"], {})
-        rows.append([t["number"], t["name"], t["status"], _usd(c.get("estimated_cost_done")), _usd(c.get("realized_cost")),
+        rows.append([t["number"], t["name"], t["status"], usd(c.get("estimated_cost_done")), usd(c.get("realized_cost")),
                      _pct(c.get("variance_pct")) if c else "", t.get("estimated_days"), t.get("actual_days"),
                      t.get("variance_days")])
     return [f"- Budget variance (Done stages): {_pct((e.budget or {}).get('variance_pct'))} vs ±15%; "
             f"timeline variance: {_pct((e.timeline or {}).get('variance_pct'))} vs ±20%.",
-            f"- Forecast at completion: {_usd(f.get('forecast_cost')) or 'no data'} against "
-            f"{_usd(f.get('budget')) or 'no data'} ({_pct(f.get('variance_pct'))}).",
+            f"- Forecast at completion: {usd(f.get('forecast_cost')) or 'no data'} against "
+            f"{usd(f.get('budget')) or 'no data'} ({_pct(f.get('variance_pct'))}).",
             f"- Slippage: {len(e.overdue)} stage(s) past their estimated days"
             + (": " + ", ".join(f"{r['stage_id']} (+{r['days_over']} d)" for r in e.overdue) if e.overdue else "")
             + ".", "", "Actual vs estimated by phase:", "",

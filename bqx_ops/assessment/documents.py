@@ -6,7 +6,7 @@ import datetime as dt
 
 from bqx_ops.assessment.approval import APPROVER, approval_title
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share
+from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share, usd
 from bqx_ops.markdown import table as md_table
 
 APPROACH = {
@@ -20,11 +20,6 @@ APPROACH = {
 def _money(v) -> str:
     v = number(v)
     return "" if v is None else f"{v:+,.2f}"
-
-
-def _usd(v) -> str:
-    v = number(v)
-    return "" if v is None else f"${v:,.2f}"
 
 
 def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) -> str:
@@ -68,18 +63,18 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              f"{number(b.get('variance_pct')) or 0:+.1f}%, timeline {number(t.get('variance_pct')) or 0:+.1f}%.", "",
              "## Variance root cause analysis", "", "Phases driving the cost variance:", "",
              md_table(["Phase", "Name", "Est. (Done)", "Realized", "Variance ($)", "Variance"],
-                      [[r["number"], r["name"], _usd(r.get("estimated_cost_done")), _usd(r.get("realized_cost")),
+                      [[r["number"], r["name"], usd(r.get("estimated_cost_done")), usd(r.get("realized_cost")),
                         _money(r.get("variance_usd")), f"{number(r.get('variance_pct')) or 0:+.1f}%"] for r in phases]),
              "Stages driving it:", "",
              md_table(["Stage", "Name", "Estimated", "Realized", "Variance ($)"],
-                      [[r["stage_id"], r["name"], _usd(r.get("estimated_cost")), _usd(r.get("realized_cost")),
+                      [[r["stage_id"], r["name"], usd(r.get("estimated_cost")), usd(r.get("realized_cost")),
                         _money(r.get("variance_usd"))] for r in stages]),
              "Phases driving the timeline variance:", "",
              md_table(["Phase", "Name", "Est. days", "Actual days", "Over"],
                       [[r["number"], r["name"], r.get("estimated_days"), r.get("actual_days"), r.get("variance_days")]
                        for r in slow]),
              "## Proposed re-baseline", "",
-             f"- Budget: {_usd(budget_now)} → {_usd(forecast)} (forecast at completion: realized cost plus "
+             f"- Budget: {usd(budget_now)} → {usd(forecast)} (forecast at completion: realized cost plus "
              "the adjusted estimates of the open stages).",
              f"- Timeline: {t.get('days_min')}–{t.get('days_max')} → "
              + ("no forecast" if fdays is None else f"{fdays:.0f}") + " working days.", "",

@@ -53,6 +53,12 @@ def number(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
+def usd(value) -> str:
+    """$1,234.50, or blank when there is no figure (a table cell of the assessment documents)."""
+    v = number(value)
+    return "" if v is None else f"${v:,.2f}"
+
+
 def gaps(e: Evidence) -> list[Gap]:
     stages: dict[str, dict] = {}
     for r in e.adjusted:
