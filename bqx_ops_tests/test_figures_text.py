@@ -5,7 +5,6 @@ learnings joined into clean sentences. Expectations are literal or plain arithme
 import datetime as dt
 
 import duckdb
-import pandas as pd
 import pytest
 
 from bqx_ops.dashboard.indicators import Facts, indicators
@@ -15,7 +14,7 @@ from bqx_ops.issue_review.collect import SourceData, review
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.issue_review.report import render_markdown
 from bqx_ops.issue_review.rules import load_rules
-from bqx_ops_tests.test_plan_report import empty_week, lines
+from bqx_ops_tests.test_plan_report import empty_week, lines, three_ensemble_evaluations_report
 from bqx_ops.plan_update.report import render_report
 
 
@@ -53,13 +52,7 @@ def test_one_day_is_singular():
 
 
 def test_the_chart_caption_counts_the_points_it_shows():
-    evals = pd.DataFrame([
-        {"record_id": f"r{i}", "result_id": f"x{i}", "model": "Ensemble", "horizon": "w15",
-         "evaluated_on": pd.Timestamp(day), "r2": v, "change": None}
-        for i, (day, v) in enumerate([("2025-11-03", 0.91), ("2025-11-17", 0.93), ("2025-12-01", 0.96)])
-    ])
-    md = render_report(empty_week(evaluations=evals, r2={"current_r2": 0.96, "horizons": 1, "trend": "↑",
-                                                         "trend_delta": 0.03, "window_start": dt.date(2025, 11, 7)}))
+    md = three_ensemble_evaluations_report()
     assert "_Chart: the latest 3 Ensemble evaluation days;" in md and "26 evaluation days" not in md
 
 

@@ -78,14 +78,19 @@ def test_a_week_without_any_snapshot_says_so():
     assert "_no data: no Airtable snapshot as of the previous week to compare with_" in md
 
 
-def test_the_r2_section_has_a_mermaid_xychart_github_renders():
+def three_ensemble_evaluations_report() -> str:
+    """The report of a week whose Ensemble w15 was evaluated on three days: 0.91, 0.93, 0.96."""
     evals = pd.DataFrame([
         {"record_id": f"r{i}", "result_id": f"x{i}", "model": "Ensemble", "horizon": "w15",
          "evaluated_on": pd.Timestamp(day), "r2": v, "change": None}
         for i, (day, v) in enumerate([("2025-11-03", 0.91), ("2025-11-17", 0.93), ("2025-12-01", 0.96)])
     ])
-    md = render_report(empty_week(evaluations=evals, r2={"current_r2": 0.96, "horizons": 1, "trend": "↑",
-                                                         "trend_delta": 0.03, "window_start": dt.date(2025, 11, 7)}))
+    return render_report(empty_week(evaluations=evals, r2={"current_r2": 0.96, "horizons": 1, "trend": "↑",
+                                                           "trend_delta": 0.03, "window_start": dt.date(2025, 11, 7)}))
+
+
+def test_the_r2_section_has_a_mermaid_xychart_github_renders():
+    md = three_ensemble_evaluations_report()
     chart = md[md.index("```mermaid"):]
     assert chart.splitlines()[1] == "xychart-beta"
     assert 'x-axis ["2025-11-03", "2025-11-17", "2025-12-01"]' in chart
