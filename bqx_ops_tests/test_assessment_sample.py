@@ -13,7 +13,6 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.assessment import assets as assessment_assets
 from bqx_ops.defs.assessment import checks as assessment_checks
 from bqx_ops.defs.issue_review import assets as review_assets
@@ -21,6 +20,7 @@ from bqx_ops.defs.plan_update import assets as plan_assets
 from bqx_ops.defs.plan_update import outputs as plan_outputs
 from bqx_ops.resources.factory import build_resources
 from bqx_ops.sample import write_sample
+from bqx_ops_tests.sample_runs import span, take_snapshots
 
 pytestmark = pytest.mark.slow  # snapshots, six plan weeks, three reviews and the assessment (~10 s)
 
@@ -30,18 +30,13 @@ ASSESSMENT = [*dg.load_assets_from_modules([assessment_assets]),
 ASSESSMENT_KEYS = [k for a in dg.load_assets_from_modules([assessment_assets]) for k in a.keys]
 
 
-def span(first: str, last: str) -> dict:
-    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-
-
 @pytest.fixture(scope="session")
 def assessed(tmp_path_factory):
     """Q2-2026 assessed from the sample's 2026-05-15..06-30 (shared with the approval-loop tests)."""
     data = tmp_path_factory.mktemp("assessment")
     write_sample(data, dt.date(2026, 5, 15), dt.date(2026, 6, 30))
     resources = build_resources("local", data)
-    assert dg.materialize([raw_records, airtable_tables], resources=resources,
-                          tags=span("2026-05-15", "2026-06-30")).success
+    take_snapshots(resources, "2026-05-15", "2026-06-30")
     plan = [a for a in dg.load_assets_from_modules([plan_assets, plan_outputs])
             if "airtable_writeback" not in str(a.keys)]
     assert dg.materialize(plan, resources=resources, tags=span("2026-05-15", "2026-06-19")).success

@@ -14,13 +14,10 @@ import pytest
 
 from bqx_ops.definitions import build_defs
 from bqx_ops.sample import write_sample
+from bqx_ops_tests.sample_runs import span
 
 pytestmark = pytest.mark.slow
 WEEK, AS_OF = "2026-06-22", dt.datetime(2026, 6, 29, 9)
-
-
-def span(first: str, last: str) -> dict:
-    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,12 @@ from collections import Counter
 import dagster as dg
 import pytest
 
-from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.docs_sync import assets, repo_assets
 from bqx_ops.landing import Landing, read_json
 from bqx_ops.resources.factory import build_resources
 from bqx_ops.sample import SAMPLE_END, SAMPLE_START, write_sample
 from bqx_ops_tests.test_docs_repo import git
+from bqx_ops_tests.sample_runs import take_snapshots
 
 pytestmark = pytest.mark.slow  # ~35 s: the sample's 113 snapshots, then 46 weekly commits
 
@@ -37,9 +37,7 @@ def synced(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("full-sample") / "data"
     write_sample(data_dir)
     resources = build_resources("local", data_dir)
-    assert dg.materialize([raw_records, airtable_tables], resources=resources, tags={
-        "dagster/asset_partition_range_start": SAMPLE_START.isoformat(),
-        "dagster/asset_partition_range_end": SAMPLE_END.isoformat()}).success
+    take_snapshots(resources, SAMPLE_START.isoformat(), SAMPLE_END.isoformat())
     keys = [m.isoformat() for m in mondays(SAMPLE_START, SAMPLE_END)]
     result = dg.materialize(dg.load_assets_from_modules([assets, repo_assets]), resources=resources, tags={
         "dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})

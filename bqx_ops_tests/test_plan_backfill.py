@@ -12,12 +12,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.defs.plan_update import assets, checks, outputs
 from bqx_ops.landing import Landing
 from bqx_ops.resources.factory import build_resources
 from bqx_ops.sample import write_sample
+from bqx_ops_tests.sample_runs import span, take_snapshots
 
 FIRST_DAY, LAST_DAY = dt.date(2025, 11, 24), dt.date(2026, 1, 16)
 PLAN_ASSETS = [*dg.load_assets_from_modules([assets, outputs])]
@@ -28,10 +28,6 @@ def fridays_closed_in_window() -> list[str]:
     """Partition keys of the weeks whose Friday-16:00 end falls in the window."""
     keys = PLAN_UPDATE_PARTITIONS.get_partition_keys(current_time=dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc))
     return [k for k in keys if FIRST_DAY <= dt.date.fromisoformat(k) + dt.timedelta(days=7) <= LAST_DAY]
-
-
-def span(first: str, last: str) -> dict:
-    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
 def plan_tables(data_dir) -> dict[str, list]:
@@ -52,8 +48,7 @@ def backfill(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("plan_backfill")
     write_sample(data_dir, FIRST_DAY, LAST_DAY)
     resources = build_resources("local", data_dir)
-    assert dg.materialize([raw_records, airtable_tables], resources=resources,
-                          tags=span(FIRST_DAY.isoformat(), LAST_DAY.isoformat())).success
+    take_snapshots(resources, FIRST_DAY.isoformat(), LAST_DAY.isoformat())
     keys = fridays_closed_in_window()
     instance = dg.DagsterInstance.ephemeral()
     first = dg.materialize([*PLAN_ASSETS, *PLAN_CHECKS], resources=resources, tags=span(keys[0], keys[-1]),

@@ -10,18 +10,14 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.plan_update import assets, outputs
 from bqx_ops.landing import Landing
 from bqx_ops.resources.factory import build_resources
 from bqx_ops.sample import write_sample
+from bqx_ops_tests.sample_runs import span, take_snapshots
 
 pytestmark = pytest.mark.slow
 FIRST, LAST = dt.date(2025, 9, 15), dt.date(2025, 10, 10)
-
-
-def span(first: str, last: str) -> dict:
-    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +25,7 @@ def weeks(tmp_path_factory):
     data = tmp_path_factory.mktemp("plan_quarantine")
     write_sample(data, FIRST, LAST)
     resources = build_resources("local", data)
-    assert dg.materialize([raw_records, airtable_tables], resources=resources,
-                          tags=span(FIRST.isoformat(), LAST.isoformat())).success
+    take_snapshots(resources, FIRST.isoformat(), LAST.isoformat())
     plan = [a for a in dg.load_assets_from_modules([assets, outputs]) if "airtable_writeback" not in str(a.keys)]
     assert dg.materialize(plan, resources=resources, tags=span("2025-09-26", "2025-10-03")).success
     return data, resources

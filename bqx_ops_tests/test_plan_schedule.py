@@ -6,19 +6,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.plan_update import assets, checks, outputs
 from bqx_ops.defs.plan_update.definitions import domain_defs
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.resources.factory import build_resources
 from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
+from bqx_ops_tests.sample_runs import span, take_snapshots
 
 UTC = dt.timezone.utc
 PLAN = [*dg.load_assets_from_modules([assets, outputs]), *dg.load_asset_checks_from_modules([checks])]
-
-
-def span(first: str, last: str) -> dict:
-    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
 def resolved(mode: str):
@@ -55,8 +51,7 @@ def test_a_week_without_model_results_or_costs_renders_no_data(tmp_path):
     for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
         write_snapshot(tmp_path, day, base)
     resources = build_resources("local", tmp_path)
-    snapshots = dg.materialize([raw_records, airtable_tables], resources=resources, tags=span("2025-08-22", "2025-08-29"))
-    assert snapshots.success
+    take_snapshots(resources, "2025-08-22", "2025-08-29")
     result = dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22"))
     assert result.success
     report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")

@@ -12,11 +12,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.plan_update import assets, checks, outputs
 from bqx_ops.landing import Landing
 from bqx_ops.resources.factory import build_resources
 from bqx_ops.sample import write_sample
+from bqx_ops_tests.sample_runs import span, take_snapshots
 
 AS_OF, PREVIOUS, MID_WEEK = dt.date(2025, 11, 21), dt.date(2025, 11, 14), dt.date(2025, 11, 17)
 KEY = "2025-11-14"
@@ -25,17 +25,12 @@ PLAN_CHECKS = [*dg.load_asset_checks_from_modules([checks])]
 pytestmark = pytest.mark.slow  # the module fixture materializes a sample week (~4 s)
 
 
-def span(first: str, last: str) -> dict:
-    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-
-
 @pytest.fixture(scope="module")
 def week(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("plan_week")
     write_sample(data_dir, dt.date(2025, 11, 10), AS_OF)
     resources = build_resources("local", data_dir)
-    assert dg.materialize([raw_records, airtable_tables], resources=resources,
-                          tags=span("2025-11-10", AS_OF.isoformat())).success
+    take_snapshots(resources, "2025-11-10", AS_OF.isoformat())
     result = dg.materialize([*PLAN_ASSETS, *PLAN_CHECKS], resources=resources, tags=span(KEY, KEY))
     return data_dir, result
 

@@ -7,11 +7,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
 from bqx_ops.defs.issue_review import assets, checks
 from bqx_ops.resources.factory import build_resources
 from bqx_ops.sample import write_sample
+from bqx_ops_tests.sample_runs import take_snapshots
 
 pytestmark = pytest.mark.slow  # the full sample: ~10 s of Airtable snapshots, ~5 s per review backfill
 
@@ -42,8 +42,7 @@ def backfilled(tmp_path_factory):
     data = tmp_path_factory.mktemp("backfill") / "data"
     write_sample(data)
     resources = build_resources("local", data)
-    dg.materialize([raw_records, airtable_tables], resources=resources, tags={
-        "dagster/asset_partition_range_start": "2025-08-18", "dagster/asset_partition_range_end": "2026-06-30"})
+    take_snapshots(resources, "2025-08-18", "2026-06-30")
     first = backfill(resources)
     return data, resources, first, state(data)
 

@@ -12,13 +12,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.issue_review import assets, checks
 from bqx_ops.landing import Landing, read_json
 from bqx_ops.resources.factory import build_resources
 from bqx_ops.sample import write_sample
 from bqx_ops.sample.timeline import LOG_GROUPS, SAMPLE_START
 from bqx_ops.sample.training import DROPS
+from bqx_ops_tests.sample_runs import take_snapshots
 
 pytestmark = pytest.mark.slow  # one materialization of the sample (~5 s) shared by the module
 
@@ -39,8 +39,7 @@ def reviewed(tmp_path_factory):
     data = tmp_path_factory.mktemp("sample") / "data"
     write_sample(data, SAMPLE_START, dt.date(2026, 3, 16))
     resources = build_resources("local", data)
-    dg.materialize([raw_records, airtable_tables], resources=resources, tags={
-        "dagster/asset_partition_range_start": "2026-02-01", "dagster/asset_partition_range_end": "2026-03-15"})
+    take_snapshots(resources, "2026-02-01", "2026-03-15")
     result = dg.materialize([*dg.load_assets_from_modules([assets]), *dg.load_asset_checks_from_modules([checks])],
                             resources=resources, partition_key=KEY)
     assert result.success

@@ -1,0 +1,19 @@
+"""Running the snapshot assets over a window of a written sample: what most module fixtures start with."""
+
+import dagster as dg
+
+from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def span(first: str, last: str) -> dict:
+    """Run tags of a single-run backfill over the partition keys [first, last]."""
+    return {RANGE_START: first, RANGE_END: last}
+
+
+def take_snapshots(resources: dict, first: str, last: str) -> dg.ExecuteInProcessResult:
+    """The daily snapshot tables for [first, last], in one run that must succeed."""
+    result = dg.materialize([raw_records, airtable_tables], resources=resources, tags=span(first, last))
+    assert result.success
+    return result
