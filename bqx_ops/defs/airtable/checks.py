@@ -16,6 +16,7 @@ from bqx_ops.asof import as_of_snapshot, previous_snapshot, read_as_of
 from bqx_ops.base_schema import STATUSES
 from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import SNAPSHOT_PARTITIONS
+from bqx_ops.defs.cadence.check_periods import evaluations
 from bqx_ops.markdown import table as md_table
 
 LATEST = dt.date.max
@@ -46,19 +47,12 @@ def _snapshot_days(context, conn) -> list[dt.date]:
 
 def _per_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, judge):
     """One evaluation per snapshot day of the run (``judge(conn, day)`` -> passed, description, metadata),
-    each on that day's partition, then the check's output."""
-    (spec,) = context.check_specs
+    each on that day's partition."""
     partitioned = context.has_partition_key_range or context.has_partition_key
     with duckdb.get_connection() as conn:
-        judged = [(day, *judge(conn, day)) for day in _snapshot_days(context, conn)]
-    if not judged:
-        yield dg.AssetCheckResult(passed=True, description="no data: no snapshot taken yet")
-        return
-    for day, passed, description, metadata in judged:
-        yield dg.AssetCheckEvaluation(
-            asset_key=spec.asset_key, check_name=spec.name, passed=passed, description=description,
-            partition=day.isoformat() if partitioned else None, metadata=metadata)
-    yield dg.Output(None)
+        judged = [(day.isoformat() if partitioned else None, *judge(conn, day))
+                  for day in _snapshot_days(context, conn)]
+    yield from evaluations(context, judged, no_data="no data: no snapshot taken yet")
 
 
 def _check(table: str, description: str):

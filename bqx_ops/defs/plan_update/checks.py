@@ -1,10 +1,10 @@
 """The seed's success metrics for Stage 10.6, checked on the weeks just computed.
 
 The checks are partitioned like the weeks (``AssetCheckSpec(partitions_def=...)``): a run
-yields one evaluation per week of its partition window, each on its own partition, so a
-single-run backfill of 40 weeks shows in the UI (and in the demo summary) exactly which
-weeks failed. Missing Realized Costs and Notes are gaps in Airtable (ERROR); budget and
-timeline variance outside their bands are facts about the project to report (WARN).
+yields one evaluation per week of its partition window, each on its own partition
+(defs/cadence/check_periods.py), so a single-run backfill shows exactly which weeks failed.
+Missing Realized Costs and Notes are gaps in Airtable (ERROR); budget and timeline variance
+outside their bands are facts about the project to report (WARN).
 """
 
 import dagster as dg
@@ -12,6 +12,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.db import table_exists
+from bqx_ops.defs.cadence.check_periods import evaluations
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.defs.plan_update.outputs import week_table
 from bqx_ops.defs.plan_update.tables import SCHEMA
@@ -32,26 +33,17 @@ def _weeks(context, conn, table: str) -> list[tuple[str, pd.Timestamp]]:
 def _evaluate(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, offenders, columns: list[str],
               headers: list[str], describe, severity=dg.AssetCheckSeverity.ERROR):
     """One evaluation per week of the run (``offenders`` of the checked table's rows of that week), each on its
-    own partition, then the check's output."""
-    (spec,) = context.check_specs  # the checked table and the check's name, as the decorator declared them
+    own partition."""
+    (spec,) = context.check_specs
     table = spec.asset_key.path[-1]
     with duckdb.get_connection() as conn:
         found = {key: offenders(week_table(conn, table, start)) for key, start in _weeks(context, conn, table)}
-    if not found:
-        yield dg.AssetCheckResult(passed=True, severity=severity, description="no data: no week computed yet")
-        return
-    for week, bad in found.items():
-        yield dg.AssetCheckEvaluation(
-            asset_key=spec.asset_key, check_name=spec.name, passed=bad.empty, severity=severity,
-            description=None if bad.empty else describe(week, bad),
-            partition=week,
-            metadata={
-                "week": week, "offending_rows": len(bad),
-                "offenders": dg.MetadataValue.md(md_table(headers, bad[columns].astype(object).where(
-                    bad[columns].notna(), None).values.tolist() if not bad.empty else [])),
-            },
-        )
-    yield dg.Output(None)
+    judged = [(week, bad.empty, None if bad.empty else describe(week, bad), {
+        "week": week, "offending_rows": len(bad),
+        "offenders": dg.MetadataValue.md(md_table(headers, bad[columns].astype(object).where(
+            bad[columns].notna(), None).values.tolist() if not bad.empty else [])),
+    }) for week, bad in found.items()]
+    yield from evaluations(context, judged, severity, no_data="no data: no week computed yet")
 
 
 def _check(table: str, description: str):

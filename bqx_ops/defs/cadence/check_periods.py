@@ -1,0 +1,21 @@
+"""Partitioned asset checks: one evaluation per period of the run, each on its own partition.
+
+Shared by the snapshot checks (one partition per snapshot day) and the plan-update checks (one
+per week), so a single-run backfill shows in the UI and in the demo summary which periods failed.
+"""
+
+import dagster as dg
+
+
+def evaluations(context: dg.AssetCheckExecutionContext, judged: list[tuple[str | None, bool, str | None, dict]],
+                severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR, no_data: str = "no data"):
+    """Yield one evaluation per (partition, passed, description, metadata) of ``judged``, then the check's
+    output; nothing judged: one passing result that says ``no_data``."""
+    (spec,) = context.check_specs  # the checked asset and the check's name, as the decorator declared them
+    if not judged:
+        yield dg.AssetCheckResult(passed=True, severity=severity, description=no_data)
+        return
+    for partition, passed, description, metadata in judged:
+        yield dg.AssetCheckEvaluation(asset_key=spec.asset_key, check_name=spec.name, passed=passed, severity=severity,
+                                      description=description, partition=partition, metadata=metadata)
+    yield dg.Output(None)
