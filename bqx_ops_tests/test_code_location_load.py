@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 LOAD = ("import sys, warnings; warnings.simplefilter('default'); "
         "from bqx_ops.definitions import build_defs; repo = build_defs(mode='{mode}').get_repository_def(); "
@@ -25,8 +26,6 @@ def test_loading_the_code_location_prints_nothing_and_imports_no_client_in_eithe
 
 def test_the_readmes_dg_check_defs_prints_only_its_verdict(tmp_path):
     """`export DAGSTER_HOME=$PWD && .venv/bin/dg check defs`, as the README has it: no venv activated."""
-    from pathlib import Path
-
     repo = Path(__file__).resolve().parents[1]
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DAGSTER_HOME": str(repo)}  # nothing activated
     done = subprocess.run([str(Path(sys.executable).with_name("dg")), "check", "defs"], cwd=repo, env=env,

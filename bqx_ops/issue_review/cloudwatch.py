@@ -25,6 +25,7 @@ from bqx_ops.issue_review.model import Found
 
 STAGING = "review_cloudwatch_partials"
 EVENTS = "review_cloudwatch_file"  # the events of the file being aggregated
+GROUP_KEYS = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample")  # one group's row
 FILES = "review_cloudwatch_files"  # the window's files: log group and plausible timestamps of each
 MAX_SAMPLE = 2000  # characters of one example message kept per issue
 MAX_KEY = 4000  # characters of a normalized message kept as its identity
@@ -113,6 +114,12 @@ def aggregate(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], st
     return _aggregate_each(conn, files, start, end, config)
 
 
+def _expressions(config: dict) -> tuple[str, str, str]:
+    """The SQL of the normalized message, and the ``match`` and ``warning`` patterns as literals."""
+    return (normalized_sql("message", config.get("normalize") or []), _literal(config.get("match", "ERROR|WARN")),
+            _literal(config.get("warning", "WARN")))
+
+
 def _bounds(path: Path) -> tuple[int | None, int | None]:
     """The timestamps a day file's events may carry: within a day of its day (None: no day in its name)."""
     day = _file_day(path)
@@ -138,8 +145,7 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
     events = (f"(SELECT f.log_group, f.filename, f.low, f.high, e.message, e.timestamp AS raw, "
               f"TRY_CAST(e.timestamp AS BIGINT) AS ts FROM read_json(?, format = 'array', filename = true, "
               f"{_COLUMNS}) e JOIN {FILES} f USING (filename))")
-    norm = normalized_sql("message", config.get("normalize") or [])
-    match, warning = _literal(config.get("match", "ERROR|WARN")), _literal(config.get("warning", "WARN"))
+    norm, match, warning = _expressions(config)
     rows = conn.execute(f"""
         SELECT log_group, {norm} AS normalized, count(*)::BIGINT,
                count(*) FILTER (WHERE regexp_matches(message, {warning}))::BIGINT, min(ts), max(ts),
@@ -153,8 +159,7 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
         WHERE low IS NOT NULL AND (ts IS NULL OR ts < low OR ts >= high) GROUP BY filename""", [paths]).fetchall()}
     conn.execute(f"DROP TABLE {FILES}")
     problems = [_bad_timestamps(group, path, *bad[str(path)]) for group, path in files if str(path) in bad]
-    keys = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample")
-    return [dict(zip(keys, row)) for row in rows], problems
+    return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 
 
 def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
@@ -162,8 +167,7 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
     """``aggregate`` file by file: a file DuckDB refuses is read by Python, or named as unreadable."""
     conn.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGING} (log_group VARCHAR, normalized VARCHAR,
         events BIGINT, warnings BIGINT, first_ms BIGINT, last_ms BIGINT, sample VARCHAR)""")
-    norm = normalized_sql("message", config.get("normalize") or [])
-    match, warning = _literal(config.get("match", "ERROR|WARN")), _literal(config.get("warning", "WARN"))
+    norm, match, warning = _expressions(config)
     problems = []
     for log_group, path in files:
         low, high = _bounds(path)
@@ -204,8 +208,7 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
                min(sample)
         FROM {STAGING} GROUP BY log_group, normalized ORDER BY log_group, normalized""").fetchall()
     conn.execute(f"DROP TABLE IF EXISTS {STAGING}")
-    keys = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample")
-    return [dict(zip(keys, row)) for row in rows], problems
+    return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 
 
 def _cut(text: str, limit: int) -> str:
