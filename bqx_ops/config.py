@@ -17,7 +17,6 @@ Every key is documented in the README ("Pointing bqx_ops at your team's base").
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from functools import lru_cache
@@ -197,7 +196,7 @@ def from_landing(data_dir: str | Path) -> ProjectConfig | None:
     """A recorded landing zone with no configuration: the earliest snapshot's Plans record (start,
     identity) under the schema map, else the earliest snapshot's date. None without snapshots."""
     from bqx_ops.base_schema import SchemaMapping
-    from bqx_ops.landing import Landing
+    from bqx_ops.landing import Landing, read_json
 
     landing = Landing(data_dir)
     days = landing.airtable_snapshot_dates()
@@ -206,7 +205,7 @@ def from_landing(data_dir: str | Path) -> ProjectConfig | None:
     mapping = SchemaMapping.load(os.environ.get("BQX_OPS_SCHEMA_MAP"))
     path = landing.airtable_table(days[0], mapping.table_name("Plans"))
     try:
-        records = json.loads(path.read_text(encoding="utf-8")).get("records") or []
+        records = read_json(path).get("records") or []  # the landing zone's one reading rule (BOM accepted)
     except (OSError, ValueError, AttributeError):
         records = []
     plans = [mapping.to_logical_fields("Plans", r["fields"]) for r in records

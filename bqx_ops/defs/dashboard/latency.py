@@ -1,7 +1,6 @@
 """``aws/api_latency``: the inference API's daily p95 from every landed GetMetricData response."""
 
 import datetime as dt
-import json
 
 import dagster as dg
 import pandas as pd
@@ -10,6 +9,7 @@ from bqx_ops.calendar import UTC
 from bqx_ops.dashboard.latency import merge, parse_response
 from bqx_ops.defs.dashboard.assets import GROUP, OWNERS
 from bqx_ops.frames import frame
+from bqx_ops.landing import read_json
 from bqx_ops.resources.metrics import LatencySource
 
 LATENCY_COLUMNS = {"day": "datetime64[us]", "p95_ms": "float64"}
@@ -23,7 +23,7 @@ def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource) -
     spec, files, parsed, quarantine = api_latency.spec, api_latency.files(), [], []
     for path in files:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = read_json(path)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             quarantine.append(f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})")
             continue
