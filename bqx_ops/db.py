@@ -24,3 +24,17 @@ def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
     if found:
         seen.add((schema, table))
     return found
+
+
+_COLUMNS: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict]" = weakref.WeakKeyDictionary()
+
+
+def column_types(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[tuple[str, str], ...]:
+    """(name, type) of each column of an existing table, remembered per connection like
+    ``table_exists`` (a table's columns are set when dagster-duckdb-pandas creates it)."""
+    known = _COLUMNS.setdefault(conn, {})
+    if (schema, table) not in known:
+        known[(schema, table)] = tuple(conn.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+            "ORDER BY column_index", [schema, table]).fetchall())
+    return known[(schema, table)]

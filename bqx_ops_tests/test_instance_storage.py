@@ -54,3 +54,51 @@ def test_loading_it_without_dagster_home_says_what_is_missing(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "needs DAGSTER_HOME" in done.stderr
     assert not (home / "history" / "runs").exists() or not list((home / "history" / "runs").glob("*.db"))
+
+
+@dg.asset(partitions_def=PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run())
+def ranged(context: dg.AssetExecutionContext) -> None:
+    context.add_output_metadata({"partitions": len(context.partition_keys)})
+
+
+def _backfill_in_one_run(home: Path) -> tuple[str, list[str]]:
+    keys = PARTITIONS.get_partition_keys()
+    tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+    with instance_at(home) as instance:
+        result = dg.materialize([ranged], instance=instance, tags=tags)
+        assert result.success
+        return result.run_id, keys
+
+
+def _as_dagster_reads_it(tmp_path: Path, home: Path, name: str, run_id: str) -> dict:
+    plain = tmp_path / name
+    plain.mkdir()
+    (plain / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    shutil.copytree(home / "history", plain / "history")
+    with dg.DagsterInstance.from_config(str(plain)) as instance:
+        key = dg.AssetKey("ranged")
+        records = instance.fetch_materializations(key, limit=100, ascending=True).records
+        in_run = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        return {
+            "partitions": [r.partition_key for r in records],
+            "metadata": [r.asset_materialization.metadata for r in records],
+            "in_run_file": [e.dagster_event.partition for e in in_run],
+            "materialized": sorted(instance.get_materialized_partitions(key)),
+            "latest": instance.get_latest_materialization_event(key).dagster_event.partition,
+        }
+
+
+def test_a_single_run_backfill_stored_as_one_batch_reads_as_dagster_stores_it_event_by_event(tmp_path, monkeypatch):
+    """With DAGSTER_EVENT_BATCH_SIZE (the demo sets it), an output's per-partition materializations
+    are written in two INSERTs: what Dagster reads back is what its own event-by-event path wrote."""
+    one_by_one = _home(tmp_path)
+    run_id, keys = _backfill_in_one_run(one_by_one)
+    expected = _as_dagster_reads_it(tmp_path, one_by_one, "plain_one_by_one", run_id)
+    assert sorted(expected["partitions"]) == sorted(keys) == expected["materialized"]
+
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+    batched = tmp_path / "batched"
+    batched.mkdir()
+    home = _home(batched)
+    run_id = _backfill_in_one_run(home)[0]
+    assert _as_dagster_reads_it(tmp_path, home, "plain_batched", run_id) == expected

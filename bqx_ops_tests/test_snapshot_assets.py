@@ -142,6 +142,29 @@ def test_the_as_of_rule_reads_the_latest_snapshot_at_or_before_the_period_end(da
     assert dict(zip(stages["stage_id"], stages["status"]))["1.2"] == "Todo"
 
 
+
+def test_an_as_of_read_after_its_snapshot_was_rewritten_returns_the_new_rows(data_dir):
+    """read_as_of remembers frames by their content: a partition re-materialized with other rows (or
+    a record quarantined, so its earlier version is carried) is read anew, never from the memo."""
+    write_snapshot(data_dir, MON, minimal_base())
+    write_snapshot(data_dir, FRI, minimal_base())
+    materialize(data_dir, MON, FRI)
+
+    def stage_12(carry_forward=False):
+        with duckdb.connect(str(data_dir / "bqx_ops.duckdb"), read_only=True) as conn:
+            _, stages = read_as_of(conn, "stages", FRI, carry_forward=carry_forward)
+        return {r["stage_id"]: (r["status"], r["snapshot_date"].date()) for r in stages.to_dict("records")}.get("1.2")
+
+    assert stage_12() == stage_12(carry_forward=True) == ("Todo", FRI)
+    write_snapshot(data_dir, FRI, edit(minimal_base(), "Stages", "recSTAGE000000003", Status="In Progress"))
+    materialize(data_dir, FRI)
+    assert stage_12() == stage_12(carry_forward=True) == ("In Progress", FRI)
+    write_snapshot(data_dir, FRI, edit(minimal_base(), "Stages", "recSTAGE000000003", Status="Nonsense"))
+    materialize(data_dir, FRI)
+    assert query(data_dir, "SELECT count(*) FROM airtable.quarantine WHERE record_id = 'recSTAGE000000003'") == [(1,)]
+    assert stage_12() is None  # quarantined: not in Friday's rows...
+    assert stage_12(carry_forward=True) == ("Todo", MON)  # ...but carried from Monday for the figures
+
 def test_a_backfill_judges_each_snapshot_on_its_own_partition(data_dir):
     """Monday's snapshot has a Done stage without cost and a phase without Notes, Friday's is fixed:
     one evaluation per snapshot day, on that day, so Monday's failures are not hidden by Friday."""

@@ -73,14 +73,30 @@ def phase_key(phase_id, number_=None) -> tuple:
 
 
 def records(df: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with pandas missing values turned into None."""
+    """Rows as dicts with pandas missing values turned into None.
+
+    Column by column (``Series.tolist`` gives Python scalars as ``to_dict`` does), at about half
+    the cost of ``DataFrame.to_dict``: the plan and review runs call this some 6,000 times."""
     if df is None or df.empty:
         return []
-    return [{k: (None if _missing(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
+    names = list(df.columns)
+    columns = [[None if _missing(v) else v for v in df.iloc[:, i].tolist()] for i in range(len(names))]
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+_PRESENT = (str, int, list, tuple, dict, dt.date)  # never missing (Timestamp is a date; NaT is not)
 
 
 def _missing(value) -> bool:
-    if isinstance(value, (list, tuple, dict)):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return value != value
+    if isinstance(value, _PRESENT):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
         return False
     try:
         return bool(pd.isna(value))
