@@ -25,9 +25,13 @@ _FRAMES_KEPT = 512
 _FRAMES_LOCK = threading.Lock()  # a code server evaluates sensors on several threads
 
 
+def _day(as_of: dt.datetime | dt.date) -> dt.date:
+    return as_of.date() if isinstance(as_of, dt.datetime) else as_of
+
+
 def as_of_snapshot(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | dt.date) -> dt.date | None:
     """The date of the latest snapshot at or before ``as_of`` (None if there is none)."""
-    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    day = _day(as_of)
     if not table_exists(conn, "airtable", "raw_records"):
         return None
     row = conn.execute(
@@ -46,28 +50,35 @@ def read_as_of(
     from an earlier snapshot, so one bad field does not make the record vanish from every figure;
     such a row keeps the ``snapshot_date`` it comes from (earlier than the as-of snapshot), which is
     how a figure knows it rests on it (``carried``)."""
-    day = as_of_snapshot(conn, as_of)
-    if day is None or not table_exists(conn, "airtable", table):
+    if not table_exists(conn, "airtable", "raw_records") or not table_exists(conn, "airtable", table):
         # dagster-duckdb-pandas creates no table for an empty first write: same as no rows
-        return day, _empty(table)
-    midnight = dt.datetime.combine(day, dt.time())
+        return as_of_snapshot(conn, as_of), _empty(table)
     name = {t.asset_name: t.name for t in TABLES}.get(table)
-    carry = carry_forward and bool(name) and table_exists(conn, "airtable", "quarantine")
+    quarantine = carry_forward and bool(name) and table_exists(conn, "airtable", "quarantine")
+    day = as_of_snapshot(conn, as_of)
+    if day is None:
+        return None, _empty(table)
+    # The as-of rows' fingerprint (count and hash sum, computed by DuckDB in a third of the time of
+    # reading the rows into pandas) and how many of its records of this table are quarantined (only
+    # those few need the earlier-version query). A week's tables are read by each of its assets and
+    # a replay re-reads a snapshot for many weeks: the frame is remembered by fingerprint, never
+    # stale (any change of the rows, by anyone, changes it).
+    midnight = dt.datetime.combine(day, dt.time())
+    held = ("(SELECT count(*) FROM airtable.quarantine q WHERE q.snapshot_date = $1 AND q.table_name = $2)"
+            if quarantine else "0")
+    count, hashed, quarantined = conn.execute(
+        f"SELECT count(*), sum(hash(t)), {held} FROM airtable.{table} t WHERE t.snapshot_date = $1",
+        [midnight] + ([name] if quarantine else [])).fetchone()
+    carry = quarantined > 0
     rows_sql = f"SELECT * FROM airtable.{table} WHERE snapshot_date = ?"
     earlier_sql = (
         f"SELECT * FROM airtable.{table} WHERE snapshot_date < ? AND record_id IN (SELECT record_id FROM "
         "airtable.quarantine WHERE snapshot_date = ? AND table_name = ?) AND record_id NOT IN (SELECT record_id "
         f"FROM airtable.{table} WHERE snapshot_date = ?) QUALIFY row_number() OVER (PARTITION BY record_id "
         "ORDER BY snapshot_date DESC) = 1")
-    params = [midnight] + ([midnight, midnight, name, midnight] if carry else [])
-    # The frame is remembered by its content's fingerprint (row count and hash sum, computed by DuckDB
-    # in a third of the time of reading the rows into pandas): a week's tables are read by each of
-    # its assets, and a replay re-reads the same snapshot for many weeks. Never stale: any change
-    # of the rows, whoever wrote it, changes the fingerprint.
-    fingerprint_sql = (f"SELECT count(*), sum(hash(t)) FROM ({rows_sql}) t" + (
-        f" UNION ALL SELECT count(*), sum(hash(e)) FROM ({earlier_sql}) e" if carry else ""))
-    key = (table, carry, column_types(conn, "airtable", table),
-           tuple(map(tuple, conn.execute(fingerprint_sql, params).fetchall())))
+    earlier_print = tuple(conn.execute(f"SELECT count(*), sum(hash(e)) FROM ({earlier_sql}) e",
+                                       [midnight, midnight, name, midnight]).fetchone()) if carry else ()
+    key = (table, column_types(conn, "airtable", table), day, count, hashed, earlier_print)
     with _FRAMES_LOCK:
         known = _FRAMES.get(key)
         if known is not None:
