@@ -53,19 +53,25 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _run(defs, instance, job_name: str, first: str | None = None, last: str | None = None, ops: dict | None = None,
-         now: dt.datetime | None = None):
+         now: dt.datetime | None = None, selection: list[list[str]] | None = None):
     """One in-process run; a partition range runs as a single run (single-run backfill). ``now``: the
-    end of the replayed period; nothing the run writes is dated after it."""
+    end of the replayed period; nothing the run writes is dated after it. Every run of the replay
+    queues its docs-repository commits; the ordered-publication step makes them in date order."""
+    from dagster import AssetKey
+
+    from bqx_ops.docs_sync.queue import DEFERRED_TAG
     from bqx_ops.recovery import process_tags
 
-    tags = {"bqx_ops/trigger": "demo", **process_tags()}  # a later demo can tell if this process died
+    tags = {"bqx_ops/trigger": "demo", DEFERRED_TAG: "deferred", **process_tags()}  # process: did it die?
     tags |= {"bqx_ops/now": now.isoformat()} if now else {}
     if first and last:
         tags |= {RANGE_START: first, RANGE_END: last}
     job = defs.resolve_job_def(job_name)
     started = time.perf_counter()
     config = {**QUIET, **({"ops": ops} if ops else {})}
-    result = job.execute_in_process(instance=instance, run_config=config, tags=tags, raise_on_error=False)
+    keys = [AssetKey(k) for k in selection] if selection else None
+    result = job.execute_in_process(instance=instance, run_config=config, tags=tags, raise_on_error=False,
+                                    asset_selection=keys)
     result.seconds = time.perf_counter() - started  # shown in the summary
     return result
 
@@ -123,10 +129,14 @@ class Skipped:
 SNAPSHOT_JOB = "airtable_snapshot_job"
 
 
-# (title, job, partitions, which periods, the jobs whose outputs it reads) in cadence order;
-# None partitions: one plain run. Everything reads the snapshots; the sync reads the plan
-# dashboard, the review the plan update's R² drops, the assessment both, the dashboard all of them.
-def _steps():
+PUBLISHING = ["plan_update_job", "docs_sync_job", "issue_review_job", "assessment_job", "dashboard_job"]
+RELEASES = [["docs", "release_tags"], ["docs", "sync_notification"]]  # they name the sync's commits
+
+
+# (title, job, partitions, which periods, the jobs whose outputs it reads, asset selection or None: all)
+# in cadence order; None partitions: one plain run. Everything reads the snapshots; the sync reads the
+# plan dashboard, the review the plan update's R² drops, the assessment both, the dashboard all of them.
+def _steps(defs):
     from bqx_ops.defs.assessment.assets import ASSESSMENT_PARTITIONS
     from bqx_ops.defs.cadence.partitions import (
         ISSUE_REVIEW_PARTITIONS,
@@ -134,24 +144,33 @@ def _steps():
         WEEKLY_SYNC_PARTITIONS,
     )
     from bqx_ops.defs.docs_sync.weeks import DOCS_SYNC_PARTITIONS
+    from bqx_ops.defs.docs_sync.schedules import docs_sync_job
 
+    # the sync's own work, its commits queued; the tags and notes naming them come after the publication
+    sync_work = sorted(list(k.path) for k in docs_sync_job.selection.resolve(defs.resolve_asset_graph())
+                       if list(k.path) not in RELEASES)
     return [
         # the sync also takes the week holding the last day, so the repo ends on the latest snapshot
-        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, closed, [SNAPSHOT_JOB]),
+        ("Plan updates (Fridays)", "plan_update_job", PLAN_UPDATE_PARTITIONS, closed, [SNAPSHOT_JOB], None),
         # after the plan updates, as Monday's sync follows Friday's update: the README status shows
         # the plan dashboard as of each week's end, so a re-run finds nothing new to commit
         ("Repository & docs sync (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS, closed_or_open,
-         [SNAPSHOT_JOB, "plan_update_job"]),
+         [SNAPSHOT_JOB, "plan_update_job"], sync_work),
         ("Issue reviews (1st and 15th)", "issue_review_job", ISSUE_REVIEW_PARTITIONS, closed,
-         [SNAPSHOT_JOB, "plan_update_job"]),
+         [SNAPSHOT_JOB, "plan_update_job"], None),
         ("Unresolved-issue escalations (sensor replayed on snapshot days)", "unresolved_issue_job", None, None,
-         [SNAPSHOT_JOB, "plan_update_job"]),
+         [SNAPSHOT_JOB, "plan_update_job"], None),
         ("360 assessments (last Friday of the quarter)", "assessment_job", ASSESSMENT_PARTITIONS, assessed,
-         [SNAPSHOT_JOB, "plan_update_job", "issue_review_job"]),
+         [SNAPSHOT_JOB, "plan_update_job", "issue_review_job"], None),
         ("Success-metrics dashboard (Mondays)", "dashboard_job", WEEKLY_SYNC_PARTITIONS, closed,
-         [SNAPSHOT_JOB, "docs_sync_job", "plan_update_job", "issue_review_job", "assessment_job"]),
+         [SNAPSHOT_JOB, "docs_sync_job", "plan_update_job", "issue_review_job", "assessment_job"], None),
+        # every commit the runs above queued, in date order: git log reads as the history happened
+        ("Docs repository commits (queued above, made in date order)", "docs_publication_job", None, None,
+         [SNAPSHOT_JOB, *PUBLISHING], None),
+        ("Release tags and sync notifications (Mondays)", "docs_sync_job", DOCS_SYNC_PARTITIONS, closed_or_open,
+         [SNAPSHOT_JOB, *PUBLISHING, "docs_publication_job"], RELEASES),
         # delivers what earlier runs enqueued, whatever failed since
-        ("Outbox delivery", "outbox_delivery_job", None, None, []),
+        ("Outbox delivery", "outbox_delivery_job", None, None, [], None),
     ]
 
 
@@ -191,7 +210,7 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     results = [("Airtable snapshots", _run(
         defs, instance, SNAPSHOT_JOB, days[0].isoformat(), days[-1].isoformat(), now=now))]
     failed = set() if results[0][1].success else {SNAPSHOT_JOB}
-    for title, job_name, partitions_def, include, reads in _steps():
+    for title, job_name, partitions_def, include, reads, selection in _steps(defs):
         span = partition_span(partitions_def, days[0], days[-1], include) if partitions_def else None
         if partitions_def is not None and span is None:
             continue
@@ -203,7 +222,8 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
         if blocked := [name for name in reads if name in failed]:
             results.append((title, Skipped(blocked)))
         else:
-            results.append((title, _run(defs, instance, job_name, *(span or ()), ops=ops, now=now)))
+            results.append((title, _run(defs, instance, job_name, *(span or ()), ops=ops, now=now,
+                                        selection=selection)))
         if not results[-1][1].success:
             failed.add(job_name)
     print_summary(results, data_dir=data_dir, dagster_home=home, period=(days[0], days[-1]))

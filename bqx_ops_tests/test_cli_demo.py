@@ -68,7 +68,8 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
     # the runs live in the repo-rooted instance, so `dg dev` shows them
     with instance_at(home) as instance:
         jobs = sorted(r.job_name for r in instance.get_runs())
-    assert jobs == ["airtable_snapshot_job", "assessment_job", "dashboard_job", "docs_sync_job",
+    assert jobs == ["airtable_snapshot_job", "assessment_job", "dashboard_job", "docs_publication_job",
+                    "docs_sync_job", "docs_sync_job",  # the sync's work, then its tags and notes after the commits
                     "issue_review_job", "outbox_delivery_job", "plan_update_job", "unresolved_issue_job"]
     assert_github_escalations(tmp_path / "data")
     assert "| **Cost/Month** | &lt; $500 |" in (tmp_path / "data" / "bqx-ml" / "docs" / "dashboard.md").read_text()
@@ -116,7 +117,7 @@ def test_a_failed_snapshot_run_stops_what_reads_it_and_the_summary_still_prints(
     skipped = [line for line in out.splitlines() if "SKIPPED" in line]
     assert [line.split(" (")[0] for line in skipped] == [
         "- Plan updates", "- Repository & docs sync", "- Issue reviews", "- Unresolved-issue escalations",
-        "- Success-metrics dashboard"]
+        "- Success-metrics dashboard", "- Docs repository commits", "- Release tags and sync notifications"]
     assert all("reads the outputs of airtable_snapshot_job" in line for line in skipped)
     # the summary printed the tables (no DuckDB configuration clash with the failed run's connection)
     assert "DuckDB tables (rows):" in out and "airtable.raw_records" in out and "cannot read" not in out

@@ -56,3 +56,15 @@ def test_nothing_is_dated_after_the_requested_period(replayed):
 def test_a_second_run_on_the_same_data_dir_changes_nothing_and_sends_nothing(replayed):
     _, first, second = replayed
     assert second == first
+
+
+def test_a_replayed_history_reads_in_date_order_in_git_log(replayed):
+    """Each cadence runs over the whole period, one after the other; their commits were queued and made
+    in date order: git log (newest first) never goes forward in time, across all the cadences."""
+    data, _, _ = replayed
+    log = [line.split(" ", 1) for line in git(data, "log", "--format=%cI %s", "main").splitlines()]
+    dates = [dt.datetime.fromisoformat(d) for d, _ in log]
+    assert dates == sorted(dates, reverse=True), log
+    subjects = " | ".join(s for _, s in log)
+    for cadence in ("Plan update", "weekly sync", "360 plan assessment", "Success metrics dashboard"):
+        assert cadence in subjects, (cadence, subjects)  # the order is across cadences, not within one

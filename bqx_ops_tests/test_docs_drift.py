@@ -18,6 +18,7 @@ UTC = dt.timezone.utc
 
 def drift_check(data_dir) -> dg.AssetCheckResult:
     return checks.docs_match_latest_snapshot(
+        dg.build_asset_check_context(),
         duckdb=DuckDBResource(database=str(data_dir / "bqx_ops.duckdb")), docs_repo=DocsRepo(data_dir=str(data_dir)),
         airtable=EmbeddedAirtable(data_dir=str(data_dir)))
 

@@ -127,7 +127,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
     configuration's monthly cost budget."""
     tables, at = _tables(conn), naive_utc(as_of)
     sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
-                "AND commit_sha IS NOT NULL AND snapshot_date IS NOT NULL", [at])
+                "AND snapshot_date IS NOT NULL", [at])  # synced: a commit, or queued for one (a replay)
     plan = _one(conn, tables, "plan.dashboard", "SELECT max(period_end) FROM plan.dashboard WHERE period_end <= ?",
                 [at])
     week = _latest_plan_week(conn, tables, at)

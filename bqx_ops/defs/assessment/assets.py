@@ -24,6 +24,7 @@ from bqx_ops.assessment.versions import FINAL, due
 from bqx_ops.calendar import UTC, quarter_start
 from bqx_ops.config import project_start
 from bqx_ops.defs.airtable.assets import ensure_table
+from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.resources.docs_repo import DocsRepo
 
@@ -125,16 +126,18 @@ def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo:
         for start in quarters_of(context):
             for version in versions_of(start):
                 rendered.append((read.label(start), version, _documents(conn, start, version)))
-    published, unchanged = [], []
+    published, unchanged, queued = [], [], []
     for quarter, version, files in rendered:  # DuckDB closed: publishing may take a while
         if version.number < published_version(docs_repo.read(report_path(quarter))):
             unchanged.append(f"{quarter} {version.kind} {version.number}")
             continue  # a later version is out: never go back to a draft on a re-run
         title = files[report_path(quarter)].split("**Decision: ", 1)[-1].split("**", 1)[0]
-        sha = docs_repo.publish(files, f"360 plan assessment {quarter} ({version.kind} {version.number}/4, "
-                                       f"Stage 10.8): {title}", version.instant)
-        (published if sha else unchanged).append(f"{quarter} {version.kind} {version.number}")
+        sha, outcome = publish_or_queue(docs_repo, duckdb, context.run.tags, Publication(
+            "assessment", f"{quarter}/{version.number}", version.instant,
+            f"360 plan assessment {quarter} ({version.kind} {version.number}/4, Stage 10.8): {title}", files))
+        (queued if outcome == "queued" else published if sha else unchanged).append(
+            f"{quarter} {version.kind} {version.number}")
     return dg.MaterializeResult(metadata={
         "published": dg.MetadataValue.md("\n".join(f"- {p}" for p in published) or "_none_"),
-        "unchanged": len(unchanged), "versions": len(rendered),
+        "unchanged": len(unchanged), "versions": len(rendered), "queued_for_ordered_publication": len(queued),
     })

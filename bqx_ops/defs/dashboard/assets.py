@@ -20,6 +20,7 @@ from bqx_ops.dashboard.render import PATH, TIME_OF_DAY, as_of_line, render, rend
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.docs_sync.weeks import Week, week, weeks
+from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.landing import read_json
 from bqx_ops.resources.costs import CostsSource
@@ -127,8 +128,8 @@ def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo:
     if published and published > stamp:  # never roll the page back to an older week
         sha, why = None, f"docs/dashboard.md is already as of {published}, later than {stamp}"
     else:
-        sha = docs_repo.publish({PATH: text}, f"Success metrics dashboard as of {w.as_of:%Y-%m-%d %H:%M} UTC",
-                                w.as_of, volatile=TIME_OF_DAY)
-        why = "committed" if sha else "unchanged"
+        sha, why = publish_or_queue(docs_repo, duckdb, context.run.tags, Publication(
+            "dashboard", w.key, w.as_of, f"Success metrics dashboard as of {w.as_of:%Y-%m-%d %H:%M} UTC",
+            {PATH: text}, volatile=TIME_OF_DAY))
     return dg.MaterializeResult(metadata={"week": w.key, "as_of": w.as_of.isoformat(), "commit": sha or "none",
                                           "outcome": why, "path": PATH, "preview": dg.MetadataValue.md(text)})

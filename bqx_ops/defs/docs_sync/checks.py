@@ -14,10 +14,12 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops.asof import as_of_snapshot
 from bqx_ops.calendar import UTC
 from bqx_ops.db import table_exists
+from bqx_ops.defs.docs_sync.publication import ordered_publication
 from bqx_ops.defs.docs_sync.repo_assets import release_tags, repo_sync
-from bqx_ops.defs.docs_sync.weeks import load_snapshots, plan_dashboard_as_of, sagemaker_jobs
+from bqx_ops.defs.docs_sync.weeks import load_snapshots, plan_dashboard_as_of, run_now, run_tags, sagemaker_jobs
 from bqx_ops.docs_sync.export import mirror
 from bqx_ops.docs_sync.models import jobs_by_name
+from bqx_ops.docs_sync.queue import is_deferred, pending
 from bqx_ops.docs_sync.readme import synced_snapshot
 from bqx_ops.docs_sync.releases import phase_tag
 from bqx_ops.markdown import table as md_table
@@ -34,11 +36,31 @@ def _snapshot_days(conn) -> list[dt.date]:
         "SELECT DISTINCT snapshot_date FROM airtable.raw_records ORDER BY 1").fetchall()]
 
 
-@dg.asset_check(asset=repo_sync, description="The repository holds what the latest Airtable snapshot exports "
-                "(WARN after 24 h of drift, ERROR after a week).")
-def docs_match_latest_snapshot(duckdb: DuckDBResource, docs_repo: DocsRepo,
+DRIFT = "The repository holds what the latest Airtable snapshot exports (WARN after 24 h of drift, ERROR after a week)."
+
+
+@dg.asset_check(asset=repo_sync, description=DRIFT)
+def docs_match_latest_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo,
                                airtable: AirtableSource) -> dg.AssetCheckResult:
-    now = dt.datetime.now(UTC)
+    if is_deferred(run_tags(context)):
+        with duckdb.get_connection() as conn:
+            queued = [p.key for p in pending(conn) if p.sync is not None]
+        if queued:  # a replay's run: the repository is written later, and judged then (check below)
+            return dg.AssetCheckResult(passed=True, description=f"{len(queued)} sync week(s) queued for the ordered "
+                                       "publication; the repository is judged after it (docs/ordered_publication).",
+                                       metadata={"queued_weeks": dg.MetadataValue.json(queued)})
+    return _drift(duckdb, docs_repo, airtable, run_now(context))
+
+
+@dg.asset_check(asset=ordered_publication, name="docs_match_latest_snapshot", description=DRIFT)
+def published_docs_match_latest_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
+                                         docs_repo: DocsRepo, airtable: AirtableSource) -> dg.AssetCheckResult:
+    return _drift(duckdb, docs_repo, airtable, run_now(context))
+
+
+def _drift(duckdb: DuckDBResource, docs_repo: DocsRepo, airtable: AirtableSource,
+           now: dt.datetime) -> dg.AssetCheckResult:
+    """``now``: the run's (a replay's is the end of its period: the open week was synced as of then)."""
     tree = docs_repo.read_tree("docs", "README.md")
     repo_day = synced_snapshot(tree.get("README.md"))
     own = dt.date.fromisoformat(repo_day) if repo_day else None

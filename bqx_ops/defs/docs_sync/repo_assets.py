@@ -23,12 +23,14 @@ from bqx_ops.defs.docs_sync.weeks import (
     PARTITION_META,
     load_snapshots,
     snapshot_days,
+    week,
     weeks,
 )
 from bqx_ops.docs_sync.changelog import upsert_entry
 from bqx_ops.docs_sync.changes import CHANGELOG, MODELS, WEEKLY_SYNC_SUBJECT, changed_files, commit_message
 from bqx_ops.docs_sync.export import Mirror
 from bqx_ops.docs_sync.models import models_page
+from bqx_ops.docs_sync.queue import Publication, is_deferred, put
 from bqx_ops.docs_sync.readme import synced_snapshot
 from bqx_ops.docs_sync.releases import phase_tag, release_payload, tag_message
 from bqx_ops.docs_sync.snapshot import records
@@ -74,6 +76,26 @@ def _unchanged(docs_repo: DocsRepo, before: dict | None, w) -> dict:
             "files_changed": 0}
 
 
+def sync_week(docs_repo: DocsRepo, sync: dict, before: dict | None) -> dict:
+    """Commit one week's sync against the repository as it now stands (its snapshot-shaped files only
+    move forward): the week's commit_sha, changed, summary, files_changed, and whether it committed."""
+    w = week(sync["key"], dt.datetime.fromisoformat(sync["read_at"]))
+    day = dt.date.fromisoformat(sync["snapshot_date"])
+    mirror = Mirror(sync["files"], sync["status"])
+    tree = docs_repo.read_tree("docs", "README.md", CHANGELOG)
+    advance = (synced_snapshot(tree.get("README.md")) or "") <= day.isoformat()
+    changes, readme_changed = mirror.changes(tree) if advance else ({}, False)
+    changes.update(changed_files(tree, {CHANGELOG: upsert_entry(tree.get(CHANGELOG), w.end.date(), sync["entry"],
+                                                                docs_repo.project_name)}))
+    message = commit_message(w.report_date, day, tree, changes, readme_changed, w.in_progress)
+    sha = docs_repo.publish(changes, message, w.as_of, readme_status=mirror.status if readme_changed else None) \
+        if changes or readme_changed else None
+    if sha:
+        return {"commit_sha": sha, "changed": True, "summary": message.splitlines()[0],
+                "files_changed": len(changes) + int(readme_changed), "committed": True}
+    return {**_unchanged(docs_repo, before, w), "committed": False}
+
+
 @dg.asset(key=["docs", "repo_sync"], kinds={"git", "github"}, metadata=PARTITION_META,
           ins={"pages": dg.AssetIn(artifact_pages.key), "status": dg.AssetIn(readme_status.key),
                "entries": dg.AssetIn(changelog_entries.key), "models": dg.AssetIn(model_versions.key)},
@@ -84,7 +106,8 @@ def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_re
     """One commit per week bringing README status, CHANGELOG, docs/artifacts and docs/models.md up to date, pushed."""
     run_weeks = weeks(context)
     previous = _previous(duckdb, [naive_utc(w.start) for w in run_weeks])
-    rows, commits = [], []
+    deferred = is_deferred(context.run.tags)
+    rows, commits, queued = [], [], 0
     for w in run_weeks:
         start = pd.Timestamp(naive_utc(w.start))
         [st] = _rows_for(status, start) or [{"snapshot_date": None}]
@@ -92,29 +115,24 @@ def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_re
         if st["snapshot_date"] is None:
             rows.append({**row, "changed": False, "summary": "no Airtable snapshot yet", "files_changed": 0})
             continue
-        day = st["snapshot_date"].date()
         files = {r["relpath"]: r["page"] for r in _rows_for(pages, start)}
-        files[MODELS] = models_page(_rows_for(models, start), day)
-        mirror = Mirror(files, st["section"])
-        tree = docs_repo.read_tree("docs", "README.md", CHANGELOG)
-        advance = (synced_snapshot(tree.get("README.md")) or "") <= day.isoformat()
-        changes, readme_changed = mirror.changes(tree) if advance else ({}, False)
+        files[MODELS] = models_page(_rows_for(models, start), st["snapshot_date"].date())
         [entry] = _rows_for(entries, start)
-        changes.update(changed_files(tree, {CHANGELOG: upsert_entry(tree.get(CHANGELOG), w.end.date(),
-                                                                    entry["entry"], docs_repo.project_name)}))
-        message = commit_message(w.report_date, day, tree, changes, readme_changed, w.in_progress)
-        sha = docs_repo.publish(changes, message, w.as_of, readme_status=mirror.status if readme_changed else None) \
-            if changes or readme_changed else None
-        if sha:
-            commits.append(sha)
-            rows.append({**row, "commit_sha": sha, "changed": True, "summary": message.splitlines()[0],
-                         "files_changed": len(changes) + int(readme_changed)})
-        else:
-            rows.append({**row, **_unchanged(docs_repo, previous.get(start), w)})
+        sync = {"key": w.key, "read_at": w.as_of.isoformat(), "snapshot_date": st["snapshot_date"].date().isoformat(),
+                "files": files, "status": st["section"], "entry": entry["entry"]}
+        if deferred:  # a replay: committed later, in date order with the other cadences' reports
+            with duckdb.get_connection() as conn:
+                done = put(conn, Publication("sync", w.key, w.as_of, sync=sync))
+            queued += done is None
+            rows.append({**row, **(done or {"summary": "queued: committed in date order after the replay's runs"})})
+            continue
+        outcome = sync_week(docs_repo, sync, previous.get(start))
+        commits += [outcome["commit_sha"]] if outcome.pop("committed") else []
+        rows.append({**row, **outcome})
     df = frame(rows, SYNC_COLUMNS)
     ensure_table(duckdb, ["docs", "repo_sync"], df)
     context.add_output_metadata({"dagster/row_count": len(df), "commits_pushed": len(commits),
-                                 "weeks_unchanged": len(run_weeks) - len(commits),
+                                 "weeks_unchanged": len(run_weeks) - len(commits) - queued, "weeks_queued": queued,
                                  "head": docs_repo.head(), "origin": docs_repo.remote_url or "local bare repository"})
     return df
 

@@ -43,14 +43,19 @@ def open_week_key(now: dt.datetime) -> str:
 NOW_TAG = "bqx_ops/now"  # a replay (the demo) runs "as of" the end of its period, never later
 
 
+def run_tags(context) -> dict:
+    """The run's tags; none for a context without a run (direct invocation)."""
+    try:
+        return dict(context.run.tags or {})
+    except Exception:
+        return {}
+
+
 def run_now(context) -> dt.datetime:
     """Now, or the run's ``bqx_ops/now`` tag when earlier: a replay of history up to a day dates
     nothing after that day."""
     now = dt.datetime.now(UTC)
-    try:
-        tag = (context.run.tags or {}).get(NOW_TAG)
-    except Exception:  # a context without a run (direct invocation): plain now
-        tag = None
+    tag = run_tags(context).get(NOW_TAG)
     return min(now, dt.datetime.fromisoformat(tag).astimezone(UTC)) if tag else now
 
 

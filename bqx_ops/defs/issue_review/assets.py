@@ -19,6 +19,7 @@ from bqx_ops.calendar import ISSUE_REVIEW, UTC
 from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
+from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.outbox import store as outbox_store
 from bqx_ops.plan_update.common import records
@@ -148,18 +149,19 @@ def load_period(conn, period: model.ReviewPeriod) -> dict[str, pd.DataFrame]:
 def issue_review_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo):
     """The issue-resolution report of each period (markdown + JSON twin) in the docs repository."""
     rules = _rules()
-    published, unchanged = [], []
+    published, unchanged, queued = [], [], []
     with duckdb.get_connection() as conn:
         tables = [(p, load_period(conn, p)) for p in periods_of(context)]
     for period, data in tables:
         md_path, json_path = report_paths(period.report_date)
-        sha = docs_repo.publish({md_path: render_markdown(data, rules), json_path: render_json(data)},
-                                f"Issue resolution review {period.report_date.isoformat()}",
-                                period.end.replace(tzinfo=UTC))
-        (published if sha else unchanged).append(md_path)
+        sha, outcome = publish_or_queue(docs_repo, duckdb, context.run.tags, Publication(
+            "issue_review", period.report_date.isoformat(), period.end.replace(tzinfo=UTC),
+            f"Issue resolution review {period.report_date.isoformat()}",
+            {md_path: render_markdown(data, rules), json_path: render_json(data)}))
+        (queued if outcome == "queued" else published if sha else unchanged).append(md_path)
     return dg.MaterializeResult(metadata={
         "published": dg.MetadataValue.md("\n".join(f"- {p}" for p in published) or "_none_"),
-        "unchanged": len(unchanged), "reports": len(tables),
+        "unchanged": len(unchanged), "reports": len(tables), "queued_for_ordered_publication": len(queued),
     })
 
 

@@ -29,6 +29,7 @@ from bqx_ops.plan_update import writeback
 from bqx_ops.plan_update.common import records
 from bqx_ops.plan_update.report import WeekReport, render_report, report_path
 from bqx_ops.plan_update.targets import PlanTargets, configured_targets, pick
+from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.resources.docs_repo import DocsRepo
 
 REPORT_TABLES = (
@@ -127,7 +128,7 @@ def week_report(conn: duckdb_lib.DuckDBPyConnection, week: Week) -> WeekReport:
 def weekly_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   docs_repo: DocsRepo) -> dg.MaterializeResult:
     """docs/plan-updates/YYYY-MM-DD.md for each week, committed through the docs repo."""
-    written, commits = [], []
+    written, commits, queued = [], [], 0
     with duckdb.get_connection() as conn:
         reports = []
         for key, period in run_weeks(context):
@@ -137,12 +138,14 @@ def weekly_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     for period, markdown, lines in reports:  # DuckDB closed: publishing may take a while
         path = report_path(period.report_date)
         message = f"Plan update {period.report_date.isoformat()} (Stage 10.6)\n\n" + "\n".join(lines)
-        sha = docs_repo.publish({path: markdown}, message, period.end)
+        sha, outcome = publish_or_queue(docs_repo, duckdb, context.run.tags, Publication(
+            "plan_update", period.report_date.isoformat(), period.end, message, {path: markdown}))
         written.append(path)
+        queued += outcome == "queued"
         if sha:
             commits.append(sha)
     return dg.MaterializeResult(metadata={
-        "reports": len(written), "commits": len(commits),
+        "reports": len(written), "commits": len(commits), "queued_for_ordered_publication": queued,
         "paths": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in written) or "_none_"),
     })
 

@@ -1,0 +1,63 @@
+"""The ordered publication of a replay: the commits its deferred runs queued, made in date order.
+
+See ``bqx_ops/docs_sync/queue.py``. A sync week is committed as the scheduled sync would have
+committed it then (``sync_week``: its changes worked out against the repository as it now
+stands) and its docs.repo_sync row completed with the commit; the release tags and Slack notes
+that name those commits run after this step.
+"""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from bqx_ops.calendar import naive_utc
+from bqx_ops.db import table_exists
+from bqx_ops.defs.docs_sync.repo_assets import repo_sync, sync_week
+from bqx_ops.defs.docs_sync.weeks import OWNERS, week
+from bqx_ops.docs_sync.queue import done, pending
+from bqx_ops.resources.docs_repo import DocsRepo
+
+PUBLISHERS = [repo_sync.key, *(dg.AssetKey(k) for k in (
+    ["plan", "weekly_report"], ["review", "issue_review_report"], ["assessment", "report"], ["dashboard", "report"]))]
+
+
+def _record_sync(conn, sync: dict, outcome: dict) -> None:
+    if table_exists(conn, "docs", "repo_sync"):
+        conn.execute("UPDATE docs.repo_sync SET commit_sha = ?, changed = ?, summary = ?, files_changed = ? "
+                     "WHERE period_start = ?", [outcome["commit_sha"], outcome["changed"], outcome["summary"],
+                                                outcome["files_changed"], naive_utc(week(sync["key"]).start)])
+
+
+@dg.asset(key=["docs", "ordered_publication"], deps=PUBLISHERS, pool="duckdb", group_name="docs_publication",
+          owners=OWNERS, kinds={"git", "github"})
+def ordered_publication(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                        docs_repo: DocsRepo) -> dg.MaterializeResult:
+    """The docs-repository commits a replay queued, made in date order (then cadence order), pushed."""
+    with duckdb.get_connection() as conn:
+        queue = pending(conn)
+    commits, unchanged = [], 0
+    for pub in queue:
+        if pub.sync is not None:
+            result = sync_week(docs_repo, pub.sync, None)
+            sha = result["commit_sha"] if result.pop("committed") else None
+        else:
+            sha = docs_repo.publish(pub.files, pub.message, pub.when, volatile=pub.volatile)
+            result = {"published": True}  # not the sha: after a killed flush the re-run finds nothing to commit
+        with duckdb.get_connection() as conn:  # recorded as soon as pushed: a killed flush resumes after it
+            if pub.sync is not None:
+                _record_sync(conn, pub.sync, result)
+            done(conn, pub, result)
+        if sha:
+            commits.append(f"{pub.when:%Y-%m-%d %H:%M} {pub.stage} {pub.key} {sha[:12]}")
+        else:
+            unchanged += 1
+    return dg.MaterializeResult(metadata={
+        "queued": len(queue), "commits": len(commits), "unchanged": unchanged,
+        "in_order": dg.MetadataValue.md("\n".join(f"- {c}" for c in commits) or "_none_"),
+    })
+
+
+publication_job = dg.define_asset_job(
+    "docs_publication_job", selection=dg.AssetSelection.assets(ordered_publication),
+    executor_def=dg.in_process_executor,
+    description="A replay's queued docs-repository commits, made in date order (bqx-ops demo runs it last).",
+)

@@ -1,0 +1,120 @@
+"""Deferred publication: a replay's commits to the docs repository, made in date order.
+
+A scheduled run publishes as it goes, and time keeps its commits in date order. A replay (the
+demo) runs each cadence over the whole history, one stage after the other: published as they
+run, the plan updates of every week would come before the first sync. So a replay's runs carry
+``DEFERRED_TAG``: each publication becomes a row of ``docs.publication_queue`` (what to write,
+the message, the instant it is dated), and one step (``defs/docs_sync/publication.py``) makes
+the commits ordered by instant, then cadence, then key.
+
+Rules (as the outbox's): the same publication put again is a no-op, and keeps the result of
+its commit once made (a second replay commits nothing); a changed one is pending again; a
+killed flush leaves the rest pending for the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import duckdb
+
+from bqx_ops.calendar import UTC, naive_utc
+from bqx_ops.db import table_exists
+
+DEFERRED_TAG = "bqx_ops/publication"  # value "deferred": the run's commits wait for the ordered flush
+PENDING, PUBLISHED = "pending", "published"
+# Publications dated the same instant, in cadence order: the sync reads the plan, the dashboard all.
+STAGE_ORDER = {"sync": 0, "plan_update": 1, "issue_review": 2, "assessment": 3, "dashboard": 4}
+
+SCHEMA_SQL = """
+CREATE SCHEMA IF NOT EXISTS docs;
+CREATE TABLE IF NOT EXISTS docs.publication_queue (
+    stage VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    dated TIMESTAMP NOT NULL,
+    payload_json VARCHAR NOT NULL,
+    payload_sha256 VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    result_json VARCHAR
+);
+"""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One commit's worth: files (relpath -> content, None deletes) or, for a sync week, what
+    ``sync_week`` needs to work out its changes against the repository as it then stands."""
+
+    stage: str
+    key: str
+    when: dt.datetime
+    message: str = ""
+    files: dict[str, str | None] = field(default_factory=dict)
+    volatile: str | None = None
+    sync: dict | None = None
+
+    def payload(self) -> dict:
+        return {"message": self.message, "files": dict(sorted(self.files.items())), "volatile": self.volatile,
+                "sync": self.sync}
+
+
+def is_deferred(tags) -> bool:
+    return (tags or {}).get(DEFERRED_TAG) == "deferred"
+
+
+def _canonical(payload: dict) -> str:
+    # ASCII: a lone surrogate in a report (DuckDB refuses them in text) travels escaped
+    return json.dumps(payload, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def put(conn: duckdb.DuckDBPyConnection, pub: Publication) -> dict | None:
+    """Queue ``pub``; the result of its commit if this very publication was already made, else None."""
+    conn.execute(SCHEMA_SQL)
+    text = _canonical(pub.payload())
+    digest = _digest(text)
+    row = conn.execute("SELECT payload_sha256, status, result_json FROM docs.publication_queue "
+                       "WHERE stage = ? AND key = ?", [pub.stage, pub.key]).fetchone()
+    if row and row[0] == digest:
+        return json.loads(row[2]) if row[1] == PUBLISHED and row[2] else None
+    conn.execute("DELETE FROM docs.publication_queue WHERE stage = ? AND key = ?", [pub.stage, pub.key])
+    conn.execute("INSERT INTO docs.publication_queue VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                 [pub.stage, pub.key, naive_utc(pub.when), text, digest, PENDING])
+    return None
+
+
+def pending(conn: duckdb.DuckDBPyConnection) -> list[Publication]:
+    """Every publication not yet made, in the order they are to be committed."""
+    if not table_exists(conn, "docs", "publication_queue"):
+        return []
+    rows = conn.execute("SELECT stage, key, dated, payload_json FROM docs.publication_queue WHERE status = ?",
+                        [PENDING]).fetchall()
+    out = []
+    for stage, key, dated, text in rows:
+        payload = json.loads(text)
+        out.append(Publication(stage, key, dated.replace(tzinfo=UTC), payload["message"], payload["files"],
+                               payload["volatile"], payload["sync"]))
+    return sorted(out, key=lambda p: (p.when, STAGE_ORDER.get(p.stage, len(STAGE_ORDER)), p.key))
+
+
+def done(conn: duckdb.DuckDBPyConnection, pub: Publication, result: dict) -> None:
+    """Record ``pub`` as made (unless it was queued again, changed, meanwhile)."""
+    conn.execute("UPDATE docs.publication_queue SET status = ?, result_json = ? WHERE stage = ? AND key = ? "
+                 "AND payload_sha256 = ?", [PUBLISHED, _canonical(result), pub.stage, pub.key,
+                                            _digest(_canonical(pub.payload()))])
+
+
+def publish_or_queue(docs_repo, duckdb, tags, pub: Publication) -> tuple[str | None, str]:
+    """Commit ``pub`` now, or queue it in a deferred run: (the new commit's sha or None, what happened)."""
+    if not is_deferred(tags):
+        sha = docs_repo.publish(pub.files, pub.message, pub.when, volatile=pub.volatile)
+        return sha, "committed" if sha else "unchanged"
+    with duckdb.get_connection() as conn:
+        result = put(conn, pub)
+    return None, "committed earlier" if result else "queued"
