@@ -9,7 +9,7 @@ import pytest
 
 from bqx_ops.docs_sync.paths import PathRefused
 from bqx_ops.docs_sync.readme import STATUS_END, STATUS_START, MalformedReadme
-from bqx_ops.resources.docs_repo import DocsRepo, DocsRepoError
+from bqx_ops.resources.docs_repo import BatchRejected, DocsRepo, DocsRepoError
 
 UTC = dt.timezone.utc
 MON = dt.datetime(2025, 8, 25, 9, 0, tzinfo=UTC)
@@ -250,3 +250,23 @@ def test_a_change_of_volatile_text_alone_commits_nothing(tmp_path):
                         volatile=time_of_day) is not None
     assert repo.publish({"docs/d.md": changed.replace("06-29", "06-30").replace("09:26", "09:40")}, "exact",
                         MON) is not None
+
+
+def test_a_batch_commits_locally_pushes_once_and_is_refused_whole_if_origin_moved(repo, data_dir, tmp_path):
+    clone = human_clone(data_dir, tmp_path)
+    with repo.batch():
+        first = repo.publish({"docs/a.md": "a\n"}, "batch a", MON)
+        second = repo.publish({"docs/b.md": "b\n"}, "batch b", NEXT_MON)
+        assert "batch a" not in origin_log(data_dir)  # nothing pushed inside the batch...
+        assert repo.read("docs/a.md") == "a\n"  # ...but its reads see its commits
+    assert origin_log(data_dir)[:2] == ["batch b", "batch a"]  # one push, the shas returned are origin's
+    assert git(data_dir / "bqx-ml.git", "rev-parse", "main").strip() == second != first
+
+    git(clone, "pull", "--quiet", "origin", "main")
+    with pytest.raises(BatchRejected):
+        with repo.batch():
+            repo.publish({"docs/c.md": "c\n"}, "batch c", NEXT_MON)
+            human_commit(clone, "docs/human.md", "h\n", "human meanwhile")
+    assert origin_log(data_dir)[0] == "human meanwhile" and "batch c" not in origin_log(data_dir)
+    assert repo.publish({"docs/c.md": "c\n"}, "batch c", NEXT_MON)  # the copy is usable again at once
+    assert origin_log(data_dir)[:2] == ["batch c", "human meanwhile"]

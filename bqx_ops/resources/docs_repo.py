@@ -21,6 +21,7 @@ from typing import Mapping, NamedTuple
 
 import dagster as dg
 from pydantic import Field as PField
+from pydantic import PrivateAttr
 
 from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC
@@ -43,6 +44,10 @@ def _remove_stale_locks(git_dir: Path) -> None:
 
 class DocsRepoError(RuntimeError):
     """git failed in a way bqx_ops cannot fix by retrying; the message says what and where."""
+
+
+class BatchRejected(DocsRepoError):
+    """The one push of a batch was refused (origin moved meanwhile): nothing of the batch was pushed."""
 
 
 class TagInfo(NamedTuple):
@@ -73,7 +78,26 @@ class DocsRepo(dg.ConfigurableResource):
     push_attempts: int = PField(default=5, description="Pushes tried (rebasing in between) before giving up.")
     git_timeout_seconds: float = PField(default=300.0, description="Limit of one git command.")
 
+    _batching: bool = PrivateAttr(default=False)  # inside batch(): lock held, copy synced, pushes deferred
+
     # -- public API -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self):
+        """Many commits with one sync and one push (a replay's ordered publication: ~10 git processes
+        per commit become ~4). Inside, ``publish`` commits locally and returns the commit, which the
+        push at the end fast-forwards origin to, so its sha is final; reads see the batch's commits.
+        If origin moved meanwhile, ``BatchRejected`` and nothing was pushed (the caller publishes one
+        by one instead); a batch interrupted by an error or a kill leaves origin as it was."""
+        with self._synced():
+            self._batching = True
+            try:
+                yield self
+                if self._rev("HEAD") != self._rev(f"refs/remotes/origin/{self.branch}") and \
+                        not self._push(f"HEAD:refs/heads/{self.branch}"):
+                    raise BatchRejected(f"{self._origin()} moved during a batch of commits; nothing was pushed")
+            finally:
+                self._batching = False
+
     def publish(self, files: Mapping[str, str | None], message: str, when: dt.datetime, *,
                 readme_status: str | None = None, volatile: str | None = None) -> str | None:
         """Bring the working copy up to date with origin, write each relpath -> content (None deletes),
@@ -91,6 +115,8 @@ class DocsRepo(dg.ConfigurableResource):
         with self._synced():
             if not self._commit_changes(checked, readme_status, message, when, pattern):
                 return None
+            if self._batching:
+                return self._rev("HEAD")  # pushed by batch() at its end
             for _ in range(self.push_attempts):
                 if self._push(f"HEAD:refs/heads/{self.branch}"):
                     return self._rev("HEAD")
@@ -160,6 +186,8 @@ class DocsRepo(dg.ConfigurableResource):
     def tag(self, name: str, message: str, target: str, when: dt.datetime) -> bool:
         """Create and push the annotated tag ``name`` on ``target``; False if origin already has it
         (tags are never moved or forced)."""
+        if self._batching:
+            raise DocsRepoError("a tag names a pushed commit: create it after the batch")
         Path(self.data_dir).mkdir(parents=True, exist_ok=True)
         if self._git("check-ref-format", f"refs/tags/{name}", cwd=self.data_dir, check=False).returncode:
             raise ValueError(f"{name!r} is not a valid tag name")
@@ -199,6 +227,9 @@ class DocsRepo(dg.ConfigurableResource):
     @contextlib.contextmanager
     def _synced(self):
         """Exclusive use of the working copy (runs of several report assets may overlap), synced."""
+        if self._batching:  # the batch holds the lock, and a sync would drop its unpushed commits
+            yield
+            return
         Path(self.data_dir).mkdir(parents=True, exist_ok=True)
         with open(Path(self.data_dir) / f"{self._name}.lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed

@@ -6,6 +6,8 @@ stands) and its docs.repo_sync row completed with the commit; the release tags a
 that name those commits run after this step.
 """
 
+import contextlib
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -14,7 +16,7 @@ from bqx_ops.db import table_exists
 from bqx_ops.defs.docs_sync.repo_assets import repo_sync, sync_week
 from bqx_ops.defs.docs_sync.weeks import OWNERS, week
 from bqx_ops.docs_sync.queue import done, pending
-from bqx_ops.resources.docs_repo import DocsRepo
+from bqx_ops.resources.docs_repo import BatchRejected, DocsRepo
 
 PUBLISHERS = [repo_sync.key, *(dg.AssetKey(k) for k in (
     ["plan", "weekly_report"], ["review", "issue_review_report"], ["assessment", "report"], ["dashboard", "report"]))]
@@ -27,6 +29,23 @@ def _record_sync(conn, sync: dict, outcome: dict) -> None:
                                                 outcome["files_changed"], naive_utc(week(sync["key"]).start)])
 
 
+def _apply(docs_repo: DocsRepo, pub) -> tuple[str | None, dict]:
+    """Make one queued publication: (the new commit or None, the result recorded for it)."""
+    if pub.sync is not None:
+        result = sync_week(docs_repo, pub.sync, None)
+        return (result["commit_sha"] if result.pop("committed") else None), result
+    sha = docs_repo.publish(pub.files, pub.message, pub.when, volatile=pub.volatile)
+    return sha, {"published": True}  # not the sha: after a killed flush the re-run finds nothing to commit
+
+
+def _record(duckdb: DuckDBResource, made: list) -> None:
+    with duckdb.get_connection() as conn:
+        for pub, _, result in made:
+            if pub.sync is not None:
+                _record_sync(conn, pub.sync, result)
+            done(conn, pub, result)
+
+
 @dg.asset(key=["docs", "ordered_publication"], deps=PUBLISHERS, pool="duckdb", group_name="docs_publication",
           owners=OWNERS, kinds={"git", "github"})
 def ordered_publication(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
@@ -34,22 +53,19 @@ def ordered_publication(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     """The docs-repository commits a replay queued, made in date order (then cadence order), pushed."""
     with duckdb.get_connection() as conn:
         queue = pending(conn)
-    commits, unchanged = [], 0
-    for pub in queue:
-        if pub.sync is not None:
-            result = sync_week(docs_repo, pub.sync, None)
-            sha = result["commit_sha"] if result.pop("committed") else None
-        else:
-            sha = docs_repo.publish(pub.files, pub.message, pub.when, volatile=pub.volatile)
-            result = {"published": True}  # not the sha: after a killed flush the re-run finds nothing to commit
-        with duckdb.get_connection() as conn:  # recorded as soon as pushed: a killed flush resumes after it
-            if pub.sync is not None:
-                _record_sync(conn, pub.sync, result)
-            done(conn, pub, result)
-        if sha:
-            commits.append(f"{pub.when:%Y-%m-%d %H:%M} {pub.stage} {pub.key} {sha[:12]}")
-        else:
-            unchanged += 1
+    made = []
+    try:  # one sync and one push for the lot; recorded once pushed (a kill before: all pending still)
+        with docs_repo.batch() if queue else contextlib.nullcontext():
+            made = [(pub, *_apply(docs_repo, pub)) for pub in queue]
+        _record(duckdb, made)
+    except BatchRejected as exc:  # origin moved meanwhile: one push per commit, each recorded at once
+        context.log.warning(f"{exc}; publishing one commit at a time")
+        made = []
+        for pub in queue:
+            made.append((pub, *_apply(docs_repo, pub)))
+            _record(duckdb, made[-1:])
+    commits = [f"{pub.when:%Y-%m-%d %H:%M} {pub.stage} {pub.key} {sha[:12]}" for pub, sha, _ in made if sha]
+    unchanged = len(made) - len(commits)
     return dg.MaterializeResult(metadata={
         "queued": len(queue), "commits": len(commits), "unchanged": unchanged,
         "in_order": dg.MetadataValue.md("\n".join(f"- {c}" for c in commits) or "_none_"),
