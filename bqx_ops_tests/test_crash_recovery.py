@@ -61,21 +61,24 @@ def _count(prefix: str, n: int):
     return lambda root: sum(s.startswith(prefix) for s in _subjects(root)) >= n
 
 
-def _snapshot_materialized(root: Path) -> bool:
-    """raw_records of the snapshot run is stored: the validation step is under way."""
-    with instance_at(root / "home") as instance:
-        return bool(instance.fetch_materializations(dg.AssetKey(["airtable", "raw_records"]), limit=1).records)
+def _materialized(*key: str):
+    """The asset has a materialization: its run is under way or past it (the next step may be running)."""
+    def ready(root: Path) -> bool:
+        with instance_at(root / "home") as instance:
+            return bool(instance.fetch_materializations(dg.AssetKey(list(key)), limit=1).records)
+    return ready
 
 
-# (where, when to kill): each point lies after the previous one, so each re-run gets further
+# (where, when to kill): each point lies after the previous one, so each re-run gets further. The
+# reports are queued by their runs and committed in date order by the ordered publication (one push).
 KILL_POINTS = [
-    ("snapshot run", _snapshot_materialized),
-    ("plan updates, one report pushed", _count("Plan update", 1)),
-    ("repo_sync, two weeks pushed", _count("docs: weekly sync", 2)),
+    ("snapshot run, validation under way", _materialized("airtable", "raw_records")),
+    ("plan updates queued, write-back under way", _materialized("plan", "weekly_report")),
+    ("docs sync queued, its checks under way", _materialized("docs", "repo_sync")),
+    ("issue reviews queued, notifications under way", _materialized("review", "issue_review_report")),
+    ("360 assessment queued", _materialized("assessment", "report")),
+    ("ordered publication pushed, not yet recorded", _count("Plan update", 1)),
     ("release_tags, one tag pushed", lambda root: len(_tags(root)) >= 1),
-    ("issue reviews, one report pushed", _count("Issue resolution review", 1)),
-    ("360 assessment pushed", _count("360 plan assessment", 1)),
-    ("dashboard, one week pushed", _count("Success metrics dashboard", 1)),
 ]
 
 
