@@ -38,11 +38,15 @@ class KeptDuckDBResource(DuckDBResource):
     _kept: object = PrivateAttr(default=None)
 
     def setup_for_execution(self, context) -> None:
-        if self.database != ":memory:":
+        # not before its folder exists: a first run's assets create it (landing), as they always did
+        if self.database != ":memory:" and Path(self.database).parent.is_dir():
             import duckdb
+            from dagster._utils.backoff import backoff
 
-            self._kept = duckdb.connect(self.database, read_only=False,
-                                        config={"custom_user_agent": "dagster", **self.connection_config})
+            # retried like dagster-duckdb's own connections: another process may hold the file a moment
+            self._kept = backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException), max_retries=10,
+                                 kwargs={"database": self.database, "read_only": False,
+                                         "config": {"custom_user_agent": "dagster", **self.connection_config}})
 
     def teardown_after_execution(self, context) -> None:
         kept, self._kept = self._kept, None
