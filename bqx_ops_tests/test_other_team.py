@@ -84,6 +84,13 @@ def test_another_teams_base_runs_through_the_whole_demo_from_its_start(acme_run)
     assert f"Weekly progress of {acme.NAME}" in (data / acme.DOCS_DIR / "CHANGELOG.md").read_text()
 
 
+def test_the_teams_replayed_history_reads_in_date_order(acme_run):
+    data, done = acme_run
+    assert done.returncode == 0, done.stdout + done.stderr
+    log = git("-C", str(data / f"{acme.DOCS_DIR}.git"), "log", "--format=%cI", "main").split()
+    dates = [dt.datetime.fromisoformat(d) for d in log]
+    assert len(dates) > 10 and dates == sorted(dates, reverse=True)
+
 @pytest.mark.slow
 def test_the_figures_match_the_landing_json_under_the_teams_own_names(acme_run):
     data, done = acme_run
