@@ -25,13 +25,9 @@ _FRAMES_KEPT = 512
 _FRAMES_LOCK = threading.Lock()  # a code server evaluates sensors on several threads
 
 
-def _day(as_of: dt.datetime | dt.date) -> dt.date:
-    return as_of.date() if isinstance(as_of, dt.datetime) else as_of
-
-
 def as_of_snapshot(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | dt.date) -> dt.date | None:
     """The date of the latest snapshot at or before ``as_of`` (None if there is none)."""
-    day = _day(as_of)
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
     if not table_exists(conn, "airtable", "raw_records"):
         return None
     row = conn.execute(

@@ -76,7 +76,8 @@ def _digest(text: str) -> str:
 
 def put(conn: duckdb.DuckDBPyConnection, pub: Publication) -> dict | None:
     """Queue ``pub``; the result of its commit if this very publication was already made, else None."""
-    conn.execute(SCHEMA_SQL)
+    if not table_exists(conn, "docs", "publication_queue"):
+        conn.execute(SCHEMA_SQL)
     text = _canonical(pub.payload())
     digest = _digest(text)
     row = conn.execute("SELECT payload_sha256, status, result_json FROM docs.publication_queue "

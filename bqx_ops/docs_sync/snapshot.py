@@ -7,17 +7,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from bqx_ops.plan_update.common import records as plain_records
+
 TABLES = ("plans", "phases", "stages", "decisions", "learnings", "model_results", "artifacts", "quarantine")
 
 
 def records(df: pd.DataFrame | None) -> list[dict]:
     """Rows as dicts with None for every kind of missing value, ordered by record id."""
-    if df is None or df.empty:
-        return []
-    out = []
-    for row in df.to_dict("records"):
-        out.append({k: (None if not isinstance(v, (list, dict)) and pd.isna(v) else v) for k, v in row.items()})
-    return sorted(out, key=lambda r: str(r.get("record_id")))
+    return sorted(plain_records(df), key=lambda r: str(r.get("record_id")))
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,3 @@ def _missing(value) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False

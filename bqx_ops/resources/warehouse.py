@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,21 +32,17 @@ class KeptDuckDBResource(DuckDBResource):
     executes. DuckDB shares one database instance among a process's connections: while one stays
     open, every ``get_connection()`` and every IO-manager connection of the run attaches to it in
     ~0.2 ms, where opening the file costs ~20 ms and the last close a checkpoint (the demo opened
-    and closed it ~110 times). The run's last close checkpoints once. Same config as dagster-duckdb's
-    own connections, or DuckDB refuses a second configuration of one file."""
+    and closed it ~110 times). The run's last close checkpoints once. The kept connection is opened by
+    ``get_connection`` itself: the same configuration as every other (DuckDB refuses a second one)."""
 
-    _kept: object = PrivateAttr(default=None)
+    _kept: ExitStack | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context) -> None:
         # not before its folder exists: a first run's assets create it (landing), as they always did
         if self.database != ":memory:" and Path(self.database).parent.is_dir():
-            import duckdb
-            from dagster._utils.backoff import backoff
-
-            # retried like dagster-duckdb's own connections: another process may hold the file a moment
-            self._kept = backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException), max_retries=10,
-                                 kwargs={"database": self.database, "read_only": False,
-                                         "config": {"custom_user_agent": "dagster", **self.connection_config}})
+            kept = ExitStack()
+            kept.enter_context(self.get_connection())  # dagster-duckdb's own connect: its config and retries
+            self._kept = kept
 
     def teardown_after_execution(self, context) -> None:
         kept, self._kept = self._kept, None
