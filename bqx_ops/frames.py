@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 
 from bqx_ops.base_schema import Table
@@ -49,10 +52,39 @@ def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     # characters must never reach a table (or a report read from it) unescaped
     data = {}
     for name, dtype in columns.items():
-        values = pd.Series([_text(row.get(name)) if dtype == "string" else row.get(name) for row in rows],
-                           dtype=None if rows else object)  # inferred per column, as DataFrame(rows) would
-        data[name] = pd.to_datetime(values).astype(dtype) if dtype.startswith("datetime") else values.astype(dtype)
+        values = [_text(row.get(name)) if dtype == "string" else row.get(name) for row in rows]
+        data[name] = _column(values, dtype)
     return pd.DataFrame(data, columns=list(columns))  # one frame from typed columns: no per-column copy
+
+
+_DATES = (1678, 2261)  # years a datetime64[ns] holds: pandas' own path refuses others
+_SAFE_INT = 2**53  # exact in a float64: below it, inferring through float (as pandas does with a None) is exact
+
+
+def _column(values: list, dtype: str):
+    """``values`` as a column of ``dtype``, as ``pd.Series(values).astype(dtype)`` would make it.
+
+    The plan and review runs build some 20,000 columns of a few rows each, where the Series, its type
+    inference and the ``astype`` cost more than the work. The common cases (every value already of the
+    column's Python type, or missing) are built directly, with the same result; anything else takes
+    the general path."""
+    kinds = {type(v) for v in values}
+    kinds.discard(type(None))
+    if dtype == "string" and kinds <= {str}:
+        return pd.array(values, dtype="string")
+    if dtype == "float64" and kinds <= {float, int} and all(v is None or -_SAFE_INT < v < _SAFE_INT
+                                                              for v in values if type(v) is int):
+        return np.array([np.nan if v is None else v for v in values], dtype="float64")
+    if dtype == "Int64" and kinds <= {int} and all(v is None or -_SAFE_INT < v < _SAFE_INT for v in values):
+        return pd.array(values, dtype="Int64")
+    if dtype == "datetime64[us]" and kinds <= {dt.datetime, dt.date, pd.Timestamp} and all(
+            v is None or (_DATES[0] <= v.year <= _DATES[1] and getattr(v, "tzinfo", None) is None
+                          and not getattr(v, "nanosecond", 0)) for v in values):
+        return np.array(values, dtype=dtype)  # naive, whole microseconds, inside pandas' range: None is NaT
+    if dtype == "bool" and kinds <= {bool}:
+        return np.array(values, dtype=bool)  # None is False, as astype(bool) makes it
+    series = pd.Series(values, dtype=None if values else object)  # inferred, as DataFrame(rows) would
+    return pd.to_datetime(series).astype(dtype) if dtype.startswith("datetime") else series.astype(dtype)
 
 
 def table_columns(table: Table) -> dict[str, str]:

@@ -4,6 +4,7 @@ Two runs over the same period must leave the same tables, report bytes, git hist
 and outbox. Only bookkeeping that names a run or a wall-clock instant may differ (VOLATILE).
 """
 
+import difflib
 import subprocess
 from pathlib import Path
 
@@ -61,5 +62,14 @@ def differences(a: dict, b: dict) -> list[str]:
     for part in ("tables", "repo", "sinks"):
         for key in sorted(set(a[part]) | set(b[part])):
             if a[part].get(key) != b[part].get(key):
-                diffs.append(f"{part}: {key}")
+                diffs.append(f"{part}: {key}" + _lines(a[part].get(key), b[part].get(key)))
     return diffs
+
+
+def _lines(a, b) -> str:
+    """For text (git log, tags, tree), the first differing lines, so a failure says what differs."""
+    if not isinstance(a, str) or not isinstance(b, str):
+        return ""
+    changed = [line for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return "\n  " + "\n  ".join(changed[:8]) if changed else ""
