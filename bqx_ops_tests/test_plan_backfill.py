@@ -159,3 +159,40 @@ def test_the_demo_summary_lists_the_failing_weeks_of_each_check(backfill):
     line = next(x for x in _check_lines(first) if "completed_stages_have_realized_cost" in x)
     assert line == (f"  [FAIL] plan/stage_cost_variance completed_stages_have_realized_cost: {len(failing)} of "
                     f"{len(got)} periods failed: {', '.join(failing)}")
+
+
+def test_reading_all_weeks_at_once_gives_each_week_exactly_what_its_own_query_gives(backfill, tmp_path):
+    """WeekTables (one query per table for a run's weeks) against week_table (one query per week), on
+    a copy of the backfilled tables where one week's integer and boolean columns also hold a NULL:
+    the other weeks must still read int64 and bool, as their own queries do."""
+    import shutil
+
+    import pandas as pd
+
+    from bqx_ops.defs.plan_update.week_tables import WeekTables, week_table
+    from bqx_ops.defs.plan_update.weeks import period_of
+
+    data_dir, keys = backfill[0], backfill[1]
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(data_dir / "bqx_ops.duckdb", copy)
+    starts = [period_of(k).start for k in keys]
+    with duckdb.connect(str(copy)) as conn:
+        names = [r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'plan' "
+                                            "ORDER BY 1").fetchall()]
+        nullable = conn.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'plan' AND data_type IN "
+            "('BIGINT', 'INTEGER', 'BOOLEAN') AND column_name NOT IN ('position')").fetchall()
+        assert nullable  # the plan tables do have such columns
+        for table, column in nullable:
+            conn.execute(f'UPDATE plan.{table} SET "{column}" = NULL WHERE period_start = ? AND position = '
+                         f'(SELECT min(position) FROM plan.{table} WHERE period_start = ?)',
+                         [starts[0].replace(tzinfo=None)] * 2)
+        outside = period_of(keys[-1]).end  # a week after the run's: read on its own, empty
+        tables = WeekTables(conn, starts)
+        compared = 0
+        for name in [*names, "no_such_table"]:
+            for start in [*starts, outside]:
+                want, got = week_table(conn, name, start), tables.get(name, start)
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+                compared += len(want)
+    assert compared > 100

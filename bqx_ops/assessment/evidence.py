@@ -119,6 +119,11 @@ def answers(conn, when: dt.datetime) -> dict:
     return {r["title"][len(prefix):len(r["title"]) - len(suffix)]: r["approval"] or "pending" for r in found}
 
 
+def _per_quarter(history: tuple[dict, ...]) -> dict:
+    """Quarter -> its last row (the history has a row per quarter and dimension)."""
+    return {h["quarter"]: h for h in history}
+
+
 def read_evidence(conn, start: dt.datetime, when: dt.datetime) -> Evidence:
     latest = _snapshot(conn, "model_results", when, "horizon, r2, evaluated_on",
                        "model = 'Ensemble' AND evaluated_on <= ?", [naive_utc(when)])
@@ -143,7 +148,7 @@ def read_evidence(conn, start: dt.datetime, when: dt.datetime) -> Evidence:
         forecast=one("plan.forecast_at_completion"), timeline=one("plan.plan_timeline"),
         budget=one("plan.budget_variance"), stages_total=int(stages[0]["n"]) if stages else 0,
         issue_stage=by_stage, actioned=actioned, previous_as_of=previous, history=history,
-        history_metrics={**{h["quarter"]: metrics(conn, h["quarter_start"], h["as_of"]) for h in history},
+        history_metrics={**{q: metrics(conn, h["quarter_start"], h["as_of"]) for q, h in _per_quarter(history).items()},
                          "this": metrics(conn, start, when)},
         answers=answers(conn, when),
         plan_id=min((r["plan_id"] for r in _snapshot(conn, "plans", when, "plan_id") if r["plan_id"]), default=None),

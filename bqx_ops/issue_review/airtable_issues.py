@@ -32,9 +32,12 @@ def blocker_issues(notes: pd.DataFrame, blocker: re.Pattern) -> list[Found]:
     """Blocker episodes from rows (snapshot_date, table, record_id, label, name, owner, notes)."""
     if notes is None or notes.empty:
         return []
-    # only the history of records that ever mention a blocker (the rest is most of the rows)
-    mentions = notes["notes"].map(lambda n: isinstance(n, str) and bool(blocker.search(n)))
-    notes = notes[notes["record_id"].isin(set(notes.loc[mentions, "record_id"]))]
+    # only the history of records that ever mention a blocker (the rest is most of the rows); a note
+    # repeats from snapshot to snapshot, so each distinct text is searched once
+    texts = notes["notes"].tolist()
+    blocking = {n: bool(blocker.search(n)) for n in set(n for n in texts if isinstance(n, str))}
+    ids = {rid for rid, n in zip(notes["record_id"].tolist(), texts) if isinstance(n, str) and blocking[n]}
+    notes = notes[notes["record_id"].isin(ids)]
     by_record: dict[tuple[str, str], list[dict]] = {}
     for r in records(notes):
         day, rid = as_date(r.get("snapshot_date")), text(r.get("record_id"))

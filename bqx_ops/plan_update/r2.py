@@ -26,7 +26,7 @@ import datetime as dt
 import pandas as pd
 
 from bqx_ops.frames import frame
-from bqx_ops.plan_update.common import as_date, number, text
+from bqx_ops.plan_update.common import as_date, number, records, text
 
 ENSEMBLE = "Ensemble"
 DROP_THRESHOLD = 0.05
@@ -73,7 +73,7 @@ def evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) 
     """Valid evaluations with their predecessor, ordered by model, horizon, date, result id."""
     rows = []
     if model_results is not None and not model_results.empty:
-        for r in model_results.to_dict("records"):
+        for r in records(model_results):  # missing values as None: text, as_date and number read both alike
             row = {
                 "record_id": text(r.get("record_id")), "result_id": text(r.get("result_id")),
                 "model": text(r.get("model")), "horizon": text(r.get("horizon")),

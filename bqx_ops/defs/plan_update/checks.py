@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.check_periods import evaluations
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
-from bqx_ops.defs.plan_update.outputs import week_table
+from bqx_ops.defs.plan_update.week_tables import WeekTables
 from bqx_ops.defs.plan_update.tables import SCHEMA
 from bqx_ops.defs.plan_update.weeks import period_of, run_weeks
 from bqx_ops.markdown import table as md_table
@@ -37,7 +37,9 @@ def _evaluate(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, of
     (spec,) = context.check_specs
     table = spec.asset_key.path[-1]
     with duckdb.get_connection() as conn:
-        found = {key: offenders(week_table(conn, table, start)) for key, start in _weeks(context, conn, table)}
+        weeks = _weeks(context, conn, table)
+        tables = WeekTables(conn, [start for _, start in weeks])
+        found = {key: offenders(tables.get(table, start)) for key, start in weeks}
     judged = [(week, bad.empty, None if bad.empty else describe(week, bad), {
         "week": week, "offending_rows": len(bad),
         "offenders": dg.MetadataValue.md(md_table(headers, bad[columns].astype(object).where(

@@ -10,19 +10,18 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops import outbox
 from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.calendar import UTC
-from bqx_ops.db import table_exists
 from bqx_ops.defs.plan_update.assets import COMMON
 from bqx_ops.defs.plan_update.tables import (
     DASHBOARD_COLUMNS,
     GROUP,
     OWNERS,
     PARTITION_META,
-    PERIOD_COLUMNS,
     SCHEMA,
     output,
     stamp,
     table_frame,
 )
+from bqx_ops.defs.plan_update.week_tables import WeekTables
 from bqx_ops.defs.plan_update.weeks import Week, carried_records, run_weeks
 from bqx_ops.plan_update import dashboard as dash
 from bqx_ops.plan_update import writeback
@@ -42,13 +41,6 @@ WRITEBACK_TABLES = ("phase_status_notes", "stage_cost_variance", "adjusted_estim
 
 def _key(name: str) -> dg.AssetKey:
     return dg.AssetKey([SCHEMA, name])
-
-
-def week_table(conn: duckdb_lib.DuckDBPyConnection, name: str, period_start: dt.datetime) -> pd.DataFrame:
-    """One week's rows of a plan table, in the order they were computed, without the period columns."""
-    df = conn.execute(f"SELECT * FROM {SCHEMA}.{name} WHERE period_start = ? ORDER BY position",
-                      [period_start.replace(tzinfo=None)]).df() if table_exists(conn, SCHEMA, name) else pd.DataFrame()
-    return df.drop(columns=list(PERIOD_COLUMNS), errors="ignore")
 
 
 def _first(df: pd.DataFrame) -> dict:
@@ -75,10 +67,12 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.D
     """The seed's four-line plan dashboard for each week, with its figures."""
     rows = []
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
-            budget, timeline = (_first(week_table(conn, n, period.start)) for n in ("budget_variance", "plan_timeline"))
-            r2 = _first(week_table(conn, "r2_trend", period.start))
-            statuses = week_table(conn, "phase_timeline_variance", period.start).get("status", pd.Series(dtype=str))
+        weeks = run_weeks(context)
+        tables = WeekTables(conn, [period.start for _, period in weeks])
+        for key, period in weeks:
+            budget, timeline = (_first(tables.get(n, period.start)) for n in ("budget_variance", "plan_timeline"))
+            r2 = _first(tables.get("r2_trend", period.start))
+            statuses = tables.get("phase_timeline_variance", period.start).get("status", pd.Series(dtype=str))
             counts = dash.phase_counts(statuses.tolist())
             targets = _targets(budget, timeline, r2)
             week = Week(key, period, as_of_snapshot(conn, period.as_of))
@@ -104,9 +98,10 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.D
     return result.value
 
 
-def week_report(conn: duckdb_lib.DuckDBPyConnection, week: Week) -> WeekReport:
-    """One week's report content, read back from the plan tables."""
-    t = {name: week_table(conn, name, week.period.start) for name in REPORT_TABLES}
+def week_report(conn: duckdb_lib.DuckDBPyConnection, week: Week, tables: WeekTables | None = None) -> WeekReport:
+    """One week's report content, read back from the plan tables (``tables``: the run's weeks, read once)."""
+    tables = tables or WeekTables(conn, [week.period.start])
+    t = {name: tables.get(name, week.period.start) for name in REPORT_TABLES}
     board = _first(t["dashboard"])
     budget, timeline, r2 = _first(t["budget_variance"]), _first(t["plan_timeline"]), _first(t["r2_trend"])
     return WeekReport(
@@ -130,10 +125,11 @@ def weekly_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     """docs/plan-updates/YYYY-MM-DD.md for each week, committed through the docs repo."""
     written, commits, queued = [], [], 0
     with duckdb.get_connection() as conn:
-        reports = []
-        for key, period in run_weeks(context):
+        reports, weeks = [], run_weeks(context)
+        tables = WeekTables(conn, [period.start for _, period in weeks])
+        for key, period in weeks:
             week = Week(key, period, as_of_snapshot(conn, period.as_of))
-            report = week_report(conn, week)
+            report = week_report(conn, week, tables)
             reports.append((period, render_report(report), report.dashboard))
     for period, markdown, lines in reports:  # DuckDB closed: publishing may take a while
         path = report_path(period.report_date)
@@ -170,15 +166,17 @@ def airtable_writeback(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     outcomes: dict[str, int] = {}
     records_written = 0
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
+        weeks = run_weeks(context)
+        tables = WeekTables(conn, [period.start for _, period in weeks])
+        for key, period in weeks:
             _, stages = read_as_of(conn, "stages", period.as_of)
             batches = [
                 ("phase_notes", "Phases", "Phase ID",
-                 writeback.phase_note_updates(week_table(conn, "phase_status_notes", period.start))),
+                 writeback.phase_note_updates(tables.get("phase_status_notes", period.start))),
                 ("realized_costs", "Stages", "Stage ID",
-                 writeback.realized_confirmations(week_table(conn, "stage_cost_variance", period.start), stages)),
+                 writeback.realized_confirmations(tables.get("stage_cost_variance", period.start), stages)),
                 ("adjusted_estimates", "Stages", "Stage ID",
-                 writeback.adjusted_estimate_notes(week_table(conn, "adjusted_estimates", period.start), stages)),
+                 writeback.adjusted_estimate_notes(tables.get("adjusted_estimates", period.start), stages)),
             ]
             for name, table, key_field, rows in batches:
                 outcome = _enqueue(conn, context, key, period, name, table, key_field, rows)

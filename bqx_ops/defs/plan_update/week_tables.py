@@ -1,0 +1,62 @@
+"""A week's rows of a plan table, read one week at a time or for all the run's weeks at once."""
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from bqx_ops.db import table_exists
+from bqx_ops.defs.plan_update.tables import PERIOD_COLUMNS, SCHEMA
+
+
+def week_table(conn: duckdb.DuckDBPyConnection, name: str, period_start: dt.datetime) -> pd.DataFrame:
+    """One week's rows of a plan table, in the order they were computed, without the period columns."""
+    df = conn.execute(f"SELECT * FROM {SCHEMA}.{name} WHERE period_start = ? ORDER BY position",
+                      [period_start.replace(tzinfo=None)]).df() if table_exists(conn, SCHEMA, name) else pd.DataFrame()
+    return df.drop(columns=list(PERIOD_COLUMNS), errors="ignore")
+
+
+class WeekTables:
+    """``week_table`` for the weeks starting at ``starts``, each table read once for all of them.
+
+    A run's reports read 18 tables for each of up to ~50 weeks: some 900 small queries, most of
+    the plan run's DuckDB time, become one per table. A week's frame is exactly what ``week_table``
+    reads for it, dtypes included: DuckDB gives an integer or boolean column a nullable dtype
+    (Int64, boolean) only when the result holds a NULL, so a week without one gets the plain
+    dtype back (int64, bool), whatever the other weeks hold."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, starts: list[dt.datetime]):
+        self._conn = conn
+        self._starts = sorted({s.replace(tzinfo=None) for s in starts})
+        self._read: dict[str, tuple[dict, pd.DataFrame] | None] = {}
+
+    def get(self, name: str, period_start: dt.datetime) -> pd.DataFrame:
+        start = period_start.replace(tzinfo=None)
+        if start not in self._starts:  # not one of the run's weeks: read on its own
+            return week_table(self._conn, name, period_start)
+        if name not in self._read:
+            self._read[name] = self._all_weeks(name)
+        if self._read[name] is None:
+            return pd.DataFrame()
+        weeks, empty = self._read[name]
+        return _as_queried(weeks.get(start, empty))
+
+    def _all_weeks(self, name: str) -> tuple[dict, pd.DataFrame] | None:
+        if not table_exists(self._conn, SCHEMA, name):
+            return None
+        df = self._conn.execute(
+            f"SELECT * FROM {SCHEMA}.{name} WHERE period_start IN (SELECT unnest(?::TIMESTAMP[])) "
+            "ORDER BY period_start, position", [self._starts]).df()
+        starts = df["period_start"]
+        body = df.drop(columns=list(PERIOD_COLUMNS), errors="ignore")
+        weeks = {pd.Timestamp(start).to_pydatetime(): body[(starts == start).to_numpy()].reset_index(drop=True)
+                 for start in starts.unique()}
+        return weeks, body.iloc[0:0]
+
+
+def _as_queried(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the dtypes a query of just these rows gives: nullable integer and boolean
+    columns without a missing value become plain numpy columns."""
+    plain = {c: t.numpy_dtype for c, t in df.dtypes.items()
+             if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in ("i", "u", "b") and not df[c].hasnans}
+    return df.astype(plain) if plain else df
