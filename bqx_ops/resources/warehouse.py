@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 from dagster._core.storage.db_io_manager import DbIOManager
 from dagster_duckdb import DuckDBResource
 from dagster_duckdb.io_manager import DuckDbClient
-from dagster_duckdb_pandas import DuckDBPandasIOManager
 from pydantic import Field, PrivateAttr
+
+from bqx_ops.resources.pandas_tables import PandasTablesIOManager
 
 LAKE = "lake"
 
@@ -163,8 +164,8 @@ class _LakeDbIOManager(DbIOManager):
                 time.sleep(0.05 * 2 ** attempt)
 
 
-class DuckLakePandasIOManager(DuckDBPandasIOManager):
-    """dagster-duckdb-pandas' IO manager on DuckLake: its type handler, partition deletes and
+class DuckLakePandasIOManager(PandasTablesIOManager):
+    """The pandas tables IO manager on DuckLake: its type handler, partition deletes and
     metadata are unchanged; only the connection differs."""
 
     database: str = Field(default=":memory:", description="Unused: connections are in-memory.")
@@ -183,7 +184,7 @@ class DuckLakePandasIOManager(DuckDBPandasIOManager):
 def warehouse_resources(kind: str, database: str, catalog: str | None, data_path: str | None) -> dict:
     """``io_manager`` and ``duckdb`` for ``BQX_OPS_WAREHOUSE`` = ``duckdb`` (file) or ``ducklake``."""
     if kind == "duckdb":
-        return {"io_manager": DuckDBPandasIOManager(database=database),
+        return {"io_manager": PandasTablesIOManager(database=database),
                 "duckdb": KeptDuckDBResource(database=database)}
     if kind != "ducklake":
         raise ValueError(f"BQX_OPS_WAREHOUSE must be 'duckdb' or 'ducklake', got {kind!r}")
