@@ -324,9 +324,14 @@ class DocsRepo(dg.ConfigurableResource):
         if readme_status is not None:
             self._write(README, replace_status(self._read_local(README), readme_status, self._initial_readme()))
         self._git("add", "--all")
-        if self._git("diff", "--cached", "--quiet", check=False).returncode == 0:
+        # git commit itself says when nothing is staged (exit 1, "nothing to commit"; LC_ALL=C): one
+        # process fewer per commit than asking `git diff --cached` first
+        done = self._git("commit", "--quiet", "--no-verify", "-m", message, when=when, check=False)
+        if done.returncode != 0 and re.search(r"nothing (added )?to commit", done.stdout + done.stderr):
             return False
-        self._git("commit", "--quiet", "--no-verify", "-m", message, when=when)
+        if done.returncode != 0:
+            raise DocsRepoError(self._redact(f"git commit failed ({done.returncode}) in {self.path}: "
+                                             f"{(done.stderr or done.stdout).strip()}"))
         return True
 
     def _same_content(self, relpath: str, content: str | None, volatile: re.Pattern | None) -> bool:
