@@ -7,7 +7,6 @@ every reason found and its raw JSON (nothing is lost); the others proceed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass, field
 

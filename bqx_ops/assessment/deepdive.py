@@ -114,7 +114,7 @@ def stakeholder(p: pp.PeopleInputs) -> list[str]:
                        r.get("recorded_by")] for r in recs]),
             "Agent utilization (share of the quarter's snapshots with a task In Progress):", "",
             md_table(["Agent", "Utilization"], [[k, f"{v:.1f}%"] for k, v in sorted(u.items())]),
-            f"- Dependency uptime: " + ("no data" if pp.uptime_pct(p) is None else
+            "- Dependency uptime: " + ("no data" if pp.uptime_pct(p) is None else
                                         f"{pp.uptime_pct(p):.1f}% ({p.failure_days} failure day(s) of {p.days})")
             + ".", ""]
 

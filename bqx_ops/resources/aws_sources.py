@@ -13,7 +13,6 @@ CloudWatch itself is case-sensitive, so the ``match`` regex is applied again her
 """
 
 import datetime as dt
-import json
 import os
 import re
 import tempfile
