@@ -39,7 +39,7 @@ class WeekTables:
         if self._read[name] is None:
             return pd.DataFrame()
         weeks, empty = self._read[name]
-        return _as_queried(weeks.get(start, empty))
+        return weeks.get(start, empty).copy()  # the caller may change its frame; the next one is intact
 
     def _all_weeks(self, name: str) -> tuple[dict, pd.DataFrame] | None:
         if not table_exists(self._conn, SCHEMA, name):
@@ -49,14 +49,16 @@ class WeekTables:
             "ORDER BY period_start, position", [self._starts]).df()
         starts = df["period_start"]
         body = df.drop(columns=list(PERIOD_COLUMNS), errors="ignore")
-        weeks = {pd.Timestamp(start).to_pydatetime(): body[(starts == start).to_numpy()].reset_index(drop=True)
+        nullable = {c: t.numpy_dtype for c, t in body.dtypes.items()
+                    if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in ("i", "u", "b")}
+        weeks = {pd.Timestamp(start).to_pydatetime(): _as_queried(body[(starts == start).to_numpy()], nullable)
                  for start in starts.unique()}
-        return weeks, body.iloc[0:0]
+        return weeks, _as_queried(body.iloc[0:0], nullable)
 
 
-def _as_queried(df: pd.DataFrame) -> pd.DataFrame:
-    """The frame with the dtypes a query of just these rows gives: nullable integer and boolean
-    columns without a missing value become plain numpy columns."""
-    plain = {c: t.numpy_dtype for c, t in df.dtypes.items()
-             if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in ("i", "u", "b") and not df[c].hasnans}
+def _as_queried(df: pd.DataFrame, nullable: dict) -> pd.DataFrame:
+    """The rows as a query of just them gives them: a nullable integer or boolean column (``nullable``:
+    name -> numpy dtype) without a missing value becomes a plain numpy column."""
+    df = df.reset_index(drop=True)
+    plain = {c: t for c, t in nullable.items() if not df[c].hasnans}
     return df.astype(plain) if plain else df
