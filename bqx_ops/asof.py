@@ -16,7 +16,7 @@ import pandas as pd
 
 from bqx_ops.base_schema import TABLES
 from bqx_ops.db import column_types, table_exists
-from bqx_ops.frames import QUARANTINE_COLUMNS, frame, table_columns
+from bqx_ops.frames import QUARANTINE_COLUMNS, as_queried, frame, nullable_columns, table_columns
 
 
 # Frames read by read_as_of, by content fingerprint, most recent last (a few MB at most).
@@ -92,6 +92,20 @@ def read_as_of(
         if len(_FRAMES) > _FRAMES_KEPT:
             _FRAMES.popitem(last=False)
     return day, df
+
+
+def read_snapshots(conn: duckdb.DuckDBPyConnection, table: str, days: list[dt.date]) -> dict[dt.date, pd.DataFrame]:
+    """``read_as_of(conn, table, day)`` for each of ``days`` that is a snapshot day holding rows of the
+    table, from one query (a check of a 113-day window asked 113 times). Each frame is what
+    ``read_as_of`` gives for its day, dtypes included; a day missing from the result (no such rows,
+    or not a snapshot day: its as-of snapshot is an earlier one) is for ``read_as_of`` itself."""
+    if not days or not table_exists(conn, "airtable", table):
+        return {}
+    df = conn.execute(f"SELECT * FROM airtable.{table} WHERE snapshot_date IN (SELECT unnest(?::TIMESTAMP[])) "
+                      "ORDER BY snapshot_date, record_id", [[dt.datetime.combine(d, dt.time()) for d in days]]).df()
+    nullable = nullable_columns(df)
+    stamps = df["snapshot_date"]
+    return {pd.Timestamp(s).date(): as_queried(df[(stamps == s).to_numpy()], nullable) for s in stamps.unique()}
 
 
 def carried(df: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:

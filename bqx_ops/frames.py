@@ -88,6 +88,21 @@ def _column(values: list, dtype: str):
     return pd.to_datetime(series).astype(dtype) if dtype.startswith("datetime") else series.astype(dtype)
 
 
+def nullable_columns(df: pd.DataFrame) -> dict:
+    """Name -> numpy dtype of the frame's nullable integer and boolean columns."""
+    return {c: t.numpy_dtype for c, t in df.dtypes.items()
+            if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in ("i", "u", "b")}
+
+
+def as_queried(rows: pd.DataFrame, nullable: dict) -> pd.DataFrame:
+    """Rows cut from a larger DuckDB result, as a query of just them would give them: DuckDB makes an
+    integer or boolean column nullable (Int64, boolean) only when the result holds a NULL, so such a
+    column (``nullable``: name -> numpy dtype) without a missing value here becomes int64 or bool."""
+    rows = rows.reset_index(drop=True)
+    plain = {c: t for c, t in nullable.items() if not rows[c].hasnans}
+    return rows.astype(plain) if plain else rows
+
+
 def table_columns(table: Table) -> dict[str, str]:
     cols = {"snapshot_date": "datetime64[us]", "record_id": "string", "created_time": "datetime64[us]"}
     cols.update({f.column: _DTYPES[f.kind] for f in table.fields})

@@ -180,3 +180,40 @@ def test_a_backfill_judges_each_snapshot_on_its_own_partition(data_dir):
                    ("done_stages_have_realized_cost", FRI.isoformat()): True,
                    ("phases_have_notes", MON.isoformat()): False,
                    ("phases_have_notes", FRI.isoformat()): True}  # days without a snapshot: not judged
+
+
+def test_a_window_read_in_one_query_gives_each_day_what_its_own_as_of_read_gives(data_dir, tmp_path):
+    """read_snapshots (the snapshot checks' one query per table) against read_as_of day by day, on a copy
+    where Monday's integer and boolean fields also hold a NULL: Friday must still read them as
+    int64 / bool, as its own query does; a day without a snapshot is left to read_as_of."""
+    import shutil
+
+    import pandas as pd
+
+    from bqx_ops.asof import read_snapshots
+    from bqx_ops.base_schema import TABLES
+
+    write_snapshot(data_dir, MON, minimal_base())
+    write_snapshot(data_dir, FRI, edit(minimal_base(), "Stages", "recSTAGE000000003", Status="In Progress"))
+    materialize(data_dir, MON, FRI)
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(data_dir / "bqx_ops.duckdb", copy)
+    days = [MON, MON + dt.timedelta(days=2), FRI]
+    with duckdb.connect(str(copy)) as conn:
+        typed = conn.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'airtable' "
+                             "AND data_type IN ('BIGINT', 'INTEGER', 'BOOLEAN')").fetchall()
+        assert typed
+        for table, column in typed:
+            conn.execute(f'UPDATE airtable.{table} SET "{column}" = NULL WHERE snapshot_date = ? AND record_id = '
+                         f'(SELECT min(record_id) FROM airtable.{table} WHERE snapshot_date = ?)',
+                         [dt.datetime.combine(MON, dt.time())] * 2)
+        compared = 0
+        for table in [t.asset_name for t in TABLES] + ["quarantine"]:
+            window = read_snapshots(conn, table, days)
+            assert set(window) <= {MON, FRI}  # Wednesday has no snapshot: its as-of read is Monday's
+            for day, got in window.items():
+                as_of, want = read_as_of(conn, table, day)
+                assert as_of == day
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+                compared += len(want)
+    assert compared > 20

@@ -12,7 +12,7 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from bqx_ops.asof import as_of_snapshot, previous_snapshot, read_as_of
+from bqx_ops.asof import as_of_snapshot, previous_snapshot, read_as_of, read_snapshots
 from bqx_ops.base_schema import STATUSES
 from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import SNAPSHOT_PARTITIONS
@@ -45,13 +45,19 @@ def _snapshot_days(context, conn) -> list[dt.date]:
     return days or ([last] if as_of_snapshot(conn, last) else [])
 
 
-def _per_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, judge):
-    """One evaluation per snapshot day of the run (``judge(conn, day)`` -> passed, description, metadata),
-    each on that day's partition."""
+def _per_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, table: str, judge):
+    """One evaluation per snapshot day of the run (``judge(conn, read, day)`` -> passed, description,
+    metadata), each on that day's partition. ``read(day)`` is ``read_as_of(conn, table, day)``, the
+    window's snapshot days of the table read in one query."""
     partitioned = context.has_partition_key_range or context.has_partition_key
     with duckdb.get_connection() as conn:
-        judged = [(day.isoformat() if partitioned else None, *judge(conn, day))
-                  for day in _snapshot_days(context, conn)]
+        days = _snapshot_days(context, conn)
+        window = read_snapshots(conn, table, days)
+
+        def read(on: dt.date):
+            return (on, window[on].copy()) if on in window else read_as_of(conn, table, on)
+
+        judged = [(day.isoformat() if partitioned else None, *judge(conn, read, day)) for day in days]
     yield from evaluations(context, judged, no_data="no data: no snapshot taken yet")
 
 
@@ -62,8 +68,8 @@ def _check(table: str, description: str):
 
 @_check("stages", "Every Done stage has a Realized Cost.")
 def done_stages_have_realized_cost(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
-    def judge(conn, on):
-        day, stages = read_as_of(conn, "stages", on)
+    def judge(conn, read, on):
+        day, stages = read(on)
         bad = stages[(stages["status"] == "Done") & stages["realized_cost"].isna()]
         return bad.empty, None if bad.empty else f"Snapshot {day}: Done stages without Realized Cost: {_names(bad)}", {
             "snapshot_date": str(day),
@@ -72,29 +78,29 @@ def done_stages_have_realized_cost(context: dg.AssetCheckExecutionContext, duckd
                 md_table(["stage", "record", "name"], bad[["stage_id", "record_id", "name"]].values.tolist())),
         }
 
-    yield from _per_snapshot(context, duckdb, judge)
+    yield from _per_snapshot(context, duckdb, "stages", judge)
 
 
 @_check("phases", "Every phase has Notes with its latest status.")
 def phases_have_notes(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
-    def judge(conn, on):
-        day, phases = read_as_of(conn, "phases", on)
+    def judge(conn, read, on):
+        day, phases = read(on)
         bad = phases[phases["notes"].isna() | (phases["notes"].fillna("").str.strip() == "")]
         return bad.empty, None if bad.empty else f"Snapshot {day}: phases without Notes: " + ", ".join(
             f"{r.phase_id} {r.name} ({r.record_id})" for r in bad.itertuples()), {
             "snapshot_date": str(day), "offending_records": len(bad)}
 
-    yield from _per_snapshot(context, duckdb, judge)
+    yield from _per_snapshot(context, duckdb, "phases", judge)
 
 
 @_check("stages", "Stage statuses only move forward (Todo -> In Progress -> Done) between consecutive snapshots.")
 def stage_statuses_move_forward(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
     rank = {s: i for i, s in enumerate(STATUSES)}
 
-    def judge(conn, on):
-        day, now = read_as_of(conn, "stages", on)
+    def judge(conn, read, on):
+        day, now = read(on)
         before_day = previous_snapshot(conn, day) if day else None
-        _, before = read_as_of(conn, "stages", before_day) if before_day else (None, now.iloc[0:0])
+        _, before = read(before_day) if before_day else (None, now.iloc[0:0])
         merged = now.merge(before, on="record_id", suffixes=("", "_before"))
         backwards = merged[merged["status"].map(rank) < merged["status_before"].map(rank)]
         rows = [[r.stage_id, r.record_id, r.status_before, r.status] for r in backwards.itertuples()]
@@ -105,7 +111,7 @@ def stage_statuses_move_forward(context: dg.AssetCheckExecutionContext, duckdb: 
             "backwards": dg.MetadataValue.md(md_table(["stage", "record", "before", "now"], rows)),
         }
 
-    yield from _per_snapshot(context, duckdb, judge)
+    yield from _per_snapshot(context, duckdb, "stages", judge)
 
 
 @dg.asset_check(

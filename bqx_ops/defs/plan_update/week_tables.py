@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from bqx_ops.db import table_exists
+from bqx_ops.frames import as_queried, nullable_columns
 from bqx_ops.defs.plan_update.tables import PERIOD_COLUMNS, SCHEMA
 
 
@@ -21,9 +22,7 @@ class WeekTables:
 
     A run's reports read 18 tables for each of up to ~50 weeks: some 900 small queries, most of
     the plan run's DuckDB time, become one per table. A week's frame is exactly what ``week_table``
-    reads for it, dtypes included: DuckDB gives an integer or boolean column a nullable dtype
-    (Int64, boolean) only when the result holds a NULL, so a week without one gets the plain
-    dtype back (int64, bool), whatever the other weeks hold."""
+    reads for it, dtypes included (``as_queried``), whatever the other weeks hold."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, starts: list[dt.datetime]):
         self._conn = conn
@@ -49,16 +48,8 @@ class WeekTables:
             "ORDER BY period_start, position", [self._starts]).df()
         starts = df["period_start"]
         body = df.drop(columns=list(PERIOD_COLUMNS), errors="ignore")
-        nullable = {c: t.numpy_dtype for c, t in body.dtypes.items()
-                    if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in ("i", "u", "b")}
-        weeks = {pd.Timestamp(start).to_pydatetime(): _as_queried(body[(starts == start).to_numpy()], nullable)
+        nullable = nullable_columns(body)
+        weeks = {pd.Timestamp(start).to_pydatetime(): as_queried(body[(starts == start).to_numpy()], nullable)
                  for start in starts.unique()}
-        return weeks, _as_queried(body.iloc[0:0], nullable)
+        return weeks, as_queried(body.iloc[0:0], nullable)
 
-
-def _as_queried(df: pd.DataFrame, nullable: dict) -> pd.DataFrame:
-    """The rows as a query of just them gives them: a nullable integer or boolean column (``nullable``:
-    name -> numpy dtype) without a missing value becomes a plain numpy column."""
-    df = df.reset_index(drop=True)
-    plain = {c: t for c, t in nullable.items() if not df[c].hasnans}
-    return df.astype(plain) if plain else df
