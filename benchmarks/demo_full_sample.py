@@ -30,7 +30,7 @@ def once(date_from: str | None, date_to: str | None):
             cmd += ["--from", date_from, "--to", date_to]
         env = {"DAGSTER_HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "PYTHONPATH": str(REPO)}
-        return measure(cmd, env=env)
+        return measure(cmd, env=env, cwd=str(REPO))  # `python -m` imports from the working directory first
 
 
 def main() -> None:

@@ -33,13 +33,13 @@ class Figures:
                 f"peak_rss={self.peak_mb:.0f}MB load={self.load:.1f}")
 
 
-def measure(cmd: list[str], env: dict | None = None) -> Figures:
+def measure(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> Figures:
     """Run ``cmd`` and return its figures (RUSAGE_CHILDREN deltas, so one command at a time;
     peak RSS is the largest child's so far)."""
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return Figures(wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime,
