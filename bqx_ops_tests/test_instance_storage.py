@@ -61,11 +61,20 @@ def ranged(context: dg.AssetExecutionContext) -> None:
     context.add_output_metadata({"partitions": len(context.partition_keys)})
 
 
+@dg.asset_check(asset=ranged, partitions_def=PARTITIONS)
+def ranged_is_even(context: dg.AssetCheckExecutionContext):
+    """One evaluation per partition of the run (odd ones fail), as the snapshot checks yield them."""
+    for key in sorted(context.partition_keys):
+        yield dg.AssetCheckEvaluation(asset_key=dg.AssetKey("ranged"), check_name="ranged_is_even",
+                                      passed=int(key[1:]) % 2 == 0, partition=key, metadata={"day": key})
+    yield dg.Output(None)
+
+
 def _backfill_in_one_run(home: Path) -> tuple[str, list[str]]:
     keys = PARTITIONS.get_partition_keys()
     tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
     with instance_at(home) as instance:
-        result = dg.materialize([ranged], instance=instance, tags=tags)
+        result = dg.materialize([ranged, ranged_is_even], instance=instance, tags=tags)
         assert result.success
         return result.run_id, keys
 
@@ -85,6 +94,10 @@ def _as_dagster_reads_it(tmp_path: Path, home: Path, name: str, run_id: str) -> 
             "in_run_file": [e.dagster_event.partition for e in in_run],
             "materialized": sorted(instance.get_materialized_partitions(key)),
             "latest": instance.get_latest_materialization_event(key).dagster_event.partition,
+            "checks": sorted((r.event.dagster_event.event_specific_data.partition, r.status.value,
+                              r.event.dagster_event.event_specific_data.passed)
+                             for r in instance.event_log_storage.get_asset_check_execution_history(
+                                 dg.AssetCheckKey(key, "ranged_is_even"), limit=100) if r.event),
         }
 
 
@@ -95,6 +108,7 @@ def test_a_single_run_backfill_stored_as_one_batch_reads_as_dagster_stores_it_ev
     run_id, keys = _backfill_in_one_run(one_by_one)
     expected = _as_dagster_reads_it(tmp_path, one_by_one, "plain_one_by_one", run_id)
     assert sorted(expected["partitions"]) == sorted(keys) == expected["materialized"]
+    assert [(k, p) for k, _, p in expected["checks"]] == [(k, int(k[1:]) % 2 == 0) for k in sorted(keys)]
 
     monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
     batched = tmp_path / "batched"
