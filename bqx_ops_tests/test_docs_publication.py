@@ -89,3 +89,42 @@ def test_only_a_deferred_run_queues_a_scheduled_run_commits_at_once(data_dir):
     sha, outcome = publish_or_queue(resources["docs_repo"], resources["duckdb"], {"bqx_ops/publication": "deferred"},
                                     report("plan_update", NEXT_FRI, "b"))
     assert (sha, outcome) == (None, "queued") and origin_log(data_dir)[0][1] == "plan_update 2025-08-22"
+
+
+def test_a_flush_killed_between_its_push_and_its_record_is_not_made_again_on_top(data_dir):
+    """The kill lands where the crash test once caught it by chance: origin already holds the batch
+    (git push returns only after origin's post-receive hook, which here waits to be killed), the queue
+    still says pending. The next flush records the batch as made: a draft is never committed again
+    over the final version of the same file."""
+    import signal
+    import sys
+    import time
+
+    draft = Publication("assessment", "Q3/draft", FRI, "assessment Q3 draft", {"docs/assessments/Q3.md": "draft"})
+    final = Publication("assessment", "Q3/final", NEXT_FRI, "assessment Q3 final", {"docs/assessments/Q3.md": "final"})
+    queue(data_dir, draft, final)
+    build_resources("local", data_dir)["docs_repo"].head()  # the local origin exists
+    marker, hook = data_dir / "pushed", data_dir / "bqx-ml.git" / "hooks" / "post-receive"
+    hook.write_text(f"#!/bin/sh\ntouch '{marker}'\nsleep 120\n")
+    hook.chmod(0o755)
+    code = ("import dagster as dg; from pathlib import Path; from bqx_ops.resources.factory import build_resources; "
+            "from bqx_ops.defs.docs_sync.publication import ordered_publication; "
+            f"dg.materialize([ordered_publication], resources=build_resources('local', Path({str(data_dir)!r})))")
+    child = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    hook.unlink()
+    assert marker.exists(), "the flush never pushed"
+    pushed = origin_log(data_dir)
+    assert [s for _, s in pushed[:2]] == ["assessment Q3 final", "assessment Q3 draft"]
+    with duckdb.connect(str(data_dir / "bqx_ops.duckdb"), read_only=True) as conn:
+        assert len(pending(conn)) == 2  # on origin, not recorded: the state the kill leaves
+
+    flush(data_dir)
+    assert origin_log(data_dir) == pushed  # nothing made again
+    with duckdb.connect(str(data_dir / "bqx_ops.duckdb"), read_only=True) as conn:
+        assert pending(conn) == []

@@ -9,7 +9,8 @@ the commits ordered by instant, then cadence, then key.
 
 Rules (as the outbox's): the same publication put again is a no-op, and keeps the result of
 its commit once made (a second replay commits nothing); a changed one is pending again; a
-killed flush leaves the rest pending for the next.
+killed flush leaves the rest pending for the next, and one killed between its push and its record
+is settled by the next from what it wrote down before the push (``take_off`` / ``land``).
 """
 
 from __future__ import annotations
@@ -119,3 +120,48 @@ def publish_or_queue(docs_repo, duckdb, tags, pub: Publication) -> tuple[str | N
     with duckdb.get_connection() as conn:
         result = put(conn, pub)
     return None, "committed earlier" if result else "queued"
+
+
+# A batch's commits are pushed in one push, then recorded: a kill between the two would leave them
+# pending though on origin, and made again on top of later ones (an assessment's draft over its
+# final). So before the push, the batch is written down as in flight with the head it pushes; the
+# next flush first settles it: on origin, its publications are recorded as made; not, forgotten.
+FLIGHT_SQL = """
+CREATE TABLE IF NOT EXISTS docs.publication_flight (
+    head VARCHAR NOT NULL, stage VARCHAR NOT NULL, key VARCHAR NOT NULL, payload_sha256 VARCHAR NOT NULL,
+    result_json VARCHAR NOT NULL
+);
+"""
+
+
+def take_off(conn: duckdb.DuckDBPyConnection, head: str, made: list[tuple[Publication, dict]]) -> None:
+    """Write down the batch about to be pushed: its head commit and each publication with its result."""
+    conn.execute(SCHEMA_SQL + FLIGHT_SQL)
+    conn.execute("DELETE FROM docs.publication_flight")
+    for pub, result in made:
+        conn.execute("INSERT INTO docs.publication_flight VALUES (?, ?, ?, ?, ?)",
+                     [head, pub.stage, pub.key, _digest(_canonical(pub.payload())), _canonical(result)])
+
+
+def in_flight(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The head of a batch written down but not settled (a flush killed after take_off), or None."""
+    if not table_exists(conn, "docs", "publication_flight"):
+        return None
+    row = conn.execute("SELECT min(head) FROM docs.publication_flight").fetchone()
+    return row[0] if row else None
+
+
+def land(conn: duckdb.DuckDBPyConnection, pushed: bool) -> dict[tuple[str, str], dict]:
+    """Settle the batch in flight: pushed, each of its publications still pending with the same payload
+    is recorded as made, with its result; then the flight is cleared. Returns (stage, key) -> result
+    of those recorded."""
+    recorded = {}
+    if pushed:
+        for stage, key, digest, result in conn.execute(
+                "SELECT stage, key, payload_sha256, result_json FROM docs.publication_flight").fetchall():
+            if conn.execute("UPDATE docs.publication_queue SET status = ?, result_json = ? WHERE stage = ? AND "
+                            "key = ? AND payload_sha256 = ? AND status = ? RETURNING key",
+                            [PUBLISHED, result, stage, key, digest, PENDING]).fetchall():
+                recorded[(stage, key)] = json.loads(result)
+    conn.execute("DELETE FROM docs.publication_flight")
+    return recorded

@@ -132,6 +132,12 @@ class DocsRepo(dg.ConfigurableResource):
                     return None  # the same change was already upstream
             raise DocsRepoError(f"push to {self._origin()} rejected {self.push_attempts} times; giving up")
 
+    def holds(self, sha: str) -> bool:
+        """True if origin's branch holds commit ``sha`` (after a sync): it was pushed."""
+        with self._synced():
+            return self._git("merge-base", "--is-ancestor", sha, f"refs/remotes/origin/{self.branch}",
+                             check=False).returncode == 0
+
     def read(self, relpath: str) -> str | None:
         """Current content on origin's main (after sync), None if absent."""
         path = normalize(relpath)

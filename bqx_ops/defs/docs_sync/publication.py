@@ -15,7 +15,7 @@ from bqx_ops.calendar import naive_utc
 from bqx_ops.db import table_exists
 from bqx_ops.defs.docs_sync.repo_assets import repo_sync, sync_week
 from bqx_ops.defs.docs_sync.weeks import OWNERS, week
-from bqx_ops.docs_sync.queue import done, pending
+from bqx_ops.docs_sync.queue import done, in_flight, land, pending, take_off
 from bqx_ops.resources.docs_repo import BatchRejected, DocsRepo
 
 PUBLISHERS = [repo_sync.key, *(dg.AssetKey(k) for k in (
@@ -44,6 +44,8 @@ def _record(duckdb: DuckDBResource, made: list) -> None:
             if pub.sync is not None:
                 _record_sync(conn, pub.sync, result)
             done(conn, pub, result)
+        if in_flight(conn) is not None:
+            land(conn, pushed=False)  # all recorded: nothing left to settle
 
 
 @dg.asset(key=["docs", "ordered_publication"], deps=PUBLISHERS, pool="duckdb", group_name="docs_publication",
@@ -52,11 +54,24 @@ def ordered_publication(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
                         docs_repo: DocsRepo) -> dg.MaterializeResult:
     """The docs-repository commits a replay queued, made in date order (then cadence order), pushed."""
     with duckdb.get_connection() as conn:
-        queue = pending(conn)
+        queue, head = pending(conn), in_flight(conn)
+    if head is not None:  # the last flush was killed between its push and its record: settle it first
+        pushed = docs_repo.holds(head)
+        with duckdb.get_connection() as conn:
+            landed = land(conn, pushed)
+            for pub in queue:
+                if pub.sync is not None and (pub.stage, pub.key) in landed:
+                    _record_sync(conn, pub.sync, landed[(pub.stage, pub.key)])
+        queue = [pub for pub in queue if (pub.stage, pub.key) not in landed]
+        context.log.info(f"a flush in flight to {head[:12]}: {'pushed' if pushed else 'not pushed'}, "
+                         f"{len(landed)} publication(s) recorded as made")
     made = []
     try:  # one sync and one push for the lot; recorded once pushed (a kill before: all pending still)
         with docs_repo.batch() if queue else contextlib.nullcontext():
             made = [(pub, *_apply(docs_repo, pub)) for pub in queue]
+            if made:  # written down before the push (at the end of the batch), settled after the record
+                with duckdb.get_connection() as conn:
+                    take_off(conn, docs_repo.head(), [(pub, result) for pub, _, result in made])
         _record(duckdb, made)
     except BatchRejected as exc:  # origin moved meanwhile: one push per commit, each recorded at once
         context.log.warning(f"{exc}; publishing one commit at a time")
