@@ -16,7 +16,7 @@ import pandas as pd
 
 from bqx_ops.base_schema import TABLES
 from bqx_ops.db import column_types, table_exists
-from bqx_ops.frames import QUARANTINE_COLUMNS, as_queried, frame, nullable_columns, table_columns
+from bqx_ops.frames import QUARANTINE_COLUMNS, frame, split_as_queried, table_columns
 
 
 # Frames read by read_as_of, by content fingerprint, most recent last (a few MB at most).
@@ -103,9 +103,7 @@ def read_snapshots(conn: duckdb.DuckDBPyConnection, table: str, days: list[dt.da
         return {}
     df = conn.execute(f"SELECT * FROM airtable.{table} WHERE snapshot_date IN (SELECT unnest(?::TIMESTAMP[])) "
                       "ORDER BY snapshot_date, record_id", [[dt.datetime.combine(d, dt.time()) for d in days]]).df()
-    nullable = nullable_columns(df)
-    stamps = df["snapshot_date"]
-    return {pd.Timestamp(s).date(): as_queried(df[(stamps == s).to_numpy()], nullable) for s in stamps.unique()}
+    return {key.date(): part for key, part in split_as_queried(df, "snapshot_date").items() if key is not None}
 
 
 def carried(df: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:

@@ -88,19 +88,23 @@ def _column(values: list, dtype: str):
     return pd.to_datetime(series).astype(dtype) if dtype.startswith("datetime") else series.astype(dtype)
 
 
-def nullable_columns(df: pd.DataFrame) -> dict:
-    """Name -> numpy dtype of the frame's nullable integer and boolean columns."""
-    return {c: t.numpy_dtype for c, t in df.dtypes.items()
-            if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in ("i", "u", "b")}
+def split_as_queried(df: pd.DataFrame, by: str, drop: list[str] | tuple = ()) -> dict[pd.Timestamp, pd.DataFrame]:
+    """A DuckDB result of many periods, cut by its ``by`` column (without ``drop``), each part as a
+    query of just its rows gives it: DuckDB makes an integer or boolean column nullable (Int64,
+    boolean) only when the result holds a NULL, so such a column without a missing value in a part
+    becomes int64 or bool there. Also the key ``None``: the empty frame a period without rows reads."""
+    keys = df[by]
+    body = df.drop(columns=list(drop), errors="ignore")
+    nullable = {c: t.numpy_dtype for c, t in body.dtypes.items()
+                if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in ("i", "u", "b")}
 
+    def as_queried(rows: pd.DataFrame) -> pd.DataFrame:
+        rows = rows.reset_index(drop=True)
+        plain = {c: t for c, t in nullable.items() if not rows[c].hasnans}
+        return rows.astype(plain) if plain else rows
 
-def as_queried(rows: pd.DataFrame, nullable: dict) -> pd.DataFrame:
-    """Rows cut from a larger DuckDB result, as a query of just them would give them: DuckDB makes an
-    integer or boolean column nullable (Int64, boolean) only when the result holds a NULL, so such a
-    column (``nullable``: name -> numpy dtype) without a missing value here becomes int64 or bool."""
-    rows = rows.reset_index(drop=True)
-    plain = {c: t for c, t in nullable.items() if not rows[c].hasnans}
-    return rows.astype(plain) if plain else rows
+    parts = {pd.Timestamp(key): as_queried(body[(keys == key).to_numpy()]) for key in keys.unique()}
+    return {**parts, None: as_queried(body.iloc[0:0])}
 
 
 def table_columns(table: Table) -> dict[str, str]:

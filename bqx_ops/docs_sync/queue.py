@@ -75,12 +75,26 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _fingerprint(pub: Publication) -> str:
+    return _digest(_canonical(pub.payload()))
+
+
+def _mark_published(conn: duckdb.DuckDBPyConnection, stage: str, key: str, digest: str, result_json: str,
+                    only_pending: bool = False) -> bool:
+    """Record the publication (stage, key) with payload ``digest`` as made, unless it was queued again,
+    changed, meanwhile; True if it was."""
+    return bool(conn.execute(
+        "UPDATE docs.publication_queue SET status = ?, result_json = ? WHERE stage = ? AND key = ? AND "
+        "payload_sha256 = ?" + (" AND status = ?" if only_pending else "") + " RETURNING key",
+        [PUBLISHED, result_json, stage, key, digest, *([PENDING] if only_pending else [])]).fetchall())
+
+
 def put(conn: duckdb.DuckDBPyConnection, pub: Publication) -> dict | None:
     """Queue ``pub``; the result of its commit if this very publication was already made, else None."""
     if not table_exists(conn, "docs", "publication_queue"):
         conn.execute(SCHEMA_SQL)
     text = _canonical(pub.payload())
-    digest = _digest(text)
+    digest = _digest(text)  # _fingerprint(pub), its text kept for the row
     row = conn.execute("SELECT payload_sha256, status, result_json FROM docs.publication_queue "
                        "WHERE stage = ? AND key = ?", [pub.stage, pub.key]).fetchone()
     if row and row[0] == digest:
@@ -107,9 +121,7 @@ def pending(conn: duckdb.DuckDBPyConnection) -> list[Publication]:
 
 def done(conn: duckdb.DuckDBPyConnection, pub: Publication, result: dict) -> None:
     """Record ``pub`` as made (unless it was queued again, changed, meanwhile)."""
-    conn.execute("UPDATE docs.publication_queue SET status = ?, result_json = ? WHERE stage = ? AND key = ? "
-                 "AND payload_sha256 = ?", [PUBLISHED, _canonical(result), pub.stage, pub.key,
-                                            _digest(_canonical(pub.payload()))])
+    _mark_published(conn, pub.stage, pub.key, _fingerprint(pub), _canonical(result))
 
 
 def publish_or_queue(docs_repo, duckdb, tags, pub: Publication) -> tuple[str | None, str]:
@@ -140,7 +152,7 @@ def take_off(conn: duckdb.DuckDBPyConnection, head: str, made: list[tuple[Public
     conn.execute("DELETE FROM docs.publication_flight")
     for pub, result in made:
         conn.execute("INSERT INTO docs.publication_flight VALUES (?, ?, ?, ?, ?)",
-                     [head, pub.stage, pub.key, _digest(_canonical(pub.payload())), _canonical(result)])
+                     [head, pub.stage, pub.key, _fingerprint(pub), _canonical(result)])
 
 
 def in_flight(conn: duckdb.DuckDBPyConnection) -> str | None:
@@ -155,13 +167,13 @@ def land(conn: duckdb.DuckDBPyConnection, pushed: bool) -> dict[tuple[str, str],
     """Settle the batch in flight: pushed, each of its publications still pending with the same payload
     is recorded as made, with its result; then the flight is cleared. Returns (stage, key) -> result
     of those recorded."""
+    if not table_exists(conn, "docs", "publication_flight"):
+        return {}
     recorded = {}
     if pushed:
         for stage, key, digest, result in conn.execute(
                 "SELECT stage, key, payload_sha256, result_json FROM docs.publication_flight").fetchall():
-            if conn.execute("UPDATE docs.publication_queue SET status = ?, result_json = ? WHERE stage = ? AND "
-                            "key = ? AND payload_sha256 = ? AND status = ? RETURNING key",
-                            [PUBLISHED, result, stage, key, digest, PENDING]).fetchall():
+            if _mark_published(conn, stage, key, digest, result, only_pending=True):
                 recorded[(stage, key)] = json.loads(result)
     conn.execute("DELETE FROM docs.publication_flight")
     return recorded

@@ -44,8 +44,7 @@ def _record(duckdb: DuckDBResource, made: list) -> None:
             if pub.sync is not None:
                 _record_sync(conn, pub.sync, result)
             done(conn, pub, result)
-        if in_flight(conn) is not None:
-            land(conn, pushed=False)  # all recorded: nothing left to settle
+        land(conn, pushed=False)  # all recorded: nothing in flight is left to settle
 
 
 @dg.asset(key=["docs", "ordered_publication"], deps=PUBLISHERS, pool="duckdb", group_name="docs_publication",

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from bqx_ops.db import table_exists
-from bqx_ops.frames import as_queried, nullable_columns
+from bqx_ops.frames import split_as_queried
 from bqx_ops.defs.plan_update.tables import PERIOD_COLUMNS, SCHEMA
 
 
@@ -22,7 +22,7 @@ class WeekTables:
 
     A run's reports read 18 tables for each of up to ~50 weeks: some 900 small queries, most of
     the plan run's DuckDB time, become one per table. A week's frame is exactly what ``week_table``
-    reads for it, dtypes included (``as_queried``), whatever the other weeks hold."""
+    reads for it, dtypes included (``split_as_queried``), whatever the other weeks hold."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, starts: list[dt.datetime]):
         self._conn = conn
@@ -46,10 +46,7 @@ class WeekTables:
         df = self._conn.execute(
             f"SELECT * FROM {SCHEMA}.{name} WHERE period_start IN (SELECT unnest(?::TIMESTAMP[])) "
             "ORDER BY period_start, position", [self._starts]).df()
-        starts = df["period_start"]
-        body = df.drop(columns=list(PERIOD_COLUMNS), errors="ignore")
-        nullable = nullable_columns(body)
-        weeks = {pd.Timestamp(start).to_pydatetime(): as_queried(body[(starts == start).to_numpy()], nullable)
-                 for start in starts.unique()}
-        return weeks, as_queried(body.iloc[0:0], nullable)
+        weeks = split_as_queried(df, "period_start", drop=list(PERIOD_COLUMNS))
+        empty = weeks.pop(None)
+        return {key.to_pydatetime(): part for key, part in weeks.items()}, empty
 
