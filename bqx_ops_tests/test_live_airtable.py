@@ -80,8 +80,9 @@ def test_the_live_snapshot_asset_lands_parses_and_never_logs_the_token(airtable_
     monkeypatch.setenv("AIRTABLE_API_KEY", AIRTABLE_TOKEN)
     monkeypatch.setenv("AIRTABLE_BASE_ID", BASE)
     monkeypatch.setenv("AIRTABLE_ENDPOINT_URL", airtable_server.url)
+    today = dt.datetime.now(dt.timezone.utc).date()  # the asset's own today: not the import's, a suite may cross midnight
     result = dg.materialize([raw_records, airtable_tables], resources=build_resources("live", tmp_path),
-                            partition_key=TODAY.isoformat())
+                            partition_key=today.isoformat())
     assert result.success
     with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM airtable.stages").fetchone() == (3,)

@@ -68,7 +68,10 @@ def test_log_events_are_paged_per_day_filtered_in_our_code_and_grouped(moto_serv
 def test_days_fetched_after_they_ended_are_final_and_not_fetched_again(moto_server, tmp_path):
     logs = boto3.client("logs", endpoint_url=moto_server, region_name=REGION)
     put(logs, GROUPS[0], [(today() - dt.timedelta(hours=20), "ERROR boom")])
-    source = LiveCloudWatchLogs(data_dir=str(tmp_path), aws=aws(moto_server), log_groups=GROUPS[:1])
+    # settle_minutes=0: yesterday is final as soon as it has ended, whatever the time of day the test
+    # runs (with the default 30, a run in the first half hour after midnight UTC found it still open)
+    source = LiveCloudWatchLogs(data_dir=str(tmp_path), aws=aws(moto_server), log_groups=GROUPS[:1],
+                                settle_minutes=0)
     window = (today() - dt.timedelta(days=1), today() + dt.timedelta(hours=1))
     first = source.land(*window, "?ERROR", "ERROR", dt.datetime.now(UTC))
     again = source.land(*window, "?ERROR", "ERROR", dt.datetime.now(UTC))
