@@ -20,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from bqx_ops.recovery import HOST_TAG, PID_TAG
+from bqx_ops.recovery import HOST_TAG, PID_TAG, UNFINISHED
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops_tests.demo_outputs import differences, outputs
 from bqx_ops_tests.instances import instance_at
@@ -112,11 +112,12 @@ def _run_to_end(root: Path, timeout: float = 900) -> subprocess.CompletedProcess
 def test_a_demo_killed_at_every_stage_is_finished_by_the_next_run_with_identical_outputs(tmp_path):
     reference = _start(tmp_path / "reference")  # uninterrupted, beside the chain (2 cores)
     crashed = tmp_path / "crashed"
-    killed_runs = set()  # runs a kill left STARTED (a kill may also land between two runs: none)
+    killed_runs = set()  # runs a kill left unfinished (a kill may also land between two runs: none)
     for where, ready in KILL_POINTS:
         assert _kill_when(crashed, ready) == "killed", f"the run did not reach: {where}"
         with instance_at(crashed / "home") as instance:
-            left = [r for r in instance.get_runs() if r.status == dg.DagsterRunStatus.STARTED]
+            # a kill may land between a run's creation and its start: NOT_STARTED or STARTING, left as well
+            left = [r for r in instance.get_runs() if r.status in UNFINISHED]
             assert all(r.tags[HOST_TAG] and r.tags[PID_TAG] for r in left)  # the demo's, with its process
             killed_runs |= {r.run_id for r in left}
     out, _ = reference.communicate(timeout=900)
