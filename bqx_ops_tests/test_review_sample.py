@@ -160,3 +160,37 @@ def test_every_p0_p1_issue_has_an_action_item_and_the_report_adds_up(reviewed):
     checks_by_name = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks_by_name["every_p0_p1_has_an_action_item"].passed
     assert checks_by_name["no_p0_open_longer_than_24_hours"].severity == dg.AssetCheckSeverity.WARN
+
+
+def test_a_history_read_once_for_many_periods_gives_each_what_its_own_read_gives(reviewed):
+    """The escalation replay and a review backfill read the notes and quarantine history once, up
+    to their last day, and cut it at each period's end: every period must find exactly what reading
+    its own history finds (blockers, quarantine episodes, derived issues, in order)."""
+    from bqx_ops.issue_review.collect import AirtableHistory, airtable_found
+    from bqx_ops.issue_review.model import ReviewPeriod
+    from bqx_ops.issue_review.rules import load_rules
+
+    data, _, _ = reviewed
+    rules = load_rules()
+    copy = data.parent / "history.duckdb"  # the module's database stays as the review left it
+    copy.write_bytes((data / "bqx_ops.duckdb").read_bytes())
+    with duckdb.connect(str(copy)) as conn:
+        days = [r[0].date() for r in conn.execute(
+            "SELECT DISTINCT snapshot_date FROM airtable.raw_records ORDER BY 1").fetchall()]
+        # planted: a blocker noted in one snapshot only, and a quarantine episode of one snapshot,
+        # both on a day in the middle (seen only by a cut that keeps that day's own rows)
+        planted = days[len(days) // 2]
+        conn.execute("UPDATE airtable.stages SET notes = 'Blocked: planted for one snapshot' WHERE snapshot_date = ? "
+                     "AND record_id = (SELECT min(record_id) FROM airtable.stages WHERE snapshot_date = ?)",
+                     [planted, planted])
+        conn.execute("INSERT INTO airtable.quarantine (snapshot_date, table_name, record_id, reason) "
+                     "VALUES (?, 'Stages', 'recPLANTED', 'planted: bad cost')", [planted])
+        history = AirtableHistory(conn, days[-1])
+        seen = set()
+        for day in days:
+            period = ReviewPeriod.of(dt.datetime.combine(day, dt.time()) - dt.timedelta(days=14),
+                                     dt.datetime.combine(day, dt.time(10)))
+            alone, shared = airtable_found(conn, period, rules), airtable_found(conn, period, rules, history)
+            assert alone[0] == shared[0] and alone[1] == shared[1], day
+            seen |= {(day, f.source) for f in alone[0] if "planted" in f.title.lower() or "recPLANTED" in f.source_ref}
+    assert len(days) > 5 and (planted, "airtable_notes") in seen and (planted, "derived") in seen

@@ -69,24 +69,54 @@ NOTES_SQL = """
     UNION ALL
     SELECT snapshot_date, 'Phases', record_id, phase_id, name, owner, notes
     FROM airtable.phases WHERE snapshot_date <= ?
+    ORDER BY ALL
 """
+QUARANTINE_SQL = ("SELECT snapshot_date, table_name, record_id, reason FROM airtable.quarantine "
+                  "WHERE snapshot_date <= ? ORDER BY ALL")
 
 
-def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod,
-                   rules: TriageRules) -> tuple[list[Found], dt.date | None, pd.DataFrame]:
+class AirtableHistory:
+    """The notes and quarantine history of the snapshots up to ``last``, read once and cut at each
+    period's end: a replay's looks (one per snapshot day) each read every snapshot up to its own
+    day, the same rows again and again. Cut at a day, it is what reading up to that day gives."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, last: dt.date):
+        self._notes = _history(conn, NOTES_SQL, ["stages", "phases"], last)
+        with_quarantine = table_exists(conn, "airtable", "raw_records") and table_exists(conn, "airtable", "quarantine")
+        self._quarantine = _history(conn, QUARANTINE_SQL, ["quarantine"], last) if with_quarantine else None
+        self._days = [r[0].date() for r in conn.execute(
+            "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date <= ? ORDER BY 1",
+            [dt.datetime.combine(last, dt.time())]).fetchall()] if with_quarantine else []
+        self.last = last
+
+    @staticmethod
+    def _upto(df: pd.DataFrame | None, day: dt.date) -> pd.DataFrame | None:
+        if df is None:
+            return None
+        return df[df["snapshot_date"] <= pd.Timestamp(day)].reset_index(drop=True)
+
+    def notes(self, day: dt.date) -> pd.DataFrame | None:
+        return self._upto(self._notes, day)
+
+    def quarantine(self, day: dt.date) -> tuple[pd.DataFrame | None, list[dt.date]]:
+        """The quarantine rows and the snapshot days up to ``day`` (None: no quarantine table)."""
+        return self._upto(self._quarantine, day), [d for d in self._days if d <= day]
+
+
+def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
+                   history: AirtableHistory | None = None) -> tuple[list[Found], dt.date | None, pd.DataFrame]:
     """Blockers, quarantine episodes and derived plan issues as of the period's end, the as-of
-    snapshot, and its Tasks (the action items are matched against them too)."""
+    snapshot, and its Tasks (the action items are matched against them too). ``history``: read
+    once for many periods (it must reach the period's end); None reads it for this period."""
     day = period.end.date()
+    if history is None or history.last < day:
+        history = AirtableHistory(conn, day)
     found: list[Found] = []
-    notes = _history(conn, NOTES_SQL, ["stages", "phases"], day)
+    notes = history.notes(day)
     if notes is not None:
         found += blocker_issues(notes, rules.notes_blocker)
-    if table_exists(conn, "airtable", "raw_records") and table_exists(conn, "airtable", "quarantine"):
-        days = [r[0].date() for r in conn.execute(
-            "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date <= ? ORDER BY 1",
-            [dt.datetime.combine(day, dt.time())]).fetchall()]
-        quarantine = _history(conn, "SELECT snapshot_date, table_name, record_id, reason FROM airtable.quarantine "
-                                    "WHERE snapshot_date <= ?", ["quarantine"], day)
+    quarantine, days = history.quarantine(day)
+    if quarantine is not None:
         found += quarantine_issues(quarantine, days, rules.derived.get("quarantine") or {})
     snapshot, stages = read_as_of(conn, "stages", period.end)
     _, phases = read_as_of(conn, "phases", period.end)
@@ -103,7 +133,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod,
 
 
 def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
-            data: SourceData) -> tuple[list[Found], dict]:
+            data: SourceData, history: AirtableHistory | None = None) -> tuple[list[Found], dict]:
     """Every issue any source knows as of the period's end, and what was found per source."""
     problems = list(data.problems)
     found, github_problems = github_issues(data.github_items, now=data.now)
@@ -117,7 +147,7 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     groups, log_problems = cloudwatch.aggregate(conn, files, start, end, rules.cloudwatch)
     found += cloudwatch.log_issues(groups, period.end, rules.cloudwatch)
     problems += [f"cloudwatch: {p}" for p in missing + log_problems]
-    airtable, snapshot, tasks = airtable_found(conn, period, rules)
+    airtable, snapshot, tasks = airtable_found(conn, period, rules, history)
     if snapshot is None:
         problems.append(f"airtable: no snapshot on or before {period.end.date()}; notes and plan issues have no data")
     found += airtable
@@ -125,9 +155,9 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
 
 
 def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules, data: SourceData,
-           previous: Review | None) -> Review:
+           previous: Review | None, history: AirtableHistory | None = None) -> Review:
     """The review of ``period``; ``previous`` is the review of the period before (None: none)."""
-    found, info = collect(conn, period, rules, data)
+    found, info = collect(conn, period, rules, data, history)
     inventory = build_inventory(found, rules, period)
     changes = trend(inventory, previous.inventory if previous else None, period)
     by_source = {}

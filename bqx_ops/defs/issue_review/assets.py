@@ -28,7 +28,7 @@ from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 from bqx_ops.issue_review import cloudwatch, model
 from bqx_ops.issue_review.actions import slack_intent, task_intent
-from bqx_ops.issue_review.collect import Review, SourceData, review
+from bqx_ops.issue_review.collect import AirtableHistory, Review, SourceData, review
 from bqx_ops.issue_review.report import render_json, render_markdown, report_paths
 from bqx_ops.issue_review.rules import RulesError, load_rules
 
@@ -103,9 +103,10 @@ def issue_review_tables(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     # so a review is the same whether it runs alone or inside a backfill)
     reviews: list[Review] = []
     with duckdb.get_connection() as conn:
-        previous = review(conn, previous_period(periods[0]), rules, data, None)
+        history = AirtableHistory(conn, periods[-1].end.date())
+        previous = review(conn, previous_period(periods[0]), rules, data, None, history)
         for period in periods:
-            previous = review(conn, period, rules, data, previous)
+            previous = review(conn, period, rules, data, previous, history)
             reviews.append(previous)
     for name, (table, columns, _) in TABLES.items():
         df = pd.concat([getattr(r, name) for r in reviews], ignore_index=True) if reviews else frame([], columns)

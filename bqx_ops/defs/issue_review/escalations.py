@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops import outbox, settings
 from bqx_ops.calendar import ISSUE_REVIEW, UTC, naive_utc
 from bqx_ops.issue_review import cloudwatch
-from bqx_ops.issue_review.collect import SourceData, collect
+from bqx_ops.issue_review.collect import AirtableHistory, SourceData, collect
 from bqx_ops.issue_review.escalate import due, intents
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.issue_review.rules import RulesError, load_rules
@@ -61,14 +61,15 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
                              rules.cloudwatch.get("match", "ERROR|WARN"), now)
     items, problems = github_issues.read()
     jobs, job_problems = sagemaker_jobs.read()
-    data = SourceData(items, jobs, cloudwatch_logs.files, problems + job_problems)
+    data = SourceData(items, jobs, cloudwatch_logs.files, problems + job_problems, now)
     mentions, counts = settings.slack_mentions(), {"escalated": 0, "already": 0, "intents": 0}
     producer = outbox.Producer("issue_review:unresolved_escalation", None, context.run_id)
     with duckdb.get_connection() as conn:
         outbox.ensure_schema(conn)
+        history = AirtableHistory(conn, instants[-1].date()) if instants else None
         for instant in instants:
             period = review_period_at(instant)
-            found, _ = collect(conn, period, rules, data)
+            found, _ = collect(conn, period, rules, data, history)
             for escalation in due(build_inventory(found, rules, period), rules, instant):
                 if _already(conn, escalation.key):  # escalated at an earlier tick: never again
                     counts["already"] += 1
