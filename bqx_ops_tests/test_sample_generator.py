@@ -23,6 +23,7 @@ from bqx_ops.sample import (
     SAMPLE_END,
     SAMPLE_REPO,
     SAMPLE_START,
+    ensure_sample,
     write_sample,
 )
 
@@ -74,6 +75,27 @@ def test_two_runs_write_byte_identical_trees(full, tmp_path):
     assert _digests(tmp_path / "landing") == first
     assert json.loads(done.stdout) == full[1]
     assert not [name for name in first if ".tmp" in name]  # no leftovers of the atomic writes
+
+
+def test_a_writer_killed_half_way_leaves_no_landing_zone_and_the_next_writes_it_whole(full, tmp_path):
+    """The demo writes the sample in a child process: killed before it finishes, nothing the next
+    demo could take for a whole landing zone is left; the next writes it whole and removes the rest."""
+    import signal
+    import time
+
+    data = tmp_path / "data"
+    code = "import sys; from bqx_ops.sample import ensure_sample; ensure_sample(sys.argv[1])"
+    writer = subprocess.Popen([sys.executable, "-c", code, str(data)], cwd=REPO)
+    deadline = time.monotonic() + 60
+    while not list(data.glob(".sample-*/landing/airtable/*")) and writer.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert list(data.glob(".sample-*")), "the writer was killed before it began: nothing tested"
+    assert not Landing(data).exists()
+    assert ensure_sample(data) is True and ensure_sample(data) is False
+    assert _digests(data / "landing") == _digests(full[0] / "landing")
+    assert not list(data.glob(".sample-*"))  # the dead writer's staging folder is gone
 
 
 def test_files_are_canonical_json(landing):

@@ -97,10 +97,9 @@ class EmbeddedAirtable(AirtableSource):
     """Replays the landing zone; writes the bundled sample into it when it is empty."""
 
     def ensure_landing(self) -> None:
-        if not self.landing.exists():
-            from bqx_ops.sample import write_sample
+        from bqx_ops.sample import ensure_sample
 
-            write_sample(Path(self.data_dir))
+        ensure_sample(self.data_dir)
 
     def land_snapshot(self, day: dt.date, today: dt.date) -> Path:
         self.ensure_landing()

@@ -86,10 +86,9 @@ class CloudWatchLogsSource(dg.ConfigurableResource):
 
 class EmbeddedCloudWatchLogs(CloudWatchLogsSource):
     def land(self, start, end, filter_pattern, match, now) -> dict:
-        if not Landing(self.data_dir).exists():
-            from bqx_ops.sample import write_sample
+        from bqx_ops.sample import ensure_sample
 
-            write_sample(Path(self.data_dir))
+        ensure_sample(self.data_dir)
         return {"mode": "embedded"}
 
 
@@ -176,10 +175,9 @@ class SageMakerJobsSource(dg.ConfigurableResource):
 
 class EmbeddedSageMakerJobs(SageMakerJobsSource):
     def refresh(self, now: dt.datetime) -> dict:
-        if not Landing(self.data_dir).exists():
-            from bqx_ops.sample import write_sample
+        from bqx_ops.sample import ensure_sample
 
-            write_sample(Path(self.data_dir))
+        ensure_sample(self.data_dir)
         return {"mode": "embedded"}
 
 

@@ -54,11 +54,9 @@ class EmbeddedGitHubIssues(GitHubIssuesSource):
     """Replays the landing zone; writes the bundled sample into it when it is empty."""
 
     def refresh(self, now: dt.datetime) -> dict:
-        landing = Landing(self.data_dir)
-        if not landing.exists():
-            from bqx_ops.sample import write_sample
+        from bqx_ops.sample import ensure_sample
 
-            write_sample(Path(self.data_dir))
+        ensure_sample(self.data_dir)
         return {"mode": "embedded"}
 
 

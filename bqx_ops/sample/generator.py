@@ -18,7 +18,9 @@ window writes a subset of those files of a longer one.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import threading
 from pathlib import Path
 
 from bqx_ops.landing import Landing, write_json
@@ -104,3 +106,52 @@ def write_sample(data_dir: str | Path, start: dt.date = SAMPLE_START, end: dt.da
         "training_jobs": len(jobs),
         "cost_months": months,
     }
+
+
+STAGING_PREFIX = ".sample-"
+
+
+def ensure_sample(data_dir: str | Path) -> bool:
+    """The sample's landing zone in ``data_dir``, unless a landing zone is there already (True: this
+    call wrote it). Written into a staging folder beside it and renamed into place, so a writer killed
+    half-way leaves no half landing zone that the next one would take for a whole one."""
+    data_dir = Path(data_dir)
+    landing = Landing(data_dir)
+    if landing.exists():
+        return False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _remove_dead_staging(data_dir)
+    staging = data_dir / f"{STAGING_PREFIX}{os.getpid()}-{threading.get_ident()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        write_sample(staging)
+        write_config(data_dir)
+        if landing.root.is_dir() and not landing.exists():
+            landing.root.rmdir()  # an empty folder is no landing zone
+        try:
+            os.rename(Landing(staging).root, landing.root)
+        except OSError:
+            if landing.exists():  # another writer renamed its copy first: the same sample
+                return False
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def _remove_dead_staging(data_dir: Path) -> None:
+    """Staging folders of writers that died before their rename (their pid is in the name)."""
+    for folder in data_dir.glob(f"{STAGING_PREFIX}*"):
+        pid = folder.name[len(STAGING_PREFIX):].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
