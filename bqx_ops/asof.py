@@ -46,14 +46,19 @@ def read_as_of(
     from an earlier snapshot, so one bad field does not make the record vanish from every figure;
     such a row keeps the ``snapshot_date`` it comes from (earlier than the as-of snapshot), which is
     how a figure knows it rests on it (``carried``)."""
-    if not table_exists(conn, "airtable", "raw_records") or not table_exists(conn, "airtable", table):
+    day = as_of_snapshot(conn, as_of)
+    return day, snapshot_rows(conn, table, day, carry_forward)
+
+
+def snapshot_rows(conn: duckdb.DuckDBPyConnection, table: str, day: dt.date | None,
+                  carry_forward: bool = False) -> pd.DataFrame:
+    """``read_as_of``'s rows when the as-of snapshot ``day`` is known (``as_of_snapshot``): a reader of
+    several tables at one instant resolves its snapshot once (None: no snapshot, no rows)."""
+    if day is None or not table_exists(conn, "airtable", table):
         # dagster-duckdb-pandas creates no table for an empty first write: same as no rows
-        return as_of_snapshot(conn, as_of), _empty(table)
+        return _empty(table)
     name = {t.asset_name: t.name for t in TABLES}.get(table)
     quarantine = carry_forward and bool(name) and table_exists(conn, "airtable", "quarantine")
-    day = as_of_snapshot(conn, as_of)
-    if day is None:
-        return None, _empty(table)
     # The as-of rows' fingerprint (count and hash sum, computed by DuckDB in a third of the time of
     # reading the rows into pandas) and how many of its records of this table are quarantined (only
     # those few need the earlier-version query). A week's tables are read by each of its assets and
@@ -80,7 +85,7 @@ def read_as_of(
         if known is not None:
             _FRAMES.move_to_end(key)
     if known is not None:
-        return day, known.copy()
+        return known.copy()
     df = conn.execute(f"{rows_sql} ORDER BY record_id", [midnight]).df()
     if carry:
         earlier = conn.execute(earlier_sql, [midnight, midnight, name, midnight]).df()
@@ -91,7 +96,7 @@ def read_as_of(
         _FRAMES[key] = df.copy()
         if len(_FRAMES) > _FRAMES_KEPT:
             _FRAMES.popitem(last=False)
-    return day, df
+    return df
 
 
 def read_snapshots(conn: duckdb.DuckDBPyConnection, table: str, days: list[dt.date]) -> dict[dt.date, pd.DataFrame]:

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from bqx_ops import config as project_config
-from bqx_ops.asof import read_as_of
+from bqx_ops.asof import as_of_snapshot, read_as_of, snapshot_rows
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch
@@ -118,10 +118,8 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     quarantine, days = history.quarantine(day)
     if quarantine is not None:
         found += quarantine_issues(quarantine, days, rules.derived.get("quarantine") or {})
-    snapshot, stages = read_as_of(conn, "stages", period.end)
-    _, phases = read_as_of(conn, "phases", period.end)
-    _, tasks = read_as_of(conn, "tasks", period.end)
-    _, results = read_as_of(conn, "model_results", period.end)
+    snapshot = as_of_snapshot(conn, period.end)
+    stages, phases, tasks, results = (snapshot_rows(conn, t, snapshot) for t in ("stages", "phases", "tasks", "model_results"))
     before_snapshot, stages_before = read_as_of(conn, "stages", period.start)
     found += r2_issues(results, rules.derived.get("r2_drop") or {})
     found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {})

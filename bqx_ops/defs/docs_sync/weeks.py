@@ -11,7 +11,7 @@ import datetime as dt
 import dagster as dg
 import duckdb
 
-from bqx_ops.asof import as_of_snapshot, read_as_of
+from bqx_ops.asof import as_of_snapshot, snapshot_rows
 from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, period_for
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS, WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
@@ -98,10 +98,10 @@ def plan_dashboard_as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) ->
         return None
     key = keys[-1]
     end = PLAN_UPDATE_PARTITIONS.time_window_for_partition_key(key).end.astimezone(UTC)
-    tables = {t: read_as_of(conn, t, end, carry_forward=True) for t in ("stages", "phases", "plans", "model_results")}
-    if tables["stages"][0] is None:
+    day = as_of_snapshot(conn, end)
+    if day is None:
         return None
-    frames = {t: df for t, (_, df) in tables.items()}
+    frames = {t: snapshot_rows(conn, t, day, carry_forward=True) for t in ("stages", "phases", "plans", "model_results")}
     return end.date(), week_dashboard(frames["stages"], frames["phases"], frames["plans"], frames["model_results"],
                                       end.date())
 

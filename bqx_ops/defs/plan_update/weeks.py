@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from bqx_ops.asof import as_of_snapshot, carried, read_as_of
+from bqx_ops.asof import as_of_snapshot, carried, read_as_of, snapshot_rows
 from bqx_ops.calendar import UTC, Period
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
@@ -62,11 +62,11 @@ def carried_records(conn: duckdb.DuckDBPyConnection, when, tables=("plans", "pha
     """The quarantined records of the as-of snapshot whose last valid version the figures use: table,
     record, label, the snapshot that version comes from, and why the current one was quarantined."""
     day = as_of_snapshot(conn, when)
-    _, q = read_as_of(conn, "quarantine", when)
+    q = snapshot_rows(conn, "quarantine", day)
     reasons = {(r.table_name, r.record_id): r.reason for r in q.itertuples()} if not q.empty else {}
     out = []
     for table in tables:
-        _, df = read_as_of(conn, table, when, carry_forward=True)
+        df = snapshot_rows(conn, table, day, carry_forward=True)
         for r in carried(df, day).to_dict("records"):
             name = {"plans": "Plans", "phases": "Phases", "stages": "Stages"}[table]
             label = r.get("stage_id") or r.get("phase_id") or r.get("plan_id") or ""
@@ -76,8 +76,8 @@ def carried_records(conn: duckdb.DuckDBPyConnection, when, tables=("plans", "pha
     return out
 
 
-def _stage_quarantine(conn: duckdb.DuckDBPyConnection, when) -> set[str]:
-    _, q = read_as_of(conn, "quarantine", when)
+def _stage_quarantine(conn: duckdb.DuckDBPyConnection, day: dt.date | None) -> set[str]:
+    q = snapshot_rows(conn, "quarantine", day)
     return set(q.loc[q["table_name"] == "Stages", "record_id"].dropna()) if not q.empty else set()
 
 
@@ -101,15 +101,15 @@ def load_week(conn: duckdb.DuckDBPyConnection, key: str, period: Period, tables:
     read the snapshot as it is, where the quarantine itself is the event."""
     week = Week(key, period, as_of_snapshot(conn, period.as_of))
     for table in tables:
-        _, week.tables[table] = read_as_of(conn, table, period.as_of, carry_forward=not transitions)
+        week.tables[table] = snapshot_rows(conn, table, week.snapshot_date, carry_forward=not transitions)
     if transitions and week.snapshot_date is not None:
         week.previous_snapshot_date, previous = read_as_of(conn, "stages", period.start)
         if week.previous_snapshot_date is not None:
             week.previous_stages = previous
-            week.quarantined_before = _stage_quarantine(conn, period.start)
-            week.stages_during = [read_as_of(conn, "stages", day)[1] for day in
+            week.quarantined_before = _stage_quarantine(conn, week.previous_snapshot_date)
+            week.stages_during = [snapshot_rows(conn, "stages", day) for day in
                                   _snapshots_between(conn, week.previous_snapshot_date, week.snapshot_date)]
-        week.quarantined_now = _stage_quarantine(conn, period.as_of)
+        week.quarantined_now = _stage_quarantine(conn, week.snapshot_date)
     return week
 
 
