@@ -114,7 +114,9 @@ GITHUB_CASES = [
     (gh(9005, "closed at nonsense", closed="yesterday-ish", state="closed"),
      "#9005: closed, but closed_at 'yesterday-ish' is not a plausible time; left out"),
     (gh(9007, "created in year 1", created="0001-01-01T00:00:00+05:00"),
-     "no number or no plausible created_at ('0001-01-01T00:00:00+05:00')"),
+     "#9007: created_at '0001-01-01T00:00:00+05:00' is not a plausible time; left out"),
+    (dict(gh(9009, "number as text"), number="9009"), ": number '9009' is not an issue number; left out"),
+    (dict(gh(9010, "number as a boolean"), number=True), ": number True is not an issue number; left out"),
     (gh(9008, "closed in 9999", closed="9999-12-31T23:59:59-05:00", state="closed"),
      "#9008: closed, but closed_at '9999-12-31T23:59:59-05:00' is not a plausible time; left out"),
     (gh(9006, "first copy", updated_at="2026-03-10T08:00:00Z"), None),  # the duplicate below is newer
@@ -151,6 +153,8 @@ SAGEMAKER_CASES = [
     (job("host-unknown", "Crashed"), "job host-unknown: status 'Crashed' is not a SageMaker status"),
     (job("host-endtime", "Failed", ended="the 10th of March", FailureReason="OOM"),
      "job host-endtime: Failed without a readable end time; left out"),
+    (dict(job("host-metrics-text", "Completed", ended="2026-03-08T02:00:00.000+00:00"), FinalMetricDataList="r2 0.9"),
+     "job host-metrics-text: no final validation:r2 (FinalMetricDataList is 'r2 0.9'); not compared"),
     (job("host-dup", "Failed", FailureReason="first copy", LastModifiedTime="2026-03-10T02:00:00.000+00:00"), None),
     (job("host-dup", "Failed", FailureReason="second copy, older", LastModifiedTime="2026-03-10T01:30:00.000+00:00"),
      "duplicate job name host-dup: job"),
@@ -182,7 +186,8 @@ def cost_day(start: str, *groups: tuple[str, str, str]) -> dict:
 
 def hostile_cost_months() -> dict[str, object]:
     """File name -> content (a str is written as is). 2026-03 is not JSON, 2026-04 has no ResultsByTime,
-    2026-02 has a credit, a EUR amount, a day given twice and a day that 2026-01 also holds."""
+    2026-02 has a credit, a EUR amount, a day given twice and a day that 2026-01 also holds, 2026-05
+    malformed entries and groups beside a good one."""
     return {
         "2026-01.json": {"ResultsByTime": [cost_day("2026-01-31", ("Amazon S3", "1.50", "USD"))]},
         "2026-02.json": {"ResultsByTime": [
@@ -196,6 +201,16 @@ def hostile_cost_months() -> dict[str, object]:
         ]},
         "2026-03.json": "{not json at all",
         "2026-04.json": {"NextPageToken": "x"},
+        "2026-05.json": {"ResultsByTime": [  # malformed parts: each skipped with its reason, the rest counted
+            cost_day("2026-05-01", ("Amazon S3", "abc", "USD"), ("AWS Lambda", "2.00", "USD")),
+            {"TimePeriod": {"Start": "2026-05-02", "End": "2026-05-03"}, "Groups": None},
+            cost_day("2026-05-03", ("Amazon S3", None, "USD")),
+            {"TimePeriod": {"Start": "2026-05-04"}, "Groups": [
+                {"Keys": [], "Metrics": {"UnblendedCost": {"Amount": "1", "Unit": "USD"}}},
+                {"Keys": ["Amazon S3"], "Metrics": {}}, "a string group"]},
+            {"Groups": []},
+            "a string day",
+        ]},
     }
 
 

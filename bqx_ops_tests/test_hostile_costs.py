@@ -4,7 +4,7 @@ currencies are never added to dollars, and a day given twice is counted once."""
 
 import datetime as dt
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import dagster as dg
 import duckdb
@@ -45,7 +45,10 @@ def expected_usd() -> dict[tuple[dt.date, str], Decimal]:
             continue
         seen = set()
         for result in doc["ResultsByTime"]:
-            day = dt.date.fromisoformat(result["TimePeriod"]["Start"])
+            try:
+                day = dt.date.fromisoformat(result["TimePeriod"]["Start"])
+            except (TypeError, KeyError):  # no day: reported, never counted
+                continue
             implausible = not dt.date(2000, 1, 1) <= day <= dt.date(2099, 12, 31)
             if implausible or day in seen or (day in source and source[day] == f"{day:%Y-%m}.json"):
                 continue
@@ -53,10 +56,14 @@ def expected_usd() -> dict[tuple[dt.date, str], Decimal]:
             if day in source:  # this file is the day's own month: it replaces the other
                 out = {k: v for k, v in out.items() if k[0] != day}
             source[day] = name
-            for g in result["Groups"]:
-                amount, unit = Decimal(g["Metrics"]["UnblendedCost"]["Amount"]), g["Metrics"]["UnblendedCost"]["Unit"]
+            for g in result["Groups"] if isinstance(result["Groups"], list) else []:
+                try:
+                    metric, service = g["Metrics"]["UnblendedCost"], g["Keys"][0]
+                    amount, unit = Decimal(metric["Amount"]), metric["Unit"]
+                except (TypeError, KeyError, IndexError, InvalidOperation):  # skipped with its reason
+                    continue
                 if unit == "USD" and abs(amount) <= 10_000_000:
-                    out[(day, g["Keys"][0])] = amount
+                    out[(day, service)] = amount
     return out
 
 
@@ -72,13 +79,22 @@ def test_daily_costs_apply_the_rules_and_keep_credits(data_dir):
 @pytest.mark.parametrize("fragment, no_data", [
     ("2026-03.json: unreadable JSON", True),
     ("2026-04.json: not a GetCostAndUsage response (no ResultsByTime list)", True),
-    ("2026-02.json: ResultsByTime[1].Groups[2] (2026-02-01): skipped (ValueError: amount in 'EUR', never added to USD)",
+    ("2026-02.json: ResultsByTime[1].Groups[2] (2026-02-01): skipped (amount in 'EUR', never added to USD)",
      False),
     ("2026-02.json: ResultsByTime[2]: 2026-02-01 repeats ResultsByTime[1]; counted once, from the first", False),
     ("beyond ±10,000,000 a day: implausible", False),
     ("2026-01-31 is in 2026-01.json, 2026-02.json: counted once, from 2026-01.json", False),
-    ("ResultsByTime[4]: unreadable time period (ValueError: 9999-12-31 is outside 2000-01-01 .. 2099-12-31)", False),
-    ("ResultsByTime[5]: unreadable time period (ValueError: 0001-01-01 is outside 2000-01-01 .. 2099-12-31)", False),
+    ("ResultsByTime[4]: unreadable time period (9999-12-31 is outside 2000-01-01 .. 2099-12-31)", False),
+    ("ResultsByTime[5]: unreadable time period (0001-01-01 is outside 2000-01-01 .. 2099-12-31)", False),
+    ("2026-05.json: ResultsByTime[0].Groups[0] (2026-05-01): skipped (amount 'abc' is not a number)", False),
+    ("2026-05.json: ResultsByTime[1] (2026-05-02): Groups is null, not a list; no cost counted for the day", False),
+    ("2026-05.json: ResultsByTime[2].Groups[0] (2026-05-03): skipped (amount null is not a number)", False),
+    ("2026-05.json: ResultsByTime[3].Groups[0] (2026-05-04): skipped (no service name (Keys is []))", False),
+    ("2026-05.json: ResultsByTime[3].Groups[1] (2026-05-04): skipped (no UnblendedCost metric)", False),
+    ("2026-05.json: ResultsByTime[3].Groups[2] (2026-05-04): skipped (the group is 'a string group', not an object)",
+     False),
+    ("2026-05.json: ResultsByTime[4]: unreadable time period (TimePeriod.Start is missing)", False),
+    ("2026-05.json: ResultsByTime[5]: unreadable time period (the entry is 'a string day', not an object)", False),
 ])
 def test_each_cost_problem_is_recorded_with_its_reason(data_dir, fragment, no_data):
     rows = [r for r in query(data_dir, "SELECT problem, no_data FROM aws.cost_problems") if fragment in r[0]]

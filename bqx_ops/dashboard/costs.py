@@ -62,41 +62,75 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
     seen: dict[dt.date, int] = {}
     for i, result in enumerate(results):
         where = f"{source}: ResultsByTime[{i}]"
-        try:
-            day = dt.date.fromisoformat(result["TimePeriod"]["Start"])
-            if not EARLIEST <= day <= LATEST:  # 0001-01-01 / 9999-12-31 would overflow the table's dates
-                raise ValueError(f"{day.isoformat()} is outside {EARLIEST_DATE} .. {LATEST_DATE}")
-            groups = result.get("Groups") or []
-            if not isinstance(groups, list):
-                raise TypeError("Groups is not a list")
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            problems.append(f"{where}: unreadable time period ({type(exc).__name__}: {visible(exc)})")
+        day = _period_start(result)
+        if isinstance(day, str):
+            problems.append(f"{where}: unreadable time period ({day})")
             continue
         if day in seen:
             problems.append(f"{where}: {day.isoformat()} repeats ResultsByTime[{seen[day]}]; counted once, "
                             "from the first")
             continue
         seen[day] = i
+        groups = result.get("Groups")
+        if not isinstance(groups, list):  # GetCostAndUsage with GroupBy gives a list, [] on a day without cost
+            shown = "missing" if "Groups" not in result else _shown(groups)
+            problems.append(f"{where} ({day.isoformat()}): Groups is {shown}, not a list; no cost counted for the day")
+            continue
         for j, group in enumerate(groups):
-            try:
-                service = group["Keys"][0]
-                if not isinstance(service, str) or not service.strip():
-                    raise ValueError(f"service key {service!r}")
-                metric = group["Metrics"]["UnblendedCost"]
-                amount = Decimal(str(metric["Amount"]))
-                if not amount.is_finite():
-                    raise ValueError(f"amount {amount}")
-                unit = metric.get("Unit", "USD")
-                if unit != "USD":
-                    raise ValueError(f"amount in {unit!r}, never added to USD")
-                if abs(amount) > MAX_MONEY:
-                    raise ValueError(f"amount {amount} is beyond ±{MAX_MONEY:,} a day: implausible")
-            except (KeyError, IndexError, TypeError, ValueError, InvalidOperation, AttributeError) as exc:
-                problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): skipped ({type(exc).__name__}: "
-                                f"{visible(exc)})")
+            used = _service_amount(group)
+            if isinstance(used, str):
+                problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): skipped ({used})")
                 continue
+            service, amount = used
             rows.append(CostRow(day, visible(service.strip()), float(amount)))
     return rows, problems
+
+
+def _shown(value: Any) -> str:
+    return "null" if value is None else visible(repr(value))[:80]
+
+
+def _period_start(result: Any) -> dt.date | str:
+    """The day of one ResultsByTime entry, or why there is none."""
+    period = result.get("TimePeriod") if isinstance(result, dict) else None
+    start = period.get("Start") if isinstance(period, dict) else None
+    if not isinstance(result, dict):
+        return f"the entry is {_shown(result)}, not an object"
+    if not isinstance(start, str):
+        return "TimePeriod.Start is missing" if start is None else f"TimePeriod.Start is {_shown(start)}"
+    try:
+        day = dt.date.fromisoformat(start)
+    except ValueError:
+        return f"TimePeriod.Start {_shown(start)} is not a date"
+    if not EARLIEST <= day <= LATEST:  # 0001-01-01 / 9999-12-31 would overflow the table's dates
+        return f"{day.isoformat()} is outside {EARLIEST_DATE} .. {LATEST_DATE}"
+    return day
+
+
+def _service_amount(group: Any) -> tuple[str, Decimal] | str:
+    """(service, USD amount) of one group, or why it cannot be counted."""
+    if not isinstance(group, dict):
+        return f"the group is {_shown(group)}, not an object"
+    keys = group.get("Keys")
+    if not isinstance(keys, list) or not keys or not isinstance(keys[0], str) or not keys[0].strip():
+        return f"no service name (Keys is {_shown(keys)})"
+    metrics = group.get("Metrics")
+    metric = metrics.get("UnblendedCost") if isinstance(metrics, dict) else None
+    if not isinstance(metric, dict):
+        return "no UnblendedCost metric"
+    raw = metric.get("Amount")
+    try:
+        amount = Decimal(str(raw)) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        return f"amount {_shown(raw)} is not a number"
+    unit = metric.get("Unit", "USD")
+    if unit != "USD":
+        return f"amount in {_shown(unit)}, never added to USD"
+    if abs(amount) > MAX_MONEY:
+        return f"amount {amount} is beyond ±{MAX_MONEY:,} a day: implausible"
+    return keys[0], amount
 
 
 def one_source_per_day(files: list[tuple[str, list[CostRow]]]) -> tuple[list[CostRow], list[str]]:

@@ -57,9 +57,12 @@ def _login(user) -> str:
 def _distinct(items: list, problems: list[str]) -> list[tuple[int, dict]]:
     """(position, item) with one item per issue number: the most recently updated (then the first
     listed) is kept, and every other copy is reported, never silently overwritten."""
+    def numbered(item) -> bool:  # True == 1 to Python: a boolean "number" would pass for issue #1
+        return isinstance(item, dict) and isinstance(item.get("number"), int) and not isinstance(item["number"], bool)
+
     by_number: dict[int, list[tuple[int, dict]]] = {}
     for position, item in enumerate(items):
-        if isinstance(item, dict) and isinstance(item.get("number"), int) and not isinstance(item["number"], bool):
+        if numbered(item):
             by_number.setdefault(item["number"], []).append((position, item))
     keep = {}
     for number, copies in by_number.items():
@@ -72,8 +75,7 @@ def _distinct(items: list, problems: list[str]) -> list[tuple[int, dict]]:
             others = ", ".join(str(p) for p, _ in copies if p != best)
             problems.append(f"duplicate issue number #{number}: item {best} (the latest updated) is used, "
                             f"item(s) {others} ignored")
-    return [(p, item) for p, item in enumerate(items)
-            if not (isinstance(item, dict) and isinstance(item.get("number"), int)) or keep.get(item["number"]) == p]
+    return [(p, item) for p, item in enumerate(items) if not numbered(item) or keep.get(item["number"]) == p]
 
 
 def github_issues(items: list, repo_url: str | None = None,
@@ -92,9 +94,12 @@ def github_issues(items: list, repo_url: str | None = None,
         if is_pull_request(item):
             continue
         number, created = item.get("number"), parse_time(item.get("created_at"))
-        if not isinstance(number, int) or created is None:
-            problems.append(f"item {position}: no number or no plausible created_at "
-                            f"({visible(repr(item.get('created_at')))[:60]})")
+        if not isinstance(number, int) or isinstance(number, bool):
+            problems.append(f"item {position}: number {visible(repr(number))[:60]} is not an issue number; left out")
+            continue
+        if created is None:
+            problems.append(f"#{number}: created_at {visible(repr(item.get('created_at')))[:60]} is not a "
+                            "plausible time; left out")
             continue
         closed = parse_time(item.get("closed_at"))
         if item.get("state") == "open":

@@ -40,8 +40,14 @@ def _series(job: dict, retry: re.Pattern | None = None) -> str:
 
 def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | None:
     """The final value of metric ``name``; None when absent, not a number, NaN or infinite (reported:
-    comparing with NaN would invent a degradation)."""
-    for item in job.get("FinalMetricDataList") or []:
+    comparing with NaN would invent a degradation; a Completed job without it is never compared)."""
+    metrics = job.get("FinalMetricDataList")
+    if not isinstance(metrics, list) or not any(isinstance(m, dict) and m.get("MetricName") == name for m in metrics):
+        if problems is not None:
+            problems.append(f"job {visible(job.get('TrainingJobName'))}: no final {name} "
+                            f"(FinalMetricDataList is {visible(repr(metrics))[:60]}); not compared")
+        return None
+    for item in metrics:
         if isinstance(item, dict) and item.get("MetricName") == name:
             try:
                 value = float(item.get("Value"))
@@ -69,8 +75,11 @@ def _usable(jobs: list, problems: list[str]) -> list[dict]:
     out; a finished job without a readable end time too, since it cannot be placed in time."""
     named: dict[str, list[tuple[int, dict]]] = {}
     for position, job in enumerate(jobs if isinstance(jobs, list) else []):
-        if not isinstance(job, dict) or not isinstance(job.get("TrainingJobName"), str):
-            problems.append(f"training job {position} has no TrainingJobName")
+        if not isinstance(job, dict):
+            problems.append(f"training job {position} is {visible(repr(job))[:60]}, not an object; left out")
+            continue
+        if not isinstance(job.get("TrainingJobName"), str):
+            problems.append(f"training job {position} has no TrainingJobName; left out")
             continue
         named.setdefault(job["TrainingJobName"], []).append((position, job))
     out = []
