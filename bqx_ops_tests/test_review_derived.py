@@ -73,3 +73,6 @@ def test_a_stage_past_its_estimate_is_a_delay_until_it_completes_and_recurring_s
     assert by_stage["recX"].resolved_at == dt.datetime(2025, 11, 20) and by_stage["recX"].priority == "P2"
     assert by_stage["recY"].created_at == dt.datetime(2025, 11, 5) and by_stage["recY"].resolved_at is None
     assert by_stage["recY"].priority == "P1"  # 19 working days over by 2025-12-01
+    assert by_stage["recY"].title == "Stage 5.3 Spot past its estimate of 2 working days"
+    one_day = {f.stage_record_id: f.title for f in plain}["recO"]  # a one-day estimate is "1 working day"
+    assert one_day == "Stage 10.5 Repository sync past its estimate of 1 working day"

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from bqx_ops.assessment.evidence import Evidence
+from bqx_ops.plan_update.fmt import plural
 from bqx_ops.assessment.score import (
     ACCELERATE, ADJUST, BUDGET_BAND, CONTINUE, PAUSE, PIVOT, REDUCE, Assessment, QuarterInputs,
 )
@@ -140,7 +141,7 @@ def risk_items(i: QuarterInputs, e: Evidence, breached: set[str]) -> list[Risk]:
                         "High" if x.get("priority") == "P0" else "Medium", covered))
     for r in e.overdue:
         high = int(r["days_over"]) >= OVERDUE_HIGH_DAYS
-        out.append(Risk(f"stage {r['stage_id']}", f"{r['name']} is {r['days_over']} working days over its estimate",
+        out.append(Risk(f"stage {r['stage_id']}", f"{r['name']} is {plural(r['days_over'], 'working day')} over its estimate",
                         "High", "High" if high else "Medium", f"owner {r.get('owner') or 'unknown'} to re-plan"))
     f = e.forecast or {}
     fv = number(f.get("variance_pct"))

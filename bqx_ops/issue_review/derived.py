@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bqx_ops.plan_update.common import as_date, number, records, text
+from bqx_ops.plan_update.fmt import plural
 from bqx_ops.plan_update.r2 import r2_drops, r2_evaluations
 from bqx_ops.plan_update.timeline import overdue_stages
 from bqx_ops.plan_update.variance import stage_cost_variance
@@ -112,10 +113,10 @@ def timeline_issues(stages_now: pd.DataFrame, as_of: dt.date, stages_before: pd.
             resolved = max(completed.get(rid) or as_of, before)
         found.append(Found(
             source="derived", source_ref=f"timeline/{rid}", kind="timeline_delay",
-            title=f"Stage {o['stage_id']} {o['name']} past its estimate of {o['estimated_days']} working days",
+            title=f"Stage {o['stage_id']} {o['name']} past its estimate of {plural(o['estimated_days'], 'working day')}",
             created_at=midnight(o["opened"]), resolved_at=midnight(resolved), text="timeline delay",
             priority=o["priority"], category=config.get("category", "Timeline Delays"), rule="derived.timeline",
             stage_record_id=rid, stage_owner=o["owner"],
-            detail=f"{o['days_over']} working days over (started {as_date(o['start_date'])})",
+            detail=f"{plural(o['days_over'], 'working day')} over (started {as_date(o['start_date'])})",
         ))
     return found
