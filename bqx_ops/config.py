@@ -43,11 +43,43 @@ class ProjectSection(_Section):
     plan_id: str | None = Field(None, description="The Plans record to follow (default: the first Active plan).")
 
 
+# Names the data dir already uses: a working copy there would overwrite the landing zone or the sinks.
+DATA_DIR_NAMES = ("landing", "sinks", "dagster_home")
+
+
 class DocsRepoSection(_Section):
     remote_url: str | None = Field(None, description="Live: HTTPS git remote (default: https://github.com/<github_repo>.git).")
     branch: str = Field("main", description="Branch the reports are pushed to.")
     dir_name: str | None = Field(None, description="Working copy <data-dir>/<dir_name>; embedded origin <dir_name>.git "
                                  "(default: the project name in lower case, - for other characters).")
+
+    @field_validator("remote_url")
+    @classmethod
+    def _remote(cls, value: str | None) -> str | None:
+        # handed to git as an argument: a value starting with '-' would be read as one of its options
+        if value is not None and (value.startswith("-") or not value.strip() or any(c in value for c in "\n\r\0")):
+            raise ValueError("a git remote: a URL (https://, ssh://, file://), user@host:path or a path, "
+                             "not starting with '-'")
+        return value
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        parts = value.split("/")
+        if (not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}", value) or ".." in value or "" in parts
+                or any(p.startswith(".") or p.endswith(".lock") for p in parts) or value.endswith(".")):
+            raise ValueError("a branch name: letters, digits, '.', '_', '-', '/' (no '..', no empty or hidden "
+                             "part, not starting with '-')")
+        return value
+
+    @field_validator("dir_name")
+    @classmethod
+    def _dir_name(cls, value: str | None) -> str | None:
+        if value is not None and (not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value)
+                                  or value.endswith(".git") or value in DATA_DIR_NAMES):
+            raise ValueError("one folder name inside the data dir (letters, digits, '.', '_', '-'; not "
+                             f"{', '.join(DATA_DIR_NAMES)}, not ending in .git)")
+        return value
 
 
 class SlackSection(_Section):

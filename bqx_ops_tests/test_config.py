@@ -23,6 +23,11 @@ def test_the_sample_configuration_is_valid_and_complete():
     ("targets: {r2_max: 1.5}\n", "targets.r2_max: Input should be less than or equal to 1"),
     ("cost_budget_per_month: -1\n", "cost_budget_per_month: Input should be greater than or equal to 0"),
     ("- a list\n", "expected a mapping"),
+    ("docs_repo: {dir_name: ../../etc}\n", "docs_repo.dir_name: Value error, one folder name inside the data dir"),
+    ("docs_repo: {dir_name: landing}\n", "docs_repo.dir_name: Value error, one folder name"),
+    ("docs_repo: {branch: --upload-pack=touch}\n", "docs_repo.branch: Value error, a branch name"),
+    ("docs_repo: {branch: a..b}\n", "docs_repo.branch: Value error, a branch name"),
+    ("docs_repo: {remote_url: --upload-pack=touch}\n", "docs_repo.remote_url: Value error, a git remote"),
     ("project: [unclosed\n", "not valid YAML"),
 ])
 def test_a_bad_file_is_refused_naming_the_file_and_the_key(tmp_path, text, expected):
