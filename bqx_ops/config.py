@@ -37,10 +37,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _one_line(value: str | None) -> str | None:
+    """Text that reports print as it is: a newline or a control character would break a markdown
+    title or table, or make git store the file as binary."""
+    if value is not None and re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]", value):
+        raise ValueError("one line of text, without control characters")
+    return value
+
+
 class ProjectSection(_Section):
     name: str = Field("Project", description="Shown in reports, the docs repo README and alert subjects.")
     goal: str = Field("", description="One line under the docs repo README title.")
     plan_id: str | None = Field(None, description="The Plans record to follow (default: the first Active plan).")
+    _text = field_validator("name", "goal", "plan_id")(_one_line)
 
 
 # Names the data dir already uses: a working copy there would overwrite the landing zone or the sinks.
@@ -83,7 +92,8 @@ class DocsRepoSection(_Section):
 
 
 class SlackSection(_Section):
-    channel: str = Field("#operations", description="Default channel for notifications (an id is best in live mode).")
+    channel: str = Field("#operations", pattern=r"^[#@]?[A-Za-z0-9._-]{1,80}$",
+                         description="Default channel for notifications (an id is best in live mode).")
 
 
 class RemindersSection(_Section):
@@ -92,6 +102,7 @@ class RemindersSection(_Section):
     plan_update: list[str] = Field(default_factory=list)
     issue_review: list[str] = Field(default_factory=list)
     assessment: list[str] = Field(default_factory=list)
+    _text = field_validator("plan_update", "issue_review", "assessment")(lambda names: [_one_line(n) for n in names])
 
 
 def _regex(value: str) -> str:
@@ -224,6 +235,24 @@ def load_config(path: str | Path) -> ProjectConfig:
         raise ConfigError(f"{path}: {problems}") from exc
 
 
+def _recorded_line(value, limit: int = 200) -> str:
+    """A recorded text as one line (whitespace runs, newlines included, become one space; any other
+    control character a visible escape), cut: what a configuration file would have to give."""
+    from bqx_ops.sanitize import visible
+
+    line = visible(" ".join(str(value or "").split()))
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _recorded_id(value) -> str | None:
+    """A recorded Plan ID as it is (it must match the record); None (the first Active plan) if it could
+    not be a configured one."""
+    try:
+        return _one_line(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
 def from_landing(data_dir: str | Path) -> ProjectConfig | None:
     """A recorded landing zone with no configuration: the earliest snapshot's Plans record (start,
     identity) under the schema map, else the earliest snapshot's date. None without snapshots."""
@@ -248,8 +277,8 @@ def from_landing(data_dir: str | Path) -> ProjectConfig | None:
         start = dt.date.fromisoformat(str(plan.get("Start Date")))
     except ValueError:
         start = days[0]
-    project = ProjectSection(name=str(plan.get("Name") or "Project"), goal=str(plan.get("Goal") or ""),
-                             plan_id=plan.get("Plan ID") if isinstance(plan.get("Plan ID"), str) else None)
+    project = ProjectSection(name=_recorded_line(plan.get("Name")) or "Project", goal=_recorded_line(plan.get("Goal")),
+                             plan_id=_recorded_id(plan.get("Plan ID")))
     return ProjectConfig(project=project, start_date=min(start, days[0]), source=f"landing zone {landing.root}")
 
 

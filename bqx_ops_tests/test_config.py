@@ -23,6 +23,10 @@ def test_the_sample_configuration_is_valid_and_complete():
     ("targets: {r2_max: 1.5}\n", "targets.r2_max: Input should be less than or equal to 1"),
     ("cost_budget_per_month: -1\n", "cost_budget_per_month: Input should be greater than or equal to 0"),
     ("- a list\n", "expected a mapping"),
+    ('project: {name: "Acme\\n# Injected"}\n', "project.name: Value error, one line of text, without control"),
+    ('project: {goal: "ding\\a"}\n', "project.goal: Value error, one line of text"),
+    ("slack: {channel: '#ops <!here>'}\n", "slack.channel: String should match pattern"),
+    ('reminders: {plan_update: ["ML-001\\nX"]}\n', "reminders.plan_update: Value error, one line of text"),
     ("docs_repo: {dir_name: ../../etc}\n", "docs_repo.dir_name: Value error, one folder name inside the data dir"),
     ("docs_repo: {dir_name: landing}\n", "docs_repo.dir_name: Value error, one folder name"),
     ("docs_repo: {branch: --upload-pack=touch}\n", "docs_repo.branch: Value error, a branch name"),
@@ -36,6 +40,17 @@ def test_a_bad_file_is_refused_naming_the_file_and_the_key(tmp_path, text, expec
     with pytest.raises(config.ConfigError) as info:
         config.load_config(path)
     assert str(path) in str(info.value) and expected in str(info.value)
+
+
+def test_a_recorded_plan_name_on_several_lines_becomes_one_line_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.delenv("BQX_OPS_CONFIG", raising=False)
+    monkeypatch.delenv("BQX_OPS_SCHEMA_MAP", raising=False)
+    base = minimal_base()
+    base["Plans"][0]["fields"].update({"Name": "Acme\n# Injected\x07 heading", "Goal": "g" * 500, "Plan ID": "AC\t7"})
+    write_snapshot(tmp_path / "data", dt.date(2024, 10, 9), base)
+    derived = config.resolve("local", tmp_path / "data")
+    assert derived.project.name == "Acme # Injected\\x07 heading" and derived.project.plan_id is None  # the first Active plan
+    assert len(derived.project.goal) == 200 and derived.project.goal.endswith("…")
 
 
 def test_lookup_order_env_file_then_data_dir_then_landing_zone(tmp_path, monkeypatch):
