@@ -83,6 +83,7 @@ class Table:
     asset_name: str = field(default="")
     unique_key: bool = True  # two records with the same key in a snapshot: the later is quarantined
     optional: bool = False  # a base may not have it (yet): absent in live mode reads as empty
+    ordered: tuple[tuple[str, str], ...] = ()  # (low, high) fields: when both are set, low <= high
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -120,7 +121,7 @@ TABLES: tuple[Table, ...] = (
         Field("Status", "single_select", required=True, choices=PLAN_STATUSES),
         Field("Notes", "long_text"),
         _LAST_MODIFIED,
-    ), "plans"),
+    ), "plans", ordered=(("Estimated Days Min", "Estimated Days Max"), ("R2 Target Min", "R2 Target Max"))),
     Table("Phases", "Phase ID", (
         Field("Phase ID", "text", required=True),
         Field("Number", "integer", required=True, minimum=0, maximum=MAX_NUMBER),
@@ -135,7 +136,7 @@ TABLES: tuple[Table, ...] = (
         Field("End Date", "date"),
         Field("Notes", "long_text"),
         _LAST_MODIFIED,
-    ), "phases"),
+    ), "phases", ordered=(("Start Date", "End Date"),)),
     Table("Stages", "Stage ID", (
         Field("Stage ID", "text", required=True),
         Field("Name", "text", required=True),
@@ -149,7 +150,7 @@ TABLES: tuple[Table, ...] = (
         Field("Completed Date", "date"),
         Field("Notes", "long_text"),
         _LAST_MODIFIED,
-    ), "stages"),
+    ), "stages", ordered=(("Start Date", "Completed Date"),)),
     Table("Tasks", "Task Key", (
         Field("Task Key", "text", required=True),
         Field("Name", "text", required=True),
@@ -281,6 +282,8 @@ def render_markdown() -> str:
         out += [f"## {t.name}", "", f"DuckDB table `airtable.{t.asset_name}`; human key: {t.key_field}.{optional}", "",
                 *([f"Two records with the same {t.key_field} in one snapshot: the later is quarantined.", ""]
                   if t.unique_key else []),
+                *([" ".join(f"{low} must not be after {high}." for low, high in t.ordered)
+                   + " A record where it is is quarantined.", ""] if t.ordered else []),
                 "| Field | Type | Required | Values / target | Column |", "|---|---|---|---|---|"]
         for f in t.fields:
             values = ", ".join(f.choices) if f.choices else (f.link_to or "")

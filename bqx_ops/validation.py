@@ -137,7 +137,17 @@ def _validate_record(table: Table, record, fields: dict,
             continue
         if f.kind == "link":
             links[f.name] = typed[f.column]
+    for low, high in table.ordered:  # a band or span the wrong way round makes every figure on it wrong
+        lo, hi = table.field(low), table.field(high)
+        a, b = typed.get(lo.column), typed.get(hi.column)
+        if a is not None and b is not None and a > b:
+            problems.append(f"{low!r} {_shown(a)} is after {high!r} {_shown(b)}" if lo.kind == "date"
+                            else f"{low!r} {_shown(a)} is above {high!r} {_shown(b)}")
     return typed, problems, links
+
+
+def _shown(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def parse_snapshot(
