@@ -42,6 +42,11 @@ EARLIEST_DATE = "2000-01-01"  # dates and times outside [EARLIEST_DATE, LATEST_D
 LATEST_DATE = "2099-12-31"  # (pandas' own range is 1677..2262; 0001-01-01 and 9999-12-31 are hostile)
 
 
+def plausible_day(day) -> bool:
+    """Within [EARLIEST_DATE, LATEST_DATE] (a date, or a datetime by its date)."""
+    return EARLIEST_DATE <= day.isoformat()[:10] <= LATEST_DATE
+
+
 @dataclass(frozen=True)
 class Field:
     """One Airtable field. ``kind`` is one of the FIELD_KINDS."""

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CONFIG_FILE = "bqx_ops.yaml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_FILE
@@ -164,24 +164,35 @@ class RecurringStagesSection(_Section):
 class TargetsSection(_Section):
     """Fallbacks when the Plans record of the as-of snapshot does not give them."""
 
-    budget: float | None = Field(None, ge=0)
+    budget: float | None = Field(None, ge=0, allow_inf_nan=False)
     days_min: int | None = Field(None, ge=0)
     days_max: int | None = Field(None, ge=0)
-    r2_min: float | None = Field(None, le=1)
-    r2_max: float | None = Field(None, le=1)
+    r2_min: float | None = Field(None, ge=-1, le=1, allow_inf_nan=False)
+    r2_max: float | None = Field(None, ge=-1, le=1, allow_inf_nan=False)
     horizons: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _bands(self):
+        for low, high in (("days_min", "days_max"), ("r2_min", "r2_max")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                raise ValueError(f"{low} {a:g} is above {high} {b:g}")
+        return self
 
 
 class ProjectConfig(_Section):
     project: ProjectSection = ProjectSection()
-    start_date: dt.date | None = Field(None, description="First day of the plan: every partition starts from it.")
-    github_repo: str | None = Field(None, description="owner/name of the project repository (issues, releases).")
+    start_date: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31),
+                                       description="First day of the plan: every partition starts from it.")
+    github_repo: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$",
+                                    description="owner/name of the project repository (issues, releases).")
     docs_repo: DocsRepoSection = DocsRepoSection()
     slack: SlackSection = SlackSection()
     reminders: RemindersSection = RemindersSection()
     aws: AwsSection = AwsSection()
     recurring_stages: RecurringStagesSection = RecurringStagesSection()
-    cost_budget_per_month: float | None = Field(None, ge=0, description="Cost/Month ceiling (USD) on the dashboard.")
+    cost_budget_per_month: float | None = Field(None, ge=0, allow_inf_nan=False,
+                                                description="Cost/Month ceiling (USD) on the dashboard.")
     targets: TargetsSection = TargetsSection()
     schema_map: dict | str | None = Field(None, description="Inline {tables, fields} or a path to such a YAML file.")
     source: str | None = Field(None, exclude=True, description="Where this configuration came from (set by the loader).")
@@ -256,7 +267,7 @@ def _recorded_id(value) -> str | None:
 def from_landing(data_dir: str | Path) -> ProjectConfig | None:
     """A recorded landing zone with no configuration: the earliest snapshot's Plans record (start,
     identity) under the schema map, else the earliest snapshot's date. None without snapshots."""
-    from bqx_ops.base_schema import SchemaMapping
+    from bqx_ops.base_schema import SchemaMapping, plausible_day
     from bqx_ops.landing import Landing, read_json
 
     landing = Landing(data_dir)
@@ -276,6 +287,8 @@ def from_landing(data_dir: str | Path) -> ProjectConfig | None:
     try:
         start = dt.date.fromisoformat(str(plan.get("Start Date")))
     except ValueError:
+        start = days[0]
+    if not plausible_day(start):  # as the record's validation would say
         start = days[0]
     project = ProjectSection(name=_recorded_line(plan.get("Name")) or "Project", goal=_recorded_line(plan.get("Goal")),
                              plan_id=_recorded_id(plan.get("Plan ID")))

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bqx_ops.base_schema import plausible_day
 from bqx_ops.sanitize import json_text
 
 
@@ -67,9 +68,11 @@ class Landing:
         days = []
         for child in base.iterdir():
             try:
-                days.append(dt.date.fromisoformat(child.name))
+                day = dt.date.fromisoformat(child.name)
             except ValueError:
                 continue  # not a snapshot folder; ignored, never fatal
+            if plausible_day(day):  # a 0001-01-01 folder would start every partition in year 1
+                days.append(day)
         return sorted(days)
 
     # -- GitHub -------------------------------------------------------------

@@ -22,6 +22,11 @@ def test_the_sample_configuration_is_valid_and_complete():
     ("start_date: 2025-13-01\n", "start_date: Input should be a valid date"),
     ("targets: {r2_max: 1.5}\n", "targets.r2_max: Input should be less than or equal to 1"),
     ("cost_budget_per_month: -1\n", "cost_budget_per_month: Input should be greater than or equal to 0"),
+    ("cost_budget_per_month: .inf\n", "cost_budget_per_month: Input should be a finite number"),
+    ("targets: {r2_min: 0.99, r2_max: 0.9}\n", "targets: Value error, r2_min 0.99 is above r2_max 0.9"),
+    ("targets: {days_min: 90, days_max: 60}\n", "targets: Value error, days_min 90 is above days_max 60"),
+    ("start_date: 0001-01-01\n", "start_date: Input should be greater than or equal to 2000-01-01"),
+    ("github_repo: 'a/b/../../c'\n", "github_repo: String should match pattern"),
     ("- a list\n", "expected a mapping"),
     ('project: {name: "Acme\\n# Injected"}\n', "project.name: Value error, one line of text, without control"),
     ('project: {goal: "ding\\a"}\n', "project.goal: Value error, one line of text"),
@@ -51,6 +56,17 @@ def test_a_recorded_plan_name_on_several_lines_becomes_one_line_not_a_crash(tmp_
     derived = config.resolve("local", tmp_path / "data")
     assert derived.project.name == "Acme # Injected\\x07 heading" and derived.project.plan_id is None  # the first Active plan
     assert len(derived.project.goal) == 200 and derived.project.goal.endswith("…")
+
+
+def test_an_implausible_snapshot_folder_or_plan_start_never_starts_the_partitions_in_year_one(tmp_path, monkeypatch):
+    monkeypatch.delenv("BQX_OPS_CONFIG", raising=False)
+    monkeypatch.delenv("BQX_OPS_SCHEMA_MAP", raising=False)
+    base = minimal_base()
+    base["Plans"][0]["fields"]["Start Date"] = "0001-01-01"
+    write_snapshot(tmp_path / "data", dt.date(2024, 10, 9), base)
+    (tmp_path / "data" / "landing" / "airtable" / "0001-01-01").mkdir()  # not a snapshot folder
+    derived = config.resolve("local", tmp_path / "data")
+    assert derived.start_date == dt.date(2024, 10, 9)
 
 
 def test_lookup_order_env_file_then_data_dir_then_landing_zone(tmp_path, monkeypatch):
