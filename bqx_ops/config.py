@@ -75,7 +75,7 @@ class DocsRepoSection(_Section):
     @classmethod
     def _branch(cls, value: str) -> str:
         parts = value.split("/")
-        if (not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}", value) or ".." in value or "" in parts
+        if (len(value) > 100 or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", value) or ".." in value or "" in parts
                 or any(p.startswith(".") or p.endswith(".lock") for p in parts) or value.endswith(".")):
             raise ValueError("a branch name: letters, digits, '.', '_', '-', '/' (no '..', no empty or hidden "
                              "part, not starting with '-')")
@@ -84,7 +84,7 @@ class DocsRepoSection(_Section):
     @field_validator("dir_name")
     @classmethod
     def _dir_name(cls, value: str | None) -> str | None:
-        if value is not None and (not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value)
+        if value is not None and (len(value) > 100 or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value)
                                   or value.endswith(".git") or value in DATA_DIR_NAMES):
             raise ValueError("one folder name inside the data dir (letters, digits, '.', '_', '-'; not "
                              f"{', '.join(DATA_DIR_NAMES)}, not ending in .git)")
