@@ -121,6 +121,10 @@ GITHUB_CASES = [
      "#9007: created_at '0001-01-01T00:00:00+05:00' is not a plausible time; left out"),
     (dict(gh(9009, "number as text"), number="9009"), ": number '9009' is not an issue number; left out"),
     (dict(gh(9010, "number as a boolean"), number=True), ": number True is not an issue number; left out"),
+    (dict(gh(9011, "labels as one string"), labels="priority:P0"),
+     "#9011: labels is 'priority:P0', not a list; triaged on the labels that could be read"),
+    (dict(gh(9012, "a label without a name"), labels=[{"name": None}, {"name": "priority:P2"}]),
+     "#9012: 1 label(s) without a name ({'name': None}); triaged on the labels that could be read"),
     (gh(9008, "closed in 9999", closed="9999-12-31T23:59:59-05:00", state="closed"),
      "#9008: closed, but closed_at '9999-12-31T23:59:59-05:00' is not a plausible time; left out"),
     (gh(9006, "first copy", updated_at="2026-03-10T08:00:00Z"), None),  # the duplicate below is newer

@@ -48,6 +48,16 @@ def _label_names(labels) -> tuple[str, ...]:
     return tuple(sorted(set(names)))
 
 
+def _unreadable_labels(labels) -> str | None:
+    """Why some of an item's labels cannot be read (None: all can, or it has none)."""
+    if labels is None:
+        return None
+    if not isinstance(labels, list):
+        return f"labels is {visible(repr(labels))[:60]}, not a list"
+    bad = [label for label in labels if not isinstance(label.get("name") if isinstance(label, dict) else label, str)]
+    return f"{len(bad)} label(s) without a name ({visible(repr(bad[0]))[:60]})" if bad else None
+
+
 def _login(user) -> str:
     if isinstance(user, dict) and isinstance(user.get("login"), str):
         return user["login"]
@@ -116,6 +126,9 @@ def github_issues(items: list, repo_url: str | None = None,
             problems.append(f"#{number}: created in the future ({created:%Y-%m-%d %H:%M}, now "
                             f"{now:%Y-%m-%d %H:%M}); left out")
             continue
+        unreadable = _unreadable_labels(item.get("labels"))
+        if unreadable:
+            problems.append(f"#{number}: {unreadable}; triaged on the labels that could be read")
         title = item.get("title")
         if isinstance(title, str) and defects(title):
             problems.append(f"#{number}: title contains {defects(title)}; shown escaped")
