@@ -228,11 +228,17 @@ class SchemaMapping:
         tables: {Stages: "Plan Stages"}
         fields: {Stages: {"Realized Cost": "Actual Cost"}}
         choices: {"Model Results": {Horizon: [d7, d14]}}   # a single/multi select's own options
+        options: {Stages: {Status: {Complete: Done, Doing: In Progress}}}   # the base's option -> ours
+
+    ``options`` renames a select's values, as ``fields`` renames fields: read, the base's option
+    becomes ours (so a "Complete" stage counts as Done); written, ours becomes the first base
+    option named for it. An option it does not name is read as it is (and validated as usual).
     """
 
     tables: dict[str, str] = field(default_factory=dict)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     choices: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    options: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | None) -> SchemaMapping:
@@ -243,17 +249,32 @@ class SchemaMapping:
     @classmethod
     def from_data(cls, data: dict, source: str = "schema map") -> SchemaMapping:
         """From ``{tables: {...}, fields: {...}}`` (a file's content or the configuration's inline map)."""
-        unknown = set(data.get("tables") or {}) | set(data.get("fields") or {}) | set(data.get("choices") or {})
+        if not isinstance(data, dict) or set(data) - {"tables", "fields", "choices", "options"}:
+            raise ValueError(f"schema mapping {source}: expected the keys tables, fields, choices, options")
+        unknown = set()
+        for key in ("tables", "fields", "choices", "options"):
+            unknown |= set(data.get(key) or {})
         unknown -= set(TABLES_BY_NAME)
         if unknown:
             raise ValueError(f"schema mapping {source} names unknown tables: {sorted(unknown)}")
-        choices = {}
+        choices, options = {}, {}
         for table, by_field in (data.get("choices") or {}).items():
             for name, values in (by_field or {}).items():
-                if TABLES_BY_NAME[table].field(name).kind not in ("single_select", "multi_select"):
-                    raise ValueError(f"schema mapping {source}: choices: {table}.{name} is not a select field")
+                _select(source, "choices", table, name)
                 choices.setdefault(table, {})[name] = tuple(str(v) for v in values or ())
-        return cls(tables=dict(data.get("tables") or {}), fields=dict(data.get("fields") or {}), choices=choices)
+        for table, by_field in (data.get("options") or {}).items():
+            for name, renames in (by_field or {}).items():
+                f = _select(source, "options", table, name)
+                ours = choices.get(table, {}).get(name, f.choices)
+                if not isinstance(renames, dict):
+                    raise ValueError(f"schema mapping {source}: options: {table}.{name}: expected base option: our option")
+                for real, logical in renames.items():
+                    if str(logical) not in ours:
+                        raise ValueError(f"schema mapping {source}: options: {table}.{name}: {logical!r} is not one "
+                                         f"of {', '.join(ours)}")
+                options.setdefault(table, {})[name] = {str(k): str(v) for k, v in renames.items()}
+        return cls(tables=dict(data.get("tables") or {}), fields=dict(data.get("fields") or {}), choices=choices,
+                   options=options)
 
     def field_for(self, table: str, f: Field) -> Field:
         """The field with the base's own options of a select, when the map gives them."""
@@ -264,9 +285,43 @@ class SchemaMapping:
         return self.tables.get(logical, logical)
 
     def to_logical_fields(self, logical_table: str, fields: dict) -> dict:
-        """Rename a record's real field names back to logical ones."""
+        """Rename a record's real field names (and mapped select options) back to logical ones."""
         reverse = {real: logical for logical, real in self.fields.get(logical_table, {}).items()}
-        return {reverse.get(name, name): value for name, value in fields.items()}
+        out = {reverse.get(name, name): value for name, value in fields.items()}
+        for name, renames in self.options.get(logical_table, {}).items():
+            if name in out:
+                out[name] = _renamed(out[name], renames)
+        return out
+
+    def to_real_fields(self, logical_table: str, fields: dict) -> dict:
+        """A record's logical fields as the base names them (what a write sends)."""
+        names = self.fields.get(logical_table, {})
+        out = {}
+        for name, value in fields.items():
+            renames = self.options.get(logical_table, {}).get(name)
+            if renames:
+                back = {}
+                for real, logical in renames.items():
+                    back.setdefault(logical, real)  # the first base option named for ours
+                value = _renamed(value, back)
+            out[names.get(name, name)] = value
+        return out
+
+
+def _select(source: str, key: str, table: str, name: str) -> Field:
+    f = TABLES_BY_NAME[table].field(name)
+    if f.kind not in ("single_select", "multi_select"):
+        raise ValueError(f"schema mapping {source}: {key}: {table}.{name} is not a select field")
+    return f
+
+
+def _renamed(value, renames: dict[str, str]):
+    """A select's value (an option, or a list of them) with each named option renamed."""
+    if isinstance(value, str):
+        return renames.get(value, value)
+    if isinstance(value, list):
+        return [renames.get(v, v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 _KIND_LABEL = {

@@ -197,6 +197,15 @@ class ProjectConfig(_Section):
     schema_map: dict | str | None = Field(None, description="Inline {tables, fields} or a path to such a YAML file.")
     source: str | None = Field(None, exclude=True, description="Where this configuration came from (set by the loader).")
 
+    @field_validator("schema_map")
+    @classmethod
+    def _schema_map(cls, value):
+        if isinstance(value, dict):  # a file's map is checked where it is read (its path is relative to us)
+            from bqx_ops.base_schema import SchemaMapping
+
+            SchemaMapping.from_data(value, "inline")
+        return value
+
     def docs_dir(self) -> str:
         """The docs repo's folder name under the data dir."""
         slug = re.sub(r"[^a-z0-9._]+", "-", self.project.name.lower()).strip("-.")

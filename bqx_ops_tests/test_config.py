@@ -27,6 +27,8 @@ def test_the_sample_configuration_is_valid_and_complete():
     ("targets: {days_min: 90, days_max: 60}\n", "targets: Value error, days_min 90 is above days_max 60"),
     ("start_date: 0001-01-01\n", "start_date: Input should be greater than or equal to 2000-01-01"),
     ("github_repo: 'a/b/../../c'\n", "github_repo: String should match pattern"),
+    ("schema_map: {options: {Stages: {Status: {Complete: Finished}}}}\n",
+     "schema_map: Value error, schema mapping inline: options: Stages.Status: 'Finished' is not one of"),
     ("- a list\n", "expected a mapping"),
     ('project: {name: "Acme\\n# Injected"}\n', "project.name: Value error, one line of text, without control"),
     ('project: {goal: "ding\\a"}\n', "project.goal: Value error, one line of text"),

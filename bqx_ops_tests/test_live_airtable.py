@@ -113,3 +113,17 @@ def test_find_records_filters_on_the_key_field(airtable_server, tmp_path):
     seed(airtable_server)
     found = live(airtable_server, tmp_path).find_records("Decisions", "Title", ["Use DuckDB", "Nope"])
     assert list(found) == ["Use DuckDB"] and found["Use DuckDB"]["Date"] == "2025-08-19"
+
+
+def test_an_upsert_writes_the_bases_own_names_and_options(airtable_server, tmp_path):
+    """Logical fields and options out, the base's own on the wire; read back, ours again."""
+    seed(airtable_server)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("tables: {Tasks: Work Items}\nfields: {Tasks: {Task Key: Key}}\n"
+                       "options: {Tasks: {Status: {Not started: Todo, Doing: In Progress, Complete: Done}}}\n")
+    airtable_server.set_records(BASE, "Work Items", [])
+    airtable = live(airtable_server, tmp_path, schema_mapping_path=str(mapping))
+    airtable.upsert("Tasks", [{"fields": {"Task Key": "T-9", "Name": "Wire it", "Status": "Todo"}}], ["Task Key"])
+    [stored] = airtable_server.records(BASE, "Work Items")
+    assert stored["fields"] == {"Key": "T-9", "Name": "Wire it", "Status": "Not started"}
+    assert airtable.find_records("Tasks", "Task Key", ["T-9"])["T-9"]["Status"] == "Todo"

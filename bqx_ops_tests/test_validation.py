@@ -107,6 +107,36 @@ def test_a_schema_mapping_gives_a_select_field_the_bases_own_options():
         SchemaMapping.from_data({"choices": {"Plans": {"Name": ["x"]}}})
 
 
+def test_a_schema_mapping_reads_the_bases_own_options_as_ours_and_writes_them_back():
+    """A base whose stages are "Not started" / "Doing" / "Complete": a Complete stage counts as Done."""
+    base = minimal_base()
+    own = {"Todo": "Not started", "In Progress": "Doing", "Done": "Complete"}
+    for rec in base["Stages"]:
+        rec["fields"]["Status"] = own[rec["fields"]["Status"]]
+    assert parse_snapshot(DAY, base).quarantine  # read as ours, "Complete" is no option
+    options = {"Stages": {"Status": {"Not started": "Todo", "Doing": "In Progress", "Complete": "Done",
+                                     "Finished": "Done"}}}
+    mapping = SchemaMapping.from_data({"options": options})
+    parsed = parse_snapshot(DAY, base, mapping)
+    assert not parsed.quarantine
+    assert [r["status"] for r in parsed.rows["Stages"]] == [
+        {v: k for k, v in own.items()}[r["fields"]["Status"]] for r in base["Stages"]]
+    # written back: our option becomes the first base option named for it, names and other values kept
+    assert mapping.to_real_fields("Stages", {"Status": "Done", "Name": "Done"}) == {"Status": "Complete", "Name": "Done"}
+    base["Stages"][0]["fields"]["Status"] = "Blocked"  # an option the map does not name: validated as usual
+    assert "unknown option 'Blocked'" in parse_snapshot(DAY, base, mapping).quarantine[0]["reason"]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"options": {"Stages": {"Name": {"a": "b"}}}}, "options: Stages.Name is not a select field"),
+    ({"options": {"Stages": {"Status": {"Complete": "Finished"}}}}, "'Finished' is not one of Todo, In Progress, Done"),
+    ({"option": {"Stages": {}}}, "expected the keys tables, fields, choices, options"),
+])
+def test_a_schema_mapping_that_cannot_be_right_is_refused(data, message):
+    with pytest.raises(ValueError, match=message):
+        SchemaMapping.from_data(data)
+
+
 def test_a_record_created_after_a_link_target_was_removed_is_quarantined():
     base = minimal_base()
     base["Phases"] = [r for r in base["Phases"] if r["id"] != "recPHASE000000001"]

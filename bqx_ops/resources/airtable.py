@@ -225,7 +225,7 @@ class LiveAirtable(AirtableSource):
         real = mapping.fields.get(table_name, {})
         table = self._api().table(self.base_id, mapping.table_name(table_name))
         result = table.batch_upsert(
-            [{"fields": {real.get(k, k): v for k, v in r["fields"].items()}} for r in records],
+            [{"fields": mapping.to_real_fields(table_name, r["fields"])} for r in records],
             key_fields=[real.get(k, k) for k in key_fields],
             typecast=True,
         )
