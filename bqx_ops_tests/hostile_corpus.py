@@ -123,6 +123,7 @@ GITHUB_CASES = [
     (dict(gh(9010, "number as a boolean"), number=True), ": number True is not an issue number; left out"),
     (dict(gh(9011, "labels as one string"), labels="priority:P0"),
      "#9011: labels is 'priority:P0', not a list; triaged on the labels that could be read"),
+    (dict(gh(9013, "labels null"), labels=None), "#9013: labels is null; triaged on the labels that could be read"),
     (dict(gh(9012, "a label without a name"), labels=[{"name": None}, {"name": "priority:P2"}]),
      "#9012: 1 label(s) without a name ({'name': None}); triaged on the labels that could be read"),
     (gh(9008, "closed in 9999", closed="9999-12-31T23:59:59-05:00", state="closed"),

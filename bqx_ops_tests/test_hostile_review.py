@@ -58,7 +58,7 @@ def test_each_hostile_training_job_is_a_data_problem_with_its_reason(result, fra
 
 def test_github_items_left_out_are_exactly_the_impossible_ones_and_a_duplicate_counts_once(result):
     refs = set(result[0].inventory.loc[result[0].inventory["source"] == "github", "source_ref"])
-    assert refs == {"9001", "9002", "9006", "9011", "9012"}  # 9003/9004/9005 cannot be true; 9006 once
+    assert refs == {"9001", "9002", "9006", "9011", "9012", "9013"}  # 9003/9004/9005 cannot be true; 9006 once
     labels = dict(zip(result[0].inventory["source_ref"], result[0].inventory["labels"]))
     assert not isinstance(labels["9011"], str) or labels["9011"] == ""  # none could be read
     assert labels["9012"] == "priority:P2"  # what could be read, and only that

@@ -126,7 +126,8 @@ def github_issues(items: list, repo_url: str | None = None,
             problems.append(f"#{number}: created in the future ({created:%Y-%m-%d %H:%M}, now "
                             f"{now:%Y-%m-%d %H:%M}); left out")
             continue
-        unreadable = _unreadable_labels(item.get("labels"))
+        unreadable = "labels is null" if "labels" in item and item["labels"] is None else _unreadable_labels(
+            item.get("labels"))
         if unreadable:
             problems.append(f"#{number}: {unreadable}; triaged on the labels that could be read")
         title = item.get("title")
