@@ -16,7 +16,7 @@ from bqx_ops import outbox, settings
 from bqx_ops.calendar import ISSUE_REVIEW, UTC, naive_utc
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.collect import AirtableHistory, SourceData, collect
-from bqx_ops.issue_review.escalate import due, intents
+from bqx_ops.issue_review.escalate import KEY_PREFIX, due, intents
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.issue_review.rules import RulesError, load_rules
 from bqx_ops.issue_review.triage import build_inventory
@@ -37,8 +37,19 @@ class UnresolvedConfig(dg.Config):
     as_of: list[str]  # ISO instants (UTC) to look at, in any order; the demo replays many in one run
 
 
-def _already(conn, key: str) -> bool:
-    return bool(conn.execute("SELECT count(*) FROM ops.outbox WHERE starts_with(key, ?)", [key + "/"]).fetchone()[0])
+class _Escalated:
+    """The escalation keys the outbox already holds (an intent's key is the escalation's key and a
+    channel), read once per run: only this op writes them, and it holds the duckdb pool while it does."""
+
+    def __init__(self, conn, prefix: str):
+        self._keys = {key.rsplit("/", 1)[0] for (key,) in conn.execute(
+            "SELECT DISTINCT key FROM ops.outbox WHERE starts_with(key, ?)", [prefix]).fetchall()}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def add(self, key: str) -> None:
+        self._keys.add(key)
 
 
 @dg.op(pool="duckdb", tags={"kind": "outbox"}, name=OP)
@@ -67,15 +78,17 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
     with duckdb.get_connection() as conn:
         outbox.ensure_schema(conn)
         history = AirtableHistory(conn, instants[-1].date()) if instants else None
+        escalated = _Escalated(conn, KEY_PREFIX + "/")
         for instant in instants:
             period = review_period_at(instant)
             found, _ = collect(conn, period, rules, data, history)
             for escalation in due(build_inventory(found, rules, period), rules, instant):
-                if _already(conn, escalation.key):  # escalated at an earlier tick: never again
+                if escalation.key in escalated:  # escalated at an earlier tick: never again
                     counts["already"] += 1
                     continue
                 for key, channel, payload in intents(escalation, mentions):
                     outbox.enqueue(conn, key, channel, payload, producer, instant, now)
+                    escalated.add(key.rsplit("/", 1)[0])
                     counts["intents"] += 1
                 counts["escalated"] += 1
                 context.log.warning(f"{escalation.key}: {escalation.escalate_to} {escalation.action}")
