@@ -8,6 +8,7 @@ from bqx_ops.assessment.findings import Gap, Risk, number, gap_share, mitigation
 from bqx_ops.assessment.score import Assessment, QuarterInputs, criteria
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
+from bqx_ops.plan_update.r2 import TREND_WINDOW_DAYS
 
 
 def _pct(v) -> str:
@@ -28,7 +29,7 @@ def goal(i: QuarterInputs, e: Evidence) -> list[str]:
            f"- Do the horizons still hold? {len(e.r2_by_horizon) - len(below)}/{len(e.r2_by_horizon)} horizons "
            f"at target" + (f"; below: {', '.join(below)}" if below else "") + ".", "",
            "R² path over the quarter's plan weeks:", "",
-           md_table(["Week ending", "Ensemble R²", "Trend"],
+           md_table(["Week ending", "Ensemble R²", f"Trend ({TREND_WINDOW_DAYS} days)"],
                     [[f"{r['period_end']:%Y-%m-%d}", "" if number(r["current_r2"]) is None else f"{r['current_r2']:.4f}",
                       r["trend"]] for r in e.r2_path]),
            "Latest Ensemble R² per horizon:", "",
