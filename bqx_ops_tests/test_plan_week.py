@@ -194,3 +194,26 @@ def test_delivering_the_write_back_twice_to_airtable_changes_nothing_the_second_
     for i in intents:
         channel.send(i)
     assert airtable_server.bases["appBQX"] == after_first
+
+
+def test_stages_the_configuration_names_recurring_are_never_overdue(tmp_path):
+    """Mid-March 2026 the sample's operational stages (the cadence itself, which never completes) are
+    In Progress far past their one-day estimates: the plan update must not list them as overdue, and
+    so the 360 never asks to re-plan them; another overdue stage still is."""
+    import numpy as np
+    import yaml
+
+    as_of, key = dt.date(2026, 3, 20), "2026-03-13"
+    write_sample(tmp_path, dt.date(2026, 3, 9), as_of)
+    resources = build_resources("local", tmp_path)
+    take_snapshots(resources, "2026-03-09", as_of.isoformat())
+    assert dg.materialize([assets.plan_transitions], resources=resources, tags=span(key, key)).success
+    recurring = set(yaml.safe_load((tmp_path / "bqx_ops.yaml").read_text())["recurring_stages"]["stage_ids"])
+    day = max(d for d in Landing(tmp_path).airtable_snapshot_dates() if d <= as_of)
+    late = {f["Stage ID"] for f in (r["fields"] for r in json.loads(
+        Landing(tmp_path).airtable_table(day, "Stages").read_text())["records"])
+        if f.get("Status") == "In Progress" and f.get("Start Date") and f.get("Estimated Days") is not None
+        and np.busday_count(f["Start Date"], as_of.isoformat()) > f["Estimated Days"] + 1}
+    assert late & recurring and late - recurring  # both kinds are there to be judged
+    listed = {sid for (sid,) in sql(tmp_path, "SELECT stage_id FROM plan.overdue_stages")}
+    assert not listed & recurring and listed >= late - recurring

@@ -35,17 +35,20 @@ PHASE_TIMELINE_COLUMNS = {
 }
 
 
-def overdue_stages(stages: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+def overdue_stages(stages: pd.DataFrame, as_of: dt.date, recurring=None) -> pd.DataFrame:
     """In Progress stages whose working days since Start Date exceed Estimated Days.
 
     Sorted by days_over (most first), then stage order. Stages without a start date or
-    an estimate cannot be judged and are left out.
+    an estimate cannot be judged and are left out, and so are the operational stages that
+    recur and never complete (``recurring``: the configuration's ``recurring_stages``).
     """
     as_of = as_date(as_of)
     rows = []
     for r in records(stages):
         estimated, start = number(r.get("estimated_days")), as_date(r.get("start_date"))
         if text(r.get("status")) != IN_PROGRESS or estimated is None or start is None:
+            continue
+        if recurring is not None and recurring.matches(text(r.get("stage_id")), text(r.get("name"))):
             continue
         elapsed = working_days(start, as_of)
         if elapsed > estimated:

@@ -8,6 +8,7 @@ The maths are in ``bqx_ops.plan_update``; these assets only read snapshots and w
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from bqx_ops import config as project_config
 from bqx_ops.asof import read_as_of
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.defs.plan_update.tables import (
@@ -31,6 +32,7 @@ COMMON = dict(partitions_def=PLAN_UPDATE_PARTITIONS, backfill_policy=dg.Backfill
 def plan_transitions(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """Stage transitions against last week's as-of snapshot, and overdue stages."""
     moved, overdue = [], []
+    recurring = project_config.current().recurring_stages  # operational stages never complete: never overdue
     with duckdb.get_connection() as conn:
         for key, period in run_weeks(context):
             week = load_week(conn, key, period, ("stages",), transitions=True)
@@ -39,7 +41,7 @@ def plan_transitions(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
                                                         week.quarantined_before, week.quarantined_now)
                 moved += stamp(week, [{"previous_snapshot_date": week.previous_snapshot_date, **r}
                                       for r in records(changes)])
-            overdue += stamp(week, records(timeline.overdue_stages(week["stages"], week.as_of)))
+            overdue += stamp(week, records(timeline.overdue_stages(week["stages"], week.as_of, recurring)))
     moved_df = table_frame(moved, {"previous_snapshot_date": T, **transitions.TRANSITION_COLUMNS})
     yield output(duckdb, "stage_transitions", moved_df, ["period_start", "stage_id", "path", "kind"],
                  flagged=int(moved_df["flagged"].sum()))
