@@ -74,19 +74,22 @@ class DocsRepoSection(_Section):
     @field_validator("branch")
     @classmethod
     def _branch(cls, value: str) -> str:
+        # git check-ref-format's rules for a branch, and no leading '-' (git would read an option)
         parts = value.split("/")
-        if (len(value) > 100 or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", value) or ".." in value or "" in parts
-                or any(p.startswith(".") or p.endswith(".lock") for p in parts) or value.endswith(".")):
-            raise ValueError("a branch name: letters, digits, '.', '_', '-', '/' (no '..', no empty or hidden "
-                             "part, not starting with '-')")
+        if (not value or len(value) > 200 or re.search(r"[\x00-\x20\x7f~^:?*\[\\]", value) or ".." in value
+                or "@{" in value or value == "@" or value.startswith("-") or value.endswith(".") or "" in parts
+                or any(p.startswith(".") or p.endswith(".lock") for p in parts)):
+            raise ValueError("a branch name as git allows it (no space, ~^:?*[\\, '..', '@{', empty or hidden "
+                             "part, '.lock' part; not starting with '-')")
         return value
 
     @field_validator("dir_name")
     @classmethod
     def _dir_name(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 100 or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value)
+        if value is not None and (not value.strip() or value != value.strip() or len(value) > 100
+                                  or re.search(r"[/\\\x00-\x1f\x7f]", value) or value[0] in ".-"
                                   or value.endswith(".git") or value in DATA_DIR_NAMES):
-            raise ValueError("one folder name inside the data dir (letters, digits, '.', '_', '-'; not "
+            raise ValueError("one folder name inside the data dir (no '/', not starting with '.' or '-', not "
                              f"{', '.join(DATA_DIR_NAMES)}, not ending in .git)")
         return value
 
