@@ -50,7 +50,9 @@ def prepare_environment(data_dir: Path) -> Path:
     return Path(home)
 
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The console shows errors only: the summary reports each run, and every log line, warnings included
+# (an escalation is one), stays in the run's event log for `dg dev`.
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def _run(defs, instance, job_name: str, first: str | None = None, last: str | None = None, ops: dict | None = None,

@@ -1,5 +1,6 @@
 """`bqx-ops demo`: the main command, run for real on a short window of the sample."""
 
+import logging
 import os
 import shutil
 import subprocess
@@ -56,6 +57,7 @@ def assert_github_escalations(data: Path):
 def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_path):
     done, home = run_demo(tmp_path, "--from", "2026-06-01", "--to", "2026-06-30")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "WARNING" not in done.stderr and "Warning" not in done.stderr, done.stderr[-2000:]  # the Quickstart's own
     out = done.stdout
     assert "bqx-ops demo: 2026-06-01 .. 2026-06-30" in out
     assert "Airtable snapshots: run" in out and "succeeded" in out
@@ -72,6 +74,10 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
                     "docs_sync_job", "docs_sync_job",  # the sync's work, then its tags and notes after the commits
                     "issue_review_job", "outbox_delivery_job", "plan_update_job", "unresolved_issue_job"]
     assert_github_escalations(tmp_path / "data")
+    with instance_at(home) as instance:  # the escalations' warnings are in the run's event log, not on the console
+        [run] = [r for r in instance.get_runs() if r.job_name == "unresolved_issue_job"]
+        assert any(e.level == logging.WARNING and "escalation/issue/" in (e.user_message or "")
+                   for e in instance.all_logs(run.run_id))
     assert "| **Cost/Month** | &lt; $500 |" in (tmp_path / "data" / "bqx-ml" / "docs" / "dashboard.md").read_text()
     # June holds Q2's assessment day (2026-06-26)
     assert (tmp_path / "data" / "bqx-ml" / "docs" / "assessments" / "Q2-2026.md").exists()
