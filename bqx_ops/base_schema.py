@@ -7,6 +7,7 @@ validator. Real bases differ in naming, so table and field names can be remapped
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,9 +43,12 @@ EARLIEST_DATE = "2000-01-01"  # dates and times outside [EARLIEST_DATE, LATEST_D
 LATEST_DATE = "2099-12-31"  # (pandas' own range is 1677..2262; 0001-01-01 and 9999-12-31 are hostile)
 
 
-def plausible_day(day) -> bool:
-    """Within [EARLIEST_DATE, LATEST_DATE] (a date, or a datetime by its date)."""
-    return EARLIEST_DATE <= day.isoformat()[:10] <= LATEST_DATE
+EARLIEST, LATEST = dt.date.fromisoformat(EARLIEST_DATE), dt.date.fromisoformat(LATEST_DATE)
+
+
+def plausible_day(day: dt.date) -> bool:
+    """Within [EARLIEST_DATE, LATEST_DATE] (a datetime by its date)."""
+    return EARLIEST <= (day.date() if isinstance(day, dt.datetime) else day) <= LATEST
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bqx_ops.base_schema import EARLIEST, LATEST, SchemaMapping, plausible_day
+
 CONFIG_FILE = "bqx_ops.yaml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_FILE
 
@@ -185,7 +187,7 @@ class TargetsSection(_Section):
 
 class ProjectConfig(_Section):
     project: ProjectSection = ProjectSection()
-    start_date: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31),
+    start_date: dt.date | None = Field(None, ge=EARLIEST, le=LATEST,
                                        description="First day of the plan: every partition starts from it.")
     github_repo: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$",
                                     description="owner/name of the project repository (issues, releases).")
@@ -204,8 +206,6 @@ class ProjectConfig(_Section):
     @classmethod
     def _schema_map(cls, value):
         if isinstance(value, dict):  # a file's map is checked where it is read (its path is relative to us)
-            from bqx_ops.base_schema import SchemaMapping
-
             SchemaMapping.from_data(value, "inline")
         return value
 
@@ -279,7 +279,6 @@ def _recorded_id(value) -> str | None:
 def from_landing(data_dir: str | Path) -> ProjectConfig | None:
     """A recorded landing zone with no configuration: the earliest snapshot's Plans record (start,
     identity) under the schema map, else the earliest snapshot's date. None without snapshots."""
-    from bqx_ops.base_schema import SchemaMapping, plausible_day
     from bqx_ops.landing import Landing, read_json
 
     landing = Landing(data_dir)

@@ -15,6 +15,8 @@ import socket
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from bqx_ops.processes import alive
+
 PID_TAG = "bqx_ops/pid"
 HOST_TAG = "bqx_ops/host"
 UNFINISHED = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
@@ -27,23 +29,13 @@ def process_tags() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
 def dead_runs(instance: DagsterInstance) -> list:
     """Unfinished runs whose executing process (named by process_tags) is gone from this host."""
     host, dead = socket.gethostname(), []
     for record in instance.get_run_records(RunsFilter(statuses=UNFINISHED)):
         run = record.dagster_run
         pid = run.tags.get(PID_TAG, "")
-        if run.tags.get(HOST_TAG) == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if run.tags.get(HOST_TAG) == host and pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
             dead.append(run)
     return dead
 

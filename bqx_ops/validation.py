@@ -10,12 +10,11 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, TABLES, Field, SchemaMapping, Table
+from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
 from bqx_ops.sanitize import defects, is_clean, json_text, visible
 
 SOURCE = "airtable"
 UNREADABLE = "unreadable_landing_file"  # marker for a landing file that is not JSON
-_EARLIEST, _LATEST = dt.date.fromisoformat(EARLIEST_DATE), dt.date.fromisoformat(LATEST_DATE)
 
 
 @dataclass
@@ -30,7 +29,7 @@ class Invalid(ValueError):
 
 
 def _plausible(day: dt.date, value: str) -> None:
-    if not _EARLIEST <= day <= _LATEST:
+    if not plausible_day(day):
         raise Invalid(f"date {value!r} is outside {EARLIEST_DATE} .. {LATEST_DATE}")
 
 

@@ -22,11 +22,9 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, MAX_MONEY
+from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, MAX_MONEY, plausible_day
 from bqx_ops.sanitize import visible
 
-
-EARLIEST, LATEST = dt.date.fromisoformat(EARLIEST_DATE), dt.date.fromisoformat(LATEST_DATE)
 
 
 class CostRow(NamedTuple):
@@ -102,7 +100,7 @@ def _period_start(result: Any) -> dt.date | str:
         day = dt.date.fromisoformat(start)
     except ValueError:
         return f"TimePeriod.Start {_shown(start)} is not a date"
-    if not EARLIEST <= day <= LATEST:  # 0001-01-01 / 9999-12-31 would overflow the table's dates
+    if not plausible_day(day):  # 0001-01-01 / 9999-12-31 would overflow the table's dates
         return f"{day.isoformat()} is outside {EARLIEST_DATE} .. {LATEST_DATE}"
     return day
 

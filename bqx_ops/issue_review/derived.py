@@ -88,9 +88,9 @@ def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame,
 
 def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, dict]:
     out, excluded = {}, {str(s) for s in config.get("exclude_stage_ids") or ()}
-    recurring = config.get("recurring")  # bqx_ops.config.RecurringStagesSection
-    for o in records(overdue_stages(stages, as_of)):
-        if o["stage_id"] in excluded or (recurring is not None and recurring.matches(o["stage_id"], o.get("name"))):
+    # recurring: bqx_ops.config.RecurringStagesSection, stages that never complete (never overdue)
+    for o in records(overdue_stages(stages, as_of, config.get("recurring"))):
+        if o["stage_id"] in excluded:
             continue
         priority = _by_threshold(float(o["days_over"]), config.get("escalations") or ())
         if priority:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE
+from bqx_ops.base_schema import plausible_day
 from bqx_ops.calendar import naive_utc
 from bqx_ops.issue_review.model import Found
 from bqx_ops.sanitize import defects, visible
 
 GHOST = "ghost"  # how GitHub shows a deleted account
-_EARLIEST, _LATEST = dt.date.fromisoformat(EARLIEST_DATE), dt.date.fromisoformat(LATEST_DATE)
 
 
 def is_pull_request(item: dict) -> bool:
@@ -34,7 +33,7 @@ def parse_time(value) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    if not _EARLIEST <= parsed.date() <= _LATEST:  # 0001-01-01 / 9999-12-31 overflow pandas: implausible
+    if not plausible_day(parsed):  # 0001-01-01 / 9999-12-31 overflow pandas: implausible
         return None
     return naive_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc))
 
@@ -48,10 +47,13 @@ def _label_names(labels) -> tuple[str, ...]:
     return tuple(sorted(set(names)))
 
 
-def _unreadable_labels(labels) -> str | None:
-    """Why some of an item's labels cannot be read (None: all can, or it has none)."""
-    if labels is None:
+def _unreadable_labels(item: dict) -> str | None:
+    """Why some of an item's labels cannot be read (None: all can, or it lists none)."""
+    if "labels" not in item:
         return None
+    labels = item["labels"]
+    if labels is None:
+        return "labels is null"
     if not isinstance(labels, list):
         return f"labels is {visible(repr(labels))[:60]}, not a list"
     bad = [label for label in labels if not isinstance(label.get("name") if isinstance(label, dict) else label, str)]
@@ -126,8 +128,7 @@ def github_issues(items: list, repo_url: str | None = None,
             problems.append(f"#{number}: created in the future ({created:%Y-%m-%d %H:%M}, now "
                             f"{now:%Y-%m-%d %H:%M}); left out")
             continue
-        unreadable = "labels is null" if "labels" in item and item["labels"] is None else _unreadable_labels(
-            item.get("labels"))
+        unreadable = _unreadable_labels(item)
         if unreadable:
             problems.append(f"#{number}: {unreadable}; triaged on the labels that could be read")
         title = item.get("title")

@@ -42,25 +42,24 @@ def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | 
     """The final value of metric ``name``; None when absent, not a number, NaN or infinite (reported:
     comparing with NaN would invent a degradation; a Completed job without it is never compared)."""
     metrics = job.get("FinalMetricDataList")
-    if not isinstance(metrics, list) or not any(isinstance(m, dict) and m.get("MetricName") == name for m in metrics):
+    item = next((m for m in metrics if isinstance(m, dict) and m.get("MetricName") == name), None) \
+        if isinstance(metrics, list) else None
+    label = visible(job.get("TrainingJobName"))
+    if item is None:
         if problems is not None:
-            problems.append(f"job {visible(job.get('TrainingJobName'))}: no final {name} "
-                            f"(FinalMetricDataList is {visible(repr(metrics))[:60]}); not compared")
+            problems.append(f"job {label}: no final {name} (FinalMetricDataList is {visible(repr(metrics))[:60]}); "
+                            "not compared")
         return None
-    for item in metrics:
-        if isinstance(item, dict) and item.get("MetricName") == name:
-            try:
-                value = float(item.get("Value"))
-            except (TypeError, ValueError, OverflowError):
-                value = None
-            if value is None or not math.isfinite(value) or abs(value) > MAX_METRIC:
-                if problems is not None:
-                    problems.append(f"job {visible(job.get('TrainingJobName'))}: final {name} "
-                                    f"{visible(repr(item.get('Value')))} is not a finite number within "
-                                    f"±{MAX_METRIC:g}; not compared")
-                return None
-            return value
-    return None
+    try:
+        value = float(item.get("Value"))
+    except (TypeError, ValueError, OverflowError):
+        value = None
+    if value is None or not math.isfinite(value) or abs(value) > MAX_METRIC:
+        if problems is not None:
+            problems.append(f"job {label}: final {name} {visible(repr(item.get('Value')))} is not a finite number "
+                            f"within ±{MAX_METRIC:g}; not compared")
+        return None
+    return value
 
 
 def _ended(job: dict) -> dt.datetime | None:

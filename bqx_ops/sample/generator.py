@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 
 from bqx_ops.landing import Landing, write_json
+from bqx_ops.processes import alive
 
 from . import activity, assessment, aws, github, metrics, story, training
 from .airtable import Base, write_snapshots
@@ -143,15 +144,5 @@ def _remove_dead_staging(data_dir: Path) -> None:
     """Staging folders of writers that died before their rename (their pid is in the name)."""
     for folder in data_dir.glob(f"{STAGING_PREFIX}*"):
         pid = folder.name[len(STAGING_PREFIX):].split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

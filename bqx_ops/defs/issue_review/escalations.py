@@ -37,19 +37,11 @@ class UnresolvedConfig(dg.Config):
     as_of: list[str]  # ISO instants (UTC) to look at, in any order; the demo replays many in one run
 
 
-class _Escalated:
-    """The escalation keys the outbox already holds (an intent's key is the escalation's key and a
+def _escalated(conn) -> set[str]:
+    """The escalations the outbox already holds (an intent's key is the escalation's key and a
     channel), read once per run: only this op writes them, and it holds the duckdb pool while it does."""
-
-    def __init__(self, conn, prefix: str):
-        self._keys = {key.rsplit("/", 1)[0] for (key,) in conn.execute(
-            "SELECT DISTINCT key FROM ops.outbox WHERE starts_with(key, ?)", [prefix]).fetchall()}
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._keys
-
-    def add(self, key: str) -> None:
-        self._keys.add(key)
+    return {key.rsplit("/", 1)[0] for (key,) in conn.execute(
+        "SELECT DISTINCT key FROM ops.outbox WHERE starts_with(key, ?)", [KEY_PREFIX + "/"]).fetchall()}
 
 
 @dg.op(pool="duckdb", tags={"kind": "outbox"}, name=OP)
@@ -78,7 +70,7 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
     with duckdb.get_connection() as conn:
         outbox.ensure_schema(conn)
         history = AirtableHistory(conn, instants[-1].date()) if instants else None
-        escalated = _Escalated(conn, KEY_PREFIX + "/")
+        escalated = _escalated(conn)
         for instant in instants:
             period = review_period_at(instant)
             found, _ = collect(conn, period, rules, data, history)
@@ -88,8 +80,8 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
                     continue
                 for key, channel, payload in intents(escalation, mentions):
                     outbox.enqueue(conn, key, channel, payload, producer, instant, now)
-                    escalated.add(key.rsplit("/", 1)[0])
                     counts["intents"] += 1
+                escalated.add(escalation.key)
                 counts["escalated"] += 1
                 context.log.warning(f"{escalation.key}: {escalation.escalate_to} {escalation.action}")
     context.log.info(f"unresolved issues: {counts}")
