@@ -12,11 +12,11 @@ import threading
 from collections import OrderedDict
 
 import duckdb
-import pandas as pd
 
 from bqx_ops.base_schema import TABLES
 from bqx_ops.db import column_types, table_exists
 from bqx_ops.frames import QUARANTINE_COLUMNS, frame, split_as_queried, table_columns
+from bqx_ops.lazy import pd
 
 
 # Frames read by read_as_of, by content fingerprint, most recent last (a few MB at most).

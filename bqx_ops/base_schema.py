@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
+from bqx_ops import yaml_files
 
 STATUSES = ("Todo", "In Progress", "Done")
 AGENTS = ("COORD-001", "QA-001", "ARCH-001", "RM-001", "ML-001", "DATA-001", "INFRA-001")
@@ -248,7 +248,7 @@ class SchemaMapping:
     def load(cls, path: str | None) -> SchemaMapping:
         if not path:
             return cls()
-        return cls.from_data(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}, str(path))
+        return cls.from_data(yaml_files.load(Path(path).read_text(encoding="utf-8")) or {}, str(path))
 
     @classmethod
     def from_data(cls, data: dict, source: str = "schema map") -> SchemaMapping:

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bqx_ops import yaml_files
 from bqx_ops.base_schema import EARLIEST, LATEST, SchemaMapping, plausible_day
 
 CONFIG_FILE = "bqx_ops.yaml"
@@ -222,18 +223,8 @@ class ProjectConfig(_Section):
             path = Path(self.schema_map)
             if not path.is_absolute() and self.source and Path(self.source).is_file():
                 path = Path(self.source).parent / path
-            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return yaml_files.load(path.read_text(encoding="utf-8")) or {}
         return {}
-
-
-class _TextDates(yaml.SafeLoader):
-    """YAML dates stay text, so pydantic validates them and a bad one names its key."""
-
-
-_TextDates.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def _where(error: dict) -> str:
@@ -244,7 +235,7 @@ def load_config(path: str | Path) -> ProjectConfig:
     """Read and validate one configuration file; errors name the file and the key."""
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates) or {}
+        data = yaml_files.load(path.read_text(encoding="utf-8"), yaml_files.TextDatesLoader) or {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc}") from exc
     except yaml.YAMLError as exc:

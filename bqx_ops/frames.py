@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-import pandas as pd
-
 from bqx_ops.base_schema import Table
+from bqx_ops.lazy import np, pd
 from bqx_ops.sanitize import visible
 
 

@@ -1,4 +1,4 @@
-"""Loading the code location: no warning printed, no client library imported (fresh processes)."""
+"""Loading the code location: no warning printed, no client library nor pandas imported (fresh processes)."""
 
 import subprocess
 import sys
@@ -7,8 +7,9 @@ from pathlib import Path
 LOAD = ("import sys, warnings; warnings.simplefilter('default'); "
         "from bqx_ops.definitions import build_defs; repo = build_defs(mode='{mode}').get_repository_def(); "
         "repo.get_all_jobs(); list(repo.sensor_defs); list(repo.schedule_defs); "
-        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {clients!r})))")
-CLIENTS = {"boto3", "botocore", "github", "pyairtable", "slack_sdk", "dagster_aws", "dagster_slack"}
+        "print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & {clients!r})))")
+CLIENTS = {"boto3", "botocore", "github", "pyairtable", "slack_sdk", "dagster_aws", "dagster_slack",
+           "pandas", "numpy", "dagster_duckdb_pandas"}  # pandas: imported by the first run that uses it
 
 
 def _load(mode: str) -> subprocess.CompletedProcess:
@@ -16,7 +17,7 @@ def _load(mode: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_loading_the_code_location_prints_nothing_and_imports_no_client_in_either_mode():
+def test_loading_the_code_location_prints_nothing_and_imports_no_client_nor_pandas_in_either_mode():
     for mode in ("local", "live"):
         done = _load(mode)
         assert done.returncode == 0, done.stderr

@@ -4,7 +4,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from bqx_ops.resources.pandas_tables import COLUMN_LIST, PandasTablesIOManager
+from bqx_ops.resources.pandas_handler import COLUMN_LIST
+from bqx_ops.resources.pandas_tables import PandasTablesIOManager
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2025-01-01", end_date="2025-01-10")
 

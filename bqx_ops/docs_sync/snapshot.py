@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pandas as pd
-
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import records as plain_records
 
 TABLES = ("plans", "phases", "stages", "decisions", "learnings", "model_results", "artifacts", "quarantine")

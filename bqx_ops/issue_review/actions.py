@@ -10,10 +10,9 @@ someone set by hand while the issue is open is left alone.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from bqx_ops import slack_text
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, records, text
 from bqx_ops.issue_review.model import ACTION_COLUMNS, OPEN, ReviewPeriod
 

@@ -13,8 +13,7 @@ import datetime as dt
 import hashlib
 import re
 
-import pandas as pd
-
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, records, text
 from bqx_ops.issue_review.model import Found, midnight
 

@@ -16,10 +16,10 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from bqx_ops.calendar import UTC
 from bqx_ops.landing import read_json
+from bqx_ops.lazy import pd
 from bqx_ops.sanitize import is_clean, visible
 from bqx_ops.issue_review.model import Found
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
-import pandas as pd
 
 from bqx_ops import config as project_config
 from bqx_ops.asof import as_of_snapshot, read_as_of, snapshot_rows
@@ -32,6 +31,7 @@ from bqx_ops.issue_review.sagemaker import sagemaker_issues
 from bqx_ops.issue_review.stats import resolution_stats
 from bqx_ops.issue_review.trend import sla_breaches, trend
 from bqx_ops.issue_review.triage import build_inventory
+from bqx_ops.lazy import pd
 
 # (log group, day file) pairs of a window, and the problems (missing days) found listing them
 LogFiles = Callable[[dt.datetime, dt.datetime], tuple[list[tuple[str, Path]], list[str]]]

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-import pandas as pd
-
+from bqx_ops.lazy import np, pd
 from bqx_ops.plan_update.common import as_date, number, records, text
 from bqx_ops.plan_update.fmt import plural
 from bqx_ops.plan_update.r2 import r2_drops, r2_evaluations

@@ -14,12 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pandas as pd
-
 from bqx_ops import slack_text
 from bqx_ops.issue_review.actions import TASKS_TABLE
 from bqx_ops.issue_review.model import OPEN
 from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import records
 
 KEY_PREFIX = "escalation/issue"

@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pandas as pd
-
 from bqx_ops.base_schema import PRIORITIES
 from bqx_ops.calendar import ISSUE_REVIEW
 from bqx_ops.landing import dumps
+from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.common import records

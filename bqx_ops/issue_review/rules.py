@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from bqx_ops import yaml_files
 from bqx_ops.base_schema import AGENTS, CATEGORIES, PRIORITIES
 
 ENV_VAR = "BQX_OPS_TRIAGE_RULES"
@@ -85,7 +86,7 @@ def load_rules(path: str | None = None) -> TriageRules:
     data: dict = {}
     for file in files:
         try:
-            loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            loaded = yaml_files.load(file.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise RulesError(f"cannot read triage rules {file}: {exc}") from None
         if not isinstance(loaded, dict):

@@ -9,11 +9,9 @@ source has a row, with zeros, so reviews always compare line by line.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from bqx_ops.base_schema import CATEGORIES, PRIORITIES
 from bqx_ops.frames import frame
+from bqx_ops.lazy import np, pd
 from bqx_ops.plan_update.common import records
 from bqx_ops.issue_review.model import OPEN, RESOLVED, STATS_COLUMNS, ReviewPeriod
 from bqx_ops.issue_review.rules import SOURCES

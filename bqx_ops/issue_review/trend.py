@@ -10,9 +10,8 @@ Trend changes, per fingerprint:
 
 from __future__ import annotations
 
-import pandas as pd
-
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import records
 from bqx_ops.issue_review.model import BREACH_COLUMNS, OPEN, PRIORITY_ORDER, TREND_COLUMNS, ReviewPeriod
 

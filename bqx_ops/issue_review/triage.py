@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from bqx_ops.frames import frame
 from bqx_ops.issue_review.model import INVENTORY_COLUMNS, OPEN, PRIORITY_ORDER, RESOLVED, Found, ReviewPeriod
 from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.lazy import pd
 
 HOUR = dt.timedelta(hours=1)
 

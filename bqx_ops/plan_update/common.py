@@ -6,8 +6,8 @@ import datetime as dt
 import math
 import re
 
-import numpy as np
-import pandas as pd
+from bqx_ops.lazy import np, pd
+
 
 # Plan estimates are in working days (the plan's goal counts working days), so
 # every actual duration is counted the same way: Monday to Friday, both ends included.

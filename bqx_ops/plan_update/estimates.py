@@ -15,9 +15,8 @@ estimate times the plan-wide cost ratio (a missing cost is never counted as zero
 
 from __future__ import annotations
 
-import pandas as pd
-
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import number, records, stage_key, text
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets, band
 from bqx_ops.plan_update.timeline import stage_days

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, records, text
 
 LEARNING_FIELDS = ("record_id", "title", "date", "stage_id", "what_worked", "what_didn_t", "created_time")

@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pandas as pd
-
+from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update import estimates, r2
@@ -20,7 +19,10 @@ from bqx_ops.plan_update.fmt import NO_DATA, day, integer, money, num, num_vs, p
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
 
 REPORT_DIR = "docs/plan-updates"
-EMPTY = pd.DataFrame()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame()
 
 
 def report_path(report_date: dt.date) -> str:
@@ -41,16 +43,16 @@ class WeekReport:
     timeline: dict
     r2: dict
     forecast: dict
-    transitions: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    overdue: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    stage_costs: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    phase_costs: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    phase_times: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    evaluations: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    drops: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    adjusted: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    learnings: pd.DataFrame = field(default_factory=lambda: EMPTY)
-    decisions: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    transitions: pd.DataFrame = field(default_factory=_empty)
+    overdue: pd.DataFrame = field(default_factory=_empty)
+    stage_costs: pd.DataFrame = field(default_factory=_empty)
+    phase_costs: pd.DataFrame = field(default_factory=_empty)
+    phase_times: pd.DataFrame = field(default_factory=_empty)
+    evaluations: pd.DataFrame = field(default_factory=_empty)
+    drops: pd.DataFrame = field(default_factory=_empty)
+    adjusted: pd.DataFrame = field(default_factory=_empty)
+    learnings: pd.DataFrame = field(default_factory=_empty)
+    decisions: pd.DataFrame = field(default_factory=_empty)
     carried: list = field(default_factory=list)  # quarantined records whose last valid version figures use
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, number, records, text
 
 BUDGET_BAND_PCT = 15.0  # seed, 360 assessment: "Budget variance: ±15% acceptable"

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, number, phase_key, records, stage_key, text, working_days
 from bqx_ops.plan_update.targets import TIMELINE_BAND_PCT, PlanTargets, band
 

@@ -13,10 +13,9 @@ Records missing from a snapshot because validation quarantined them are not
 
 from __future__ import annotations
 
-import pandas as pd
-
 from bqx_ops.base_schema import STATUSES
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import records, stage_key, text
 
 RANK = {status: i for i, status in enumerate(STATUSES)}

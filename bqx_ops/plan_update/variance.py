@@ -10,9 +10,8 @@ never as a zero cost.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import number, phase_key, records, stage_key, text
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets, band
 

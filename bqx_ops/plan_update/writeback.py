@@ -19,9 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pandas as pd
-
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import number, records, stage_key, text
 from bqx_ops.plan_update.fmt import integer, money, num, pct
 

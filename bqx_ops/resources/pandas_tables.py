@@ -1,46 +1,28 @@
-"""dagster-duckdb-pandas' IO manager, with a window's column list stated once rather than per partition.
+"""The warehouse's IO manager: dagster-duckdb-pandas' own, with pandas imported when a run opens it.
 
-A single-run backfill stores one materialization per partition, each carrying its output's metadata.
-The type handler's ``dataframe_columns`` (the frame's column list) is the largest part: in the
-snapshot run it made each of ~3,500 partition events 6.8 KB instead of 3.6 KB, and serializing it
-three times the cost of the rest. A window of several partitions keeps its row count and storage
-kind; the column list is stated by the assets' single-partition runs (every live run) as before.
+``DuckDBPandasIOManager`` imports pandas with its module, so the code location would import it at
+load; this is the same IO manager (``DuckDBIOManager`` with a pandas type handler and
+``pd.DataFrame`` as the default load type), its type handler imported by ``create_io_manager``.
+The handler (``pandas_handler.WindowPandasTypeHandler``) states a window's column list once.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from dagster._core.storage.db_io_manager import DbTypeHandler
-from dagster_duckdb_pandas import DuckDBPandasIOManager, DuckDBPandasTypeHandler
-
-COLUMN_LIST = "dataframe_columns"
+from dagster_duckdb import DuckDBIOManager
 
 
-class _OneStatement:
-    """The output context, with the column list left out of the metadata it is given."""
-
-    def __init__(self, context):
-        self._context = context
-
-    def __getattr__(self, name):
-        return getattr(self._context, name)
-
-    def add_output_metadata(self, metadata: Mapping) -> None:
-        self._context.add_output_metadata({k: v for k, v in metadata.items() if k != COLUMN_LIST})
-
-
-def _window(context) -> bool:
-    return context.has_asset_partitions and len(context.asset_partition_keys) > 1
-
-
-class WindowPandasTypeHandler(DuckDBPandasTypeHandler):
-    def handle_output(self, context, table_slice, obj, connection):
-        return super().handle_output(_OneStatement(context) if _window(context) else context, table_slice, obj,
-                                     connection)
-
-
-class PandasTablesIOManager(DuckDBPandasIOManager):
-    """DuckDBPandasIOManager with ``WindowPandasTypeHandler``."""
+class PandasTablesIOManager(DuckDBIOManager):
+    """DuckDBPandasIOManager with ``WindowPandasTypeHandler``, its pandas imported by a run."""
 
     @staticmethod
     def type_handlers() -> Sequence[DbTypeHandler]:
+        from bqx_ops.resources.pandas_handler import WindowPandasTypeHandler
+
         return [WindowPandasTypeHandler()]
+
+    @staticmethod
+    def default_load_type() -> type | None:
+        import pandas as pd
+
+        return pd.DataFrame

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.base_schema import TABLES
@@ -18,6 +17,7 @@ from bqx_ops.db import table_exists
 from bqx_ops.calendar import UTC
 from bqx_ops.config import project_start
 from bqx_ops.frames import QUARANTINE_COLUMNS, RAW_COLUMNS, frame, table_columns
+from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource, SnapshotUnavailable
 from bqx_ops.sanitize import json_text, visible
@@ -41,7 +41,7 @@ def window_days(context: dg.AssetExecutionContext) -> list[dt.date]:
     return days
 
 
-def ensure_table(duckdb: DuckDBResource, key: list[str], df: pd.DataFrame) -> None:
+def ensure_table(duckdb: DuckDBResource, key: list[str], df: "pd.DataFrame") -> None:
     """dagster-duckdb-pandas skips empty outputs without creating the table; create it
     empty with the frame's schema so downstream SQL and users always find it."""
     if df.empty:
@@ -51,7 +51,7 @@ def ensure_table(duckdb: DuckDBResource, key: list[str], df: pd.DataFrame) -> No
             conn.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{table} AS SELECT * FROM df LIMIT 0")
 
 
-def preview(df: pd.DataFrame, columns: list[str], limit: int = 8) -> dg.MetadataValue:
+def preview(df: "pd.DataFrame", columns: list[str], limit: int = 8) -> dg.MetadataValue:
     rows = df[columns].head(limit).astype(object).where(df[columns].head(limit).notna(), None)
     return dg.MetadataValue.md(md_table(columns, rows.values.tolist(), limit=60))
 
@@ -68,7 +68,7 @@ def preview(df: pd.DataFrame, columns: list[str], limit: int = 8) -> dg.Metadata
 )
 def raw_records(
     context: dg.AssetExecutionContext, airtable: AirtableSource, duckdb: DuckDBResource
-) -> pd.DataFrame:
+):
     """Every record of every table in each day's Airtable snapshot, verbatim."""
     days = window_days(context)
     today = dt.datetime.now(UTC).date()
@@ -164,7 +164,7 @@ _OUTS["airtable__quarantine"] = _out(
     name="airtable_tables",
 )
 def airtable_tables(
-    context: dg.AssetExecutionContext, airtable: AirtableSource, duckdb: DuckDBResource, raw: pd.DataFrame
+    context: dg.AssetExecutionContext, airtable: AirtableSource, duckdb: DuckDBResource, raw
 ):
     """Validate each snapshot: typed tables for the good records, quarantine for the rest."""
     mapping = airtable.mapping()

@@ -11,7 +11,6 @@ Maths: bqx_ops.assessment.
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.assessment import documents, proposals, read
@@ -26,6 +25,7 @@ from bqx_ops.config import project_start
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.resources.docs_repo import DocsRepo
 
 GROUP = "assessment"
@@ -60,7 +60,7 @@ def versions_of(start: dt.datetime, now: dt.datetime | None = None):
 
 @dg.asset(key=SCORES_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "quarter_start"},
           deps=INPUTS, **COMMON)
-def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """The seven 360 dimensions of each quarter's latest version, scored 0-100 (or manual / no data)."""
     rows, decisions = [], {}
     with duckdb.get_connection() as conn:
@@ -82,7 +82,7 @@ def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource) 
 
 @dg.asset(key=PROPOSALS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "quarter_start"},
           deps=[SCORES_KEY, *INPUTS, *EVIDENCE], **COMMON)
-def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """The Airtable updates each final assessment proposes (budget/timeline re-baseline), applied on approval."""
     rows = []
     with duckdb.get_connection() as conn:

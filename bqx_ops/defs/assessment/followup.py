@@ -10,7 +10,6 @@ as one upsert per table; a rejection is recorded and announced on Slack.
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
@@ -23,6 +22,7 @@ from bqx_ops.defs.assessment.assets import (
     ASSESSMENT_PARTITIONS, GROUP, OWNERS, PROPOSALS_KEY, REPORT_KEY, SCORES_KEY, quarters_of, versions_of,
 )
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.resources.airtable import AirtableSource
 from bqx_ops.slack_text import escape
 
@@ -90,7 +90,7 @@ def approval_request(context: dg.AssetExecutionContext, duckdb: DuckDBResource) 
 @dg.asset(key=OUTCOME_KEY, kinds={"airtable", "duckdb"}, metadata={"partition_expr": "quarter_start"},
           deps=[REQUEST_KEY, PROPOSALS_KEY], **COMMON)
 def approval_outcome(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-                     airtable: AirtableSource) -> pd.DataFrame:
+                     airtable: AirtableSource):
     """RM-001's answer per final assessment; approved updates applied once as Airtable upserts, rejections reported."""
     finals = finals_of(context)
     titles = [approval.approval_title(read.label(s)) for s, _ in finals]

@@ -8,7 +8,6 @@ backfill walks every week of the run. Rules: bqx_ops.dashboard.indicators.
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import config as project_config
@@ -23,6 +22,7 @@ from bqx_ops.defs.docs_sync.weeks import Week, week, weeks
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.landing import read_json
+from bqx_ops.lazy import pd
 from bqx_ops.resources.costs import CostsSource
 from bqx_ops.resources.docs_repo import DocsRepo
 
@@ -44,7 +44,7 @@ WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.Backfill
 
 
 @dg.asset(key=["aws", "daily_costs"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"}, pool="duckdb")
-def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckdb: DuckDBResource) -> pd.DataFrame:
+def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckdb: DuckDBResource):
     """AWS cost per day and service from every landed Cost Explorer month (landing/aws/costs/*.json), rebuilt whole."""
     fetched = aws_costs.land(dt.datetime.now(UTC).date())  # live: this and last month; embedded: nothing
     files = aws_costs.files()
@@ -84,7 +84,7 @@ def _previous(w: Week) -> Week:
 
 @dg.asset(key=METRICS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "period_start"},
           deps=[daily_costs.key, *SOURCES], **WEEKLY)
-def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """The seed's 13 success metrics of each week as of its as-of instant: current, status and trend."""
     rows, statuses = [], {}
     last_as_of, last_values = None, {}

@@ -3,13 +3,13 @@
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 
 from bqx_ops.calendar import UTC
 from bqx_ops.dashboard.latency import merge, parse_response
 from bqx_ops.defs.dashboard.assets import GROUP, OWNERS
 from bqx_ops.frames import frame
 from bqx_ops.landing import read_json
+from bqx_ops.lazy import pd
 from bqx_ops.resources.metrics import LatencySource
 
 LATENCY_COLUMNS = {"day": "datetime64[us]", "p95_ms": "float64"}
@@ -17,7 +17,7 @@ LATENCY_COLUMNS = {"day": "datetime64[us]", "p95_ms": "float64"}
 
 @dg.asset(key=["aws", "api_latency"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"},
           pool="duckdb")
-def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource) -> pd.DataFrame:
+def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource):
     """Daily p95 latency (ms) of the inference API from landing/aws/metrics/<metric>/*.json, rebuilt whole."""
     fetched = api_latency.land(dt.datetime.now(UTC).date())  # live: the last two weeks; embedded: nothing
     spec, files, parsed, quarantine = api_latency.spec, api_latency.files(), [], []

@@ -8,7 +8,6 @@ weeks runs as one run that walks every week of ``context.partition_keys``. Nothi
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.base_schema import TABLES as AIRTABLE_TABLES
@@ -31,6 +30,7 @@ from bqx_ops.docs_sync.models import COLUMNS as MODEL_FIELDS
 from bqx_ops.docs_sync.models import jobs_by_name, latest_models
 from bqx_ops.docs_sync.status import readme_status as render_status
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource
 
@@ -54,7 +54,7 @@ def _spec(key: str, kinds: set[str], deps: list) -> dict:
                 pool="duckdb", group_name=GROUP, owners=OWNERS, kinds=kinds, metadata=PARTITION_META, deps=deps)
 
 
-def _output(context, duckdb: DuckDBResource, key: list[str], df: pd.DataFrame, **metadata) -> pd.DataFrame:
+def _output(context, duckdb: DuckDBResource, key: list[str], df: "pd.DataFrame", **metadata) -> "pd.DataFrame":
     ensure_table(duckdb, key, df)
     context.add_output_metadata({"dagster/row_count": len(df), "weeks": len(context.partition_keys), **metadata})
     return df
@@ -62,7 +62,7 @@ def _output(context, duckdb: DuckDBResource, key: list[str], df: pd.DataFrame, *
 
 @dg.asset(**_spec("artifact_pages", {"airtable", "markdown", "duckdb"},
                   [dg.AssetKey(["airtable", n]) for n in ("artifacts", "phases", "stages")]))
-def artifact_pages(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+def artifact_pages(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """The Artifacts table as docs/artifacts/<slug>.md pages, one row per record and week."""
     rows = []
     with duckdb.get_connection() as conn:
@@ -83,7 +83,7 @@ def artifact_pages(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
 # plan.dashboard: the README never depends on whether the plan update ran first.
 @dg.asset(**_spec("readme_status", {"markdown", "duckdb"}, AIRTABLE_DEPS),
           freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=7)))
-def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """README.md's status section (plan dashboard, phases, running stages) as of each week's snapshot."""
     with duckdb.get_connection() as conn:
         plan = [(w, snapshot_days(conn, w)[1]) for w in weeks(context)]
@@ -97,7 +97,7 @@ def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> 
 
 
 @dg.asset(**_spec("changelog_entries", {"markdown", "duckdb"}, AIRTABLE_DEPS))
-def changelog_entries(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+def changelog_entries(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """Each week's CHANGELOG.md entry: transitions, completions, decisions, learnings, R², artifacts."""
     with duckdb.get_connection() as conn:
         plan = [(w, *snapshot_days(conn, w)) for w in weeks(context)]
@@ -113,7 +113,7 @@ def changelog_entries(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
 
 @dg.asset(**_spec("model_versions", {"sagemaker", "duckdb"}, [dg.AssetKey(["airtable", "model_results"])]))
 def model_versions(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-                   airtable: AirtableSource) -> pd.DataFrame:
+                   airtable: AirtableSource):
     """The latest model per model and horizon, with its SageMaker training job (docs/models.md)."""
     listing = sagemaker_jobs(airtable.landing)
     if listing is None:

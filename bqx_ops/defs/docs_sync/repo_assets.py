@@ -8,7 +8,6 @@ forward: re-running an old week never rolls them back, it only rewrites that wee
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
@@ -35,6 +34,7 @@ from bqx_ops.docs_sync.readme import synced_snapshot
 from bqx_ops.docs_sync.releases import phase_tag, release_payload, tag_message
 from bqx_ops.docs_sync.snapshot import records
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.resources.docs_repo import DocsRepo, TagInfo
 from bqx_ops.slack_text import escape
 
@@ -47,7 +47,7 @@ COMMON = dict(partitions_def=DOCS_SYNC_PARTITIONS, backfill_policy=dg.BackfillPo
               group_name=GROUP, owners=OWNERS)
 
 
-def _rows_for(df: pd.DataFrame, period_start) -> list[dict]:
+def _rows_for(df: "pd.DataFrame", period_start) -> list[dict]:
     return records(df[df["period_start"] == period_start]) if len(df) else []
 
 
@@ -101,8 +101,8 @@ def sync_week(docs_repo: DocsRepo, sync: dict, before: dict | None) -> dict:
                "entries": dg.AssetIn(changelog_entries.key), "models": dg.AssetIn(model_versions.key)},
           freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=7),
                                                           warn_window=dt.timedelta(hours=24)), **COMMON)
-def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo, pages: pd.DataFrame,
-              status: pd.DataFrame, entries: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
+def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo, pages,
+              status, entries, models):
     """One commit per week bringing README status, CHANGELOG, docs/artifacts and docs/models.md up to date, pushed."""
     run_weeks = weeks(context)
     previous = _previous(duckdb, [naive_utc(w.start) for w in run_weeks])
@@ -140,7 +140,7 @@ def repo_sync(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_re
 @dg.asset(key=["docs", "release_tags"], kinds={"git", "github"}, metadata=PARTITION_META,
           ins={"synced": dg.AssetIn(repo_sync.key)}, deps=[dg.AssetKey(["airtable", "phases"])], **COMMON)
 def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo,
-                 synced: pd.DataFrame) -> pd.DataFrame:
+                 synced):
     """An annotated tag per completed phase, pushed; its GitHub release through the outbox (by tag name)."""
     with duckdb.get_connection() as conn:
         plan = [(w, *snapshot_days(conn, w)) for w in weeks(context)]
@@ -183,8 +183,8 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
 
 @dg.asset(key=["docs", "sync_notification"], kinds={"slack"},
           ins={"synced": dg.AssetIn(repo_sync.key), "tagged": dg.AssetIn(release_tags.key)}, **COMMON)
-def sync_notification(context: dg.AssetExecutionContext, duckdb: DuckDBResource, synced: pd.DataFrame,
-                      tagged: pd.DataFrame) -> dg.MaterializeResult:
+def sync_notification(context: dg.AssetExecutionContext, duckdb: DuckDBResource, synced,
+                      tagged) -> dg.MaterializeResult:
     """A Slack message per weekly sync (what changed, the commit, new release tags), through the outbox."""
     outcomes = {}
     with duckdb.get_connection() as conn:

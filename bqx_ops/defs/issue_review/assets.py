@@ -11,7 +11,6 @@ effects (Airtable Tasks upserts, Slack) to the outbox, both keyed to be idempote
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
@@ -21,6 +20,7 @@ from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.outbox import store as outbox_store
 from bqx_ops.plan_update.common import records
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
@@ -123,7 +123,7 @@ def issue_review_tables(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
         yield dg.Output(df, output_name=f"review__{table}", metadata=metadata)
 
 
-def load_period(conn, period: model.ReviewPeriod) -> dict[str, pd.DataFrame]:
+def load_period(conn, period: model.ReviewPeriod) -> "dict[str, pd.DataFrame]":
     """The review tables of one period, re-typed (DuckDB hands back its own dtypes)."""
     out = {}
     for name, (table, columns, _) in TABLES.items():

@@ -8,7 +8,6 @@ outside their bands are facts about the project to report (WARN).
 """
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.db import table_exists
@@ -17,11 +16,12 @@ from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.defs.plan_update.week_tables import WeekTables
 from bqx_ops.defs.plan_update.tables import SCHEMA
 from bqx_ops.defs.plan_update.weeks import period_of, run_weeks
+from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.fmt import pct
 
 
-def _weeks(context, conn, table: str) -> list[tuple[str, pd.Timestamp]]:
+def _weeks(context, conn, table: str) -> "list[tuple[str, pd.Timestamp]]":
     keys = [key for key, _ in run_weeks(context)]
     if not keys:
         exists = table_exists(conn, SCHEMA, table)
@@ -70,7 +70,7 @@ def every_phase_has_notes(context: dg.AssetCheckExecutionContext, duckdb: DuckDB
                          + ", ".join(f"{r.phase_id} {r.name} ({r.phase_record_id})" for r in bad.itertuples()))
 
 
-def _out_of_band(df: pd.DataFrame) -> pd.DataFrame:
+def _out_of_band(df: "pd.DataFrame") -> "pd.DataFrame":
     return df[df["within_band"].eq(False).fillna(False).astype(bool)] if not df.empty else df
 
 

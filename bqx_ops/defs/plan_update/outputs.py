@@ -4,7 +4,6 @@ import datetime as dt
 
 import dagster as dg
 import duckdb as duckdb_lib
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
@@ -23,6 +22,7 @@ from bqx_ops.defs.plan_update.tables import (
 )
 from bqx_ops.defs.plan_update.week_tables import WeekTables
 from bqx_ops.defs.plan_update.weeks import Week, carried_records, run_weeks
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update import dashboard as dash
 from bqx_ops.plan_update import writeback
 from bqx_ops.plan_update.common import records
@@ -43,7 +43,7 @@ def _key(name: str) -> dg.AssetKey:
     return dg.AssetKey([SCHEMA, name])
 
 
-def _first(df: pd.DataFrame) -> dict:
+def _first(df: "pd.DataFrame") -> dict:
     rows = records(df)
     return rows[0] if rows else {}
 
@@ -63,7 +63,7 @@ def _targets(budget: dict, timeline: dict, r2: dict) -> PlanTargets:
     key=[SCHEMA, "dashboard"], group_name=GROUP, owners=OWNERS, kinds={"duckdb", "pandas"}, metadata=PARTITION_META,
     deps=[_key(n) for n in ("budget_variance", "plan_timeline", "r2_trend", "phase_timeline_variance")], **COMMON,
 )
-def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pd.DataFrame:
+def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """The seed's four-line plan dashboard for each week, with its figures."""
     rows = []
     with duckdb.get_connection() as conn:

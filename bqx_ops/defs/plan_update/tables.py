@@ -6,12 +6,14 @@ the io manager's ``partition_expr``), ``period_end`` (the as-of instant), the
 computed order: stage order, phase order, date order), so readers can restore it.
 """
 
+from __future__ import annotations
+
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.frames import frame
+from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 
 GROUP = "plan_update"

@@ -1,13 +1,15 @@
 """A week's rows of a plan table, read one week at a time or for all the run's weeks at once."""
 
+from __future__ import annotations
+
 import datetime as dt
 
 import duckdb
-import pandas as pd
 
 from bqx_ops.db import table_exists
 from bqx_ops.frames import split_as_queried
 from bqx_ops.defs.plan_update.tables import PERIOD_COLUMNS, SCHEMA
+from bqx_ops.lazy import pd
 
 
 def week_table(conn: duckdb.DuckDBPyConnection, name: str, period_start: dt.datetime) -> pd.DataFrame:

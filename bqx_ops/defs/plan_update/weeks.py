@@ -6,17 +6,19 @@ computed only from the snapshot as of its end (``bqx_ops.asof``), with last week
 as-of snapshot (as of its start) for the transitions.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from dataclasses import dataclass, field
 
 import dagster as dg
 import duckdb
-import pandas as pd
 
 from bqx_ops.asof import as_of_snapshot, carried, read_as_of, snapshot_rows
 from bqx_ops.calendar import UTC, Period
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
+from bqx_ops.lazy import pd
 from bqx_ops.plan_update.targets import PlanTargets, configured_targets, plan_targets
 
 
