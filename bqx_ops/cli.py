@@ -189,6 +189,17 @@ def _write_sample_beside(data_dir: Path) -> subprocess.Popen | None:
     return subprocess.Popen([sys.executable, "-c", code, str(data_dir)], stdout=subprocess.DEVNULL)
 
 
+def _freeze_what_lives_as_long_as_the_demo() -> None:
+    """Dagster, pandas, the definitions and the instance, loaded before the first run, live as long as
+    the demo's one process: frozen, the cyclic collector's full scans during the ten runs skip them
+    (they took ~1.7 CPU-s of the full sample, ~0.8 s after). Objects the runs create are collected as before."""
+    import gc
+
+    import pandas  # noqa: F401 - the first run imports it anyway: here, so that it is frozen too
+
+    gc.freeze()
+
+
 def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> int:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -222,6 +233,7 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
         return 2
     defs = build_defs(mode="local", data_dir=data_dir)
     instance = DagsterInstance.get()
+    _freeze_what_lives_as_long_as_the_demo()
     for line in recover(instance):  # runs a killed demo left behind would hold the duckdb pool forever
         print(f"Recovered: {line}")
     now = dt.datetime.combine(days[-1], dt.time(23, 59), dt.timezone.utc)  # the end of the replayed period

@@ -10,6 +10,7 @@ import re
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from bqx_ops.defs.issue_review import assets, checks
@@ -164,8 +165,9 @@ def test_every_p0_p1_issue_has_an_action_item_and_the_report_adds_up(reviewed):
 
 def test_a_history_read_once_for_many_periods_gives_each_what_its_own_read_gives(reviewed):
     """The escalation replay and a review backfill read the notes and quarantine history once, up
-    to their last day, and cut it at each period's end: every period must find exactly what reading
-    its own history finds (blockers, quarantine episodes, derived issues, in order)."""
+    to their last day, and cut it at each period's end, and the snapshot tables a window of days per
+    query: every period must find exactly what reading its own history and snapshot finds (blockers,
+    quarantine episodes, derived issues, in order; its Tasks frame, dtypes included)."""
     from bqx_ops.issue_review.collect import AirtableHistory, airtable_found
     from bqx_ops.issue_review.model import ReviewPeriod
     from bqx_ops.issue_review.rules import load_rules
@@ -192,5 +194,6 @@ def test_a_history_read_once_for_many_periods_gives_each_what_its_own_read_gives
                                      dt.datetime.combine(day, dt.time(10)))
             alone, shared = airtable_found(conn, period, rules), airtable_found(conn, period, rules, history)
             assert alone[0] == shared[0] and alone[1] == shared[1], day
+            pd.testing.assert_frame_equal(alone[2], shared[2])
             seen |= {(day, f.source) for f in alone[0] if "planted" in f.title.lower() or "recPLANTED" in f.source_ref}
     assert len(days) > 5 and (planted, "airtable_notes") in seen and (planted, "derived") in seen

@@ -7,6 +7,7 @@ as the landed day files of the period's window. No Dagster here.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Callable
 import duckdb
 
 from bqx_ops import config as project_config
-from bqx_ops.asof import as_of_snapshot, read_as_of, snapshot_rows
+from bqx_ops.asof import as_of_snapshot, read_snapshots, snapshot_rows
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch
@@ -76,18 +77,26 @@ QUARANTINE_SQL = ("SELECT snapshot_date, table_name, record_id, reason FROM airt
 
 
 class AirtableHistory:
-    """The notes and quarantine history of the snapshots up to ``last``, read once and cut at each
-    period's end: a replay's looks (one per snapshot day) each read every snapshot up to its own
-    day, the same rows again and again. Cut at a day, it is what reading up to that day gives."""
+    """The Airtable history of the snapshots up to ``last``, for many looks in date order (a replay's
+    ticks, a review backfill's periods). The notes and quarantine history are read once and cut at each
+    look's day; the snapshot tables a look reads whole (stages, phases, tasks, results) come ``window``
+    snapshot days per query (``read_snapshots``; each day's frame what ``snapshot_rows`` gives it), the
+    last few windows kept: a replay asked ~5 queries per table per look. Cut at a day, it is what
+    reading up to that day gives; ``window=0`` reads each look's tables on their own (one look)."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, last: dt.date):
+    KEPT_WINDOWS = 4  # a look reads its period's end and its start (~2 weeks earlier): both stay
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, last: dt.date, window: int = 8):
+        self._conn, self.last, self._window = conn, last, window
         self._notes = _history(conn, NOTES_SQL, ["stages", "phases"], last)
-        with_quarantine = table_exists(conn, "airtable", "raw_records") and table_exists(conn, "airtable", "quarantine")
+        with_raw = table_exists(conn, "airtable", "raw_records")
+        with_quarantine = with_raw and table_exists(conn, "airtable", "quarantine")
         self._quarantine = _history(conn, QUARANTINE_SQL, ["quarantine"], last) if with_quarantine else None
-        self._days = [r[0].date() for r in conn.execute(
+        self._snapshot_days = [r[0].date() for r in conn.execute(
             "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date <= ? ORDER BY 1",
-            [dt.datetime.combine(last, dt.time())]).fetchall()] if with_quarantine else []
-        self.last = last
+            [dt.datetime.combine(last, dt.time())]).fetchall()] if with_raw else []
+        self._days = self._snapshot_days if with_quarantine else []
+        self._frames: dict[str, dict[dt.date, pd.DataFrame]] = {}
 
     @staticmethod
     def _upto(df: pd.DataFrame | None, day: dt.date) -> pd.DataFrame | None:
@@ -102,6 +111,28 @@ class AirtableHistory:
         """The quarantine rows and the snapshot days up to ``day`` (None: no quarantine table)."""
         return self._upto(self._quarantine, day), [d for d in self._days if d <= day]
 
+    def snapshot(self, as_of: dt.datetime) -> dt.date | None:
+        """``as_of_snapshot``: the latest snapshot day at or before ``as_of`` (within ``last``)."""
+        if not self._window or as_of.date() > self.last:
+            return as_of_snapshot(self._conn, as_of)
+        at = bisect.bisect_right(self._snapshot_days, as_of.date())
+        return self._snapshot_days[at - 1] if at else None
+
+    def rows(self, table: str, day: dt.date | None) -> pd.DataFrame:
+        """``snapshot_rows(conn, table, day)``: all rows of the table in snapshot ``day``."""
+        if not self._window or day is None or day > self.last:
+            return snapshot_rows(self._conn, table, day)
+        frames = self._frames.setdefault(table, {})
+        if day not in frames:
+            at = bisect.bisect_left(self._snapshot_days, day)
+            wanted = [d for d in self._snapshot_days[at:at + self._window] if d not in frames] or [day]
+            found = read_snapshots(self._conn, table, wanted)
+            for d in wanted:  # a day without rows of this table: its own read (an empty frame, typed)
+                frames[d] = found[d] if d in found else snapshot_rows(self._conn, table, d)
+            for old in sorted(frames)[:max(0, len(frames) - self.KEPT_WINDOWS * self._window)]:
+                del frames[old]
+        return frames[day].copy()  # each look may change its frames
+
 
 def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
                    history: AirtableHistory | None = None) -> tuple[list[Found], dt.date | None, pd.DataFrame]:
@@ -110,7 +141,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     once for many periods (it must reach the period's end); None reads it for this period."""
     day = period.end.date()
     if history is None or history.last < day:
-        history = AirtableHistory(conn, day)
+        history = AirtableHistory(conn, day, window=0)
     found: list[Found] = []
     notes = history.notes(day)
     if notes is not None:
@@ -118,9 +149,10 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     quarantine, days = history.quarantine(day)
     if quarantine is not None:
         found += quarantine_issues(quarantine, days, rules.derived.get("quarantine") or {})
-    snapshot = as_of_snapshot(conn, period.end)
-    stages, phases, tasks, results = (snapshot_rows(conn, t, snapshot) for t in ("stages", "phases", "tasks", "model_results"))
-    before_snapshot, stages_before = read_as_of(conn, "stages", period.start)
+    snapshot = history.snapshot(period.end)
+    stages, phases, tasks, results = (history.rows(t, snapshot) for t in ("stages", "phases", "tasks", "model_results"))
+    before_snapshot = history.snapshot(period.start)
+    stages_before = history.rows("stages", before_snapshot)
     found += r2_issues(results, rules.derived.get("r2_drop") or {})
     found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {})
     # the configuration says which operational stages recur (never complete): they are never overdue
