@@ -196,3 +196,66 @@ def test_reading_all_weeks_at_once_gives_each_week_exactly_what_its_own_query_gi
                 pd.testing.assert_frame_equal(got, want, check_exact=True)
                 compared += len(want)
     assert compared > 100
+
+
+def _week_read_alone(conn, key, tables, transitions) -> dict:
+    """One week as the single-instant as-of functions read it (no run-wide reader)."""
+    from bqx_ops.asof import as_of_snapshot, read_as_of, snapshot_rows
+    from bqx_ops.defs.plan_update.weeks import period_of
+
+    period = period_of(key)
+    day = as_of_snapshot(conn, period.as_of)
+    out = {"snapshot": day, **{t: snapshot_rows(conn, t, day, carry_forward=not transitions) for t in tables}}
+    if transitions and day is not None:
+        before, stages = read_as_of(conn, "stages", period.start)
+        now = {r[0] for r in conn.execute("SELECT record_id FROM airtable.quarantine WHERE snapshot_date = ? AND "
+                                          "table_name = 'Stages'", [day]).fetchall()}
+        if before is None:  # the first snapshot: nothing to compare with
+            return {**out, "previous": None, "previous_stages": None, "during": [], "quarantined_before": set(),
+                    "quarantined_now": now}
+        between = [r[0].date() for r in conn.execute(
+            "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date > ? AND snapshot_date < ? "
+            "ORDER BY 1", [dt.datetime.combine(before, dt.time()), dt.datetime.combine(day, dt.time())]).fetchall()]
+        out.update(previous=before, previous_stages=stages, during=[snapshot_rows(conn, "stages", d) for d in between],
+                   quarantined_before={r[0] for r in conn.execute(
+                       "SELECT record_id FROM airtable.quarantine WHERE snapshot_date = ? AND table_name = 'Stages'",
+                       [before]).fetchall()}, quarantined_now=now)
+    return out
+
+
+def test_a_runs_reader_gives_each_week_what_reading_it_alone_gives(backfill):
+    """The plan run reads its weeks' snapshots through one reader (a window of days per query); each
+    week's frames, dtypes and carried-forward records included, must be those of its own reads. The
+    window holds stage 7.4's quarantine (carried forward) and a quarantined R² result."""
+    import pandas as pd
+
+    from bqx_ops.defs.plan_update.weeks import load_week, period_of, week_snapshots
+
+    data_dir, keys, *_ = backfill
+    copy = data_dir.parent / "weeks.duckdb"
+    copy.write_bytes((data_dir / "bqx_ops.duckdb").read_bytes())
+    with duckdb.connect(str(copy)) as conn:
+        weeks = [(k, period_of(k)) for k in keys]
+        carried, during = 0, 0
+        for transitions, tables in ((False, ("stages", "phases", "plans", "model_results")), (True, ("stages",))):
+            snapshots = week_snapshots(conn, weeks, transitions)
+            for key, period in weeks:
+                week, alone = load_week(conn, key, period, tables, transitions, snapshots), \
+                    _week_read_alone(conn, key, tables, transitions)
+                assert week.snapshot_date == alone["snapshot"], key
+                for table in tables:
+                    pd.testing.assert_frame_equal(week[table], alone[table])
+                    if not transitions:
+                        carried += int((week[table]["snapshot_date"] < pd.Timestamp(week.snapshot_date)).sum())
+                if transitions:
+                    assert week.previous_snapshot_date == alone["previous"], key
+                    if alone["previous"] is not None:
+                        pd.testing.assert_frame_equal(week.previous_stages, alone["previous_stages"])
+                    assert len(week.stages_during) == len(alone["during"]), key
+                    during += len(week.stages_during)
+                    for mine, theirs in zip(week.stages_during, alone["during"]):
+                        pd.testing.assert_frame_equal(mine, theirs)
+                    assert (week.quarantined_before, week.quarantined_now) == \
+                        (alone["quarantined_before"], alone["quarantined_now"]), key
+    assert carried > 0  # the window's quarantined records were read as their last valid version
+    assert during > 0

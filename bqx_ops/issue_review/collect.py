@@ -7,7 +7,6 @@ as the landed day files of the period's window. No Dagster here.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Callable
 import duckdb
 
 from bqx_ops import config as project_config
-from bqx_ops.asof import as_of_snapshot, read_snapshots, snapshot_rows
+from bqx_ops.asof import as_of_snapshot, snapshot_rows
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch
@@ -33,6 +32,7 @@ from bqx_ops.issue_review.stats import resolution_stats
 from bqx_ops.issue_review.trend import sla_breaches, trend
 from bqx_ops.issue_review.triage import build_inventory
 from bqx_ops.lazy import pd
+from bqx_ops.snapshots import Snapshots
 
 # (log group, day file) pairs of a window, and the problems (missing days) found listing them
 LogFiles = Callable[[dt.datetime, dt.datetime], tuple[list[tuple[str, Path]], list[str]]]
@@ -79,24 +79,19 @@ QUARANTINE_SQL = ("SELECT snapshot_date, table_name, record_id, reason FROM airt
 class AirtableHistory:
     """The Airtable history of the snapshots up to ``last``, for many looks in date order (a replay's
     ticks, a review backfill's periods). The notes and quarantine history are read once and cut at each
-    look's day; the snapshot tables a look reads whole (stages, phases, tasks, results) come ``window``
-    snapshot days per query (``read_snapshots``; each day's frame what ``snapshot_rows`` gives it), the
-    last few windows kept: a replay asked ~5 queries per table per look. Cut at a day, it is what
-    reading up to that day gives; ``window=0`` reads each look's tables on their own (one look)."""
+    look's day; the snapshot tables a look reads whole come through ``Snapshots`` (a window of days per
+    query). Cut at a day, it is what reading up to that day gives; ``many=False`` (one look) reads the
+    look's snapshot tables on their own."""
 
-    KEPT_WINDOWS = 4  # a look reads its period's end and its start (~2 weeks earlier): both stay
-
-    def __init__(self, conn: duckdb.DuckDBPyConnection, last: dt.date, window: int = 8):
-        self._conn, self.last, self._window = conn, last, window
+    def __init__(self, conn: duckdb.DuckDBPyConnection, last: dt.date, many: bool = True):
+        self._conn, self.last = conn, last
         self._notes = _history(conn, NOTES_SQL, ["stages", "phases"], last)
-        with_raw = table_exists(conn, "airtable", "raw_records")
-        with_quarantine = with_raw and table_exists(conn, "airtable", "quarantine")
+        with_quarantine = table_exists(conn, "airtable", "raw_records") and table_exists(conn, "airtable", "quarantine")
         self._quarantine = _history(conn, QUARANTINE_SQL, ["quarantine"], last) if with_quarantine else None
-        self._snapshot_days = [r[0].date() for r in conn.execute(
+        self._snapshots = Snapshots(conn, last) if many else None
+        self._days = (self._snapshots.days if many else [r[0].date() for r in conn.execute(
             "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date <= ? ORDER BY 1",
-            [dt.datetime.combine(last, dt.time())]).fetchall()] if with_raw else []
-        self._days = self._snapshot_days if with_quarantine else []
-        self._frames: dict[str, dict[dt.date, pd.DataFrame]] = {}
+            [dt.datetime.combine(last, dt.time())]).fetchall()]) if with_quarantine else []
 
     @staticmethod
     def _upto(df: pd.DataFrame | None, day: dt.date) -> pd.DataFrame | None:
@@ -112,26 +107,10 @@ class AirtableHistory:
         return self._upto(self._quarantine, day), [d for d in self._days if d <= day]
 
     def snapshot(self, as_of: dt.datetime) -> dt.date | None:
-        """``as_of_snapshot``: the latest snapshot day at or before ``as_of`` (within ``last``)."""
-        if not self._window or as_of.date() > self.last:
-            return as_of_snapshot(self._conn, as_of)
-        at = bisect.bisect_right(self._snapshot_days, as_of.date())
-        return self._snapshot_days[at - 1] if at else None
+        return self._snapshots.snapshot(as_of) if self._snapshots else as_of_snapshot(self._conn, as_of)
 
     def rows(self, table: str, day: dt.date | None) -> pd.DataFrame:
-        """``snapshot_rows(conn, table, day)``: all rows of the table in snapshot ``day``."""
-        if not self._window or day is None or day > self.last:
-            return snapshot_rows(self._conn, table, day)
-        frames = self._frames.setdefault(table, {})
-        if day not in frames:
-            at = bisect.bisect_left(self._snapshot_days, day)
-            wanted = [d for d in self._snapshot_days[at:at + self._window] if d not in frames] or [day]
-            found = read_snapshots(self._conn, table, wanted)
-            for d in wanted:  # a day without rows of this table: its own read (an empty frame, typed)
-                frames[d] = found[d] if d in found else snapshot_rows(self._conn, table, d)
-            for old in sorted(frames)[:max(0, len(frames) - self.KEPT_WINDOWS * self._window)]:
-                del frames[old]
-        return frames[day].copy()  # each look may change its frames
+        return self._snapshots.rows(table, day) if self._snapshots else snapshot_rows(self._conn, table, day)
 
 
 def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
@@ -141,7 +120,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     once for many periods (it must reach the period's end); None reads it for this period."""
     day = period.end.date()
     if history is None or history.last < day:
-        history = AirtableHistory(conn, day, window=0)
+        history = AirtableHistory(conn, day, many=False)
     found: list[Found] = []
     notes = history.notes(day)
     if notes is not None:

@@ -9,13 +9,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import config as project_config
-from bqx_ops.asof import read_as_of
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.defs.plan_update.tables import (
     BUDGET_COLUMNS, DECISION_COLUMNS, FORECAST_COLUMNS, LEARNING_COLUMNS, PLAN_TIMELINE_COLUMNS, R2_TREND_COLUMNS,
     T, out, output, stamp, table_frame,
 )
-from bqx_ops.defs.plan_update.weeks import airtable_deps, load_week, run_weeks
+from bqx_ops.defs.plan_update.weeks import airtable_deps, load_week, run_weeks, week_snapshots
 from bqx_ops.plan_update import estimates, journal, r2, timeline, transitions, variance, writeback
 from bqx_ops.plan_update.common import records
 
@@ -34,8 +33,10 @@ def plan_transitions(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     moved, overdue = [], []
     recurring = project_config.current().recurring_stages  # operational stages never complete: never overdue
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
-            week = load_week(conn, key, period, ("stages",), transitions=True)
+        weeks = run_weeks(context)
+        snapshots = week_snapshots(conn, weeks, transitions=True)
+        for key, period in weeks:
+            week = load_week(conn, key, period, ("stages",), transitions=True, snapshots=snapshots)
             if week.previous_stages is not None:
                 changes = transitions.stage_transitions(week.previous_stages, week["stages"], week.stages_during,
                                                         week.quarantined_before, week.quarantined_now)
@@ -60,8 +61,10 @@ def plan_cost_variance(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     """Cost variance per stage, per phase and for the plan against its budget."""
     stages, phases, totals = [], [], []
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
-            week = load_week(conn, key, period, ("stages", "phases", "plans"))
+        weeks = run_weeks(context)
+        snapshots = week_snapshots(conn, weeks)
+        for key, period in weeks:
+            week = load_week(conn, key, period, ("stages", "phases", "plans"), snapshots=snapshots)
             stages += stamp(week, records(variance.stage_cost_variance(week["stages"])))
             phases += stamp(week, records(variance.phase_cost_variance(week["stages"], week["phases"])))
             totals += stamp(week, [variance.budget_totals(week["stages"], week.targets)])
@@ -81,8 +84,10 @@ def plan_timeline_variance(context: dg.AssetExecutionContext, duckdb: DuckDBReso
     """Timeline variance per phase and for the plan against the plan's days band."""
     phases, plan = [], []
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
-            week = load_week(conn, key, period, ("stages", "phases", "plans"))
+        weeks = run_weeks(context)
+        snapshots = week_snapshots(conn, weeks)
+        for key, period in weeks:
+            week = load_week(conn, key, period, ("stages", "phases", "plans"), snapshots=snapshots)
             phases += stamp(week, records(timeline.phase_timeline(week["stages"], week["phases"], week.as_of)))
             row = timeline.plan_timeline(week["stages"], week["phases"], week.targets, week.as_of)
             plan += stamp(week, [{"plan_id": week.targets.plan_id, **row}])
@@ -102,8 +107,10 @@ def plan_r2_trend(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """R² per evaluation, the ensemble's current value and trend, and drops above 0.05."""
     evaluations, trend, drops = [], [], []
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
-            week = load_week(conn, key, period, ("model_results", "plans"))
+        weeks = run_weeks(context)
+        snapshots = week_snapshots(conn, weeks)
+        for key, period in weeks:
+            week = load_week(conn, key, period, ("model_results", "plans"), snapshots=snapshots)
             results, targets = week["model_results"], week.targets
             evaluations += stamp(week, records(r2.r2_evaluations(results)))
             week_drops = records(r2.r2_drops(results))
@@ -133,8 +140,10 @@ def plan_adjusted_estimates(context: dg.AssetExecutionContext, duckdb: DuckDBRes
     """Open stages' estimates scaled by how completed work compared with its estimates."""
     adjusted, forecast = [], []
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
-            week = load_week(conn, key, period, ("stages", "phases", "plans"))
+        weeks = run_weeks(context)
+        snapshots = week_snapshots(conn, weeks)
+        for key, period in weeks:
+            week = load_week(conn, key, period, ("stages", "phases", "plans"), snapshots=snapshots)
             frame_ = estimates.adjusted_estimates(week["stages"], week["phases"])
             adjusted += stamp(week, records(frame_))
             forecast += stamp(week, [estimates.forecast_at_completion(week["stages"], frame_, week.targets)])
@@ -155,10 +164,13 @@ def plan_week_records(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
     found: dict[str, list] = {"learnings": [], "decisions": []}
     fields = {"learnings": journal.LEARNING_FIELDS, "decisions": journal.DECISION_FIELDS}
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
-            week = load_week(conn, key, period, tuple(found))
+        weeks = run_weeks(context)
+        snapshots = week_snapshots(conn, weeks)
+        for key, period in weeks:
+            week = load_week(conn, key, period, tuple(found), snapshots=snapshots)
             for table in found:
-                previous_day, previous = read_as_of(conn, table, period.start)
+                previous_day = snapshots.snapshot(period.start)
+                previous = snapshots.rows(table, previous_day)
                 rows = journal.recorded_in_week(week[table], previous if previous_day else None,
                                                 period.start, period.end, fields[table])
                 found[table] += stamp(week, rows)
@@ -175,8 +187,10 @@ def phase_status_notes(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     """Each phase's Notes as of the week and the latest-status line the update writes back."""
     rows = []
     with duckdb.get_connection() as conn:
-        for key, period in run_weeks(context):
-            week = load_week(conn, key, period, ("stages", "phases", "plans"))
+        weeks = run_weeks(context)
+        snapshots = week_snapshots(conn, weeks)
+        for key, period in weeks:
+            week = load_week(conn, key, period, ("stages", "phases", "plans"), snapshots=snapshots)
             costs = variance.phase_cost_variance(week["stages"], week["phases"])
             times = timeline.phase_timeline(week["stages"], week["phases"], week.as_of)
             rows += stamp(week, records(writeback.phase_notes(week["phases"], costs, times, week.as_of)))

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 import dagster as dg
 import duckdb
 
-from bqx_ops.asof import as_of_snapshot, carried, read_as_of, snapshot_rows
+from bqx_ops.asof import as_of_snapshot, carried, snapshot_rows
 from bqx_ops.calendar import UTC, Period
-from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.targets import PlanTargets, configured_targets, plan_targets
+from bqx_ops.snapshots import Snapshots
 
 
 @dataclass
@@ -78,40 +78,39 @@ def carried_records(conn: duckdb.DuckDBPyConnection, when, tables=("plans", "pha
     return out
 
 
-def _stage_quarantine(conn: duckdb.DuckDBPyConnection, day: dt.date | None) -> set[str]:
-    q = snapshot_rows(conn, "quarantine", day)
+def _stage_quarantine(snapshots: Snapshots, day: dt.date | None) -> set[str]:
+    q = snapshots.rows("quarantine", day)
     return set(q.loc[q["table_name"] == "Stages", "record_id"].dropna()) if not q.empty else set()
 
 
-def _snapshots_between(conn: duckdb.DuckDBPyConnection, after: dt.date, before: dt.date) -> list[dt.date]:
-    """Snapshot days strictly between two snapshots (all at or before the week's as-of day)."""
-    if not table_exists(conn, "airtable", "raw_records"):
-        return []
-    rows = conn.execute(
-        "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date > ? AND snapshot_date < ?"
-        " ORDER BY 1", [dt.datetime.combine(after, dt.time()), dt.datetime.combine(before, dt.time())],
-    ).fetchall()
-    return [r[0].date() for r in rows]
+def week_snapshots(conn: duckdb.DuckDBPyConnection, weeks: list[tuple[str, Period]],
+                   transitions: bool = False) -> Snapshots:
+    """The as-of reader of a run's weeks: their as-of snapshots and, for transitions, every day between."""
+    last = max((period.as_of.date() for _, period in weeks), default=dt.date.min)
+    instants = None if transitions else [period.as_of for _, period in weeks] + [period.start for _, period in weeks]
+    return Snapshots(conn, last, instants)
 
 
 def load_week(conn: duckdb.DuckDBPyConnection, key: str, period: Period, tables: tuple[str, ...],
-              transitions: bool = False) -> Week:
+              transitions: bool = False, snapshots: Snapshots | None = None) -> Week:
     """The as-of rows of ``tables`` for one week; with ``transitions``, last week's stages too.
+    ``snapshots``: the run's reader (``week_snapshots``); None reads this week alone.
 
     Figures read a quarantined record as its last valid version (``read_as_of(carry_forward=True)``),
     so one bad field does not drop a phase from the counts or a stage from the costs; transitions
     read the snapshot as it is, where the quarantine itself is the event."""
-    week = Week(key, period, as_of_snapshot(conn, period.as_of))
+    snapshots = snapshots or week_snapshots(conn, [(key, period)], transitions)
+    week = Week(key, period, snapshots.snapshot(period.as_of))
     for table in tables:
-        week.tables[table] = snapshot_rows(conn, table, week.snapshot_date, carry_forward=not transitions)
+        week.tables[table] = snapshots.rows(table, week.snapshot_date, carry_forward=not transitions)
     if transitions and week.snapshot_date is not None:
-        week.previous_snapshot_date, previous = read_as_of(conn, "stages", period.start)
+        week.previous_snapshot_date = snapshots.snapshot(period.start)
         if week.previous_snapshot_date is not None:
-            week.previous_stages = previous
-            week.quarantined_before = _stage_quarantine(conn, week.previous_snapshot_date)
-            week.stages_during = [snapshot_rows(conn, "stages", day) for day in
-                                  _snapshots_between(conn, week.previous_snapshot_date, week.snapshot_date)]
-        week.quarantined_now = _stage_quarantine(conn, week.snapshot_date)
+            week.previous_stages = snapshots.rows("stages", week.previous_snapshot_date)
+            week.quarantined_before = _stage_quarantine(snapshots, week.previous_snapshot_date)
+            week.stages_during = [snapshots.rows("stages", day) for day in
+                                  snapshots.between(week.previous_snapshot_date, week.snapshot_date)]
+        week.quarantined_now = _stage_quarantine(snapshots, week.snapshot_date)
     return week
 
 
