@@ -101,7 +101,9 @@ def split_as_queried(df: pd.DataFrame, by: str, drop: list[str] | tuple = ()) ->
         plain = {c: t for c, t in nullable.items() if not rows[c].hasnans}
         return rows.astype(plain) if plain else rows
 
-    parts = {pd.Timestamp(key): as_queried(body[(keys == key).to_numpy()]) for key in keys.unique()}
+    # each key's row positions from one grouping pass (a mask per key was a pass over every row per key)
+    positions = keys.groupby(keys, sort=False, dropna=False).indices if len(keys) else {}
+    parts = {pd.Timestamp(key): as_queried(body.iloc[positions[key]]) for key in keys.unique()}
     return {**parts, None: as_queried(body.iloc[0:0])}
 
 

@@ -116,3 +116,39 @@ def test_a_single_run_backfill_stored_as_one_batch_reads_as_dagster_stores_it_ev
     home = _home(batched)
     run_id = _backfill_in_one_run(home)[0]
     assert _as_dagster_reads_it(tmp_path, home, "plain_batched", run_id) == expected
+
+
+def test_a_new_runs_file_is_what_dagsters_own_initialization_makes(tmp_path):
+    """A run's file is a copy of an empty one Dagster initialized: same tables, indexes, WAL mode and
+    alembic stamp as Dagster's own storage gives a new run's file; an existing file is never replaced."""
+    import sqlite3
+
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    from bqx_ops.instance_storage import PooledSqliteEventLogStorage
+
+    def shape(path: Path) -> tuple:
+        with sqlite3.connect(path) as db:
+            return (sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()),
+                    db.execute("SELECT version_num FROM alembic_version").fetchall(),
+                    db.execute("PRAGMA journal_mode").fetchone())
+
+    ours, theirs = PooledSqliteEventLogStorage(str(tmp_path / "ours")), SqliteEventLogStorage(str(tmp_path / "theirs"))
+    for storage in (ours, theirs):
+        with storage.run_connection("run-a"):
+            pass
+    assert shape(tmp_path / "ours" / "run-a.db") == shape(tmp_path / "theirs" / "run-a.db")
+    assert shape(tmp_path / "ours" / "run-a.db")[1] and shape(tmp_path / "ours" / "run-a.db")[2] == ("wal",)
+
+    kept = tmp_path / "ours" / "run-b.db"  # a run's file already there (another process made it)
+    shutil.copyfile(tmp_path / "theirs" / "run-a.db", kept)
+    with sqlite3.connect(kept) as db:
+        db.execute("CREATE TABLE marker (x)")
+    with ours.run_connection("run-b"):
+        pass
+    with sqlite3.connect(kept) as db:
+        assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'marker'").fetchone() == (1,)
+    assert sorted(p.name for p in (tmp_path / "ours").iterdir() if not p.name.endswith(("-wal", "-shm"))) == \
+        ["index.db", "run-a.db", "run-b.db"]  # nothing staged left behind
+    ours.dispose()
+    theirs.dispose()
