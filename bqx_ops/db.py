@@ -1,6 +1,7 @@
 """DuckDB helpers shared by every domain (no Dagster)."""
 
 import weakref
+from contextlib import contextmanager
 
 import duckdb
 
@@ -38,3 +39,39 @@ def column_types(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> tu
             "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
             "ORDER BY column_index", [schema, table]).fetchall())
     return known[(schema, table)]
+
+
+_IN_TRANSACTION: "weakref.WeakSet[duckdb.DuckDBPyConnection]" = weakref.WeakSet()
+_LAKE: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, bool]" = weakref.WeakKeyDictionary()
+
+
+def in_ducklake(conn: duckdb.DuckDBPyConnection) -> bool:
+    """The connection's default catalog is a DuckLake (remembered per connection)."""
+    if conn not in _LAKE:
+        row = conn.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+        _LAKE[conn] = bool(row) and row[0] == "ducklake"
+    return _LAKE[conn]
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection):
+    """The block's writes as one transaction: all of them or none (an error rolls them all back), and
+    one commit instead of one per statement (~0.65 ms saved per small write: an op's loop of outbox
+    intents or queue rows). Inside another ``transaction`` on the same connection it is that one.
+    Nothing in the block may catch a DuckDB error and go on: the error has aborted the transaction
+    (reads that fall back on an error, like the CloudWatch aggregation, stay outside).
+    On DuckLake each statement commits alone, as before: one long transaction would conflict with
+    another writer's commit to the same table."""
+    if conn in _IN_TRANSACTION or in_ducklake(conn):
+        yield conn
+        return
+    conn.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(conn)
+    try:
+        yield conn
+    except BaseException:
+        _IN_TRANSACTION.discard(conn)
+        conn.execute("ROLLBACK")
+        raise
+    _IN_TRANSACTION.discard(conn)
+    conn.execute("COMMIT")

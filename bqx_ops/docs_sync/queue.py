@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from bqx_ops.calendar import UTC, naive_utc
-from bqx_ops.db import table_exists
+from bqx_ops.db import table_exists, transaction
 
 DEFERRED_TAG = "bqx_ops/publication"  # value "deferred": the run's commits wait for the ordered flush
 PENDING, PUBLISHED = "pending", "published"
@@ -99,9 +99,10 @@ def put(conn: duckdb.DuckDBPyConnection, pub: Publication) -> dict | None:
                        "WHERE stage = ? AND key = ?", [pub.stage, pub.key]).fetchone()
     if row and row[0] == digest:
         return json.loads(row[2]) if row[1] == PUBLISHED and row[2] else None
-    conn.execute("DELETE FROM docs.publication_queue WHERE stage = ? AND key = ?", [pub.stage, pub.key])
-    conn.execute("INSERT INTO docs.publication_queue VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                 [pub.stage, pub.key, naive_utc(pub.when), text, digest, PENDING])
+    with transaction(conn):  # replaced whole or not at all
+        conn.execute("DELETE FROM docs.publication_queue WHERE stage = ? AND key = ?", [pub.stage, pub.key])
+        conn.execute("INSERT INTO docs.publication_queue VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                     [pub.stage, pub.key, naive_utc(pub.when), text, digest, PENDING])
     return None
 
 
@@ -149,10 +150,11 @@ CREATE TABLE IF NOT EXISTS docs.publication_flight (
 def take_off(conn: duckdb.DuckDBPyConnection, head: str, made: list[tuple[Publication, dict]]) -> None:
     """Write down the batch about to be pushed: its head commit and each publication with its result."""
     conn.execute(SCHEMA_SQL + FLIGHT_SQL)
-    conn.execute("DELETE FROM docs.publication_flight")
-    for pub, result in made:
-        conn.execute("INSERT INTO docs.publication_flight VALUES (?, ?, ?, ?, ?)",
-                     [head, pub.stage, pub.key, _fingerprint(pub), _canonical(result)])
+    with transaction(conn):  # the whole batch written down, or none of it
+        conn.execute("DELETE FROM docs.publication_flight")
+        for pub, result in made:
+            conn.execute("INSERT INTO docs.publication_flight VALUES (?, ?, ?, ?, ?)",
+                         [head, pub.stage, pub.key, _fingerprint(pub), _canonical(result)])
 
 
 def in_flight(conn: duckdb.DuckDBPyConnection) -> str | None:

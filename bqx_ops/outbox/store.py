@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from bqx_ops.calendar import naive_utc
-from bqx_ops.db import table_exists
+from bqx_ops.db import in_ducklake, table_exists
 
 SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -61,14 +61,9 @@ def canonical(payload: dict) -> str:
 
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     sql = SCHEMA_SQL
-    if _in_ducklake(conn):  # DuckLake has no PRIMARY KEY; enqueue's read-then-write keeps (key, version) unique
+    if in_ducklake(conn):  # DuckLake has no PRIMARY KEY; enqueue's read-then-write keeps (key, version) unique
         sql = sql.replace(",\n    PRIMARY KEY (key, version)", "")
     conn.execute(sql)
-
-
-def _in_ducklake(conn: duckdb.DuckDBPyConnection) -> bool:
-    row = conn.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return bool(row) and row[0] == "ducklake"
 
 
 def enqueue(

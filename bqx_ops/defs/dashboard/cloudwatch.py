@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops import outbox, settings
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard.cloudwatch import alarm_requests, dashboard_body, metric_data
-from bqx_ops.db import table_exists
+from bqx_ops.db import table_exists, transaction
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.dashboard.assets import GROUP, METRICS_KEY, OWNERS
 from bqx_ops.defs.docs_sync.weeks import weeks
@@ -57,9 +57,10 @@ def cloudwatch_publication(context: dg.AssetExecutionContext, duckdb: DuckDBReso
         for alarm in alarm_requests(namespace, board, settings.sns_topic_arn()):
             intents.append((f"cloudwatch/alarm/{alarm['AlarmName']}", {"action": "put_metric_alarm", "request": alarm},
                             now))
-        for key, payload, period_end in intents:
-            outcome = outbox.enqueue(conn, key, "cloudwatch", payload, producer, period_end, now)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        with transaction(conn):  # the intents, all or none, in one commit
+            for key, payload, period_end in intents:
+                outcome = outbox.enqueue(conn, key, "cloudwatch", payload, producer, period_end, now)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return dg.MaterializeResult(metadata={
         "namespace": namespace, "dashboard": board, "alarm_topic": settings.sns_topic_arn() or "none configured",
         "metrics_per_week": dg.MetadataValue.json(published), "intents": dg.MetadataValue.json(outcomes)})

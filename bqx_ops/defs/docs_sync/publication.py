@@ -12,7 +12,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.calendar import naive_utc
-from bqx_ops.db import table_exists
+from bqx_ops.db import table_exists, transaction
 from bqx_ops.defs.docs_sync.repo_assets import repo_sync, sync_week
 from bqx_ops.defs.docs_sync.weeks import OWNERS, week
 from bqx_ops.docs_sync.queue import done, in_flight, land, pending, take_off
@@ -39,7 +39,7 @@ def _apply(docs_repo: DocsRepo, pub) -> tuple[str | None, dict]:
 
 
 def _record(duckdb: DuckDBResource, made: list) -> None:
-    with duckdb.get_connection() as conn:
+    with duckdb.get_connection() as conn, transaction(conn):  # every record and the landing, or none
         for pub, _, result in made:
             if pub.sync is not None:
                 _record_sync(conn, pub.sync, result)

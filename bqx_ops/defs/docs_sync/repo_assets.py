@@ -12,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
 from bqx_ops.calendar import UTC, naive_utc
-from bqx_ops.db import table_exists
+from bqx_ops.db import table_exists, transaction
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.docs_sync.assets import artifact_pages, changelog_entries, model_versions, readme_status
 from bqx_ops.defs.docs_sync.weeks import (
@@ -169,7 +169,7 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
                          "completed_this_week": phase["record_id"] not in was_done})
             intents.append((w, tag, release_payload(tag, info.target, info.message)))
     outcomes = {}
-    with duckdb.get_connection() as conn:
+    with duckdb.get_connection() as conn, transaction(conn):  # the intents, all or none, in one commit
         for w, tag, payload in intents:
             outcomes[tag] = outbox.enqueue(conn, f"github-release/{tag}", "github", payload,
                                            outbox.Producer("docs/release_tags", w.key, context.run.run_id),
@@ -187,7 +187,7 @@ def sync_notification(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                       tagged) -> dg.MaterializeResult:
     """A Slack message per weekly sync (what changed, the commit, new release tags), through the outbox."""
     outcomes = {}
-    with duckdb.get_connection() as conn:
+    with duckdb.get_connection() as conn, transaction(conn):  # the notifications, all or none, in one commit
         for w in weeks(context):
             start = pd.Timestamp(naive_utc(w.start))
             [sync] = _rows_for(synced, start) or [{"commit_sha": None}]

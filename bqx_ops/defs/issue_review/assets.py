@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
 from bqx_ops.calendar import ISSUE_REVIEW, UTC
-from bqx_ops.db import table_exists
+from bqx_ops.db import table_exists, transaction
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
@@ -211,7 +211,8 @@ def issue_review_notifications(context: dg.AssetExecutionContext, duckdb: DuckDB
             slack = slack_intent(data["inventory"], period, report_paths(period.report_date)[0])
             if slack:
                 intents.append((*slack, "slack"))
-            for key, payload, channel in intents:
-                outcome = outbox.enqueue(conn, key, channel, payload, producer, period.end, now)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            with transaction(conn):  # the period's intents, all or none, in one commit
+                for key, payload, channel in intents:
+                    outcome = outbox.enqueue(conn, key, channel, payload, producer, period.end, now)
+                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return dg.MaterializeResult(metadata={"intents": dg.MetadataValue.json(dict(sorted(outcomes.items())))})

@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox, settings
 from bqx_ops.calendar import ISSUE_REVIEW, UTC, naive_utc
+from bqx_ops.db import transaction
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.collect import AirtableHistory, SourceData, collect
 from bqx_ops.issue_review.escalate import KEY_PREFIX, due, intents
@@ -70,7 +71,7 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
     with duckdb.get_connection() as conn:
         outbox.ensure_schema(conn)
         history = AirtableHistory(conn, instants[-1].date()) if instants else None
-        escalated = _escalated(conn)
+        escalated, queued = _escalated(conn), []
         for instant in instants:
             period = review_period_at(instant)
             found, _ = collect(conn, period, rules, data, history)
@@ -78,12 +79,16 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
                 if escalation.key in escalated:  # escalated at an earlier tick: never again
                     counts["already"] += 1
                     continue
-                for key, channel, payload in intents(escalation, mentions):
-                    outbox.enqueue(conn, key, channel, payload, producer, instant, now)
-                    counts["intents"] += 1
+                queued += [(intent, instant) for intent in intents(escalation, mentions)]
                 escalated.add(escalation.key)
                 counts["escalated"] += 1
                 context.log.warning(f"{escalation.key}: {escalation.escalate_to} {escalation.action}")
+        # after the ticks (their reads catch DuckDB errors, which would abort a transaction around them):
+        # the intents in tick order, all or none, in one commit
+        with transaction(conn):
+            for (key, channel, payload), instant in queued:
+                outbox.enqueue(conn, key, channel, payload, producer, instant, now)
+                counts["intents"] += 1
     context.log.info(f"unresolved issues: {counts}")
 
 

@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops import outbox
 from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.calendar import UTC
+from bqx_ops.db import transaction
 from bqx_ops.defs.plan_update.assets import COMMON
 from bqx_ops.defs.plan_update.tables import (
     DASHBOARD_COLUMNS,
@@ -178,11 +179,12 @@ def airtable_writeback(context: dg.AssetExecutionContext, duckdb: DuckDBResource
                 ("adjusted_estimates", "Stages", "Stage ID",
                  writeback.adjusted_estimate_notes(tables.get("adjusted_estimates", period.start), stages)),
             ]
-            for name, table, key_field, rows in batches:
-                outcome = _enqueue(conn, context, key, period, name, table, key_field, rows)
-                if outcome:
-                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
-                    records_written += len(rows)
+            with transaction(conn):  # the week's intents, all or none, in one commit
+                for name, table, key_field, rows in batches:
+                    outcome = _enqueue(conn, context, key, period, name, table, key_field, rows)
+                    if outcome:
+                        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                        records_written += len(rows)
     return dg.MaterializeResult(metadata={
         "intents": dg.MetadataValue.json(dict(sorted(outcomes.items()))), "records": records_written,
     })
