@@ -30,7 +30,7 @@ class Snapshots:
     (a window then holds only their days; default: every snapshot day, as a daily replay reads)."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, last: dt.date,
-                 instants: Iterable[dt.datetime | dt.date] | None = None, window: int = 8, kept: int = 4):
+                 instants: Iterable[dt.datetime | dt.date] | None = None, window: int = 16, kept: int = 2):
         self._conn, self.last, self._window, self._kept = conn, last, window, kept
         midnight = dt.datetime.combine(last, dt.time())
         self.days = [r[0].date() for r in conn.execute(
@@ -38,10 +38,16 @@ class Snapshots:
             [midnight]).fetchall()] if table_exists(conn, "airtable", "raw_records") else []
         needed = self.days if instants is None else {self.snapshot(i) for i in instants} - {None}
         self._needed = sorted(needed)
-        self._quarantined = {(r[0].date(), r[1]) for r in conn.execute(
-            "SELECT DISTINCT snapshot_date, table_name FROM airtable.quarantine WHERE snapshot_date <= ?",
-            [midnight]).fetchall()} if table_exists(conn, "airtable", "quarantine") else set()
+        self._quarantined: set[tuple[dt.date, str]] | None = None  # read when a carried-forward read asks
         self._frames: dict[str, dict[dt.date, pd.DataFrame]] = {}
+
+    def _holds_quarantined(self, table: str, day: dt.date) -> bool:
+        if self._quarantined is None:
+            self._quarantined = {(r[0].date(), r[1]) for r in self._conn.execute(
+                "SELECT DISTINCT snapshot_date, table_name FROM airtable.quarantine WHERE snapshot_date <= ?",
+                [dt.datetime.combine(self.last, dt.time())]).fetchall()} \
+                if table_exists(self._conn, "airtable", "quarantine") else set()
+        return (day, _AIRTABLE_NAME.get(table)) in self._quarantined
 
     def snapshot(self, as_of: dt.datetime | dt.date) -> dt.date | None:
         """``as_of_snapshot(conn, as_of)``."""
@@ -57,7 +63,7 @@ class Snapshots:
 
     def rows(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
         """``snapshot_rows(conn, table, day, carry_forward)``."""
-        if day is None or day > self.last or (carry_forward and (day, _AIRTABLE_NAME.get(table)) in self._quarantined):
+        if day is None or day > self.last or (carry_forward and self._holds_quarantined(table, day)):
             return snapshot_rows(self._conn, table, day, carry_forward)
         frames = self._frames.setdefault(table, {})
         if day not in frames:

@@ -132,3 +132,35 @@ def test_the_repository_matches_an_export_of_the_last_snapshot_computed_here(syn
         f = p["fields"]
         assert f"| {f['Phase ID']} | {f['Name'].replace('&', '&amp;')} | {f['Status']} |" in readme
     assert readme.startswith("# bqx-ml\n\nBQX-ML: exact prediction")  # the rest of the README is untouched
+
+
+def test_a_runs_readers_give_each_week_what_reading_it_alone_gives(synced):
+    """The sync reads its weeks' snapshot days from one query and the plan dashboards through one
+    reader: each week's days and dashboard must be what the single-instant as-of reads give."""
+    import duckdb
+
+    from bqx_ops.asof import as_of_snapshot, snapshot_rows
+    from bqx_ops.defs.docs_sync.weeks import plan_dashboard_as_of, plan_week_end, week, weeks_snapshot_days
+    from bqx_ops.plan_update.dashboard import week_dashboard
+    from bqx_ops.snapshots import Snapshots
+
+    data_dir, keys = synced
+    copy = data_dir.parent / "readers.duckdb"
+    copy.write_bytes((data_dir / "bqx_ops.duckdb").read_bytes())
+    with duckdb.connect(str(copy)) as conn:
+        run_weeks = [week(k) for k in keys]
+        days = weeks_snapshot_days(conn, run_weeks)
+        assert [(w.key, a, b) for w, a, b in days] == \
+            [(w.key, as_of_snapshot(conn, w.start), as_of_snapshot(conn, w.as_of)) for w in run_weeks]
+        ends = [e for w in run_weeks if (e := plan_week_end(w.as_of)) is not None]
+        reader = Snapshots(conn, max(ends).date(), instants=ends)
+        boards = 0
+        for w in run_weeks:
+            end = plan_week_end(w.as_of)
+            day = as_of_snapshot(conn, end) if end else None
+            alone = None if day is None else (end.date(), week_dashboard(
+                *(snapshot_rows(conn, t, day, carry_forward=True) for t in ("stages", "phases", "plans", "model_results")),
+                end.date()))
+            assert plan_dashboard_as_of(conn, w.as_of, reader) == alone, w.key
+            boards += alone is not None
+    assert boards > 40

@@ -20,9 +20,10 @@ from bqx_ops.defs.docs_sync.weeks import (
     PARTITION_META,
     load_snapshots,
     plan_dashboard_as_of,
+    plan_week_end,
     sagemaker_jobs,
-    snapshot_days,
     weeks,
+    weeks_snapshot_days,
 )
 from bqx_ops.docs_sync.artifacts import artifact_files
 from bqx_ops.docs_sync.changelog import weekly_entry
@@ -33,6 +34,7 @@ from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource
+from bqx_ops.snapshots import Snapshots
 
 TS = "datetime64[us]"
 ARTIFACT_COLUMNS = {"period_start": TS, "snapshot_date": TS, "record_id": "string", "relpath": "string",
@@ -66,7 +68,7 @@ def artifact_pages(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """The Artifacts table as docs/artifacts/<slug>.md pages, one row per record and week."""
     rows = []
     with duckdb.get_connection() as conn:
-        plan = [(w, snapshot_days(conn, w)[1]) for w in weeks(context)]
+        plan = [(w, after) for w, _, after in weeks_snapshot_days(conn, weeks(context))]
         snaps = load_snapshots(conn, {d for _, d in plan}, ("artifacts", "phases", "stages"))
     for w, day in plan:
         for relpath, (record_id, page) in sorted(artifact_files(snaps[day]).items()):
@@ -86,9 +88,11 @@ def artifact_pages(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
 def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """README.md's status section (plan dashboard, phases, running stages) as of each week's snapshot."""
     with duckdb.get_connection() as conn:
-        plan = [(w, snapshot_days(conn, w)[1]) for w in weeks(context)]
+        plan = [(w, after) for w, _, after in weeks_snapshot_days(conn, weeks(context))]
         snaps = load_snapshots(conn, {d for _, d in plan}, ("plans", "phases", "stages", "quarantine"))
-        boards = {w.key: plan_dashboard_as_of(conn, w.as_of) for w, _ in plan}
+        ends = [end for w, _ in plan if (end := plan_week_end(w.as_of)) is not None]
+        snapshots = Snapshots(conn, max(ends).date(), instants=ends) if ends else None
+        boards = {w.key: plan_dashboard_as_of(conn, w.as_of, snapshots) for w, _ in plan}
     rows = [{"period_start": naive_utc(w.start), "snapshot_date": _day(day),
              "section": render_status(snaps[day], boards[w.key])} for w, day in plan]
     df = frame(rows, STATUS_COLUMNS)
@@ -100,7 +104,7 @@ def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
 def changelog_entries(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """Each week's CHANGELOG.md entry: transitions, completions, decisions, learnings, R², artifacts."""
     with duckdb.get_connection() as conn:
-        plan = [(w, *snapshot_days(conn, w)) for w in weeks(context)]
+        plan = weeks_snapshot_days(conn, weeks(context))
         snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)})
     rows = [{"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "snapshot_date": _day(after),
              "previous_snapshot_date": _day(before), "in_progress": w.in_progress,
@@ -121,7 +125,7 @@ def model_versions(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                             "models.md says so instead of naming artifacts")
     rows = []
     with duckdb.get_connection() as conn:
-        plan = [(w, snapshot_days(conn, w)[1]) for w in weeks(context)]
+        plan = [(w, after) for w, _, after in weeks_snapshot_days(conn, weeks(context))]
         snaps = load_snapshots(conn, {d for _, d in plan}, ("model_results",))
     for w, day in plan:
         jobs = jobs_by_name(listing, w.as_of)

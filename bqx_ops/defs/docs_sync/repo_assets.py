@@ -21,7 +21,7 @@ from bqx_ops.defs.docs_sync.weeks import (
     OWNERS,
     PARTITION_META,
     load_snapshots,
-    snapshot_days,
+    weeks_snapshot_days,
     week,
     weeks,
 )
@@ -143,7 +143,7 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
                  synced):
     """An annotated tag per completed phase, pushed; its GitHub release through the outbox (by tag name)."""
     with duckdb.get_connection() as conn:
-        plan = [(w, *snapshot_days(conn, w)) for w in weeks(context)]
+        plan = weeks_snapshot_days(conn, weeks(context))
         snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)}, ("phases",))
     tags, rows, created, intents = docs_repo.tags(), [], [], []
     for w, before, after in plan:

@@ -11,12 +11,12 @@ import datetime as dt
 import dagster as dg
 import duckdb
 
-from bqx_ops.asof import as_of_snapshot, snapshot_rows
 from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, period_for
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS, WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
 from bqx_ops.landing import Landing, read_json
 from bqx_ops.plan_update.dashboard import week_dashboard
+from bqx_ops.snapshots import Snapshots
 
 DOCS_SYNC_PARTITIONS = WEEKLY_SYNC_PARTITIONS  # includes the open week (end_offset=1)
 GROUP = "docs_sync"
@@ -64,9 +64,14 @@ def weeks(context: dg.AssetExecutionContext) -> list[Week]:
     return [week(key, now) for key in sorted(context.partition_keys)]
 
 
-def snapshot_days(conn: duckdb.DuckDBPyConnection, w: Week) -> tuple[dt.date | None, dt.date | None]:
-    """(snapshot the week starts from, snapshot it is read as of)."""
-    return as_of_snapshot(conn, w.start), as_of_snapshot(conn, w.as_of)
+def weeks_snapshot_days(conn: duckdb.DuckDBPyConnection,
+                        run_weeks: list[Week]) -> list[tuple[Week, dt.date | None, dt.date | None]]:
+    """(w, the snapshot the week starts from, the snapshot it is read as of) for each of a run's weeks,
+    from one query of the snapshot days (``as_of_snapshot`` of each week's start and as-of instant)."""
+    if not run_weeks:
+        return []
+    snapshots = Snapshots(conn, max(w.as_of for w in run_weeks).date(), instants=())
+    return [(w, snapshots.snapshot(w.start), snapshots.snapshot(w.as_of)) for w in run_weeks]
 
 
 def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES) -> dict:
@@ -88,20 +93,27 @@ def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES) -> dict
     return out
 
 
-def plan_dashboard_as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> tuple[dt.date, list[str]] | None:
+def plan_week_end(as_of: dt.datetime) -> dt.datetime | None:
+    """The end of the latest plan week closed by ``as_of`` (Friday 16:00 UTC); None before the first."""
+    keys = PLAN_UPDATE_PARTITIONS.get_partition_keys(current_time=as_of)  # the weeks closed by as_of
+    return PLAN_UPDATE_PARTITIONS.time_window_for_partition_key(keys[-1]).end.astimezone(UTC) if keys else None
+
+
+def plan_dashboard_as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime,
+                         snapshots: Snapshots | None = None) -> tuple[dt.date, list[str]] | None:
     """The plan dashboard of the latest plan week that closed by ``as_of`` (Friday 16:00 UTC), computed
     from that week's as-of snapshot: a function of the data only, never of whether the plan update ran
     before this sync (so re-running everything changes nothing). None before the first plan week, and
-    for a week that closed before the first snapshot (no empty dashboard beside the statuses)."""
-    keys = PLAN_UPDATE_PARTITIONS.get_partition_keys(current_time=as_of)  # the weeks closed by as_of
-    if not keys:
+    for a week that closed before the first snapshot (no empty dashboard beside the statuses).
+    ``snapshots``: a run's reader for many weeks (their ``plan_week_end``s); None reads this one alone."""
+    end = plan_week_end(as_of)
+    if end is None:
         return None
-    key = keys[-1]
-    end = PLAN_UPDATE_PARTITIONS.time_window_for_partition_key(key).end.astimezone(UTC)
-    day = as_of_snapshot(conn, end)
+    snapshots = snapshots or Snapshots(conn, end.date(), instants=[end])
+    day = snapshots.snapshot(end)
     if day is None:
         return None
-    frames = {t: snapshot_rows(conn, t, day, carry_forward=True) for t in ("stages", "phases", "plans", "model_results")}
+    frames = {t: snapshots.rows(t, day, carry_forward=True) for t in ("stages", "phases", "plans", "model_results")}
     return end.date(), week_dashboard(frames["stages"], frames["phases"], frames["plans"], frames["model_results"],
                                       end.date())
 
