@@ -259,3 +259,37 @@ def test_a_runs_reader_gives_each_week_what_reading_it_alone_gives(backfill):
                         (alone["quarantined_before"], alone["quarantined_now"]), key
     assert carried > 0  # the window's quarantined records were read as their last valid version
     assert during > 0
+
+
+def _carried_alone(conn, when) -> list[dict]:
+    """carried_records as the single-instant reads give it (the quarantine reasons by table and record)."""
+    import pandas as pd
+
+    from bqx_ops.asof import as_of_snapshot, carried, snapshot_rows
+
+    day = as_of_snapshot(conn, when)
+    q = snapshot_rows(conn, "quarantine", day)
+    reasons = {(r.table_name, r.record_id): r.reason for r in q.itertuples()} if not q.empty else {}
+    out = []
+    for table, name in (("plans", "Plans"), ("phases", "Phases"), ("stages", "Stages")):
+        for r in carried(snapshot_rows(conn, table, day, carry_forward=True), day).to_dict("records"):
+            label = r.get("stage_id") or r.get("phase_id") or r.get("plan_id") or ""
+            out.append({"table": name, "record_id": r["record_id"], "label": str(label),
+                        "from_snapshot": pd.Timestamp(r["snapshot_date"]).date(),
+                        "reason": reasons.get((name, r["record_id"]), "")})
+    return out
+
+
+def test_the_carried_records_of_each_week_through_the_runs_reader_are_its_own(backfill):
+    from bqx_ops.defs.plan_update.weeks import carried_records, period_of, week_snapshots
+
+    data_dir, keys, *_ = backfill
+    copy = data_dir.parent / "carried.duckdb"
+    copy.write_bytes((data_dir / "bqx_ops.duckdb").read_bytes())
+    with duckdb.connect(str(copy)) as conn:
+        weeks = [(k, period_of(k)) for k in keys]
+        reader = week_snapshots(conn, weeks)
+        found = [carried_records(conn, period.as_of, snapshots=reader) for _, period in weeks]
+        assert found == [_carried_alone(conn, period.as_of) for _, period in weeks]
+        assert found == [carried_records(conn, period.as_of) for _, period in weeks]
+    assert any(r["label"] == "7.4" and r["reason"] for week in found for r in week)  # stage 7.4, carried

@@ -7,7 +7,6 @@ import duckdb as duckdb_lib
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
-from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.calendar import UTC
 from bqx_ops.db import transaction
 from bqx_ops.defs.plan_update.assets import COMMON
@@ -22,7 +21,7 @@ from bqx_ops.defs.plan_update.tables import (
     table_frame,
 )
 from bqx_ops.defs.plan_update.week_tables import WeekTables
-from bqx_ops.defs.plan_update.weeks import Week, carried_records, run_weeks
+from bqx_ops.defs.plan_update.weeks import Week, carried_records, run_weeks, week_snapshots
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update import dashboard as dash
 from bqx_ops.plan_update import writeback
@@ -31,6 +30,7 @@ from bqx_ops.plan_update.report import WeekReport, render_report, report_path
 from bqx_ops.plan_update.targets import PlanTargets, configured_targets, pick
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.resources.docs_repo import DocsRepo
+from bqx_ops.snapshots import Snapshots
 
 REPORT_TABLES = (
     "stage_transitions", "overdue_stages", "stage_cost_variance", "phase_cost_variance", "budget_variance",
@@ -70,13 +70,14 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         weeks = run_weeks(context)
         tables = WeekTables(conn, [period.start for _, period in weeks])
+        snapshots = week_snapshots(conn, weeks)
         for key, period in weeks:
             budget, timeline = (_first(tables.get(n, period.start)) for n in ("budget_variance", "plan_timeline"))
             r2 = _first(tables.get("r2_trend", period.start))
             statuses = tables.get("phase_timeline_variance", period.start).get("status", pd.Series(dtype=str))
             counts = dash.phase_counts(statuses.tolist())
             targets = _targets(budget, timeline, r2)
-            week = Week(key, period, as_of_snapshot(conn, period.as_of))
+            week = Week(key, period, snapshots.snapshot(period.as_of))
             if week.snapshot_date is None:  # no data is not zero: never "Phases: 0 total"
                 counts = {k: None for k in counts}
                 lines = [dash.no_snapshot_line(period.as_of.date())] + [None] * 3
@@ -99,21 +100,24 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     return result.value
 
 
-def week_report(conn: duckdb_lib.DuckDBPyConnection, week: Week, tables: WeekTables | None = None) -> WeekReport:
-    """One week's report content, read back from the plan tables (``tables``: the run's weeks, read once)."""
+def week_report(conn: duckdb_lib.DuckDBPyConnection, week: Week, tables: WeekTables | None = None,
+                snapshots: Snapshots | None = None) -> WeekReport:
+    """One week's report content, read back from the plan tables (``tables``: the run's weeks, read once;
+    ``snapshots``: the run's as-of reader)."""
     tables = tables or WeekTables(conn, [week.period.start])
+    snapshots = snapshots or week_snapshots(conn, [(week.key, week.period)])
     t = {name: tables.get(name, week.period.start) for name in REPORT_TABLES}
     board = _first(t["dashboard"])
     budget, timeline, r2 = _first(t["budget_variance"]), _first(t["plan_timeline"]), _first(t["r2_trend"])
     return WeekReport(
         period_start=week.period.start, period_end=week.period.end, snapshot_date=week.snapshot_date,
-        previous_snapshot_date=as_of_snapshot(conn, week.period.start), targets=_targets(budget, timeline, r2),
+        previous_snapshot_date=snapshots.snapshot(week.period.start), targets=_targets(budget, timeline, r2),
         dashboard=(board.get("block") or "").splitlines(), budget=budget, timeline=timeline, r2=r2,
         forecast=_first(t["forecast_at_completion"]), transitions=t["stage_transitions"], overdue=t["overdue_stages"],
         stage_costs=t["stage_cost_variance"], phase_costs=t["phase_cost_variance"],
         phase_times=t["phase_timeline_variance"], evaluations=t["r2_evaluations"], drops=t["r2_drops"],
         adjusted=t["adjusted_estimates"], learnings=t["learnings"], decisions=t["decisions"],
-        carried=carried_records(conn, week.period.as_of),
+        carried=carried_records(conn, week.period.as_of, snapshots=snapshots),
     )
 
 
@@ -128,9 +132,10 @@ def weekly_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     with duckdb.get_connection() as conn:
         reports, weeks = [], run_weeks(context)
         tables = WeekTables(conn, [period.start for _, period in weeks])
+        snapshots = week_snapshots(conn, weeks)
         for key, period in weeks:
-            week = Week(key, period, as_of_snapshot(conn, period.as_of))
-            report = week_report(conn, week, tables)
+            week = Week(key, period, snapshots.snapshot(period.as_of))
+            report = week_report(conn, week, tables, snapshots)
             reports.append((period, render_report(report), report.dashboard))
     for period, markdown, lines in reports:  # DuckDB closed: publishing may take a while
         path = report_path(period.report_date)
@@ -169,8 +174,9 @@ def airtable_writeback(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     with duckdb.get_connection() as conn:
         weeks = run_weeks(context)
         tables = WeekTables(conn, [period.start for _, period in weeks])
+        snapshots = week_snapshots(conn, weeks)
         for key, period in weeks:
-            _, stages = read_as_of(conn, "stages", period.as_of)
+            stages = snapshots.rows("stages", snapshots.snapshot(period.as_of))
             batches = [
                 ("phase_notes", "Phases", "Phase ID",
                  writeback.phase_note_updates(tables.get("phase_status_notes", period.start))),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import duckdb
 
-from bqx_ops.asof import as_of_snapshot, carried, snapshot_rows
+from bqx_ops.asof import carried, snapshot_rows
 from bqx_ops.calendar import UTC, Period
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.lazy import pd
@@ -60,16 +60,21 @@ def run_weeks(context) -> list[tuple[str, Period]]:
     return [(key, period_of(key)) for key in sorted(keys)]
 
 
-def carried_records(conn: duckdb.DuckDBPyConnection, when, tables=("plans", "phases", "stages")) -> list[dict]:
+def carried_records(conn: duckdb.DuckDBPyConnection, when, tables=("plans", "phases", "stages"),
+                    snapshots: Snapshots | None = None) -> list[dict]:
     """The quarantined records of the as-of snapshot whose last valid version the figures use: table,
-    record, label, the snapshot that version comes from, and why the current one was quarantined."""
-    day = as_of_snapshot(conn, when)
-    q = snapshot_rows(conn, "quarantine", day)
+    record, label, the snapshot that version comes from, and why the current one was quarantined.
+    ``snapshots``: the run's reader (``week_snapshots``); None reads this instant alone."""
+    snapshots = snapshots or Snapshots(conn, when.date() if isinstance(when, dt.datetime) else when, instants=[when])
+    day = snapshots.snapshot(when)
+    frames = {table: carried(snapshots.rows(table, day, carry_forward=True), day) for table in tables}
+    if not any(len(df) for df in frames.values()):
+        return []
+    q = snapshot_rows(conn, "quarantine", day)  # its own read: the reasons in its order, as always
     reasons = {(r.table_name, r.record_id): r.reason for r in q.itertuples()} if not q.empty else {}
     out = []
-    for table in tables:
-        df = snapshot_rows(conn, table, day, carry_forward=True)
-        for r in carried(df, day).to_dict("records"):
+    for table, df in frames.items():
+        for r in df.to_dict("records"):
             name = {"plans": "Plans", "phases": "Phases", "stages": "Stages"}[table]
             label = r.get("stage_id") or r.get("phase_id") or r.get("plan_id") or ""
             out.append({"table": name, "record_id": r["record_id"], "label": str(label),
