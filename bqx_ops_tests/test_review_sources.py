@@ -215,3 +215,28 @@ def test_the_trend_says_new_resolved_still_open_and_priority_changes():
     got = {t.split()[0]: (c, bool(m)) for t, c, m in zip(changes["title"], changes["change"], changes["priority_changed"])}
     assert got == {"#1": ("still_open", True), "#2": ("resolved", False), "#3": ("new", False),
                    "#4": ("new_resolved", False)}
+
+
+def test_a_day_files_implausible_timestamps_are_reported_by_every_window_that_reads_it_as_it_is_now(tmp_path):
+    """The count of a day file's events with an implausible timestamp is the file's own (kept between
+    looks of a replay): every window reading the file reports it, and a file rewritten is counted anew."""
+    day = dt.date(2026, 3, 10)
+    good = {"timestamp": ms(dt.datetime(2026, 3, 10, 12)), "message": "ERROR disk full"}
+    in_seconds = {"timestamp": ms(dt.datetime(2026, 3, 10, 12)) // 1000, "message": "ERROR disk full"}
+    (tmp_path / "g").mkdir()
+    path = write_day(tmp_path / "g" / f"{day}.json", [good, in_seconds])
+    other = write_day(tmp_path / f"{day}.json", [good])
+    files = [("/g", path), ("/other", other)]
+
+    def counted(as_of: dt.datetime) -> list[str]:
+        start, end = cloudwatch.window(as_of, 14)
+        with duckdb.connect() as conn:
+            groups, problems = cloudwatch.aggregate(conn, files, start, end, RULES.cloudwatch)
+        assert sum(g["events"] for g in groups) == 2  # the good events of both files
+        return problems
+
+    first, second = counted(dt.datetime(2026, 3, 12)), counted(dt.datetime(2026, 3, 13))
+    assert first == second and len(first) == 1 and "/g: 1 event(s) in 2026-03-10.json" in first[0]
+    write_day(path, [good, in_seconds, {"timestamp": None, "message": "ERROR no time"}])
+    [again] = counted(dt.datetime(2026, 3, 14))
+    assert "/g: 2 event(s) in 2026-03-10.json" in again

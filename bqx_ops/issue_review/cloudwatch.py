@@ -13,6 +13,9 @@ The regular expressions (``match``, ``warning``, ``normalize``) run in DuckDB: R
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import duckdb
@@ -154,12 +157,42 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
         WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
         GROUP BY log_group, normalized ORDER BY log_group, normalized""",
                         [paths, epoch_ms(start), epoch_ms(end)]).fetchall()
-    bad = {name: (count, example) for name, count, example in conn.execute(f"""
-        SELECT filename, count(*), min(raw) FROM {events}
-        WHERE low IS NOT NULL AND (ts IS NULL OR ts < low OR ts >= high) GROUP BY filename""", [paths]).fetchall()}
+    bad = _bad_events(conn, events, paths)
     conn.execute(f"DROP TABLE {FILES}")
-    problems = [_bad_timestamps(group, path, *bad[str(path)]) for group, path in files if str(path) in bad]
+    problems = [_bad_timestamps(group, path, *bad[str(path)]) for group, path in files if bad.get(str(path))]
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
+
+
+# The events of a day file with a timestamp it cannot hold, per file as it is on disk (path, size,
+# mtime): a file's own property, whatever the window. A replay's looks read mostly the same files
+# (14-day windows a day apart): each was parsed a second time per look only to count these.
+_BAD: OrderedDict[tuple, tuple[int, object] | None] = OrderedDict()
+_BAD_KEPT = 10_000
+_BAD_LOCK = threading.Lock()
+
+
+def _file_key(path: str) -> tuple:
+    stat = os.stat(path)
+    return path, stat.st_size, stat.st_mtime_ns
+
+
+def _bad_events(conn: duckdb.DuckDBPyConnection, events: str, paths: list[str]) -> dict[str, tuple | None]:
+    """path -> (count, an example) of its events with a missing or implausible timestamp, or None."""
+    keys = {path: _file_key(path) for path in paths}
+    with _BAD_LOCK:  # a code server evaluates sensors on several threads
+        out = {path: _BAD[keys[path]] for path in paths if keys[path] in _BAD}
+    unknown = [path for path in paths if path not in out]
+    if unknown:
+        found = {name: (count, example) for name, count, example in conn.execute(f"""
+            SELECT filename, count(*), min(raw) FROM {events}
+            WHERE low IS NOT NULL AND (ts IS NULL OR ts < low OR ts >= high) GROUP BY filename""",
+                                                                              [unknown]).fetchall()}
+        with _BAD_LOCK:
+            for path in unknown:
+                out[path] = _BAD[keys[path]] = found.get(path)
+            while len(_BAD) > _BAD_KEPT:
+                _BAD.popitem(last=False)
+    return out
 
 
 def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
