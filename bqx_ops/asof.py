@@ -25,6 +25,19 @@ _FRAMES_KEPT = 512
 _FRAMES_LOCK = threading.Lock()  # a code server evaluates sensors on several threads
 
 
+BY_ASSET = {t.asset_name: t for t in TABLES}  # airtable.<asset_name> -> its Airtable table
+
+
+def snapshot_days(conn: duckdb.DuckDBPyConnection, last: dt.date | None = None) -> list[dt.date]:
+    """The days with a snapshot, oldest first (up to ``last``, if given)."""
+    if not table_exists(conn, "airtable", "raw_records"):
+        return []
+    upto = "" if last is None else " WHERE snapshot_date <= ?"
+    return [r[0].date() for r in conn.execute(
+        f"SELECT DISTINCT snapshot_date FROM airtable.raw_records{upto} ORDER BY 1",
+        [] if last is None else [dt.datetime.combine(last, dt.time())]).fetchall()]
+
+
 def as_of_snapshot(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | dt.date) -> dt.date | None:
     """The date of the latest snapshot at or before ``as_of`` (None if there is none)."""
     day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
@@ -57,7 +70,7 @@ def snapshot_rows(conn: duckdb.DuckDBPyConnection, table: str, day: dt.date | No
     if day is None or not table_exists(conn, "airtable", table):
         # dagster-duckdb-pandas creates no table for an empty first write: same as no rows
         return _empty(table)
-    name = {t.asset_name: t.name for t in TABLES}.get(table)
+    name = BY_ASSET[table].name if table in BY_ASSET else None
     quarantine = carry_forward and bool(name) and table_exists(conn, "airtable", "quarantine")
     # The as-of rows' fingerprint (count and hash sum, computed by DuckDB in a third of the time of
     # reading the rows into pandas) and how many of its records of this table are quarantined (only
@@ -121,8 +134,7 @@ def carried(df: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:
 def _empty(table: str) -> pd.DataFrame:
     if table == "quarantine":
         return frame([], QUARANTINE_COLUMNS)
-    by_asset = {t.asset_name: t for t in TABLES}
-    return frame([], table_columns(by_asset[table]))
+    return frame([], table_columns(BY_ASSET[table]))
 
 
 def previous_snapshot(conn: duckdb.DuckDBPyConnection, day: dt.date) -> dt.date | None:

@@ -17,13 +17,9 @@ from collections.abc import Iterable
 
 import duckdb
 
-from bqx_ops.asof import as_of_snapshot, read_snapshots, snapshot_rows
-from bqx_ops.base_schema import TABLES
+from bqx_ops.asof import BY_ASSET, as_of_snapshot, read_snapshots, snapshot_days, snapshot_rows
 from bqx_ops.db import table_exists
 from bqx_ops.lazy import pd
-
-_AIRTABLE_NAME = {t.asset_name: t.name for t in TABLES}  # quarantine rows name the Airtable table
-
 
 class Snapshots:
     """Snapshot days and rows up to ``last``; ``instants``: those whose as-of snapshots will be read
@@ -32,10 +28,7 @@ class Snapshots:
     def __init__(self, conn: duckdb.DuckDBPyConnection, last: dt.date,
                  instants: Iterable[dt.datetime | dt.date] | None = None, window: int = 16, kept: int = 2):
         self._conn, self.last, self._window, self._kept = conn, last, window, kept
-        midnight = dt.datetime.combine(last, dt.time())
-        self.days = [r[0].date() for r in conn.execute(
-            "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date <= ? ORDER BY 1",
-            [midnight]).fetchall()] if table_exists(conn, "airtable", "raw_records") else []
+        self.days = snapshot_days(conn, last)
         needed = self.days if instants is None else {self.snapshot(i) for i in instants} - {None}
         self._needed = sorted(needed)
         self._quarantined: set[tuple[dt.date, str]] | None = None  # read when a carried-forward read asks
@@ -47,7 +40,7 @@ class Snapshots:
                 "SELECT DISTINCT snapshot_date, table_name FROM airtable.quarantine WHERE snapshot_date <= ?",
                 [dt.datetime.combine(self.last, dt.time())]).fetchall()} \
                 if table_exists(self._conn, "airtable", "quarantine") else set()
-        return (day, _AIRTABLE_NAME.get(table)) in self._quarantined
+        return table in BY_ASSET and (day, BY_ASSET[table].name) in self._quarantined  # rows name the Airtable table
 
     def snapshot(self, as_of: dt.datetime | dt.date) -> dt.date | None:
         """``as_of_snapshot(conn, as_of)``."""

@@ -16,7 +16,7 @@ from typing import Callable
 import duckdb
 
 from bqx_ops import config as project_config
-from bqx_ops.asof import as_of_snapshot, snapshot_rows
+from bqx_ops.asof import as_of_snapshot, snapshot_days, snapshot_rows
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch
@@ -89,9 +89,8 @@ class AirtableHistory:
         with_quarantine = table_exists(conn, "airtable", "raw_records") and table_exists(conn, "airtable", "quarantine")
         self._quarantine = _history(conn, QUARANTINE_SQL, ["quarantine"], last) if with_quarantine else None
         self._snapshots = Snapshots(conn, last) if many else None
-        self._days = (self._snapshots.days if many else [r[0].date() for r in conn.execute(
-            "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date <= ? ORDER BY 1",
-            [dt.datetime.combine(last, dt.time())]).fetchall()]) if with_quarantine else []
+        days = self._snapshots.days if many else snapshot_days(conn, last)
+        self._days = days if with_quarantine else []
 
     @staticmethod
     def _upto(df: pd.DataFrame | None, day: dt.date) -> pd.DataFrame | None:

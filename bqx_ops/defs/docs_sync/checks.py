@@ -11,7 +11,7 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from bqx_ops.asof import as_of_snapshot
+from bqx_ops.asof import as_of_snapshot, snapshot_days
 from bqx_ops.calendar import UTC
 from bqx_ops.db import table_exists
 from bqx_ops.defs.docs_sync.publication import ordered_publication
@@ -27,13 +27,6 @@ from bqx_ops.resources.airtable import AirtableSource
 from bqx_ops.resources.docs_repo import DocsRepo
 
 SLA, MAX_DRIFT = dt.timedelta(hours=24), dt.timedelta(days=7)
-
-
-def _snapshot_days(conn) -> list[dt.date]:
-    if not table_exists(conn, "airtable", "raw_records"):
-        return []
-    return [r[0].date() for r in conn.execute(
-        "SELECT DISTINCT snapshot_date FROM airtable.raw_records ORDER BY 1").fetchall()]
 
 
 DRIFT = "The repository holds what the latest Airtable snapshot exports (WARN after 24 h of drift, ERROR after a week)."
@@ -66,7 +59,7 @@ def _drift(duckdb: DuckDBResource, docs_repo: DocsRepo, airtable: AirtableSource
     own = dt.date.fromisoformat(repo_day) if repo_day else None
     with duckdb.get_connection() as conn:
         latest = as_of_snapshot(conn, now)
-        candidates = [d for d in _snapshot_days(conn) if d <= now.date() and (own is None or d > own)]
+        candidates = [d for d in snapshot_days(conn) if d <= now.date() and (own is None or d > own)]
         snaps = load_snapshots(conn, {latest, own, *candidates})
         # the instant a snapshot was synced as of (the end of the last week synced from it), so the export
         # is rebuilt as that sync built it; a snapshot never synced: its day's end

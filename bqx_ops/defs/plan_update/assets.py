@@ -14,7 +14,7 @@ from bqx_ops.defs.plan_update.tables import (
     BUDGET_COLUMNS, DECISION_COLUMNS, FORECAST_COLUMNS, LEARNING_COLUMNS, PLAN_TIMELINE_COLUMNS, R2_TREND_COLUMNS,
     T, out, output, stamp, table_frame,
 )
-from bqx_ops.defs.plan_update.weeks import airtable_deps, load_week, run_weeks, week_snapshots
+from bqx_ops.defs.plan_update.weeks import airtable_deps, load_weeks
 from bqx_ops.plan_update import estimates, journal, r2, timeline, transitions, variance, writeback
 from bqx_ops.plan_update.common import records
 
@@ -33,10 +33,7 @@ def plan_transitions(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     moved, overdue = [], []
     recurring = project_config.current().recurring_stages  # operational stages never complete: never overdue
     with duckdb.get_connection() as conn:
-        weeks = run_weeks(context)
-        snapshots = week_snapshots(conn, weeks, transitions=True)
-        for key, period in weeks:
-            week = load_week(conn, key, period, ("stages",), transitions=True, snapshots=snapshots)
+        for week in load_weeks(conn, context, ("stages",), transitions=True):
             if week.previous_stages is not None:
                 changes = transitions.stage_transitions(week.previous_stages, week["stages"], week.stages_during,
                                                         week.quarantined_before, week.quarantined_now)
@@ -61,10 +58,7 @@ def plan_cost_variance(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     """Cost variance per stage, per phase and for the plan against its budget."""
     stages, phases, totals = [], [], []
     with duckdb.get_connection() as conn:
-        weeks = run_weeks(context)
-        snapshots = week_snapshots(conn, weeks)
-        for key, period in weeks:
-            week = load_week(conn, key, period, ("stages", "phases", "plans"), snapshots=snapshots)
+        for week in load_weeks(conn, context, ("stages", "phases", "plans")):
             stages += stamp(week, records(variance.stage_cost_variance(week["stages"])))
             phases += stamp(week, records(variance.phase_cost_variance(week["stages"], week["phases"])))
             totals += stamp(week, [variance.budget_totals(week["stages"], week.targets)])
@@ -84,10 +78,7 @@ def plan_timeline_variance(context: dg.AssetExecutionContext, duckdb: DuckDBReso
     """Timeline variance per phase and for the plan against the plan's days band."""
     phases, plan = [], []
     with duckdb.get_connection() as conn:
-        weeks = run_weeks(context)
-        snapshots = week_snapshots(conn, weeks)
-        for key, period in weeks:
-            week = load_week(conn, key, period, ("stages", "phases", "plans"), snapshots=snapshots)
+        for week in load_weeks(conn, context, ("stages", "phases", "plans")):
             phases += stamp(week, records(timeline.phase_timeline(week["stages"], week["phases"], week.as_of)))
             row = timeline.plan_timeline(week["stages"], week["phases"], week.targets, week.as_of)
             plan += stamp(week, [{"plan_id": week.targets.plan_id, **row}])
@@ -107,10 +98,7 @@ def plan_r2_trend(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """R² per evaluation, the ensemble's current value and trend, and drops above 0.05."""
     evaluations, trend, drops = [], [], []
     with duckdb.get_connection() as conn:
-        weeks = run_weeks(context)
-        snapshots = week_snapshots(conn, weeks)
-        for key, period in weeks:
-            week = load_week(conn, key, period, ("model_results", "plans"), snapshots=snapshots)
+        for week in load_weeks(conn, context, ("model_results", "plans")):
             results, targets = week["model_results"], week.targets
             evaluations += stamp(week, records(r2.r2_evaluations(results)))
             week_drops = records(r2.r2_drops(results))
@@ -140,10 +128,7 @@ def plan_adjusted_estimates(context: dg.AssetExecutionContext, duckdb: DuckDBRes
     """Open stages' estimates scaled by how completed work compared with its estimates."""
     adjusted, forecast = [], []
     with duckdb.get_connection() as conn:
-        weeks = run_weeks(context)
-        snapshots = week_snapshots(conn, weeks)
-        for key, period in weeks:
-            week = load_week(conn, key, period, ("stages", "phases", "plans"), snapshots=snapshots)
+        for week in load_weeks(conn, context, ("stages", "phases", "plans")):
             frame_ = estimates.adjusted_estimates(week["stages"], week["phases"])
             adjusted += stamp(week, records(frame_))
             forecast += stamp(week, [estimates.forecast_at_completion(week["stages"], frame_, week.targets)])
@@ -164,15 +149,12 @@ def plan_week_records(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
     found: dict[str, list] = {"learnings": [], "decisions": []}
     fields = {"learnings": journal.LEARNING_FIELDS, "decisions": journal.DECISION_FIELDS}
     with duckdb.get_connection() as conn:
-        weeks = run_weeks(context)
-        snapshots = week_snapshots(conn, weeks)
-        for key, period in weeks:
-            week = load_week(conn, key, period, tuple(found), snapshots=snapshots)
+        for week in load_weeks(conn, context, tuple(found)):
             for table in found:
-                previous_day = snapshots.snapshot(period.start)
-                previous = snapshots.rows(table, previous_day)
+                previous_day = week.snapshots.snapshot(week.period.start)
+                previous = week.snapshots.rows(table, previous_day)
                 rows = journal.recorded_in_week(week[table], previous if previous_day else None,
-                                                period.start, period.end, fields[table])
+                                                week.period.start, week.period.end, fields[table])
                 found[table] += stamp(week, rows)
     yield output(duckdb, "learnings", table_frame(found["learnings"], LEARNING_COLUMNS), ["period_start", "title"])
     yield output(duckdb, "decisions", table_frame(found["decisions"], DECISION_COLUMNS), ["period_start", "title"])
@@ -187,10 +169,7 @@ def phase_status_notes(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     """Each phase's Notes as of the week and the latest-status line the update writes back."""
     rows = []
     with duckdb.get_connection() as conn:
-        weeks = run_weeks(context)
-        snapshots = week_snapshots(conn, weeks)
-        for key, period in weeks:
-            week = load_week(conn, key, period, ("stages", "phases", "plans"), snapshots=snapshots)
+        for week in load_weeks(conn, context, ("stages", "phases", "plans")):
             costs = variance.phase_cost_variance(week["stages"], week["phases"])
             times = timeline.phase_timeline(week["stages"], week["phases"], week.as_of)
             rows += stamp(week, records(writeback.phase_notes(week["phases"], costs, times, week.as_of)))

@@ -9,6 +9,7 @@ as-of snapshot (as of its start) for the transitions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -33,6 +34,7 @@ class Week:
     stages_during: list[pd.DataFrame] = field(default_factory=list)
     quarantined_before: set[str] = field(default_factory=set)
     quarantined_now: set[str] = field(default_factory=set)
+    snapshots: Snapshots | None = field(default=None, repr=False, compare=False)  # the run's reader, for more reads
 
     @property
     def as_of(self) -> dt.date:
@@ -105,7 +107,7 @@ def load_week(conn: duckdb.DuckDBPyConnection, key: str, period: Period, tables:
     so one bad field does not drop a phase from the counts or a stage from the costs; transitions
     read the snapshot as it is, where the quarantine itself is the event."""
     snapshots = snapshots or week_snapshots(conn, [(key, period)], transitions)
-    week = Week(key, period, snapshots.snapshot(period.as_of))
+    week = Week(key, period, snapshots.snapshot(period.as_of), snapshots=snapshots)
     for table in tables:
         week.tables[table] = snapshots.rows(table, week.snapshot_date, carry_forward=not transitions)
     if transitions and week.snapshot_date is not None:
@@ -117,6 +119,15 @@ def load_week(conn: duckdb.DuckDBPyConnection, key: str, period: Period, tables:
                                   snapshots.between(week.previous_snapshot_date, week.snapshot_date)]
         week.quarantined_now = _stage_quarantine(snapshots, week.snapshot_date)
     return week
+
+
+def load_weeks(conn: duckdb.DuckDBPyConnection, context, tables: tuple[str, ...],
+               transitions: bool = False) -> Iterator[Week]:
+    """``load_week`` for each week of the run's partition window, oldest first, through one reader."""
+    weeks = run_weeks(context)
+    snapshots = week_snapshots(conn, weeks, transitions)
+    for key, period in weeks:
+        yield load_week(conn, key, period, tables, transitions, snapshots)
 
 
 def airtable_deps(*tables: str) -> list[dg.AssetDep]:
