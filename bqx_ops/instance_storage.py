@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import weakref
+import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 from dagster import DagsterEventType, Field, StringSource
+from dagster import __version__ as dagster_version
 from dagster._core.errors import DagsterInvariantViolationError
 from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
@@ -106,14 +106,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         if os.path.exists(path):
             return False
         if self._template is None:
-            folder = tempfile.mkdtemp(prefix="bqx-ops-event-log-")  # not base_dir: every *.db there is a run
-            weakref.finalize(self, shutil.rmtree, folder, True)
-            engine = sa.create_engine(create_db_conn_string(folder, "template"))
-            try:
-                self._initdb(engine)
-            finally:
-                engine.dispose()
-            self._template = os.path.join(folder, "template.db")
+            self._template = self._made_template()
         staged = f"{path}.{os.getpid()}.new"
         shutil.copyfile(self._template, staged)
         try:
@@ -123,6 +116,26 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         finally:
             os.unlink(staged)
         return True
+
+    def _made_template(self) -> str:
+        """The empty run file, made once per Dagster release in a folder of the instance beside the
+        runs (``*.db`` of ``base_dir`` itself are runs; a subfolder is not read as one). Kept with
+        the instance rather than in a temporary folder, which a killed process would leave behind;
+        made under a staging name and renamed into place, so a concurrent or killed maker never
+        leaves a half file under the final name."""
+        folder = os.path.join(self._base_dir, "event_log_template")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"dagster-{dagster_version}.db")
+        if os.path.exists(path):
+            return path
+        staging = f"staging-{os.getpid()}-{threading.get_ident()}"
+        engine = sa.create_engine(create_db_conn_string(folder, staging))
+        try:
+            self._initdb(engine)
+        finally:
+            engine.dispose()
+        os.replace(os.path.join(folder, f"{staging}.db"), path)
+        return path
 
     def has_table(self, table_name: str) -> bool:
         # asked before every asset event's tags are stored, each time with a new engine and a schema

@@ -149,6 +149,16 @@ def test_a_new_runs_file_is_what_dagsters_own_initialization_makes(tmp_path):
     with sqlite3.connect(kept) as db:
         assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'marker'").fetchone() == (1,)
     assert sorted(p.name for p in (tmp_path / "ours").iterdir() if not p.name.endswith(("-wal", "-shm"))) == \
-        ["index.db", "run-a.db", "run-b.db"]  # nothing staged left behind
+        ["event_log_template", "index.db", "run-a.db", "run-b.db"]  # nothing staged left behind
+    import dagster
+    template = tmp_path / "ours" / "event_log_template"
+    assert [p.name for p in template.iterdir()] == [f"dagster-{dagster.__version__}.db"]  # kept with the instance
+    made = template.stat().st_mtime_ns, next(template.iterdir()).stat().st_mtime_ns
+    again = PooledSqliteEventLogStorage(str(tmp_path / "ours"))  # another process: the template is reused
+    with again.run_connection("run-c"):
+        pass
+    assert shape(tmp_path / "ours" / "run-c.db") == shape(tmp_path / "theirs" / "run-a.db")
+    assert (template.stat().st_mtime_ns, next(template.iterdir()).stat().st_mtime_ns) == made
+    again.dispose()
     ours.dispose()
     theirs.dispose()
