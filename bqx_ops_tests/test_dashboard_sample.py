@@ -6,6 +6,7 @@ the expectations are computed here from the landed Cost Explorer JSON.
 
 import datetime as dt
 import json
+import shutil
 from decimal import Decimal
 
 import dagster as dg
@@ -80,15 +81,44 @@ def test_operational_sources_are_read_as_of_the_week(run):
     assert got["Repository Sync"][0].startswith("2026-06-29") and got["Repository Sync"][2] == "✅"
     assert got["Documentation Drift"][0] == "0.0 days"
     assert got["Airtable Updates"][0].startswith("2026-06-26")  # the plan week ending Friday 16:00
-    # counted here from the inventory of the last review that closed by the as-of instant (06-15 10:00),
-    # each open issue aged to the instant: 14 days - 1 hour = 335 hours older than at the review
-    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
-        p0, p1 = conn.execute(
-            "SELECT count(*) FILTER (priority = 'P0' AND age_hours + 335 > 24), "
-            "count(*) FILTER (priority = 'P1' AND age_hours + 335 > 168) FROM review.issue_inventory "
-            "WHERE state = 'open' AND period_end = TIMESTAMP '2026-06-15 10:00'").fetchone()
-    assert (got["P0 Issues"][1], got["P1 Issues"][1]) == (p0, p1)
-    assert got["P1 Issues"][2] == ("✅" if p1 == 0 else "❌") and p1 > 0  # the sample has long-open P1s
+    assert got["P1 Issues"][2] == ("✅" if got["P1 Issues"][1] == 0 else "❌") and got["P1 Issues"][1] > 0
+
+
+def _issue(like: dict, number: int, priority: str, created: dt.datetime, closed: dt.datetime | None = None) -> dict:
+    stamp = lambda t: None if t is None else t.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    label = {**like["labels"][0], "name": f"priority:{priority}", "id": number}
+    return {**like, "number": number, "id": number, "title": f"Test issue {number}", "labels": [label],
+            "html_url": like["html_url"].rsplit("/", 1)[0] + f"/{number}", "state": "closed" if closed else "open",
+            "created_at": stamp(created), "updated_at": stamp(closed or created), "closed_at": stamp(closed)}
+
+
+def test_p0_and_p1_are_counted_at_the_dashboards_instant_not_at_the_last_review(run, tmp_path):
+    """Issues added to the landed GitHub issues: two P1s opened 30 days before the instant (06-29 09:00)
+    and closed 2 days before it, so open at the last review (06-15 10:00) but not at the instant; a P1
+    opened 10 days before and a P0 opened 2 days before, both after that review; a P0 opened 12 hours
+    before, not yet past 24 h. Counted at the instant: P0 +1, P1 +1 against the same week without them
+    (at the review, aged to the instant, it would be P0 +0, P1 +2)."""
+    data, _, _ = run
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    path = copy / "landing" / "github" / "issues.json"
+    items = json.loads(path.read_text())
+    like = next(i for i in items if "pull_request" not in i and i["labels"])
+    top = max(i["number"] for i in items)
+    month_ago, two_days = AS_OF - dt.timedelta(days=30), AS_OF - dt.timedelta(days=2)
+    items += [_issue(like, top + 1, "P1", month_ago, closed=two_days),
+              _issue(like, top + 2, "P1", month_ago, closed=two_days),
+              _issue(like, top + 3, "P1", AS_OF - dt.timedelta(days=10)),
+              _issue(like, top + 4, "P0", two_days),
+              _issue(like, top + 5, "P0", AS_OF - dt.timedelta(hours=12))]
+    path.write_text(json.dumps(items))
+    before = metrics(data)
+    defs = build_defs(mode="local", data_dir=copy)
+    assert defs.resolve_job_def("dashboard_job").execute_in_process(tags=span(WEEK, WEEK)).success
+    after = metrics(copy)
+    assert after["P0 Issues"][1] == before["P0 Issues"][1] + 1
+    assert after["P1 Issues"][1] == before["P1 Issues"][1] + 1
+    assert after["P0 Issues"][2] == "❌"
 
 
 def test_the_dashboard_page_is_committed_once_dated_at_as_of(run):

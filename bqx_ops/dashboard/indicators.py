@@ -28,8 +28,8 @@ class Facts:
     as_of: dt.datetime
     last_sync_end: dt.datetime | None = None  # end (= as-of) of the last synced docs week <= as_of
     last_plan_end: dt.datetime | None = None  # end of the last plan-update week <= as_of
-    old_p0: int | None = None  # open P0 issues older than 24 h at the latest review <= as_of
-    old_p1: int | None = None  # open P1 issues older than 1 week at that review
+    old_p0: int | None = None  # open P0 issues older than 24 h at as_of
+    old_p1: int | None = None  # open P1 issues older than 1 week at as_of
     alignment: float | None = None  # latest 360 overall score (0-100) <= as_of
     assessments: int | None = None  # quarters assessed in as_of's year by as_of
     assessments_due: int = 0  # quarters of that year whose assessment instant is <= as_of

@@ -15,6 +15,8 @@ from bqx_ops.calendar import naive_utc
 from bqx_ops.dashboard.costs import CostRow, month_figures
 from bqx_ops.dashboard.latency import DailyP95, week_p95
 from bqx_ops.dashboard.indicators import Facts
+from bqx_ops.issue_review.model import OPEN
+from bqx_ops.lazy import pd
 
 ISSUE_AGE_HOURS = {"P0": 24, "P1": 24 * 7}
 
@@ -47,20 +49,11 @@ def _plan_value(conn, tables, table: str, column: str, week) -> float | None:
     return None if row is None or row[0] is None or row[0] != row[0] else float(row[0])
 
 
-def _issues(conn, tables, at) -> tuple[int | None, int | None]:
-    row = _one(conn, tables, "review.review_periods",
-               "SELECT max(period_start) FROM review.review_periods WHERE period_end <= ?", [at])
-    if not row or row[0] is None or "review.issue_inventory" not in tables:
-        return None, None
-    counts = []
-    for priority, hours in ISSUE_AGE_HOURS.items():
-        # the issues open at that review, aged to the dashboard's instant (the review may be 14 days old)
-        found = _one(conn, tables, "review.issue_inventory",
-                     "SELECT count(*) FROM review.issue_inventory WHERE period_start = ? AND priority = ? "
-                     "AND state = 'open' AND age_hours + date_diff('second', period_end, ?::TIMESTAMP) / 3600.0 > ?",
-                     [row[0], priority, at, hours])
-        counts.append(None if found is None else int(found[0]))
-    return counts[0], counts[1]
+def past_sla(inventory: pd.DataFrame) -> tuple[int, int]:
+    """(P0, P1): open issues of an inventory triaged at an instant, older than 24 h / 1 week at it."""
+    open_ = inventory[inventory["state"] == OPEN]
+    return tuple(int(((open_["priority"] == p) & (open_["age_hours"] > hours)).sum())
+                 for p, hours in ISSUE_AGE_HOURS.items())
 
 
 def _approved(tables) -> str | None:
@@ -122,9 +115,11 @@ def latency_points(conn, tables, at) -> list[DailyP95] | None:
     return [DailyP95(d.date() if isinstance(d, dt.datetime) else d, float(v)) for d, v in rows]
 
 
-def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: float | None = None) -> Facts:
+def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: float | None = None,
+          open_issues: tuple[int, int] | None = None) -> Facts:
     """Everything the 13 indicators need, as of ``as_of`` (aware UTC); ``cost_ceiling`` is the
-    configuration's monthly cost budget."""
+    configuration's monthly cost budget, ``open_issues`` the (P0, P1) issues past their age at
+    ``as_of`` (``past_sla``; None: no data)."""
     tables, at = _tables(conn), naive_utc(as_of)
     sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
                 "AND snapshot_date IS NOT NULL", [at])  # synced: a commit, or queued for one (a replay)
@@ -135,7 +130,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
     drops = _one(conn, tables, "plan.r2_drops",
                  "SELECT count(*) FROM plan.r2_drops WHERE period_start = ? AND CAST(evaluated_on AS DATE) > "
                  "CAST(period_start AS DATE) AND CAST(evaluated_on AS DATE) <= CAST(period_end AS DATE)", [week])
-    p0, p1 = _issues(conn, tables, at)
+    p0, p1 = open_issues if open_issues is not None else (None, None)
     alignment, assessed, due = _assessments(conn, tables, as_of, at)
     costs = cost_rows(conn, tables, at)
     problems, month_unusable = cost_problems(conn, tables, at)

@@ -17,6 +17,7 @@ import duckdb
 
 from bqx_ops import config as project_config
 from bqx_ops.asof import as_of_snapshot, snapshot_days, snapshot_rows
+from bqx_ops.calendar import ISSUE_REVIEW, naive_utc
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch
@@ -160,6 +161,22 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
         problems.append(f"airtable: no snapshot on or before {period.end.date()}; notes and plan issues have no data")
     found += airtable
     return merge_evidence(found), {"snapshot": snapshot, "problems": problems, "tasks": tasks}
+
+
+def review_period_at(instant: dt.datetime) -> ReviewPeriod:
+    """The review period running at ``instant`` (naive UTC), cut at it: what the review would see then."""
+    ticks = ISSUE_REVIEW.ticks(instant.date() - dt.timedelta(days=20), instant.date())
+    start = [t for t in ticks if naive_utc(t) <= instant][-1]
+    return ReviewPeriod.of(start, instant)
+
+
+def inventory_at(conn: duckdb.DuckDBPyConnection, instant: dt.datetime, rules: TriageRules, data: SourceData,
+                 history: AirtableHistory | None = None) -> tuple[ReviewPeriod, pd.DataFrame]:
+    """Every issue known at ``instant``, triaged and aged to it: the review's own collection and
+    triage, run at that instant (the escalations' and the dashboard's view, between two reviews)."""
+    period = review_period_at(instant)
+    found, _ = collect(conn, period, rules, data, history)
+    return period, build_inventory(found, rules, period)
 
 
 def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules, data: SourceData,

@@ -14,17 +14,23 @@ from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard.costs import CostProblem, file_month, merge, one_source_per_day, parse_response
 from bqx_ops.dashboard.indicators import indicators, trend
-from bqx_ops.dashboard.read import facts
+from bqx_ops.dashboard.read import facts, past_sla
 from bqx_ops.dashboard.render import PATH, TIME_OF_DAY, as_of_line, render, rendered_as_of
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.docs_sync.weeks import Week, week, weeks
+from bqx_ops.defs.issue_review.assets import AIRTABLE_DEPS
+from bqx_ops.defs.issue_review.sources import landed_sources
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
+from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
+from bqx_ops.issue_review.rules import RulesError, load_rules
 from bqx_ops.landing import read_json
 from bqx_ops.lazy import pd
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
 from bqx_ops.resources.costs import CostsSource
 from bqx_ops.resources.docs_repo import DocsRepo
+from bqx_ops.resources.github_issues import GitHubIssuesSource
 
 GROUP = "dashboard"
 OWNERS = ["team:COORD-001"]
@@ -37,8 +43,7 @@ METRIC_COLUMNS = {"period_start": TS, "period_end": TS, "as_of": TS, "section": 
 METRICS_KEY = dg.AssetKey(["dashboard", "success_metrics"])
 SOURCES = [dg.AssetKey(k) for k in (["aws", "api_latency"], ["docs", "repo_sync"], ["plan", "dashboard"], ["plan", "r2_trend"],
                                     ["plan", "r2_drops"], ["plan", "budget_variance"], ["plan", "plan_timeline"],
-                                    ["review", "issue_inventory"], ["review", "review_periods"],
-                                    ["assessment", "quarterly_scores"], ["airtable", "decisions"])]
+                                    ["assessment", "quarterly_scores"], ["airtable", "decisions"])] + AIRTABLE_DEPS
 WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
               group_name=GROUP, owners=OWNERS)
 
@@ -82,20 +87,41 @@ def _previous(w: Week) -> Week:
     return week((w.start - dt.timedelta(days=7)).strftime("%Y-%m-%d"), w.start)
 
 
+def _open_issues_at(context, conn, instants: list[dt.datetime], github_issues: GitHubIssuesSource,
+                    sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource):
+    """A function giving the (P0, P1) issues past their dashboard age at an instant: the review's own
+    collection and triage run at that instant, so an issue closed since the last review no longer
+    counts and one opened since does. Broken triage rules: no data (the review run says why)."""
+    try:
+        rules = load_rules()
+    except RulesError as exc:
+        context.log.warning(f"P0/P1 Issues: no data, the triage rules do not load: {exc}")
+        return lambda instant: None
+    looks = sorted({naive_utc(i) for i in instants})
+    data, _ = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, looks, dt.datetime.now(UTC))
+    history = AirtableHistory(conn, looks[-1].date())
+    return lambda instant: past_sla(inventory_at(conn, naive_utc(instant), rules, data, history)[1])
+
+
 @dg.asset(key=METRICS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "period_start"},
           deps=[daily_costs.key, *SOURCES], **WEEKLY)
-def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, github_issues: GitHubIssuesSource,
+                    sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource):
     """The seed's 13 success metrics of each week as of its as-of instant: current, status and trend."""
     rows, statuses = [], {}
     last_as_of, last_values = None, {}
     ceiling = project_config.current().cost_budget_per_month
+    run_weeks = weeks(context)
     with duckdb.get_connection() as conn:
-        for w in weeks(context):
+        issues_at = _open_issues_at(context, conn, [t for w in run_weeks for t in (_previous(w).as_of, w.as_of)],
+                                    github_issues, sagemaker_jobs, cloudwatch_logs)
+        for w in run_weeks:
             previous_as_of = _previous(w).as_of
             if previous_as_of != last_as_of:  # not the week just computed in this run: read it
-                last_values = {i.metric: i.value for i in indicators(facts(conn, previous_as_of, ceiling))}
+                last_values = {i.metric: i.value for i in indicators(
+                    facts(conn, previous_as_of, ceiling, issues_at(previous_as_of)))}
             previous = last_values
-            current = indicators(facts(conn, w.as_of, ceiling))
+            current = indicators(facts(conn, w.as_of, ceiling, issues_at(w.as_of)))
             last_as_of, last_values = w.as_of, {i.metric: i.value for i in current}
             common = {"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "as_of": naive_utc(w.as_of)}
             for position, ind in enumerate(current):

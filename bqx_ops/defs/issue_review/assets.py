@@ -18,6 +18,7 @@ from bqx_ops.calendar import ISSUE_REVIEW, UTC
 from bqx_ops.db import table_exists, transaction
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
+from bqx_ops.defs.issue_review.sources import landed_sources
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
@@ -26,9 +27,9 @@ from bqx_ops.plan_update.common import records
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource
-from bqx_ops.issue_review import cloudwatch, model
+from bqx_ops.issue_review import model
 from bqx_ops.issue_review.actions import slack_intent, task_intent
-from bqx_ops.issue_review.collect import AirtableHistory, Review, SourceData, review
+from bqx_ops.issue_review.collect import AirtableHistory, Review, review
 from bqx_ops.issue_review.report import render_json, render_markdown, report_paths
 from bqx_ops.issue_review.rules import RulesError, load_rules
 
@@ -88,17 +89,8 @@ def issue_review_tables(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     """Collect, triage and compare the issues of every review period of the run."""
     rules, now = _rules(), dt.datetime.now(UTC)
     periods = periods_of(context)
-    landed = {"github": github_issues.refresh(now), "sagemaker": sagemaker_jobs.refresh(now)}
-    days = int(rules.cloudwatch.get("window_days", 14))
-    for period in [previous_period(periods[0]), *periods]:
-        start, end = cloudwatch.window(period.end, days)
-        landed.setdefault("cloudwatch", []).append(cloudwatch_logs.land(
-            start, end, rules.cloudwatch.get("filter_pattern", ""), rules.cloudwatch.get("match", "ERROR|WARN"), now))
-    items, github_problems = github_issues.read()
-    jobs, job_problems = sagemaker_jobs.read()
-    fetch_problems = [p for stats in [landed["github"], landed["sagemaker"], *landed["cloudwatch"]]
-                      for p in stats.get("problems", [])]
-    data = SourceData(items, jobs, cloudwatch_logs.files, github_problems + job_problems + fetch_problems, now)
+    data, landed = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules,
+                                  [p.end for p in (previous_period(periods[0]), *periods)], now)
     # every review of the run, in order, each compared with the one before (computed, never read back,
     # so a review is the same whether it runs alone or inside a backfill)
     reviews: list[Review] = []

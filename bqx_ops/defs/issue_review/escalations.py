@@ -13,25 +13,16 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox, settings
-from bqx_ops.calendar import ISSUE_REVIEW, UTC, naive_utc
+from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.db import transaction
-from bqx_ops.issue_review import cloudwatch
-from bqx_ops.issue_review.collect import AirtableHistory, SourceData, collect
+from bqx_ops.defs.issue_review.sources import landed_sources
+from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
 from bqx_ops.issue_review.escalate import KEY_PREFIX, due, intents
-from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.issue_review.rules import RulesError, load_rules
-from bqx_ops.issue_review.triage import build_inventory
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 
 OP = "escalate_unresolved_issues"
-
-
-def review_period_at(instant: dt.datetime) -> ReviewPeriod:
-    """The review period running at ``instant``, cut at it: the inventory the review would see then."""
-    start = ISSUE_REVIEW.ticks(instant.date() - dt.timedelta(days=20), instant.date())
-    start = [t for t in start if naive_utc(t) <= instant][-1]
-    return ReviewPeriod.of(start, instant)
 
 
 class UnresolvedConfig(dg.Config):
@@ -56,16 +47,7 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
         raise dg.Failure(description=str(exc)) from None
     now = dt.datetime.now(UTC)
     instants = sorted(naive_utc(dt.datetime.fromisoformat(x).astimezone(UTC)) for x in config.as_of)
-    github_issues.refresh(now)
-    sagemaker_jobs.refresh(now)
-    days = int(rules.cloudwatch.get("window_days", 14))
-    for instant in instants:
-        start, end = cloudwatch.window(instant, days)
-        cloudwatch_logs.land(start, end, rules.cloudwatch.get("filter_pattern", ""),
-                             rules.cloudwatch.get("match", "ERROR|WARN"), now)
-    items, problems = github_issues.read()
-    jobs, job_problems = sagemaker_jobs.read()
-    data = SourceData(items, jobs, cloudwatch_logs.files, problems + job_problems, now)
+    data, _ = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, instants, now)
     mentions, counts = settings.slack_mentions(), {"escalated": 0, "already": 0, "intents": 0}
     producer = outbox.Producer("issue_review:unresolved_escalation", None, context.run_id)
     with duckdb.get_connection() as conn:
@@ -73,9 +55,8 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
         history = AirtableHistory(conn, instants[-1].date()) if instants else None
         escalated, queued = _escalated(conn), []
         for instant in instants:
-            period = review_period_at(instant)
-            found, _ = collect(conn, period, rules, data, history)
-            for escalation in due(build_inventory(found, rules, period), rules, instant):
+            _, inventory = inventory_at(conn, instant, rules, data, history)
+            for escalation in due(inventory, rules, instant):
                 if escalation.key in escalated:  # escalated at an earlier tick: never again
                     counts["already"] += 1
                     continue

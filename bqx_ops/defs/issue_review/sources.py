@@ -1,0 +1,30 @@
+"""The review's sources for a set of instants: GitHub issues and SageMaker jobs refreshed and
+read, and the CloudWatch day files of each instant's log window landed (live; embedded: already
+there). One way for the review, the escalations and the dashboard, which all collect issues."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bqx_ops.issue_review import cloudwatch
+from bqx_ops.issue_review.collect import SourceData
+from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
+from bqx_ops.resources.github_issues import GitHubIssuesSource
+
+
+def landed_sources(github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJobsSource,
+                   cloudwatch_logs: CloudWatchLogsSource, rules: TriageRules, instants: list[dt.datetime],
+                   now: dt.datetime) -> tuple[SourceData, dict]:
+    """The sources as of ``now`` for looks at ``instants`` (naive UTC), and what landing did per source."""
+    landed = {"github": github_issues.refresh(now), "sagemaker": sagemaker_jobs.refresh(now), "cloudwatch": []}
+    days = int(rules.cloudwatch.get("window_days", 14))
+    for instant in instants:
+        start, end = cloudwatch.window(instant, days)
+        landed["cloudwatch"].append(cloudwatch_logs.land(
+            start, end, rules.cloudwatch.get("filter_pattern", ""), rules.cloudwatch.get("match", "ERROR|WARN"), now))
+    items, github_problems = github_issues.read()
+    jobs, job_problems = sagemaker_jobs.read()
+    fetch_problems = [p for stats in [landed["github"], landed["sagemaker"], *landed["cloudwatch"]]
+                      for p in (stats or {}).get("problems", [])]
+    return SourceData(items, jobs, cloudwatch_logs.files, github_problems + job_problems + fetch_problems, now), landed
