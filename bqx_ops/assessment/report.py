@@ -14,11 +14,10 @@ from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADVICE, LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan
 from bqx_ops.assessment.findings import recommendations as tied_recommendations
 from bqx_ops.assessment.findings import risk_items
-from bqx_ops.assessment.score import DIMENSIONS, MANUAL, NO_DATA, Assessment, QuarterInputs
+from bqx_ops.assessment.score import BANDS, DIMENSIONS, GAP_NAMES, MANUAL, NO_DATA, Assessment, QuarterInputs, level
 from bqx_ops.assessment.versions import FINAL, Version
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
-
 
 
 def report_path(quarter: str) -> str:
@@ -120,7 +119,11 @@ def render(quarter: str, as_of: dt.datetime, a: Assessment | None, risks: list[d
     share = gap_share(e, found)
     lines += ["## Executive summary", "", f"**Decision: {a.decision.decision}**", "",
               f"- Overall alignment: {overall} (mean of {scored} scored dimensions of {len(DIMENSIONS)})",
-              f"- Alignment band: {a.decision.band}"]
+              "- Alignment band (of the overall score): " + ("no data" if a.overall is None else BANDS[level(a.overall)]),
+              "- Gap severity (worst scored dimension): " + (GAP_NAMES[max(level(d.score) for d in a.dimensions
+                                                                             if d.score is not None)]
+                                                             if a.overall is not None else "no data"),
+              f"- Decision (the more severe of the two): {a.decision.band}"]
     if a.decision.overrides:
         lines.append(f"- Overridden by: {', '.join(a.decision.overrides)}")
     lines += [f"- Why: {cell('; '.join(a.decision.reasons))}",
