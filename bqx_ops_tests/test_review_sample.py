@@ -7,6 +7,7 @@ story constants, never from the review code's output.
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -197,3 +198,53 @@ def test_a_history_read_once_for_many_periods_gives_each_what_its_own_read_gives
             pd.testing.assert_frame_equal(alone[2], shared[2])
             seen |= {(day, f.source) for f in alone[0] if "planted" in f.title.lower() or "recPLANTED" in f.source_ref}
     assert len(days) > 5 and (planted, "airtable_notes") in seen and (planted, "derived") in seen
+
+
+def cloudwatch_episodes(data, before):
+    """(log group, normalized message) -> (first, last event) of its latest episode before ``before``, in
+    plain Python over every landed day file: the YAML's match and normalize rules applied with ``re``, the
+    events of one key sorted, an episode ending at a gap of 72 h or more."""
+    import yaml
+
+    rules_file = Path(__file__).resolve().parents[1] / "bqx_ops" / "rules" / "issue_triage.yaml"
+    config = yaml.safe_load(rules_file.read_text(encoding="utf-8"))["cloudwatch"]
+    match, quiet = re.compile(config["match"]), dt.timedelta(hours=config["resolved_after_quiet_hours"])
+    times = {}
+    for group in LOG_GROUPS:
+        for path in sorted((Landing(data).root / "aws" / "cloudwatch" / group.replace("/", "__")).glob("*.json")):
+            for e in read_json(path):
+                at = dt.datetime.fromtimestamp(e["timestamp"] / 1000, dt.timezone.utc).replace(tzinfo=None)
+                if at >= before or not match.search(e["message"]):
+                    continue
+                text = e["message"]
+                for pattern, replacement in config["normalize"]:
+                    text = re.sub(pattern, replacement, text)
+                times.setdefault((group, text.strip()), []).append(at)
+    out = {}
+    for key, moments in times.items():
+        moments.sort()
+        begin = moments[0]
+        for earlier, later in zip(moments, moments[1:]):
+            if later - earlier >= quiet:
+                begin = later
+        out[key] = (begin, moments[-1])
+    return out
+
+
+def test_a_log_issue_is_created_at_the_first_event_of_its_episode_even_before_the_window(reviewed):
+    data, inventory, _ = reviewed
+    expected = cloudwatch_episodes(data, AS_OF)
+    logs = inventory[inventory["source"] == "cloudwatch"]
+    assert len(logs) > 3
+    before_window = 0
+    for ref, created, last in zip(logs["source_ref"], logs["created_at"], logs["last_seen"]):
+        group, normalized = ref.split("|", 1)
+        begin, end = expected[(group, normalized)]
+        assert (created.to_pydatetime(), last.to_pydatetime()) == (begin, end), ref
+        before_window += begin < AS_OF - dt.timedelta(days=14)
+    assert before_window >= 1  # an episode that began before the log window keeps its creation
+    # and the report's "New since the last review" never lists an issue created before the period
+    report = (data / "bqx-ml" / "docs" / "reviews" / "2026-03-15-issue-review.md").read_text()
+    new = report.split("## New since the last review")[1].split("## Resolved")[0]
+    created = re.findall(r"\| (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) \|", new)
+    assert created and all(c >= START.strftime("%Y-%m-%d %H:%M") for c in created)

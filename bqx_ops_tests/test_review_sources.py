@@ -10,6 +10,7 @@ import pandas as pd
 from bqx_ops.config import SageMakerSection
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
+from bqx_ops.issue_review.episodes import episode_starts
 from bqx_ops.issue_review.github_issues import github_issues
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.issue_review.rules import load_rules
@@ -240,3 +241,57 @@ def test_a_day_files_implausible_timestamps_are_reported_by_every_window_that_re
     write_day(path, [good, in_seconds, {"timestamp": None, "message": "ERROR no time"}])
     [again] = counted(dt.datetime(2026, 3, 14))
     assert "/g: 2 event(s) in 2026-03-10.json" in again
+
+
+def latest_episode(moments, quiet=dt.timedelta(hours=72)):
+    """The first event of the latest run of ``moments`` with no gap of ``quiet`` or more (plain Python)."""
+    moments = sorted(moments)
+    begin = moments[0]
+    for earlier, later in zip(moments, moments[1:]):
+        begin = later if later - earlier >= quiet else begin
+    return begin
+
+
+def test_a_log_issue_is_created_at_the_first_event_of_its_episode_looking_back_as_far_as_needed(tmp_path):
+    d = dt.datetime
+    stories = {  # message -> event times, all before the review's instant
+        "ERROR chronic": [d(2026, 1, 30)] + [d(2026, 2, 5) + dt.timedelta(hours=47 * i) for i in range(16)],
+        "ERROR came back": [d(2026, 2, 28), d(2026, 3, 2), d(2026, 3, 10)],  # a new episode inside the window
+        "ERROR late": [d(2026, 2, 27), d(2026, 3, 5)],  # quiet 6 days before its first event in the window
+        "ERROR old": [d(2026, 2, 1), d(2026, 2, 20)],  # nothing in the window: no issue
+    }
+    days = {}
+    for message, moments in stories.items():
+        for moment in moments:
+            days.setdefault(moment.date(), []).append({"timestamp": ms(moment), "message": message})
+    folder = tmp_path / "g"
+    folder.mkdir()
+    for day, events in days.items():
+        write_day(folder / f"{day}.json", events)
+
+    def log_files(lo, hi):
+        paths = [folder / f"{day}.json" for day in cloudwatch.window_days(lo, hi)]
+        return [("/g", p) for p in paths if p.exists()], []
+
+    start, end = cloudwatch.window(AS_OF, 14)
+    files, _ = log_files(start, end)
+    broken = tmp_path / "broken.json"
+    broken.write_text("[{not json")
+    for window_files in (files, files + [("/g", broken)]):  # one read of all the files, and file by file
+        with duckdb.connect() as conn:
+            groups, _ = cloudwatch.aggregate(conn, window_files, start, end, RULES.cloudwatch)
+            starts, problems = episode_starts(conn, groups, start, log_files, RULES.cloudwatch)
+        issues = {i.source_ref.split("|")[1]: i for i in cloudwatch.log_issues(groups, AS_OF, RULES.cloudwatch, starts)}
+        assert set(issues) == {"ERROR chronic", "ERROR came back", "ERROR late"} and problems == []
+        for message, issue in issues.items():
+            assert issue.created_at == latest_episode([m for m in stories[message] if m < AS_OF]), message
+        assert issues["ERROR chronic"].created_at == d(2026, 2, 5)  # three look-back windows before the review's
+    # a bound on the look-back is said, and the creation is the first event within it
+    bounded = {**RULES.cloudwatch, "episode_lookback_days": 20}
+    with duckdb.connect() as conn:
+        groups, _ = cloudwatch.aggregate(conn, files, start, end, bounded)
+        starts, problems = episode_starts(conn, groups, start, log_files, bounded)
+    limit = start - dt.timedelta(days=20)
+    chronic = [m for m in stories["ERROR chronic"] if m >= limit]
+    assert starts[("/g", "ERROR chronic")] == ms(min(chronic))
+    assert len(problems) == 1 and "1 issue(s) already active 20 days before the log window" in problems[0]

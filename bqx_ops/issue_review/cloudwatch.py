@@ -24,11 +24,11 @@ from bqx_ops.calendar import UTC
 from bqx_ops.landing import read_json
 from bqx_ops.lazy import pd
 from bqx_ops.sanitize import is_clean, visible
-from bqx_ops.issue_review.model import Found
 
 STAGING = "review_cloudwatch_partials"
 EVENTS = "review_cloudwatch_file"  # the events of the file being aggregated
-GROUP_KEYS = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample")  # one group's row
+# one group's row; restart_ms: its latest event after a quiet gap (the start of its latest episode), or None
+GROUP_KEYS = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample", "restart_ms")
 FILES = "review_cloudwatch_files"  # the window's files: log group and plausible timestamps of each
 MAX_SAMPLE = 2000  # characters of one example message kept per issue
 MAX_KEY = 4000  # characters of a normalized message kept as its identity
@@ -123,6 +123,11 @@ def _expressions(config: dict) -> tuple[str, str, str]:
             _literal(config.get("warning", "WARN")))
 
 
+def quiet_ms(config: dict) -> int:
+    """The quiet-resolution rule in milliseconds: a gap this long ends an episode (and resolves an issue)."""
+    return int(float(config.get("resolved_after_quiet_hours", 72)) * 3_600_000)
+
+
 def _bounds(path: Path) -> tuple[int | None, int | None]:
     """The timestamps a day file's events may carry: within a day of its day (None: no day in its name)."""
     day = _file_day(path)
@@ -150,12 +155,13 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
               f"{_COLUMNS}) e JOIN {FILES} f USING (filename))")
     norm, match, warning = _expressions(config)
     rows = conn.execute(f"""
-        SELECT log_group, {norm} AS normalized, count(*)::BIGINT,
+        WITH e AS (SELECT log_group, {norm} AS normalized, ts, message FROM {events}
+                   WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})),
+        g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY log_group, normalized ORDER BY ts) AS gap FROM e)
+        SELECT log_group, normalized, count(*)::BIGINT,
                count(*) FILTER (WHERE regexp_matches(message, {warning}))::BIGINT, min(ts), max(ts),
-               left(min(message), {MAX_SAMPLE})
-        FROM {events}
-        WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
-        GROUP BY log_group, normalized ORDER BY log_group, normalized""",
+               left(min(message), {MAX_SAMPLE}), max(ts) FILTER (WHERE gap >= {quiet_ms(config)})
+        FROM g GROUP BY log_group, normalized ORDER BY log_group, normalized""",
                         [paths, epoch_ms(start), epoch_ms(end)]).fetchall()
     bad = _bad_events(conn, events, paths)
     conn.execute(f"DROP TABLE {FILES}")
@@ -199,18 +205,19 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
                     end: dt.datetime, config: dict) -> tuple[list[dict], list[str]]:
     """``aggregate`` file by file: a file DuckDB refuses is read by Python, or named as unreadable."""
     conn.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGING} (log_group VARCHAR, normalized VARCHAR,
-        events BIGINT, warnings BIGINT, first_ms BIGINT, last_ms BIGINT, sample VARCHAR)""")
+        events BIGINT, warnings BIGINT, first_ms BIGINT, last_ms BIGINT, sample VARCHAR, restart_ms BIGINT)""")
     norm, match, warning = _expressions(config)
-    problems = []
+    quiet, problems = quiet_ms(config), []
     for log_group, path in files:
         low, high = _bounds(path)
         insert = f"""
             INSERT INTO {STAGING}
-            SELECT ?, {norm} AS normalized, count(*), count(*) FILTER (WHERE regexp_matches(message, {warning})),
-                   min(ts), max(ts), left(min(message), {MAX_SAMPLE})
-            FROM {EVENTS}
-            WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
-            GROUP BY normalized"""
+            WITH e AS (SELECT {norm} AS normalized, ts, message FROM {EVENTS}
+                       WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})),
+            g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY normalized ORDER BY ts) AS gap FROM e)
+            SELECT ?, normalized, count(*), count(*) FILTER (WHERE regexp_matches(message, {warning})),
+                   min(ts), max(ts), left(min(message), {MAX_SAMPLE}), max(ts) FILTER (WHERE gap >= {quiet})
+            FROM g GROUP BY normalized"""
         escaped = 0
         try:  # one parse of the file, by DuckDB, into a temporary table read twice
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT message, timestamp AS raw, "
@@ -227,7 +234,7 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT message::VARCHAR AS message, "
                          "timestamp::VARCHAR AS raw, TRY_CAST(timestamp AS BIGINT) AS ts FROM review_cloudwatch_escaped")
             conn.unregister("review_cloudwatch_escaped")
-        conn.execute(insert, [log_group, epoch_ms(start), epoch_ms(end)])
+        conn.execute(insert, [epoch_ms(start), epoch_ms(end), log_group])
         bad = conn.execute(f"SELECT count(*), min(raw) FROM {EVENTS} WHERE ts IS NULL OR ts < ? OR ts >= ?",
                            [low, high]).fetchone() if low is not None else (0, None)
         conn.execute(f"DROP TABLE {EVENTS}")
@@ -237,29 +244,13 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
         if bad and bad[0]:
             problems.append(_bad_timestamps(log_group, path, *bad))
     rows = conn.execute(f"""
+        WITH p AS (SELECT *, first_ms - max(last_ms) OVER (PARTITION BY log_group, normalized ORDER BY first_ms
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS gap FROM {STAGING})
         SELECT log_group, normalized, sum(events)::BIGINT, sum(warnings)::BIGINT, min(first_ms), max(last_ms),
-               min(sample)
-        FROM {STAGING} GROUP BY log_group, normalized ORDER BY log_group, normalized""").fetchall()
+               min(sample), greatest(max(restart_ms), max(first_ms) FILTER (WHERE gap >= {quiet}))
+        FROM p GROUP BY log_group, normalized ORDER BY log_group, normalized""").fetchall()
     conn.execute(f"DROP TABLE IF EXISTS {STAGING}")
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def log_issues(groups: list[dict], as_of: dt.datetime, config: dict) -> list[Found]:
-    """One issue per group; resolved at its last event when quiet for ``resolved_after_quiet_hours``."""
-    quiet = dt.timedelta(hours=float(config.get("resolved_after_quiet_hours", 72)))
-    out = []
-    for g in groups:
-        first, last = from_epoch_ms(g["first_ms"]), from_epoch_ms(g["last_ms"])
-        level = "WARN" if g["warnings"] == g["events"] else "ERROR"
-        out.append(Found(
-            source="cloudwatch", source_ref=f"{g['log_group']}|{g['normalized']}", kind="log_pattern",
-            title=f"{g['log_group']}: {_cut(g['normalized'], 300)}", created_at=first,
-            resolved_at=last if as_of - last >= quiet else None, text=f"{g['sample']}\n{g['normalized']}",
-            event_count=int(g["events"]), first_seen=first, last_seen=last,
-            detail=f"{level}: {g['events']} events ({g['warnings']} warnings); e.g. {_cut(g['sample'], 300)}",
-        ))
-    return out
+from bqx_ops.issue_review.episodes import log_issues  # noqa: E402  (re-exported: one group -> one issue)

@@ -24,6 +24,7 @@ from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.actions import action_items
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
 from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
+from bqx_ops.issue_review.episodes import episode_starts, log_issues
 from bqx_ops.issue_review.github_issues import github_issues
 from bqx_ops.issue_review.merge import merge_evidence
 from bqx_ops.issue_review.model import PERIOD_COLUMNS, Found, ReviewPeriod
@@ -154,8 +155,9 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     start, end = cloudwatch.window(period.end, int(rules.cloudwatch.get("window_days", 14)))
     files, missing = data.log_files(start, end)
     groups, log_problems = cloudwatch.aggregate(conn, files, start, end, rules.cloudwatch)
-    found += cloudwatch.log_issues(groups, period.end, rules.cloudwatch)
-    problems += [f"cloudwatch: {p}" for p in missing + log_problems]
+    starts, lookback_problems = episode_starts(conn, groups, start, data.log_files, rules.cloudwatch)
+    found += log_issues(groups, period.end, rules.cloudwatch, starts)
+    problems += [f"cloudwatch: {p}" for p in missing + log_problems + lookback_problems]
     airtable, snapshot, tasks = airtable_found(conn, period, rules, history)
     if snapshot is None:
         problems.append(f"airtable: no snapshot on or before {period.end.date()}; notes and plan issues have no data")
