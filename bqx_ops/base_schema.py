@@ -15,7 +15,11 @@ from pathlib import Path
 from bqx_ops import yaml_files
 
 STATUSES = ("Todo", "In Progress", "Done")
-AGENTS = ("COORD-001", "QA-001", "ARCH-001", "RM-001", "ML-001", "DATA-001", "INFRA-001")
+# People (Owner, Decided By, Recorded By), horizons and models are *open* selects: their options are
+# the team's own, whatever they are; a select with ``choices`` is our vocabulary, which the code
+# reads (a base naming it otherwise maps its options with the schema map's ``options``). A schema
+# map's ``choices`` closes an open select on the base's own list.
+ENSEMBLE = "Ensemble"  # the Model value of the ensemble, whose R² the plan is judged on
 PRIORITIES = ("P0", "P1", "P2", "P3")
 CATEGORIES = (
     "Data Quality",
@@ -24,8 +28,6 @@ CATEGORIES = (
     "Cost Overruns",
     "Timeline Delays",
 )
-HORIZONS = ("w15", "w30", "w45", "w60", "w75", "w90")
-MODELS = ("LSTM", "XGBoost", "Transformer", "Ensemble")
 ARTIFACT_TYPES = ("Report", "Design", "Runbook", "Notebook", "Dataset Card")
 PLAN_STATUSES = ("Active", "On Hold", "Done")
 APPROVALS = ("Approved", "Rejected")  # RM-001's answer on a Decisions record; empty = pending
@@ -125,7 +127,7 @@ TABLES: tuple[Table, ...] = (
         _days("Estimated Days Max"),
         _r2("R2 Target Min"),
         _r2("R2 Target Max"),
-        Field("Horizons", "multi_select", choices=HORIZONS),
+        Field("Horizons", "multi_select"),
         Field("Start Date", "date"),
         Field("Status", "single_select", required=True, choices=PLAN_STATUSES),
         Field("Notes", "long_text"),
@@ -137,7 +139,7 @@ TABLES: tuple[Table, ...] = (
         Field("Name", "text", required=True),
         Field("Plan", "link", required=True, link_to="Plans"),
         Field("Status", "single_select", required=True, choices=STATUSES),
-        Field("Owner", "single_select", choices=AGENTS),
+        Field("Owner", "single_select"),
         _money("Estimated Cost"),
         _money("Realized Cost"),
         _days("Estimated Days"),
@@ -151,7 +153,7 @@ TABLES: tuple[Table, ...] = (
         Field("Name", "text", required=True),
         Field("Phase", "link", required=True, link_to="Phases"),
         Field("Status", "single_select", required=True, choices=STATUSES),
-        Field("Owner", "single_select", choices=AGENTS),
+        Field("Owner", "single_select"),
         _money("Estimated Cost"),
         _money("Realized Cost"),
         _days("Estimated Days"),
@@ -167,7 +169,7 @@ TABLES: tuple[Table, ...] = (
         Field("Status", "single_select", required=True, choices=STATUSES),
         Field("Priority", "single_select", choices=PRIORITIES),
         Field("Category", "single_select", choices=CATEGORIES),
-        Field("Owner", "single_select", choices=AGENTS),
+        Field("Owner", "single_select"),
         Field("Due Date", "date"),
         Field("Notes", "long_text"),
         _LAST_MODIFIED,
@@ -178,7 +180,7 @@ TABLES: tuple[Table, ...] = (
         Field("Stage", "link", link_to="Stages"),
         Field("Decision", "long_text"),
         Field("Rationale", "long_text"),
-        Field("Decided By", "single_select", choices=AGENTS),
+        Field("Decided By", "single_select"),
         Field("Approval", "single_select", choices=APPROVALS),
         _LAST_MODIFIED,
     ), "decisions", unique_key=False),
@@ -192,8 +194,8 @@ TABLES: tuple[Table, ...] = (
     ), "learnings", unique_key=False),
     Table("Model Results", "Result ID", (
         Field("Result ID", "text", required=True),
-        Field("Model", "single_select", required=True, choices=MODELS),
-        Field("Horizon", "single_select", required=True, choices=HORIZONS),
+        Field("Model", "single_select", required=True),
+        Field("Horizon", "single_select", required=True),
         Field("Evaluated On", "date", required=True),
         _r2("R2", required=True),
         Field("Training Job", "text"),
@@ -214,7 +216,7 @@ TABLES: tuple[Table, ...] = (
         Field("Kind", "single_select", required=True, choices=ASSESSMENT_INPUT_KINDS),
         Field("Score", "number", minimum=0, maximum=10),
         Field("Summary", "long_text"),
-        Field("Recorded By", "single_select", choices=AGENTS),
+        Field("Recorded By", "single_select"),
         Field("Date", "date", required=True),
         _LAST_MODIFIED,
     ), "assessment_inputs", optional=True),
@@ -273,7 +275,7 @@ class SchemaMapping:
                 if not isinstance(renames, dict):
                     raise ValueError(f"schema mapping {source}: options: {table}.{name}: expected base option: our option")
                 for real, logical in renames.items():
-                    if str(logical) not in ours:
+                    if ours and str(logical) not in ours:  # an open select takes any option
                         raise ValueError(f"schema mapping {source}: options: {table}.{name}: {logical!r} is not one "
                                          f"of {', '.join(ours)}")
                 options.setdefault(table, {})[name] = {str(k): str(v) for k, v in renames.items()}
@@ -340,7 +342,8 @@ def render_markdown() -> str:
     out = ["# The expected Airtable base", "",
            "Generated by `python -m bqx_ops.base_schema > docs/base-schema.md`; a test keeps it current.",
            "Table and field names can be remapped for a real base with the configuration's `schema_map` or "
-           "`BQX_OPS_SCHEMA_MAP` (see README).", ""]
+           "`BQX_OPS_SCHEMA_MAP` (see README). A select listing its values is our vocabulary (a base naming them "
+           "otherwise maps them with the map's `options`); the others are the team's own options.", ""]
     for t in TABLES:
         optional = " Optional: a base without it reads as empty." if t.optional else ""
         out += [f"## {t.name}", "", f"DuckDB table `airtable.{t.asset_name}`; human key: {t.key_field}.{optional}", "",
@@ -351,6 +354,8 @@ def render_markdown() -> str:
                 "| Field | Type | Required | Values / target | Column |", "|---|---|---|---|---|"]
         for f in t.fields:
             values = ", ".join(f.choices) if f.choices else (f.link_to or "")
+            if f.kind in ("single_select", "multi_select") and not f.choices:
+                values = "the team's own options (one line each)" + (f"; {ENSEMBLE} = the ensemble" if f.name == "Model" else "")
             bounds = []
             if f.minimum is not None:
                 bounds.append(f"≥ {f.minimum:g}")

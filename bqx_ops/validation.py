@@ -69,6 +69,15 @@ def _number(f: Field, value) -> float:
     return int(value) if f.kind == "integer" else float(value)
 
 
+def _check_option(value: str) -> None:
+    """An option of an open select is the team's own: any one-line text, never empty or unsafe."""
+    if not value.strip():
+        raise Invalid("empty option")
+    problem = defects(value) or ("a line break" if "\n" in value or "\r" in value else None)
+    if problem:
+        raise Invalid(f"option contains {problem}")
+
+
 def coerce(f: Field, value):
     """The typed value of one field, or Invalid with a reason."""
     kind = f.kind
@@ -90,6 +99,7 @@ def coerce(f: Field, value):
             raise Invalid(f"expected one option, got {type(value).__name__}")
         if f.choices and value not in f.choices:
             raise Invalid(f"unknown option {value!r} (expected one of {', '.join(f.choices)})")
+        _check_option(value)
         return value
     if kind == "multi_select":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -97,6 +107,10 @@ def coerce(f: Field, value):
         unknown = [v for v in value if f.choices and v not in f.choices]
         if unknown:
             raise Invalid(f"unknown options {unknown!r}")
+        for v in value:
+            _check_option(v)
+            if "," in v:  # stored comma-joined: a comma would split one option into two
+                raise Invalid(f"option {v!r} contains a comma")
         return ",".join(value)
     if kind == "link":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -121,7 +121,8 @@ def test_a_user_rules_file_overrides_the_packaged_rules(tmp_path, monkeypatch):
     ("priorities: {P0: {sla_hours: 24}, P5: {sla_hours: 1}}\nrules: [{name: x, pattern: a, priority: P5}]",
      "unknown priority 'P5'"),
     ("rules: [{name: broken, pattern: '(unclosed'}]", "does not compile"),
-    ("owners: {by_category: {Infrastructure: NOBODY-1}}", "not an Airtable Owner"),
+    ("owners: {by_category: {Infrastructure: ''}}", "owners.by_category.Infrastructure: '' is not an owner's name"),
+    ("owners: {untriaged: [a, b]}", r"owners.untriaged: \['a', 'b'\] is not an owner's name"),
     ("rules: [{name: x, pattern: a, category: Vibes}]", "unknown category 'Vibes'"),
 ])
 def test_an_unusable_rules_file_is_refused_with_the_reason(tmp_path, text, message):

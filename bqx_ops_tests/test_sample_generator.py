@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bqx_ops.base_schema import HORIZONS, MODELS, TABLES, TABLES_BY_NAME
+from bqx_ops.base_schema import TABLES, TABLES_BY_NAME
+from bqx_ops.sample.vocabulary import HORIZONS, MODELS
 from bqx_ops.landing import Landing, dumps, log_group_from_dirname
 from bqx_ops.sample import (
     BAD_RECORDS,
@@ -408,7 +409,7 @@ def _violations(tables: dict[str, list[dict]]) -> set[tuple[str, str, str]]:
                         found.add((name, r["id"], "negative_number"))
                     if f.maximum is not None and value > f.maximum:
                         found.add((name, r["id"], "out_of_range"))
-                if f.kind == "single_select" and value not in f.choices:
+                if f.kind == "single_select" and f.choices and value not in f.choices:
                     found.add((name, r["id"], "unknown_choice"))
                 if f.kind == "date":
                     try:

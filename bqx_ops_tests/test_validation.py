@@ -96,15 +96,35 @@ def test_a_schema_mapping_gives_a_select_field_the_bases_own_options():
     base = minimal_base()
     base["Model Results"][0]["fields"]["Horizon"] = "d7"
     base["Plans"][0]["fields"]["Horizons"] = ["d7", "d14"]
-    assert len(parse_snapshot(DAY, base).quarantine) == 2  # the expected base's options: d7 is unknown
+    assert not parse_snapshot(DAY, base).quarantine  # horizons are an open select: the team's own
     mapping = SchemaMapping.from_data({"choices": {"Model Results": {"Horizon": ["d7", "d14"]},
                                                    "Plans": {"Horizons": ["d7", "d14"]}}})
     parsed = parse_snapshot(DAY, base, mapping)
     assert not parsed.quarantine and parsed.rows["Model Results"][0]["horizon"] == "d7"
-    base["Model Results"][0]["fields"]["Horizon"] = "w15"  # the options are the base's, not added to ours
+    base["Model Results"][0]["fields"]["Horizon"] = "w15"  # closed on the base's own list by the map
     assert "unknown option 'w15'" in parse_snapshot(DAY, base, mapping).quarantine[0]["reason"]
     with pytest.raises(ValueError, match="Plans.Name is not a select field"):
         SchemaMapping.from_data({"choices": {"Plans": {"Name": ["x"]}}})
+
+
+def test_people_horizons_and_models_are_the_teams_own_options_never_unsafe_ones():
+    """Another team's owners, horizons and models read as they are (open selects); an option that is
+    empty, multi-line or carries a control character is quarantined with its reason."""
+    base = minimal_base()
+    base["Stages"][0]["fields"]["Owner"] = "Zoé (Prévisions)"
+    base["Model Results"][0]["fields"].update({"Horizon": "h24", "Model": "Stacked GBM"})
+    base["Plans"][0]["fields"]["Horizons"] = ["h1", "h24"]
+    parsed = parse_snapshot(DAY, base)
+    assert not parsed.quarantine
+    assert parsed.rows["Stages"][0]["owner"] == "Zoé (Prévisions)" and parsed.rows["Plans"][0]["horizons"] == "h1,h24"
+    for bad, reason in (("  ", "empty option"), ("two\nlines", "a line break"), ("nul\x00", "a control character")):
+        hostile = minimal_base()
+        hostile["Stages"][0]["fields"]["Owner"] = bad
+        [row] = parse_snapshot(DAY, hostile).quarantine
+        assert reason in row["reason"], (bad, row["reason"])
+    hostile = minimal_base()
+    hostile["Plans"][0]["fields"]["Horizons"] = ["h1,h2"]
+    assert "contains a comma" in parse_snapshot(DAY, hostile).quarantine[0]["reason"]
 
 
 def test_a_schema_mapping_reads_the_bases_own_options_as_ours_and_writes_them_back():

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bqx_ops.base_schema import HORIZONS, MODELS
+import re
+
+from bqx_ops.base_schema import ENSEMBLE
 from bqx_ops.docs_sync.snapshot import Snapshot, day_text
 from bqx_ops.markdown import table
 from bqx_ops.plan_update.r2 import latest_evaluations
@@ -48,16 +50,22 @@ def _modified(job: dict) -> dt.datetime:
     return _when(job.get("LastModifiedTime")) or dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
-def _order(value, known) -> tuple:
-    return (0, known.index(value), "") if value in known else (1, 0, str(value))
+def _natural(value) -> tuple:
+    """Text with its numbers compared as numbers (w15 < w30 < w90, h1 < h24)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+                 for part in re.split(r"(\d+)", str(value)) if part)
+
+
+def _order(model, horizon) -> tuple:
+    """The ensemble last (the plan's figure), every other model and each horizon in natural order."""
+    return (model == ENSEMBLE, _natural(model), _natural(horizon))
 
 
 def latest_models(snapshot: Snapshot, jobs: dict[str, dict] | None) -> list[dict]:
     """One row per (model, horizon): its latest evaluation (``r2.latest_evaluations``) and its training job."""
     latest = latest_evaluations(snapshot.rows("model_results"))  # the one definition (plan_update.r2)
     rows = []
-    for (model, horizon), r in sorted(latest.items(), key=lambda kv: (_order(kv[0][0], MODELS),
-                                                                        _order(kv[0][1], HORIZONS))):
+    for (model, horizon), r in sorted(latest.items(), key=lambda kv: _order(*kv[0])):
         name = r.get("training_job")
         job = (jobs or {}).get(name) if name else None
         if jobs is None:

@@ -17,7 +17,8 @@ from pathlib import Path
 import yaml
 
 from bqx_ops import yaml_files
-from bqx_ops.base_schema import AGENTS, CATEGORIES, PRIORITIES
+from bqx_ops.base_schema import CATEGORIES, PRIORITIES
+from bqx_ops.sanitize import defects
 
 ENV_VAR = "BQX_OPS_TRIAGE_RULES"
 SOURCES = ("github", "cloudwatch", "sagemaker", "airtable_notes", "derived")
@@ -60,7 +61,7 @@ class TriageRules:
     interval_minutes: int = 60  # how often the unresolved-issue sensor looks
 
     def owner_for(self, category: str | None, stage_owner: str | None = None) -> str:
-        if self.prefer_stage_owner and stage_owner in AGENTS:
+        if self.prefer_stage_owner and stage_owner:
             return stage_owner
         return self.owners_by_category.get(category or "", self.untriaged_owner)
 
@@ -119,6 +120,12 @@ def _escalations(items, key: str, where: str) -> tuple[tuple[float, str], ...]:
     return tuple(sorted(out, key=lambda e: -e[0]))
 
 
+def _owner(who, where: str) -> None:
+    """An Airtable Owner is the team's own (an open select): any one-line, non-empty name."""
+    if not isinstance(who, str) or not who.strip() or "\n" in who or defects(who):
+        raise RulesError(f"{where}: {who!r} is not an owner's name (one line of text)")
+
+
 def _levels(section: dict) -> dict[str, dict]:
     """The unresolved-issue escalation levels: priority -> {to, action, sns, relevance_task}."""
     out = {}
@@ -128,8 +135,7 @@ def _levels(section: dict) -> dict[str, dict]:
         if not isinstance(level, dict):
             raise RulesError(f"{where} must be a mapping")
         to = str(level.get("to") or "owner")
-        if to != "owner" and to not in AGENTS:
-            raise RulesError(f"{where}.to: {to!r} is not an Airtable Owner ({', '.join(AGENTS)}) or 'owner'")
+        _owner(to, f"{where}.to")
         out[priority] = {"to": to, "action": str(level.get("action") or "escalation"),
                          "sns": bool(level.get("sns", False)), "relevance_task": bool(level.get("relevance_task", False))}
     return out
@@ -142,9 +148,9 @@ def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
             raise RulesError(f"priorities.{name}.sla_hours is missing")
     owners = data.get("owners") or {}
     by_category = {_category(c, "owners.by_category"): o for c, o in (owners.get("by_category") or {}).items()}
-    for who in [*by_category.values(), owners.get("untriaged", "QA-001")]:
-        if who not in AGENTS:
-            raise RulesError(f"owners: {who!r} is not an Airtable Owner ({', '.join(AGENTS)})")
+    for category, who in by_category.items():
+        _owner(who, f"owners.by_category.{category}")
+    _owner(owners.get("untriaged"), "owners.untriaged")
     labels = data.get("labels") or {}
     rules = []
     for i, r in enumerate(data.get("rules") or []):
@@ -171,7 +177,7 @@ def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
         definitions={p: str(priorities[p].get("definition", "")) for p in PRIORITIES},
         categories={_category(c, "categories"): str(d) for c, d in (data.get("categories") or {}).items()},
         owners_by_category=by_category,
-        untriaged_owner=owners.get("untriaged", "QA-001"),
+        untriaged_owner=str(owners["untriaged"]),
         prefer_stage_owner=bool(owners.get("prefer_stage_owner", True)),
         priority_labels={str(k).lower(): _priority(v, "labels.priority")
                          for k, v in (labels.get("priority") or {}).items()},

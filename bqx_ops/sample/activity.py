@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bqx_ops.base_schema import HORIZONS
+from bqx_ops.sample.vocabulary import HORIZONS
 
 from . import training
 from .airtable import Base

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bqx_ops.base_schema import HORIZONS
+from bqx_ops.sample.vocabulary import HORIZONS
 
 from . import training
 from .airtable import Base, Record, rid

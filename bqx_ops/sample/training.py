@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bqx_ops.base_schema import HORIZONS
+from bqx_ops.sample.vocabulary import HORIZONS
 
 from .timeline import SAMPLE_END, at, d, rng
 
