@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bqx_ops.base_schema import ENSEMBLE
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, number, records, text
 
-ENSEMBLE = "Ensemble"
 DROP_THRESHOLD = 0.05
 TREND_WINDOW_DAYS = 28
 TREND_FLAT = 0.005
