@@ -228,8 +228,15 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     start = project_start(current("local", data_dir))  # partitions start there: earlier snapshots are not the plan's
     days = Landing(data_dir).airtable_snapshot_dates()
     days = [d for d in days if d >= start and (not date_from or d >= date_from) and (not date_to or d <= date_to)]
+    today = dt.datetime.now(dt.timezone.utc).date()
+    if later := [d for d in days if d > today]:
+        # partitions end at the present: a day still to come cannot be replayed (nor snapshotted)
+        print(f"Note: {len(later)} snapshot day(s) after today ({today}) are not replayed: {later[0]} .. {later[-1]}.",
+              file=sys.stderr)
+        days = [d for d in days if d <= today]
     if not days:
-        print(f"No Airtable snapshots in {data_dir / 'landing'} for that period.", file=sys.stderr)
+        print(f"No Airtable snapshots in {data_dir / 'landing'} for that period"
+              f"{' up to today' if later else ''}.", file=sys.stderr)
         return 2
     defs = build_defs(mode="local", data_dir=data_dir)
     instance = DagsterInstance.get()

@@ -108,6 +108,19 @@ def test_a_period_without_snapshots_is_a_clear_error_not_a_crash(tmp_path):
     assert "No Airtable snapshots" in done.stderr
 
 
+def test_a_landing_zone_dated_after_today_is_refused_with_the_reason_not_a_crash(tmp_path):
+    """Partitions end at the present: snapshots of days still to come cannot be replayed."""
+    from bqx_ops_tests.base_builder import minimal_base, write_snapshot
+    import datetime as dt
+
+    future = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=400)
+    write_snapshot(tmp_path / "data", future, minimal_base())
+    done, _ = run_demo(tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "1 snapshot day(s) after today" in done.stderr and future.isoformat() in done.stderr
+    assert "No Airtable snapshots" in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.slow
 def test_a_failed_snapshot_run_stops_what_reads_it_and_the_summary_still_prints(tmp_path):
     # a warehouse table altered by hand: the snapshot run cannot write airtable.plans
