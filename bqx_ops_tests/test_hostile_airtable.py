@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from bqx_ops.asof import as_of_snapshot
+from bqx_ops.base_schema import TABLES
 from bqx_ops.landing import Landing
 from bqx_ops_tests import hostile_corpus as hc
 from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
@@ -153,3 +154,44 @@ def test_a_snapshot_without_any_record_is_not_used_and_says_so(data_dir):
     assert meta["snapshots_without_records"].value == TUE.isoformat()
     with duckdb.connect(str(data_dir / "bqx_ops.duckdb"), read_only=True) as conn:
         assert as_of_snapshot(conn, TUE) == MON  # the whole previous snapshot stands in
+
+
+def test_an_optional_table_no_snapshot_ever_had_is_simply_empty_but_one_absent_once_is_reported(data_dir):
+    optional = [t.name for t in TABLES if t.optional]
+    assert optional  # the schema has an optional table (Assessment Inputs)
+    for day in (MON, TUE):
+        write_snapshot(data_dir, day, minimal_base())
+        for name in optional:
+            Landing(data_dir).airtable_table(day, name).unlink()  # a base that never had it
+    assert materialize(data_dir, MON, TUE).success
+    assert query(data_dir, "SELECT table_name, reason FROM airtable.quarantine") == []
+    # present in one snapshot (even empty): absent from the others is a snapshot problem in each of them
+    write_snapshot(data_dir, WED, minimal_base())
+    write_snapshot(data_dir, THU, minimal_base())
+    for name in optional:
+        Landing(data_dir).airtable_table(THU, name).unlink()
+    assert materialize(data_dir, MON, THU).success
+    expected = [(day, name, f"snapshot problem: {name} is missing from the snapshot; no earlier good copy, so it "
+                            "is taken as empty") for name in optional for day in (MON, TUE, THU)]
+    assert query(data_dir, "SELECT snapshot_date::DATE, table_name, reason FROM airtable.quarantine "
+                           "ORDER BY ALL") == sorted(expected)
+
+
+def test_a_renamed_table_is_looked_for_under_its_own_name(data_dir, tmp_path, monkeypatch):
+    """schema_map tables: {Model Results: <another name>}: its file, present and {"records": []}
+    from the first snapshot on, is an empty table, not one missing from the snapshot."""
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("tables: {Model Results: Résultats}\n", encoding="utf-8")
+    monkeypatch.setenv("BQX_OPS_SCHEMA_MAP", str(mapping))
+    for day in (MON, TUE):
+        write_snapshot(data_dir, day, minimal_base())
+        folder = Landing(data_dir).airtable_dir(day)
+        (folder / "Model Results.json").unlink()
+        (folder / "Résultats.json").write_text(json.dumps({"records": []}), encoding="utf-8")
+    assert materialize(data_dir, MON, TUE).success
+    assert query(data_dir, "SELECT table_name, reason FROM airtable.quarantine") == []
+    # and missing under its own name in one snapshot is still reported, under the logical name
+    (Landing(data_dir).airtable_dir(TUE) / "Résultats.json").unlink()
+    assert materialize(data_dir, MON, TUE).success
+    assert query(data_dir, "SELECT snapshot_date::DATE, table_name FROM airtable.quarantine") == [
+        (TUE, "Model Results")]
