@@ -119,10 +119,13 @@ def test_quarantined_stages_are_not_counted_as_removed(backfill):
 
 
 @pytest.mark.slow
-def test_the_first_week_without_last_weeks_snapshot_says_no_data_for_transitions(backfill):
-    *_, state, _ = backfill
+def test_the_first_week_without_last_weeks_snapshot_compares_with_the_plans_first_snapshot(backfill):
+    data_dir, *_, state, _ = backfill
     report = state["reports"]["docs/plan-updates/2025-11-28.md"]
-    assert "_no data: no Airtable snapshot as of the previous week to compare with_" in report
+    first = min(p.name for p in (data_dir / "landing" / "airtable").iterdir())  # a Monday inside the week
+    assert first == FIRST_DAY.isoformat()
+    assert f"compared with the plan's first snapshot, {first}" in report
+    assert "no Airtable snapshot as of the previous week" not in report
     assert "_no data:" not in state["reports"]["docs/plan-updates/2025-12-05.md"]
 
 
@@ -210,9 +213,12 @@ def _week_read_alone(conn, key, tables, transitions) -> dict:
         before, stages = read_as_of(conn, "stages", period.start)
         now = {r[0] for r in conn.execute("SELECT record_id FROM airtable.quarantine WHERE snapshot_date = ? AND "
                                           "table_name = 'Stages'", [day]).fetchall()}
-        if before is None:  # the first snapshot: nothing to compare with
-            return {**out, "previous": None, "previous_stages": None, "during": [], "quarantined_before": set(),
-                    "quarantined_now": now}
+        if before is None:  # the first week: its first snapshot, when older than the week's own
+            first = conn.execute("SELECT min(snapshot_date) FROM airtable.raw_records").fetchone()[0].date()
+            if first >= day:
+                return {**out, "previous": None, "previous_stages": None, "during": [], "quarantined_before": set(),
+                        "quarantined_now": now}
+            before, stages = first, snapshot_rows(conn, "stages", first)
         between = [r[0].date() for r in conn.execute(
             "SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date > ? AND snapshot_date < ? "
             "ORDER BY 1", [dt.datetime.combine(before, dt.time()), dt.datetime.combine(day, dt.time())]).fetchall()]

@@ -22,35 +22,37 @@ def lines(budget=None, timeline=None, r2=None, counts=(11, 6, 2, 3)):
 
 def test_targets_neither_the_plan_nor_the_configuration_gives_say_no_data():
     out = dashboard.dashboard_lines({"total": 1, "complete": 0, "in progress": 1, "todo": 0}, PlanTargets(), {}, {}, {})
-    assert out[1].startswith("Budget: no data estimated") and out[2].startswith("Timeline: no data days estimated")
-    assert "| Target no data |" in out[3]
+    assert out[1].startswith("Budget: estimated: no data") and out[2].startswith("Timeline: days estimated: no data")
+    assert "| Target: no data |" in out[3]
 
 
 def test_the_dashboard_is_the_seeds_four_lines_with_exact_figures():
     assert lines(
-        {"realized_cost": 294.0, "variance_pct": 9 / 285 * 100},
+        {"realized_cost": 294.0, "variance_pct": 9 / 285 * 100, "budget_spent_pct": 294 / 650 * 100},
         {"elapsed_days": 80, "schedule_variance_days": 40},
         {"current_r2": 0.88497, "trend": "↑"},
     ) == [
         "Phases: 11 total | 6 complete | 2 in progress | 3 todo",
-        "Budget: $650 estimated | $294.00 realized | +3.2% variance",
+        "Budget: $650 estimated | $294.00 realized | +3.2% variance | 45.2% of budget spent",
         "Timeline: 71-85 days estimated | 80 actual | 40 days behind",
         "R²: Current 0.88 | Target 0.95-0.99 | Trend ↑",
     ]
 
 
 def test_ahead_of_schedule_and_a_negative_variance_read_as_such():
-    out = lines({"realized_cost": 1234.5, "variance_pct": -4.04}, {"elapsed_days": 9, "schedule_variance_days": -2})
-    assert out[1] == "Budget: $650 estimated | $1,234.50 realized | -4.0% variance"
+    out = lines({"realized_cost": 1234.5, "variance_pct": -4.04, "budget_spent_pct": 1234.5 / 650 * 100},
+                {"elapsed_days": 9, "schedule_variance_days": -2})
+    # 1234.5 / 650 = 1.8992...: 189.9% of the budget, over it, while the variance of Done stages is -4.0%
+    assert out[1] == "Budget: $650 estimated | $1,234.50 realized | -4.0% variance | 189.9% of budget spent: over budget"
     assert out[2] == "Timeline: 71-85 days estimated | 9 actual | 2 days ahead"
 
 
 def test_missing_figures_read_no_data_instead_of_zero():
     assert lines(counts=(0, 0, 0, 0)) == [
         "Phases: 0 total | 0 complete | 0 in progress | 0 todo",
-        "Budget: $650 estimated | no data realized | no data variance",
-        "Timeline: 71-85 days estimated | no data actual | no data days ahead/behind",
-        "R²: Current no data | Target 0.95-0.99 | Trend no data",
+        "Budget: $650 estimated | realized: no data | variance: no data | budget spent: no data",
+        "Timeline: 71-85 days estimated | actual: no data | days ahead/behind: no data",
+        "R²: Current: no data | Target 0.95-0.99 | Trend: no data",
     ]
 
 
@@ -68,7 +70,7 @@ def test_a_week_without_model_results_or_costs_says_no_data_explicitly():
     assert "_no data: the snapshot has no model results_" in md
     assert "_no data: no Done stage has a Realized Cost in this snapshot_" in md
     assert "```mermaid" not in md
-    assert "R²: Current no data | Target 0.95-0.99 | Trend no data" in md
+    assert "R²: Current: no data | Target 0.95-0.99 | Trend: no data" in md
     assert report_path(dt.date(2025, 12, 5)) == "docs/plan-updates/2025-12-05.md"
 
 

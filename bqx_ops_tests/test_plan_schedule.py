@@ -55,8 +55,8 @@ def test_a_week_without_model_results_or_costs_renders_no_data(tmp_path):
     result = dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22"))
     assert result.success
     report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
-    assert "Budget: $650 estimated | no data realized | no data variance" in report
-    assert "R²: Current no data | Target 0.95-0.99 | Trend no data" in report
+    assert "Budget: $650 estimated | realized: no data | variance: no data | budget spent: no data" in report
+    assert "R²: Current: no data | Target 0.95-0.99 | Trend: no data" in report
     assert "_no data: the snapshot has no model results_" in report
     assert "_no data: no Done stage has a Realized Cost in this snapshot_" in report
     with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:

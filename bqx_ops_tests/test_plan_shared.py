@@ -132,7 +132,8 @@ def test_in_progress_stages_past_their_estimated_working_days_are_overdue():
     )
     overdue = overdue_stages(df, FRIDAY)
     assert list(overdue.columns) == ["record_id", "stage_id", "name", "owner", "start_date", "estimated_days",
-                                     "days_in_progress", "days_over"]
+                                     "days_in_progress", "days_over", "carried_from"]
+    assert overdue["carried_from"].isna().all()  # no snapshot dates given: nothing is carried
     assert overdue["stage_id"].tolist() == ["7.1", "6.3"]  # most overdue first
     assert overdue["days_in_progress"].tolist() == [6, 5]
     assert overdue["days_over"].tolist() == [5, 3]
@@ -147,4 +148,4 @@ def test_a_stage_started_on_a_weekend_counts_from_the_monday():
 
 def test_no_stages_give_an_empty_typed_frame():
     empty = overdue_stages(stages(), FRIDAY)
-    assert empty.empty and list(empty.columns)[-1] == "days_over"
+    assert empty.empty and list(empty.columns)[-2:] == ["days_over", "carried_from"]

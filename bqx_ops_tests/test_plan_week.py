@@ -64,7 +64,9 @@ def test_budget_figures_match_done_stages_with_a_realized_cost(week):
     realized = sum(s["Realized Cost"] for s in costed)
     estimated = sum(s["Estimated Cost"] for s in costed)
     variance = (realized - estimated) / estimated * 100
-    assert dashboard(data_dir)[1] == f"Budget: $650 estimated | ${realized:,.2f} realized | {variance:+.1f}% variance"
+    spent = realized / 650 * 100  # the share of the whole budget, beside the variance of Done stages
+    assert dashboard(data_dir)[1] == (f"Budget: $650 estimated | ${realized:,.2f} realized | {variance:+.1f}% variance"
+                                      f" | {spent:.1f}% of budget spent")
     row = sql(data_dir, "SELECT realized_cost, estimated_cost_done, done_without_cost, within_band"
                         " FROM plan.budget_variance")[0]
     assert row == (pytest.approx(realized), pytest.approx(estimated), 1, abs(variance) <= 15)

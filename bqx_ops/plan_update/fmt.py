@@ -1,12 +1,31 @@
-"""Fixed formatting of figures, so reports are byte-identical for the same numbers."""
+"""Fixed formatting of figures, so reports are byte-identical for the same numbers.
+
+One rounding rule for every figure: half away from zero on the figure's decimal value
+(``rounded``: -6.25 -> -6.3, -36.25 -> -36.3, 211.25 -> 211.3, 2.5 -> 3). The decimal value is
+the float read to 12 significant digits, so binary noise (36.24999999999999 for 36.25) never
+decides a half. A figure compared with a threshold is never rounded onto or across it
+(``num_vs``, ``pct_vs``): it gets the decimals it needs to stay strictly on its side.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
 from bqx_ops.plan_update.common import as_date, number
 
 NO_DATA = "no data"
+
+
+def rounded(value: float, digits: int = 0) -> Decimal:
+    """``value`` rounded half away from zero to ``digits`` decimals, as a Decimal (exact to print)."""
+    exact = Decimal(f"{value:.12g}")
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP) + 0  # + 0: no "-0.0"
+
+
+def fixed(value: float, digits: int = 0) -> str:
+    """``value`` with ``digits`` decimals under the one rounding rule ("-0.0" never)."""
+    return f"{rounded(value, digits):.{digits}f}"
 
 
 def money(value, cents: bool = True) -> str:
@@ -16,15 +35,23 @@ def money(value, cents: bool = True) -> str:
         return NO_DATA
     if not cents and float(v).is_integer():
         return f"${v:,.0f}"
-    return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
+    r = rounded(v, 2)
+    return f"-${-r:,.2f}" if r < 0 else f"${r:,.2f}"
 
 
 def signed_money(value) -> str:
     v = number(value)
     if v is None:
         return NO_DATA
-    v = round(v, 2) + 0.0  # no "-$0.00"
-    return f"+${v:,.2f}" if v >= 0 else f"-${-v:,.2f}"
+    r = rounded(v, 2)  # no "-$0.00"
+    return f"+${r:,.2f}" if r >= 0 else f"-${-r:,.2f}"
+
+
+def _digits_for(v: float, thresholds, digits: int, most: int = 8) -> int:
+    limits = [float(t) for t in thresholds if number(t) is not None]
+    while digits < most and any(_side(float(rounded(v, digits)), t) != _side(v, t) for t in limits):
+        digits += 1
+    return digits
 
 
 def pct(value, digits: int = 1) -> str:
@@ -32,12 +59,18 @@ def pct(value, digits: int = 1) -> str:
     v = number(value)
     if v is None:
         return NO_DATA
-    return f"{round(v, digits) + 0.0:+.{digits}f}%"
+    return f"{rounded(v, digits):+.{digits}f}%"
+
+
+def pct_vs(value, thresholds, digits: int = 1) -> str:
+    """``pct`` with more decimals when rounding would put the value on another side of a threshold."""
+    v = number(value)
+    return NO_DATA if v is None else pct(v, _digits_for(v, thresholds, digits))
 
 
 def num(value, digits: int = 2) -> str:
     v = number(value)
-    return NO_DATA if v is None else f"{v:.{digits}f}"
+    return NO_DATA if v is None else fixed(v, digits)
 
 
 def _side(x: float, t: float) -> int:
@@ -54,24 +87,30 @@ def num_vs(value, thresholds, digits: int = 2, most: int = 8) -> str:
     v = number(value)
     if v is None:
         return NO_DATA
-    limits = [float(t) for t in thresholds if number(t) is not None]
-    while digits < most and any(_side(round(v, digits), t) != _side(v, t) for t in limits):
-        digits += 1
-    return f"{v:.{digits}f}"
+    return fixed(v, _digits_for(v, thresholds, digits, most))
+
+
+def signed_vs(value, thresholds, digits: int = 4) -> str:
+    """``num_vs`` always signed (+0.0050, -0.0012)."""
+    v = number(value)
+    if v is None:
+        return NO_DATA
+    shown = num_vs(v, thresholds, digits)
+    return shown if shown.startswith("-") else f"+{shown}"
 
 
 def plural(count, noun: str) -> str:
-    """"1 working day", "2 working days", "no data working days" never."""
+    """"1 working day", "2 working days"; a missing count reads "working days: no data"."""
     n = number(count)
     if n is None:
-        return f"{NO_DATA} ({noun}s)"
-    n = int(round(n))
+        return f"{noun}s: {NO_DATA}"
+    n = int(rounded(n))
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def integer(value) -> str:
     v = number(value)
-    return NO_DATA if v is None else f"{int(round(v))}"
+    return NO_DATA if v is None else fixed(v, 0)
 
 
 def day(value) -> str:

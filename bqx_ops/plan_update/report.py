@@ -10,12 +10,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bqx_ops.lazy import pd
-from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update import estimates, r2
 from bqx_ops.plan_update.chart import CHART_POINTS, r2_chart
 from bqx_ops.plan_update.common import records
-from bqx_ops.plan_update.fmt import NO_DATA, day, integer, money, num, num_vs, pct, plural, signed_money
+from bqx_ops.plan_update.dashboard import budget_spent
+from bqx_ops.plan_update.fmt import (
+    NO_DATA, day, integer, money, num, num_vs, pct, pct_vs, plural, signed_money, signed_vs,
+)
+from bqx_ops.plan_update.report_parts import (
+    band_words as _band, carried_marks, header, no_data as _no_data, or_dash as _or_dash, rows as _rows, transitions,
+)
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
 
 REPORT_DIR = "docs/plan-updates"
@@ -54,72 +59,23 @@ class WeekReport:
     learnings: pd.DataFrame = field(default_factory=_empty)
     decisions: pd.DataFrame = field(default_factory=_empty)
     carried: list = field(default_factory=list)  # quarantined records whose last valid version figures use
-
-
-NOT_APPLICABLE = "–"
-
-
-def _or_dash(fmt):
-    """For columns where an empty value means "not applicable" (a phase not started), not missing data."""
-    return lambda v: NOT_APPLICABLE if v is None else fmt(v)
-
-
-def _no_data(why: str) -> str:
-    return f"_{NO_DATA}: {why}_\n"
-
-
-def _band(figures: dict, default_pct: float) -> str:
-    """"within the ±15% band" / "outside ...": the sentence ending of a variance and its band fields."""
-    side = "within" if figures.get("within_band") else "outside"
-    return f"{side} the ±{figures.get('band_pct', default_pct):.0f}% band"
-
-
-def _rows(df: pd.DataFrame, columns: list[str], fmt: dict | None = None) -> list[list]:
-    fmt = fmt or {}
-    return [[fmt.get(c, lambda v: v)(r.get(c)) for c in columns] for r in records(df)]
+    baseline_is_first: bool = False  # previous_snapshot_date is the plan's first snapshot, inside the week
 
 
 def _phase_labels(w: WeekReport) -> dict:
     return {r["phase_record_id"]: r.get("phase_id") or r["phase_record_id"] for r in records(w.phase_times)}
 
 
-def _carried(w: WeekReport) -> list[str]:
-    """The figures' footnote when they rest on the last valid version of quarantined records."""
-    if not w.carried:
-        return []
-    rows = [[c["table"], c["label"], c["record_id"], day(c["from_snapshot"]), c["reason"]] for c in w.carried]
-    return [f"**These figures rest on the last valid version of {len(w.carried)} quarantined record(s)** (the"
-            " current version failed validation; nothing was dropped):", "",
-            md_table(["Table", "Record", "Record id", "Version of", "Quarantined because"], rows), ""]
+def _pct_band(figures: dict, default_band: float) -> str:
+    """The variance %, never rounded onto or across its band's edges."""
+    band = figures.get("band_pct") or default_band
+    return pct_vs(figures.get("variance_pct"), (band, -band))
 
 
-def _header(w: WeekReport) -> list[str]:
-    plan = w.targets.plan_id or "the plan"
-    return [
-        f"# Plan update {w.period_end.date().isoformat()}", "",
-        f"_{cell(plan)} · week {w.period_start:%Y-%m-%d %H:%M} to {w.period_end:%Y-%m-%d %H:%M} UTC ·"
-        f" Airtable snapshot {day(w.snapshot_date)} (previous week: {day(w.previous_snapshot_date)})_", "",
-        "## Dashboard", "", "```text", *w.dashboard, "```", "", *_carried(w),
-        "Working days (Monday to Friday). Budget variance: Realized Cost of Done stages against their"
-        " estimates; timeline variance: elapsed against earned working days (the estimates of Done stages).", "",
-    ]
-
-
-def _transitions(w: WeekReport) -> list[str]:
-    out = ["## Stage transitions", ""]
-    if w.previous_snapshot_date is None or w.snapshot_date is None:
-        out.append(_no_data("no Airtable snapshot as of the previous week to compare with"))
-    else:
-        flagged = int(w.transitions["flagged"].sum()) if not w.transitions.empty else 0
-        out += [f"{len(w.transitions)} change(s), {flagged} flagged (backward or skipped).", ""]
-        cols = ["stage_id", "name", "status_before", "status_now", "path", "kind", "flagged"]
-        out.append(md_table(["Stage", "Name", "Before", "Now", "Path", "Kind", "Flagged"],
-                            _rows(w.transitions, cols, {"flagged": lambda v: "⚠ yes" if v else ""})))
-    out += ["", "### In Progress past their estimated days", ""]
-    out.append(md_table(["Stage", "Name", "Owner", "Started", "Estimated days", "Working days so far", "Days over"],
-                        _rows(w.overdue, ["stage_id", "name", "owner", "start_date", "estimated_days",
-                                          "days_in_progress", "days_over"], {"start_date": day})))
-    return out + [""]
+def _over(b: dict, budget) -> str:
+    if not b.get("over_budget") or budget is None or b.get("realized_cost") is None:
+        return ""
+    return f" ({money(b['realized_cost'] - budget)} over the {money(budget, cents=False)} budget)"
 
 
 def _costs(w: WeekReport) -> list[str]:
@@ -128,15 +84,18 @@ def _costs(w: WeekReport) -> list[str]:
         out += [_no_data("no Done stage has a Realized Cost in this snapshot"), ""]
     else:
         out += [f"Budget {money(w.targets.budget, cents=False)}. Completed work:"
-                f" {integer(b['costed_stages'])} Done stage(s)"
+                f" {plural(b['costed_stages'], 'Done stage')}"
                 f" realized {money(b.get('realized_cost'))} against {money(b.get('estimated_cost_done'))} estimated,"
-                f" {signed_money(b.get('variance_usd'))} ({pct(b.get('variance_pct'))}), {_band(b, BUDGET_BAND_PCT)}.",
-                ""]
+                f" {signed_money(b.get('variance_usd'))} ({_pct_band(b, BUDGET_BAND_PCT)}), {_band(b, BUDGET_BAND_PCT)}."
+                f" Against the whole budget: {budget_spent(b)}"
+                f"{_over(b, w.targets.budget)}.", ""]
     missing = w.stage_costs[(w.stage_costs["status"] == "Done") & w.stage_costs["realized_cost"].isna()] \
         if not w.stage_costs.empty else w.stage_costs
+    marks = carried_marks(w)
     out += ["### Done stages without Realized Cost", "",
             md_table(["Stage", "Name", "Owner", "Estimated"],
-                     _rows(missing, ["stage_id", "name", "owner", "estimated_cost"], {"estimated_cost": money})), ""]
+                     _rows(missing, ["stage_id", "name", "owner", "estimated_cost"], {"estimated_cost": money},
+                           marks)), ""]
     labels = _phase_labels(w)
     out += ["### Cost variance by phase", "", md_table(
         ["Phase", "Name", "Status", "Phase estimate", "Done stages", "Estimated (done)", "Realized (done)",
@@ -144,7 +103,7 @@ def _costs(w: WeekReport) -> list[str]:
         _rows(w.phase_costs, ["phase_id", "name", "status", "estimated_cost", "done_stages", "estimated_cost_done",
                               "realized_cost", "variance_usd", "variance_pct"],
               {"estimated_cost": money, "estimated_cost_done": _or_dash(money), "realized_cost": _or_dash(money),
-               "variance_usd": _or_dash(signed_money), "variance_pct": _or_dash(pct)})), ""]
+               "variance_usd": _or_dash(signed_money), "variance_pct": _or_dash(pct)}, marks)), ""]
     costed = w.stage_costs[w.stage_costs["realized_cost"].notna() | (w.stage_costs["status"] == "Done")] \
         if not w.stage_costs.empty else w.stage_costs
     out += ["### Cost variance by stage (Done or with a cost)", "", md_table(
@@ -152,7 +111,8 @@ def _costs(w: WeekReport) -> list[str]:
         _rows(costed, ["stage_id", "name", "phase_id", "status", "owner", "estimated_cost", "realized_cost",
                        "variance_usd", "variance_pct", "overrun"],
               {"phase_id": lambda v: labels.get(v, v), "estimated_cost": money, "realized_cost": money,
-               "variance_usd": signed_money, "variance_pct": pct, "overrun": lambda v: "yes" if v else ""})), ""]
+               "variance_usd": signed_money, "variance_pct": pct, "overrun": lambda v: "yes" if v else ""},
+              marks)), ""]
     return out
 
 
@@ -163,7 +123,7 @@ def _timeline(w: WeekReport) -> list[str]:
     else:
         out += [f"Started {day(t.get('plan_start'))}; {plural(t.get('elapsed_days'), 'working day')} elapsed against"
                 f" {integer(t.get('earned_days'))} earned ({integer(t.get('planned_days'))} planned in all):"
-                f" {pct(t.get('variance_pct'))}, {_band(t, TIMELINE_BAND_PCT)}. At this pace the"
+                f" {_pct_band(t, TIMELINE_BAND_PCT)}, {_band(t, TIMELINE_BAND_PCT)}. At this pace the"
                 f" plan takes {num(t.get('forecast_days'), 1)} working days against {t.get('days_min')}-"
                 f"{t.get('days_max')} estimated.", ""]
     out += ["### By phase", "", md_table(
@@ -173,7 +133,7 @@ def _timeline(w: WeekReport) -> list[str]:
                               "actual_days", "variance_days", "variance_pct"],
               {"start_date": _or_dash(day), "end_date": _or_dash(day), "estimated_days": _or_dash(integer),
                "variance_pct": _or_dash(pct), "actual_days": _or_dash(integer),
-               "variance_days": _or_dash(lambda v: f"{int(v):+d}")})), ""]
+               "variance_days": _or_dash(lambda v: f"{int(v):+d}")}, carried_marks(w))), ""]
     return out
 
 
@@ -191,10 +151,11 @@ def _r2(w: WeekReport, as_of: dt.date) -> list[str]:
             place = ("within" if t.r2_min <= s["current_r2"] <= t.r2_max
                      else "below" if s["current_r2"] < t.r2_min else "above")
             place = f"{place} the {num(t.r2_min)}-{num(t.r2_max)} target"
-        trend = (f"trend {s['trend']} ({num(s.get('trend_delta'), 4)} since {day(s.get('window_start'))},"
-                 f" {r2.TREND_WINDOW_DAYS}-day window)" if s.get("trend") else f"trend {NO_DATA}")
+        edges = (r2.TREND_FLAT, -r2.TREND_FLAT)  # the arrow's edges: the change is never shown on one
+        trend = (f"trend {s['trend']} ({signed_vs(s.get('trend_delta'), edges, 4)} since {day(s.get('window_start'))},"
+                 f" {r2.TREND_WINDOW_DAYS}-day window)" if s.get("trend") else f"trend: {NO_DATA}")
         current = num_vs(s["current_r2"], (t.r2_min, t.r2_max), 4)
-        out += [f"Current ensemble R² {current} over {integer(s.get('horizons'))} horizon(s),"
+        out += [f"Current ensemble R² {current} over {plural(s.get('horizons'), 'horizon')},"
                 f" {place}; {trend}.", ""]
         latest = r2.latest_ensemble(w.evaluations, as_of)
         out += [md_table(["Horizon", "Latest Ensemble R²"], [[h, num(v, 4)] for h, v in latest.items()]), ""]
@@ -207,14 +168,14 @@ def _r2(w: WeekReport, as_of: dt.date) -> list[str]:
         ["Model", "Horizon", "Evaluated", "R²", "Previous", "Previous R²", "Drop"],
         _rows(w.drops, ["model", "horizon", "evaluated_on", "r2", "previous_evaluated_on", "previous_r2", "drop"],
               {"evaluated_on": day, "previous_evaluated_on": day, "r2": lambda v: num(v, 4),
-               "previous_r2": lambda v: num(v, 4), "drop": lambda v: num(v, 4)})), ""]
+               "previous_r2": lambda v: num(v, 4), "drop": lambda v: num_vs(v, (r2.DROP_THRESHOLD,), 4)})), ""]
     since = as_of - dt.timedelta(days=r2.TREND_WINDOW_DAYS)
     recent = w.evaluations[w.evaluations["evaluated_on"] > pd.Timestamp(since)]
     out += [f"### Evaluations after {since.isoformat()} (the trend window)", "", md_table(
         ["Model", "Horizon", "Evaluated", "R²", "Change"],
         _rows(recent, ["model", "horizon", "evaluated_on", "r2", "change"],
               {"evaluated_on": day, "r2": lambda v: num(v, 4),
-               "change": lambda v: "" if v is None else f"{v:+.4f}"})), ""]
+               "change": lambda v: "" if v is None else signed_vs(v, (), 4)})), ""]
     return out
 
 
@@ -227,7 +188,7 @@ def _estimates(w: WeekReport) -> list[str]:
     else:
         out += [f"Forecast total at completion {money(f['forecast_cost'])} against the"
                 f" {money(w.targets.budget, cents=False)} budget: {signed_money(f.get('variance_usd'))}"
-                f" ({pct(f.get('variance_pct'))}), {_band(f, BUDGET_BAND_PCT)}"
+                f" ({_pct_band(f, BUDGET_BAND_PCT)}), {_band(f, BUDGET_BAND_PCT)}"
                 f" (realized {money(f.get('realized_cost'))}, open stages {money(f.get('adjusted_open_cost'))},"
                 f" Done stages without cost {money(f.get('done_without_cost_estimate'))}).", ""]
     labels = _phase_labels(w)
@@ -237,7 +198,7 @@ def _estimates(w: WeekReport) -> list[str]:
         _rows(w.adjusted, ["stage_id", "name", "phase_id", "status", "estimated_cost", "adjusted_cost", "cost_basis",
                            "estimated_days", "adjusted_days", "days_basis"],
               {"phase_id": lambda v: labels.get(v, v), "estimated_cost": money, "adjusted_cost": money,
-               "adjusted_days": lambda v: num(v, 1)})), ""]
+               "adjusted_days": lambda v: num(v, 1)}, carried_marks(w))), ""]
     return out
 
 
@@ -255,10 +216,10 @@ def _records(w: WeekReport) -> list[str]:
 def render_report(w: WeekReport) -> str:
     """The markdown of one week's plan update."""
     as_of = w.period_end.date()
-    lines = _header(w)
+    lines = header(w)
     if w.snapshot_date is None:
         lines += [_no_data(f"no Airtable snapshot was taken on or before {as_of.isoformat()}"), ""]
-    lines += _transitions(w) + _costs(w) + _timeline(w) + _r2(w, as_of) + _estimates(w) + _records(w)
+    lines += transitions(w) + _costs(w) + _timeline(w) + _r2(w, as_of) + _estimates(w) + _records(w)
     text = "\n".join(lines)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

@@ -25,6 +25,7 @@ DONE, IN_PROGRESS = "Done", "In Progress"
 OVERDUE_COLUMNS = {
     "record_id": "string", "stage_id": "string", "name": "string", "owner": "string",
     "start_date": "datetime64[us]", "estimated_days": "Int64", "days_in_progress": "Int64", "days_over": "Int64",
+    "carried_from": "datetime64[us]",
 }
 PHASE_TIMELINE_COLUMNS = {
     "phase_record_id": "string", "phase_id": "string", "number": "Int64", "name": "string",
@@ -34,14 +35,18 @@ PHASE_TIMELINE_COLUMNS = {
 }
 
 
-def overdue_stages(stages: pd.DataFrame, as_of: dt.date, recurring=None) -> pd.DataFrame:
+def overdue_stages(stages: pd.DataFrame, as_of: dt.date, recurring=None, snapshot_day=None) -> pd.DataFrame:
     """In Progress stages whose working days since Start Date exceed Estimated Days.
 
     Sorted by days_over (most first), then stage order. Stages without a start date or
     an estimate cannot be judged and are left out, and so are the operational stages that
     recur and never complete (``recurring``: the configuration's ``recurring_stages``).
+
+    ``stages`` read with carry-forward hold the last valid version of a quarantined record: it
+    counts like a live one, and ``carried_from`` is the snapshot that version comes from (rows
+    whose ``snapshot_date`` is before ``snapshot_day``, the as-of snapshot); None for live rows.
     """
-    as_of = as_date(as_of)
+    as_of, snapshot_day = as_date(as_of), as_date(snapshot_day)
     rows = []
     for r in records(stages):
         estimated, start = number(r.get("estimated_days")), as_date(r.get("start_date"))
@@ -50,12 +55,14 @@ def overdue_stages(stages: pd.DataFrame, as_of: dt.date, recurring=None) -> pd.D
         if recurring is not None and recurring.matches(text(r.get("stage_id")), text(r.get("name"))):
             continue
         elapsed = working_days(start, as_of)
+        version = as_date(r.get("snapshot_date"))
         if elapsed > estimated:
             rows.append({
                 "record_id": text(r.get("record_id")), "stage_id": text(r.get("stage_id")),
                 "name": text(r.get("name")), "owner": text(r.get("owner")), "start_date": start,
                 "estimated_days": int(estimated), "days_in_progress": elapsed,
                 "days_over": int(elapsed - estimated),
+                "carried_from": version if snapshot_day and version and version < snapshot_day else None,
             })
     rows.sort(key=lambda r: (-r["days_over"], stage_key(r["stage_id"]), r["record_id"] or ""))
     return frame(rows, OVERDUE_COLUMNS)

@@ -97,12 +97,19 @@ def phase_cost_variance(stages: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFr
 
 
 def budget_totals(stages: pd.DataFrame, targets: PlanTargets) -> dict:
-    """Plan totals: completed work against its estimate, within the ±15% band or not."""
+    """Plan totals: completed work against its estimate, within the ±15% band or not.
+
+    The variance compares Done stages with their own estimates; it does not say how much of the
+    plan's budget is gone. ``budget_spent_pct`` does: the realized cost over the budget (None
+    without either), and ``over_budget`` when the realized cost exceeds the whole budget."""
     rows = stage_rows(stages)
     work = completed_work(rows)
+    realized, budget = work["realized_cost"], number(targets.budget)
+    spent = realized / budget * 100 if realized is not None and budget else None
     return {
         "budget": targets.budget,
         "estimated_cost_all_stages": round(sum(r["estimated_cost"] or 0.0 for r in rows), 2),
         **work,
         **band(work["variance_pct"], BUDGET_BAND_PCT),
+        "budget_spent_pct": spent, "over_budget": None if spent is None else realized > budget,
     }

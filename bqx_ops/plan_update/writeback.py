@@ -22,7 +22,7 @@ import re
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import number, records, stage_key, text
-from bqx_ops.plan_update.fmt import integer, money, num, pct
+from bqx_ops.plan_update.fmt import integer, money, num, pct, plural
 
 OUR_LINE = re.compile(r"^\[plan update[^\]]*\]")
 PHASE_NOTE_COLUMNS = {
@@ -50,7 +50,7 @@ def phase_status_line(cost: dict, time: dict, as_of: dt.date) -> str:
     status, done, total = time.get("status"), cost.get("done_stages") or 0, cost.get("stages") or 0
     days = f"{integer(time.get('actual_days'))} working days vs {integer(time.get('estimated_days'))} estimated"
     missing = cost.get("done_without_cost") or 0
-    gap = f"; {missing} Done stage(s) without Realized Cost" if missing else ""
+    gap = f"; {plural(missing, 'Done stage')} without Realized Cost" if missing else ""
     if status == "Done":
         return f"[plan update] Done: {done}/{total} stages; {_spent(cost)}; {days}{gap}."
     if status == "In Progress":

@@ -39,7 +39,11 @@ def plan_transitions(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
                                                         week.quarantined_before, week.quarantined_now)
                 moved += stamp(week, [{"previous_snapshot_date": week.previous_snapshot_date, **r}
                                       for r in records(changes)])
-            overdue += stamp(week, records(timeline.overdue_stages(week["stages"], week.as_of, recurring)))
+            # transitions read the snapshot as it is (a quarantine is their event); the overdue list,
+            # like every figure, counts a quarantined stage as its last valid version, marked carried
+            current = week.snapshots.rows("stages", week.snapshot_date, carry_forward=True)
+            overdue += stamp(week, records(timeline.overdue_stages(current, week.as_of, recurring,
+                                                                   week.snapshot_date)))
     moved_df = table_frame(moved, {"previous_snapshot_date": T, **transitions.TRANSITION_COLUMNS})
     yield output(duckdb, "stage_transitions", moved_df, ["period_start", "stage_id", "path", "kind"],
                  flagged=int(moved_df["flagged"].sum()))

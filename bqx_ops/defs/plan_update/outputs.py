@@ -21,7 +21,7 @@ from bqx_ops.defs.plan_update.tables import (
     table_frame,
 )
 from bqx_ops.defs.plan_update.week_tables import WeekTables
-from bqx_ops.defs.plan_update.weeks import Week, carried_records, run_weeks, week_snapshots
+from bqx_ops.defs.plan_update.weeks import Week, baseline, carried_records, run_weeks, week_snapshots
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update import dashboard as dash
 from bqx_ops.plan_update import writeback
@@ -94,6 +94,8 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
                 "r2_target_max": targets.r2_max, "r2_trend": r2.get("trend"),
                 "phases_line": lines[0], "budget_line": lines[1], "timeline_line": lines[2], "r2_line": lines[3],
                 "block": "\n".join(line for line in lines if line),
+                "snapshot_age_days": None if week.snapshot_date is None
+                else (period.as_of.date() - week.snapshot_date).days,
             }])
     result = output(duckdb, "dashboard", table_frame(rows, DASHBOARD_COLUMNS), ["period_start", "block"])
     context.add_output_metadata(dict(result.metadata))
@@ -109,9 +111,10 @@ def week_report(conn: duckdb_lib.DuckDBPyConnection, week: Week, tables: WeekTab
     t = {name: tables.get(name, week.period.start) for name in REPORT_TABLES}
     board = _first(t["dashboard"])
     budget, timeline, r2 = _first(t["budget_variance"]), _first(t["plan_timeline"]), _first(t["r2_trend"])
+    previous, first = baseline(snapshots, week.period, week.snapshot_date)
     return WeekReport(
         period_start=week.period.start, period_end=week.period.end, snapshot_date=week.snapshot_date,
-        previous_snapshot_date=snapshots.snapshot(week.period.start), targets=_targets(budget, timeline, r2),
+        previous_snapshot_date=previous, baseline_is_first=first, targets=_targets(budget, timeline, r2),
         dashboard=(board.get("block") or "").splitlines(), budget=budget, timeline=timeline, r2=r2,
         forecast=_first(t["forecast_at_completion"]), transitions=t["stage_transitions"], overdue=t["overdue_stages"],
         stage_costs=t["stage_cost_variance"], phase_costs=t["phase_cost_variance"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
@@ -28,7 +29,7 @@ F, I, B, S, T = "float64", "Int64", "boolean", "string", "datetime64[us]"
 BUDGET_COLUMNS = {
     "budget": F, "estimated_cost_all_stages": F, "stages": I, "done_stages": I, "costed_stages": I,
     "done_without_cost": I, "estimated_cost_done": F, "realized_cost": F, "variance_usd": F, "variance_pct": F,
-    "overrun": B, "band_pct": F, "within_band": B,
+    "overrun": B, "band_pct": F, "within_band": B, "budget_spent_pct": F, "over_budget": B,
 }
 PLAN_TIMELINE_COLUMNS = {
     "plan_start": T, "plan_complete": B, "days_min": I, "days_max": I, "planned_days": I, "earned_days": I,
@@ -49,6 +50,7 @@ DASHBOARD_COLUMNS = {
     "budget": F, "realized_cost": F, "budget_variance_pct": F, "days_min": I, "days_max": I, "elapsed_days": I,
     "schedule_variance_days": I, "r2_current": F, "r2_target_min": F, "r2_target_max": F, "r2_trend": S,
     "phases_line": S, "budget_line": S, "timeline_line": S, "r2_line": S, "block": S,
+    "snapshot_age_days": I,  # days from the as-of snapshot to the week's end: > 7, no snapshot in the week
 }
 LEARNING_COLUMNS = {"record_id": S, "title": S, "date": T, "stage_id": S, "what_worked": S, "what_didn_t": S,
                     "created_time": T}
@@ -74,9 +76,25 @@ def out(name: str, description: str, owners: list[str] | None = None, kinds: set
     )
 
 
+def add_new_columns(duckdb: DuckDBResource, name: str, df: pd.DataFrame) -> None:
+    """A table written before a column was added to it gets that column (NULL in its older rows).
+
+    The io manager inserts a frame by position, so new columns are only ever appended to a table's
+    column list, and ``ALTER TABLE ... ADD COLUMN`` appends them in the same order."""
+    with duckdb.get_connection() as conn:
+        if not table_exists(conn, SCHEMA, name):
+            return
+        have = {r[0].lower() for r in conn.execute(f"DESCRIBE {SCHEMA}.{name}").fetchall()}
+        frame_types = conn.execute("DESCRIBE SELECT * FROM df").fetchall()
+        for column, kind, *_ in frame_types:
+            if column.lower() not in have:
+                conn.execute(f'ALTER TABLE {SCHEMA}.{name} ADD COLUMN "{column}" {kind}')
+
+
 def output(duckdb: DuckDBResource, name: str, df: pd.DataFrame, preview: list[str] | None = None,
            **metadata) -> dg.Output:
     """The table's Output, created empty first when there are no rows (the io manager skips empty frames)."""
+    add_new_columns(duckdb, name, df)
     ensure_table(duckdb, [SCHEMA, name], df)
     meta = {"dagster/row_count": len(df), "weeks": int(df["period_start"].nunique()), **metadata}
     if preview:

@@ -30,6 +30,7 @@ class Week:
     snapshot_date: dt.date | None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     previous_snapshot_date: dt.date | None = None
+    baseline_is_first: bool = False  # previous_snapshot_date is the plan's first snapshot, inside the week
     previous_stages: pd.DataFrame | None = None
     stages_during: list[pd.DataFrame] = field(default_factory=list)
     quarantined_before: set[str] = field(default_factory=set)
@@ -85,6 +86,21 @@ def carried_records(conn: duckdb.DuckDBPyConnection, when, tables=("plans", "pha
     return out
 
 
+def baseline(snapshots: Snapshots, period: Period, snapshot_date: dt.date | None) -> tuple[dt.date | None, bool]:
+    """The snapshot a week's transitions start from, and whether it is the plan's first snapshot.
+
+    Last week's as-of snapshot; for the first week, which has none, the first snapshot of the plan
+    when it is inside the week and older than the week's own (two snapshots are enough to compare).
+    (None, False) when there is nothing to compare with."""
+    if snapshot_date is None:
+        return None, False
+    previous = snapshots.snapshot(period.start)
+    if previous is not None:
+        return previous, False
+    first = snapshots.days[0] if snapshots.days else None
+    return (first, True) if first is not None and first < snapshot_date else (None, False)
+
+
 def _stage_quarantine(snapshots: Snapshots, day: dt.date | None) -> set[str]:
     q = snapshots.rows("quarantine", day)
     return set(q.loc[q["table_name"] == "Stages", "record_id"].dropna()) if not q.empty else set()
@@ -111,7 +127,7 @@ def load_week(conn: duckdb.DuckDBPyConnection, key: str, period: Period, tables:
     for table in tables:
         week.tables[table] = snapshots.rows(table, week.snapshot_date, carry_forward=not transitions)
     if transitions and week.snapshot_date is not None:
-        week.previous_snapshot_date = snapshots.snapshot(period.start)
+        week.previous_snapshot_date, week.baseline_is_first = baseline(snapshots, period, week.snapshot_date)
         if week.previous_snapshot_date is not None:
             week.previous_stages = snapshots.rows("stages", week.previous_snapshot_date)
             week.quarantined_before = _stage_quarantine(snapshots, week.previous_snapshot_date)

@@ -1,0 +1,120 @@
+"""The plan update report's shared pieces: table rows, carried-record marks, the header and its notes.
+
+A figure resting on the last valid version of a quarantined record is marked where it is listed
+("7.4 (carried from 2025-12-15)") and the header lists those records; a week whose as-of snapshot
+is older than the week says so (its date and age), so stale data never reads as fresh.
+"""
+
+from __future__ import annotations
+
+from bqx_ops.lazy import pd
+from bqx_ops.markdown import cell
+from bqx_ops.markdown import table as md_table
+from bqx_ops.plan_update.common import as_date, records
+from bqx_ops.plan_update.fmt import NO_DATA, day, plural
+
+NOT_APPLICABLE = "–"
+CARRIED_TABLES = {"Stages": "record_id", "Phases": "phase_record_id"}
+
+
+def or_dash(fmt):
+    """For columns where an empty value means "not applicable" (a phase not started), not missing data."""
+    return lambda v: NOT_APPLICABLE if v is None else fmt(v)
+
+
+def no_data(why: str) -> str:
+    return f"_{NO_DATA}: {why}_\n"
+
+
+def band_words(figures: dict, default_pct: float) -> str:
+    """"within the ±15% band" / "outside ...": the sentence ending of a variance and its band fields."""
+    side = "within" if figures.get("within_band") else "outside"
+    return f"{side} the ±{figures.get('band_pct', default_pct):.0f}% band"
+
+
+def carried_marks(w) -> dict[str, str]:
+    """Record id -> " (carried from <day>)" for the quarantined Stages and Phases records the figures use."""
+    return {c["record_id"]: f" (carried from {day(c['from_snapshot'])})" for c in w.carried
+            if c.get("table") in CARRIED_TABLES}
+
+
+def rows(df: pd.DataFrame, columns: list[str], fmt: dict | None = None, marks: dict | None = None) -> list[list]:
+    """Formatted cells; with ``marks``, a carried record's first cell says it is carried."""
+    fmt, marks = fmt or {}, marks or {}
+    out = []
+    for r in records(df):
+        cells = [fmt.get(c, lambda v: v)(r.get(c)) for c in columns]
+        mark = marks.get(r.get("record_id") or r.get("phase_record_id"))
+        if mark and cells:
+            cells[0] = f"{'' if cells[0] is None else cells[0]}{mark}"
+        out.append(cells)
+    return out
+
+
+def stale_days(w) -> int | None:
+    """Days from the as-of snapshot to the week's end when no snapshot was taken during the week."""
+    snapshot, start = as_date(w.snapshot_date), w.period_start.date()
+    if snapshot is None or snapshot > start:
+        return None
+    return (w.period_end.date() - snapshot).days
+
+
+def _stale(w) -> list[str]:
+    age = stale_days(w)
+    if age is None:
+        return []
+    return [f"**Stale data: no Airtable snapshot was taken during this week.** Every figure below is as of the"
+            f" snapshot of {day(w.snapshot_date)}, {plural(age, 'day')} before {w.period_end.date().isoformat()}.",
+            ""]
+
+
+def _carried(w) -> list[str]:
+    """The figures' footnote when they rest on the last valid version of quarantined records."""
+    if not w.carried:
+        return []
+    table_rows = [[c["table"], c["label"], c["record_id"], day(c["from_snapshot"]), c["reason"]] for c in w.carried]
+    return [f"**These figures rest on the last valid version of {plural(len(w.carried), 'quarantined record')}**"
+            " (the current version failed validation; nothing was dropped; marked \"carried\" where listed):", "",
+            md_table(["Table", "Record", "Record id", "Version of", "Quarantined because"], table_rows), ""]
+
+
+def baseline_words(w) -> str:
+    if w.previous_snapshot_date is None:
+        return f"previous week: {NO_DATA}"
+    if getattr(w, "baseline_is_first", False):
+        return f"compared with the plan's first snapshot, {day(w.previous_snapshot_date)}"
+    return f"previous week: {day(w.previous_snapshot_date)}"
+
+
+def header(w) -> list[str]:
+    plan = w.targets.plan_id or "the plan"
+    return [
+        f"# Plan update {w.period_end.date().isoformat()}", "",
+        f"_{cell(plan)} · week {w.period_start:%Y-%m-%d %H:%M} to {w.period_end:%Y-%m-%d %H:%M} UTC ·"
+        f" Airtable snapshot {day(w.snapshot_date)} ({baseline_words(w)})_", "", *_stale(w),
+        "## Dashboard", "", "```text", *w.dashboard, "```", "", *_carried(w),
+        "Working days (Monday to Friday). Budget variance: Realized Cost of Done stages against their"
+        " estimates; timeline variance: elapsed against earned working days (the estimates of Done stages).", "",
+    ]
+
+
+def transitions(w) -> list[str]:
+    out = ["## Stage transitions", ""]
+    if w.previous_snapshot_date is None or w.snapshot_date is None:
+        out.append(no_data("no Airtable snapshot as of the previous week to compare with"))
+    elif w.previous_snapshot_date == w.snapshot_date:
+        out.append(no_data(f"no new Airtable snapshot this week to compare with {day(w.snapshot_date)}"))
+    else:
+        flagged = int(w.transitions["flagged"].sum()) if not w.transitions.empty else 0
+        since = (f" since the plan's first snapshot ({day(w.previous_snapshot_date)})"
+                 if getattr(w, "baseline_is_first", False) else "")
+        out += [f"{plural(len(w.transitions), 'change')}{since}, {flagged} flagged (backward or skipped).", ""]
+        cols = ["stage_id", "name", "status_before", "status_now", "path", "kind", "flagged"]
+        out.append(md_table(["Stage", "Name", "Before", "Now", "Path", "Kind", "Flagged"],
+                            rows(w.transitions, cols, {"flagged": lambda v: "⚠ yes" if v else ""})))
+    out += ["", "### In Progress past their estimated days", ""]
+    out.append(md_table(["Stage", "Name", "Owner", "Started", "Estimated days", "Working days so far", "Days over"],
+                        rows(w.overdue, ["stage_id", "name", "owner", "start_date", "estimated_days",
+                                         "days_in_progress", "days_over"], {"start_date": day},
+                             marks=carried_marks(w))))
+    return out + [""]
