@@ -93,7 +93,7 @@ def test_without_any_source_every_indicator_says_no_data_or_failed_and_latency_i
     rows = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF))}
     assert len(rows) == 13
     assert rows["API Latency"].status == "no data" and rows["API Latency"].value is None
-    assert rows["Plan Alignment"].current == "TBD"
+    assert rows["Plan Alignment"].current == "no data (no final 360 assessment yet)"
     assert rows["Repository Sync"].status == "❌" and rows["Cost/Month"].status == "no data"
 
 

@@ -71,9 +71,9 @@ def test_one_commit_per_week_dated_by_its_end_and_one_changelog_entry_each(synce
     assert len({as_of(data_dir, end) for end in week_ends}) == len(week_ends)
     assert dates == [f"{end.isoformat()}T09:00:00+00:00" for end in week_ends]
     changelog = git(bare, "show", "main:CHANGELOG.md")
-    marks = re.findall(r"<!-- bqx-ops:week-ending (\S+) -->", changelog)
-    assert marks == [end.isoformat() for end in reversed(week_ends)]
-    assert Counter(re.findall(r"^## (\d{4}-\d{2}-\d{2})$", changelog, re.M)) == Counter(marks)
+    marks = re.findall(r"<!-- bqx-ops:week-from (\S+) -->", changelog)  # keyed by the week's first day
+    assert marks == [(end - dt.timedelta(weeks=1)).isoformat() for end in reversed(week_ends)]
+    assert Counter(re.findall(r"^## (\d{4}-\d{2}-\d{2})$", changelog, re.M)) == Counter(e.isoformat() for e in week_ends)
 
 
 def test_each_completed_phase_has_an_annotated_tag_on_the_week_it_was_first_done(synced):

@@ -133,6 +133,24 @@ def test_regenerating_a_week_replaces_its_entry_and_entries_stay_newest_first():
     assert "draft" not in text and text.count("final") == 1 and text.count("entry-one") == 1
 
 
+def test_entries_are_keyed_by_their_weeks_first_day_and_older_marks_are_replaced_not_duplicated():
+    """A week in progress is never keyed by a day to come; a CHANGELOG marked by week ends (written by an
+    earlier version) has that week's entry replaced in place."""
+    old = preamble("the project") + "\n<!-- bqx-ops:week-ending 2025-08-25 -->\n## 2025-08-25\n\nold\n"
+    text = upsert_entry(old, D1, "## 2025-08-25\n\nnew\n")  # D1 = 2025-08-18, the week ending 08-25
+    assert entry_weeks(text) == ["2025-08-18"] and "old" not in text and "week-ending" not in text
+    assert "<!-- bqx-ops:week-from 2025-08-18 -->" in text
+
+
+def test_the_configurations_names_are_printed_as_text():
+    from bqx_ops.docs_sync.readme import initial_readme
+
+    hostile = "<script>x</script> | *bold* [a](javascript:alert(1))"
+    for text in (preamble(hostile), initial_readme("t", hostile, hostile)):
+        assert "<script>" not in text and "| *bold*" not in text and "[a](" not in text
+        assert "&lt;script&gt;" in text and "\\|" in text
+
+
 def test_a_weekly_entry_lists_transitions_completions_decisions_learnings_r2_and_artifacts():
     before = snap(D1, phases=[{**PHASE, "status": "In Progress"}], stages=[{**STAGE, "status": "In Progress"}],
                   model_results=[{"record_id": "recM1", "model": "LSTM", "horizon": "w15", "r2": 0.7,

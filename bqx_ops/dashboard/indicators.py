@@ -30,9 +30,11 @@ class Facts:
     last_plan_end: dt.datetime | None = None  # end of the last plan-update week <= as_of
     old_p0: int | None = None  # open P0 issues older than 24 h at as_of
     old_p1: int | None = None  # open P1 issues older than 1 week at as_of
-    alignment: float | None = None  # latest 360 overall score (0-100) <= as_of
-    assessments: int | None = None  # quarters assessed in as_of's year by as_of
-    assessments_due: int = 0  # quarters of that year whose assessment instant is <= as_of
+    alignment: float | None = None  # overall score (0-100) of the latest final 360 assessment <= as_of
+    assessments: int | None = None  # final assessments of as_of's year made by as_of
+    assessments_due: int = 0  # quarters of that year whose final is due by as_of (the project running then)
+    assessed_quarter: str | None = None  # the quarter of that latest final
+    approval: str | None = None  # the approver's answer on it as of as_of (None: none yet)
     r2: float | None = None  # ensemble R² of the latest plan week
     drops: int | None = None  # R² drops (> 0.05) evaluated during the latest plan week (live drift)
     budget_variance_pct: float | None = None
@@ -123,6 +125,15 @@ def _latency(week: tuple[float, dt.date, int] | None) -> Indicator:
     return Indicator(PROJECT, "API Latency", "< 100ms p95", current, below(ms, 100, 90), ms)
 
 
+def _alignment(f: Facts) -> str:
+    """The latest final's overall score, naming its quarter and the approver's answer."""
+    if f.alignment is None:
+        return "no data (no final 360 assessment yet)" if f.assessed_quarter is None else \
+            f"no data ({f.assessed_quarter} scored no dimension)"
+    answer = {"Approved": "approved", "Rejected": "rejected"}.get(f.approval or "", "awaiting approval")
+    return f"{f.alignment:.1f}% ({f.assessed_quarter} final, {answer})"
+
+
 def indicators(f: Facts) -> list[Indicator]:
     """The two seed tables, in the seed's order."""
     sync_days, plan_days = _days(f.last_sync_end, f.as_of), _days(f.last_plan_end, f.as_of)
@@ -139,8 +150,7 @@ def indicators(f: Facts) -> list[Indicator]:
         Indicator(OPERATIONAL, "Documentation Drift", "< 1 week", drift,
                   FAIL if sync_days is None else OK if sync_days < 7 else WARN if sync_days < 14 else FAIL,
                   sync_days),
-        Indicator(OPERATIONAL, "Plan Alignment", "> 90%", _num(f.alignment, "{:.1f}%", "TBD"),
-                  at_least(f.alignment, 90, 80), f.alignment),
+        Indicator(OPERATIONAL, "Plan Alignment", "> 90%", _alignment(f), at_least(f.alignment, 90, 80), f.alignment),
         Indicator(OPERATIONAL, "360 Assessments", "4/year", _num(f.assessments, "{:.0f}/4"),
                   assessments_status(f.assessments, f.assessments_due), f.assessments),
         Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET),

@@ -56,34 +56,41 @@ def past_sla(inventory: pd.DataFrame) -> tuple[int, int]:
                  for p, hours in ISSUE_AGE_HOURS.items())
 
 
-def _approved(tables) -> str | None:
-    """SQL of the quarters whose approval request RM-001 had approved in the latest snapshot at its 4th
-    parameter (the instant); None without the Decisions table."""
+def _answers(conn, tables, at) -> dict[str, str]:
+    """Quarter -> the approver's answer (Approved / Rejected) on its request record, in the Decisions
+    snapshot as of ``at``; empty without the table."""
     if "airtable.decisions" not in tables:
-        return None
-    return ("SELECT substr(title, length(?) + 1, length(title) - length(?) - length(?)) AS quarter "
-            "FROM airtable.decisions WHERE snapshot_date = (SELECT max(snapshot_date) FROM airtable.decisions "
-            "WHERE snapshot_date <= ?) AND approval = 'Approved' AND title LIKE ? || '%' || ?")
-
-
-def _assessments(conn, tables, as_of: dt.datetime, at) -> tuple[float | None, int | None, int]:
-    """Plan Alignment and the 360 count use approved assessments only (RM-001's answer as of ``at``)."""
-    year_start = dt.datetime(as_of.year, 1, 1)
-    due = sum(1 for m in (1, 4, 7, 10) if assessment_instant(dt.datetime(as_of.year, m, 1, tzinfo=dt.timezone.utc))
-              <= as_of)
-    approved = _approved(tables)
-    if approved is None:
-        return None, None, due
+        return {}
     prefix, suffix = approval_title("\0").split("\0")
-    params = [prefix, prefix, suffix, at, prefix, suffix]
-    latest = _one(conn, tables, "assessment.quarterly_scores",
-                  f"SELECT overall FROM assessment.quarterly_scores WHERE as_of <= ? AND overall IS NOT NULL "
-                  f"AND quarter IN ({approved}) ORDER BY as_of DESC, position LIMIT 1", [at, *params])
-    count = _one(conn, tables, "assessment.quarterly_scores",
-                 f"SELECT count(DISTINCT quarter) FROM assessment.quarterly_scores WHERE as_of <= ? "
-                 f"AND quarter_start >= ? AND quarter IN ({approved})", [at, year_start, *params])
-    overall = None if not latest or latest[0] != latest[0] else float(latest[0])
-    return overall, (None if count is None else int(count[0])), due
+    rows = conn.execute(
+        "SELECT title, approval FROM airtable.decisions WHERE snapshot_date = (SELECT max(snapshot_date) "
+        "FROM airtable.decisions WHERE snapshot_date <= ?) AND approval IS NOT NULL AND starts_with(title, ?) "
+        "AND ends_with(title, ?) ORDER BY title", [at, prefix, suffix]).fetchall()
+    return {t[len(prefix):len(t) - len(suffix)]: a for t, a in rows}
+
+
+def _assessments(conn, tables, as_of: dt.datetime, at, start: dt.date | None) -> dict:
+    """Plan Alignment and the 360 count from the **final** assessments made by ``at`` (each quarter's
+    final is as of its last Friday 09:00): the latest one's overall score and its approval answer;
+    the finals of ``as_of``'s year, against the quarters due (final instant by ``as_of``, the project
+    running by then: a quarter that ended before ``start`` is never due)."""
+    year_start = dt.datetime(as_of.year, 1, 1)
+    finals_due = [assessment_instant(dt.datetime(as_of.year, m, 1, tzinfo=dt.timezone.utc)) for m in (1, 4, 7, 10)]
+    due = sum(1 for f in finals_due if f <= as_of and (start is None or f.date() >= start))
+    if "assessment.quarterly_scores" not in tables:
+        return {"alignment": None, "assessments": None, "due": due, "quarter": None, "answer": None}
+    try:
+        rows = conn.execute("SELECT DISTINCT quarter, quarter_start, as_of, overall FROM assessment.quarterly_scores "
+                            "WHERE as_of <= ? AND position = 0 ORDER BY as_of", [at]).fetchall()
+    except duckdb.Error:  # a table of an older shape: no data rather than a crash
+        return {"alignment": None, "assessments": None, "due": due, "quarter": None, "answer": None}
+    finals = [(q, qs, a, o) for q, qs, a, o in rows
+              if a == naive_utc(assessment_instant(qs.replace(tzinfo=dt.timezone.utc)))]
+    latest = finals[-1] if finals else None
+    overall = None if latest is None or latest[3] is None or latest[3] != latest[3] else float(latest[3])
+    return {"alignment": overall, "assessments": sum(1 for _, qs, _, _ in finals if qs >= year_start), "due": due,
+            "quarter": latest[0] if latest else None,
+            "answer": _answers(conn, tables, at).get(latest[0]) if latest else None}
 
 
 def cost_rows(conn, tables, at) -> list[CostRow] | None:
@@ -116,10 +123,10 @@ def latency_points(conn, tables, at) -> list[DailyP95] | None:
 
 
 def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: float | None = None,
-          open_issues: tuple[int, int] | None = None) -> Facts:
+          open_issues: tuple[int, int] | None = None, start: dt.date | None = None) -> Facts:
     """Everything the 13 indicators need, as of ``as_of`` (aware UTC); ``cost_ceiling`` is the
     configuration's monthly cost budget, ``open_issues`` the (P0, P1) issues past their age at
-    ``as_of`` (``past_sla``; None: no data)."""
+    ``as_of`` (``past_sla``; None: no data), ``start`` the project's first day."""
     tables, at = _tables(conn), naive_utc(as_of)
     sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
                 "AND snapshot_date IS NOT NULL", [at])  # synced: a commit, or queued for one (a replay)
@@ -131,7 +138,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
                  "SELECT count(*) FROM plan.r2_drops WHERE period_start = ? AND CAST(evaluated_on AS DATE) > "
                  "CAST(period_start AS DATE) AND CAST(evaluated_on AS DATE) <= CAST(period_end AS DATE)", [week])
     p0, p1 = open_issues if open_issues is not None else (None, None)
-    alignment, assessed, due = _assessments(conn, tables, as_of, at)
+    assessed = _assessments(conn, tables, as_of, at, start)
     costs = cost_rows(conn, tables, at)
     problems, month_unusable = cost_problems(conn, tables, at)
     month = None if not costs or month_unusable else month_figures(costs, at)
@@ -139,7 +146,8 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         as_of=at,
         last_sync_end=sync[0] if sync else None,
         last_plan_end=plan[0] if plan else None,
-        old_p0=p0, old_p1=p1, alignment=alignment, assessments=assessed, assessments_due=due,
+        old_p0=p0, old_p1=p1, alignment=assessed["alignment"], assessments=assessed["assessments"],
+        assessments_due=assessed["due"], assessed_quarter=assessed["quarter"], approval=assessed["answer"],
         r2=_plan_value(conn, tables, "plan.r2_trend", "current_r2", week),
         drops=None if week is None or drops is None else int(drops[0]),
         budget_variance_pct=_plan_value(conn, tables, "plan.budget_variance", "variance_pct", week),

@@ -14,12 +14,20 @@ from bqx_ops.plan_update.r2 import latest_evaluations
 
 
 def preamble(project: str) -> str:
-    return (f"# Changelog\n\nWeekly progress of {project}, generated from Airtable by bqx_ops "
-            "(Stage 10.5, every Monday). Newest first.\n")
+    return (f"# Changelog\n\nWeekly progress of {cell(project, 1000)}, generated from Airtable by bqx_ops "
+            "(the weekly repository & documentation sync, every Monday). Newest first.\n")
 
 
-_MARK = "<!-- bqx-ops:week-ending {} -->"
-_MARK_RE = re.compile(r"^<!-- bqx-ops:week-ending (\d{4}-\d{2}-\d{2}) -->$", re.MULTILINE)
+# An entry's key is the first day of its week: a week in progress is never keyed by a day to come.
+_MARK = "<!-- bqx-ops:week-from {} -->"
+_MARK_RE = re.compile(r"^<!-- bqx-ops:week-(from|ending) (\d{4}-\d{2}-\d{2}) -->$", re.MULTILINE)
+
+
+def _week_from(found: re.Match) -> str:
+    """The key of a mark; a CHANGELOG written before keys were week starts marked each entry by the
+    week's end, a week later (read so that its entries are replaced, never duplicated)."""
+    day = dt.date.fromisoformat(found.group(2))
+    return (day if found.group(1) == "from" else day - dt.timedelta(weeks=1)).isoformat()
 
 
 def _clause(value) -> str:
@@ -27,22 +35,23 @@ def _clause(value) -> str:
     return cell(str(value or "").rstrip().rstrip(".;").rstrip())
 
 
-def upsert_entry(changelog: str | None, week_end: dt.date, entry: str, project: str = "the project") -> str:
-    """``changelog`` with the entry of ``week_end`` set to ``entry`` (replacing any earlier one)."""
+def upsert_entry(changelog: str | None, week_start: dt.date, entry: str, project: str = "the project") -> str:
+    """``changelog`` with the entry of the week starting ``week_start`` set to ``entry`` (replacing any earlier one)."""
     text = changelog or preamble(project)
     marks = list(_MARK_RE.finditer(text))
     head = text[: marks[0].start()] if marks else text
     entries = {}
     for i, mark in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        entries[mark.group(1)] = text[mark.end(): end].strip("\n")
-    entries[week_end.isoformat()] = entry.strip("\n")
+        entries[_week_from(mark)] = text[mark.end(): end].strip("\n")
+    entries[week_start.isoformat()] = entry.strip("\n")
     blocks = [f"{_MARK.format(day)}\n{entries[day]}\n" for day in sorted(entries, reverse=True)]
     return head.rstrip("\n") + "\n\n" + "\n".join(blocks)
 
 
 def entry_weeks(changelog: str | None) -> list[str]:
-    return [m.group(1) for m in _MARK_RE.finditer(changelog or "")]
+    """The first day of each entry's week, as the CHANGELOG lists them."""
+    return [_week_from(m) for m in _MARK_RE.finditer(changelog or "")]
 
 
 def _latest_r2(snapshot: Snapshot) -> dict[tuple[str, str], float]:
@@ -70,8 +79,9 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
                              f"{money(s.get('estimated_cost'))} estimated)")
         elif was != s.get("status"):
             moved.append(f"- {label}: {cell(was) if was else 'new'} → {cell(s.get('status'))}")
-    decisions = [f"- {day_text(d.get('date'))} · **{cell(d.get('title'))}** ({cell(d.get('decided_by'))}): "
-                 f"{cell(d.get('decision'))}" for d in _new(before, after, "decisions")]
+    decisions = [f"- {day_text(d.get('date'))} · **{cell(d.get('title'))}**"
+                 + (f" ({cell(d.get('decided_by'))})" if d.get("decided_by") else "")
+                 + f": {cell(d.get('decision'))}" for d in _new(before, after, "decisions")]
     learnings = [f"- **{cell(x.get('title'))}**: worked: {_clause(x.get('what_worked'))}; didn't: "
                  f"{_clause(x.get('what_didn_t'))}" for x in _new(before, after, "learnings")]
     r2_before, r2_after = _latest_r2(before), _latest_r2(after)

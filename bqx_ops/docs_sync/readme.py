@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bqx_ops.markdown import cell
+
 STATUS_START = "<!-- bqx-ops:status:start -->"
 STATUS_END = "<!-- bqx-ops:status:end -->"
 SNAPSHOT_MARK = re.compile(r"<!-- bqx-ops:snapshot (\d{4}-\d{2}-\d{2}) -->")
@@ -12,9 +14,10 @@ SNAPSHOT_MARK = re.compile(r"<!-- bqx-ops:snapshot (\d{4}-\d{2}-\d{2}) -->")
 
 def initial_readme(title: str = "docs", name: str = "", goal: str = "") -> str:
     """The first README of a docs repo: the project's own title and goal line (its configuration)."""
+    name, goal = cell(name, 1000), cell(goal, 1000)  # the configuration's text, printed as text
     line = f"{name}: {goal}" if name and goal else (goal or name)
     intro = f"\n{line.rstrip('.')}.\n" if line else ""
-    return f"# {title}\n{intro}\n## Status\n\n{STATUS_START}\n_Not synced from Airtable yet._\n{STATUS_END}\n"
+    return f"# {cell(title, 1000)}\n{intro}\n## Status\n\n{STATUS_START}\n_Not synced from Airtable yet._\n{STATUS_END}\n"
 
 
 class MalformedReadme(ValueError):

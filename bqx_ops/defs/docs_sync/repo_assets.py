@@ -85,7 +85,7 @@ def sync_week(docs_repo: DocsRepo, sync: dict, before: dict | None) -> dict:
     tree = docs_repo.read_tree("docs", "README.md", CHANGELOG)
     advance = (synced_snapshot(tree.get("README.md")) or "") <= day.isoformat()
     changes, readme_changed = mirror.changes(tree) if advance else ({}, False)
-    changes.update(changed_files(tree, {CHANGELOG: upsert_entry(tree.get(CHANGELOG), w.end.date(), sync["entry"],
+    changes.update(changed_files(tree, {CHANGELOG: upsert_entry(tree.get(CHANGELOG), w.start.date(), sync["entry"],
                                                                 docs_repo.project_name)}))
     message = commit_message(w.report_date, day, tree, changes, readme_changed, w.in_progress)
     sha = docs_repo.publish(changes, message, w.as_of, readme_status=mirror.status if readme_changed else None) \
