@@ -99,7 +99,8 @@ def risk(i: QuarterInputs, e: Evidence) -> list[str]:
     new = [x for x in i.open_issues or () if x.get("priority") in ("P0", "P1") and e.previous_as_of is not None
            and x.get("created_at") is not None and x["created_at"] > e.previous_as_of]
     covered, total = mitigation_coverage(i, e)
-    since = "the first assessment" if e.previous_as_of is None else f"{e.previous_as_of:%Y-%m-%d}"
+    since = ("the first assessment" if e.previous_as_of is None
+             else f"the previous final assessment ({e.previous_as_of:%Y-%m-%d %H:%M} UTC)")
     return [f"- New P0/P1 risks since {since}: " + (str(len(new)) if e.previous_as_of is not None else "all open")
             + ("" if not new else " (" + ", ".join(cell(x.get("title"), 80) for x in new) + ")") + ".",
             f"- Mitigation coverage (P0/P1 with an action item): {covered}/{total}"

@@ -1,8 +1,11 @@
 """What the report's deep dives show, read from DuckDB as of one assessment instant.
 
-Every table is read at the latest plan week / review period ending inside the quarter at or
-before the instant (as the scores are), Airtable tables at the latest snapshot at or before it,
-and earlier assessments only when their instant is before this one.
+Every plan table is read at one plan week, the one the scores use (``read.plan_week``): a table
+without a row for that week has nothing that week, never an older week's rows. The overdue stages
+and the plan's stage count come from that week's snapshot with quarantined stages carried forward
+from their last valid version (the platform's rule). Open issues are the scores' (``read.open_issues``).
+Airtable tables are read at the latest snapshot at or before the instant, and earlier assessments
+only when they are of an earlier quarter.
 """
 
 from __future__ import annotations
@@ -10,9 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bqx_ops import config as project_config
+from bqx_ops.asof import snapshot_rows
+from bqx_ops.assessment import read
 from bqx_ops.assessment.approval import approval_title
 from bqx_ops.calendar import naive_utc
 from bqx_ops.db import table_exists
+from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.timeline import overdue_stages
 
 
 @dataclass(frozen=True)
@@ -22,15 +30,15 @@ class Evidence:
     phase_costs: tuple[dict, ...] = ()  # plan.phase_cost_variance of the latest week
     phase_timeline: tuple[dict, ...] = ()  # plan.phase_timeline_variance of the latest week
     stage_costs: tuple[dict, ...] = ()  # plan.stage_cost_variance of the latest week
-    overdue: tuple[dict, ...] = ()  # plan.overdue_stages of the latest week
+    overdue: tuple[dict, ...] = ()  # In Progress stages past their estimate at the week (carried forward)
     adjusted: tuple[dict, ...] = ()  # plan.adjusted_estimates of the latest week
     forecast: dict | None = None  # plan.forecast_at_completion of the latest week
     timeline: dict | None = None  # plan.plan_timeline of the latest week
     budget: dict | None = None  # plan.budget_variance of the latest week
-    stages_total: int = 0  # stages of the plan in the latest snapshot
+    stages_total: int = 0  # stages of the plan in the week's snapshot (quarantined ones carried forward)
     issue_stage: dict = field(default_factory=dict)  # stage record id -> highest open P0/P1 priority
     actioned: frozenset = frozenset()  # fingerprints of open issues with an action item
-    previous_as_of: dt.datetime | None = None  # the last earlier assessment's instant
+    previous_as_of: dt.datetime | None = None  # the instant of the latest final of an earlier quarter
     history: tuple[dict, ...] = ()  # earlier quarters' scores: quarter, as_of, dimension, score, overall, decision
     history_metrics: dict = field(default_factory=dict)  # quarter -> r2, budget_pct, timeline_pct, open_p0_p1
     plan_id: str | None = None  # the plan record's Plan ID in the latest snapshot
@@ -43,13 +51,22 @@ def rows(conn, sql: str, params: list) -> tuple[dict, ...]:
     return tuple(dict(zip(names, r)) for r in cur.fetchall())
 
 
-def _week(conn, table: str, start: dt.datetime, when: dt.datetime) -> tuple[dict, ...]:
+def _week(conn, table: str, week: dt.datetime | None) -> tuple[dict, ...]:
     schema, name = table.split(".")
-    if not table_exists(conn, schema, name):
+    if week is None or not table_exists(conn, schema, name):
         return ()
-    return rows(conn, f"SELECT * FROM {table} WHERE period_end = (SELECT max(period_end) FROM {table} "
-                      "WHERE period_end > ? AND period_end <= ?) ORDER BY position",
-                [naive_utc(start), naive_utc(when)])
+    return rows(conn, f"SELECT * FROM {table} WHERE period_end = ? ORDER BY position", [week])
+
+
+def _week_stages(conn, week: dt.datetime | None, recurring) -> tuple[tuple[dict, ...], int]:
+    """(overdue stages, number of stages) in the plan week's snapshot, quarantined stages carried forward."""
+    row = read.week_row(conn, "plan.budget_variance", week) or read.week_row(conn, "plan.plan_timeline", week)
+    day = None if row is None or row.get("snapshot_date") is None else row["snapshot_date"].date()
+    stages = snapshot_rows(conn, "stages", day, carry_forward=True)
+    if stages.empty:
+        return (), 0
+    late = records(overdue_stages(stages, week.date(), recurring))
+    return tuple(late), stages["record_id"].nunique()
 
 
 def _snapshot(conn, table: str, when: dt.datetime, select: str, where: str = "TRUE", params=()) -> tuple[dict, ...]:
@@ -60,56 +77,37 @@ def _snapshot(conn, table: str, when: dt.datetime, select: str, where: str = "TR
 
 
 def _review(conn, start: dt.datetime, when: dt.datetime) -> tuple[dict, frozenset]:
-    if not (table_exists(conn, "review", "issue_inventory") and table_exists(conn, "review", "review_periods")):
-        return {}, frozenset()
-    (end,) = conn.execute("SELECT max(period_end) FROM review.review_periods WHERE period_end > ? AND period_end <= ?",
-                          [naive_utc(start), naive_utc(when)]).fetchone()
-    if end is None:
-        return {}, frozenset()
-    open_ = rows(conn, "SELECT fingerprint, priority, stage_record_id FROM review.issue_inventory "
-                       "WHERE period_end = ? AND state = 'open' AND priority IN ('P0', 'P1')", [end])
+    issues, _, end = read.open_issues(conn, start, when)
     by_stage: dict = {}
-    for r in open_:
-        if r["stage_record_id"]:
+    for r in issues or ():
+        if r["priority"] in ("P0", "P1") and r["stage_record_id"]:
             by_stage[r["stage_record_id"]] = min(by_stage.get(r["stage_record_id"], "P9"), r["priority"])
     actioned = frozenset()
-    if table_exists(conn, "review", "action_items"):
+    if end is not None and table_exists(conn, "review", "action_items"):
         actioned = frozenset(t for (t,) in conn.execute(
             "SELECT task_key FROM review.action_items WHERE period_end = ?", [end]).fetchall())
     return by_stage, actioned
 
 
-def _history(conn, when: dt.datetime) -> tuple[tuple[dict, ...], dt.datetime | None]:
+def _history(conn, start: dt.datetime) -> tuple[tuple[dict, ...], dt.datetime | None]:
+    """Earlier quarters' scores, and the instant of the latest final among them."""
     if not table_exists(conn, "assessment", "quarterly_scores"):
         return (), None
-    hist = rows(conn, "SELECT quarter, quarter_start, as_of, position, dimension, score, overall, decision "
-                      "FROM assessment.quarterly_scores WHERE as_of < ? ORDER BY quarter_start, position",
-                [naive_utc(when)])
-    return hist, (max(h["as_of"] for h in hist) if hist else None)
-
-
-def _value(conn, table: str, column: str, start, when):
-    schema, name = table.split(".")
-    if not table_exists(conn, schema, name):
-        return None
-    row = conn.execute(f"SELECT {column} FROM {table} WHERE period_end = (SELECT max(period_end) FROM {table} "
-                       "WHERE period_end > ? AND period_end <= ?) ORDER BY position LIMIT 1",
-                       [naive_utc(start), naive_utc(when)]).fetchone()
-    return None if row is None else row[0]
+    hist = rows(conn, "SELECT * FROM assessment.quarterly_scores WHERE quarter_start < ? "
+                      "ORDER BY quarter_start, position", [naive_utc(start)])
+    finals = [h["as_of"] for h in hist if h.get("version", "final") == "final"]
+    return hist, max(finals, default=None)
 
 
 def metrics(conn, start: dt.datetime, when: dt.datetime) -> dict:
-    """The key metrics of a quarter as of its instant, for the trend table."""
-    out = {"r2": _value(conn, "plan.r2_trend", "current_r2", start, when),
-           "budget_pct": _value(conn, "plan.budget_variance", "variance_pct", start, when),
-           "timeline_pct": _value(conn, "plan.plan_timeline", "variance_pct", start, when), "open_p0_p1": None}
-    if table_exists(conn, "review", "issue_inventory"):
-        (end,) = conn.execute("SELECT max(period_end) FROM review.issue_inventory WHERE period_end > ? AND "
-                              "period_end <= ?", [naive_utc(start), naive_utc(when)]).fetchone()
-        if end is not None:
-            out["open_p0_p1"] = conn.execute("SELECT count(*) FROM review.issue_inventory WHERE period_end = ? AND "
-                                             "state = 'open' AND priority IN ('P0', 'P1')", [end]).fetchone()[0]
-    return out
+    """The key metrics of a quarter as of its instant, for the trend table: from the same plan week and
+    open issues as its scores."""
+    week = read.plan_week(conn, start, when)
+    value = lambda t, c: (read.week_row(conn, t, week) or {}).get(c)  # noqa: E731
+    issues, _, _ = read.open_issues(conn, start, when)
+    return {"r2": value("plan.r2_trend", "current_r2"), "budget_pct": value("plan.budget_variance", "variance_pct"),
+            "timeline_pct": value("plan.plan_timeline", "variance_pct"),
+            "open_p0_p1": None if issues is None else sum(1 for x in issues if x["priority"] in ("P0", "P1"))}
 
 
 def answers(conn, when: dt.datetime) -> dict:
@@ -124,29 +122,31 @@ def _per_quarter(history: tuple[dict, ...]) -> dict:
     return {h["quarter"]: h for h in history}
 
 
-def read_evidence(conn, start: dt.datetime, when: dt.datetime) -> Evidence:
+def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None) -> Evidence:
+    """``recurring``: the stages never overdue (default: the configuration's ``recurring_stages``)."""
     latest = _snapshot(conn, "model_results", when, "horizon, r2, evaluated_on",
                        "model = 'Ensemble' AND evaluated_on <= ?", [naive_utc(when)])
     best: dict = {}
     for r in sorted(latest, key=lambda r: (r["horizon"], r["evaluated_on"])):
         best[r["horizon"]] = r
+    week = read.plan_week(conn, start, when)
     path = ()
-    if table_exists(conn, "plan", "r2_trend"):
+    if week is not None and table_exists(conn, "plan", "r2_trend"):
         path = rows(conn, "SELECT period_end, current_r2, trend FROM plan.r2_trend WHERE period_end > ? "
-                          "AND period_end <= ? ORDER BY period_end", [naive_utc(start), naive_utc(when)])
-    stages = _snapshot(conn, "stages", when, "count(DISTINCT record_id) AS n")
+                          "AND period_end <= ? ORDER BY period_end", [naive_utc(start), week])
+    recurring = project_config.current().recurring_stages if recurring is None else recurring
+    overdue, stages_total = _week_stages(conn, week, recurring)
     by_stage, actioned = _review(conn, start, when)
-    history, previous = _history(conn, when)
-    one = lambda t: (_week(conn, t, start, when) or (None,))[0]  # noqa: E731
+    history, previous = _history(conn, start)
     return Evidence(
         r2_by_horizon=tuple(best[h] for h in sorted(best)), r2_path=path,
-        phase_costs=_week(conn, "plan.phase_cost_variance", start, when),
-        phase_timeline=_week(conn, "plan.phase_timeline_variance", start, when),
-        stage_costs=_week(conn, "plan.stage_cost_variance", start, when),
-        overdue=_week(conn, "plan.overdue_stages", start, when),
-        adjusted=_week(conn, "plan.adjusted_estimates", start, when),
-        forecast=one("plan.forecast_at_completion"), timeline=one("plan.plan_timeline"),
-        budget=one("plan.budget_variance"), stages_total=int(stages[0]["n"]) if stages else 0,
+        phase_costs=_week(conn, "plan.phase_cost_variance", week),
+        phase_timeline=_week(conn, "plan.phase_timeline_variance", week),
+        stage_costs=_week(conn, "plan.stage_cost_variance", week), overdue=overdue,
+        adjusted=_week(conn, "plan.adjusted_estimates", week),
+        forecast=read.week_row(conn, "plan.forecast_at_completion", week),
+        timeline=read.week_row(conn, "plan.plan_timeline", week),
+        budget=read.week_row(conn, "plan.budget_variance", week), stages_total=stages_total,
         issue_stage=by_stage, actioned=actioned, previous_as_of=previous, history=history,
         history_metrics={**{q: metrics(conn, h["quarter_start"], h["as_of"]) for q, h in _per_quarter(history).items()},
                          "this": metrics(conn, start, when)},

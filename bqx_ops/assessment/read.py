@@ -16,7 +16,7 @@ from bqx_ops.assessment.score import QuarterInputs
 from bqx_ops.calendar import ASSESSMENT, assessment_date, naive_utc
 from bqx_ops.db import table_exists
 
-ISSUE_FIELDS = ("fingerprint", "priority", "untriaged", "title", "owner", "age_hours", "url", "source")
+ISSUE_FIELDS = ("fingerprint", "priority", "untriaged", "title", "owner", "age_hours", "url", "source", "created_at")
 
 
 def quarter_of(start: dt.datetime) -> tuple[int, int]:
@@ -40,6 +40,10 @@ def _rows(conn, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+TIMELINE_DELAY = "timeline_delay"  # the review's "past its estimate" issue of a stage
+WEEK_TABLES = ("plan.budget_variance", "plan.plan_timeline", "plan.r2_trend", "plan.forecast_at_completion")
+
+
 def _latest_end(conn, table: str, start: dt.datetime, end: dt.datetime) -> dt.datetime | None:
     schema, name = table.split(".")
     if not table_exists(conn, schema, name):
@@ -48,50 +52,67 @@ def _latest_end(conn, table: str, start: dt.datetime, end: dt.datetime) -> dt.da
                         [naive_utc(start), naive_utc(end)]).fetchone()[0]
 
 
-def _latest_row(conn, table: str, start: dt.datetime, end: dt.datetime) -> dict | None:
-    latest = _latest_end(conn, table, start, end)
-    if latest is None:
+def plan_week(conn, start: dt.datetime, when: dt.datetime) -> dt.datetime | None:
+    """The end of the plan week every plan figure of the assessment is read at: the latest plan week ending
+    inside the quarter at or before ``when`` (a week has one row in each of WEEK_TABLES). A table with no
+    row for that week has nothing for it (no overdue stage, say): never an older week's rows."""
+    ends = [e for e in (_latest_end(conn, t, start, when) for t in WEEK_TABLES) if e is not None]
+    return max(ends, default=None)
+
+
+def week_row(conn, table: str, week: dt.datetime | None) -> dict | None:
+    """The first row of ``table`` for the plan week ending at ``week`` (None: no row that week)."""
+    schema, name = table.split(".")
+    if week is None or not table_exists(conn, schema, name):
         return None
-    rows = _rows(conn, f"SELECT * FROM {table} WHERE period_end = ? ORDER BY position LIMIT 1", [latest])
+    rows = _rows(conn, f"SELECT * FROM {table} WHERE period_end = ? ORDER BY position LIMIT 1", [week])
     return rows[0] if rows else None
 
 
 def _finished_stages(conn, when: dt.datetime) -> set[str]:
-    """Stages no longer In Progress in the snapshot as of ``when``: a "past its estimate" issue of the
-    review (up to two weeks older) is over for them, so it is no open risk at the instant."""
-    _, stages = read_as_of(conn, "stages", when)
+    """Stages no longer In Progress in the snapshot as of ``when`` (a quarantined stage as its last valid
+    version): a "past its estimate" issue of the review (up to two weeks older) is over for them."""
+    _, stages = read_as_of(conn, "stages", when, carry_forward=True)
     if stages.empty:
         return set()
     return {str(r) for r, status in zip(stages["record_id"], stages["status"]) if status != "In Progress"}
 
 
 def _still_open(rows: list[dict], finished: set[str]) -> tuple[dict, ...]:
-    return tuple(r for r in rows if not (r.get("kind") == "timeline_delay" and r.get("stage_record_id") in finished))
+    return tuple(r for r in rows if not (r.get("kind") == TIMELINE_DELAY and r.get("stage_record_id") in finished))
+
+
+def open_issues(conn, start: dt.datetime, when: dt.datetime) -> tuple[tuple[dict, ...] | None, set[str], object]:
+    """(open issues, fingerprints over at ``when``, review end): the one source of open issues of an
+    assessment. The latest review ending inside the quarter at or before ``when``, without the "past its
+    estimate" issues of stages no longer In Progress at ``when``. None: no review."""
+    review_end = _latest_end(conn, "review.review_periods", start, when)
+    if review_end is None or not table_exists(conn, "review", "issue_inventory"):
+        return None, set(), review_end
+    rows = _rows(conn, "SELECT " + ", ".join(ISSUE_FIELDS) + ", kind, stage_record_id FROM review.issue_inventory"
+                       " WHERE period_end = ? AND state = 'open' ORDER BY fingerprint", [review_end])
+    issues = _still_open(rows, _finished_stages(conn, when))
+    return issues, {r["fingerprint"] for r in rows} - {r["fingerprint"] for r in issues}, review_end
 
 
 def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.datetime) -> QuarterInputs:
     """The inputs of the quarter opened at ``start``, as of ``when``."""
-    r2 = _latest_row(conn, "plan.r2_trend", start, when)
+    week = plan_week(conn, start, when)
+    r2 = week_row(conn, "plan.r2_trend", week)
     trends: tuple[str, ...] = ()
     if r2 is not None:
         trends = tuple(t or "" for (t,) in conn.execute(
             "SELECT trend FROM plan.r2_trend WHERE period_end > ? AND period_end <= ? ORDER BY period_end, position",
-            [naive_utc(start), naive_utc(when)]).fetchall())
-    review_end = _latest_end(conn, "review.review_periods", start, when)
-    issues = breaches = None
-    over: set[str] = set()  # issues of the review that are over at the instant
-    if review_end is not None and table_exists(conn, "review", "issue_inventory"):
-        rows = _rows(conn, "SELECT " + ", ".join(ISSUE_FIELDS) + ", kind, stage_record_id FROM review.issue_inventory"
-                           " WHERE period_end = ? AND state = 'open' ORDER BY fingerprint", [review_end])
-        issues = _still_open(rows, _finished_stages(conn, when))
-        over = {r["fingerprint"] for r in rows} - {r["fingerprint"] for r in issues}
+            [naive_utc(start), week]).fetchall())
+    issues, over, review_end = open_issues(conn, start, when)
+    breaches = None
     if review_end is not None and table_exists(conn, "review", "sla_breaches"):
         breaches = tuple(r for r in _rows(conn, "SELECT fingerprint, priority FROM review.sla_breaches "
                                                 "WHERE period_end = ? ORDER BY fingerprint", [review_end])
                          if r["fingerprint"] not in over)
     return QuarterInputs(
-        r2=r2, r2_trends=trends, budget=_latest_row(conn, "plan.budget_variance", start, when),
-        timeline=_latest_row(conn, "plan.plan_timeline", start, when), open_issues=issues, breaches=breaches,
+        r2=r2, r2_trends=trends, budget=week_row(conn, "plan.budget_variance", week),
+        timeline=week_row(conn, "plan.plan_timeline", week), open_issues=issues, breaches=breaches,
         people=read_people(conn, label(start), start, when),
     )
 
