@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from bqx_ops.assessment.evidence import Evidence
+from bqx_ops.assessment.read import TIMELINE_DELAY
 from bqx_ops.plan_update.fmt import plural
 from bqx_ops.assessment.score import (
     ACCELERATE, ADJUST, BUDGET_BAND, CONTINUE, PAUSE, PIVOT, REDUCE, Assessment, QuarterInputs,
@@ -127,22 +128,31 @@ class Risk:
 
 
 def risk_items(i: QuarterInputs, e: Evidence, breached: set[str]) -> list[Risk]:
-    """Open P0/P1 issues (impact High for P0, Medium for P1; likelihood High when past SLA),
+    """One row per problem. Open P0/P1 issues (impact High for P0, Medium for P1; likelihood High when
+    past SLA), except an overdue stage's own "past its estimate" issue, which is named in the stage's row;
     overdue stages (likelihood High; impact High from OVERDUE_HIGH_DAYS over), forecasts beyond
     their band (likelihood High; impact High above 25% / 2x band), R² below target (impact High;
     likelihood by trend: High ↓, Medium →, Low ↑)."""
     out = []
+    late = {r["record_id"] for r in e.overdue}
+    delays: dict = {}  # overdue stage -> its "past its estimate" issue: one problem, one row (the stage's)
     for x in i.open_issues or ():
         if x.get("priority") not in ("P0", "P1"):
             continue
         fp = x.get("fingerprint") or ""
+        if x.get("kind") == TIMELINE_DELAY and x.get("stage_record_id") in late:
+            delays[x["stage_record_id"]] = x
+            continue
         covered = "action item" if fp in e.actioned else "no action item"
         out.append(Risk(fp, f"{x.get('priority')} {x.get('title')}", "High" if fp in breached else "Medium",
                         "High" if x.get("priority") == "P0" else "Medium", covered))
     for r in e.overdue:
         high = int(r["days_over"]) >= OVERDUE_HIGH_DAYS
-        out.append(Risk(f"stage {r['stage_id']}", f"{r['name']} is {plural(r['days_over'], 'working day')} over its estimate",
-                        "High", "High" if high else "Medium", f"owner {r.get('owner') or 'unknown'} to re-plan"))
+        issue = delays.get(r["record_id"])
+        also = "" if issue is None else f" (issue {issue.get('fingerprint')}, {issue.get('priority')})"
+        out.append(Risk(f"stage {r['stage_id']}", f"{r['name']} is {plural(r['days_over'], 'working day')} over its "
+                        f"estimate{also}", "High", "High" if high else "Medium",
+                        f"owner {r.get('owner') or 'unknown'} to re-plan"))
     f = e.forecast or {}
     fv = number(f.get("variance_pct"))
     if fv is not None and abs(fv) > BUDGET_BAND:
