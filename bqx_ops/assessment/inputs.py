@@ -1,10 +1,14 @@
 """The people-dimensions' inputs of a quarter, read from DuckDB as of the assessment instant.
 
 * Assessment Inputs: the records of the quarter in the latest snapshot at or before the as-of.
-* Agent utilization: over the quarter's Tasks snapshots up to the as-of, for each agent owning
-  a task, the share of snapshots on which it had a task In Progress.
-* Dependency uptime: the days of the quarter up to the as-of, and those on which an issue review
-  first saw a failure from the failure sources (CloudWatch errors, SageMaker failures).
+The quarter's days start at the later of its first day and the project's start_date.
+
+* Agent utilization: over the quarter's Airtable snapshots up to the as-of (every snapshot day; one
+  whose Tasks table is empty counts, with nobody busy), for each agent owning a task in one of them,
+  the share of those snapshots on which it had a task In Progress.
+* Dependency uptime: the days of the quarter up to the as-of, and those on which a failure source
+  (CloudWatch errors, SageMaker failures) issue was created, by the issues of every review up to the
+  as-of. No such issue in any review up to the as-of: no failure source data, "no data".
 * Innovation adoption: Decisions dated in the quarter (up to the as-of) titled "Adopt ...".
 """
 
@@ -14,6 +18,7 @@ import datetime as dt
 
 from bqx_ops.assessment.people import ADOPTION_PREFIX, PeopleInputs
 from bqx_ops.calendar import naive_utc
+from bqx_ops.config import project_start
 from bqx_ops.db import table_exists
 
 FAILURE_SOURCES = ("cloudwatch", "sagemaker")
@@ -37,33 +42,41 @@ def records(conn, quarter: str, when: dt.datetime) -> tuple[dict, ...]:
     return tuple(dict(zip(names, row)) for row in cur.fetchall())
 
 
-def utilization(conn, start: dt.datetime, when: dt.datetime) -> dict | None:
-    if not table_exists(conn, "airtable", "tasks"):
+def first_day(start: dt.datetime, started: dt.date | None = None) -> dt.datetime:
+    """The quarter's first day the project existed: the later of ``start`` and the project's start_date."""
+    started = project_start() if started is None else started
+    return max(naive_utc(start), dt.datetime.combine(started, dt.time()))
+
+
+def utilization(conn, first: dt.datetime, when: dt.datetime) -> dict | None:
+    if not (table_exists(conn, "airtable", "tasks") and table_exists(conn, "airtable", "raw_records")):
         return None
     rows = conn.execute(
-        """WITH snaps AS (SELECT DISTINCT snapshot_date FROM airtable.tasks WHERE snapshot_date >= ? AND snapshot_date <= ?),
+        """WITH snaps AS (SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date >= ?
+                          AND snapshot_date <= ?),
                 busy AS (SELECT owner, count(DISTINCT snapshot_date) AS n FROM airtable.tasks
                          WHERE snapshot_date IN (SELECT * FROM snaps) AND status = 'In Progress' GROUP BY owner),
                 owners AS (SELECT DISTINCT owner FROM airtable.tasks
                            WHERE snapshot_date IN (SELECT * FROM snaps) AND owner IS NOT NULL)
            SELECT o.owner, 100.0 * coalesce(b.n, 0) / (SELECT count(*) FROM snaps)
            FROM owners o LEFT JOIN busy b USING (owner) ORDER BY o.owner""",
-        [naive_utc(start), naive_utc(when)]).fetchall()
+        [naive_utc(first), naive_utc(when)]).fetchall()
     return {owner: round(float(pct), 4) for owner, pct in rows} or None
 
 
-def failures(conn, start: dt.datetime, when: dt.datetime) -> tuple[int | None, int]:
-    days = (naive_utc(when).date() - naive_utc(start).date()).days + 1
+def failures(conn, first: dt.datetime, when: dt.datetime) -> tuple[int | None, int]:
+    """(failure days or None without failure source data, days from ``first`` to ``when``, both included)."""
+    days = max(0, (naive_utc(when).date() - naive_utc(first).date()).days + 1)
     if not table_exists(conn, "review", "issue_inventory"):
         return None, days
     placeholders = ", ".join("?" for _ in FAILURE_SOURCES)
-    (n,) = conn.execute(
-        f"SELECT count(DISTINCT CAST(created_at AS DATE)) FROM review.issue_inventory WHERE period_end <= ? "
-        f"AND source IN ({placeholders}) AND created_at >= ? AND created_at <= ?",
-        [naive_utc(when), *FAILURE_SOURCES, naive_utc(start), naive_utc(when)]).fetchone()
+    (n, seen) = conn.execute(
+        f"SELECT count(DISTINCT CAST(created_at AS DATE)) FILTER (WHERE created_at >= ? AND created_at <= ?), "
+        f"count(*) FROM review.issue_inventory WHERE period_end <= ? AND source IN ({placeholders})",
+        [naive_utc(first), naive_utc(when), naive_utc(when), *FAILURE_SOURCES]).fetchone()
     reviewed = conn.execute("SELECT count(*) FROM review.issue_inventory WHERE period_end <= ? AND period_end > ?",
-                            [naive_utc(when), naive_utc(start)]).fetchone()[0]
-    return (int(n) if reviewed else None), days
+                            [naive_utc(when), naive_utc(first)]).fetchone()[0]
+    return (int(n) if reviewed and seen else None), days
 
 
 def adoptions(conn, start: dt.datetime, when: dt.datetime) -> tuple[str, ...]:
@@ -77,6 +90,7 @@ def adoptions(conn, start: dt.datetime, when: dt.datetime) -> tuple[str, ...]:
 
 
 def read_people(conn, quarter: str, start: dt.datetime, when: dt.datetime) -> PeopleInputs:
-    failure_days, days = failures(conn, start, when)
-    return PeopleInputs(records=records(conn, quarter, when), utilization=utilization(conn, start, when),
+    first = first_day(start)
+    failure_days, days = failures(conn, first, when)
+    return PeopleInputs(records=records(conn, quarter, when), utilization=utilization(conn, first, when),
                         failure_days=failure_days, days=days, adopted=adoptions(conn, start, when))
