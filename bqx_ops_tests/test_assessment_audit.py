@@ -23,3 +23,83 @@ def test_the_alignment_band_is_the_overall_scores_band_and_the_decision_is_print
     assert "- Alignment band (of the overall score): Pivot strategy" in text
     assert "- Gap severity (worst scored dimension): major gap" in text
     assert "- Decision (the more severe of the two): Pause & re-evaluate" in text
+
+
+def test_the_risk_matrix_has_one_row_per_problem_an_overdue_stage_names_its_past_estimate_issue():
+    from bqx_ops.assessment.evidence import Evidence
+    from bqx_ops.assessment.findings import risk_items
+
+    overdue = ({"record_id": "recA", "stage_id": "4.2", "name": "A", "owner": "X", "days_over": 12},)
+    issues = ({"fingerprint": "derived-1", "priority": "P1", "title": "Stage 4.2 past its estimate",
+               "kind": "timeline_delay", "stage_record_id": "recA"},
+              {"fingerprint": "gh-2", "priority": "P1", "title": "other", "kind": "issue", "stage_record_id": "recA"})
+    risks = risk_items(QuarterInputs(open_issues=issues), Evidence(overdue=overdue), set())
+    refs = [r.ref for r in risks]
+    # the stage (12 >= 10 working days over: High/High) and the other issue; not the stage's own delay issue
+    assert sorted(refs) == ["gh-2", "stage 4.2"]
+    stage = next(r for r in risks if r.ref == "stage 4.2")
+    assert (stage.likelihood, stage.impact) == ("High", "High") and "derived-1" in stage.text
+
+
+def test_new_p0_p1_are_the_open_ones_created_after_the_previous_final():
+    from bqx_ops.assessment.deepdive import risk
+    from bqx_ops.assessment.evidence import Evidence
+
+    before, after = dt.datetime(2030, 1, 3), dt.datetime(2030, 1, 5)
+    issues = ({"fingerprint": "a", "priority": "P0", "title": "old", "created_at": before},
+              {"fingerprint": "b", "priority": "P1", "title": "new", "created_at": after},
+              {"fingerprint": "c", "priority": "P2", "title": "not high", "created_at": after})
+    text = "\n".join(risk(QuarterInputs(open_issues=issues), Evidence(previous_as_of=dt.datetime(2030, 1, 4, 9))))
+    assert "New P0/P1 risks since the previous final assessment (2030-01-04 09:00 UTC): 1 (new)." in text
+
+
+def _inventory(rows):
+    import duckdb
+
+    conn = duckdb.connect()
+    conn.execute("CREATE SCHEMA review")
+    conn.execute("CREATE TABLE review.issue_inventory (period_end TIMESTAMP, source VARCHAR, created_at TIMESTAMP)")
+    conn.executemany("INSERT INTO review.issue_inventory VALUES (?, ?, ?)", rows)
+    return conn
+
+
+def test_uptime_counts_days_from_the_project_start_and_without_failure_sources_is_no_data():
+    from bqx_ops.assessment.inputs import failures, first_day
+
+    quarter, when = dt.datetime(2030, 7, 1), dt.datetime(2030, 9, 27, 9)
+    first = first_day(quarter, started=dt.date(2030, 8, 19))
+    assert first == dt.datetime(2030, 8, 19)
+    review = dt.datetime(2030, 9, 15, 10)
+    # failures on 08-20 (twice) and 09-02; one before the project (ignored); github is no failure source
+    conn = _inventory([(review, "cloudwatch", dt.datetime(2030, 8, 20, 1)), (review, "sagemaker", dt.datetime(2030, 8, 20, 5)),
+                       (review, "cloudwatch", dt.datetime(2030, 9, 2, 3)), (review, "cloudwatch", dt.datetime(2030, 8, 1)),
+                       (review, "github", dt.datetime(2030, 9, 3))])
+    # 08-19..09-27: 13 + 27 = 40 days, 2 failure days
+    assert failures(conn, first, when) == (2, 40)
+    only_github = _inventory([(review, "github", dt.datetime(2030, 9, 3)), (review, "derived", dt.datetime(2030, 9, 4))])
+    assert failures(only_github, first, when) == (None, 40)
+
+
+def test_the_adjustment_proposal_rounds_days_one_way_prints_values_and_never_re_estimates_a_recurring_stage():
+    from bqx_ops.assessment.documents import adjustment
+    from bqx_ops.assessment.evidence import Evidence
+    from bqx_ops.assessment.proposals import proposed_updates
+    from bqx_ops.config import RecurringStagesSection
+
+    adjusted = ({"stage_id": "2.1", "name": "Work", "status": "In Progress", "estimated_cost": 100.0,
+                 "adjusted_cost": 150.0, "estimated_days": 4.0, "adjusted_days": 5.2},
+                {"stage_id": "9.9", "name": "Weekly ops", "status": "In Progress", "estimated_cost": 10.0,
+                 "adjusted_cost": 18.0, "estimated_days": 5.0, "adjusted_days": 9.0})
+    e = Evidence(adjusted=adjusted, plan_id="P-1",
+                 budget={"variance_pct": 30.0}, forecast={"budget": 200000.0, "forecast_cost": 260000.0},
+                 timeline={"variance_pct": 40.0, "days_min": 200, "days_max": 240, "forecast_days": 353.1})
+    updates = proposed_updates(e, RecurringStagesSection(stage_ids=["9.9"]))
+    got = {(u["key"], u["field"]): (u["current"], u["value"]) for u in updates}
+    # 9.9 recurs: never re-estimated; days rounded up: 5.2 -> 6, 353.1 -> 354
+    assert got == {("2.1", "Estimated Cost"): (100.0, 150.0), ("2.1", "Estimated Days"): (4.0, 6),
+                   ("P-1", "Estimated Budget"): (200000.0, 260000.0), ("P-1", "Estimated Days Max"): (240.0, 354)}
+    text = adjustment("Q1-2030", AS_OF, e, updates)
+    assert "- Timeline: 200–240 → 354 (forecast 353.1, rounded up) working days." in text
+    assert "| Plans | P-1 | Estimated Budget | $200,000.00 | $260,000.00 |" in text
+    assert "| Plans | P-1 | Estimated Days Max | 240 | 354 |" in text and "| Stages | 2.1 | Estimated Days | 4 | 6 |" in text
+    assert "200000.0" not in text and "9.9" not in text

@@ -7,6 +7,7 @@ import datetime as dt
 from bqx_ops.assessment.approval import APPROVER, approval_title
 from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share, usd
+from bqx_ops.assessment.proposals import days_up, shown
 from bqx_ops.markdown import table as md_table
 
 APPROACH = {
@@ -77,15 +78,16 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              f"- Budget: {usd(budget_now)} → {usd(forecast)} (forecast at completion: realized cost plus "
              "the adjusted estimates of the open stages).",
              f"- Timeline: {t.get('days_min')}–{t.get('days_max')} → "
-             + ("no forecast" if fdays is None else f"{fdays:.0f}") + " working days.", "",
+             + ("no forecast" if fdays is None else f"{days_up(fdays)} (forecast {fdays:.1f}, rounded up)")
+             + " working days.", "",
              "## Impact assessment", "",
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
              f"({number(f.get('variance_pct')) or 0:+.1f}% on the budget).",
              f"- Schedule: {number(t.get('schedule_variance_days')) or 0:+.0f} working days behind the earned schedule today.",
              f"- {len(updates)} Airtable field update(s), applied only on approval:", "",
              md_table(["Table", "Key", "Field", "Current", "Proposed"],
-                      [[u["table"], u["key"], u["field"], "" if u.get("current") is None else u["current"], u["value"]]
-                       for u in updates]),
+                      [[u["table"], u["key"], u["field"], shown(u["field"], u.get("current")),
+                        shown(u["field"], u["value"])] for u in updates]),
              "## Approval request", "",
              f"{APPROVER}: approve or reject in Airtable, Decisions record “{approval_title(quarter)}” (field "
              "Approval). On approval the updates above are applied; they must show in Airtable within one week.", ""]
