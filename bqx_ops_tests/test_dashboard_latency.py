@@ -36,12 +36,25 @@ def test_bad_points_are_left_out_with_a_reason_never_guessed():
            "yesterday", "2026-05-13T00:00:00Z", "2026-05-14T00:00:00Z"], "Values": [50, 60, -1, "fast"]}]}
     rows, problems = parse_response("f.json", doc, SPEC)
     assert [p.p95_ms for p in rows] == [50.0]
-    assert len(problems) == 4 and "PartialData" in problems[0]
-    assert parse_response("x.json", ["not", "a", "response"], SPEC)[1] == [
+    assert len(problems) == 4 and "PartialData" in problems[0].problem
+    assert [p.problem for p in parse_response("x.json", ["not", "a", "response"], SPEC)[1]] == [
         "x.json: not a GetMetricData response (no MetricDataResults list)"]
     micro = MetricSpec("AWS/SageMaker", "ModelLatency", (), to_ms=0.001)
     assert parse_response("m", {"MetricDataResults": [{"Id": "p95", "Timestamps": ["2026-05-11T00:00:00Z"],
                                                        "Values": [85000]}]}, micro)[0][0].p95_ms == 85.0
+
+
+def test_hostile_points_are_reported_with_their_day_never_crash_nor_win_silently():
+    """A time before year 1 once shifted to UTC, a NaN, an absurd 1e300 ms and two points of one day
+    (the worst is kept: a 500 ms breach never vanishes behind a later quiet point)."""
+    doc = {"MetricDataResults": [{"Id": "p95", "Timestamps": [
+        "0001-01-01T00:00:00+05:00", "2026-03-10T00:00:00Z", "2026-03-11T00:00:00Z", "2026-03-12T00:00:00Z",
+        "2026-03-12T12:00:00Z", "2026-03-13T00:00:00Z"], "Values": [10, float("nan"), 1e300, 500.0, 80.0, 70.0]}]}
+    rows, problems = parse_response("f.json", doc, SPEC)
+    assert [(p.day.isoformat(), p.p95_ms) for p in rows] == [("2026-03-12", 500.0), ("2026-03-13", 70.0)]
+    assert [(p.day and p.day.isoformat()) for p in problems] == [None, "2026-03-10", "2026-03-11", "2026-03-12"]
+    assert "outside 2000-01-01 .. 2099-12-31" in problems[0].problem and "implausible" in problems[2].problem
+    assert "second point for 2026-03-12; the worst of the two counted" in problems[3].problem
 
 
 def test_pages_merge_and_a_later_file_wins_a_day():

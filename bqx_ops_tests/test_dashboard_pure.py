@@ -46,6 +46,20 @@ def test_duplicate_day_service_rows_are_summed_and_sorted():
                            CostRow(dt.date(2026, 6, 2), "B", 3.3)]
 
 
+def test_a_group_repeating_its_keys_on_a_day_is_reported_and_counted_once_while_other_keys_add_up():
+    def group(keys, amount):
+        return {"Keys": keys, "Metrics": {"UnblendedCost": {"Amount": str(amount), "Unit": "USD"}}}
+
+    day = {"TimePeriod": {"Start": "2026-03-10", "End": "2026-03-11"},
+           "Groups": [group(["Amazon SageMaker"], "0.598"), group(["Amazon SageMaker"], "0.599"),
+                      group(["Amazon S3", "111"], "1.5"), group(["Amazon S3", "222"], "2.5")]}
+    rows, problems = parse_response("2026-03.json", {"ResultsByTime": [day]})
+    assert merge(rows) == [CostRow(dt.date(2026, 3, 10), "Amazon S3", 4.0),
+                           CostRow(dt.date(2026, 3, 10), "Amazon SageMaker", 0.598)]
+    assert problems == ["2026-03.json: ResultsByTime[0].Groups[1] (2026-03-10): repeats the Keys ['Amazon SageMaker'] "
+                        "of Groups[0]; counted once, from the first"]
+
+
 def test_month_to_date_counts_only_the_month_days_ended_by_as_of():
     rows = [CostRow(dt.date(2026, 5, 31), "A", 100.0), CostRow(dt.date(2026, 6, 1), "A", 1.0),
             CostRow(dt.date(2026, 6, 28), "A", 2.0), CostRow(dt.date(2026, 6, 29), "A", 40.0)]

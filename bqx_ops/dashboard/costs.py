@@ -74,11 +74,20 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
             shown = "missing" if "Groups" not in result else _shown(groups)
             problems.append(f"{where} ({day.isoformat()}): Groups is {shown}, not a list; no cost counted for the day")
             continue
+        keys_seen: dict[tuple, int] = {}
         for j, group in enumerate(groups):
             used = _service_amount(group)
             if isinstance(used, str):
                 problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): skipped ({used})")
                 continue
+            # one group per key: a second group with the same Keys is a repeat, never a second cost (a
+            # service over several keys, e.g. grouped by service and account, is summed in ``merge``)
+            keys = tuple(str(k) for k in group["Keys"])
+            if keys in keys_seen:
+                problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): repeats the Keys {_shown(list(keys))} of "
+                                f"Groups[{keys_seen[keys]}]; counted once, from the first")
+                continue
+            keys_seen[keys] = j
             service, amount = used
             rows.append(CostRow(day, visible(service.strip()), float(amount)))
     return rows, problems

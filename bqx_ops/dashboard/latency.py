@@ -13,6 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, plausible_day
+from bqx_ops.sanitize import visible
+
 DAY = dt.timedelta(days=1)
 QUERY_ID = "p95"
 
@@ -86,28 +89,61 @@ def _when(value) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-def parse_response(name: str, doc, spec: MetricSpec) -> tuple[list[DailyP95], list[str]]:
-    """Daily points of one landed response, and a reason for every point or part left out."""
+class LatencyProblem(NamedTuple):
+    problem: str
+    day: dt.date | None = None  # the day of the point it concerns; None: the whole response
+
+
+MAX_LATENCY_MS = 3_600_000  # an hour: a daily p95 beyond it is a broken point, not a slow API
+
+
+def _day(stamp) -> dt.date | None | str:
+    """The UTC day of a point's timestamp, or why it has none."""
+    moment = _when(stamp)
+    if moment is None:
+        return "is not a time"
+    try:
+        day = moment.astimezone(dt.timezone.utc).date()
+    except OverflowError:  # 0001-01-01 with a positive offset falls before year 1
+        return f"is outside {EARLIEST_DATE} .. {LATEST_DATE}"
+    return day if plausible_day(day) else f"is outside {EARLIEST_DATE} .. {LATEST_DATE}"
+
+
+def parse_response(name: str, doc, spec: MetricSpec) -> tuple[list[DailyP95], list[LatencyProblem]]:
+    """Daily points of one landed response, and a reason for every point or part left out. Two points
+    of one day in one response (a period shorter than a day) keep the worst, said as a problem."""
     if not isinstance(doc, dict) or not isinstance(doc.get("MetricDataResults"), list):
-        return [], [f"{name}: not a GetMetricData response (no MetricDataResults list)"]
-    rows, problems = [], []
+        return [], [LatencyProblem(f"{name}: not a GetMetricData response (no MetricDataResults list)")]
+    by_day: dict[dt.date, DailyP95] = {}
+    problems = []
     for result in doc["MetricDataResults"]:
         if not isinstance(result, dict) or result.get("Id") != QUERY_ID:
             continue
         if result.get("StatusCode") not in (None, "Complete"):
-            problems.append(f"{name}: status {result.get('StatusCode')!r}: a later fetch completes it")
+            problems.append(LatencyProblem(f"{name}: status {visible(repr(result.get('StatusCode')))[:80]}: "
+                                           "a later fetch completes it"))
         stamps, values = result.get("Timestamps") or [], result.get("Values") or []
         if not isinstance(stamps, list) or not isinstance(values, list) or len(stamps) != len(values):
-            problems.append(f"{name}: Timestamps and Values do not pair up")
+            problems.append(LatencyProblem(f"{name}: Timestamps and Values do not pair up"))
             continue
         for stamp, value in zip(stamps, values):
-            moment = _when(stamp)
+            day = _day(stamp)
+            shown = f"{name}: point {visible(repr(stamp))[:60]} = {visible(repr(value))[:60]}"
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
-            if moment is None or not ok:
-                problems.append(f"{name}: point {stamp!r} = {value!r} is not a time and a non-negative number")
+            if isinstance(day, str) or not ok:
+                why = f"the time {day}" if isinstance(day, str) else "the value is not a non-negative number"
+                problems.append(LatencyProblem(f"{shown}: {why}", None if isinstance(day, str) else day))
                 continue
-            rows.append(DailyP95(moment.astimezone(dt.timezone.utc).date(), round(float(value) * spec.to_ms, 3)))
-    return rows, problems
+            ms = round(float(value) * spec.to_ms, 3)
+            if ms > MAX_LATENCY_MS:
+                problems.append(LatencyProblem(f"{shown}: {ms:g} ms is beyond {MAX_LATENCY_MS:,} ms: implausible", day))
+                continue
+            if day in by_day:
+                problems.append(LatencyProblem(f"{shown}: a second point for {day}; the worst of the two counted", day))
+                if ms <= by_day[day].p95_ms:
+                    continue
+            by_day[day] = DailyP95(day, ms)
+    return [by_day[d] for d in sorted(by_day)], problems
 
 
 def merge(files: list[tuple[str, list[DailyP95]]]) -> list[DailyP95]:

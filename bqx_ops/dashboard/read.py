@@ -122,6 +122,15 @@ def latency_points(conn, tables, at) -> list[DailyP95] | None:
     return [DailyP95(d.date() if isinstance(d, dt.datetime) else d, float(v)) for d, v in rows]
 
 
+def latency_problems(conn, tables, at) -> tuple[str, ...]:
+    """Why points of the 7 days before ``at`` (or whole responses) were left out of aws.api_latency."""
+    if "aws.latency_problems" not in tables:
+        return ()
+    rows = conn.execute("SELECT problem FROM aws.latency_problems WHERE day IS NULL OR (day < ?::DATE AND "
+                        "day >= ?::DATE - 7) ORDER BY day NULLS FIRST, problem", [at.date(), at.date()]).fetchall()
+    return tuple(p for (p,) in rows)
+
+
 def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: float | None = None,
           open_issues: tuple[int, int] | None = None, start: dt.date | None = None) -> Facts:
     """Everything the 13 indicators need, as of ``as_of`` (aware UTC); ``cost_ceiling`` is the
@@ -157,5 +166,6 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         r2_target=_plan_value(conn, tables, "plan.r2_trend", "target_min", week),
         cost_ceiling=cost_ceiling,
         latency=week_p95(latency_points(conn, tables, at) or [], at),
+        latency_problems=latency_problems(conn, tables, at),
         cost=month,
     )

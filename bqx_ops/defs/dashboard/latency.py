@@ -5,7 +5,9 @@ import datetime as dt
 import dagster as dg
 
 from bqx_ops.calendar import UTC
-from bqx_ops.dashboard.latency import merge, parse_response
+from dagster_duckdb import DuckDBResource
+
+from bqx_ops.dashboard.latency import LatencyProblem, merge, parse_response
 from bqx_ops.defs.dashboard.assets import GROUP, OWNERS
 from bqx_ops.frames import frame
 from bqx_ops.landing import read_json
@@ -13,11 +15,12 @@ from bqx_ops.lazy import pd
 from bqx_ops.resources.metrics import LatencySource
 
 LATENCY_COLUMNS = {"day": "datetime64[us]", "p95_ms": "float64"}
+PROBLEM_COLUMNS = {"day": "datetime64[us]", "problem": "string"}
 
 
 @dg.asset(key=["aws", "api_latency"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"},
           pool="duckdb")
-def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource):
+def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource, duckdb: DuckDBResource):
     """Daily p95 latency (ms) of the inference API from landing/aws/metrics/<metric>/*.json, rebuilt whole."""
     fetched = api_latency.land(dt.datetime.now(UTC).date())  # live: the last two weeks; embedded: nothing
     spec, files, parsed, quarantine = api_latency.spec, api_latency.files(), [], []
@@ -25,17 +28,23 @@ def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource):
         try:
             doc = read_json(path)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
-            quarantine.append(f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})")
+            quarantine.append(LatencyProblem(f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})"))
             continue
         rows, problems = parse_response(path.name, doc, spec)
         parsed.append((path.name, rows))
         quarantine += problems
     points = merge(parsed)
+    # beside the points, so the dashboard says which of its week's points were left out and why
+    problems = frame([{"day": None if p.day is None else dt.datetime.combine(p.day, dt.time()), "problem": p.problem}
+                      for p in quarantine], PROBLEM_COLUMNS)
+    with duckdb.get_connection() as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
+        conn.execute("CREATE OR REPLACE TABLE aws.latency_problems AS SELECT * FROM problems")
     df = frame([{"day": dt.datetime.combine(p.day, dt.time()), "p95_ms": p.p95_ms} for p in points], LATENCY_COLUMNS)
     context.add_output_metadata({
         "dagster/row_count": len(df), "files": len(files), "fetched": ", ".join(fetched) or "none",
         "metric": f"{spec.namespace} {spec.metric} {dict(spec.dimensions)} {spec.stat}" if spec
                   else "not configured (aws.latency): no data",
         "first_day": str(points[0].day) if points else "none", "last_day": str(points[-1].day) if points else "none",
-        "quarantined": len(quarantine), "quarantine": dg.MetadataValue.json(quarantine[:200])})
+        "quarantined": len(quarantine), "quarantine": dg.MetadataValue.json([p.problem for p in quarantine][:200])})
     return df
