@@ -24,6 +24,9 @@ from typing import Any
 # C0 controls except \t \n \r, DEL, C1 controls, and the surrogate range (only ever lone in a str)
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# ...and, only where text is shown, the bidi embedding/override/isolate controls: harmless to store,
+# but a title holding U+202E reads backwards and can make a report's row look like another
+_SHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape(char: str) -> str:
@@ -32,8 +35,8 @@ def _escape(char: str) -> str:
 
 
 def visible(text: Any) -> str:
-    """``text`` as a string with every control character and lone surrogate written as an escape."""
-    return _BAD.sub(lambda m: _escape(m.group()), str(text))
+    """``text`` as a string with every control character, lone surrogate and bidi control written as an escape."""
+    return _SHOWN.sub(lambda m: _escape(m.group()), str(text))
 
 
 def is_clean(text: str) -> bool:

@@ -30,3 +30,14 @@ def test_a_cut_never_leaves_half_an_escape_entity():
     out = cut(text)
     body = out.removesuffix("\n… (truncated)")
     assert body.endswith("&amp;") and len(out) <= MAX_TEXT
+
+
+def test_bidi_controls_are_shown_as_escapes_in_reports_and_slack_never_reordering_text():
+    from bqx_ops.markdown import cell
+    from bqx_ops.sanitize import defects
+
+    title = "Pay invoice \u202etxt.exe\u202c now \u2067x\u2069"
+    for shown in (cell(title), escape(title)):
+        assert not any(c in shown for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), shown
+        assert "\\u202e" in shown and "\\u2067" in shown
+    assert defects(title) is None  # stored as it is: only its display is escaped
