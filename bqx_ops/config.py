@@ -146,8 +146,18 @@ class AwsSection(_Section):
     sagemaker: SageMakerSection = SageMakerSection()
     dashboard_name: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,255}$",
                                        description="CloudWatch dashboard name (default: <name>-operational-health).")
-    metrics_namespace: str | None = Field(None, description="CloudWatch metrics namespace (default: the project name).")
+    metrics_namespace: str | None = Field(None, pattern=r"^[A-Za-z0-9 ._/#:-]*[A-Za-z0-9._/#:-][A-Za-z0-9 ._/#:-]*$",
+                                          max_length=255, description="CloudWatch metrics namespace: letters, digits, space and . - _ "
+                                          "/ # : (CloudWatch's own rule), not starting with AWS/ (default: the project "
+                                          "name, in those characters).")
     latency: LatencySection | None = Field(None, description="The API latency metric (none: the dashboard says no data).")
+
+    @field_validator("metrics_namespace")
+    @classmethod
+    def _not_aws(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith("AWS/"):
+            raise ValueError("AWS/ namespaces are AWS's own")
+        return value
 
 
 class RecurringStagesSection(_Section):
@@ -212,7 +222,7 @@ class ProjectConfig(_Section):
 
     def docs_dir(self) -> str:
         """The docs repo's folder name under the data dir."""
-        slug = re.sub(r"[^a-z0-9._]+", "-", self.project.name.lower()).strip("-.")
+        slug = re.sub(r"[^a-z0-9._]+", "-", ascii_letters(self.project.name).lower()).strip("-.")
         return self.docs_repo.dir_name or slug or "docs-repo"
 
     def schema_map_data(self) -> dict:
@@ -225,6 +235,14 @@ class ProjectConfig(_Section):
                 path = Path(self.source).parent / path
             return yaml_files.load(path.read_text(encoding="utf-8")) or {}
         return {}
+
+
+def ascii_letters(text: str) -> str:
+    """``text`` with accents dropped (é -> e) and every other non-ASCII character removed: for names that
+    only take ASCII (a folder, a CloudWatch dashboard or namespace)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def _where(error: dict) -> str:

@@ -39,9 +39,12 @@ def cloudwatch_names() -> dict[str, str]:
     from bqx_ops import config as project_config
 
     cfg = project_config.current()
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", cfg.project.name).strip("-").lower() or "project"
+    name = project_config.ascii_letters(cfg.project.name)  # CloudWatch names are ASCII: é -> e, 中文 dropped
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "project"
+    namespace = re.sub(r"[^A-Za-z0-9 ._/#:-]+", "-", name).strip(" -")
     return {"dashboard": cfg.aws.dashboard_name or f"{slug}-operational-health",
-            "namespace": cfg.aws.metrics_namespace or cfg.project.name}
+            "namespace": cfg.aws.metrics_namespace or (namespace if namespace and not namespace.startswith("AWS/")
+                                                       else "project")}
 
 
 def aws_region() -> str:

@@ -40,6 +40,9 @@ def test_the_sample_configuration_is_valid_and_complete():
     ("docs_repo: {branch: a..b}\n", "docs_repo.branch: Value error, a branch name"),
     ("docs_repo: {remote_url: --upload-pack=touch}\n", "docs_repo.remote_url: Value error, a git remote"),
     ("project: [unclosed\n", "not valid YAML"),
+    ("aws: {metrics_namespace: \"Ops\\x85\"}\n", "aws.metrics_namespace: String should match pattern"),
+    ("aws: {metrics_namespace: AWS/Lambda}\n", "aws.metrics_namespace: Value error, AWS/ namespaces are AWS's own"),
+    ("aws: {metrics_namespace: Prévisions}\n", "aws.metrics_namespace: String should match pattern"),
 ])
 def test_a_bad_file_is_refused_naming_the_file_and_the_key(tmp_path, text, expected):
     path = tmp_path / "team.yaml"
@@ -47,6 +50,19 @@ def test_a_bad_file_is_refused_naming_the_file_and_the_key(tmp_path, text, expec
     with pytest.raises(config.ConfigError) as info:
         config.load_config(path)
     assert str(path) in str(info.value) and expected in str(info.value)
+
+
+def test_names_that_only_take_ascii_keep_the_letters_of_a_non_ascii_project_name(tmp_path, monkeypatch):
+    from bqx_ops import settings
+
+    path = tmp_path / "team.yaml"
+    path.write_text("project: {name: \"Prévisions Météo 中文 🌦\"}\n")
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(path))
+    cfg = config.load_config(path)
+    assert cfg.docs_dir() == "previsions-meteo"
+    monkeypatch.setattr(config, "current", lambda *a, **k: cfg)
+    assert settings.cloudwatch_names() == {"dashboard": "previsions-meteo-operational-health",
+                                           "namespace": "Previsions Meteo"}
 
 
 def test_a_recorded_plan_name_on_several_lines_becomes_one_line_not_a_crash(tmp_path, monkeypatch):
