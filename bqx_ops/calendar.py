@@ -61,8 +61,15 @@ class Cadence:
     name: str
     title: str
     cron: str
-    owner: str
+    role: str  # who owns it: a key of the configuration's roles (bqx_ops.config.RolesSection)
     keep: Callable[[dt.date], bool] | None = None
+
+    @property
+    def owner(self) -> str:
+        """The owner's name in the current configuration."""
+        from bqx_ops.config import person
+
+        return person(self.role)
 
     def is_due(self, when: dt.datetime) -> bool:
         """True if ``when`` (UTC) is exactly one of this cadence's ticks."""
@@ -105,34 +112,34 @@ def _match(field: str, value: int) -> bool:
 
 
 # -- the four operational stages (seed: "Operational Calendar") -------------
-WEEKLY_SYNC = Cadence("weekly_sync", "Repository & Documentation Sync", "0 9 * * 1", "COORD-001")
-PLAN_UPDATE = Cadence("plan_update", "Airtable Plan Updates", "0 16 * * 5", "COORD-001")
-ISSUE_REVIEW = Cadence("issue_review", "Issue Resolution Review", "0 10 1,15 * *", "QA-001")
+WEEKLY_SYNC = Cadence("weekly_sync", "Repository & Documentation Sync", "0 9 * * 1", "coordinator")
+PLAN_UPDATE = Cadence("plan_update", "Airtable Plan Updates", "0 16 * * 5", "coordinator")
+ISSUE_REVIEW = Cadence("issue_review", "Issue Resolution Review", "0 10 1,15 * *", "qa")
 ASSESSMENT = Cadence(
-    "assessment_360", "360 Plan Assessment", "0 9 * 3,6,9,12 5", "ARCH-001", keep=is_assessment_day
+    "assessment_360", "360 Plan Assessment", "0 9 * 3,6,9,12 5", "architect", keep=is_assessment_day
 )
 
 # -- reminders (seed: "Airtable Automation") --------------------------------
 PLAN_UPDATE_REMINDER = Cadence(
-    "plan_update_reminder", "Plan updates due at 16:00 UTC", "0 15 * * 5", "COORD-001"
+    "plan_update_reminder", "Plan updates due at 16:00 UTC", "0 15 * * 5", "coordinator"
 )
 ISSUE_REVIEW_REMINDER = Cadence(
     "issue_review_reminder",
     "Issue review due tomorrow at 10:00 UTC",
     "0 10 14,28-31 * *",
-    "QA-001",
+    "qa",
     keep=lambda d: d.day == 14 or is_last_day_of_month(d),
 )
 ASSESSMENT_REMINDER = Cadence(
     "assessment_reminder",
     "360 assessment in three weeks",
     "0 9 * 3,6,9,12 5",
-    "ARCH-001",
+    "architect",
     keep=is_assessment_reminder_day,
 )
 
 # The success-metrics dashboard follows the sync, whose outputs it reads.
-DASHBOARD = Cadence("dashboard", "Success Metrics Dashboard", "0 11 * * 1", "COORD-001")
+DASHBOARD = Cadence("dashboard", "Success Metrics Dashboard", "0 11 * * 1", "coordinator")
 
 CADENCES = (WEEKLY_SYNC, PLAN_UPDATE, ISSUE_REVIEW, ASSESSMENT, DASHBOARD)
 REMINDERS = (PLAN_UPDATE_REMINDER, ISSUE_REVIEW_REMINDER, ASSESSMENT_REMINDER)

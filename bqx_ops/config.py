@@ -111,6 +111,32 @@ class RemindersSection(_Section):
     _text = field_validator("plan_update", "issue_review", "assessment")(lambda names: [_one_line(n) for n in names])
 
 
+class RolesSection(_Section):
+    """Who plays each role of the cadence, as the base names people (its Owner values): the calendar's
+    owners, the escalation targets, the approver of the 360, and owners the triage rules name as
+    ``role:<key>``. The defaults are the roles' titles; the sample names its team's agents."""
+
+    coordinator: str = Field("Coordinator", description="Weekly sync, plan update and dashboard owner.")
+    qa: str = Field("QA lead", description="Issue review owner; untriaged issues.")
+    architect: str = Field("Architect", description="360 assessment owner; missed reviews escalate here.")
+    approver: str = Field("Approver", description="Approves the 360; missed activities and P0s escalate here.")
+    ml: str = Field("ML engineer", description="Model performance issues.")
+    data: str = Field("Data engineer", description="Data quality issues.")
+    infra: str = Field("Infrastructure engineer", description="Infrastructure issues.")
+
+    @field_validator("*")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a person's or role's name, not empty")
+        return _one_line(value)
+
+
+def person(role: str) -> str:
+    """The name of whoever plays ``role`` (a RolesSection key) in the current configuration."""
+    return getattr(current().roles, role)
+
+
 def _regex(value: str) -> str:
     try:
         re.compile(value)
@@ -205,6 +231,7 @@ class ProjectConfig(_Section):
     docs_repo: DocsRepoSection = DocsRepoSection()
     slack: SlackSection = SlackSection()
     reminders: RemindersSection = RemindersSection()
+    roles: RolesSection = RolesSection()
     aws: AwsSection = AwsSection()
     recurring_stages: RecurringStagesSection = RecurringStagesSection()
     cost_budget_per_month: float | None = Field(None, ge=0, allow_inf_nan=False,

@@ -19,17 +19,23 @@ class EscalationRule:
     name: str
     cadence: Cadence
     missed_by: dt.timedelta | None  # escalate when missed for longer than this...
-    escalate_to: str
+    escalate_to_role: str  # a key of the configuration's roles
     action: str  # the seed's words
     missed_ticks: int | None = None  # ...or when at least this many ticks were missed
 
+    @property
+    def escalate_to(self) -> str:
+        from bqx_ops.config import person
+
+        return person(self.escalate_to_role)
+
 
 RULES = (
-    EscalationRule("repository_sync", WEEKLY_SYNC, dt.timedelta(days=3), "RM-001", "notification"),
-    EscalationRule("plan_update", PLAN_UPDATE, dt.timedelta(weeks=1), "RM-001", "escalation"),
+    EscalationRule("repository_sync", WEEKLY_SYNC, dt.timedelta(days=3), "approver", "notification"),
+    EscalationRule("plan_update", PLAN_UPDATE, dt.timedelta(weeks=1), "approver", "escalation"),
     # "> 1 cycle": the next review came due and was missed too
-    EscalationRule("issue_review", ISSUE_REVIEW, None, "ARCH-001", "escalation", missed_ticks=2),
-    EscalationRule("assessment_360", ASSESSMENT, dt.timedelta(weeks=2), "RM-001", "urgent escalation"),
+    EscalationRule("issue_review", ISSUE_REVIEW, None, "architect", "escalation", missed_ticks=2),
+    EscalationRule("assessment_360", ASSESSMENT, dt.timedelta(weeks=2), "approver", "urgent escalation"),
 )
 
 

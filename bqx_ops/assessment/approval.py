@@ -20,7 +20,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-APPROVER = "RM-001"  # the seed's role; a configurable default
 APPROVED, REJECTED, PENDING = "Approved", "Rejected", "Pending"
 REQUEST_PREFIX = "Approval requested for the 360 assessment"
 FOLLOW_UP = dt.timedelta(weeks=1)
@@ -28,6 +27,13 @@ FOLLOW_UP = dt.timedelta(weeks=1)
 ON_TIME, WAITING, OVERDUE, NOT_APPLIED, APPLIED, DECLINED = (
     "pending (within a week)", "waiting", "unanswered after a week", "approved, not in Airtable after a week",
     "applied", "rejected")
+
+
+def approver() -> str:
+    """Who approves a final 360 assessment: the configuration's ``roles.approver``."""
+    from bqx_ops.config import person
+
+    return person("approver")
 
 
 def approval_title(quarter: str) -> str:
@@ -41,13 +47,14 @@ def request_fields(quarter: str, day: dt.date, decision: str, overall: float | N
     docs = ", ".join([report, *documents])
     return {"Title": approval_title(quarter), "Date": day.isoformat(),
             "Decision": f"{REQUEST_PREFIX} {quarter}: {decision} (alignment {alignment}).",
-            "Rationale": f"{APPROVER}: set Approval to Approved or Rejected. Documents: {docs}. "
-                         f"{updates} proposed Airtable update(s) are applied on approval."}
+            "Rationale": f"{approver()}: set Approval to Approved or Rejected. Documents: {docs}. "
+                         f"{updates} proposed Airtable update{'' if updates == 1 else 's'} "
+                         f"{'is' if updates == 1 else 'are'} applied on approval."}
 
 
 def slack_text(quarter: str, decision: str, overall: float | None, report: str) -> str:
     alignment = "no data" if overall is None else f"{overall:.1f}%"
-    return (f"{APPROVER}: the final 360 assessment {quarter} needs your approval. Decision: {decision}, "
+    return (f"{approver()}: the final 360 assessment {quarter} needs your approval. Decision: {decision}, "
             f"alignment {alignment}. Report: {report}. Answer in Airtable Decisions "
             f"\u201c{approval_title(quarter)}\u201d (Approval: Approved / Rejected).")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bqx_ops.assessment.approval import APPROVER, approval_title
+from bqx_ops.assessment.approval import approval_title, approver
 from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share, usd
 from bqx_ops.assessment.proposals import days_up, shown
@@ -89,6 +89,6 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
                       [[u["table"], u["key"], u["field"], shown(u["field"], u.get("current")),
                         shown(u["field"], u["value"])] for u in updates]),
              "## Approval request", "",
-             f"{APPROVER}: approve or reject in Airtable, Decisions record “{approval_title(quarter)}” (field "
+             f"{approver()}: approve or reject in Airtable, Decisions record “{approval_title(quarter)}” (field "
              "Approval). On approval the updates above are applied; they must show in Airtable within one week.", ""]
     return "\n".join(lines)

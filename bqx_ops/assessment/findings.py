@@ -31,11 +31,18 @@ OVERDUE_HIGH_DAYS = 10  # working days over estimate that make an overdue stage 
 ADVICE = {
     CONTINUE: "Continue as planned: keep the current phase plan and cadence.",
     ADJUST: "Adjust tactics: small course corrections on the weakest dimensions below.",
-    PIVOT: "Pivot strategy: prepare a Gap Remediation Plan and a Budget/Timeline Adjustment Proposal for RM-001.",
-    PAUSE: "Pause & re-evaluate: fundamental reassessment with RM-001 before further spend.",
+    PIVOT: "Pivot strategy: prepare a Gap Remediation Plan and a Budget/Timeline Adjustment Proposal for {approver}.",
+    PAUSE: "Pause & re-evaluate: fundamental reassessment with {approver} before further spend.",
     ACCELERATE: "Accelerate: R² is degrading consistently; increase ML focus and investment.",
     REDUCE: "Reduce scope or secure additional funding: the budget overrun exceeds 25%.",
 }
+
+
+def advice(decision: str) -> str:
+    """The advice of a decision (or override), naming the configuration's approver."""
+    from bqx_ops.assessment.approval import approver
+
+    return ADVICE[decision].format(approver=approver())
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,7 @@ def mitigation_coverage(i: QuarterInputs, e: Evidence) -> tuple[int, int]:
 def recommendations(a: Assessment, found: list[Gap], risks: list[Risk], gap_plan: bool,
                     adjustment: bool) -> list[tuple[str, str]]:
     """(finding, recommendation), each recommendation tied to the finding behind it."""
-    out = [(f"Decision: {a.decision.decision} ({'; '.join(a.decision.reasons)})", ADVICE[d])
+    out = [(f"Decision: {a.decision.decision} ({'; '.join(a.decision.reasons)})", advice(d))
            for d in (a.decision.overrides or (a.decision.band,))]
     for d in a.dimensions:
         if d.score is None:

@@ -11,9 +11,11 @@ import datetime as dt
 
 from bqx_ops.assessment import deepdive
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import ADVICE, LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan
+from bqx_ops.assessment.findings import LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan
 from bqx_ops.assessment.findings import recommendations as tied_recommendations
-from bqx_ops.assessment.findings import risk_items
+from bqx_ops.assessment.findings import advice, risk_items
+from bqx_ops.assessment.approval import approver
+from bqx_ops.calendar import ASSESSMENT
 from bqx_ops.assessment.score import BANDS, DIMENSIONS, GAP_NAMES, MANUAL, NO_DATA, Assessment, QuarterInputs, level
 from bqx_ops.assessment.versions import FINAL, Version
 from bqx_ops.markdown import cell
@@ -53,10 +55,10 @@ def _score(value: float | None, status: str) -> str:
 
 def recommendations(a: Assessment) -> list[str]:
     """The decision's advice, then one line per weak, unscored or manual dimension (in dimension order)."""
-    out = [ADVICE[d] for d in (a.decision.overrides or (a.decision.band,))]
+    out = [advice(d) for d in (a.decision.overrides or (a.decision.band,))]
     for d in a.dimensions:
         if d.status == MANUAL:
-            out.append(f"{d.name}: provide the manual input (interviews / review) before RM-001 approval.")
+            out.append(f"{d.name}: provide the manual input (interviews / review) before {approver()}'s approval.")
         elif d.status == NO_DATA:
             out.append(f"{d.name}: no data for the quarter; run the plan update and issue review.")
         elif d.score is not None and d.score < 70:
@@ -76,7 +78,7 @@ def trend(a: Assessment, e: Evidence, quarter: str) -> list[str]:
              _score(d.score, d.status)] for d in a.dimensions]
     rows.append(["Overall", *[_num(first[q]["overall"], "{:.1f}") for q in quarters], _num(a.overall, "{:.1f}")])
     rows.append(["Decision", *[first[q]["decision"] for q in quarters], a.decision.decision])
-    rows.append(["RM-001 approval", *[e.answers.get(q, "not requested") for q in quarters], "requested (final)"])
+    rows.append([f"{approver()}'s approval", *[e.answers.get(q, "not requested") for q in quarters], "requested (final)"])
     m = e.history_metrics
     for label, key, fmt in (("Ensemble R²", "r2", "{:.4f}"), ("Budget variance", "budget_pct", "{:+.1f}%"),
                             ("Timeline variance", "timeline_pct", "{:+.1f}%"), ("Open P0/P1", "open_p0_p1", "{}")):
@@ -105,7 +107,7 @@ def render(quarter: str, as_of: dt.datetime, a: Assessment | None, risks: list[d
            version: Version | None = None) -> str:
     version = version or Version(FINAL, as_of, 4)
     lines = [f"# 360 Plan Assessment {quarter}", "", marker(version.number), "", f"> **{version.banner}**", "",
-             f"As of {as_of:%Y-%m-%d %H:%M} UTC (Stage 10.8, owner ARCH-001, approval RM-001).", ""]
+             f"As of {as_of:%Y-%m-%d %H:%M} UTC (owner {ASSESSMENT.owner}, approval {approver()}).", ""]
     if a is None:
         lines += ["## Executive summary", "", "**Decision: no data** (no assessment scores for the quarter).", ""]
         return "\n".join(lines)

@@ -22,7 +22,9 @@ class Version:
     @property
     def banner(self) -> str:
         if self.kind == FINAL:
-            return "FINAL: submitted to RM-001 for approval"
+            from bqx_ops.assessment.approval import approver
+
+            return f"FINAL: submitted to {approver()} for approval"
         if self.kind == DRAFT:
             return f"DRAFT 1 of {WEEKS} (week 1, at the 3-week reminder): refreshed weekly, final on the last Friday"
         return (f"DRAFT {self.number} of {WEEKS} (weekly refresh, week {self.number}): final on the last Friday")

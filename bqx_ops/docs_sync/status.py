@@ -30,7 +30,7 @@ def readme_status(snapshot: Snapshot, dashboard: tuple[dt.date, list[str]] | Non
     if snapshot.day is None:
         return "_No Airtable snapshot yet._"
     lines = [f"<!-- bqx-ops:snapshot {snapshot.day.isoformat()} -->",
-             f"_Synced from Airtable by bqx_ops (Stage 10.5) · snapshot {snapshot.day.isoformat()}_", ""]
+             f"_Synced from Airtable by bqx_ops (weekly sync) · snapshot {snapshot.day.isoformat()}_", ""]
     hidden = [q for q in snapshot.rows("quarantine") if q.get("table_name") in ("Plans", "Phases", "Stages")]
     if hidden:
         lines += [f"_Not shown: {len(hidden)} record(s) of this snapshot failed validation (see "

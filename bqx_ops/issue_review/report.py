@@ -60,13 +60,17 @@ def _plain(row: dict) -> dict:
 def _stat_rows(stats: list[dict], dimension: str, labels: dict[str, str] | None = None) -> list[list]:
     rows = []
     for s in stats:
-        if s["dimension"] == dimension:
+        if s["dimension"] == dimension and s["open"] is None:  # a source without data: not 0 issues
+            rows.append([s["value"], *([labels.get(s["value"], "")] if labels is not None else []), NO_DATA,
+                         *["—"] * (len(STAT_HEADERS) - 1)])
+        elif s["dimension"] == dimension:
             rows.append([s["value"], *([labels.get(s["value"], "")] if labels is not None else []), s["open"],
                          s["new"], s["resolved"], s["breached"], hours(s["avg_hours_to_close"]),
                          hours(s["median_hours_to_close"]), hours(s["p90_hours_to_close"])])
     return rows
 
 
+NO_DATA = "no data"
 STAT_HEADERS = ["Open", "New", "Resolved", "Past SLA", "Avg time to close", "Median", "90th percentile"]
 
 
@@ -81,7 +85,7 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
     total = next(s for s in stats if s["dimension"] == "all")
     out = [
         f"# Issue resolution review — {day.isoformat()}", "",
-        f"Stage 10.7 ({ISSUE_REVIEW.owner}). Period {when(meta['period_start'])} → {when(meta['period_end'])} UTC, "
+        f"Bi-weekly issue review, owner {ISSUE_REVIEW.owner}. Period {when(meta['period_start'])} → {when(meta['period_end'])} UTC, "
         f"as of its end; Airtable snapshot {when(meta['as_of_snapshot'])[:10]}.", "",
         "## Summary", "",
         md_table(["Open", "New", "Resolved", "Past SLA", "Untriaged", "Action items (P0/P1)"],
@@ -135,7 +139,8 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
             md_table(["Problem"], [[p] for p in problems]) if problems else "_none_\n",
             "---", "",
             "Issues found per source as of the period's end (before keeping those of the period): "
-            + ", ".join(f"{cell(k)} {v}" for k, v in json.loads(meta["found_by_source"] or "{}").items()) + ".", ""]
+            + ", ".join(f"{cell(k)} {NO_DATA if v is None else v}"
+                        for k, v in json.loads(meta["found_by_source"] or "{}").items()) + ".", ""]
     return "\n".join(out)
 
 

@@ -120,10 +120,23 @@ def _escalations(items, key: str, where: str) -> tuple[tuple[float, str], ...]:
     return tuple(sorted(out, key=lambda e: -e[0]))
 
 
-def _owner(who, where: str) -> None:
-    """An Airtable Owner is the team's own (an open select): any one-line, non-empty name."""
+ROLE = "role:"
+
+
+def _owner(who, where: str) -> str:
+    """An Airtable Owner is the team's own (an open select): any one-line, non-empty name, or
+    ``role:<key>`` for whoever plays that role in the configuration (``roles``)."""
     if not isinstance(who, str) or not who.strip() or "\n" in who or defects(who):
         raise RulesError(f"{where}: {who!r} is not an owner's name (one line of text)")
+    if not who.startswith(ROLE):
+        return who
+    from bqx_ops import config
+
+    try:
+        return config.person(who[len(ROLE):])
+    except AttributeError:
+        keys = ", ".join(config.RolesSection.model_fields)
+        raise RulesError(f"{where}: {who!r} names no role (roles: {keys})") from None
 
 
 def _levels(section: dict) -> dict[str, dict]:
@@ -135,7 +148,7 @@ def _levels(section: dict) -> dict[str, dict]:
         if not isinstance(level, dict):
             raise RulesError(f"{where} must be a mapping")
         to = str(level.get("to") or "owner")
-        _owner(to, f"{where}.to")
+        to = to if to == "owner" else _owner(to, f"{where}.to")
         out[priority] = {"to": to, "action": str(level.get("action") or "escalation"),
                          "sns": bool(level.get("sns", False)), "relevance_task": bool(level.get("relevance_task", False))}
     return out
@@ -148,9 +161,8 @@ def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
             raise RulesError(f"priorities.{name}.sla_hours is missing")
     owners = data.get("owners") or {}
     by_category = {_category(c, "owners.by_category"): o for c, o in (owners.get("by_category") or {}).items()}
-    for category, who in by_category.items():
-        _owner(who, f"owners.by_category.{category}")
-    _owner(owners.get("untriaged"), "owners.untriaged")
+    by_category = {category: _owner(who, f"owners.by_category.{category}") for category, who in by_category.items()}
+    untriaged = _owner(owners.get("untriaged"), "owners.untriaged")
     labels = data.get("labels") or {}
     rules = []
     for i, r in enumerate(data.get("rules") or []):
@@ -177,7 +189,7 @@ def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
         definitions={p: str(priorities[p].get("definition", "")) for p in PRIORITIES},
         categories={_category(c, "categories"): str(d) for c, d in (data.get("categories") or {}).items()},
         owners_by_category=by_category,
-        untriaged_owner=str(owners["untriaged"]),
+        untriaged_owner=untriaged,
         prefer_stage_owner=bool(owners.get("prefer_stage_owner", True)),
         priority_labels={str(k).lower(): _priority(v, "labels.priority")
                          for k, v in (labels.get("priority") or {}).items()},

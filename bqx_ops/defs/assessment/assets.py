@@ -134,7 +134,7 @@ def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo:
         title = files[report_path(quarter)].split("**Decision: ", 1)[-1].split("**", 1)[0]
         sha, outcome = publish_or_queue(docs_repo, duckdb, context.run.tags, Publication(
             "assessment", f"{quarter}/{version.number}", version.instant,
-            f"360 plan assessment {quarter} ({version.kind} {version.number}/4, Stage 10.8): {title}", files))
+            f"360 plan assessment {quarter} ({version.kind} {version.number}/4): {title}", files))
         (queued if outcome == "queued" else published if sha else unchanged).append(
             f"{quarter} {version.kind} {version.number}")
     return dg.MaterializeResult(metadata={

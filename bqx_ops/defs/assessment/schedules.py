@@ -32,7 +32,7 @@ def _is_assessment_week(day: dt.date) -> bool:
     return any(is_assessment_day(day + dt.timedelta(weeks=k)) for k in range(4))
 
 
-ASSESSMENT_WEEKS = Cadence("assessment_360", ASSESSMENT.title, ASSESSMENT.cron, ASSESSMENT.owner,
+ASSESSMENT_WEEKS = Cadence("assessment_360", ASSESSMENT.title, ASSESSMENT.cron, ASSESSMENT.role,
                            keep=_is_assessment_week)
 
 

@@ -142,7 +142,7 @@ def weekly_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
             reports.append((period, render_report(report), report.dashboard))
     for period, markdown, lines in reports:  # DuckDB closed: publishing may take a while
         path = report_path(period.report_date)
-        message = f"Plan update {period.report_date.isoformat()} (Stage 10.6)\n\n" + "\n".join(lines)
+        message = f"Plan update {period.report_date.isoformat()}\n\n" + "\n".join(lines)
         sha, outcome = publish_or_queue(docs_repo, duckdb, context.run.tags, Publication(
             "plan_update", period.report_date.isoformat(), period.end, message, {path: markdown}))
         written.append(path)
