@@ -231,7 +231,7 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     today = dt.datetime.now(dt.timezone.utc).date()
     if later := [d for d in days if d > today]:
         # partitions end at the present: a day still to come cannot be replayed (nor snapshotted)
-        print(f"Note: {len(later)} snapshot day(s) after today ({today}) are not replayed: {later[0]} .. {later[-1]}.",
+        print(f"Note: {len(later)} snapshot day{'' if len(later) == 1 else 's'} after today ({today}) are not replayed: {later[0]} .. {later[-1]}.",
               file=sys.stderr)
         days = [d for d in days if d <= today]
     if not days:

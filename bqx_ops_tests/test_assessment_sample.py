@@ -192,7 +192,7 @@ def test_the_gap_plan_exists_because_gaps_exceed_10_percent_of_the_plan(assessed
                           "(SELECT max(snapshot_date) FROM airtable.stages WHERE snapshot_date <= ?)", [AS_OF])
     share = 100 * len(gap) / total
     assert share > 10
-    assert f"Gaps: {len(gap)} stage(s), {share:.1f}% of the plan" in report_text(data)
+    assert f"Gaps: {len(gap)} stage{'' if len(gap) == 1 else 's'}, {share:.1f}% of the plan" in report_text(data)
     plan = doc(data, "Q2-2026-gap-remediation-plan.md")
     assert f"{len(gap)} of {total} stages ({share:.1f}%)" in plan
     for heading in ("## Gap identification and priority ranking", "## Remediation approach",

@@ -117,7 +117,7 @@ def test_a_landing_zone_dated_after_today_is_refused_with_the_reason_not_a_crash
     write_snapshot(tmp_path / "data", future, minimal_base())
     done, _ = run_demo(tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "1 snapshot day(s) after today" in done.stderr and future.isoformat() in done.stderr
+    assert "1 snapshot day after today" in done.stderr and future.isoformat() in done.stderr
     assert "No Airtable snapshots" in done.stderr and "Traceback" not in done.stderr
 
 

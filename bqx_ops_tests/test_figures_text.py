@@ -84,4 +84,4 @@ def test_untriaged_lists_only_open_issues():
     md = render_markdown(tables, rules)
     section = md[md.index("## Untriaged issues"):md.index("## Open issues")]
     assert "still open, no labels" in section and "closed, no labels" not in section
-    assert "**1 untriaged issue(s)**" in md
+    assert "**1 untriaged issue**" in md

@@ -9,6 +9,7 @@ from bqx_ops.assessment.score import Assessment, QuarterInputs, criteria
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.r2 import TREND_WINDOW_DAYS
+from bqx_ops.plan_update.fmt import plural
 
 
 def _pct(v) -> str:
@@ -46,8 +47,8 @@ def technical(i: QuarterInputs, e: Evidence, found: list[Gap]) -> list[str]:
     return [f"- Critical gaps (open P0): {p['P0']} (target 0); open P1: {p['P1']}.",
             f"- Gap stages: {len(found)} of {e.stages_total}"
             + ("" if share is None else f" ({share:.1f}% of the plan; a remediation plan above 10%)") + ".",
-            f"- Tech-debt signals: {len([g for g in found if 'overdue' in g.kinds])} overdue stage(s), "
-            f"{len(overruns)} Done stage(s) over budget by more than 15%.", ""]
+            f"- Tech-debt signals: {plural(len([g for g in found if 'overdue' in g.kinds]), 'overdue stage')}, "
+            f"{plural(len(overruns), 'Done stage')} over budget by more than 15%.", ""]
 
 
 def budget(e: Evidence) -> list[str]:
@@ -63,7 +64,7 @@ def budget(e: Evidence) -> list[str]:
             f"timeline variance: {_pct((e.timeline or {}).get('variance_pct'))} vs ±20%.",
             f"- Forecast at completion: {usd(f.get('forecast_cost')) or 'no data'} against "
             f"{usd(f.get('budget')) or 'no data'} ({_pct(f.get('variance_pct'))}).",
-            f"- Slippage: {len(e.overdue)} stage(s) past their estimated days"
+            f"- Slippage: {plural(len(e.overdue), 'stage')} past their estimated days"
             + (": " + ", ".join(f"{r['stage_id']} (+{r['days_over']} d)" for r in e.overdue) if e.overdue else "")
             + ".", "", "Actual vs estimated by phase:", "",
             md_table(["#", "Phase", "Status", "Est. cost (Done)", "Realized", "Cost var.", "Est. days",
@@ -117,7 +118,7 @@ def stakeholder(p: pp.PeopleInputs) -> list[str]:
             "Agent utilization (share of the quarter's snapshots with a task In Progress):", "",
             md_table(["Agent", "Utilization"], [[k, f"{v:.1f}%"] for k, v in sorted(u.items())]),
             "- Dependency uptime: " + ("no data" if pp.uptime_pct(p) is None else
-                                        f"{pp.uptime_pct(p):.1f}% ({p.failure_days} failure day(s) of {p.days})")
+                                        f"{pp.uptime_pct(p):.1f}% ({plural(p.failure_days, 'failure day')} of {p.days})")
             + ".", ""]
 
 

@@ -9,6 +9,7 @@ from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share, usd
 from bqx_ops.assessment.proposals import days_up, shown
 from bqx_ops.markdown import table as md_table
+from bqx_ops.plan_update.fmt import plural
 
 APPROACH = {
     "open P0": "resolve the P0 issue first (action item within 24 h), then re-test the stage",
@@ -84,7 +85,7 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
              f"({number(f.get('variance_pct')) or 0:+.1f}% on the budget).",
              f"- Schedule: {number(t.get('schedule_variance_days')) or 0:+.0f} working days behind the earned schedule today.",
-             f"- {len(updates)} Airtable field update(s), applied only on approval:", "",
+             f"- {plural(len(updates), 'Airtable field update')}, applied only on approval:", "",
              md_table(["Table", "Key", "Field", "Current", "Proposed"],
                       [[u["table"], u["key"], u["field"], shown(u["field"], u.get("current")),
                         shown(u["field"], u["value"])] for u in updates]),

@@ -199,7 +199,7 @@ def recommendations(a: Assessment, found: list[Gap], risks: list[Risk], gap_plan
             out.append((f"{d.name} scored {d.score:.1f} ({d.rationale})",
                         f"Remediate {d.name.lower()}: it is below the 70 'minor gaps' line."))
     if gap_plan:
-        out.append((f"{len(found)} gap stage(s)", "Execute the Gap Remediation Plan, highest priority first."))
+        out.append((plural(len(found), "gap stage"), "Execute the Gap Remediation Plan, highest priority first."))
     if adjustment:
         out.append(("budget/timeline variance beyond ±15%", "Approve the Budget/Timeline Adjustment Proposal."))
     for r in risks:

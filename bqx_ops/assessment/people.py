@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bqx_ops.plan_update.fmt import plural
+
 SATISFACTION, INTERVIEW, TECHNIQUE = "User Satisfaction", "Stakeholder Interview", "Technique Adopted"
 COMPETITIVE, MARKET = "Competitive Position", "Market Alignment"
 SATISFACTION_TARGET = 8.0  # "> 8/10"
@@ -99,16 +101,16 @@ def stakeholder_parts(p: PeopleInputs) -> tuple[list[float], list[str], bool]:
     up = uptime_pct(p)
     if up is not None:
         parts.append(uptime_part(up))
-        said.append(f"dependency uptime {up:.1f}% ({p.failure_days} failure days of {p.days}) vs > 99%")
+        said.append(f"dependency uptime {up:.1f}% ({plural(p.failure_days, 'failure day')} of {p.days}) vs > 99%")
     interviews = sum(1 for r in p.records if r.get("kind") == INTERVIEW)
-    said.append(f"{interviews} interview(s)")
+    said.append(plural(interviews, "interview"))
     return parts, said, s is not None
 
 
 def industry_parts(p: PeopleInputs) -> tuple[list[float], list[str], bool]:
     n = len(techniques(p))
     parts = [innovation_part(n)]
-    said = [f"{n} technique(s) adopted vs {TECHNIQUES_TARGET[0]}-{TECHNIQUES_TARGET[1]} per quarter"]
+    said = [f"{plural(n, 'technique')} adopted vs {TECHNIQUES_TARGET[0]}-{TECHNIQUES_TARGET[1]} per quarter"]
     c, m = mean(scores(p, COMPETITIVE)), mean(scores(p, MARKET))
     if c is not None:
         parts.append(clamp(100 * c / TOP_QUARTILE))

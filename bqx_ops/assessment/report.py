@@ -20,6 +20,7 @@ from bqx_ops.assessment.score import BANDS, DIMENSIONS, GAP_NAMES, MANUAL, NO_DA
 from bqx_ops.assessment.versions import FINAL, Version
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
+from bqx_ops.plan_update.fmt import plural
 
 
 def report_path(quarter: str) -> str:
@@ -129,7 +130,7 @@ def render(quarter: str, as_of: dt.datetime, a: Assessment | None, risks: list[d
     if a.decision.overrides:
         lines.append(f"- Overridden by: {', '.join(a.decision.overrides)}")
     lines += [f"- Why: {cell('; '.join(a.decision.reasons))}",
-              f"- Gaps: {len(found)} stage(s)" + ("" if share is None else f", {share:.1f}% of the plan")
+              f"- Gaps: {plural(len(found), 'stage')}" + ("" if share is None else f", {share:.1f}% of the plan")
               + (f" → [Gap Remediation Plan]({gap_plan_path(quarter).rsplit('/', 1)[1]})" if gap_plan else ""),
               "- Budget/timeline: " + ("beyond ±15%" + f" → [Adjustment Proposal]({adjustment_path(quarter).rsplit('/', 1)[1]})"
                                        if adjustment else "within ±15%"),

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bqx_ops.docs_sync.snapshot import Snapshot
 from bqx_ops.markdown import cell, table
+from bqx_ops.plan_update.fmt import plural
 
 def _phase_sort(phase: dict):
     return (phase.get("number") is None, phase.get("number") or 0, phase["record_id"])
@@ -33,7 +34,7 @@ def readme_status(snapshot: Snapshot, dashboard: tuple[dt.date, list[str]] | Non
              f"_Synced from Airtable by bqx_ops (weekly sync) · snapshot {snapshot.day.isoformat()}_", ""]
     hidden = [q for q in snapshot.rows("quarantine") if q.get("table_name") in ("Plans", "Phases", "Stages")]
     if hidden:
-        lines += [f"_Not shown: {len(hidden)} record(s) of this snapshot failed validation (see "
+        lines += [f"_Not shown: {plural(len(hidden), 'record')} of this snapshot failed validation (see "
                   "`airtable.quarantine`): " + ", ".join(f"{cell(q.get('table_name'))} {cell(q.get('record_id'))}"
                                                          for q in hidden[:10]) + "._", ""]
     if plan := plan_line(snapshot):

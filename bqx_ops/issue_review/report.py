@@ -19,6 +19,7 @@ from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.fmt import plural
 from bqx_ops.issue_review.model import OPEN
 from bqx_ops.issue_review.rules import TriageRules
 
@@ -92,7 +93,7 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
                  [[total["open"], total["new"], total["resolved"], total["breached"], len(untriaged), len(actions)]]),
     ]
     if untriaged:
-        out += [f"**{len(untriaged)} untriaged issue(s)**: no rule gave them a priority or a category "
+        out += [f"**{plural(len(untriaged), 'untriaged issue')}**: no rule gave them a priority or a category "
                 "(listed below; label them or extend the triage rules).", ""]
     sla = {p: hours(rules.sla_hours[p]) for p in PRIORITIES}
     definitions = {p: f"{rules.definitions[p]} (SLA {sla[p]})" for p in PRIORITIES}
