@@ -154,15 +154,22 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
               f"TRY_CAST(e.timestamp AS BIGINT) AS ts FROM read_json(?, format = 'array', filename = true, "
               f"{_COLUMNS}) e JOIN {FILES} f USING (filename))")
     norm, match, warning = _expressions(config)
+    quiet = quiet_ms(config)
+    # per (log group, message), and per (file, message) too: what a later look reading back over these
+    # files needs of each (episodes.remember), in the same read
     rows = conn.execute(f"""
-        WITH e AS (SELECT log_group, {norm} AS normalized, ts, message FROM {events}
+        WITH e AS (SELECT log_group, filename, {norm} AS normalized, ts, message FROM {events}
                    WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})),
-        g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY log_group, normalized ORDER BY ts) AS gap FROM e)
+        g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY log_group, normalized ORDER BY ts) AS gap,
+                     ts - lag(ts) OVER (PARTITION BY filename, normalized ORDER BY ts) AS file_gap FROM e)
         SELECT log_group, normalized, count(*)::BIGINT,
                count(*) FILTER (WHERE regexp_matches(message, {warning}))::BIGINT, min(ts), max(ts),
-               left(min(message), {MAX_SAMPLE}), max(ts) FILTER (WHERE gap >= {quiet_ms(config)})
-        FROM g GROUP BY log_group, normalized ORDER BY log_group, normalized""",
-                        [paths, epoch_ms(start), epoch_ms(end)]).fetchall()
+               left(min(message), {MAX_SAMPLE}), max(ts) FILTER (WHERE gap >= {quiet}),
+               filename, max(ts) FILTER (WHERE file_gap >= {quiet}), grouping(filename)
+        FROM g GROUP BY GROUPING SETS ((log_group, normalized), (filename, normalized))
+        ORDER BY log_group, normalized, filename""", [paths, epoch_ms(start), epoch_ms(end)]).fetchall()
+    remember(files, [(r[8], r[1], r[4], r[5], r[9]) for r in rows if not r[10]], start, end, config)
+    rows = [r[:8] for r in rows if r[10]]
     bad = _bad_events(conn, events, paths)
     conn.execute(f"DROP TABLE {FILES}")
     problems = [_bad_timestamps(group, path, *bad[str(path)]) for group, path in files if bad.get(str(path))]
@@ -253,4 +260,4 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 
 
-from bqx_ops.issue_review.episodes import log_issues  # noqa: E402  (re-exported: one group -> one issue)
+from bqx_ops.issue_review.episodes import log_issues, remember  # noqa: E402  (log_issues re-exported)
