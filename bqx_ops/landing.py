@@ -103,6 +103,14 @@ class Landing:
         return self.metrics_dir(slug) / f"{year:04d}-{month:02d}.json"
 
 
+def zone_path(path: str | Path) -> str:
+    """A landing file's path relative to the landing zone (``github/issues.json``), as reports name it:
+    the same zone in another folder gives the same bytes. A path outside any landing zone: its name."""
+    parts = Path(path).parts
+    roots = [i for i, part in enumerate(parts[:-1]) if part == "landing"]
+    return "/".join(parts[roots[-1] + 1:]) if roots else Path(path).name
+
+
 def log_group_dirname(log_group: str) -> str:
     """``/aws/lambda/api`` -> ``__aws__lambda__api``."""
     return log_group.replace("/", "__")

@@ -24,7 +24,7 @@ from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
 from bqx_ops import config as project_config
-from bqx_ops.landing import Landing, log_group_from_dirname, read_json, write_json
+from bqx_ops.landing import Landing, log_group_from_dirname, read_json, write_json, zone_path
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.sanitize import json_text
 from bqx_ops.issue_review.cloudwatch import epoch_ms, window_days
@@ -164,13 +164,14 @@ class SageMakerJobsSource(dg.ConfigurableResource):
         raise NotImplementedError
 
     def read(self) -> tuple[list, list[str]]:
+        where = zone_path(self.path)  # reports name landing files relative to the zone
         if not self.path.exists():
-            return [], [f"sagemaker: no landed training jobs at {self.path}"]
+            return [], [f"sagemaker: no data: no landed training jobs ({where} in the landing zone)"]
         try:
             data = read_json(self.path)
         except (ValueError, UnicodeDecodeError) as exc:
-            return [], [f"sagemaker: unreadable landing file {self.path}: {exc}"]
-        return (data, []) if isinstance(data, list) else ([], [f"sagemaker: {self.path} is not a list"])
+            return [], [f"sagemaker: no data: unreadable landing file {where}: {exc}"]
+        return (data, []) if isinstance(data, list) else ([], [f"sagemaker: no data: {where} is not a list"])
 
 
 class EmbeddedSageMakerJobs(SageMakerJobsSource):

@@ -20,7 +20,7 @@ import dagster as dg
 from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
-from bqx_ops.landing import Landing, read_json, write_json
+from bqx_ops.landing import Landing, read_json, write_json, zone_path
 from bqx_ops.issue_review.github_issues import parse_time
 
 
@@ -39,14 +39,15 @@ class GitHubIssuesSource(dg.ConfigurableResource):
 
     def read(self) -> tuple[list, list[str]]:
         """(items, problems): the landed listing; a missing or unreadable file is a problem, not a crash."""
+        where = zone_path(self.path)  # reports name landing files relative to the zone
         if not self.path.exists():
-            return [], [f"github: no landed issues at {self.path}"]
+            return [], [f"github: no data: no landed issues ({where} in the landing zone)"]
         try:
             data = read_json(self.path)
         except (ValueError, UnicodeDecodeError) as exc:
-            return [], [f"github: unreadable landing file {self.path}: {exc}"]
+            return [], [f"github: no data: unreadable landing file {where}: {exc}"]
         if not isinstance(data, list):
-            return [], [f"github: {self.path} is not a list of issues"]
+            return [], [f"github: no data: {where} is not a list of issues"]
         return data, []
 
 
