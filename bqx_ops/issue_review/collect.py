@@ -47,6 +47,9 @@ class SourceData:
     log_files: LogFiles
     problems: list[str] = field(default_factory=list)  # found while landing/reading the sources
     now: dt.datetime | None = None  # when the sources were read: an item created later is impossible
+    # sources with no data at all (no landed file, or one that cannot be read), never "0 issues found";
+    # CloudWatch is judged per window (no landed day file in it)
+    without_data: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -154,6 +157,10 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     problems += [f"sagemaker: {p}" for p in job_problems]
     start, end = cloudwatch.window(period.end, int(rules.cloudwatch.get("window_days", 14)))
     files, missing = data.log_files(start, end)
+    without_data = set(data.without_data) | ({"cloudwatch"} if not files else set())
+    if not files:
+        problems.append(f"cloudwatch: no data: no log file landed for the window {start:%Y-%m-%d %H:%M} -> "
+                        f"{end:%Y-%m-%d %H:%M}" + ("" if missing else " (no log group configured or landed)"))
     groups, log_problems = cloudwatch.aggregate(conn, files, start, end, rules.cloudwatch)
     starts, lookback_problems = episode_starts(conn, groups, start, data.log_files, rules.cloudwatch)
     found += log_issues(groups, period.end, rules.cloudwatch, starts)
@@ -162,7 +169,8 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     if snapshot is None:
         problems.append(f"airtable: no snapshot on or before {period.end.date()}; notes and plan issues have no data")
     found += airtable
-    return merge_evidence(found), {"snapshot": snapshot, "problems": problems, "tasks": tasks}
+    return merge_evidence(found), {"snapshot": snapshot, "problems": problems, "tasks": tasks,
+                                   "without_data": without_data}
 
 
 def review_period_at(instant: dt.datetime) -> ReviewPeriod:
@@ -187,9 +195,9 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     found, info = collect(conn, period, rules, data, history)
     inventory = build_inventory(found, rules, period)
     changes = trend(inventory, previous.inventory if previous else None, period)
-    by_source = {}
+    by_source = {source: None for source in info["without_data"]}  # null: no data, not 0 issues
     for issue in found:
-        by_source[issue.source] = by_source.get(issue.source, 0) + 1
+        by_source[issue.source] = (by_source.get(issue.source) or 0) + 1
     meta = frame([{
         "period_start": period.start, "period_end": period.end,
         "review_date": dt.datetime.combine(period.report_date, dt.time()),
@@ -199,6 +207,6 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     }], PERIOD_COLUMNS)
     return Review(
         period=period, inventory=inventory, breaches=sla_breaches(inventory), trend=changes,
-        stats=resolution_stats(inventory, changes, period),
+        stats=resolution_stats(inventory, changes, period, info["without_data"]),
         actions=action_items(inventory, info["tasks"], period), meta=meta,
     )

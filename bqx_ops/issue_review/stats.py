@@ -28,7 +28,9 @@ def close_time_summary(hours: list[float]) -> tuple[float | None, float | None, 
             round(float(np.percentile(values, 90)), 4))
 
 
-def resolution_stats(inventory: pd.DataFrame, trend: pd.DataFrame, period: ReviewPeriod) -> pd.DataFrame:
+def resolution_stats(inventory: pd.DataFrame, trend: pd.DataFrame, period: ReviewPeriod,
+                     without_data=frozenset()) -> pd.DataFrame:
+    """The statistics rows; a source in ``without_data`` (no data at all) has NULL counts, never zeros."""
     rows = records(inventory)
     new = {r["fingerprint"] for r in records(trend) if r["change"] in ("new", "new_resolved")}
     groups: list[tuple[str, str, list[dict]]] = [("all", "all", rows)]
@@ -41,6 +43,10 @@ def resolution_stats(inventory: pd.DataFrame, trend: pd.DataFrame, period: Revie
             groups.append((dimension, UNTRIAGED, missing))
     out = []
     for dimension, value, members in groups:
+        if dimension == "source" and value in without_data and not members:
+            out.append({"period_start": period.start, "period_end": period.end, "dimension": dimension,
+                        "value": value, **dict.fromkeys(list(STATS_COLUMNS)[4:])})
+            continue
         closed = [r["time_to_close_hours"] for r in members if r["state"] == RESOLVED]
         avg, median, p90 = close_time_summary(closed)
         out.append({

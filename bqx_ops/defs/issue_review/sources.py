@@ -27,4 +27,8 @@ def landed_sources(github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJ
     jobs, job_problems = sagemaker_jobs.read()
     fetch_problems = [p for stats in [landed["github"], landed["sagemaker"], *landed["cloudwatch"]]
                       for p in (stats or {}).get("problems", [])]
-    return SourceData(items, jobs, cloudwatch_logs.files, github_problems + job_problems + fetch_problems, now), landed
+    # read() answers nothing and a problem only when the landed file is missing or unreadable: no data
+    without_data = frozenset(name for name, found, problems in (("github", items, github_problems),
+                                                                ("sagemaker", jobs, job_problems)) if problems and not found)
+    return SourceData(items, jobs, cloudwatch_logs.files, github_problems + job_problems + fetch_problems, now,
+                      without_data), landed
