@@ -159,7 +159,7 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     files, missing = data.log_files(start, end)
     without_data = set(data.without_data) | ({"cloudwatch"} if not files else set())
     if not files:
-        problems.append(f"cloudwatch: no data: no log file landed for the window {start:%Y-%m-%d %H:%M} -> "
+        problems.append(f"cloudwatch: no data: no log file landed for the window {start:%Y-%m-%d %H:%M} → "
                         f"{end:%Y-%m-%d %H:%M}" + ("" if missing else " (no log group configured or landed)"))
     groups, log_problems = cloudwatch.aggregate(conn, files, start, end, rules.cloudwatch)
     starts, lookback_problems = episode_starts(conn, groups, start, data.log_files, rules.cloudwatch)
