@@ -131,12 +131,17 @@ def _last_good_before(duckdb: DuckDBResource, first) -> dict[str, GoodCopy]:
     return out
 
 
-def never_landed(airtable: AirtableSource, file_of: dict[str, str]) -> set[str]:
-    """The optional tables whose file no snapshot of the landing zone holds: a base that never had the
-    table reads as empty (no snapshot problem). Absent from some snapshots only, it is one there."""
+def first_landed(airtable: AirtableSource, file_of: dict[str, str]) -> dict[str, dt.date | None]:
+    """The first snapshot day holding each optional table's file (None: none ever does). Point in time:
+    up to that day a base has not had the table yet and it reads as empty (no snapshot problem); from
+    then on, a snapshot without it is one."""
     days = airtable.snapshot_dates()
-    return {t.name for t in TABLES if t.optional and not any(
-        airtable.landing.airtable_table(day, file_of[t.name]).is_file() for day in days)}
+    return {t.name: next((day for day in days if airtable.landing.airtable_table(day, file_of[t.name]).is_file()), None)
+            for t in TABLES if t.optional}
+
+
+def _not_there_yet(first: dict[str, dt.date | None], table: str, day: dt.date) -> bool:
+    return table in first and (first[table] is None or day < first[table])
 
 
 def _out(key: list[str], description: str, owners: list[str]) -> dg.AssetOut:
@@ -177,7 +182,7 @@ def airtable_tables(
     """Validate each snapshot: typed tables for the good records, quarantine for the rest."""
     mapping = airtable.mapping()
     file_of = {t.name: mapping.table_name(t.name) for t in TABLES}  # the file of a table: the base's own name
-    never = never_landed(airtable, file_of)
+    first = first_landed(airtable, file_of)
     typed: dict[str, list[dict]] = {t.name: [] for t in TABLES}
     quarantined: list[dict] = []
     raw = raw.sort_values(["snapshot_date", "table_name", "position"])
@@ -187,8 +192,8 @@ def airtable_tables(
         tables: dict[str, list] = {}
         for table_name, record_json in zip(day_rows["table_name"], day_rows["record_json"]):
             tables.setdefault(table_name, []).append(json.loads(record_json))
-        states = {t.name: EMPTY if t.name in never or airtable.landing.airtable_table(day, file_of[t.name]).is_file()
-                  else MISSING for t in TABLES}
+        states = {t.name: EMPTY if _not_there_yet(first, t.name, day)
+                  or airtable.landing.airtable_table(day, file_of[t.name]).is_file() else MISSING for t in TABLES}
         tables, problems = fill_gaps(day, tables, states, [t.name for t in TABLES], last_good)
         quarantined.extend(problems)
         parsed = parse_snapshot(day, tables, mapping)
