@@ -234,7 +234,7 @@ def test_the_three_weeks_draft_two_refreshes_and_the_final_are_committed_dated_a
     lines = [line.split("|", 1) for line in log.splitlines()]
     assert [d for d, _ in lines] == [f"2026-06-{day:02d}T09:00:00Z" for day in (5, 12, 19, 26)] or [
         d for d, _ in lines] == [f"2026-06-{day:02d}T09:00:00+00:00" for day in (5, 12, 19, 26)]
-    assert [s.split(" (", 1)[1].split(",", 1)[0] for _, s in lines] == [
+    assert [s.split(" (", 1)[1].split(")", 1)[0] for _, s in lines] == [
         "draft 1/4", "refresh 2/4", "refresh 3/4", "final 4/4"]
     shas = subprocess.run(["git", "-C", str(data / "bqx-ml"), "log", "--reverse", "--format=%H", "--",
                            "docs/assessments/Q2-2026.md"], capture_output=True, text=True, check=True).stdout.split()

@@ -104,7 +104,8 @@ def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two
     # the plan week closed by the as-of instant (Friday 08-22 16:00), computed from its snapshot (D1): P0 Done,
     # P1 In Progress; stage 0.1 Done, $25 realized against $20 estimated: +25.0%
     assert ("### Plan dashboard (plan update of 2025-08-22)\n\n- Phases: 2 total \\| 1 complete \\| "
-            "1 in progress \\| 0 todo\n- Budget: $650 estimated \\| $25.00 realized \\| +25.0% variance\n") in readme
+            "1 in progress \\| 0 todo\n- Budget: $650 estimated \\| $25.00 realized \\| +25.0% variance \\| "
+            "3.8% of budget spent\n") in readme  # 25 / 650
     assert "from the future" not in readme  # plan.dashboard is never read
     assert ("| Ensemble | w15 | 0.8300 | 2025-08-22 | bqx-ml-ensemble-w15-20250822-01 | Completed | "
             "s3://bqx-ml-models/ensemble-w15-0822/model.tar.gz |") in show(data_dir, "main:docs/models.md")
