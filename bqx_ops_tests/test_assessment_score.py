@@ -103,6 +103,20 @@ def test_missing_inputs_are_no_data_and_the_overall_is_the_mean_of_what_is_score
     assert nothing.overall is None and nothing.decision.decision == PAUSE
 
 
+def test_too_few_scored_dimensions_never_continue_as_planned():
+    """Only technical gaps, success criteria and risk (no open issue): a mean over 3 of 7 dimensions is
+    no judgement of the plan: Pause & re-evaluate, saying which dimensions lack data."""
+    from dataclasses import replace
+
+    few = replace(QuarterInputs(), open_issues=(), breaches=())
+    a = assess(few)
+    scored = [d.name for d in a.dimensions if d.score is not None]
+    assert scored == ["Technical gaps", "Success criteria", "Risk"] and a.decision.reasons[0].startswith("only 3 of 7")
+    assert a.overall is not None and a.decision.decision == PAUSE
+    assert a.decision.reasons[0].startswith(f"only {len(scored)} of 7 dimensions scored (at least 4 needed")
+    assert "Budget & timeline" in a.decision.reasons[0] and "Goal alignment" in a.decision.reasons[0]
+
+
 # n open P1: technical gaps = 100 - 10n; risk = 100 - 10n (n < 5) or 50 - 10 (n - 5); three dimensions at 100
 # n=1: overall (300 + 90 + 90) / 5 = 96, worst dimension 90 (a minor gap: 90 is not > 90) -> adjust
 # n=2: 92, worst 80 (minor) -> adjust; n=3: 88 -> adjust; n=4: (300 + 60 + 60) / 5 = 84, worst 60 (moderate) -> pivot

@@ -13,7 +13,7 @@ from bqx_ops.assessment import deepdive
 from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan
 from bqx_ops.assessment.findings import recommendations as tied_recommendations
-from bqx_ops.assessment.findings import advice, risk_items
+from bqx_ops.assessment.findings import advice, risk_items, variances
 from bqx_ops.assessment.approval import approver
 from bqx_ops.calendar import ASSESSMENT
 from bqx_ops.assessment.score import BANDS, DIMENSIONS, GAP_NAMES, MANUAL, NO_DATA, Assessment, QuarterInputs, level
@@ -133,7 +133,8 @@ def render(quarter: str, as_of: dt.datetime, a: Assessment | None, risks: list[d
               f"- Gaps: {plural(len(found), 'stage')}" + ("" if share is None else f", {share:.1f}% of the plan")
               + (f" → [Gap Remediation Plan]({gap_plan_path(quarter).rsplit('/', 1)[1]})" if gap_plan else ""),
               "- Budget/timeline: " + ("beyond ±15%" + f" → [Adjustment Proposal]({adjustment_path(quarter).rsplit('/', 1)[1]})"
-                                       if adjustment else "within ±15%"),
+                                       if adjustment else "no data" if all(v is None for v in variances(e))
+                                       else "within ±15%"),
               f"- High/high risks: {sum(1 for r in matrix if r.likelihood == r.impact == 'High')}", "",
               "## Dimensions", "",
               md_table(["#", "Dimension", "Score (0-100)", "Rationale"],

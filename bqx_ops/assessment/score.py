@@ -60,6 +60,7 @@ BAND_EDGES = (90.0, 70.0, 50.0)  # level 0 above 90, 1 at 70..90, 2 at 50..<70, 
 GAP_NAMES = ("no gap", "minor gap", "moderate gap", "major gap")
 BELOW_TARGET_LEVEL, BELOW_TARGET_CAP = 80.0, 85.0  # below the R² target: at best a minor gap
 CONTINUE, ADJUST, PIVOT, PAUSE = "Continue as planned", "Adjust tactics", "Pivot strategy", "Pause & re-evaluate"
+MIN_SCORED = 4  # dimensions with a score (of 7) for a decision: fewer is too little data to judge the plan
 ACCELERATE, REDUCE = "Accelerate", "Reduce scope or secure additional funding"
 
 
@@ -232,6 +233,10 @@ def decide(overall: float | None, dimensions: tuple[Dimension, ...], i: QuarterI
     scored = [d for d in dimensions if d.score is not None]
     if overall is None:
         band, why = PAUSE, ["no dimension could be scored"]
+    elif len(scored) < MIN_SCORED:  # a mean of two scores is no judgement of the plan
+        band = PAUSE
+        why = [f"only {len(scored)} of {len(dimensions)} dimensions scored (at least {MIN_SCORED} needed to judge): "
+               + ", ".join(d.name for d in dimensions if d.score is None) + " without data"]
     else:
         align = level(overall)
         worst = max((level(d.score) for d in scored), default=0)
