@@ -200,6 +200,23 @@ def _freeze_what_lives_as_long_as_the_demo() -> None:
     gc.freeze()
 
 
+def _instance(instance_class, attempts: int = 5):
+    """The instance; a new DAGSTER_HOME opened by another process at the same moment (a UI, a poller)
+    races Dagster's own SQLite set-up ("table alembic_version already exists"): the loser retries
+    once the winner is done, instead of dying before the summary."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return instance_class.get()
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
 def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> int:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -239,7 +256,7 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
               f"{' up to today' if later else ''}.", file=sys.stderr)
         return 2
     defs = build_defs(mode="local", data_dir=data_dir)
-    instance = DagsterInstance.get()
+    instance = _instance(DagsterInstance)
     _freeze_what_lives_as_long_as_the_demo()
     for line in recover(instance):  # runs a killed demo left behind would hold the duckdb pool forever
         print(f"Recovered: {line}")

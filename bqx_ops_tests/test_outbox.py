@@ -107,6 +107,24 @@ def test_an_intent_left_in_flight_by_a_crash_is_recovered_not_resent(conn, tmp_p
     assert report.delivered == [] and len(sink_lines(tmp_path)) == 1
 
 
+def test_a_sink_line_torn_by_a_crash_is_no_delivery_and_never_blocks_the_next_pass(conn, tmp_path):
+    """Killed while writing its line: the intent is still 'sending', the sink ends in half a line.
+    The next pass resends it (the torn line is cut off) and delivers what else is due."""
+    enqueue(conn, key="a/slack/one", text="first")
+    channels = OutboxDelivery(data_dir=str(tmp_path)).channels()
+    deliver(conn, channels, NOW)
+    enqueue(conn, key="b/slack/two", text="second")
+    path = tmp_path / "sinks" / "slack.jsonl"
+    whole = path.read_text()
+    path.write_text(whole + '{"key": "b/slack/two", "request": {"te')  # the crash, mid-line
+    conn.execute("UPDATE ops.outbox SET status = 'sending' WHERE key = 'b/slack/two'")
+    enqueue(conn, key="c/slack/three", text="third")
+    report = deliver(conn, channels, NOW)
+    assert sorted(report.delivered) == ["b/slack/two#v1", "c/slack/three#v1"] and report.recovered == []
+    assert [line["key"] for line in sink_lines(tmp_path)] == ["a/slack/one", "b/slack/two", "c/slack/three"]
+    assert deliver(conn, channels, NOW).delivered == []  # and a further pass sends nothing
+
+
 def test_running_a_producer_three_times_enqueues_one_intent_and_delivery_shows_in_dagster(tmp_path):
     resources = build_resources("local", tmp_path)
     config = {"ops": {"enqueue_reminder": {"config": {

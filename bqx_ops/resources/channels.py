@@ -74,8 +74,25 @@ class SinkChannel:
             body["updates"] = intent.previous_ref  # live mode edits that delivery instead of repeating it
         return json.dumps(body, sort_keys=True, ensure_ascii=False) + "\n"
 
+    def _drop_torn_tail(self) -> None:
+        """A write killed half-way leaves a last line without its newline: it was never a delivery, so
+        it is cut off before the next one is appended (the intent is still 'sending' and is resent)."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb+") as fh:
+            size = fh.seek(0, 2)
+            if size == 0:
+                return
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return
+            fh.seek(0)
+            data = fh.read()
+            fh.truncate(data.rfind(b"\n") + 1)
+
     def send(self, intent: Intent) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._drop_torn_tail()
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(self._line(intent))
             fh.flush()
@@ -84,9 +101,14 @@ class SinkChannel:
     def find_delivered(self, intent: Intent) -> str | None:
         if not self.path.exists():
             return None
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            if (row["key"], row["version"]) == (intent.key, intent.version):
+        text = self.path.read_text(encoding="utf-8", errors="replace")
+        # only whole lines are deliveries: a torn last line (no newline) is not one
+        for line in text.split("\n")[:-1]:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue  # never written whole by us; not a delivery of anything
+            if isinstance(row, dict) and (row.get("key"), row.get("version")) == (intent.key, intent.version):
                 return f"sink:{self.path.name}:{intent.idempotency_key}"
         return None
 
