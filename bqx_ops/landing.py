@@ -40,9 +40,42 @@ def write_json(path: Path, obj: Any) -> Path:
     return path
 
 
+MAX_JSON_DEPTH = 100  # no landing file nests deeper than ~10 levels; 100000 would crash the parser
+
+
+# What reading a landing file can raise: a caller catching these reports the file as unreadable.
+UNREADABLE_ERRORS = (OSError, ValueError)  # UnicodeDecodeError, JSONDecodeError are ValueErrors
+
+
+def _too_deep(obj: Any, limit: int) -> bool:
+    """Whether ``obj`` nests lists and objects deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (list, dict)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
 def read_json(path: Path) -> Any:
-    """The JSON of a landing file; a UTF-8 byte order mark (some exporters write one) is accepted."""
-    return json.loads(path.read_text(encoding="utf-8-sig"))
+    """The JSON of a landing file; a UTF-8 byte order mark (some exporters write one) is accepted.
+
+    Raises only what ``UNREADABLE_ERRORS`` names: OSError (missing, a directory, no permission) or
+    ValueError (not UTF-8, not JSON, or nested deeper than MAX_JSON_DEPTH levels: such a file would
+    otherwise raise RecursionError here or in any code walking it later)."""
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        data = None
+        deep = True
+    else:
+        deep = _too_deep(data, MAX_JSON_DEPTH)
+    if deep:
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
 
 
 class Landing:
@@ -62,18 +95,21 @@ class Landing:
         return self.airtable_dir(day) / f"{table_name}.json"
 
     def airtable_snapshot_dates(self) -> list[dt.date]:
+        return sorted(day for day in map(_snapshot_day, self._airtable_children()) if day is not None)
+
+    def airtable_stray_entries(self) -> list[str]:
+        """Entries of ``airtable/`` that are not snapshot folders (``2026-3-14``, ``0001-01-01``, a
+        file): ignored, never fatal, but reported (snapshot problems), never dropped silently. Names
+        starting with a dot (``.DS_Store``) are the file system's own and are not reported."""
+        return sorted(p.name for p in self._airtable_children()
+                      if _snapshot_day(p) is None and not p.name.startswith("."))
+
+    def _airtable_children(self) -> list[Path]:
         base = self.root / "airtable"
-        if not base.is_dir():
+        try:
+            return list(base.iterdir()) if base.is_dir() else []
+        except OSError:
             return []
-        days = []
-        for child in base.iterdir():
-            try:
-                day = dt.date.fromisoformat(child.name)
-            except ValueError:
-                continue  # not a snapshot folder; ignored, never fatal
-            if plausible_day(day):  # a 0001-01-01 folder would start every partition in year 1
-                days.append(day)
-        return sorted(days)
 
     # -- GitHub -------------------------------------------------------------
     @property
@@ -101,6 +137,19 @@ class Landing:
 
     def metrics_month(self, slug: str, year: int, month: int) -> Path:
         return self.metrics_dir(slug) / f"{year:04d}-{month:02d}.json"
+
+
+def _snapshot_day(child: Path) -> dt.date | None:
+    """The day of a snapshot folder: named YYYY-MM-DD exactly, within the plausible dates (a
+    0001-01-01 folder would start every partition in year 1); None for anything else."""
+    name = child.name
+    if len(name) != 10:  # fromisoformat also reads 20260314 and other forms: only YYYY-MM-DD is a folder
+        return None
+    try:
+        day = dt.date.fromisoformat(name)
+    except ValueError:
+        return None
+    return day if plausible_day(day) and day.isoformat() == name else None
 
 
 def zone_path(path: str | Path) -> str:

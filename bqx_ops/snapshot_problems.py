@@ -23,6 +23,7 @@ from bqx_ops.validation import SOURCE, UNREADABLE
 
 MISSING, EMPTY = "missing", "empty"  # states of a table that has no records in a snapshot
 PREFIX = "snapshot problem: "
+LANDING_ZONE = "Landing zone"  # the table name of a problem with the landing zone itself, not one table
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,11 @@ def fill_gaps(day: dt.date, tables: dict[str, list], states: dict[str, str], tab
             problems.append(_row(name, day, f"{what}; the last good copy, of the {copy.day.isoformat()} snapshot "
                                             f"({len(copy.records)} records), is used instead"))
     return out, problems
+
+
+def stray_entries(day: dt.date, names: list[str]) -> list[dict]:
+    """A snapshot problem on ``day`` per entry of ``airtable/`` that is not a snapshot folder (named
+    otherwise than YYYY-MM-DD, or an implausible day): its snapshot is never read, so it is said with
+    every snapshot read while it is there (consecutive days make one review issue)."""
+    return [_row(LANDING_ZONE, day, f"airtable/{name} is not a snapshot folder (a folder is named YYYY-MM-DD, a "
+                                    "day from 2000-01-01 to 2099-12-31); it is ignored") for name in names]

@@ -17,8 +17,16 @@ import dagster as dg
 from pydantic import Field as PField
 
 from bqx_ops.base_schema import TABLES, TABLES_BY_NAME, SchemaMapping
-from bqx_ops.landing import Landing, read_json, write_json
+from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json
 from bqx_ops.validation import UNREADABLE
+
+
+def _why(exc: Exception) -> str:
+    """Why a landing file could not be read, without the local path an OSError carries (reports name
+    files relative to the landing zone)."""
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {exc.strerror or 'cannot be read'}"
+    return str(exc)
 
 
 class SnapshotUnavailable(Exception):
@@ -65,8 +73,8 @@ class AirtableSource(dg.ConfigurableResource):
                 continue
             try:
                 data = read_json(path)
-            except (ValueError, UnicodeDecodeError) as exc:  # kept as one quarantined "record"
-                out[table.name] = [{UNREADABLE: str(path), "error": str(exc)}]
+            except UNREADABLE_ERRORS as exc:  # not JSON, too deep, a directory, no permission: one marker
+                out[table.name] = [{UNREADABLE: str(path), "error": _why(exc)}]
                 continue
             records = data.get("records") if isinstance(data, dict) else None
             out[table.name] = records if isinstance(records, list) else [
@@ -117,7 +125,7 @@ class EmbeddedAirtable(AirtableSource):
             return {}
         try:
             data = read_json(path)
-        except (ValueError, UnicodeDecodeError):
+        except UNREADABLE_ERRORS:
             return {}
         wanted, out = set(keys), {}
         for r in (data.get("records") if isinstance(data, dict) else None) or []:
@@ -137,7 +145,7 @@ class EmbeddedAirtable(AirtableSource):
         real_field = mapping.fields.get(table_name, {}).get(field_name, field_name)
         try:
             data = read_json(path)
-        except (ValueError, UnicodeDecodeError):
+        except UNREADABLE_ERRORS:
             return None
         records = data.get("records") if isinstance(data, dict) else None
         values = [r["fields"][real_field] for r in records or []

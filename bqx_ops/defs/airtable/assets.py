@@ -21,7 +21,7 @@ from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource, SnapshotUnavailable
 from bqx_ops.sanitize import json_text, visible
-from bqx_ops.snapshot_problems import EMPTY, MISSING, GoodCopy, fill_gaps
+from bqx_ops.snapshot_problems import EMPTY, MISSING, GoodCopy, fill_gaps, stray_entries
 from bqx_ops.validation import UNREADABLE, parse_snapshot
 
 SNAPSHOT_PARTITIONS = dg.DailyPartitionsDefinition(
@@ -73,6 +73,9 @@ def raw_records(
     days = window_days(context)
     today = dt.datetime.now(UTC).date()
     rows, taken, absent, empty = [], [], [], []
+    stray = airtable.landing.airtable_stray_entries()
+    if stray:
+        context.log.warning(f"not snapshot folders (named YYYY-MM-DD), ignored: {', '.join(stray)}")
     for day in days:
         try:
             airtable.land_snapshot(day, today)
@@ -107,6 +110,7 @@ def raw_records(
         "snapshots": dg.MetadataValue.text(", ".join(d.isoformat() for d in taken) or "none"),
         "days_without_snapshot": len(absent),
         "snapshots_without_records": dg.MetadataValue.text(", ".join(d.isoformat() for d in empty) or "none"),
+        "not_snapshot_folders": dg.MetadataValue.text(", ".join(stray) or "none"),  # quarantined as snapshot problems
     })
     return df
 
@@ -183,6 +187,7 @@ def airtable_tables(
     mapping = airtable.mapping()
     file_of = {t.name: mapping.table_name(t.name) for t in TABLES}  # the file of a table: the base's own name
     first = first_landed(airtable, file_of)
+    stray = airtable.landing.airtable_stray_entries()
     typed: dict[str, list[dict]] = {t.name: [] for t in TABLES}
     quarantined: list[dict] = []
     raw = raw.sort_values(["snapshot_date", "table_name", "position"])
@@ -196,6 +201,7 @@ def airtable_tables(
                   or airtable.landing.airtable_table(day, file_of[t.name]).is_file() else MISSING for t in TABLES}
         tables, problems = fill_gaps(day, tables, states, [t.name for t in TABLES], last_good)
         quarantined.extend(problems)
+        quarantined.extend(stray_entries(day, stray))  # 2026-3-14/: never read, never silently
         parsed = parse_snapshot(day, tables, mapping)
         for name, rows in parsed.rows.items():
             typed[name].extend(rows)

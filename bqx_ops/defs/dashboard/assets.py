@@ -59,7 +59,8 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
         try:
             doc = read_json(path)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
-            problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})", True))
+            why = (exc.strerror or "cannot be read") if isinstance(exc, OSError) else exc  # no local path in a report
+            problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({type(exc).__name__}: {why})", True))
             continue
         found, file_problems = parse_response(path.name, doc)
         whole = not isinstance(doc, dict) or not isinstance(doc.get("ResultsByTime"), list)
