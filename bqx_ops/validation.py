@@ -115,6 +115,8 @@ def coerce(f: Field, value):
     if kind == "link":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise Invalid(f"expected a list of record ids, got {value!r}")
+        if len(value) > 1:  # bqx_ops reads one parent per link: a second would be ignored, or move the record
+            raise Invalid(f"links to {len(value)} records ({', '.join(value)}), but it must link to one")
         return value[0] if value else None
     raise AssertionError(f"unhandled field kind {kind}")
 
@@ -130,9 +132,25 @@ def _quarantine_row(table: str, record_id, day: dt.date, reasons: list[str], raw
     }
 
 
-def _validate_record(table: Table, record, fields: dict,
-                     mapping: SchemaMapping | None = None) -> tuple[dict, list[str], dict[str, str]]:
-    """Typed values, problems, and link field -> target id (checked later)."""
+# Dates that record something done (an evaluation, a decision, a completion): a snapshot cannot hold
+# one after its own day. Planned dates (Start Date, Due Date, a plan's start) may well be ahead.
+RECORDED_DATES = {
+    "Model Results": ("Evaluated On",),
+    "Decisions": ("Date",),
+    "Learnings": ("Date",),
+    "Stages": ("Completed Date",),
+    "Phases": ("End Date",),
+    "Assessment Inputs": ("Date",),
+}
+# A recorded date a few days ahead of the snapshot is taken as entered ahead (a team east of UTC is already
+# on the next day; a result noted for the week's run); beyond a week it cannot be true (2026-12-01 in a
+# March snapshot would be the "latest" model in docs/models.md and the CHANGELOG, but not in the plan update).
+FUTURE_GRACE_DAYS = 7
+
+
+def _validate_record(table: Table, record, fields: dict, mapping: SchemaMapping | None = None,
+                     snapshot_date: dt.date | None = None) -> tuple[dict, list[str], dict[str, list[str]]]:
+    """Typed values, problems, and link field -> every target id it names (checked later)."""
     typed, problems, links = {}, [], {}
     for f in table.fields:
         f = mapping.field_for(table.name, f) if mapping else f
@@ -142,14 +160,20 @@ def _validate_record(table: Table, record, fields: dict,
                 problems.append(f"missing required field {f.name!r}")
             typed[f.column] = None
             continue
+        if f.kind == "link" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            links[f.name] = list(value)  # every id is checked, not only the one that is used
         try:
             typed[f.column] = coerce(f, value)
         except Invalid as exc:
             problems.append(f"{f.name!r}: {exc}")
             typed[f.column] = None
             continue
-        if f.kind == "link":
-            links[f.name] = typed[f.column]
+    for name in RECORDED_DATES.get(table.name, ()) if snapshot_date is not None else ():
+        day = typed.get(table.field(name).column)
+        if day is not None and day > snapshot_date + dt.timedelta(days=FUTURE_GRACE_DAYS):
+            problems.append(f"{name!r} {day.isoformat()} is after the snapshot's day {snapshot_date.isoformat()} "
+                            f"(by more than {FUTURE_GRACE_DAYS} days: it records something done, which cannot be "
+                            "in the future)")
     for low, high in table.ordered:  # a band or span the wrong way round makes every figure on it wrong
         lo, hi = table.field(low), table.field(high)
         a, b = typed.get(lo.column), typed.get(hi.column)
@@ -185,9 +209,8 @@ def parse_snapshot(
                     table.name, None, snapshot_date,
                     [f"unreadable landing file {record[UNREADABLE]}: {record.get('error')}"], record))
                 continue
-            if not isinstance(record, dict) or not isinstance(rid, str) or not is_clean(rid) or not isinstance(
-                record.get("fields"), dict
-            ):
+            if not isinstance(record, dict) or not isinstance(rid, str) or not rid.strip() or not is_clean(rid) \
+                    or not isinstance(record.get("fields"), dict):  # an empty id names no record
                 out.quarantine.append(_quarantine_row(
                     table.name, rid, snapshot_date,
                     ["malformed record: expected {id, createdTime, fields}"], record))
@@ -197,12 +220,13 @@ def parse_snapshot(
                 problems.append(f"duplicate record id {rid} (only its first occurrence is kept)")
             seen.add(rid)
             fields = mapping.to_logical_fields(table.name, record["fields"])
-            typed, field_problems, links = _validate_record(table, record, fields, mapping)
+            typed, field_problems, links = _validate_record(table, record, fields, mapping, snapshot_date)
             problems += field_problems
-            for name, target in links.items():
+            for name, targets in links.items():
                 target_table = table.field(name).link_to
-                if target not in existing_ids[target_table]:
-                    problems.append(f"{name!r} links to {target}, which does not exist in {target_table}")
+                for target in dict.fromkeys(targets):
+                    if target not in existing_ids[target_table]:
+                        problems.append(f"{name!r} links to {target}, which does not exist in {target_table}")
             try:
                 created = _parse_datetime(record.get("createdTime"))
             except Invalid as exc:
@@ -225,15 +249,24 @@ def _unique_keys(table: Table, rows: list[dict], records: list[dict], day: dt.da
     column = table.field(table.key_field).column
     order = sorted(range(len(rows)), key=lambda i: (rows[i]["created_time"] or dt.datetime.max,
                                                     rows[i]["record_id"]))
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, str]] = {}  # normalized key -> (record id, key as written)
     dropped = set()
     for i in order:
         key = rows[i][column]
-        if key in first:
+        norm = _normalized_key(key)
+        if norm in first:
             dropped.add(i)
+            kept_id, kept_key = first[norm]
+            same = "the same one" if kept_key == key else f"the same one written {kept_key!r} (keys are compared " \
+                                                          "without surrounding or repeated spaces and case)"
             quarantine.append(_quarantine_row(table.name, rows[i]["record_id"], day, [
-                f"duplicate {table.key_field} {key!r}: record {first[key]} has the same one and is kept "
+                f"duplicate {table.key_field} {key!r}: record {kept_id} has {same} and is kept "
                 "(the earliest created is kept, so nothing is counted twice)"], records[i]))
         else:
-            first[key] = rows[i]["record_id"]
+            first[norm] = (rows[i]["record_id"], key)
     return [row for i, row in enumerate(rows) if i not in dropped]
+
+
+def _normalized_key(key) -> str:
+    """A human key as people mean it: "9.5 " and "9.5", "T-036" and "t-036" are one key."""
+    return " ".join(key.split()).casefold() if isinstance(key, str) else key

@@ -56,8 +56,50 @@ def _unreadable_labels(item: dict) -> str | None:
         return "labels is null"
     if not isinstance(labels, list):
         return f"labels is {visible(repr(labels))[:60]}, not a list"
-    bad = [label for label in labels if not isinstance(label.get("name") if isinstance(label, dict) else label, str)]
-    return f"{len(bad)} label(s) without a name ({visible(repr(bad[0]))[:60]})" if bad else None
+    names = [label.get("name") if isinstance(label, dict) else label for label in labels]
+    bad = [label for label, name in zip(labels, names) if not isinstance(name, str)]
+    blank = [label for label, name in zip(labels, names) if isinstance(name, str) and not name.strip()]
+    return "; ".join(x for x in (
+        f"{len(bad)} label(s) without a name ({visible(repr(bad[0]))[:60]})" if bad else "",
+        f"{len(blank)} label(s) whose name is empty or only spaces ({visible(repr(blank[0]))[:60]})" if blank else "",
+    ) if x) or None
+
+
+MAX_NUMBER = 2**31 - 1  # GitHub numbers issues from 1 as 32-bit integers (0 is let through: never harmful)
+
+
+def _issue_number(value) -> bool:
+    """Whether ``value`` can be a GitHub issue number (True == 1 to Python: a boolean would pass for #1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_NUMBER
+
+
+def _shown(value) -> str:
+    return visible(repr(value))[:60]
+
+
+def _type_problems(item: dict) -> list[str]:
+    """What in the fields the review reads has a type GitHub never sends; each is read as absent."""
+    out = []
+    if "assignees" in item and item["assignees"] is not None:
+        assignees = item["assignees"]
+        if not isinstance(assignees, list):
+            out.append(f"assignees is {_shown(assignees)}, not a list; read as none")
+        elif any(not isinstance(a, dict) or not isinstance(a.get("login"), str) for a in assignees):
+            bad = next(a for a in assignees if not isinstance(a, dict) or not isinstance(a.get("login"), str))
+            out.append(f"assignee {_shown(bad)} has no login; left out of the assignees")
+    user = item.get("user")
+    if user is not None and not (isinstance(user, dict) and isinstance(user.get("login"), str)):
+        out.append(f"user is {_shown(user)}, not a user with a login; author shown as {GHOST}")
+    title = item.get("title")
+    if title is not None and not isinstance(title, str):
+        out.append(f"title is {_shown(title)}, not text; shown as (no title)")
+    url = item.get("html_url")
+    if url is not None and not isinstance(url, str):
+        out.append(f"html_url is {_shown(url)}, not text; the repository's address is linked instead")
+    reason = item.get("state_reason")
+    if reason is not None and not isinstance(reason, str):
+        out.append(f"state_reason is {_shown(reason)}, not text; not shown")
+    return out
 
 
 def _login(user) -> str:
@@ -69,8 +111,8 @@ def _login(user) -> str:
 def _distinct(items: list, problems: list[str]) -> list[tuple[int, dict]]:
     """(position, item) with one item per issue number: the most recently updated (then the first
     listed) is kept, and every other copy is reported, never silently overwritten."""
-    def numbered(item) -> bool:  # True == 1 to Python: a boolean "number" would pass for issue #1
-        return isinstance(item, dict) and isinstance(item.get("number"), int) and not isinstance(item["number"], bool)
+    def numbered(item) -> bool:
+        return isinstance(item, dict) and _issue_number(item.get("number"))
 
     by_number: dict[int, list[tuple[int, dict]]] = {}
     for position, item in enumerate(items):
@@ -106,19 +148,24 @@ def github_issues(items: list, repo_url: str | None = None,
         if is_pull_request(item):
             continue
         number, created = item.get("number"), parse_time(item.get("created_at"))
-        if not isinstance(number, int) or isinstance(number, bool):
-            problems.append(f"item {position}: number {visible(repr(number))[:60]} is not an issue number; left out")
+        if not _issue_number(number):
+            problems.append(f"item {position}: number {_shown(number)} is not an issue number; left out (an issue "
+                            f"number is a whole number from 0 to {MAX_NUMBER})")
             continue
         if created is None:
             problems.append(f"#{number}: created_at {visible(repr(item.get('created_at')))[:60]} is not a "
                             "plausible time; left out")
             continue
+        state = item.get("state")
+        if state not in ("open", "closed"):  # "OPEN", null: whether it is open cannot be told for sure
+            problems.append(f"#{number}: state {_shown(state)} is not 'open' or 'closed'; left out")
+            continue
         closed = parse_time(item.get("closed_at"))
-        if item.get("state") == "open":
+        if state == "open":
             closed = None  # a reopened issue: any earlier closing no longer holds
-        elif closed is None and (item.get("closed_at") not in (None, "") or item.get("state") == "closed"):
-            problems.append(f"#{number}: closed, but closed_at {visible(item.get('closed_at'))!r} is not a plausible time; "
-                            "left out")
+        elif closed is None:
+            problems.append(f"#{number}: closed, but closed_at {visible(repr(item.get('closed_at')))[:60]} is not a "
+                            "plausible time; left out")
             continue
         if closed is not None and closed < created:
             problems.append(f"#{number}: closed ({closed:%Y-%m-%d %H:%M}) before it was created "
@@ -131,11 +178,14 @@ def github_issues(items: list, repo_url: str | None = None,
         unreadable = _unreadable_labels(item)
         if unreadable:
             problems.append(f"#{number}: {unreadable}; triaged on the labels that could be read")
+        problems += [f"#{number}: {p}" for p in _type_problems(item)]
         title = item.get("title")
         if isinstance(title, str) and defects(title):
             problems.append(f"#{number}: title contains {defects(title)}; shown escaped")
         title = " ".join(visible(title).split()) if isinstance(title, str) and title.strip() else "(no title)"
-        assignees = [_login(a) for a in item.get("assignees") or [] if isinstance(a, dict)]
+        listed = item.get("assignees")
+        assignees = [a["login"] for a in listed if isinstance(a, dict) and isinstance(a.get("login"), str)] \
+            if isinstance(listed, list) else []
         reason = item.get("state_reason")
         detail = "; ".join(x for x in (
             f"assignees: {', '.join(sorted(assignees))}" if assignees else "",

@@ -39,8 +39,9 @@ def _series(job: dict, retry: re.Pattern | None = None) -> str:
 
 
 def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | None:
-    """The final value of metric ``name``; None when absent, not a number, NaN or infinite (reported:
-    comparing with NaN would invent a degradation; a Completed job without it is never compared)."""
+    """The final value of metric ``name``; None when absent, not a number (a boolean or a string is not
+    one), NaN or infinite (reported: comparing with NaN, or with ``true`` read as 1.0, would invent a
+    degradation; a Completed job without it is never compared)."""
     metrics = job.get("FinalMetricDataList")
     item = next((m for m in metrics if isinstance(m, dict) and m.get("MetricName") == name), None) \
         if isinstance(metrics, list) else None
@@ -50,9 +51,11 @@ def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | 
             problems.append(f"job {label}: no final {name} (FinalMetricDataList is {visible(repr(metrics))[:60]}); "
                             "not compared")
         return None
+    raw = item.get("Value")
+    # DescribeTrainingJob's Value is a float: true is not R² 1.0 and "0.9" is text (both reported, never compared)
     try:
-        value = float(item.get("Value"))
-    except (TypeError, ValueError, OverflowError):
+        value = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+    except OverflowError:  # an integer of 400 digits
         value = None
     if value is None or not math.isfinite(value) or abs(value) > MAX_METRIC:
         if problems is not None:
