@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 from bqx_ops_tests.base_builder import record
@@ -50,6 +51,19 @@ RECORD_CASES = [
      "'Notes': text contains a control character \\x85 at position 4 (2 in all)"),
     ("bell and escape in a title", "Learnings", f"ding{BELL}{ESC}[31m", {}, None,
      "'Title': text contains a control character \\x07 at position 4 (2 in all)"),
+    # a link names one record: a second id would move the stage silently (only the first was read)
+    ("a stage on two phases", "Stages", "H.7", lambda base: {"Phase": [base["Phases"][-1]["id"], base["Phases"][0]["id"]]},
+     None, "'Phase': links to 2 records ("),
+    # ... and every id is checked: a dangling second id was never looked at
+    ("a dangling second link", "Stages", "H.8", lambda base: {"Phase": [base["Phases"][0]["id"], "recDOESNOTEXIST00"]},
+     None, "'Phase' links to recDOESNOTEXIST00, which does not exist in Phases"),
+    # what records something done cannot be dated after the snapshot (a planned start may: see test_validation)
+    ("evaluated after the snapshot", "Model Results", "H-future", {"Evaluated On": "2099-06-01", "R2": 0.999}, None,
+     "'Evaluated On' 2099-06-01 is after the snapshot's day"),
+    ("completed after the snapshot", "Stages", "H.9", {"Completed Date": "2099-06-01"}, None,
+     "'Completed Date' 2099-06-01 is after the snapshot's day"),
+    ("decided after the snapshot", "Decisions", "H future decision", {"Date": "2099-06-01"}, None,
+     "'Date' 2099-06-01 is after the snapshot's day"),
 ]
 KEY_FIELD = {"Stages": "Stage ID", "Phases": "Phase ID", "Plans": "Plan ID", "Model Results": "Result ID",
              "Decisions": "Title", "Learnings": "Title", "Tasks": "Task Key"}
@@ -61,7 +75,7 @@ def hostile_record(base: dict, case: tuple) -> tuple[str, dict]:
     rec = copy.deepcopy(base[table][0])
     rec["id"] = "recHOST" + f"{RECORD_CASES.index(case):010d}"
     rec["fields"][KEY_FIELD[table]] = key
-    rec["fields"].update(fields)
+    rec["fields"].update(fields(base) if callable(fields) else fields)  # links name the base's own records
     if created:
         rec["createdTime"] = created
     return table, rec
@@ -75,14 +89,21 @@ def with_hostile_records(base: dict) -> dict:
     return out
 
 
-def with_duplicate_key(base: dict, table: str = "Stages") -> tuple[dict, str, str]:
+# a duplicate key as people write it: the same key with spaces around it is the same key ("9.5 " and "9.5")
+KEY_SPELLINGS = {"exact": lambda k: k, "trailing space": lambda k: k + " ", "spaces around": lambda k: f"  {k} "}
+
+
+def with_duplicate_key(base: dict, table: str = "Stages", spelling: str = "exact",
+                       dup_id: str = "recDUPL0000000001") -> tuple[dict, str, str]:
     """``base`` plus a copy of the table's first record under a new id, created later and listed
-    first: (base, kept id, duplicate id). The earliest created must be kept whatever the order."""
+    first, its key written per ``spelling``: (base, kept id, duplicate id). The earliest created
+    must be kept whatever the order."""
     out = copy.deepcopy(base)
     original = out[table][0]
     dup = copy.deepcopy(original)
     created = dt.datetime.fromisoformat(original["createdTime"].replace("Z", "+00:00")) + dt.timedelta(days=1)
-    dup["id"], dup["createdTime"] = "recDUPL0000000001", created.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    dup["id"], dup["createdTime"] = dup_id, created.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    dup["fields"][KEY_FIELD[table]] = KEY_SPELLINGS[spelling](original["fields"][KEY_FIELD[table]])
     dup["fields"]["Name"] = "Same key, later record"
     out[table].insert(0, dup)
     return out, original["id"], dup["id"]
@@ -90,6 +111,41 @@ def with_duplicate_key(base: dict, table: str = "Stages") -> tuple[dict, str, st
 
 def surrogate_id_record() -> dict:
     return record(f"rec{SURROGATE}BAD", {"Stage ID": "H.9", "Name": "bad id", "Status": "Todo"})
+
+
+def empty_id_record(base: dict) -> dict:
+    """A stage whose id is "": it names no record, so nothing could link to it or carry it forward."""
+    rec = copy.deepcopy(base["Stages"][0])
+    rec["id"] = ""
+    rec["fields"]["Stage ID"] = "H.10"
+    return rec
+
+
+# -- whole landing files that cannot be read: (case, how to make ``path`` unreadable, reason fragment) ---------
+DEEP_JSON = "[" * 100_000 + "]" * 100_000  # json.loads raises RecursionError on it
+
+
+def deep_table_text() -> str:
+    """A table file whose one record holds the deeply nested value (valid JSON, unreadable in Python)."""
+    return ('{"records": [{"id": "recDEEP0000000001", "createdTime": "2025-08-18T00:00:00.000Z", '
+            '"fields": {"Notes": ' + DEEP_JSON + '}}]}')
+
+
+def make_deep(path: Path) -> None:
+    write_raw(path, deep_table_text() if path.parent.parent.name == "airtable" else DEEP_JSON)
+
+
+def make_directory(path: Path) -> None:
+    if path.exists():
+        path.unlink()
+    path.mkdir(parents=True)
+
+
+UNREADABLE_FILE_CASES = [  # a PermissionError (chmod 000) is raised by a patched read: the tests run as root
+    ("nested 100000 levels", make_deep, "JSON nested deeper than 100 levels"),
+    ("a directory", make_directory, "IsADirectoryError"),
+]
+PERMISSION_REASON = "PermissionError"
 
 
 # -- whole table files ------------------------------------------------------------------------------------------
@@ -109,6 +165,7 @@ def gh(number: int, title: str, created="2026-03-10T08:00:00Z", closed=None, sta
             "labels": [{"name": "priority:P1"}, {"name": "category:infrastructure"}], **extra}
 
 
+GITHUB_KEPT_WITH_A_PROBLEM = ["9014", "9015", "9016", "9020"]  # a wrong type in a field read as absent: kept
 GITHUB_CASES = [
     (gh(9001, f"Lone {SURROGATE} surrogate"), "#9001: title contains a lone UTF-16 surrogate \\ud800"),
     (gh(9002, f"NUL{NUL} and bell{BELL}"), "#9002: title contains a control character \\x00"),
@@ -128,6 +185,18 @@ GITHUB_CASES = [
      "#9012: 1 label(s) without a name ({'name': None}); triaged on the labels that could be read"),
     (gh(9008, "closed in 9999", closed="9999-12-31T23:59:59-05:00", state="closed"),
      "#9008: closed, but closed_at '9999-12-31T23:59:59-05:00' is not a plausible time; left out"),
+    (gh(9014, "assignees as a number", assignees=5), "#9014: assignees is 5, not a list; read as none"),
+    (gh(9015, "user as text", user="alice"), "#9015: user is 'alice', not a user with a login; author shown as ghost"),
+    (dict(gh(9016, "x"), title=["a"]), "#9016: title is ['a'], not text; shown as (no title)"),
+    (dict(gh(9017, "negative number"), number=-5),
+     ": number -5 is not an issue number; left out (an issue number is a whole number from 0 to 2147483647)"),
+    (dict(gh(9017, "number 2**70"), number=2**70), f": number {2**70} is not an issue number"),
+    (gh(9018, "state in capitals", closed="2026-03-11T08:00:00Z", state="OPEN"),
+     "#9018: state 'OPEN' is not 'open' or 'closed'; left out"),
+    (gh(9019, "state null", closed="2026-03-11T08:00:00Z", state=None),
+     "#9019: state None is not 'open' or 'closed'; left out"),
+    (dict(gh(9020, "a blank label"), labels=[{"name": "   "}, {"name": "priority:P2"}]),
+     "#9020: 1 label(s) whose name is empty or only spaces ({'name': '   '}); triaged on the labels that could be read"),
     (gh(9006, "first copy", updated_at="2026-03-10T08:00:00Z"), None),  # the duplicate below is newer
     (gh(9006, "second copy, newer", updated_at="2026-03-11T08:00:00Z"),
      "duplicate issue number #9006: item"),
@@ -145,6 +214,7 @@ def job(name: str, status, ended="2026-03-10T01:00:00.000+00:00", r2=None, **ext
     return out
 
 
+HOSTX = {"model": "HOSTX", "horizon": "w15"}
 SAGEMAKER_CASES = [
     (job("host-nan-1", "Completed", ended="2026-03-08T01:00:00.000+00:00", r2=0.9), None),
     (job("host-nan-2", "Completed", r2=float("nan")),
@@ -164,6 +234,12 @@ SAGEMAKER_CASES = [
      "job host-endtime: Failed without a readable end time; left out"),
     (dict(job("host-metrics-text", "Completed", ended="2026-03-08T02:00:00.000+00:00"), FinalMetricDataList="r2 0.9"),
      "job host-metrics-text: no final validation:r2 (FinalMetricDataList is 'r2 0.9'); not compared"),
+    # one series (HOSTX w15): text and a boolean are not numbers; read as 0.99 and 1.0 they made a degradation to 0.96
+    (job("host-text-r2", "Completed", ended="2026-03-05T01:00:00.000+00:00", r2="0.99", HyperParameters=HOSTX),
+     "job host-text-r2: final validation:r2 '0.99' is not a finite number within ±1e+06; not compared"),
+    (job("host-bool-r2", "Completed", ended="2026-03-06T01:00:00.000+00:00", r2=True, HyperParameters=HOSTX),
+     "job host-bool-r2: final validation:r2 True is not a finite number within ±1e+06; not compared"),
+    (job("host-real-r2", "Completed", ended="2026-03-07T01:00:00.000+00:00", r2=0.96, HyperParameters=HOSTX), None),
     (job("host-dup", "Failed", FailureReason="first copy", LastModifiedTime="2026-03-10T02:00:00.000+00:00"), None),
     (job("host-dup", "Failed", FailureReason="second copy, older", LastModifiedTime="2026-03-10T01:30:00.000+00:00"),
      "duplicate job name host-dup: job"),
@@ -210,6 +286,7 @@ def hostile_cost_months() -> dict[str, object]:
         ]},
         "2026-03.json": "{not json at all",
         "2026-04.json": {"NextPageToken": "x"},
+        "2026-06.json": DEEP_JSON,  # unreadable: nested 100000 levels (2026-07.json is a directory: see the test)
         "2026-05.json": {"ResultsByTime": [  # malformed parts: each skipped with its reason, the rest counted
             cost_day("2026-05-01", ("Amazon S3", "abc", "USD"), ("AWS Lambda", "2.00", "USD")),
             {"TimePeriod": {"Start": "2026-05-02", "End": "2026-05-03"}, "Groups": None},
@@ -225,6 +302,7 @@ def hostile_cost_months() -> dict[str, object]:
 
 # -- the whole corpus, injected into a sample landing zone (March 2026) ---------------------------------------
 RECORDS_DAY, GONE_DAY, BROKEN_DAY, DUPLICATE_DAY = (dt.date(2026, 3, d) for d in (2, 6, 9, 13))
+STRAY_FOLDER = "2026-3-14"  # a copy of a snapshot under a name that is not YYYY-MM-DD: never read, reported
 LOG_GROUP_DIR, LOG_DAY = "__bqx-ml__pipeline", dt.date(2026, 3, 12)
 
 
@@ -246,7 +324,11 @@ def inject_into_sample(data_dir: Path) -> None:
     (root / "airtable" / GONE_DAY.isoformat() / "Plans.json").unlink()
     write_raw(root / "airtable" / BROKEN_DAY.isoformat() / "Phases.json", json.dumps({"records": []}))
     write_raw(root / "airtable" / BROKEN_DAY.isoformat() / "Tasks.json", "{not json")
+    make_deep(root / "airtable" / BROKEN_DAY.isoformat() / "Decisions.json")
+    make_directory(root / "airtable" / BROKEN_DAY.isoformat() / "Learnings.json")
+    shutil.copytree(root / "airtable" / DUPLICATE_DAY.isoformat(), root / "airtable" / STRAY_FOLDER)
     duplicated, _, _ = with_duplicate_key(tables(DUPLICATE_DAY))
+    duplicated, _, _ = with_duplicate_key(duplicated, "Phases", "trailing space", "recDUPL0000000002")
     write_tables(DUPLICATE_DAY, duplicated)
     artifacts = root / "airtable" / DUPLICATE_DAY.isoformat() / "Artifacts.json"
     write_raw(artifacts, b"\xef\xbb\xbf" + artifacts.read_bytes())

@@ -5,6 +5,8 @@ answered with its last good copy, and nothing crashes or is counted twice."""
 import datetime as dt
 import json
 import re
+import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -41,7 +43,8 @@ def test_every_hostile_record_is_quarantined_with_its_reason_and_the_run_succeed
         assert case[-1] in reasons.get(rec["id"], ""), (case[0], reasons.get(rec["id"]))
     assert len(reasons) == len(hc.RECORD_CASES)
     # the genuine records all proceed: counts from the landing JSON minus the hostile ones
-    for table, asset in (("Stages", "stages"), ("Phases", "phases"), ("Tasks", "tasks")):
+    for table, asset in (("Stages", "stages"), ("Phases", "phases"), ("Tasks", "tasks"),
+                         ("Model Results", "model_results"), ("Decisions", "decisions")):
         genuine = [r for r in landed(data_dir, MON, table) if not r["id"].startswith("recHOST")]
         assert query(data_dir, f"SELECT count(*) FROM airtable.{asset}") == [(len(genuine),)]
 
@@ -63,18 +66,86 @@ def test_no_control_character_or_surrogate_reaches_a_table(data_dir):
     assert json.loads(raw)["id"] == f"rec{hc.SURROGATE}BAD"
 
 
+@pytest.mark.parametrize("spelling", list(hc.KEY_SPELLINGS))
 @pytest.mark.parametrize("listed_first", [True, False])
-def test_a_duplicate_human_key_is_counted_once_keeping_the_earliest_created(data_dir, listed_first):
-    base, kept, duplicate = hc.with_duplicate_key(minimal_base())
+def test_a_duplicate_human_key_is_counted_once_keeping_the_earliest_created(data_dir, listed_first, spelling):
+    base, kept, duplicate = hc.with_duplicate_key(minimal_base(), spelling=spelling)
     if not listed_first:
         base["Stages"].append(base["Stages"].pop(0))
     write_snapshot(data_dir, MON, base)
     assert materialize(data_dir, MON).success
-    stage_id = base["Stages"][0]["fields"]["Stage ID"] if listed_first else base["Stages"][-1]["fields"]["Stage ID"]
-    assert query(data_dir, f"SELECT record_id FROM airtable.stages WHERE stage_id = '{stage_id}'") == [(kept,)]
+    [original] = [r for r in base["Stages"] if r["id"] == kept]
+    [copy_] = [r for r in base["Stages"] if r["id"] == duplicate]
+    stage_id, written = original["fields"]["Stage ID"], copy_["fields"]["Stage ID"]
+    assert query(data_dir, f"SELECT record_id FROM airtable.stages WHERE trim(stage_id) = '{stage_id}'") == [(kept,)]
     [(rid, reason)] = query(data_dir, "SELECT record_id, reason FROM airtable.quarantine")
     assert rid == duplicate
-    assert reason.startswith(f"duplicate Stage ID '{stage_id}': record {kept} has the same one and is kept")
+    assert reason.startswith(f"duplicate Stage ID {written!r}: record {kept} has the same one")
+    assert reason.endswith("is kept (the earliest created is kept, so nothing is counted twice)")
+    # the figure: the realized cost of the stages, each key once (computed here from the landed JSON)
+    once = {}
+    for r in sorted(landed(data_dir, MON, "Stages"), key=lambda r: (r["createdTime"], r["id"])):
+        once.setdefault(r["fields"]["Stage ID"].strip(), r["fields"].get("Realized Cost") or 0)
+    assert query(data_dir, "SELECT sum(coalesce(realized_cost, 0)) FROM airtable.stages") == [(sum(once.values()),)]
+
+
+def test_a_record_whose_id_is_empty_is_quarantined(data_dir):
+    base = minimal_base()
+    base["Stages"].append(hc.empty_id_record(base))
+    write_snapshot(data_dir, MON, base)
+    assert materialize(data_dir, MON).success
+    assert query(data_dir, "SELECT record_id, reason FROM airtable.quarantine") == [
+        ("", "malformed record: expected {id, createdTime, fields}")]
+    assert query(data_dir, "SELECT count(*) FROM airtable.stages WHERE stage_id = 'H.10'") == [(0,)]
+
+
+def _unreadable_cases():
+    return [pytest.param(make, why, id=name) for name, make, why in hc.UNREADABLE_FILE_CASES] + [
+        pytest.param("permission", hc.PERMISSION_REASON, id="no permission")]
+
+
+def deny(monkeypatch, path):
+    """``path`` cannot be read, as after chmod 000 for a user that is not root (the tests run as root)."""
+    real = Path.read_text
+
+    def read_text(self, *args, **kwargs):
+        if Path(self) == Path(path):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+
+
+@pytest.mark.parametrize("make, why", _unreadable_cases())
+def test_an_unreadable_table_file_is_a_snapshot_problem_and_the_last_good_copy_stands_in(data_dir, monkeypatch,
+                                                                                        make, why):
+    write_snapshot(data_dir, MON, minimal_base())
+    write_snapshot(data_dir, TUE, minimal_base())
+    path = Landing(data_dir).airtable_table(TUE, "Stages")
+    if make == "permission":
+        deny(monkeypatch, path)
+    else:
+        make(path)
+    assert materialize(data_dir, MON, TUE).success
+    [(reason,)] = query(data_dir, f"SELECT reason FROM airtable.quarantine WHERE snapshot_date = '{TUE}'")
+    assert reason.startswith(f"snapshot problem: Stages could not be read (unreadable landing file "
+                             f"airtable/{TUE}/Stages.json: ") and why in reason, reason
+    assert str(data_dir) not in reason  # named relative to the landing zone
+    assert query(data_dir, f"SELECT count(*) FROM airtable.stages WHERE snapshot_date = '{TUE}'") == [
+        (len(minimal_base()["Stages"]),)]  # Monday's copy stands in
+
+
+def test_a_folder_not_named_as_a_day_is_reported_with_every_snapshot(data_dir):
+    write_snapshot(data_dir, MON, minimal_base())
+    write_snapshot(data_dir, TUE, minimal_base())
+    stray = Landing(data_dir).root / "airtable" / "2025-8-20"
+    shutil.copytree(Landing(data_dir).airtable_dir(TUE), stray)
+    (Landing(data_dir).root / "airtable" / ".DS_Store").write_text("")  # the file system's own: not reported
+    assert materialize(data_dir, MON, TUE).success
+    rows = query(data_dir, "SELECT snapshot_date::DATE, table_name, record_id, reason FROM airtable.quarantine "
+                           "ORDER BY 1")
+    assert [(d, rid) for d, _, rid, _ in rows] == [(MON, None), (TUE, None)]
+    assert all(r.startswith("snapshot problem: airtable/2025-8-20 is not a snapshot folder") for *_, r in rows)
 
 
 def test_missing_empty_unreadable_and_bom_tables_use_the_last_good_copy_and_say_so(data_dir):

@@ -23,6 +23,7 @@ def data_dir(tmp_path_factory):
     folder.mkdir(parents=True)
     for name, content in hc.hostile_cost_months().items():
         hc.write_raw(folder / name, content if isinstance(content, str) else json.dumps(content))
+    hc.make_directory(folder / "2026-07.json")  # a month file that is a directory
     resources = build_resources("local", data)
     assert dg.materialize([daily_costs], resources=resources).success
     for week in ("2026-02-02", "2026-03-09", "2026-04-06"):
@@ -79,6 +80,8 @@ def test_daily_costs_apply_the_rules_and_keep_credits(data_dir):
 @pytest.mark.parametrize("fragment, no_data", [
     ("2026-03.json: unreadable JSON", True),
     ("2026-04.json: not a GetCostAndUsage response (no ResultsByTime list)", True),
+    ("2026-06.json: unreadable JSON (ValueError: JSON nested deeper than 100 levels)", True),
+    ("2026-07.json: unreadable JSON (IsADirectoryError: ", True),
     ("2026-02.json: ResultsByTime[1].Groups[2] (2026-02-01): skipped (amount in 'EUR', never added to USD)",
      False),
     ("2026-02.json: ResultsByTime[2]: 2026-02-01 repeats ResultsByTime[1]; counted once, from the first", False),
@@ -111,6 +114,10 @@ def test_an_unreadable_or_empty_month_is_no_data_with_its_problem_never_zero(dat
         current, value, status = cost_month(data_dir, week)
         assert value is None and status == "no data" and "$0.00" not in current
         assert current.startswith("no data (data problem: ") and why in current
+
+
+def test_no_local_path_in_a_cost_problem(data_dir):
+    assert not [p for (p,) in query(data_dir, "SELECT problem FROM aws.cost_problems") if str(data_dir) in p]
 
 
 def test_a_month_with_credits_and_skipped_rows_shows_the_net_usd_and_its_problems(data_dir):

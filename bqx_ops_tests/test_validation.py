@@ -164,3 +164,27 @@ def test_a_record_created_after_a_link_target_was_removed_is_quarantined():
         "Phase ID": "P9", "Number": 9, "Name": "Later", "Plan": ["recPLAN0000000001"], "Status": "Todo"}))
     reasons = quarantine_reasons(base)
     assert set(reasons) == {"recSTAGE000000002", "recSTAGE000000003"}
+
+
+# -- links name one record, every id is checked; recorded dates are not in the future (hostile audit #6, #11)
+def test_several_linked_ids_are_quarantined_and_each_is_checked():
+    base = edit(minimal_base(), "Stages", "recSTAGE000000003", Phase=["recPHASE000000001", "recPHASE000000000"])
+    assert "'Phase': links to 2 records (recPHASE000000001, recPHASE000000000), but it must link to one" in \
+        quarantine_reasons(base)["recSTAGE000000003"]
+    base = edit(minimal_base(), "Stages", "recSTAGE000000003", Phase=["recPHASE000000000", "recNOPE0000000000"])
+    assert "'Phase' links to recNOPE0000000000, which does not exist in Phases" in \
+        quarantine_reasons(base)["recSTAGE000000003"]
+
+
+def test_a_recorded_date_far_after_the_snapshot_is_quarantined_but_a_planned_one_is_not():
+    later = (DAY + dt.timedelta(days=30)).isoformat()
+    base = edit(minimal_base(), "Model Results", "recMODL0000000001", Evaluated_On=later)
+    assert f"'Evaluated On' {later} is after the snapshot's day {DAY}" in quarantine_reasons(base)["recMODL0000000001"]
+    base = edit(minimal_base(), "Stages", "recSTAGE000000003", Start_Date=later)  # a planned start: fine
+    assert quarantine_reasons(base) == {}
+
+
+def test_an_empty_record_id_is_malformed():
+    base = minimal_base()
+    base["Stages"].append(dict(copy.deepcopy(base["Stages"][0]), id=""))
+    assert quarantine_reasons(base) == {"": "malformed record: expected {id, createdTime, fields}"}
