@@ -51,6 +51,14 @@ class SourceData:
     # CloudWatch is judged per window (no landed day file in it)
     without_data: frozenset[str] = frozenset()
 
+    def github_found(self) -> tuple[list[Found], list[str]]:
+        """The GitHub issues as Found, parsed once for every look at these sources (they depend on the
+        items and ``now`` only; each look gets its own list)."""
+        if getattr(self, "_github", None) is None:
+            self._github = github_issues(self.github_items, now=self.now)
+        found, problems = self._github
+        return list(found), list(problems)
+
 
 @dataclass
 class Review:
@@ -149,7 +157,7 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
             data: SourceData, history: AirtableHistory | None = None) -> tuple[list[Found], dict]:
     """Every issue any source knows as of the period's end, and what was found per source."""
     problems = list(data.problems)
-    found, github_problems = github_issues(data.github_items, now=data.now)
+    found, github_problems = data.github_found()
     problems += [f"github: {p}" for p in github_problems]
     retry = project_config.current().aws.sagemaker.retry_pattern  # a retry under another name fixes its job
     jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, {**rules.sagemaker, "retry_pattern": retry})
