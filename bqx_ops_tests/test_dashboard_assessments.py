@@ -65,3 +65,15 @@ def test_a_draft_is_not_a_final_and_a_missed_final_is_behind(conn):
     assert got["Plan Alignment"][0] == "58.8% (Q4-2025 final, approved)"
     late = shown(conn, dt.datetime(2025, 12, 29, 9), start=dt.date(2025, 1, 6))  # a project running all year
     assert late["360 Assessments"][:2] == ("2/4", "❌")  # Q1, Q2 missed (no rows), Q3, Q4 made: two behind
+
+
+def test_before_the_first_plan_week_the_r2_target_is_the_plans_own():
+    """Monday 08-18 09:00, the plan's first day: no plan week has closed, so R² has no figure yet, but its
+    target is the Plans record's R2 Target Min (0.9 here), never "no target"."""
+    with duckdb.connect() as c:
+        c.execute("CREATE SCHEMA airtable")
+        c.execute("CREATE TABLE airtable.raw_records AS SELECT TIMESTAMP '2025-08-18' AS snapshot_date")
+        c.execute("CREATE TABLE airtable.plans AS SELECT TIMESTAMP '2025-08-18' AS snapshot_date, 'recP' AS record_id, "
+                  "'PL-1' AS plan_id, 'Active' AS status, 0.9 AS r2_target_min, 0.97 AS r2_target_max")
+        got = {i.metric: i for i in indicators(facts(c, dt.datetime(2025, 8, 18, 9, tzinfo=UTC)))}
+    assert got["R² (Ensemble)"].target == "> 0.90" and got["R² (Ensemble)"].current.startswith("no data")

@@ -49,6 +49,19 @@ def _plan_value(conn, tables, table: str, column: str, week) -> float | None:
     return None if row is None or row[0] is None or row[0] != row[0] else float(row[0])
 
 
+def _r2_target(conn, tables, week, at) -> float | None:
+    """The R² minimum of the latest plan week; before the first plan week, the plan's own (the Plans
+    record of the as-of snapshot, else the configuration's): a target is known before any figure is."""
+    target = _plan_value(conn, tables, "plan.r2_trend", "target_min", week)
+    if target is not None or week is not None or "airtable.plans" not in tables:
+        return target
+    from bqx_ops.asof import as_of_snapshot, snapshot_rows
+    from bqx_ops.plan_update.targets import configured_targets, plan_targets
+
+    day = as_of_snapshot(conn, at)
+    return plan_targets(snapshot_rows(conn, "plans", day), configured_targets()).r2_min if day else None
+
+
 def past_sla(inventory: pd.DataFrame) -> tuple[int, int]:
     """(P0, P1): open issues of an inventory triaged at an instant, older than 24 h / 1 week at it."""
     open_ = inventory[inventory["state"] == OPEN]
@@ -163,7 +176,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         timeline_variance_pct=_plan_value(conn, tables, "plan.plan_timeline", "variance_pct", week),
         cost_month=None if month is None else month["month_to_date"],
         cost_problems=problems,
-        r2_target=_plan_value(conn, tables, "plan.r2_trend", "target_min", week),
+        r2_target=_r2_target(conn, tables, week, at),
         cost_ceiling=cost_ceiling,
         latency=week_p95(latency_points(conn, tables, at) or [], at),
         latency_problems=latency_problems(conn, tables, at),
