@@ -53,13 +53,18 @@ def test_new_p0_p1_are_the_open_ones_created_after_the_previous_final():
     assert "New P0/P1 risks since the previous final assessment (2030-01-04 09:00 UTC): 1 (new)." in text
 
 
-def _inventory(rows):
+def _inventory(rows, found_by_source: dict | None = None):
+    import json
+
     import duckdb
 
     conn = duckdb.connect()
     conn.execute("CREATE SCHEMA review")
     conn.execute("CREATE TABLE review.issue_inventory (period_end TIMESTAMP, source VARCHAR, created_at TIMESTAMP)")
     conn.executemany("INSERT INTO review.issue_inventory VALUES (?, ?, ?)", rows)
+    conn.execute("CREATE TABLE review.review_periods (period_end TIMESTAMP, found_by_source VARCHAR)")
+    conn.execute("INSERT INTO review.review_periods VALUES (TIMESTAMP '2030-09-15 10:00', ?)",
+                 [json.dumps(found_by_source or {})])
     return conn
 
 
@@ -76,8 +81,12 @@ def test_uptime_counts_days_from_the_project_start_and_without_failure_sources_i
                        (review, "github", dt.datetime(2030, 9, 3))])
     # 08-19..09-27: 13 + 27 = 40 days, 2 failure days
     assert failures(conn, first, when) == (2, 40)
-    only_github = _inventory([(review, "github", dt.datetime(2030, 9, 3)), (review, "derived", dt.datetime(2030, 9, 4))])
-    assert failures(only_github, first, when) == (None, 40)
+    # landed with no failure at all: 100% (0 failure days); neither landed (null in the review): no data
+    quiet = _inventory([(review, "github", dt.datetime(2030, 9, 3)), (review, "derived", dt.datetime(2030, 9, 4))],
+                       {"github": 1, "derived": 1})
+    assert failures(quiet, first, when) == (0, 40)
+    none = _inventory([(review, "github", dt.datetime(2030, 9, 3))], {"github": 1, "cloudwatch": None, "sagemaker": None})
+    assert failures(none, first, when) == (None, 40)
 
 
 def test_the_adjustment_proposal_rounds_days_one_way_prints_values_and_never_re_estimates_a_recurring_stage():

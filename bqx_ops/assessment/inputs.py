@@ -8,13 +8,14 @@ The quarter's days start at the later of its first day and the project's start_d
   the share of those snapshots on which it had a task In Progress.
 * Dependency uptime: the days of the quarter up to the as-of, and those on which a failure source
   (CloudWatch errors, SageMaker failures) issue was created, by the issues of every review up to the
-  as-of. No such issue in any review up to the as-of: no failure source data, "no data".
+  as-of. No review of the quarter with data from either source (nothing landed): "no data".
 * Innovation adoption: Decisions dated in the quarter (up to the as-of) titled "Adopt ...".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from bqx_ops.assessment.people import ADOPTION_PREFIX, PeopleInputs
 from bqx_ops.calendar import naive_utc
@@ -64,19 +65,35 @@ def utilization(conn, first: dt.datetime, when: dt.datetime) -> dict | None:
     return {owner: round(float(pct), 4) for owner, pct in rows} or None
 
 
+def _failure_sources_landed(conn, first: dt.datetime, when: dt.datetime) -> bool:
+    """Whether a review ending in (first, when] had data from a failure source: its found_by_source
+    names a source without data as null (a landed source with no issue is simply absent)."""
+    if not table_exists(conn, "review", "review_periods"):
+        return False
+    rows = conn.execute("SELECT found_by_source FROM review.review_periods WHERE period_end <= ? AND period_end > ?",
+                        [naive_utc(when), naive_utc(first)]).fetchall()
+    for (found,) in rows:
+        try:
+            by_source = json.loads(found or "{}")
+        except ValueError:
+            by_source = {}
+        if any(by_source.get(source, 0) is not None for source in FAILURE_SOURCES):
+            return True
+    return False
+
+
 def failures(conn, first: dt.datetime, when: dt.datetime) -> tuple[int | None, int]:
-    """(failure days or None without failure source data, days from ``first`` to ``when``, both included)."""
+    """(failure days or None without failure source data, days from ``first`` to ``when``, both included).
+    No data: no review up to ``when`` had CloudWatch or SageMaker data (landed with no failure is data)."""
     days = max(0, (naive_utc(when).date() - naive_utc(first).date()).days + 1)
-    if not table_exists(conn, "review", "issue_inventory"):
+    if not table_exists(conn, "review", "issue_inventory") or not _failure_sources_landed(conn, first, when):
         return None, days
     placeholders = ", ".join("?" for _ in FAILURE_SOURCES)
-    (n, seen) = conn.execute(
-        f"SELECT count(DISTINCT CAST(created_at AS DATE)) FILTER (WHERE created_at >= ? AND created_at <= ?), "
-        f"count(*) FROM review.issue_inventory WHERE period_end <= ? AND source IN ({placeholders})",
+    (n,) = conn.execute(
+        f"SELECT count(DISTINCT CAST(created_at AS DATE)) FILTER (WHERE created_at >= ? AND created_at <= ?) "
+        f"FROM review.issue_inventory WHERE period_end <= ? AND source IN ({placeholders})",
         [naive_utc(first), naive_utc(when), naive_utc(when), *FAILURE_SOURCES]).fetchone()
-    reviewed = conn.execute("SELECT count(*) FROM review.issue_inventory WHERE period_end <= ? AND period_end > ?",
-                            [naive_utc(when), naive_utc(first)]).fetchone()[0]
-    return (int(n) if reviewed and seen else None), days
+    return int(n), days
 
 
 def adoptions(conn, start: dt.datetime, when: dt.datetime) -> tuple[str, ...]:
