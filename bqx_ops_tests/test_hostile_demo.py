@@ -54,6 +54,13 @@ def test_every_hostile_record_and_table_is_in_the_quarantine_with_its_reason(dem
     # no stage is counted twice, and a missing Stages file never empties the plan
     per_day = dict(query(data, "SELECT snapshot_date::DATE, count(*) FROM airtable.stages GROUP BY 1"))
     assert per_day[hc.GONE_DAY] == per_day[hc.DUPLICATE_DAY] > 0
+    assert any(d == hc.DUPLICATE_DAY and rid == "recDUPL0000000002" and r.startswith("duplicate Phase ID")
+               for d, _, rid, r in rows)  # the same key with a trailing space
+    assert "JSON nested deeper than 100 levels" in whole[(hc.BROKEN_DAY, "Decisions")]
+    assert "IsADirectoryError" in whole[(hc.BROKEN_DAY, "Learnings")]
+    assert f"airtable/{hc.STRAY_FOLDER} is not a snapshot folder" in whole[(hc.DUPLICATE_DAY, "Landing zone")]
+    phases = dict(query(data, "SELECT snapshot_date::DATE, count(*) FROM airtable.phases GROUP BY 1"))
+    assert phases[hc.DUPLICATE_DAY] == phases[hc.RECORDS_DAY]  # counted once
 
 
 def test_every_source_problem_is_in_the_review(demo):
