@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import duckdb
+
 from bqx_ops.assessment.people import ADOPTION_PREFIX, PeopleInputs
 from bqx_ops.calendar import naive_utc
 from bqx_ops.config import project_start
@@ -70,8 +72,11 @@ def _failure_sources_landed(conn, first: dt.datetime, when: dt.datetime) -> bool
     names a source without data as null (a landed source with no issue is simply absent)."""
     if not table_exists(conn, "review", "review_periods"):
         return False
-    rows = conn.execute("SELECT found_by_source FROM review.review_periods WHERE period_end <= ? AND period_end > ?",
-                        [naive_utc(when), naive_utc(first)]).fetchall()
+    try:
+        rows = conn.execute("SELECT found_by_source FROM review.review_periods WHERE period_end <= ? AND period_end > ?",
+                            [naive_utc(when), naive_utc(first)]).fetchall()
+    except duckdb.Error:  # a table of another shape: nothing known of the sources
+        return False
     for (found,) in rows:
         try:
             by_source = json.loads(found or "{}")
