@@ -35,6 +35,9 @@ def prepare_environment(data_dir: Path) -> Path:
     # ...and an output's materializations (one per partition) stored as one batch, in two INSERTs
     # (bqx_ops.instance_storage) instead of a transaction per event on each of two SQLite files.
     os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "10000")
+    # ...and its runs share the issue collections of the instants several of them look at (the sources
+    # and Airtable tables do not change after the snapshot run): bqx_ops.issue_review.collect
+    os.environ.setdefault("BQX_OPS_SHARED_LOOKS", "1")
     home = os.environ.get("DAGSTER_HOME")
     if not home:
         found = find_dagster_home(Path.cwd())
@@ -104,10 +107,11 @@ def assessed(window, first: dt.date, last: dt.date, opening: bool = False) -> bo
     return first <= day <= last
 
 
-def sensor_looks(days: list[dt.date], at: dt.time = dt.time(10)) -> list[str]:
-    """The instants the unresolved-issue sensor is replayed at: each snapshot day at 10:00 UTC. Live, it
+def sensor_looks(days: list[dt.date], at: dt.time = dt.time(9)) -> list[str]:
+    """The instants the unresolved-issue sensor is replayed at: each snapshot day at 09:00 UTC. Live, it
     looks hourly; the replay dates an escalation at most a few days late and keeps the demo short
-    (each look collects every source as of its instant)."""
+    (each look collects every source as of its instant). 09:00 is the weekly instant of the sync and
+    the dashboard: a Monday look is the dashboard's own (collected once, BQX_OPS_SHARED_LOOKS)."""
     return [dt.datetime.combine(day, at, dt.timezone.utc).isoformat() for day in days]
 
 

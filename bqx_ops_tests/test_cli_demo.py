@@ -27,14 +27,14 @@ def run_demo(tmp_path, *args):
 
 
 def assert_github_escalations(data: Path):
-    """Every labelled GitHub issue open past its SLA at a replayed look (each June snapshot day 10:00)
+    """Every labelled GitHub issue open past its SLA at a replayed look (each June snapshot day 09:00)
     is escalated once at its level, and no other labelled issue is; computed from the landed JSON."""
     import datetime as dt
     import hashlib
     import json
 
     sla = {"P0": 24, "P1": 168, "P2": 336, "P3": 720}
-    looks = [dt.datetime(2026, 6, d, 10) for d in (1, 5, 8, 12, 15, 19, 22, 26, 29, 30)]
+    looks = [dt.datetime(2026, 6, d, 9) for d in (1, 5, 8, 12, 15, 19, 22, 26, 29, 30)]
     when = lambda t: t and dt.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
     expected, labelled = set(), set()
     for item in json.loads((data / "landing" / "github" / "issues.json").read_text()):
