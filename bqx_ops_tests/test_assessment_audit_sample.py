@@ -9,19 +9,12 @@ import json
 import re
 import shutil
 
-import dagster as dg
 import duckdb
 import pytest
 import yaml
 
 from bqx_ops import config
-from bqx_ops.defs.issue_review import assets as review_assets
-from bqx_ops.defs.plan_update import assets as plan_assets
-from bqx_ops.defs.plan_update import outputs as plan_outputs
-from bqx_ops.resources.factory import build_resources
-from bqx_ops.sample import write_sample
-from bqx_ops_tests.sample_runs import span, take_snapshots
-from bqx_ops_tests.test_assessment_sample import ASSESSMENT, ASSESSMENT_KEYS, AS_OF, assessed  # noqa: F401
+from bqx_ops_tests.test_assessment_sample import AS_OF, assess_sample, assessed  # noqa: F401
 
 pytestmark = pytest.mark.slow
 STATUSES = {"Todo", "In Progress", "Done"}  # the Stages Status options; anything else is quarantined
@@ -115,16 +108,9 @@ def test_new_p0_p1_count_the_open_ones_created_after_the_previous_final(assessed
 @pytest.fixture(scope="module")
 def q4(tmp_path_factory):
     data = tmp_path_factory.mktemp("q4")
-    write_sample(data, dt.date(2025, 12, 1), dt.date(2026, 1, 2))
-    resources = build_resources("local", data)
-    take_snapshots(resources, "2025-12-01", "2026-01-02")
-    plan = [a for a in dg.load_assets_from_modules([plan_assets, plan_outputs])
-            if "airtable_writeback" not in str(a.keys)]
-    assert dg.materialize(plan, resources=resources, tags=span("2025-12-05", "2025-12-19")).success
-    assert dg.materialize(dg.load_assets_from_modules([review_assets]), resources=resources,
-                          tags=span("2025-12-01", "2025-12-15")).success
-    assert dg.materialize(ASSESSMENT, resources=resources, partition_key="2025-10-01",
-                          selection=dg.AssetSelection.assets(*ASSESSMENT_KEYS)).success
+    _, result = assess_sample(data, ("2025-12-01", "2026-01-02"), ("2025-12-05", "2025-12-19"),
+                              ("2025-12-01", "2025-12-15"), "2025-10-01")
+    assert result.success
     return data
 
 

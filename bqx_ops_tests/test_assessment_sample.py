@@ -36,17 +36,24 @@ ASSESSMENT_KEYS = [k for a in dg.load_assets_from_modules([assessment_assets]) f
 def assessed(tmp_path_factory):
     """Q2-2026 assessed from the sample's 2026-05-15..06-30 (shared with the approval-loop tests)."""
     data = tmp_path_factory.mktemp("assessment")
-    write_sample(data, dt.date(2026, 5, 15), dt.date(2026, 6, 30))
+    resources, result = assess_sample(data, ("2026-05-15", "2026-06-30"), ("2026-05-15", "2026-06-19"),
+                                      ("2026-05-15", "2026-06-01"), QUARTER)
+    return data, resources, result
+
+
+def assess_sample(data, days: tuple[str, str], weeks: tuple[str, str], reviews: tuple[str, str], quarter: str):
+    """The sample written over ``days``, snapshotted, its plan weeks and reviews run, then ``quarter``
+    assessed: (resources, the assessment's run result)."""
+    write_sample(data, dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[1]))
     resources = build_resources("local", data)
-    take_snapshots(resources, "2026-05-15", "2026-06-30")
+    take_snapshots(resources, *days)
     plan = [a for a in dg.load_assets_from_modules([plan_assets, plan_outputs])
             if "airtable_writeback" not in str(a.keys)]
-    assert dg.materialize(plan, resources=resources, tags=span("2026-05-15", "2026-06-19")).success
+    assert dg.materialize(plan, resources=resources, tags=span(*weeks)).success
     assert dg.materialize(dg.load_assets_from_modules([review_assets]), resources=resources,
-                          tags=span("2026-05-15", "2026-06-01")).success
-    result = dg.materialize(ASSESSMENT, resources=resources, partition_key=QUARTER,
-                            selection=dg.AssetSelection.assets(*ASSESSMENT_KEYS))
-    return data, resources, result
+                          tags=span(*reviews)).success
+    return resources, dg.materialize(ASSESSMENT, resources=resources, partition_key=quarter,
+                                     selection=dg.AssetSelection.assets(*ASSESSMENT_KEYS))
 
 
 def sql(data, query: str, params=()):
