@@ -85,3 +85,20 @@ def test_untriaged_lists_only_open_issues():
     section = md[md.index("## Untriaged issues"):md.index("## Open issues")]
     assert "still open, no labels" in section and "closed, no labels" not in section
     assert "**1 untriaged issue**" in md
+
+
+@pytest.mark.parametrize("snapshot, stale", [(dt.datetime(2026, 2, 10), True), (dt.datetime(2026, 3, 9), False)])
+def test_a_review_without_a_snapshot_in_its_period_says_its_data_is_stale(snapshot, stale):
+    """A snapshot gap: the review's Airtable-based issues rest on a snapshot older than its period
+    (2026-02-10 is 33 days before 03-15); one taken during the period is current."""
+    period = ReviewPeriod(dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 15, 10))
+    rules = load_rules(path="")
+    with duckdb.connect() as conn:
+        conn.execute("CREATE SCHEMA airtable")
+        conn.execute("CREATE TABLE airtable.raw_records AS SELECT ?::TIMESTAMP AS snapshot_date", [snapshot])
+        result = review(conn, period, rules, SourceData([], [], lambda start, end: ([], [])), None)
+    md = render_markdown({"inventory": result.inventory, "breaches": result.breaches, "trend": result.trend,
+                          "stats": result.stats, "actions": result.actions, "meta": result.meta}, rules)
+    line = ("**Stale data: no Airtable snapshot was taken during this period.** Blockers, quarantine episodes and "
+            "plan-derived issues are as of the snapshot of 2026-02-10, 33 days before 2026-03-15.")
+    assert (line in md) == stale and ("Stale data" in md) == stale

@@ -39,6 +39,20 @@ def when(value) -> str:
     return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
 
 
+def _stale(meta) -> list[str]:
+    """The plan-derived issues and notes rest on an older snapshot when none was taken in the period
+    (as the plan update says for its week)."""
+    if meta["as_of_snapshot"] is None or pd.isna(meta["as_of_snapshot"]):
+        return []
+    snapshot, start = pd.Timestamp(meta["as_of_snapshot"]).date(), pd.Timestamp(meta["period_start"]).date()
+    if snapshot > start:
+        return []
+    end = pd.Timestamp(meta["period_end"]).date()
+    return [f"**Stale data: no Airtable snapshot was taken during this period.** Blockers, quarantine episodes and "
+            f"plan-derived issues are as of the snapshot of {snapshot.isoformat()}, "
+            f"{plural((end - snapshot).days, 'day')} before {end.isoformat()}.", ""]
+
+
 def _iso(value):
     return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
 
@@ -88,6 +102,7 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
         f"# Issue resolution review — {day.isoformat()}", "",
         f"Bi-weekly issue review, owner {ISSUE_REVIEW.owner}. Period {when(meta['period_start'])} → {when(meta['period_end'])} UTC, "
         f"as of its end; Airtable snapshot {when(meta['as_of_snapshot'])[:10]}.", "",
+        *_stale(meta),
         "## Summary", "",
         md_table(["Open", "New", "Resolved", "Past SLA", "Untriaged", "Action items (P0/P1)"],
                  [[total["open"], total["new"], total["resolved"], total["breached"], len(untriaged), len(actions)]]),
