@@ -77,3 +77,17 @@ def test_before_the_first_plan_week_the_r2_target_is_the_plans_own():
                   "'PL-1' AS plan_id, 'Active' AS status, 0.9 AS r2_target_min, 0.97 AS r2_target_max")
         got = {i.metric: i for i in indicators(facts(c, dt.datetime(2025, 8, 18, 9, tzinfo=UTC)))}
     assert got["R² (Ensemble)"].target == "> 0.90" and got["R² (Ensemble)"].current.startswith("no data")
+
+
+@pytest.mark.parametrize("age, shown, status", [(0, "2023-10-27 (2.7 days ago)", "✅"),
+                                                (35, "2023-09-22 (38.4 days ago)", "❌")])
+def test_airtable_updates_count_from_the_snapshot_when_none_was_taken_in_the_plan_week(age, shown, status):
+    """The plan week ending Friday 2023-10-27 16:00, read at Monday 10-30 09:00: with a snapshot in the week,
+    2.7 days since the week's end; in a 5-week gap (its snapshot 35 days old, 2023-09-22 00:00), 38 days 9 h since
+    Airtable was last seen updated."""
+    with duckdb.connect() as c:
+        c.execute("CREATE SCHEMA plan")
+        c.execute("CREATE TABLE plan.dashboard AS SELECT TIMESTAMP '2023-10-20 16:00' AS period_start, "
+                  "TIMESTAMP '2023-10-27 16:00' AS period_end, 0 AS position, ?::INTEGER AS snapshot_age_days", [age])
+        got = {i.metric: i for i in indicators(facts(c, dt.datetime(2023, 10, 30, 9, tzinfo=UTC)))}
+    assert (got["Airtable Updates"].current, got["Airtable Updates"].status) == (shown, status)

@@ -62,6 +62,20 @@ def _r2_target(conn, tables, week, at) -> float | None:
     return plan_targets(snapshot_rows(conn, "plans", day), configured_targets()).r2_min if day else None
 
 
+def _last_airtable_update(conn, tables, at) -> tuple[dt.datetime | None] | None:
+    """The end of the latest plan-update week by ``at``; when no Airtable snapshot was taken during that
+    week (a gap in the snapshots), its as-of snapshot's day instead: the plan was last seen updated then."""
+    row = _one(conn, tables, "plan.dashboard", "SELECT period_end, snapshot_age_days FROM plan.dashboard "
+               "WHERE period_end <= ? ORDER BY period_end DESC, position LIMIT 1", [at])
+    if row is None:  # no table, or one without the snapshot's age: the week's end alone
+        return _one(conn, tables, "plan.dashboard", "SELECT max(period_end) FROM plan.dashboard WHERE period_end <= ?",
+                    [at])
+    end, age = row
+    if age is not None and age >= 7:  # the snapshot is from before the week began
+        return (dt.datetime.combine(end.date() - dt.timedelta(days=int(age)), dt.time()),)
+    return (end,)
+
+
 def past_sla(inventory: pd.DataFrame) -> tuple[int, int]:
     """(P0, P1): open issues of an inventory triaged at an instant, older than 24 h / 1 week at it."""
     open_ = inventory[inventory["state"] == OPEN]
@@ -152,8 +166,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
     tables, at = _tables(conn), naive_utc(as_of)
     sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
                 "AND snapshot_date IS NOT NULL", [at])  # synced: a commit, or queued for one (a replay)
-    plan = _one(conn, tables, "plan.dashboard", "SELECT max(period_end) FROM plan.dashboard WHERE period_end <= ?",
-                [at])
+    plan = _last_airtable_update(conn, tables, at)
     week = _latest_plan_week(conn, tables, at)
     # live drift only: drops evaluated during the latest plan week (its table lists every drop to date)
     drops = _one(conn, tables, "plan.r2_drops",
