@@ -147,3 +147,24 @@ def test_the_budget_line_shows_the_share_of_the_budget_spent_and_flags_an_overru
     assert sql(data, "SELECT round(budget_spent_pct, 4), over_budget, within_band FROM plan.budget_variance"
                      " WHERE period_end = ?", dt.datetime(2025, 8, 22, 16)) == \
         [(round(realized / budget * 100, 4), True, True)]
+
+
+def test_a_record_quarantined_since_its_first_snapshot_is_listed_as_not_counted(tmp_path):
+    """A stage added already "Blocked" (an unknown Status) has no valid version to carry: the plan
+    update says it is left out of its figures and why, never silently."""
+    import copy
+
+    for day in ("2025-08-18", "2025-08-22"):
+        base = minimal_base()
+        stage = copy.deepcopy(base["Stages"][-1])
+        stage["id"], stage["fields"] = "recSTAGEBLOCKED01", {**stage["fields"], "Stage ID": "9.9", "Status": "Blocked"}
+        base["Stages"].append(stage)
+        write_snapshot(tmp_path, D(day), base)
+    resources = build_resources("local", tmp_path)
+    take_snapshots(resources, "2025-08-18", "2025-08-22")
+    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-15", "2025-08-15")).success
+    report = resources["docs_repo"].read("docs/plan-updates/2025-08-22.md")
+    assert "**Not in these figures: 1 quarantined record with no earlier valid version**" in report
+    row = next(line for line in report.splitlines() if "recSTAGEBLOCKED01" in line)
+    assert row.startswith("| Stages | recSTAGEBLOCKED01 |") and "Blocked" in row
+    assert "(carried from" not in report

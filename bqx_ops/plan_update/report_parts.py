@@ -35,7 +35,7 @@ def band_words(figures: dict, default_pct: float) -> str:
 def carried_marks(w) -> dict[str, str]:
     """Record id -> " (carried from <day>)" for the quarantined Stages and Phases records the figures use."""
     return {c["record_id"]: f" (carried from {day(c['from_snapshot'])})" for c in w.carried
-            if c.get("table") in CARRIED_TABLES}
+            if c.get("table") in CARRIED_TABLES and c.get("from_snapshot") is not None}
 
 
 def rows(df: pd.DataFrame, columns: list[str], fmt: dict | None = None, marks: dict | None = None) -> list[list]:
@@ -70,12 +70,20 @@ def _stale(w) -> list[str]:
 
 def _carried(w) -> list[str]:
     """The figures' footnote when they rest on the last valid version of quarantined records."""
-    if not w.carried:
-        return []
-    table_rows = [[c["table"], c["label"], c["record_id"], day(c["from_snapshot"]), c["reason"]] for c in w.carried]
-    return [f"**These figures rest on the last valid version of {plural(len(w.carried), 'quarantined record')}**"
-            " (the current version failed validation; nothing was dropped; marked \"carried\" where listed):", "",
-            md_table(["Table", "Record", "Record id", "Version of", "Quarantined because"], table_rows), ""]
+    used = [c for c in w.carried if c.get("from_snapshot") is not None]
+    lost = [c for c in w.carried if c.get("from_snapshot") is None]
+    out = []
+    if used:
+        table_rows = [[c["table"], c["label"], c["record_id"], day(c["from_snapshot"]), c["reason"]] for c in used]
+        out += [f"**These figures rest on the last valid version of {plural(len(used), 'quarantined record')}**"
+                " (the current version failed validation; nothing was dropped; marked \"carried\" where listed):", "",
+                md_table(["Table", "Record", "Record id", "Version of", "Quarantined because"], table_rows), ""]
+    if lost:
+        out += [f"**Not in these figures: {plural(len(lost), 'quarantined record')} with no earlier valid version**"
+                " (fix it in Airtable and the next plan update counts it):", "",
+                md_table(["Table", "Record id", "Quarantined because"],
+                         [[c["table"], c["record_id"], c["reason"]] for c in lost]), ""]
+    return out
 
 
 def baseline_words(w) -> str:

@@ -71,18 +71,25 @@ def carried_records(conn: duckdb.DuckDBPyConnection, when, tables=("plans", "pha
     snapshots = snapshots or Snapshots(conn, when.date() if isinstance(when, dt.datetime) else when, instants=[when])
     day = snapshots.snapshot(when)
     frames = {table: carried(snapshots.rows(table, day, carry_forward=True), day) for table in tables}
-    if not any(len(df) for df in frames.values()):
-        return []
     q = snapshot_rows(conn, "quarantine", day)  # its own read: the reasons in its order, as always
+    if not any(len(df) for df in frames.values()) and q.empty:
+        return []
     reasons = {(r.table_name, r.record_id): r.reason for r in q.itertuples()} if not q.empty else {}
-    out = []
+    out, names = [], {"plans": "Plans", "phases": "Phases", "stages": "Stages"}
     for table, df in frames.items():
         for r in df.to_dict("records"):
-            name = {"plans": "Plans", "phases": "Phases", "stages": "Stages"}[table]
+            name = names[table]
             label = r.get("stage_id") or r.get("phase_id") or r.get("plan_id") or ""
             out.append({"table": name, "record_id": r["record_id"], "label": str(label),
                         "from_snapshot": pd.Timestamp(r["snapshot_date"]).date(),
                         "reason": reasons.get((name, r["record_id"]), "")})
+    # quarantined with no earlier valid version to carry: not in any figure, and said so (never silently)
+    used = {(c["table"], c["record_id"]) for c in out}
+    wanted = {names[t] for t in tables}
+    for (name, record_id), reason in reasons.items():
+        if name in wanted and record_id and (name, record_id) not in used:
+            out.append({"table": name, "record_id": record_id, "label": "", "from_snapshot": None,
+                        "reason": reason})
     return out
 
 
