@@ -54,8 +54,8 @@ def minimal_base() -> dict[str, list[dict]]:
         "Decisions": [record("recDECI0000000001", {"Title": "Use DuckDB", "Date": "2025-08-19"})],
         "Learnings": [record("recLEAR0000000001", {"Title": "Cache early", "Date": "2025-08-19"})],
         "Model Results": [record("recMODL0000000001", {
-            "Result ID": "Ensemble-w15-2025-08-19", "Model": "Ensemble", "Horizon": "w15",
-            "Evaluated On": "2025-08-19", "R2": 0.81,
+            "Result ID": "Ensemble-w15-2025-08-18", "Model": "Ensemble", "Horizon": "w15",
+            "Evaluated On": "2025-08-18", "R2": 0.81,
         })],
         "Artifacts": [record("recARTI0000000001", {"Name": "Design", "Content": "# Design\n"})],
     }

@@ -31,3 +31,17 @@ def test_the_plan_the_changelog_and_the_models_page_pick_the_same_latest_evaluat
     entry = weekly_entry(dt.date(2026, 3, 2), dt.date(2026, 3, 9), before, after)
     assert "- Ensemble w15: 0.8000 → 0.9000 (+0.1000)" in entry
     assert r2.latest_evaluations(ROWS)[("Ensemble", "w15")]["record_id"] == "recA"
+
+
+def test_an_evaluation_dated_after_the_snapshot_is_no_result_yet_anywhere():
+    """A result dated 2026-03-12 in the snapshot of 03-09 (within the validator's 7-day allowance): the
+    plan's R² current, docs/models.md and the CHANGELOG all still read R-2 (0.90), never 0.99."""
+    future = {"record_id": "recF", "result_id": "R-F", "model": "Ensemble", "horizon": "w15",
+              "evaluated_on": pd.Timestamp("2026-03-12"), "r2": 0.99}
+    rows = [*ROWS, future]
+    assert r2.latest_ensemble(pd.DataFrame(rows), DAY.date()) == {"w15": 0.90}
+    [model] = latest_models(Snapshot(DAY.date(), {"model_results": rows}), None)
+    assert (model["result_id"], model["r2"]) == ("R-2", 0.90)
+    entry = weekly_entry(dt.date(2026, 3, 2), dt.date(2026, 3, 9), Snapshot(dt.date(2026, 3, 2), {"model_results": [ROWS[2]]}),
+                         Snapshot(DAY.date(), {"model_results": rows}))
+    assert "0.9900" not in entry and "0.8000 → 0.9000" in entry

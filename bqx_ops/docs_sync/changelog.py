@@ -55,7 +55,7 @@ def entry_weeks(changelog: str | None) -> list[str]:
 
 
 def _latest_r2(snapshot: Snapshot) -> dict[tuple[str, str], float]:
-    return {k: float(r["r2"]) for k, r in latest_evaluations(snapshot.rows("model_results")).items()}
+    return {k: float(r["r2"]) for k, r in latest_evaluations(snapshot.rows("model_results"), snapshot.day).items()}
 
 
 def _new(before: Snapshot, after: Snapshot, table: str) -> list[dict]:

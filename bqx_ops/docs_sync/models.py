@@ -63,7 +63,7 @@ def _order(model, horizon) -> tuple:
 
 def latest_models(snapshot: Snapshot, jobs: dict[str, dict] | None) -> list[dict]:
     """One row per (model, horizon): its latest evaluation (``r2.latest_evaluations``) and its training job."""
-    latest = latest_evaluations(snapshot.rows("model_results"))  # the one definition (plan_update.r2)
+    latest = latest_evaluations(snapshot.rows("model_results"), snapshot.day)  # the one definition (plan_update.r2)
     rows = []
     for (model, horizon), r in sorted(latest.items(), key=lambda kv: _order(*kv[0])):
         name = r.get("training_job")

@@ -55,12 +55,13 @@ def is_evaluation(row: dict) -> bool:
                 and number(row.get("r2")) is not None)
 
 
-def latest_evaluations(rows) -> dict[tuple[str, str], dict]:
+def latest_evaluations(rows, on: dt.date | None = None) -> dict[tuple[str, str], dict]:
     """(model, horizon) -> its latest evaluation (the last by ``evaluation_rank``), over rows that are
-    evaluations (model, horizon, Evaluated On and R2 all present)."""
+    evaluations (model, horizon, Evaluated On and R2 all present) evaluated on or before ``on`` (a
+    snapshot's day: an evaluation dated after it is not yet a result, as for the plan's R² current)."""
     latest: dict[tuple[str, str], dict] = {}
     for row in rows:
-        if not is_evaluation(row):
+        if not is_evaluation(row) or (on is not None and as_date(row.get("evaluated_on")) > on):
             continue
         key = (text(row.get("model")), text(row.get("horizon")))
         if key not in latest or evaluation_rank(row) > evaluation_rank(latest[key]):
