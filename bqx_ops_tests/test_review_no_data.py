@@ -91,3 +91,24 @@ def test_a_source_without_data_says_no_data_and_the_report_is_the_same_in_any_fo
         assert rows["github"] == "0" and rows["cloudwatch"] == "1"  # 0 issues found is not "no data"
         assert any(p.startswith("sagemaker: no data: unreadable landing file aws/sagemaker/training_jobs.json: ")
                    for p in problems)
+
+
+def test_an_issue_open_at_the_last_review_whose_source_has_no_data_now_is_not_resolved():
+    """GitHub's file is missing this time: the issue open at the previous review is 'not known', never
+    counted as resolved (a missing file is no evidence that anything was fixed)."""
+    from bqx_ops.issue_review.collect import SourceData
+    from bqx_ops_tests.test_figures_text import gh
+
+    issue = {**gh(7, "still open"), "created_at": "2026-02-20T08:00:00Z"}
+    before = ReviewPeriod(dt.datetime(2026, 2, 15, 10), PERIOD.start)
+    none = lambda start, end: ([], [])  # noqa: E731
+    with duckdb.connect() as conn:
+        previous = review(conn, before, RULES, SourceData([issue], [], none), None)
+        now = review(conn, PERIOD, RULES, SourceData([], [], none, without_data=frozenset({"github"})), previous)
+    [change] = [r for r in now.trend.to_dict("records") if r["title"] == "#7 still open"]
+    assert change["change"] == "unknown"
+    tables = {"inventory": now.inventory, "breaches": now.breaches, "trend": now.trend, "stats": now.stats,
+              "actions": now.actions, "meta": now.meta}
+    md = render_markdown(tables, RULES)
+    resolved = md[md.index("## Resolved since the last review"):md.index("## Not known this time")]
+    assert "still open" not in resolved and "still open" in md[md.index("## Not known this time"):]

@@ -225,7 +225,7 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     """The review of ``period``; ``previous`` is the review of the period before (None: none)."""
     found, info = collect(conn, period, rules, data, history)
     inventory = build_inventory(found, rules, period)
-    changes = trend(inventory, previous.inventory if previous else None, period)
+    changes = trend(inventory, previous.inventory if previous else None, period, frozenset(info["without_data"]))
     by_source = {source: None for source in info["without_data"]}  # null: no data, not 0 issues
     for issue in found:
         by_source[issue.source] = (by_source.get(issue.source) or 0) + 1

@@ -124,6 +124,7 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
     new = [t for t in trend if t["change"] in ("new", "new_resolved")]
     resolved = [t for t in trend if t["change"] in ("resolved", "new_resolved")]
     moved = [t for t in trend if t["priority_changed"]]
+    unknown = [t for t in trend if t["change"] == "unknown"]
 
     def closed(t: dict) -> list[str]:  # an issue can be resolved by leaving its source (logs out of the window)
         row = by_fp.get(t["fingerprint"])
@@ -136,6 +137,11 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
             "## Resolved since the last review", "",
             md_table(["Priority", "Issue", "Source", "Resolved", "Time to close"],
                      [[t["priority"] or t["previous_priority"], t["title"], t["source"], *closed(t)] for t in resolved]),
+            *(["## Not known this time", "",
+               "Open at the last review; their source has no data this time, so whether they were resolved "
+               "is not known (they are not counted as resolved):", "",
+               md_table(["Priority", "Issue", "Source"], [[t["previous_priority"], t["title"], t["source"]]
+                                                          for t in unknown])] if unknown else []),
             "## Priority changes", "",
             md_table(["Issue", "Before", "Now"], [[t["title"], t["previous_priority"], t["priority"]] for t in moved]),
             "## Action items (P0/P1)", "",

@@ -5,7 +5,9 @@ Trend changes, per fingerprint:
 * ``new``: open now, not open at the previous review;
 * ``new_resolved``: appeared and was resolved within the period;
 * ``resolved``: open at the previous review, resolved now (or gone from its source);
-* ``still_open``: open at both; ``priority_changed`` says whether its priority moved.
+* ``still_open``: open at both; ``priority_changed`` says whether its priority moved;
+* ``unknown``: open at the previous review and not seen now because its source has no data this
+  time (no landed file): never counted as resolved.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import records
 from bqx_ops.issue_review.model import BREACH_COLUMNS, OPEN, PRIORITY_ORDER, TREND_COLUMNS, ReviewPeriod
 
-CHANGES = ("new", "new_resolved", "resolved", "still_open")
+CHANGES = ("new", "new_resolved", "resolved", "still_open", "unknown")
 
 
 def sla_breaches(inventory: pd.DataFrame) -> pd.DataFrame:
@@ -28,13 +30,16 @@ def sla_breaches(inventory: pd.DataFrame) -> pd.DataFrame:
     return frame(rows, BREACH_COLUMNS)
 
 
-def trend(inventory: pd.DataFrame, previous: pd.DataFrame | None, period: ReviewPeriod) -> pd.DataFrame:
+def trend(inventory: pd.DataFrame, previous: pd.DataFrame | None, period: ReviewPeriod,
+          without_data=frozenset()) -> pd.DataFrame:
     before = {r["fingerprint"]: r for r in records(previous) if r["state"] == OPEN} if previous is not None else {}
     rows = []
     now = {r["fingerprint"]: r for r in records(inventory)}
     for fp in sorted(set(now) | set(before)):
         cur, old = now.get(fp), before.get(fp)
-        if cur is None or (old is not None and cur["state"] != OPEN):
+        if cur is None and old["source"] in without_data:
+            change = "unknown"  # its source said nothing this time: not a resolution
+        elif cur is None or (old is not None and cur["state"] != OPEN):
             change = "resolved"
         elif old is None:
             change = "new" if cur["state"] == OPEN else "new_resolved"
