@@ -192,10 +192,13 @@ def test_models_md_names_the_latest_evaluation_and_its_sagemaker_artifact_as_of_
                {"TrainingJobName": "job-later", "CreationTime": "2025-10-01T00:00:00Z"}, "garbage", {"x": 1}]
     jobs = jobs_by_name(listing, dt.datetime(2025, 9, 22, 9, tzinfo=UTC))
     assert set(jobs) == {"job-b"}  # created after the as-of instant: not known yet
-    page = models_page(latest_models(snap(D2, model_results=results), jobs), D2)
+    week = dt.date(2025, 9, 22)  # the snapshot the page is made from: every evaluation above is on or before it
+    page = models_page(latest_models(snap(week, model_results=results), jobs), week)
     assert page.index("| LSTM | w30 | 0.7000 | 2025-09-01 | job-later | not in SageMaker listing |  |") < page.index(
         "| Ensemble | w15 | 0.8300 | 2025-09-15 | job-b | Completed | s3://m/job-b.tar.gz |")
-    assert "unknown (no SageMaker listing)" in models_page(latest_models(snap(D2, model_results=results), None), D2)
+    assert "unknown (no SageMaker listing)" in models_page(latest_models(snap(week, model_results=results), None), week)
+    # from a snapshot older than the results (08-25), they are not results yet: no row at all
+    assert latest_models(snap(D2, model_results=results), jobs) == []
     assert jobs_by_name({"not": "a list"}, dt.datetime.now(UTC)) is None
 
 
