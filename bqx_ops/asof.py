@@ -50,6 +50,15 @@ def as_of_snapshot(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | dt.date
     return row[0].date() if row and row[0] is not None else None
 
 
+def stale_days(snapshot: dt.date | None, start: dt.date, end: dt.date) -> int | None:
+    """Days from the as-of ``snapshot`` to a period's ``end`` when no snapshot was taken during the
+    period (the snapshot is from its first day or before); None when one was, or there is none.
+    One rule for the plan update, the review and the dashboard."""
+    if snapshot is None or snapshot > start:
+        return None
+    return (end - snapshot).days
+
+
 def read_as_of(
     conn: duckdb.DuckDBPyConnection, table: str, as_of: dt.datetime | dt.date, carry_forward: bool = False
 ) -> tuple[dt.date | None, pd.DataFrame]:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bqx_ops import yaml_files
 from bqx_ops.base_schema import EARLIEST, LATEST, SchemaMapping, plausible_day
+from bqx_ops.docs_sync.slugs import ascii_letters
 
 CONFIG_FILE = "bqx_ops.yaml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_FILE
@@ -262,14 +263,6 @@ class ProjectConfig(_Section):
                 path = Path(self.source).parent / path
             return yaml_files.load(path.read_text(encoding="utf-8")) or {}
         return {}
-
-
-def ascii_letters(text: str) -> str:
-    """``text`` with accents dropped (é -> e) and every other non-ASCII character removed: for names that
-    only take ASCII (a folder, a CloudWatch dashboard or namespace)."""
-    import unicodedata
-
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def _where(error: dict) -> str:

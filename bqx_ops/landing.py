@@ -49,13 +49,14 @@ UNREADABLE_ERRORS = (OSError, ValueError)  # UnicodeDecodeError, JSONDecodeError
 
 def _too_deep(obj: Any, limit: int) -> bool:
     """Whether ``obj`` nests lists and objects deeper than ``limit`` (iterative: no recursion)."""
-    stack = [(obj, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, (list, dict)):
-            if depth > limit:
-                return True
-            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    level = [obj] if isinstance(obj, (list, dict)) else []
+    depth = 0
+    while level:  # one level at a time, containers only (scalars are most of a file: never pushed)
+        depth += 1
+        if depth > limit:
+            return True
+        level = [v for value in level for v in (value.values() if isinstance(value, dict) else value)
+                 if isinstance(v, (list, dict))]
     return False
 
 
@@ -66,15 +67,13 @@ def read_json(path: Path) -> Any:
     ValueError (not UTF-8, not JSON, or nested deeper than MAX_JSON_DEPTH levels: such a file would
     otherwise raise RecursionError here or in any code walking it later)."""
     text = path.read_text(encoding="utf-8-sig")
+    too_deep = ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(text)
     except RecursionError:
-        data = None
-        deep = True
-    else:
-        deep = _too_deep(data, MAX_JSON_DEPTH)
-    if deep:
-        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        raise too_deep from None
+    if _too_deep(data, MAX_JSON_DEPTH):
+        raise too_deep
     return data
 
 

@@ -54,6 +54,14 @@ def defects(text: str) -> str | None:
     return f"{kind} {_escape(found.group())} at position {found.start()}{more}"
 
 
+def one_line_defect(text: str) -> str | None:
+    """What keeps ``text`` from being one safe line (a name, an option): empty, unsafe (``defects``) or a
+    line break; None when it is one."""
+    if not text.strip():
+        return "nothing but spaces" if text else "nothing"
+    return defects(text) or ("a line break" if any(c in text for c in "\n\r\u2028\u2029") else None)
+
+
 def json_text(obj: Any, **kwargs) -> str:
     """``json.dumps(obj, ensure_ascii=False, **kwargs)`` that is always encodable as UTF-8."""
     text = json.dumps(obj, ensure_ascii=False, **kwargs)

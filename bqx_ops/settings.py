@@ -39,7 +39,9 @@ def cloudwatch_names() -> dict[str, str]:
     from bqx_ops import config as project_config
 
     cfg = project_config.current()
-    name = project_config.ascii_letters(cfg.project.name)  # CloudWatch names are ASCII: é -> e, 中文 dropped
+    from bqx_ops.docs_sync.slugs import ascii_letters
+
+    name = ascii_letters(cfg.project.name)  # CloudWatch names are ASCII: é -> e, 中文 dropped
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "project"
     namespace = re.sub(r"[^A-Za-z0-9 ._/#:-]+", "-", name).strip(" -")
     return {"dashboard": cfg.aws.dashboard_name or f"{slug}-operational-health",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bqx_ops.landing import zone_path
 from bqx_ops.validation import SOURCE, UNREADABLE
 
 MISSING, EMPTY = "missing", "empty"  # states of a table that has no records in a snapshot
@@ -54,7 +53,7 @@ def fill_gaps(day: dt.date, tables: dict[str, list], states: dict[str, str], tab
             last_good[name] = GoodCopy(day, records)
             continue
         if marker is not None:
-            what = (f"{name} could not be read (unreadable landing file {zone_path(str(marker.get(UNREADABLE)))}: "
+            what = (f"{name} could not be read (unreadable landing file {marker.get(UNREADABLE)}: "
                     f"{marker.get('error')})")
         elif states.get(name) == EMPTY:
             if name not in last_good:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
-from bqx_ops.sanitize import defects, is_clean, json_text, visible
+from bqx_ops.sanitize import defects, is_clean, json_text, one_line_defect, visible
 
 SOURCE = "airtable"
 UNREADABLE = "unreadable_landing_file"  # marker for a landing file that is not JSON
@@ -71,11 +71,9 @@ def _number(f: Field, value) -> float:
 
 def _check_option(value: str) -> None:
     """An option of an open select is the team's own: any one-line text, never empty or unsafe."""
-    if not value.strip():
-        raise Invalid("empty option")
-    problem = defects(value) or ("a line break" if "\n" in value or "\r" in value else None)
+    problem = one_line_defect(value)
     if problem:
-        raise Invalid(f"option contains {problem}")
+        raise Invalid("empty option" if not value.strip() else f"option contains {problem}")
 
 
 def coerce(f: Field, value):
@@ -99,7 +97,8 @@ def coerce(f: Field, value):
             raise Invalid(f"expected one option, got {type(value).__name__}")
         if f.choices and value not in f.choices:
             raise Invalid(f"unknown option {value!r} (expected one of {', '.join(f.choices)})")
-        _check_option(value)
+        if not f.choices:  # a value of a closed list is one of ours: already one clean line
+            _check_option(value)
         return value
     if kind == "multi_select":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -88,6 +88,7 @@ def test_airtable_updates_count_from_the_snapshot_when_none_was_taken_in_the_pla
     with duckdb.connect() as c:
         c.execute("CREATE SCHEMA plan")
         c.execute("CREATE TABLE plan.dashboard AS SELECT TIMESTAMP '2023-10-20 16:00' AS period_start, "
-                  "TIMESTAMP '2023-10-27 16:00' AS period_end, 0 AS position, ?::INTEGER AS snapshot_age_days", [age])
+                  "TIMESTAMP '2023-10-27 16:00' AS period_end, 0 AS position, "
+                  "DATE '2023-10-27' - ?::INTEGER AS snapshot_date", [age])
         got = {i.metric: i for i in indicators(facts(c, dt.datetime(2023, 10, 30, 9, tzinfo=UTC)))}
     assert (got["Airtable Updates"].current, got["Airtable Updates"].status) == (shown, status)

@@ -20,6 +20,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from bqx_ops.plan_update.fmt import plural
+
 APPROVED, REJECTED, PENDING = "Approved", "Rejected", "Pending"
 REQUEST_PREFIX = "Approval requested for the 360 assessment"
 FOLLOW_UP = dt.timedelta(weeks=1)
@@ -48,8 +50,8 @@ def request_fields(quarter: str, day: dt.date, decision: str, overall: float | N
     return {"Title": approval_title(quarter), "Date": day.isoformat(),
             "Decision": f"{REQUEST_PREFIX} {quarter}: {decision} (alignment {alignment}).",
             "Rationale": f"{approver()}: set Approval to Approved or Rejected. Documents: {docs}. "
-                         f"{updates} proposed Airtable update{'' if updates == 1 else 's'} "
-                         f"{'is' if updates == 1 else 'are'} applied on approval."}
+                         f"{plural(updates, 'proposed Airtable update')} {'is' if updates == 1 else 'are'} "
+                         "applied on approval."}
 
 
 def slack_text(quarter: str, decision: str, overall: float | None, report: str) -> str:

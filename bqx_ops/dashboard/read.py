@@ -9,8 +9,9 @@ import datetime as dt
 
 import duckdb
 
-from bqx_ops.assessment.approval import approval_title
+from bqx_ops.assessment.evidence import answers
 from bqx_ops.assessment.read import as_of as assessment_instant
+from bqx_ops.asof import stale_days
 from bqx_ops.calendar import naive_utc
 from bqx_ops.dashboard.costs import CostRow, month_figures
 from bqx_ops.dashboard.latency import DailyP95, week_p95
@@ -62,18 +63,17 @@ def _r2_target(conn, tables, week, at) -> float | None:
     return plan_targets(snapshot_rows(conn, "plans", day), configured_targets()).r2_min if day else None
 
 
-def _last_airtable_update(conn, tables, at) -> tuple[dt.datetime | None] | None:
+def _last_airtable_update(conn, tables, at) -> dt.datetime | None:
     """The end of the latest plan-update week by ``at``; when no Airtable snapshot was taken during that
-    week (a gap in the snapshots), its as-of snapshot's day instead: the plan was last seen updated then."""
-    row = _one(conn, tables, "plan.dashboard", "SELECT period_end, snapshot_age_days FROM plan.dashboard "
+    week (``asof.stale_days``), its as-of snapshot's day instead: the plan was last seen updated then."""
+    row = _one(conn, tables, "plan.dashboard", "SELECT period_start, period_end, snapshot_date FROM plan.dashboard "
                "WHERE period_end <= ? ORDER BY period_end DESC, position LIMIT 1", [at])
-    if row is None:  # no table, or one without the snapshot's age: the week's end alone
-        return _one(conn, tables, "plan.dashboard", "SELECT max(period_end) FROM plan.dashboard WHERE period_end <= ?",
-                    [at])
-    end, age = row
-    if age is not None and age >= 7:  # the snapshot is from before the week began
-        return (dt.datetime.combine(end.date() - dt.timedelta(days=int(age)), dt.time()),)
-    return (end,)
+    if row is None:
+        return None
+    start, end, snapshot = row
+    snapshot = None if snapshot is None else (snapshot.date() if isinstance(snapshot, dt.datetime) else snapshot)
+    stale = stale_days(snapshot, start.date(), end.date())
+    return end if stale is None else dt.datetime.combine(snapshot, dt.time())
 
 
 def past_sla(inventory: pd.DataFrame) -> tuple[int, int]:
@@ -81,19 +81,6 @@ def past_sla(inventory: pd.DataFrame) -> tuple[int, int]:
     open_ = inventory[inventory["state"] == OPEN]
     return tuple(int(((open_["priority"] == p) & (open_["age_hours"] > hours)).sum())
                  for p, hours in ISSUE_AGE_HOURS.items())
-
-
-def _answers(conn, tables, at) -> dict[str, str]:
-    """Quarter -> the approver's answer (Approved / Rejected) on its request record, in the Decisions
-    snapshot as of ``at``; empty without the table."""
-    if "airtable.decisions" not in tables:
-        return {}
-    prefix, suffix = approval_title("\0").split("\0")
-    rows = conn.execute(
-        "SELECT title, approval FROM airtable.decisions WHERE snapshot_date = (SELECT max(snapshot_date) "
-        "FROM airtable.decisions WHERE snapshot_date <= ?) AND approval IS NOT NULL AND starts_with(title, ?) "
-        "AND ends_with(title, ?) ORDER BY title", [at, prefix, suffix]).fetchall()
-    return {t[len(prefix):len(t) - len(suffix)]: a for t, a in rows}
 
 
 def _assessments(conn, tables, as_of: dt.datetime, at, start: dt.date | None) -> dict:
@@ -117,7 +104,7 @@ def _assessments(conn, tables, as_of: dt.datetime, at, start: dt.date | None) ->
     overall = None if latest is None or latest[3] is None or latest[3] != latest[3] else float(latest[3])
     return {"alignment": overall, "assessments": sum(1 for _, qs, _, _ in finals if qs >= year_start), "due": due,
             "quarter": latest[0] if latest else None,
-            "answer": _answers(conn, tables, at).get(latest[0]) if latest else None}
+            "answer": answers(conn, at).get(latest[0]) if latest else None}
 
 
 def cost_rows(conn, tables, at) -> list[CostRow] | None:
@@ -180,7 +167,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
     return Facts(
         as_of=at,
         last_sync_end=sync[0] if sync else None,
-        last_plan_end=plan[0] if plan else None,
+        last_plan_end=plan,
         old_p0=p0, old_p1=p1, alignment=assessed["alignment"], assessments=assessed["assessments"],
         assessments_due=assessed["due"], assessed_quarter=assessed["quarter"], approval=assessed["answer"],
         r2=_plan_value(conn, tables, "plan.r2_trend", "current_r2", week),

@@ -18,9 +18,14 @@ WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in ra
                              *(f"lpt{i}" for i in range(10))})
 
 
+def ascii_letters(text: str) -> str:
+    """``text`` with accents dropped (é -> e) and every other non-ASCII character removed: for names that
+    only take ASCII (a file or folder, a CloudWatch dashboard or namespace)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
 def slug(name: object) -> str:
-    text = unicodedata.normalize("NFKD", "" if name is None else str(name))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    text = ascii_letters("" if name is None else str(name)).lower()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     text = text[:MAX_SLUG].rstrip("-") or "untitled"
     return f"{text}-artifact" if text in WINDOWS_DEVICES else text

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -52,11 +54,13 @@ class SourceData:
     # CloudWatch is judged per window (no landed day file in it)
     without_data: frozenset[str] = frozenset()
 
+    @cached_property
+    def _github(self) -> tuple[list[Found], list[str]]:
+        return github_issues(self.github_items, now=self.now)
+
     def github_found(self) -> tuple[list[Found], list[str]]:
         """The GitHub issues as Found, parsed once for every look at these sources (they depend on the
         items and ``now`` only; each look gets its own list)."""
-        if getattr(self, "_github", None) is None:
-            self._github = github_issues(self.github_items, now=self.now)
         found, problems = self._github
         return list(found), list(problems)
 
@@ -194,7 +198,8 @@ def review_period_at(instant: dt.datetime) -> ReviewPeriod:
 # 09:00 the sensor is replayed at) is collected once. Only with this variable set (the demo sets it);
 # scheduled runs are each their own process and always collect.
 SHARED_LOOKS_ENV = "BQX_OPS_SHARED_LOOKS"
-_LOOKS: dict[tuple, tuple[ReviewPeriod, pd.DataFrame]] = {}
+_LOOKS: OrderedDict[tuple, tuple[ReviewPeriod, pd.DataFrame]] = OrderedDict()
+_LOOKS_KEPT = 1024  # a replay's looks (113 escalation looks for the full sample), a few kB each
 
 
 def _look_key(conn: duckdb.DuckDBPyConnection, instant: dt.datetime, rules: TriageRules) -> tuple | None:
@@ -217,6 +222,8 @@ def inventory_at(conn: duckdb.DuckDBPyConnection, instant: dt.datetime, rules: T
     inventory = build_inventory(found, rules, period)
     if key is not None:
         _LOOKS[key] = (period, inventory.copy())
+        while len(_LOOKS) > _LOOKS_KEPT:
+            _LOOKS.popitem(last=False)
     return period, inventory
 
 

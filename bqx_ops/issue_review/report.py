@@ -13,6 +13,7 @@ import datetime as dt
 import json
 
 from bqx_ops.base_schema import PRIORITIES
+from bqx_ops.asof import stale_days
 from bqx_ops.calendar import ISSUE_REVIEW
 from bqx_ops.landing import dumps
 from bqx_ops.lazy import pd
@@ -42,15 +43,15 @@ def when(value) -> str:
 def _stale(meta) -> list[str]:
     """The plan-derived issues and notes rest on an older snapshot when none was taken in the period
     (as the plan update says for its week)."""
-    if meta["as_of_snapshot"] is None or pd.isna(meta["as_of_snapshot"]):
-        return []
-    snapshot, start = pd.Timestamp(meta["as_of_snapshot"]).date(), pd.Timestamp(meta["period_start"]).date()
-    if snapshot > start:
-        return []
+    snapshot = None if meta["as_of_snapshot"] is None or pd.isna(meta["as_of_snapshot"]) \
+        else pd.Timestamp(meta["as_of_snapshot"]).date()
     end = pd.Timestamp(meta["period_end"]).date()
+    age = stale_days(snapshot, pd.Timestamp(meta["period_start"]).date(), end)
+    if age is None:
+        return []
     return [f"**Stale data: no Airtable snapshot was taken during this period.** Blockers, quarantine episodes and "
             f"plan-derived issues are as of the snapshot of {snapshot.isoformat()}, "
-            f"{plural((end - snapshot).days, 'day')} before {end.isoformat()}.", ""]
+            f"{plural(age, 'day')} before {end.isoformat()}.", ""]
 
 
 def _iso(value):

@@ -18,7 +18,7 @@ import yaml
 
 from bqx_ops import yaml_files
 from bqx_ops.base_schema import CATEGORIES, PRIORITIES
-from bqx_ops.sanitize import defects
+from bqx_ops.sanitize import one_line_defect
 
 ENV_VAR = "BQX_OPS_TRIAGE_RULES"
 SOURCES = ("github", "cloudwatch", "sagemaker", "airtable_notes", "derived")
@@ -126,7 +126,7 @@ ROLE = "role:"
 def _owner(who, where: str) -> str:
     """An Airtable Owner is the team's own (an open select): any one-line, non-empty name, or
     ``role:<key>`` for whoever plays that role in the configuration (``roles``)."""
-    if not isinstance(who, str) or not who.strip() or "\n" in who or defects(who):
+    if not isinstance(who, str) or one_line_defect(who):
         raise RulesError(f"{where}: {who!r} is not an owner's name (one line of text)")
     if not who.startswith(ROLE):
         return who

@@ -7,6 +7,8 @@ is older than the week says so (its date and age), so stale data never reads as 
 
 from __future__ import annotations
 
+from bqx_ops import asof
+
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
@@ -14,7 +16,7 @@ from bqx_ops.plan_update.common import as_date, records
 from bqx_ops.plan_update.fmt import NO_DATA, day, plural
 
 NOT_APPLICABLE = "–"
-CARRIED_TABLES = {"Stages": "record_id", "Phases": "phase_record_id"}
+CARRIED_TABLES = frozenset({"Stages", "Phases"})  # the tables whose rows the report marks carried
 
 
 def or_dash(fmt):
@@ -53,10 +55,7 @@ def rows(df: pd.DataFrame, columns: list[str], fmt: dict | None = None, marks: d
 
 def stale_days(w) -> int | None:
     """Days from the as-of snapshot to the week's end when no snapshot was taken during the week."""
-    snapshot, start = as_date(w.snapshot_date), w.period_start.date()
-    if snapshot is None or snapshot > start:
-        return None
-    return (w.period_end.date() - snapshot).days
+    return asof.stale_days(as_date(w.snapshot_date), w.period_start.date(), w.period_end.date())
 
 
 def _stale(w) -> list[str]:
@@ -89,7 +88,7 @@ def _carried(w) -> list[str]:
 def baseline_words(w) -> str:
     if w.previous_snapshot_date is None:
         return f"previous week: {NO_DATA}"
-    if getattr(w, "baseline_is_first", False):
+    if w.baseline_is_first:
         return f"compared with the plan's first snapshot, {day(w.previous_snapshot_date)}"
     return f"previous week: {day(w.previous_snapshot_date)}"
 
@@ -115,7 +114,7 @@ def transitions(w) -> list[str]:
     else:
         flagged = int(w.transitions["flagged"].sum()) if not w.transitions.empty else 0
         since = (f" since the plan's first snapshot ({day(w.previous_snapshot_date)})"
-                 if getattr(w, "baseline_is_first", False) else "")
+                 if w.baseline_is_first else "")
         out += [f"{plural(len(w.transitions), 'change')}{since}, {flagged} flagged (backward or skipped).", ""]
         cols = ["stage_id", "name", "status_before", "status_now", "path", "kind", "flagged"]
         out.append(md_table(["Stage", "Name", "Before", "Now", "Path", "Kind", "Flagged"],

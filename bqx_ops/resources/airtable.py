@@ -17,7 +17,7 @@ import dagster as dg
 from pydantic import Field as PField
 
 from bqx_ops.base_schema import TABLES, TABLES_BY_NAME, SchemaMapping
-from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json
+from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json, zone_path
 from bqx_ops.validation import UNREADABLE
 
 
@@ -74,16 +74,17 @@ class AirtableSource(dg.ConfigurableResource):
             try:
                 data = read_json(path)
             except UNREADABLE_ERRORS as exc:  # not JSON, too deep, a directory, no permission: one marker
-                out[table.name] = [{UNREADABLE: str(path), "error": _why(exc)}]
+                out[table.name] = [{UNREADABLE: zone_path(path), "error": _why(exc)}]
                 continue
             records = data.get("records") if isinstance(data, dict) else None
             out[table.name] = records if isinstance(records, list) else [
-                {UNREADABLE: str(path), "error": 'not a list-records response (no "records" list)'}]
+                {UNREADABLE: zone_path(path), "error": 'not a list-records response (no "records" list)'}]
         return out
 
-    def has_table_file(self, day: dt.date, table_name: str) -> bool:
-        """Whether the snapshot of ``day`` holds a file for ``table_name`` (logical name)."""
-        return self.landing.airtable_table(day, table_name).is_file()
+    def has_table_file(self, day: dt.date, table_name: str, mapping: SchemaMapping | None = None) -> bool:
+        """Whether the snapshot of ``day`` holds a file for ``table_name`` (logical name), under the base's
+        own name for it (``mapping``, read once by a caller asking about many days: else ``mapping()``)."""
+        return self.landing.airtable_table(day, (mapping or self.mapping()).table_name(table_name)).is_file()
 
     def webhook_changes(self, hook: dict | None, now: dt.datetime) -> tuple[bool | None, dict, str]:
         """Changes since the webhook's cursor (see resources/airtable_feed.py); raises

@@ -1,6 +1,7 @@
-"""The sample team's own select options: its people, horizons and models (open selects in
-``base_schema``: another team's base has its own)."""
+"""The sample team's own select options: its horizons and models (open selects in ``base_schema``:
+another team's base has its own; its people are the roles of its bqx_ops.yaml)."""
 
-AGENTS = ("COORD-001", "QA-001", "ARCH-001", "RM-001", "ML-001", "DATA-001", "INFRA-001")
+from bqx_ops.base_schema import ENSEMBLE
+
 HORIZONS = ("w15", "w30", "w45", "w60", "w75", "w90")
-MODELS = ("LSTM", "XGBoost", "Transformer", "Ensemble")
+MODELS = ("LSTM", "XGBoost", "Transformer", ENSEMBLE)

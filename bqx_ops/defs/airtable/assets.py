@@ -135,12 +135,12 @@ def _last_good_before(duckdb: DuckDBResource, first) -> dict[str, GoodCopy]:
     return out
 
 
-def first_landed(airtable: AirtableSource, file_of: dict[str, str]) -> dict[str, dt.date | None]:
+def first_landed(airtable: AirtableSource, mapping) -> dict[str, dt.date | None]:
     """The first snapshot day holding each optional table's file (None: none ever does). Point in time:
     up to that day a base has not had the table yet and it reads as empty (no snapshot problem); from
     then on, a snapshot without it is one."""
     days = airtable.snapshot_dates()
-    return {t.name: next((day for day in days if airtable.landing.airtable_table(day, file_of[t.name]).is_file()), None)
+    return {t.name: next((day for day in days if airtable.has_table_file(day, t.name, mapping)), None)
             for t in TABLES if t.optional}
 
 
@@ -185,8 +185,7 @@ def airtable_tables(
 ):
     """Validate each snapshot: typed tables for the good records, quarantine for the rest."""
     mapping = airtable.mapping()
-    file_of = {t.name: mapping.table_name(t.name) for t in TABLES}  # the file of a table: the base's own name
-    first = first_landed(airtable, file_of)
+    first = first_landed(airtable, mapping)
     stray = airtable.landing.airtable_stray_entries()
     typed: dict[str, list[dict]] = {t.name: [] for t in TABLES}
     quarantined: list[dict] = []
@@ -198,7 +197,7 @@ def airtable_tables(
         for table_name, record_json in zip(day_rows["table_name"], day_rows["record_json"]):
             tables.setdefault(table_name, []).append(json.loads(record_json))
         states = {t.name: EMPTY if _not_there_yet(first, t.name, day)
-                  or airtable.landing.airtable_table(day, file_of[t.name]).is_file() else MISSING for t in TABLES}
+                  or airtable.has_table_file(day, t.name, mapping) else MISSING for t in TABLES}
         tables, problems = fill_gaps(day, tables, states, [t.name for t in TABLES], last_good)
         quarantined.extend(problems)
         quarantined.extend(stray_entries(day, stray))  # 2026-3-14/: never read, never silently
