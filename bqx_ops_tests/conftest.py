@@ -1,1 +1,1 @@
-pytest_plugins = ["bqx_ops_tests.servers.fixtures"]
+pytest_plugins = ["bqx_ops_tests.servers.fixtures", "bqx_ops_tests.assessment_runs"]

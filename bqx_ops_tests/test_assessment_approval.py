@@ -23,7 +23,7 @@ from bqx_ops.outbox.delivery import DeliveryPolicy, deliver
 from bqx_ops.resources.airtable import LiveAirtable
 from bqx_ops.resources.factory import build_resources
 from bqx_ops_tests.servers.fixtures import AIRTABLE_TOKEN
-from bqx_ops_tests.test_assessment_sample import AS_OF, QUARTER, assessed  # noqa: F401 (session fixture)
+from bqx_ops_tests.assessment_runs import AS_OF, QUARTER
 from bqx_ops_tests.test_live_outbox import BASE, live_delivery
 
 pytestmark = pytest.mark.slow

@@ -92,6 +92,10 @@ def test_a_boolean_or_text_metric_is_never_compared(result):
     assert numbers == [0.96]
     inventory = result[0].inventory
     assert not inventory["detail"].fillna("").str.contains("HOSTX").any()
+    assert not inventory["source_ref"].fillna("").str.startswith("host-real-r2").any()  # no degradation of it
+    problems = json.loads(result[0].meta["problems"].iloc[0])
+    for name, shown in (("host-text-r2", "'0.99'"), ("host-bool-r2", "True")):
+        assert any(name in p and f"{shown} is not a finite number" in p for p in problems), (name, problems)
 
 
 def _source(kind, data_dir):

@@ -31,12 +31,19 @@ def test_every_kind_of_figure_uses_the_same_rule():
 
 def test_a_trend_just_under_its_edge_is_not_shown_on_the_edge():
     # per-horizon changes +0.0049 and +0.0050: mean 0.00495, below the +0.005 of ↑, so →
-    delta = (0.0049 + 0.0050) / 2
+    from bqx_ops.plan_update.r2 import r2_trend
+
+    def result(horizon, day, r2):
+        return {"record_id": f"r-{horizon}-{day}", "result_id": f"{horizon}-{day}", "model": "Ensemble",
+                "horizon": horizon, "evaluated_on": pd.Timestamp(day), "r2": r2}
+
+    results = pd.DataFrame([result("w15", "2025-11-07", 0.9551), result("w15", "2025-12-05", 0.96),
+                            result("w30", "2025-11-07", 0.95), result("w30", "2025-12-05", 0.955)])
+    trend = r2_trend(results, dt.date(2025, 12, 5))  # the plan's own classification, not an arrow given here
+    assert trend["trend"] == "→" and trend["window_start"] == dt.date(2025, 11, 7)
     md = render_report(empty_week(evaluations=pd.DataFrame([{
         "record_id": "r1", "result_id": "x1", "model": "Ensemble", "horizon": "w15",
-        "evaluated_on": pd.Timestamp("2025-12-01"), "r2": 0.96, "change": 0.0049}]),
-        r2={"current_r2": 0.96, "horizons": 2, "trend": "→", "trend_delta": delta,
-            "window_start": dt.date(2025, 11, 7)}))
+        "evaluated_on": pd.Timestamp("2025-12-01"), "r2": 0.96, "change": 0.0049}]), r2=trend))
     assert "trend → (+0.00495 since 2025-11-07, 28-day window)" in md and "0.0050 since" not in md
     assert "over 2 horizons" in md
 
