@@ -1,7 +1,7 @@
 """deploy/smoke against the machine's PostgreSQL: empty databases of its own, the three services of
 the production profile, a cadence run launched by the daemon from a sensor tick through the run
-queue; then PostgreSQL itself is read to confirm what smoke claims. Each warehouse has its own test
-module, so the two smokes (mostly waiting on sensor ticks) run side by side on the two workers."""
+queue; then PostgreSQL itself is read to confirm what smoke claims. test_deploy_smoke.py runs it on
+both warehouses side by side (each mostly waits on sensor ticks)."""
 
 import os
 import subprocess

@@ -1,8 +1,10 @@
-"""deploy/smoke on the DuckDB file (the production profile's default warehouse); the DuckLake
-variant is test_deploy_smoke_ducklake.py (see bqx_ops_tests/smoke_run.py)."""
+"""deploy/smoke on both warehouses: the DuckDB file (the production profile's default) and DuckLake
+(catalog in PostgreSQL, Parquet files on disk). The two smokes run side by side in one test: each
+mostly waits on its sensor ticks, so one worker holds both while the other runs the rest."""
 
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_smoke_brings_the_production_profile_up_and_a_sensor_run_lands_in_postgres(tmp_path):
-    smoke_lands_a_sensor_run_in_postgres("duckdb", tmp_path)
+def test_smoke_brings_the_production_profile_up_on_both_warehouses_and_sensor_runs_land_in_postgres(tmp_path):
+    for warehouse in ("duckdb", "ducklake"):
+        (tmp_path / warehouse).mkdir()
+    with ThreadPoolExecutor(2) as pool:
+        smokes = {w: pool.submit(smoke_lands_a_sensor_run_in_postgres, w, tmp_path / w) for w in ("duckdb", "ducklake")}
+    for smoke in smokes.values():
+        smoke.result()  # re-raises a smoke's own assertion, naming what it found
 
 
 def test_smoke_refuses_to_start_without_a_database_url():
