@@ -10,12 +10,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
 from bqx_ops_tests.base_builder import record
 
 SURROGATE, NUL, BELL, ESC = "\ud800", "\x00", "\x07", "\x1b"
+# markdown, HTML and Slack mrkdwn that must stay inert wherever a source's text is published
+INJECTION = "<script>alert(1)</script> <!channel> @here <@U0HOST> [x](javascript:alert(1)) | a | b `tick` *bold*"
+LIVE_IN_MARKDOWN = re.compile(r"<script|<!channel>|<@U0HOST>|(?<!\\)\]\(javascript:", re.IGNORECASE)  # \] is inert
+LIVE_IN_SLACK = re.compile(r"<script|<!channel>|<@U0HOST>|@here", re.IGNORECASE)
 CONTROL_OR_SURROGATE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"  # what must never be published
 
 # -- Airtable, one record each: (case, table, key value, fields changed, createdTime, reason fragment) ----------
@@ -204,7 +209,8 @@ def gh(number: int, title: str, created="2026-03-10T08:00:00Z", closed=None, sta
             "labels": [{"name": "priority:P1"}, {"name": "category:infrastructure"}], **extra}
 
 
-GITHUB_KEPT_WITH_A_PROBLEM = ["9014", "9015", "9016", "9020"]  # a wrong type in a field read as absent: kept
+GITHUB_KEPT_WITH_A_PROBLEM = ["9014", "9015", "9016", "9020"]
+GITHUB_KEPT = ["9021", "9022", "9023"]  # genuine but hostile to publish or to triage: kept, no problem  # a wrong type in a field read as absent: kept
 GITHUB_CASES = [
     (gh(9001, f"Lone {SURROGATE} surrogate"), "#9001: title contains a lone UTF-16 surrogate \\ud800"),
     (gh(9002, f"NUL{NUL} and bell{BELL}"), "#9002: title contains a control character \\x00"),
@@ -236,6 +242,11 @@ GITHUB_CASES = [
      "#9019: state None is not 'open' or 'closed'; left out"),
     (dict(gh(9020, "a blank label"), labels=[{"name": "   "}, {"name": "priority:P2"}]),
      "#9020: 1 label(s) whose name is empty or only spaces ({'name': '   '}); triaged on the labels that could be read"),
+    (dict(gh(9021, INJECTION), body=None, user=None), None),  # a deleted user, no body: kept, shown inert
+    # labels as people write them: around spaces, another case, a space after the colon (read as P0, P1)
+    (dict(gh(9022, "label with spaces and case"), labels=[{"name": " p0 "}]), None),
+    (dict(gh(9023, "label with a space after the colon"), labels=[{"name": "Priority: P1"}]
+          + [{"name": f"tag-{i}"} for i in range(300)]), None),
     (gh(9006, "first copy", updated_at="2026-03-10T08:00:00Z"), None),  # the duplicate below is newer
     (gh(9006, "second copy, newer", updated_at="2026-03-11T08:00:00Z"),
      "duplicate issue number #9006: item"),
@@ -279,6 +290,7 @@ SAGEMAKER_CASES = [
     (job("host-bool-r2", "Completed", ended="2026-03-06T01:00:00.000+00:00", r2=True, HyperParameters=HOSTX),
      "job host-bool-r2: final validation:r2 True is not a finite number within ±1e+06; not compared"),
     (job("host-real-r2", "Completed", ended="2026-03-07T01:00:00.000+00:00", r2=0.96, HyperParameters=HOSTX), None),
+    (job("host-inject", "Failed", FailureReason=INJECTION + "\nsecond line"), None),
     (job("host-dup", "Failed", FailureReason="first copy", LastModifiedTime="2026-03-10T02:00:00.000+00:00"), None),
     (job("host-dup", "Failed", FailureReason="second copy, older", LastModifiedTime="2026-03-10T01:30:00.000+00:00"),
      "duplicate job name host-dup: job"),
@@ -297,9 +309,25 @@ def cloudwatch_day_text(day: dt.date) -> str:
         {"timestamp": t + 3, "message": "WARN nul NUL_HERE inside"},
         {"timestamp": t // 1000, "message": "ERROR stamped in seconds"},
         {"timestamp": 4102444800000, "message": "ERROR stamped in 2100"},
+        {"timestamp": t + 4, "message": "ERROR " + INJECTION},
+        # no log line: never counted (an object's JSON text was matched as an ERROR), reported
+        {"timestamp": t + 5, "message": None},
+        {"timestamp": t + 6, "message": {"ERROR": "an object"}},
+        {"timestamp": t + 7, "message": 404},
+        {"timestamp": t + 8},
     ]
     text = json.dumps(events, indent=1)
     return text.replace("SURROGATE_HERE", "\\ud800").replace("NUL_HERE", "\\u0000")
+
+
+CLOUDWATCH_NOT_TEXT = 4  # events of cloudwatch_day_text whose message is not text
+OBJECT_LOG_GROUP_DIR = "__bqx-ml__object"
+
+
+def cloudwatch_object_day_text(day: dt.date) -> str:
+    """A day file holding an object where filter_log_events' events array is expected."""
+    t = int(dt.datetime.combine(day, dt.time(12), dt.timezone.utc).timestamp() * 1000)
+    return json.dumps({"events": [{"timestamp": t, "message": "ERROR inside an object"}]})
 
 
 # -- Cost Explorer month files -----------------------------------------------------------------------------------
@@ -378,4 +406,6 @@ def inject_into_sample(data_dir: Path) -> None:
     jobs = json.loads(jobs_path.read_text(encoding="utf-8"))
     write_raw(jobs_path, json.dumps(jobs + [j for j, _ in SAGEMAKER_CASES], ensure_ascii=True))
     write_raw(root / "aws" / "cloudwatch" / LOG_GROUP_DIR / f"{LOG_DAY.isoformat()}.json", cloudwatch_day_text(LOG_DAY))
+    write_raw(root / "aws" / "cloudwatch" / OBJECT_LOG_GROUP_DIR / f"{LOG_DAY.isoformat()}.json",
+              cloudwatch_object_day_text(LOG_DAY))
     write_raw(root / "aws" / "costs" / "2026-03.json", "{not json at all")

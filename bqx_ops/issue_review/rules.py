@@ -49,7 +49,7 @@ class TriageRules:
     owners_by_category: dict[str, str]
     untriaged_owner: str
     prefer_stage_owner: bool
-    priority_labels: dict[str, str]  # lower-cased label -> priority
+    priority_labels: dict[str, str]  # label_key(label) -> priority
     category_labels: dict[str, str]
     rules: tuple[Rule, ...]
     cloudwatch: dict
@@ -64,6 +64,12 @@ class TriageRules:
         if self.prefer_stage_owner and stage_owner:
             return stage_owner
         return self.owners_by_category.get(category or "", self.untriaged_owner)
+
+
+def label_key(label) -> str:
+    """A label as people mean it: "Priority: P1", " p1 " and "priority:P1" are one label (spaces and case
+    are not compared)."""
+    return "".join(str(label).split()).casefold()
 
 
 def default_path() -> Path:
@@ -191,9 +197,9 @@ def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
         owners_by_category=by_category,
         untriaged_owner=untriaged,
         prefer_stage_owner=bool(owners.get("prefer_stage_owner", True)),
-        priority_labels={str(k).lower(): _priority(v, "labels.priority")
+        priority_labels={label_key(k): _priority(v, "labels.priority")
                          for k, v in (labels.get("priority") or {}).items()},
-        category_labels={str(k).lower(): _category(v, "labels.category")
+        category_labels={label_key(k): _category(v, "labels.category")
                          for k, v in (labels.get("category") or {}).items()},
         rules=tuple(rules),
         cloudwatch=dict(data.get("cloudwatch") or {}),
