@@ -255,14 +255,9 @@ class SchemaMapping:
     @classmethod
     def from_data(cls, data: dict, source: str = "schema map") -> SchemaMapping:
         """From ``{tables: {...}, fields: {...}}`` (a file's content or the configuration's inline map)."""
-        if not isinstance(data, dict) or set(data) - {"tables", "fields", "choices", "options"}:
-            raise ValueError(f"schema mapping {source}: expected the keys tables, fields, choices, options")
-        unknown = set()
-        for key in ("tables", "fields", "choices", "options"):
-            unknown |= set(data.get(key) or {})
-        unknown -= set(TABLES_BY_NAME)
-        if unknown:
-            raise ValueError(f"schema mapping {source} names unknown tables: {sorted(unknown)}")
+        from bqx_ops.schema_map_check import check
+
+        check(data, source)  # every shape and name problem, said before anything is read with it
         choices, options = {}, {}
         for table, by_field in (data.get("choices") or {}).items():
             for name, values in (by_field or {}).items():

@@ -202,6 +202,20 @@ def with_bom(obj) -> bytes:
     return b"\xef\xbb\xbf" + json.dumps(obj).encode("utf-8")
 
 
+# genuine records (never quarantined) whose text is markup: (table, field); published, it must stay inert
+INJECTED_TEXT = [("Stages", "Name"), ("Tasks", "Name"), ("Decisions", "Title"), ("Learnings", "What Didn't"),
+                 ("Artifacts", "Name"), ("Phases", "Notes")]
+
+
+def with_injected_text(base: dict) -> dict:
+    out = copy.deepcopy(base)
+    for table, name in INJECTED_TEXT:
+        if out.get(table):
+            fields = out[table][0]["fields"]
+            fields[name] = f"{fields.get(name) or ''} {INJECTION}\n# not a heading".strip()
+    return out
+
+
 # -- GitHub issues: (item, problem fragment) -------------------------------------------------------------------
 def gh(number: int, title: str, created="2026-03-10T08:00:00Z", closed=None, state="open", **extra) -> dict:
     return {"number": number, "title": title, "created_at": created, "closed_at": closed, "state": state,
@@ -386,6 +400,8 @@ def inject_into_sample(data_dir: Path) -> None:
             write_raw(root / "airtable" / day.isoformat() / f"{name}.json",
                       json.dumps({"records": records}, ensure_ascii=True))  # lone surrogates as JSON escapes
 
+    for folder in sorted((root / "airtable").iterdir()):  # genuine records whose text is markup, in every snapshot
+        write_tables(dt.date.fromisoformat(folder.name), with_injected_text(tables(dt.date.fromisoformat(folder.name))))
     write_tables(RECORDS_DAY, with_hostile_records(tables(RECORDS_DAY)))
     (root / "airtable" / GONE_DAY.isoformat() / "Stages.json").unlink()
     (root / "airtable" / GONE_DAY.isoformat() / "Plans.json").unlink()

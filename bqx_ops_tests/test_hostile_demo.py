@@ -95,6 +95,9 @@ def test_published_files_are_text_without_control_characters_and_tables_are_inta
     for name in files.stdout.split():
         text = (repo / name).read_bytes().decode("utf-8")
         assert not BAD.search(text), name
+        if name.endswith(".md"):  # (a JSON twin holds the text as data: nothing renders it)
+            assert not hc.LIVE_IN_MARKDOWN.search(text), (name, hc.LIVE_IN_MARKDOWN.search(text))
+            assert not re.search(r"^#+ not a heading", text, re.MULTILINE), name  # a newline starts no heading
         lines = text.split("\n")
         for i, line in enumerate(lines):
             if line.startswith("|---") or line.startswith("| ---"):
@@ -112,3 +115,17 @@ def test_outbox_texts_are_escaped(demo):
     for text in payloads:
         assert not BAD.search(json.loads(text).get("text", "") if text.startswith("{") else text)
     assert not BAD.search("".join(payloads))
+    for text in payloads:  # markup from the sources never becomes a live mention, link or tag in Slack
+        slack = json.loads(text).get("text", "") if text.startswith("{") else ""
+        assert not hc.LIVE_IN_SLACK.search(slack), (hc.LIVE_IN_SLACK.search(slack), slack[:300])
+
+
+def test_injected_markup_reaches_the_published_files_inert(demo):
+    """The genuine records holding markup are not quarantined: their text is published (escaped)."""
+    data, _ = demo
+    quarantined = {r for (r,) in query(data, "SELECT record_id FROM airtable.quarantine WHERE record_id IS NOT NULL")}
+    landed = json.loads((data / "landing" / "airtable" / "2026-03-31" / "Stages.json").read_text())["records"]
+    assert landed[0]["id"] not in quarantined and hc.INJECTION in landed[0]["fields"]["Name"]
+    repo = data / "bqx-ml"
+    published = "".join(p.read_text(encoding="utf-8") for p in repo.rglob("*.md") if ".git" not in p.parts)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in published

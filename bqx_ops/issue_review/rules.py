@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from bqx_ops import yaml_files
+from bqx_ops import regex_safety, yaml_files
+from bqx_ops.issue_review import rules_shape
 from bqx_ops.base_schema import CATEGORIES, PRIORITIES
 from bqx_ops.sanitize import one_line_defect
 
@@ -99,14 +100,21 @@ def load_rules(path: str | None = None) -> TriageRules:
         if not isinstance(loaded, dict):
             raise RulesError(f"triage rules {file} must be a mapping at the top level")
         data = merge(data, loaded)
-    return parse(data, tuple(str(f) for f in files))
+    try:
+        return parse(data, tuple(str(f) for f in files))
+    except RulesError as exc:  # named by the file that could have said it (the user's, over the packaged one)
+        raise RulesError(f"triage rules {files[-1]}: {exc}") from None
 
 
 def _compile(pattern, where: str) -> re.Pattern:
     try:
-        return re.compile(str(pattern))
+        compiled = re.compile(str(pattern))
     except re.error as exc:
         raise RulesError(f"{where}: pattern {pattern!r} does not compile ({exc})") from None
+    why = regex_safety.problem(str(pattern))  # (a+)+$ on a long title would hang the review
+    if why:
+        raise RulesError(f"{where}: pattern {pattern!r} can take exponential time on some text: {why}")
+    return compiled
 
 
 def _priority(value, where: str) -> str:
@@ -161,6 +169,7 @@ def _levels(section: dict) -> dict[str, dict]:
 
 
 def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
+    rules_shape.check(data, RulesError)  # a value of another shape: its key, never a crash deep in a review
     priorities = data.get("priorities") or {}
     for name in PRIORITIES:
         if name not in priorities or "sla_hours" not in priorities[name]:
