@@ -305,6 +305,11 @@ SAGEMAKER_CASES = [
      "job host-bool-r2: final validation:r2 True is not a finite number within ±1e+06; not compared"),
     (job("host-real-r2", "Completed", ended="2026-03-07T01:00:00.000+00:00", r2=0.96, HyperParameters=HOSTX), None),
     (job("host-inject", "Failed", FailureReason=INJECTION + "\nsecond line"), None),
+    (dict(job("host-two-r2", "Completed", ended="2026-03-09T01:00:00.000+00:00"), FinalMetricDataList=[
+        {"MetricName": "validation:r2", "Value": 0.9}, {"MetricName": "validation:r2", "Value": 0.5}]),
+     "job host-two-r2: final validation:r2 given 2 times with different values (0.9, 0.5); not compared"),
+    (job("host-backwards", "Failed", CreationTime="2026-03-11T00:00:00.000+00:00", FailureReason="x"),
+     "job host-backwards: ended (2026-03-10 01:00) before it was created (2026-03-11 00:00); left out"),
     (job("host-dup", "Failed", FailureReason="first copy", LastModifiedTime="2026-03-10T02:00:00.000+00:00"), None),
     (job("host-dup", "Failed", FailureReason="second copy, older", LastModifiedTime="2026-03-10T01:30:00.000+00:00"),
      "duplicate job name host-dup: job"),
@@ -377,6 +382,12 @@ def hostile_cost_months() -> dict[str, object]:
                 {"Keys": ["Amazon S3"], "Metrics": {}}, "a string group"]},
             {"Groups": []},
             "a string day",
+            # a month's cost on its first day (MONTHLY data) would be all of it in every month-to-date
+            dict(cost_day("2026-05-06", ("Amazon S3", "500.00", "USD")), TimePeriod={"Start": "2026-05-06",
+                                                                                     "End": "2026-06-01"}),
+            dict(cost_day("2026-05-07", ("Amazon S3", "7.00", "USD")), TimePeriod={"Start": "2026-05-07",
+                                                                                   "End": "2026-05-01"}),
+            cost_day("2026-05-08", ("Amazon S3", 2.5, "USD")),  # an amount as a JSON number: counted
         ]},
     }
 
