@@ -288,7 +288,9 @@ class SchemaMapping:
     def to_logical_fields(self, logical_table: str, fields: dict) -> dict:
         """Rename a record's real field names (and mapped select options) back to logical ones."""
         reverse = {real: logical for logical, real in self.fields.get(logical_table, {}).items()}
-        out = {reverse.get(name, name): value for name, value in fields.items()}
+        moved = set(reverse.values()) - set(reverse)  # our names the base uses for one of its own fields
+        out = {logical: fields[real] for real, logical in reverse.items() if real in fields}
+        out.update({name: value for name, value in fields.items() if name not in reverse and name not in moved})
         for name, renames in self.options.get(logical_table, {}).items():
             if name in out:
                 out[name] = _renamed(out[name], renames)

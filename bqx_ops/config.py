@@ -339,8 +339,9 @@ def from_landing(data_dir: str | Path) -> ProjectConfig | None:
              if isinstance(r, dict) and isinstance(r.get("fields"), dict)]
     plans.sort(key=lambda f: (f.get("Status") != "Active", str(f.get("Plan ID") or "")))
     plan = plans[0] if plans else {}
-    try:
-        start = dt.date.fromisoformat(str(plan.get("Start Date")))
+    try:  # YYYY-MM-DD only, as the record's validation reads it (Python also takes 20260105, 2026-W01-1)
+        text = str(plan.get("Start Date"))
+        start = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else days[0]
     except ValueError:
         start = days[0]
     if not plausible_day(start):  # as the record's validation would say

@@ -213,6 +213,9 @@ def with_injected_text(base: dict) -> dict:
         if out.get(table):
             fields = out[table][0]["fields"]
             fields[name] = f"{fields.get(name) or ''} {INJECTION}\n# not a heading".strip()
+    if out.get("Artifacts"):  # an artifact's content is markdown, kept as such: its HTML and code links made inert
+        fields = out["Artifacts"][0]["fields"]
+        fields["Content"] = f"{fields.get('Content') or ''}\n\n{INJECTION}"
     return out
 
 
@@ -340,7 +343,7 @@ def cloudwatch_day_text(day: dt.date) -> str:
 
 
 CLOUDWATCH_NOT_TEXT = 4  # events of cloudwatch_day_text whose message is not text
-OBJECT_LOG_GROUP_DIR = "__bqx-ml__object"
+STRAY_LOG_FILE = "2026-3-12.json"  # not a day file's name: never read, said
 
 
 def cloudwatch_object_day_text(day: dt.date) -> str:
@@ -433,6 +436,5 @@ def inject_into_sample(data_dir: Path) -> None:
     jobs = json.loads(jobs_path.read_text(encoding="utf-8"))
     write_raw(jobs_path, json.dumps(jobs + [j for j, _ in SAGEMAKER_CASES], ensure_ascii=True))
     write_raw(root / "aws" / "cloudwatch" / LOG_GROUP_DIR / f"{LOG_DAY.isoformat()}.json", cloudwatch_day_text(LOG_DAY))
-    write_raw(root / "aws" / "cloudwatch" / OBJECT_LOG_GROUP_DIR / f"{LOG_DAY.isoformat()}.json",
-              cloudwatch_object_day_text(LOG_DAY))
+    write_raw(root / "aws" / "cloudwatch" / LOG_GROUP_DIR / STRAY_LOG_FILE, cloudwatch_day_text(LOG_DAY))
     write_raw(root / "aws" / "costs" / "2026-03.json", "{not json at all")

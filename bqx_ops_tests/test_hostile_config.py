@@ -120,3 +120,29 @@ def test_a_hostile_rules_file_is_refused_naming_the_file_and_the_key(tmp_path, t
     with pytest.raises(RulesError) as info:
         load_rules(path=str(path))
     assert str(path) in str(info.value) and expected in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("order", ["ours first", "theirs first"])
+def test_a_base_field_named_like_one_of_ours_that_the_map_moved_is_never_read_as_ours(order):
+    """Map {Realized Cost: Actual Cost} on a base that also has a field of its own named "Realized Cost":
+    ours is Actual Cost, whatever the order the fields come in (the last listed used to win)."""
+    mapping = SchemaMapping.from_data({"fields": {"Stages": {"Realized Cost": "Actual Cost"}}})
+    fields = {"Realized Cost": 999.0, "Actual Cost": 5.0, "Name": "x"}
+    if order == "theirs first":
+        fields = dict(reversed(list(fields.items())))
+    assert mapping.to_logical_fields("Stages", fields) == {"Realized Cost": 5.0, "Name": "x"}
+
+
+@pytest.mark.parametrize("start", ["20240901", "2024-W36-1", 20240901, 10**400, ["2024-09-02"]])
+def test_a_recorded_plan_start_in_another_form_never_moves_the_partitions(tmp_path, monkeypatch, start):
+    """Read as the validation reads it: not YYYY-MM-DD, so the earliest snapshot's day starts the partitions."""
+    import datetime as dt
+
+    from bqx_ops_tests.base_builder import minimal_base, write_snapshot
+
+    monkeypatch.delenv("BQX_OPS_CONFIG", raising=False)
+    monkeypatch.delenv("BQX_OPS_SCHEMA_MAP", raising=False)
+    base = minimal_base()
+    base["Plans"][0]["fields"]["Start Date"] = start
+    write_snapshot(tmp_path / "data", dt.date(2024, 10, 9), base)
+    assert config.resolve("local", tmp_path / "data").start_date == dt.date(2024, 10, 9)

@@ -75,6 +75,9 @@ def test_every_source_problem_is_in_the_review(demo):
     assert any("with a lone surrogate or control character in the message, counted with it escaped" in p
                for p in problems)
     assert any("with a timestamp that is missing or not within a day of the file's day" in p for p in problems)
+    assert any(f"aws/cloudwatch/{hc.LOG_GROUP_DIR}/{hc.STRAY_LOG_FILE} is not a day file" in p for p in problems)
+    assert any(f"{hc.CLOUDWATCH_NOT_TEXT} event(s) in {hc.LOG_DAY}.json whose message is not text" in p for p in problems)
+    assert not any(str(data) in p for p in problems)  # no local path
 
 
 def test_the_unreadable_cost_month_is_no_data_with_its_problem(demo):

@@ -27,3 +27,19 @@ def test_an_sns_subject_is_one_ascii_line_sns_accepts(subject):
 def test_accents_are_kept_as_letters_and_nothing_else_is_lost_silently():
     assert sns_subject("Prévisions Météo missed activity") == "Previsions Meteo missed activity"
     assert sns_subject("中文 review") == "?? review"  # a character SNS cannot take is marked, not dropped
+
+
+@pytest.mark.parametrize("content, live", [
+    ("[x](javascript:alert(1))", "](javascript:"),
+    ("[y]( JavaScript:alert(2) )", "( JavaScript:"),
+    ("![i](data:text/html;base64,PHNjcmlwdD4=)", "](data:"),
+    ("[ref]: vbscript:msgbox(1)", "]: vbscript:"),
+    ("see [f](file:///etc/passwd)", "](file:"),
+])
+def test_an_artifact_link_that_would_run_code_is_made_inert(content, live):
+    from bqx_ops.docs_sync.artifacts import inert_markdown
+
+    shown = inert_markdown(content)
+    assert live not in shown and "unsafe:" in shown
+    assert inert_markdown("[ok](https://example.com) `[c](javascript:x)`") == \
+        "[ok](https://example.com) `[c](javascript:x)`"  # a web link stays, code is code

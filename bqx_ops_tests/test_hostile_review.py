@@ -215,3 +215,18 @@ def test_the_models_page_uses_the_same_copy_of_a_duplicate_job_as_the_review():
     listing = [{**job, "CreationTime": "2026-03-01T00:00:00Z"} for job, _ in hc.SAGEMAKER_CASES]
     [kept] = [j for j in listing if j["TrainingJobName"] == "host-dup" and j["FailureReason"] == "first copy"]
     assert jobs_by_name(listing, dt.datetime(2026, 3, 20, tzinfo=dt.timezone.utc))["host-dup"] is kept
+
+
+def test_a_file_of_a_log_group_that_is_no_day_file_is_said_not_read(tmp_path):
+    from bqx_ops.resources.aws_sources import EmbeddedCloudWatchLogs
+
+    folder = tmp_path / "landing" / "aws" / "cloudwatch" / "__host__group"
+    for name in ("2026-03-12.json", "2026-3-12.json", "2026-02-30.json", "notes.txt", ".2026-03-13.json.x.tmp"):
+        hc.write_raw(folder / name, "[]")
+    (folder / "2026-03-13.json").mkdir()  # a folder under a day file's name
+    source = EmbeddedCloudWatchLogs(data_dir=str(tmp_path), log_groups=["/host/group"])
+    files, found = source.files(dt.datetime(2026, 3, 12), dt.datetime(2026, 3, 13))
+    assert files == [("/host/group", folder / "2026-03-12.json")]
+    stray = sorted(p for p in found if "not a day file" in p)
+    assert stray == [f"/host/group: aws/cloudwatch/__host__group/{name} is not a day file (YYYY-MM-DD.json); not read"
+                     for name in ("2026-02-30.json", "2026-03-13.json", "2026-3-12.json", "notes.txt")]
