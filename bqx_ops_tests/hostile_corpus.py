@@ -391,6 +391,7 @@ def hostile_cost_months() -> dict[str, object]:
             dict(cost_day("2026-05-07", ("Amazon S3", "7.00", "USD")), TimePeriod={"Start": "2026-05-07",
                                                                                    "End": "2026-05-01"}),
             cost_day("2026-05-08", ("Amazon S3", 2.5, "USD")),  # an amount as a JSON number: counted
+            cost_day("2026-05-09", ("Amazon S3", "1.00", "USD"), ("Amazon S3 ", "100.00", "USD")),  # one service
         ]},
     }
 

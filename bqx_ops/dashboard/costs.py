@@ -82,7 +82,7 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
                 continue
             # one group per key: a second group with the same Keys is a repeat, never a second cost (a
             # service over several keys, e.g. grouped by service and account, is summed in ``merge``)
-            keys = tuple(str(k) for k in group["Keys"])
+            keys = tuple(" ".join(str(k).split()) for k in group["Keys"])  # "Amazon S3 " is "Amazon S3"
             if keys in keys_seen:
                 problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): repeats the Keys {_shown(list(keys))} of "
                                 f"Groups[{keys_seen[keys]}]; counted once, from the first")
