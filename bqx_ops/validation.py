@@ -225,8 +225,9 @@ def parse_snapshot(
     """Validate every table of one snapshot (``raw_tables``: logical name -> records)."""
     mapping = mapping or SchemaMapping()
     out = ParsedSnapshot(snapshot_date)
-    existing_ids = {
-        t.name: {r.get("id") for r in raw_tables.get(t.name, []) if isinstance(r, dict)} for t in TABLES
+    existing_ids = {  # an id that is a list or an object is no id (and was unhashable here: the snapshot failed)
+        t.name: {r.get("id") for r in raw_tables.get(t.name, []) if isinstance(r, dict) and isinstance(r.get("id"), str)}
+        for t in TABLES
     }
     for table in TABLES:
         seen: set[str] = set()

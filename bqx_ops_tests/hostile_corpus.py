@@ -157,6 +157,14 @@ def surrogate_id_record() -> dict:
     return record(f"rec{SURROGATE}BAD", {"Stage ID": "H.9", "Name": "bad id", "Status": "Todo"})
 
 
+def odd_id_record(base: dict, rid) -> dict:
+    """A stage whose id is not text (a list, an object, a number, null): it names no record."""
+    rec = copy.deepcopy(base["Stages"][0])
+    rec["id"] = rid
+    rec["fields"]["Stage ID"] = "H.19"
+    return rec
+
+
 def empty_id_record(base: dict) -> dict:
     """A stage whose id is "": it names no record, so nothing could link to it or carry it forward."""
     rec = copy.deepcopy(base["Stages"][0])
@@ -417,7 +425,9 @@ def inject_into_sample(data_dir: Path) -> None:
 
     for folder in sorted((root / "airtable").iterdir()):  # genuine records whose text is markup, in every snapshot
         write_tables(dt.date.fromisoformat(folder.name), with_injected_text(tables(dt.date.fromisoformat(folder.name))))
-    write_tables(RECORDS_DAY, with_hostile_records(tables(RECORDS_DAY)))
+    hostile = with_hostile_records(tables(RECORDS_DAY))
+    hostile["Stages"].append(odd_id_record(hostile, ["recLIST000000001", "recLIST000000002"]))  # an id as a list
+    write_tables(RECORDS_DAY, hostile)
     (root / "airtable" / GONE_DAY.isoformat() / "Stages.json").unlink()
     (root / "airtable" / GONE_DAY.isoformat() / "Plans.json").unlink()
     write_raw(root / "airtable" / BROKEN_DAY.isoformat() / "Phases.json", json.dumps({"records": []}))

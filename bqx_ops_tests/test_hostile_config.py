@@ -113,6 +113,11 @@ def test_a_swap_of_two_field_names_is_a_mapping_like_any_other():
     ("cloudwatch: {normalize: [['(unclosed', x]]}\n", "cloudwatch.normalize[0]: expected a regular expression RE2"),
     ("cloudwatch: {normalize: [just-a-pattern]}\n", "cloudwatch.normalize[0]: expected [pattern, replacement]"),
     ("sagemaker: {degradation: {min_drop: lots}}\n", "sagemaker.degradation.min_drop: expected a number ≥ 0"),
+    ("priorities: {P0: null}\n", "priorities.P0.sla_hours is missing"),
+    ("derived: {r2_drop: {threshold: big}}\n", "derived.r2_drop.threshold: expected a number ≥ 0, got str 'big'"),
+    ("derived: {quarantine: {priority: P9}}\n", "derived.quarantine.priority: expected one of P0, P1, P2, P3"),
+    ("sagemaker: {degradation: {category: Vibes}}\n", "sagemaker.degradation.category: expected one of"),
+    ("cloudwatch: {window_days: 0}\n", "cloudwatch.window_days: expected a number ≥ 1"),
 ])
 def test_a_hostile_rules_file_is_refused_naming_the_file_and_the_key(tmp_path, text, expected):
     path = tmp_path / "rules.yaml"

@@ -172,7 +172,7 @@ def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
     rules_shape.check(data, RulesError)  # a value of another shape: its key, never a crash deep in a review
     priorities = data.get("priorities") or {}
     for name in PRIORITIES:
-        if name not in priorities or "sla_hours" not in priorities[name]:
+        if not isinstance(priorities.get(name), dict) or "sla_hours" not in priorities[name]:
             raise RulesError(f"priorities.{name}.sla_hours is missing")
     owners = data.get("owners") or {}
     by_category = {_category(c, "owners.by_category"): o for c, o in (owners.get("by_category") or {}).items()}

@@ -39,6 +39,15 @@ def check(data: dict, error: type[Exception]) -> None:
         if not _number(value) or value < minimum:
             fail(where, "a number" if minimum == -math.inf else f"a number ≥ {minimum:g}", value)
 
+    def vocabulary(spec: dict, where: str) -> None:
+        """A priority and a category a finding is given must be ours (P9 made a review fail later)."""
+        from bqx_ops.base_schema import CATEGORIES, PRIORITIES
+
+        if spec.get("priority") is not None and spec["priority"] not in PRIORITIES:
+            fail(f"{where}.priority", f"one of {', '.join(PRIORITIES)}", spec["priority"])
+        if spec.get("category") is not None and spec["category"] not in CATEGORIES:
+            fail(f"{where}.category", f"one of {', '.join(CATEGORIES)}", spec["category"])
+
     def escalations(value, key: str, where: str) -> None:
         for i, e in enumerate(items(value, f"{where}.escalations")):
             spot = f"{where}.escalations[{i}]"
@@ -70,6 +79,13 @@ def check(data: dict, error: type[Exception]) -> None:
     derived = mapping(data.get("derived"), "derived")
     for kind, key in (("cost_overrun", "min_variance_pct"), ("timeline", "min_days_over")):
         escalations(mapping(derived.get(kind), f"derived.{kind}").get("escalations"), key, f"derived.{kind}")
+    for kind in ("r2_drop", "quarantine", "cost_overrun", "timeline"):
+        spec = mapping(derived.get(kind), f"derived.{kind}")
+        vocabulary(spec, f"derived.{kind}")
+        if not isinstance(spec.get("exclude_stage_ids") or [], list):
+            fail(f"derived.{kind}.exclude_stage_ids", "a list of Stage IDs", spec["exclude_stage_ids"])
+    if "threshold" in mapping(derived.get("r2_drop"), "derived.r2_drop"):
+        number(derived["r2_drop"]["threshold"], "derived.r2_drop.threshold")
     unresolved = mapping(data.get("unresolved"), "unresolved")
     if "interval_minutes" in unresolved:
         number(unresolved["interval_minutes"], "unresolved.interval_minutes", minimum=1)
@@ -79,10 +95,11 @@ def check(data: dict, error: type[Exception]) -> None:
         fail("notes.blocker", "a regular expression (text)", data["notes"]["blocker"])
     _cloudwatch(mapping(data.get("cloudwatch"), "cloudwatch"), fail, items, number)
     sagemaker = mapping(data.get("sagemaker"), "sagemaker")
+    degradation = mapping(sagemaker.get("degradation"), "sagemaker.degradation")
+    vocabulary(degradation, "sagemaker.degradation")
     for key in ("min_drop", "p1_drop"):
-        value = mapping(sagemaker.get("degradation"), "sagemaker.degradation").get(key)
-        if value is not None:
-            number(value, f"sagemaker.degradation.{key}")
+        if degradation.get(key) is not None:
+            number(degradation[key], f"sagemaker.degradation.{key}")
 
 
 def _cloudwatch(section: dict, fail, items, number) -> None:
@@ -92,8 +109,9 @@ def _cloudwatch(section: dict, fail, items, number) -> None:
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
             fail(f"cloudwatch.normalize[{i}]", "[pattern, replacement]", pair)
         patterns.append((f"cloudwatch.normalize[{i}]", pair[0]))
-    if "resolved_after_quiet_hours" in section:
-        number(section["resolved_after_quiet_hours"], "cloudwatch.resolved_after_quiet_hours")
+    for key, minimum in (("resolved_after_quiet_hours", 0), ("window_days", 1)):
+        if key in section:
+            number(section[key], f"cloudwatch.{key}", minimum)
     for where, pattern in patterns:
         if not isinstance(pattern, str):
             fail(where, "a regular expression (text)", pattern)
