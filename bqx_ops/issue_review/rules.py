@@ -85,7 +85,7 @@ def merge(base: dict, override: dict) -> dict:
     return out
 
 
-def load_rules(path: str | None = None) -> TriageRules:
+def load_rules(path: str | None = None, re2: bool = True) -> TriageRules:
     """The packaged rules, with ``path`` (default: $BQX_OPS_TRIAGE_RULES) merged over them."""
     files = [default_path()]
     user = path if path is not None else os.environ.get(ENV_VAR)
@@ -101,7 +101,7 @@ def load_rules(path: str | None = None) -> TriageRules:
             raise RulesError(f"triage rules {file} must be a mapping at the top level")
         data = merge(data, loaded)
     try:
-        return parse(data, tuple(str(f) for f in files))
+        return parse(data, tuple(str(f) for f in files), re2)
     except RulesError as exc:  # named by the file that could have said it (the user's, over the packaged one)
         raise RulesError(f"triage rules {files[-1]}: {exc}") from None
 
@@ -168,8 +168,10 @@ def _levels(section: dict) -> dict[str, dict]:
     return out
 
 
-def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
-    rules_shape.check(data, RulesError)  # a value of another shape: its key, never a crash deep in a review
+def parse(data: dict, origin: tuple[str, ...] = (), re2: bool = True) -> TriageRules:
+    """``re2``: also check the CloudWatch patterns in DuckDB (what runs them); off where only the shape
+    matters and nothing may be imported that a run would import (loading the code location)."""
+    rules_shape.check(data, RulesError, re2)  # a value of another shape: its key, never a crash deep in a review
     priorities = data.get("priorities") or {}
     for name in PRIORITIES:
         if not isinstance(priorities.get(name), dict) or "sla_hours" not in priorities[name]:

@@ -19,7 +19,7 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check(data: dict, error: type[Exception]) -> None:
+def check(data: dict, error: type[Exception], re2: bool = True) -> None:
     """Raise ``error`` for the first key whose value has a shape the rules cannot be read from."""
 
     def fail(where: str, expected: str, value) -> None:
@@ -93,7 +93,7 @@ def check(data: dict, error: type[Exception]) -> None:
         mapping(level, f"unresolved.levels.{p}")
     if not isinstance(mapping(data.get("notes"), "notes").get("blocker", ""), str):
         fail("notes.blocker", "a regular expression (text)", data["notes"]["blocker"])
-    _cloudwatch(mapping(data.get("cloudwatch"), "cloudwatch"), fail, items, number)
+    _cloudwatch(mapping(data.get("cloudwatch"), "cloudwatch"), fail, items, number, re2)
     sagemaker = mapping(data.get("sagemaker"), "sagemaker")
     degradation = mapping(sagemaker.get("degradation"), "sagemaker.degradation")
     vocabulary(degradation, "sagemaker.degradation")
@@ -102,7 +102,7 @@ def check(data: dict, error: type[Exception]) -> None:
             number(degradation[key], f"sagemaker.degradation.{key}")
 
 
-def _cloudwatch(section: dict, fail, items, number) -> None:
+def _cloudwatch(section: dict, fail, items, number, re2: bool) -> None:
     """``match``, ``warning`` and ``normalize`` run in DuckDB (RE2): each must compile there."""
     patterns = [(f"cloudwatch.{k}", section[k]) for k in ("match", "warning") if k in section]
     for i, pair in enumerate(items(section.get("normalize"), "cloudwatch.normalize")):
@@ -115,7 +115,7 @@ def _cloudwatch(section: dict, fail, items, number) -> None:
     for where, pattern in patterns:
         if not isinstance(pattern, str):
             fail(where, "a regular expression (text)", pattern)
-        why = _re2_error(pattern)
+        why = _re2_error(pattern) if re2 else None
         if why:
             fail(where, f"a regular expression RE2 accepts ({why})", pattern)
 
