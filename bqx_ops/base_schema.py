@@ -255,14 +255,9 @@ class SchemaMapping:
     @classmethod
     def from_data(cls, data: dict, source: str = "schema map") -> SchemaMapping:
         """From ``{tables: {...}, fields: {...}}`` (a file's content or the configuration's inline map)."""
-        if not isinstance(data, dict) or set(data) - {"tables", "fields", "choices", "options"}:
-            raise ValueError(f"schema mapping {source}: expected the keys tables, fields, choices, options")
-        unknown = set()
-        for key in ("tables", "fields", "choices", "options"):
-            unknown |= set(data.get(key) or {})
-        unknown -= set(TABLES_BY_NAME)
-        if unknown:
-            raise ValueError(f"schema mapping {source} names unknown tables: {sorted(unknown)}")
+        from bqx_ops.schema_map_check import check
+
+        check(data, source)  # every shape and name problem, said before anything is read with it
         choices, options = {}, {}
         for table, by_field in (data.get("choices") or {}).items():
             for name, values in (by_field or {}).items():
@@ -293,7 +288,9 @@ class SchemaMapping:
     def to_logical_fields(self, logical_table: str, fields: dict) -> dict:
         """Rename a record's real field names (and mapped select options) back to logical ones."""
         reverse = {real: logical for logical, real in self.fields.get(logical_table, {}).items()}
-        out = {reverse.get(name, name): value for name, value in fields.items()}
+        moved = set(reverse.values()) - set(reverse)  # our names the base uses for one of its own fields
+        out = {logical: fields[real] for real, logical in reverse.items() if real in fields}
+        out.update({name: value for name, value in fields.items() if name not in reverse and name not in moved})
         for name, renames in self.options.get(logical_table, {}).items():
             if name in out:
                 out[name] = _renamed(out[name], renames)

@@ -21,6 +21,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -139,10 +140,10 @@ def person(role: str) -> str:
 
 
 def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression: {exc}") from exc
+    """A pattern that compiles and cannot take exponential time on the sources' text ((a+)+$)."""
+    from bqx_ops.regex_safety import check
+
+    check(value)
     return value
 
 
@@ -169,7 +170,9 @@ class LatencySection(_Section):
 
 
 class AwsSection(_Section):
-    log_groups: list[str] = Field(default_factory=list, description="CloudWatch log groups read for errors and warnings.")
+    # CloudWatch's own rule for a log group name: 1-512 of letters, digits and . - _ / #
+    log_groups: list[Annotated[str, Field(pattern=r"^[.\-_/#A-Za-z0-9]{1,512}$")]] = Field(
+        default_factory=list, description="CloudWatch log groups read for errors and warnings.")
     sagemaker: SageMakerSection = SageMakerSection()
     dashboard_name: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,255}$",
                                        description="CloudWatch dashboard name (default: <name>-operational-health).")
@@ -248,6 +251,18 @@ class ProjectConfig(_Section):
             SchemaMapping.from_data(value, "inline")
         return value
 
+    @model_validator(mode="after")
+    def _schema_map_file(self):
+        """A map in its own file is checked on load too, naming that file: never first deep inside a run."""
+        if isinstance(self.schema_map, str):
+            try:
+                data = self.schema_map_data()
+            except (OSError, yaml.YAMLError) as exc:
+                raise ValueError(f"schema_map: cannot read {self.schema_map}: {type(exc).__name__}: "
+                                 f"{getattr(exc, 'strerror', None) or exc}") from None
+            SchemaMapping.from_data(data, f"{self.schema_map} (schema_map)")
+        return self
+
     def docs_dir(self) -> str:
         """The docs repo's folder name under the data dir."""
         slug = re.sub(r"[^a-z0-9._]+", "-", ascii_letters(self.project.name).lower()).strip("-.")
@@ -324,8 +339,9 @@ def from_landing(data_dir: str | Path) -> ProjectConfig | None:
              if isinstance(r, dict) and isinstance(r.get("fields"), dict)]
     plans.sort(key=lambda f: (f.get("Status") != "Active", str(f.get("Plan ID") or "")))
     plan = plans[0] if plans else {}
-    try:
-        start = dt.date.fromisoformat(str(plan.get("Start Date")))
+    try:  # YYYY-MM-DD only, as the record's validation reads it (Python also takes 20260105, 2026-W01-1)
+        text = str(plan.get("Start Date"))
+        start = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else days[0]
     except ValueError:
         start = days[0]
     if not plausible_day(start):  # as the record's validation would say

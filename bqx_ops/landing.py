@@ -47,6 +47,14 @@ MAX_JSON_DEPTH = 100  # no landing file nests deeper than ~10 levels; 100000 wou
 UNREADABLE_ERRORS = (OSError, ValueError)  # UnicodeDecodeError, JSONDecodeError are ValueErrors
 
 
+def why_unreadable(exc: Exception) -> str:
+    """Why a landing file could not be read, without the local path an OSError carries (reports name
+    files relative to the landing zone, so the same zone elsewhere gives the same bytes)."""
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {exc.strerror or 'cannot be read'}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _too_deep(obj: Any, limit: int) -> bool:
     """Whether ``obj`` nests lists and objects deeper than ``limit`` (iterative: no recursion)."""
     level = [obj] if isinstance(obj, (list, dict)) else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 
 from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
@@ -30,16 +31,27 @@ class Invalid(ValueError):
 
 def _plausible(day: dt.date, value: str) -> None:
     if not plausible_day(day):
-        raise Invalid(f"date {value!r} is outside {EARLIEST_DATE} .. {LATEST_DATE}")
+        raise Invalid(f"date {_short(value)} is outside {EARLIEST_DATE} .. {LATEST_DATE}")
+
+
+# What Airtable sends: a date as YYYY-MM-DD, a time as YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset.
+# Python also reads 20260105, 2026-W01-1 or 2026-01-05 12 as dates: nobody means them, so they are malformed.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?")
 
 
 def _parse_date(value) -> dt.date:
+    """A date field: YYYY-MM-DD, or a time (then its UTC day, as Airtable stores it)."""
     if not isinstance(value, str):
         raise Invalid(f"expected a date string, got {type(value).__name__}")
+    if not _ISO_DATE.fullmatch(value) and not _ISO_DATETIME.fullmatch(value):
+        raise Invalid(f"malformed date {_short(value)} (expected YYYY-MM-DD)")
+    if len(value) > 10:
+        return _parse_datetime(value).date()  # its own reasons: malformed, or outside the plausible days
     try:
-        day = dt.date.fromisoformat(value[:10]) if len(value) == 10 else _parse_datetime(value).date()
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"malformed date {value!r}") from None
+        raise Invalid(f"malformed date {_short(value)} (no such day)") from None  # 2026-02-30, 2026-02-29
     _plausible(day, value)
     return day
 
@@ -47,18 +59,31 @@ def _parse_date(value) -> dt.date:
 def _parse_datetime(value) -> dt.datetime:
     if not isinstance(value, str):
         raise Invalid(f"expected a datetime string, got {type(value).__name__}")
+    if not _ISO_DATETIME.fullmatch(value) and not _ISO_DATE.fullmatch(value):
+        raise Invalid(f"malformed datetime {_short(value)} (expected YYYY-MM-DDTHH:MM:SS.000Z)")
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid(f"malformed datetime {value!r}") from None
+        raise Invalid(f"malformed datetime {_short(value)}") from None
     _plausible(parsed.date(), value)  # before astimezone, which overflows at 0001-01-01 / 9999-12-31
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)  # naive UTC in DuckDB
+    utc = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)  # naive UTC in DuckDB
+    _plausible(utc.date(), value)  # 2000-01-01T00:30+14:00 is still 1999 in UTC
+    return utc
 
 
 def _number(f: Field, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Invalid(f"expected a number, got {_short(value)}")  # "1,234.50", "$1,000", "95%" are text
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer of 400 digits is beyond any float
+        bound = f.maximum if value > 0 else f.minimum
+        size = f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"  # str() refuses 4300+ digits
+        raise Invalid(f"{size} is {'above the maximum' if value > 0 else 'below the minimum'} {bound:g}"
+                      if bound is not None else f"{size} is not a finite number") from None
+    if not finite:
         raise Invalid(f"expected a number, got {value!r}")
     if f.kind == "integer" and value != int(value):
         raise Invalid(f"expected a whole number, got {value!r}")
@@ -67,6 +92,12 @@ def _number(f: Field, value) -> float:
     if f.maximum is not None and value > f.maximum:
         raise Invalid(f"{value!r} is above the maximum {f.maximum:g}")
     return int(value) if f.kind == "integer" else float(value)
+
+
+def _short(value, limit: int = 80) -> str:
+    """A value as a reason quotes it: its repr, cut (a 10,000-character text is not repeated whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _check_option(value: str) -> None:
@@ -96,24 +127,24 @@ def coerce(f: Field, value):
         if not isinstance(value, str):
             raise Invalid(f"expected one option, got {type(value).__name__}")
         if f.choices and value not in f.choices:
-            raise Invalid(f"unknown option {value!r} (expected one of {', '.join(f.choices)})")
+            raise Invalid(f"unknown option {_short(value)} (expected one of {', '.join(f.choices)})")
         if not f.choices:  # a value of a closed list is one of ours: already one clean line
             _check_option(value)
         return value
     if kind == "multi_select":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise Invalid(f"expected a list of options, got {value!r}")
+            raise Invalid(f"expected a list of options, got {_short(value)}")
         unknown = [v for v in value if f.choices and v not in f.choices]
         if unknown:
-            raise Invalid(f"unknown options {unknown!r}")
+            raise Invalid(f"unknown options {_short(unknown)}")
         for v in value:
             _check_option(v)
             if "," in v:  # stored comma-joined: a comma would split one option into two
-                raise Invalid(f"option {v!r} contains a comma")
+                raise Invalid(f"option {_short(v)} contains a comma")
         return ",".join(value)
     if kind == "link":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise Invalid(f"expected a list of record ids, got {value!r}")
+            raise Invalid(f"expected a list of record ids, got {_short(value)}")
         if len(value) > 1:  # bqx_ops reads one parent per link: a second would be ignored, or move the record
             raise Invalid(f"links to {len(value)} records ({', '.join(value)}), but it must link to one")
         return value[0] if value else None
@@ -194,8 +225,9 @@ def parse_snapshot(
     """Validate every table of one snapshot (``raw_tables``: logical name -> records)."""
     mapping = mapping or SchemaMapping()
     out = ParsedSnapshot(snapshot_date)
-    existing_ids = {
-        t.name: {r.get("id") for r in raw_tables.get(t.name, []) if isinstance(r, dict)} for t in TABLES
+    existing_ids = {  # an id that is a list or an object is no id (and was unhashable here: the snapshot failed)
+        t.name: {r.get("id") for r in raw_tables.get(t.name, []) if isinstance(r, dict) and isinstance(r.get("id"), str)}
+        for t in TABLES
     }
     for table in TABLES:
         seen: set[str] = set()

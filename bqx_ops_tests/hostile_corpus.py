@@ -10,12 +10,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
 from bqx_ops_tests.base_builder import record
 
 SURROGATE, NUL, BELL, ESC = "\ud800", "\x00", "\x07", "\x1b"
+# markdown, HTML and Slack mrkdwn that must stay inert wherever a source's text is published
+INJECTION = "<script>alert(1)</script> <!channel> @here <@U0HOST> [x](javascript:alert(1)) | a | b `tick` *bold*"
+LIVE_IN_MARKDOWN = re.compile(r"<script|<!channel>|<@U0HOST>|(?<!\\)\]\(javascript:", re.IGNORECASE)  # \] is inert
+LIVE_IN_SLACK = re.compile(r"<script|<!channel>|<@U0HOST>|@here", re.IGNORECASE)
 CONTROL_OR_SURROGATE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"  # what must never be published
 
 # -- Airtable, one record each: (case, table, key value, fields changed, createdTime, reason fragment) ----------
@@ -64,6 +69,45 @@ RECORD_CASES = [
      "'Completed Date' 2099-06-01 is after the snapshot's day"),
     ("decided after the snapshot", "Decisions", "H future decision", {"Date": "2099-06-01"}, None,
      "'Date' 2099-06-01 is after the snapshot's day"),
+    # round 3: an integer beyond any float (math.isfinite raised OverflowError: the whole snapshot failed)
+    ("cost of 401 digits", "Stages", "H.11", {"Realized Cost": 10**400}, None,
+     "'Realized Cost': an integer of about 401 digits is above the maximum 1e+07"),
+    ("days of minus 401 digits", "Phases", "PH3", {"Estimated Days": -10**400}, None,
+     "'Estimated Days': an integer of about 401 digits is below the minimum 0"),
+    # numbers written as people write them are text, never guessed at
+    ("cost with a thousands comma", "Stages", "H.12", {"Estimated Cost": "1,234.50"}, None,
+     "'Estimated Cost': expected a number, got '1,234.50'"),
+    ("budget with a dollar sign", "Plans", "MP-H3", {"Estimated Budget": "$1,000"}, None,
+     "'Estimated Budget': expected a number, got '$1,000'"),
+    ("R² as a percentage", "Model Results", "H-pct", {"R2": "95%"}, None, "'R2': expected a number, got '95%'"),
+    ("R² padded with spaces", "Model Results", "H-pad", {"R2": " 0.95 "}, None, "'R2': expected a number, got ' 0.95 '"),
+    ("R² just above 1", "Model Results", "H-above", {"R2": 1.0000001}, None, "'R2': 1.0000001 is above the maximum 1"),
+    ("negative estimated days", "Stages", "H.13", {"Estimated Days": -3}, None, "'Estimated Days': -3 is below the minimum 0"),
+    # dates in other formats (Python read 20260105 and 2026-W01-1 as days), days that do not exist
+    ("slashed date", "Stages", "H.14", {"Start Date": "2026/01/05"}, None,
+     "'Start Date': malformed date '2026/01/05' (expected YYYY-MM-DD)"),
+    ("day-first date", "Tasks", "T-H3", {"Due Date": "05/01/2026"}, None, "'Due Date': malformed date '05/01/2026'"),
+    ("compact date", "Decisions", "H compact date", {"Date": "20260105"}, None, "'Date': malformed date '20260105'"),
+    ("ISO week date", "Tasks", "T-H4", {"Due Date": "2026-W01-1"}, None, "'Due Date': malformed date '2026-W01-1'"),
+    ("30 February", "Stages", "H.15", {"Start Date": "2026-02-30"}, None,
+     "'Start Date': malformed date '2026-02-30' (no such day)"),
+    ("29 February of a common year", "Learnings", "H leap", {"Date": "2026-02-29"}, None,
+     "'Date': malformed date '2026-02-29' (no such day)"),
+    ("a time at +14:00 that is 1999 in UTC", "Tasks", "T-H5", {"Last Modified": "2000-01-01T00:30:00+14:00"}, None,
+     "'Last Modified': date '2000-01-01T00:30:00+14:00' is outside 2000-01-01 .. 2099-12-31"),
+    ("createdTime that is no time", "Tasks", "T-H6", {}, "yesterday", "createdTime: malformed datetime 'yesterday'"),
+    # selects as people mistype them, lookups and attachments where one value is expected
+    ("a status with a trailing space", "Stages", "H.16", {"Status": "Done "}, None, "'Status': unknown option 'Done '"),
+    ("a status in lower case", "Tasks", "T-H7", {"Status": "done"}, None, "'Status': unknown option 'done'"),
+    ("a status of 10,000 characters", "Tasks", "T-H8", {"Status": "x" * 10_000}, None,
+     "'Status': unknown option '" + "x" * 50),
+    ("an owner lookup of two people", "Stages", "H.17", {"Owner": ["ANA", "BOB"]}, None,
+     "'Owner': expected one option, got list"),
+    ("an attachment as notes", "Stages", "H.18", {"Notes": [{"url": "https://x.test/a.pdf", "filename": "a.pdf"}]},
+     None, "'Notes': expected text, got list"),
+    ("a boolean as a name", "Phases", "PH4", {"Name": True}, None, "'Name': expected text, got bool"),
+    ("an object as a phase number", "Phases", "PH5", {"Number": {"value": 3}}, None,
+     "'Number': expected a number, got {'value': 3}"),
 ]
 KEY_FIELD = {"Stages": "Stage ID", "Phases": "Phase ID", "Plans": "Plan ID", "Model Results": "Result ID",
              "Decisions": "Title", "Learnings": "Title", "Tasks": "Task Key"}
@@ -113,6 +157,14 @@ def surrogate_id_record() -> dict:
     return record(f"rec{SURROGATE}BAD", {"Stage ID": "H.9", "Name": "bad id", "Status": "Todo"})
 
 
+def odd_id_record(base: dict, rid) -> dict:
+    """A stage whose id is not text (a list, an object, a number, null): it names no record."""
+    rec = copy.deepcopy(base["Stages"][0])
+    rec["id"] = rid
+    rec["fields"]["Stage ID"] = "H.19"
+    return rec
+
+
 def empty_id_record(base: dict) -> dict:
     """A stage whose id is "": it names no record, so nothing could link to it or carry it forward."""
     rec = copy.deepcopy(base["Stages"][0])
@@ -158,6 +210,23 @@ def with_bom(obj) -> bytes:
     return b"\xef\xbb\xbf" + json.dumps(obj).encode("utf-8")
 
 
+# genuine records (never quarantined) whose text is markup: (table, field); published, it must stay inert
+INJECTED_TEXT = [("Stages", "Name"), ("Tasks", "Name"), ("Decisions", "Title"), ("Learnings", "What Didn't"),
+                 ("Artifacts", "Name"), ("Phases", "Notes")]
+
+
+def with_injected_text(base: dict) -> dict:
+    out = copy.deepcopy(base)
+    for table, name in INJECTED_TEXT:
+        if out.get(table):
+            fields = out[table][0]["fields"]
+            fields[name] = f"{fields.get(name) or ''} {INJECTION}\n# not a heading".strip()
+    if out.get("Artifacts"):  # an artifact's content is markdown, kept as such: its HTML and code links made inert
+        fields = out["Artifacts"][0]["fields"]
+        fields["Content"] = f"{fields.get('Content') or ''}\n\n{INJECTION}"
+    return out
+
+
 # -- GitHub issues: (item, problem fragment) -------------------------------------------------------------------
 def gh(number: int, title: str, created="2026-03-10T08:00:00Z", closed=None, state="open", **extra) -> dict:
     return {"number": number, "title": title, "created_at": created, "closed_at": closed, "state": state,
@@ -165,7 +234,8 @@ def gh(number: int, title: str, created="2026-03-10T08:00:00Z", closed=None, sta
             "labels": [{"name": "priority:P1"}, {"name": "category:infrastructure"}], **extra}
 
 
-GITHUB_KEPT_WITH_A_PROBLEM = ["9014", "9015", "9016", "9020"]  # a wrong type in a field read as absent: kept
+GITHUB_KEPT_WITH_A_PROBLEM = ["9014", "9015", "9016", "9020"]
+GITHUB_KEPT = ["9021", "9022", "9023"]  # genuine but hostile to publish or to triage: kept, no problem  # a wrong type in a field read as absent: kept
 GITHUB_CASES = [
     (gh(9001, f"Lone {SURROGATE} surrogate"), "#9001: title contains a lone UTF-16 surrogate \\ud800"),
     (gh(9002, f"NUL{NUL} and bell{BELL}"), "#9002: title contains a control character \\x00"),
@@ -197,6 +267,11 @@ GITHUB_CASES = [
      "#9019: state None is not 'open' or 'closed'; left out"),
     (dict(gh(9020, "a blank label"), labels=[{"name": "   "}, {"name": "priority:P2"}]),
      "#9020: 1 label(s) whose name is empty or only spaces ({'name': '   '}); triaged on the labels that could be read"),
+    (dict(gh(9021, INJECTION), body=None, user=None), None),  # a deleted user, no body: kept, shown inert
+    # labels as people write them: around spaces, another case, a space after the colon (read as P0, P1)
+    (dict(gh(9022, "label with spaces and case"), labels=[{"name": " p0 "}]), None),
+    (dict(gh(9023, "label with a space after the colon"), labels=[{"name": "Priority: P1"}]
+          + [{"name": f"tag-{i}"} for i in range(300)]), None),
     (gh(9006, "first copy", updated_at="2026-03-10T08:00:00Z"), None),  # the duplicate below is newer
     (gh(9006, "second copy, newer", updated_at="2026-03-11T08:00:00Z"),
      "duplicate issue number #9006: item"),
@@ -240,6 +315,12 @@ SAGEMAKER_CASES = [
     (job("host-bool-r2", "Completed", ended="2026-03-06T01:00:00.000+00:00", r2=True, HyperParameters=HOSTX),
      "job host-bool-r2: final validation:r2 True is not a finite number within ±1e+06; not compared"),
     (job("host-real-r2", "Completed", ended="2026-03-07T01:00:00.000+00:00", r2=0.96, HyperParameters=HOSTX), None),
+    (job("host-inject", "Failed", FailureReason=INJECTION + "\nsecond line"), None),
+    (dict(job("host-two-r2", "Completed", ended="2026-03-09T01:00:00.000+00:00"), FinalMetricDataList=[
+        {"MetricName": "validation:r2", "Value": 0.9}, {"MetricName": "validation:r2", "Value": 0.5}]),
+     "job host-two-r2: final validation:r2 given 2 times with different values (0.9, 0.5); not compared"),
+    (job("host-backwards", "Failed", CreationTime="2026-03-11T00:00:00.000+00:00", FailureReason="x"),
+     "job host-backwards: ended (2026-03-10 01:00) before it was created (2026-03-11 00:00); left out"),
     (job("host-dup", "Failed", FailureReason="first copy", LastModifiedTime="2026-03-10T02:00:00.000+00:00"), None),
     (job("host-dup", "Failed", FailureReason="second copy, older", LastModifiedTime="2026-03-10T01:30:00.000+00:00"),
      "duplicate job name host-dup: job"),
@@ -258,9 +339,25 @@ def cloudwatch_day_text(day: dt.date) -> str:
         {"timestamp": t + 3, "message": "WARN nul NUL_HERE inside"},
         {"timestamp": t // 1000, "message": "ERROR stamped in seconds"},
         {"timestamp": 4102444800000, "message": "ERROR stamped in 2100"},
+        {"timestamp": t + 4, "message": "ERROR " + INJECTION},
+        # no log line: never counted (an object's JSON text was matched as an ERROR), reported
+        {"timestamp": t + 5, "message": None},
+        {"timestamp": t + 6, "message": {"ERROR": "an object"}},
+        {"timestamp": t + 7, "message": 404},
+        {"timestamp": t + 8},
     ]
     text = json.dumps(events, indent=1)
     return text.replace("SURROGATE_HERE", "\\ud800").replace("NUL_HERE", "\\u0000")
+
+
+CLOUDWATCH_NOT_TEXT = 4  # events of cloudwatch_day_text whose message is not text
+STRAY_LOG_FILE = "2026-3-12.json"  # not a day file's name: never read, said
+
+
+def cloudwatch_object_day_text(day: dt.date) -> str:
+    """A day file holding an object where filter_log_events' events array is expected."""
+    t = int(dt.datetime.combine(day, dt.time(12), dt.timezone.utc).timestamp() * 1000)
+    return json.dumps({"events": [{"timestamp": t, "message": "ERROR inside an object"}]})
 
 
 # -- Cost Explorer month files -----------------------------------------------------------------------------------
@@ -296,6 +393,13 @@ def hostile_cost_months() -> dict[str, object]:
                 {"Keys": ["Amazon S3"], "Metrics": {}}, "a string group"]},
             {"Groups": []},
             "a string day",
+            # a month's cost on its first day (MONTHLY data) would be all of it in every month-to-date
+            dict(cost_day("2026-05-06", ("Amazon S3", "500.00", "USD")), TimePeriod={"Start": "2026-05-06",
+                                                                                     "End": "2026-06-01"}),
+            dict(cost_day("2026-05-07", ("Amazon S3", "7.00", "USD")), TimePeriod={"Start": "2026-05-07",
+                                                                                   "End": "2026-05-01"}),
+            cost_day("2026-05-08", ("Amazon S3", 2.5, "USD")),  # an amount as a JSON number: counted
+            cost_day("2026-05-09", ("Amazon S3", "1.00", "USD"), ("Amazon S3 ", "100.00", "USD")),  # one service
         ]},
     }
 
@@ -319,7 +423,11 @@ def inject_into_sample(data_dir: Path) -> None:
             write_raw(root / "airtable" / day.isoformat() / f"{name}.json",
                       json.dumps({"records": records}, ensure_ascii=True))  # lone surrogates as JSON escapes
 
-    write_tables(RECORDS_DAY, with_hostile_records(tables(RECORDS_DAY)))
+    for folder in sorted((root / "airtable").iterdir()):  # genuine records whose text is markup, in every snapshot
+        write_tables(dt.date.fromisoformat(folder.name), with_injected_text(tables(dt.date.fromisoformat(folder.name))))
+    hostile = with_hostile_records(tables(RECORDS_DAY))
+    hostile["Stages"].append(odd_id_record(hostile, ["recLIST000000001", "recLIST000000002"]))  # an id as a list
+    write_tables(RECORDS_DAY, hostile)
     (root / "airtable" / GONE_DAY.isoformat() / "Stages.json").unlink()
     (root / "airtable" / GONE_DAY.isoformat() / "Plans.json").unlink()
     write_raw(root / "airtable" / BROKEN_DAY.isoformat() / "Phases.json", json.dumps({"records": []}))
@@ -339,4 +447,5 @@ def inject_into_sample(data_dir: Path) -> None:
     jobs = json.loads(jobs_path.read_text(encoding="utf-8"))
     write_raw(jobs_path, json.dumps(jobs + [j for j, _ in SAGEMAKER_CASES], ensure_ascii=True))
     write_raw(root / "aws" / "cloudwatch" / LOG_GROUP_DIR / f"{LOG_DAY.isoformat()}.json", cloudwatch_day_text(LOG_DAY))
+    write_raw(root / "aws" / "cloudwatch" / LOG_GROUP_DIR / STRAY_LOG_FILE, cloudwatch_day_text(LOG_DAY))
     write_raw(root / "aws" / "costs" / "2026-03.json", "{not json at all")

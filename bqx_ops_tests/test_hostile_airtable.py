@@ -99,6 +99,19 @@ def test_a_record_whose_id_is_empty_is_quarantined(data_dir):
     assert query(data_dir, "SELECT count(*) FROM airtable.stages WHERE stage_id = 'H.10'") == [(0,)]
 
 
+@pytest.mark.parametrize("bad_id", [["recA0000000000001", "recB0000000000001"], {"id": "recA"}, 5, None])
+def test_a_record_whose_id_is_not_text_is_quarantined_and_the_others_proceed(data_dir, bad_id):
+    """A list or an object as an id made the snapshot fail (it was put in a set of ids)."""
+    base = minimal_base()
+    base["Stages"].append(hc.odd_id_record(base, bad_id))
+    write_snapshot(data_dir, MON, base)
+    assert materialize(data_dir, MON).success
+    assert query(data_dir, "SELECT record_id, reason FROM airtable.quarantine") == [
+        (None, "malformed record: expected {id, createdTime, fields}")]
+    genuine = [r for r in landed(data_dir, MON, "Stages") if isinstance(r["id"], str)]
+    assert query(data_dir, "SELECT count(*) FROM airtable.stages") == [(len(genuine),)]
+
+
 def _unreadable_cases():
     return [pytest.param(make, why, id=name) for name, make, why in hc.UNREADABLE_FILE_CASES] + [
         pytest.param("permission", hc.PERMISSION_REASON, id="no permission")]

@@ -50,6 +50,9 @@ def expected_usd() -> dict[tuple[dt.date, str], Decimal]:
                 day = dt.date.fromisoformat(result["TimePeriod"]["Start"])
             except (TypeError, KeyError):  # no day: reported, never counted
                 continue
+            end = result["TimePeriod"].get("End")
+            if end and not 0 <= (dt.date.fromisoformat(end) - day).days <= 1:  # not one day: never counted
+                continue
             implausible = not dt.date(2000, 1, 1) <= day <= dt.date(2099, 12, 31)
             if implausible or day in seen or (day in source and source[day] == f"{day:%Y-%m}.json"):
                 continue
@@ -57,14 +60,16 @@ def expected_usd() -> dict[tuple[dt.date, str], Decimal]:
             if day in source:  # this file is the day's own month: it replaces the other
                 out = {k: v for k, v in out.items() if k[0] != day}
             source[day] = name
+            services = set()
             for g in result["Groups"] if isinstance(result["Groups"], list) else []:
                 try:
-                    metric, service = g["Metrics"]["UnblendedCost"], g["Keys"][0]
-                    amount, unit = Decimal(metric["Amount"]), metric["Unit"]
-                except (TypeError, KeyError, IndexError, InvalidOperation):  # skipped with its reason
+                    metric, service = g["Metrics"]["UnblendedCost"], g["Keys"][0].strip()
+                    amount, unit = Decimal(str(metric["Amount"])), metric["Unit"]
+                except (TypeError, KeyError, IndexError, InvalidOperation, AttributeError):  # skipped, reported
                     continue
-                if unit == "USD" and abs(amount) <= 10_000_000:
+                if unit == "USD" and abs(amount) <= 10_000_000 and service and service not in services:
                     out[(day, service)] = amount
+                services.add(service)  # a second group of one service (spaces aside) is a repeat
     return out
 
 
@@ -75,6 +80,9 @@ def test_daily_costs_apply_the_rules_and_keep_credits(data_dir):
     assert got[(dt.date(2026, 1, 31), "Amazon S3")] == Decimal("1.50")  # January's own file wins
     assert got[(dt.date(2026, 2, 1), "AWS Lambda")] == Decimal("-4.00")  # a credit, netted
     assert (dt.date(2026, 2, 1), "Amazon EC2") not in got  # EUR
+    assert got[(dt.date(2026, 5, 8), "Amazon S3")] == Decimal("2.5")  # an amount given as a number
+    assert got[(dt.date(2026, 5, 9), "Amazon S3")] == Decimal("1.00")  # "Amazon S3 " repeats it: counted once
+    assert not {(dt.date(2026, 5, 6), "Amazon S3"), (dt.date(2026, 5, 7), "Amazon S3")} & set(got)  # not one day
 
 
 @pytest.mark.parametrize("fragment, no_data", [
@@ -98,6 +106,12 @@ def test_daily_costs_apply_the_rules_and_keep_credits(data_dir):
      False),
     ("2026-05.json: ResultsByTime[4]: unreadable time period (TimePeriod.Start is missing)", False),
     ("2026-05.json: ResultsByTime[5]: unreadable time period (the entry is 'a string day', not an object)", False),
+    ("2026-05.json: ResultsByTime[6]: unreadable time period (TimePeriod 2026-05-06 .. 2026-06-01 covers 26 days, "
+     "not one (DAILY data is expected); no cost counted for it)", False),
+    ("2026-05.json: ResultsByTime[9].Groups[1] (2026-05-09): repeats the Keys ['Amazon S3'] of Groups[0]; counted "
+     "once, from the first", False),
+    ("2026-05.json: ResultsByTime[7]: unreadable time period (TimePeriod ends (2026-05-01) before it starts "
+     "(2026-05-07))", False),
 ])
 def test_each_cost_problem_is_recorded_with_its_reason(data_dir, fragment, no_data):
     rows = [r for r in query(data_dir, "SELECT problem, no_data FROM aws.cost_problems") if fragment in r[0]]

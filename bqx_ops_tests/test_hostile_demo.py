@@ -41,7 +41,8 @@ def test_every_hostile_record_and_table_is_in_the_quarantine_with_its_reason(dem
     rows = query(data, "SELECT snapshot_date::DATE, table_name, record_id, reason FROM airtable.quarantine")
     for case in hc.RECORD_CASES:
         assert any(d == hc.RECORDS_DAY and case[-1] in r for d, _, _, r in rows), case[0]
-    whole = {(d, t): r for d, t, rid, r in rows if rid is None}
+    assert (hc.RECORDS_DAY, "Stages", None, "malformed record: expected {id, createdTime, fields}") in rows  # a list id
+    whole = {(d, t): r for d, t, rid, r in rows if rid is None and not r.startswith("malformed record")}
     assert "Stages is missing from the snapshot; the last good copy, of the 2026-03-02 snapshot" in \
         whole[(hc.GONE_DAY, "Stages")]
     assert "Plans is missing" in whole[(hc.GONE_DAY, "Plans")]
@@ -75,6 +76,9 @@ def test_every_source_problem_is_in_the_review(demo):
     assert any("with a lone surrogate or control character in the message, counted with it escaped" in p
                for p in problems)
     assert any("with a timestamp that is missing or not within a day of the file's day" in p for p in problems)
+    assert any(f"aws/cloudwatch/{hc.LOG_GROUP_DIR}/{hc.STRAY_LOG_FILE} is not a day file" in p for p in problems)
+    assert any(f"{hc.CLOUDWATCH_NOT_TEXT} event(s) in {hc.LOG_DAY}.json whose message is not text" in p for p in problems)
+    assert not any(str(data) in p for p in problems)  # no local path
 
 
 def test_the_unreadable_cost_month_is_no_data_with_its_problem(demo):
@@ -95,6 +99,9 @@ def test_published_files_are_text_without_control_characters_and_tables_are_inta
     for name in files.stdout.split():
         text = (repo / name).read_bytes().decode("utf-8")
         assert not BAD.search(text), name
+        if name.endswith(".md"):  # (a JSON twin holds the text as data: nothing renders it)
+            assert not hc.LIVE_IN_MARKDOWN.search(text), (name, hc.LIVE_IN_MARKDOWN.search(text))
+            assert not re.search(r"^#+ not a heading", text, re.MULTILINE), name  # a newline starts no heading
         lines = text.split("\n")
         for i, line in enumerate(lines):
             if line.startswith("|---") or line.startswith("| ---"):
@@ -112,3 +119,17 @@ def test_outbox_texts_are_escaped(demo):
     for text in payloads:
         assert not BAD.search(json.loads(text).get("text", "") if text.startswith("{") else text)
     assert not BAD.search("".join(payloads))
+    for text in payloads:  # markup from the sources never becomes a live mention, link or tag in Slack
+        slack = json.loads(text).get("text", "") if text.startswith("{") else ""
+        assert not hc.LIVE_IN_SLACK.search(slack), (hc.LIVE_IN_SLACK.search(slack), slack[:300])
+
+
+def test_injected_markup_reaches_the_published_files_inert(demo):
+    """The genuine records holding markup are not quarantined: their text is published (escaped)."""
+    data, _ = demo
+    quarantined = {r for (r,) in query(data, "SELECT record_id FROM airtable.quarantine WHERE record_id IS NOT NULL")}
+    landed = json.loads((data / "landing" / "airtable" / "2026-03-31" / "Stages.json").read_text())["records"]
+    assert landed[0]["id"] not in quarantined and hc.INJECTION in landed[0]["fields"]["Name"]
+    repo = data / "bqx-ml"
+    published = "".join(p.read_text(encoding="utf-8") for p in repo.rglob("*.md") if ".git" not in p.parts)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in published

@@ -31,9 +31,13 @@ def result(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-review")
     day_file = root / f"{LOG_DAY.isoformat()}.json"
     day_file.write_text(hc.cloudwatch_day_text(LOG_DAY), encoding="utf-8")
+    object_file = root / "object" / f"{LOG_DAY.isoformat()}.json"
+    object_file.parent.mkdir()
+    object_file.write_text(hc.cloudwatch_object_day_text(LOG_DAY), encoding="utf-8")
     items = [item for item, _ in hc.GITHUB_CASES]
     jobs = [job for job, _ in hc.SAGEMAKER_CASES]
-    data = SourceData(items, jobs, lambda start, end: ([("/host/group", day_file)], []), now=NOW)
+    logs = [("/host/group", day_file), ("/host/object", object_file)]
+    data = SourceData(items, jobs, lambda start, end: (logs, []), now=NOW)
     rules = load_rules(path="")
     with duckdb.connect() as conn:
         out = review(conn, PERIOD, rules, data, None)
@@ -58,7 +62,8 @@ def test_each_hostile_training_job_is_a_data_problem_with_its_reason(result, fra
 
 def test_github_items_left_out_are_exactly_the_impossible_ones_and_a_duplicate_counts_once(result):
     refs = set(result[0].inventory.loc[result[0].inventory["source"] == "github", "source_ref"])
-    assert refs == {"9001", "9002", "9006", "9011", "9012", "9013", *hc.GITHUB_KEPT_WITH_A_PROBLEM}  # 9006 once
+    assert refs == {"9001", "9002", "9006", "9011", "9012", "9013", *hc.GITHUB_KEPT_WITH_A_PROBLEM,
+                    *hc.GITHUB_KEPT}  # 9006 once
     # 9003/9004/9005 cannot be true, 9017 is no issue number, 9018/9019 cannot be told open or closed: left out
     labels = dict(zip(result[0].inventory["source_ref"], result[0].inventory["labels"]))
     assert not isinstance(labels["9011"], str) or labels["9011"] == ""  # none could be read
@@ -78,7 +83,7 @@ def test_nan_and_infinite_metrics_invent_no_degradation(result):
     assert not inventory["title"].str.contains("nan|inf", case=False).any()
     assert (inventory["kind"] == "degradation").sum() == 0
     failures = set(inventory.loc[inventory["kind"] == "training_failure", "source_ref"])
-    assert failures == {"host-dup"}  # host-endtime has no usable end time
+    assert failures == {"host-dup", "host-inject"}  # host-endtime has no usable end time
     [title] = inventory.loc[inventory["source_ref"] == "host-dup", "title"]
     assert "first copy" in title  # the most recently modified copy
 
@@ -132,13 +137,39 @@ def test_a_bad_event_never_rejects_its_file_and_misplaced_timestamps_are_reporte
     # independently: the file's events that are in the window with a millisecond timestamp of its day
     events = json.loads(hc.cloudwatch_day_text(LOG_DAY))
     day_ms = int(dt.datetime.combine(LOG_DAY, dt.time(), dt.timezone.utc).timestamp() * 1000)
-    genuine = [e for e in events if day_ms <= e["timestamp"] < day_ms + 86_400_000]
-    assert int(logs["event_count"].sum()) == len(genuine) == 4
+    genuine = [e for e in events if day_ms <= e["timestamp"] < day_ms + 86_400_000 and isinstance(e.get("message"), str)]
+    assert int(logs["event_count"].sum()) == len(genuine) == 5
     assert any("broken \\ud800 text" in d for d in logs["detail"])  # counted, escaped
     found = problems(result)
     assert any("/host/group: 2 event(s) in 2026-03-12.json with a lone surrogate or control character" in p for p in found)
     assert any("/host/group: 2 event(s) in 2026-03-12.json with a timestamp that is missing or not within a day"
                in p for p in found)
+    not_text = [e for e in events if not isinstance(e.get("message"), str)]
+    assert len(not_text) == hc.CLOUDWATCH_NOT_TEXT
+    assert f"cloudwatch: /host/group: {len(not_text)} event(s) in 2026-03-12.json whose message is not text (null, " \
+           "missing, a number or an object) not counted" in found
+    assert not logs["detail"].str.contains("an object").any()  # {"ERROR": ...} is no error line
+
+
+def test_a_day_file_holding_an_object_is_unreadable_named_without_its_local_path(result, tmp_path_factory):
+    [found] = [p for p in problems(result) if p.startswith("cloudwatch: /host/object")]
+    assert found.startswith("cloudwatch: /host/object: unreadable log file 2026-03-12.json: ") and "not a JSON array" in found
+    assert str(tmp_path_factory.getbasetemp()) not in found and "/tmp" not in found
+
+
+def test_labels_as_people_write_them_are_read_and_hundreds_of_labels_are_fine(result):
+    inventory = result[0].inventory.set_index("source_ref")
+    assert inventory.loc["9022", "priority"] == "P0"  # " p0 "
+    assert inventory.loc["9023", "priority"] == "P1"  # "Priority: P1", beside 300 other labels
+    assert not any(p.startswith(("#9021", "#9022", "#9023")) for p in problems(result))
+
+
+def test_injected_markup_stays_inert_in_the_report_and_the_slack_text(result):
+    out, md, twin = result
+    assert "9021" in set(out.inventory["source_ref"]) and "host-inject" in set(out.inventory["source_ref"])
+    assert not hc.LIVE_IN_MARKDOWN.search(md), hc.LIVE_IN_MARKDOWN.search(md)
+    _, payload = slack_intent(out.inventory, out.period, "docs/reviews/x.md")
+    assert not hc.LIVE_IN_SLACK.search(payload["text"]), hc.LIVE_IN_SLACK.search(payload["text"])
 
 
 def test_the_report_is_valid_markdown_without_control_characters(result):
@@ -184,3 +215,18 @@ def test_the_models_page_uses_the_same_copy_of_a_duplicate_job_as_the_review():
     listing = [{**job, "CreationTime": "2026-03-01T00:00:00Z"} for job, _ in hc.SAGEMAKER_CASES]
     [kept] = [j for j in listing if j["TrainingJobName"] == "host-dup" and j["FailureReason"] == "first copy"]
     assert jobs_by_name(listing, dt.datetime(2026, 3, 20, tzinfo=dt.timezone.utc))["host-dup"] is kept
+
+
+def test_a_file_of_a_log_group_that_is_no_day_file_is_said_not_read(tmp_path):
+    from bqx_ops.resources.aws_sources import EmbeddedCloudWatchLogs
+
+    folder = tmp_path / "landing" / "aws" / "cloudwatch" / "__host__group"
+    for name in ("2026-03-12.json", "2026-3-12.json", "2026-02-30.json", "notes.txt", ".2026-03-13.json.x.tmp"):
+        hc.write_raw(folder / name, "[]")
+    (folder / "2026-03-13.json").mkdir()  # a folder under a day file's name
+    source = EmbeddedCloudWatchLogs(data_dir=str(tmp_path), log_groups=["/host/group"])
+    files, found = source.files(dt.datetime(2026, 3, 12), dt.datetime(2026, 3, 13))
+    assert files == [("/host/group", folder / "2026-03-12.json")]
+    stray = sorted(p for p in found if "not a day file" in p)
+    assert stray == [f"/host/group: aws/cloudwatch/__host__group/{name} is not a day file (YYYY-MM-DD.json); not read"
+                     for name in ("2026-02-30.json", "2026-03-13.json", "2026-3-12.json", "notes.txt")]

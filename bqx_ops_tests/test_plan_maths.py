@@ -111,6 +111,20 @@ def test_budget_totals_compare_completed_work_with_its_estimates_and_skip_missin
     assert (b["done_stages"], b["costed_stages"], b["done_without_cost"]) == (3, 2, 1)
 
 
+def test_a_zero_budget_divides_nothing_and_any_cost_is_over_it():
+    from bqx_ops.plan_update.dashboard import budget_spent
+
+    done = stages(("a", "0.1", "P0r", "Done", 10.0, 12.0, 1, None, None))
+    b = variance.budget_totals(done, PlanTargets(budget=0.0))
+    assert b["budget_spent_pct"] is None and b["over_budget"] is True  # 12 > 0, without 12 / 0
+    assert budget_spent(b) == "budget spent: no percentage of a $0 budget: over budget"
+    adjusted = estimates.adjusted_estimates(done, phases(("P0r", "0", 0, "Done", 10.0, 1, None, None)))
+    forecast = estimates.forecast_at_completion(done, adjusted, PlanTargets(budget=0.0))
+    assert forecast["variance_pct"] is None and forecast["variance_usd"] == 12.0  # $12 over, no percentage
+    b = variance.budget_totals(stages(("a", "0.1", "P0r", "Todo", 10.0, None, 1, None, None)), PlanTargets(budget=0.0))
+    assert b["over_budget"] is None and budget_spent(b) == "budget spent: no data"
+
+
 def test_no_realized_cost_anywhere_means_no_budget_variance():
     b = variance.budget_totals(stages(("a", "0.1", "P0r", "Done", 10.0, None, 1, None, None)), PlanTargets())
     assert b["realized_cost"] is None and b["variance_pct"] is None and b["within_band"] is None

@@ -105,6 +105,7 @@ def set_outcome(name: str, ended: dt.datetime, status: str = "Completed", reason
     job = get_backend("sagemaker")[ACCOUNT][REGION].training_jobs[name]
     job.training_job_status = status
     job.training_end_time = job.last_modified_time = ended.replace(tzinfo=None)
+    job.creation_time = job.training_start_time = (ended - dt.timedelta(hours=1)).replace(tzinfo=None)  # before it
     if reason:
         job.failure_reason = reason
     job.final_metric_data_list = [] if r2 is None else [

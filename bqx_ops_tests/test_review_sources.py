@@ -137,7 +137,10 @@ def test_log_events_are_filtered_normalized_and_grouped_per_log_group(tmp_path):
         ("/a", "[WARN] latency <n> ms exceeds p<n> budget of <n> ms", 1, 1),
         ("/b", "<time> <id> Task timed out after <n> seconds", 1, 0),
     ]
-    assert len(problems) == 2 and all("unreadable log file" in p for p in problems)
+    assert len([p for p in problems if "unreadable log file" in p]) == 2
+    # the event without a message is not counted, and not dropped silently either
+    assert [p for p in problems if "unreadable" not in p] == [
+        "/a: 1 event(s) in a.json whose message is not text (null, missing, a number or an object) not counted"]
     issues = cloudwatch.log_issues(groups, AS_OF, RULES.cloudwatch)
     assert issues[0].first_seen == t and issues[0].last_seen == t + dt.timedelta(hours=1)
     assert issues[0].resolved_at == t + dt.timedelta(hours=1)  # quiet for more than 72 h before the review

@@ -82,7 +82,7 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
                 continue
             # one group per key: a second group with the same Keys is a repeat, never a second cost (a
             # service over several keys, e.g. grouped by service and account, is summed in ``merge``)
-            keys = tuple(str(k) for k in group["Keys"])
+            keys = tuple(" ".join(str(k).split()) for k in group["Keys"])  # "Amazon S3 " is "Amazon S3"
             if keys in keys_seen:
                 problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): repeats the Keys {_shown(list(keys))} of "
                                 f"Groups[{keys_seen[keys]}]; counted once, from the first")
@@ -111,6 +111,26 @@ def _period_start(result: Any) -> dt.date | str:
         return f"TimePeriod.Start {_shown(start)} is not a date"
     if not plausible_day(day):  # 0001-01-01 / 9999-12-31 would overflow the table's dates
         return f"{day.isoformat()} is outside {EARLIEST_DATE} .. {LATEST_DATE}"
+    return _one_day(day, period.get("End"))
+
+
+def _one_day(day: dt.date, end: Any) -> dt.date | str:
+    """``day`` when the entry is that one day (End the next day, exclusive; an End equal to the Start or
+    none is read as the day too), else why not: a longer period (MONTHLY data) put on its first day
+    would make month-to-date count the whole month, and one ending before it starts is no period."""
+    if end is None:
+        return day
+    try:
+        last = dt.date.fromisoformat(end) if isinstance(end, str) else None
+    except ValueError:
+        last = None
+    if last is None:
+        return f"TimePeriod.End {_shown(end)} is not a date"
+    if last < day:
+        return f"TimePeriod ends ({last.isoformat()}) before it starts ({day.isoformat()})"
+    if (last - day).days > 1:
+        return (f"TimePeriod {day.isoformat()} .. {last.isoformat()} covers {(last - day).days} days, not one "
+                "(DAILY data is expected); no cost counted for it")
     return day
 
 

@@ -1,7 +1,8 @@
 """Artifact pages: the Artifacts table as ``docs/artifacts/<slug>.md``, one file per record.
 
 Airtable content is markdown written by people (and agents), so its formatting is kept, but it
-renders as text: every ``<`` outside code is escaped (no HTML, no script, no fake markers), and
+renders as text: every ``<`` outside code is escaped (no HTML, no script, no fake markers), a link to
+``javascript:``, ``vbscript:``, ``data:`` or ``file:`` gets the inert scheme ``unsafe:``, and
 control characters are dropped. The header comes first and is escaped cell by cell.
 """
 
@@ -19,13 +20,22 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 
+# a link whose target runs code or embeds a document ([x](javascript:..), [r]: data:..): its scheme is
+# made inert (unsafe:javascript:..), so whatever renders the docs repo never makes it a live link
+_UNSAFE_LINK = re.compile(r"(\]\(\s*<?|^\s{0,3}\[[^\]]+\]:\s*<?)((?:javascript|vbscript|data|file)\s*:)", re.IGNORECASE)
+
+
+def _inert(text: str) -> str:
+    return _UNSAFE_LINK.sub(lambda m: f"{m.group(1)}unsafe:{m.group(2)}", text.replace("<", "&lt;"))
+
+
 def _escape_outside_code_spans(line: str) -> str:
     out, last = [], 0
     for match in _CODE_SPAN.finditer(line):
-        out.append(line[last:match.start()].replace("<", "&lt;"))
+        out.append(_inert(line[last:match.start()]))
         out.append(match.group(0))
         last = match.end()
-    out.append(line[last:].replace("<", "&lt;"))
+    out.append(_inert(line[last:]))
     return "".join(out)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from bqx_ops.calendar import UTC
-from bqx_ops.landing import read_json
+from bqx_ops.landing import read_json, why_unreadable
 from bqx_ops.lazy import pd
 from bqx_ops.sanitize import is_clean, visible
 
@@ -71,7 +71,12 @@ def normalized_sql(column: str, rules: list) -> str:
     return f"left(trim({expr}), {MAX_KEY})"
 
 
-_COLUMNS = "columns = {'message': 'VARCHAR', 'timestamp': 'VARCHAR'}"
+_COLUMNS = "columns = {'message': 'JSON', 'timestamp': 'VARCHAR'}"
+# An event's message as text: only a JSON string is one. A message that is null, missing, a number or an
+# object ({"ERROR": 1}) is no log line (read as VARCHAR, the object's JSON was matched as an error): it is
+# never counted, and the events without one are reported (``_bad_events``).
+TEXT_MESSAGE = "CASE WHEN json_type(message) = 'VARCHAR' THEN message ->> '$' END"
+NOT_TEXT = "json_type(message) IS DISTINCT FROM 'VARCHAR'"
 
 
 def _file_day(path: Path) -> dt.date | None:
@@ -137,10 +142,14 @@ def _bounds(path: Path) -> tuple[int | None, int | None]:
     return midnight - 86_400_000, midnight + 2 * 86_400_000
 
 
-def _bad_timestamps(log_group: str, path, count: int, example) -> str:
-    return (f"{log_group}: {count} event(s) in {Path(path).name} with a timestamp that is missing "
-            f"or not within a day of the file's day (e.g. {visible(example)!r}: seconds instead of "
-            "milliseconds, or far in the future) not counted")
+def _bad_timestamps(log_group: str, path, count: int, example, no_text: int = 0) -> list[str]:
+    out = [f"{log_group}: {count} event(s) in {Path(path).name} with a timestamp that is missing "
+           f"or not within a day of the file's day (e.g. {visible(example)[:40]!r}: seconds instead of "
+           "milliseconds, or far in the future) not counted"] if count else []
+    if no_text:
+        out.append(f"{log_group}: {no_text} event(s) in {Path(path).name} whose message is not text (null, missing, "
+                   "a number or an object) not counted")
+    return out
 
 
 def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
@@ -150,9 +159,9 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
     conn.execute(f"""CREATE OR REPLACE TEMP TABLE {FILES} AS SELECT unnest(?::VARCHAR[]) AS filename,
         unnest(?::VARCHAR[]) AS log_group, unnest(?::BIGINT[]) AS low, unnest(?::BIGINT[]) AS high""",
                  [paths, [group for group, _ in files], [b[0] for b in bounds], [b[1] for b in bounds]])
-    events = (f"(SELECT f.log_group, f.filename, f.low, f.high, e.message, e.timestamp AS raw, "
-              f"TRY_CAST(e.timestamp AS BIGINT) AS ts FROM read_json(?, format = 'array', filename = true, "
-              f"{_COLUMNS}) e JOIN {FILES} f USING (filename))")
+    events = (f"(SELECT f.log_group, f.filename, f.low, f.high, {TEXT_MESSAGE} AS message, {NOT_TEXT} AS no_text, "
+              f"e.timestamp AS raw, TRY_CAST(e.timestamp AS BIGINT) AS ts FROM read_json(?, format = 'array', "
+              f"filename = true, {_COLUMNS}) e JOIN {FILES} f USING (filename))")
     norm, match, warning = _expressions(config)
     quiet = quiet_ms(config)
     # per (log group, message), and per (file, message) too: what a later look reading back over these
@@ -172,7 +181,7 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
     rows = [r[:8] for r in rows if r[10]]
     bad = _bad_events(conn, events, paths)
     conn.execute(f"DROP TABLE {FILES}")
-    problems = [_bad_timestamps(group, path, *bad[str(path)]) for group, path in files if bad.get(str(path))]
+    problems = [p for group, path in files if bad.get(str(path)) for p in _bad_timestamps(group, path, *bad[str(path)])]
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 
 
@@ -184,22 +193,26 @@ _BAD_KEPT = 10_000
 _BAD_LOCK = threading.Lock()
 
 
+_OUT_OF_DAY = "(low IS NOT NULL AND (ts IS NULL OR ts < low OR ts >= high))"
+
+
 def _file_key(path: str) -> tuple:
     stat = os.stat(path)
     return path, stat.st_size, stat.st_mtime_ns
 
 
 def _bad_events(conn: duckdb.DuckDBPyConnection, events: str, paths: list[str]) -> dict[str, tuple | None]:
-    """path -> (count, an example) of its events with a missing or implausible timestamp, or None."""
+    """path -> (count, an example) of its events with a missing or implausible timestamp, and the count of
+    those whose message is not text; None when it has neither."""
     keys = {path: _file_key(path) for path in paths}
     with _BAD_LOCK:  # a code server evaluates sensors on several threads
         out = {path: _BAD[keys[path]] for path in paths if keys[path] in _BAD}
     unknown = [path for path in paths if path not in out]
     if unknown:
-        found = {name: (count, example) for name, count, example in conn.execute(f"""
-            SELECT filename, count(*), min(raw) FROM {events}
-            WHERE low IS NOT NULL AND (ts IS NULL OR ts < low OR ts >= high) GROUP BY filename""",
-                                                                              [unknown]).fetchall()}
+        found = {name: (count, example, no_text) for name, count, example, no_text in conn.execute(f"""
+            SELECT filename, count(*) FILTER (WHERE {_OUT_OF_DAY}), min(raw) FILTER (WHERE {_OUT_OF_DAY}),
+                   count(*) FILTER (WHERE no_text) FROM {events}
+            WHERE {_OUT_OF_DAY} OR no_text GROUP BY filename""", [unknown]).fetchall()}
         with _BAD_LOCK:
             for path in unknown:
                 out[path] = _BAD[keys[path]] = found.get(path)
@@ -227,29 +240,32 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
             FROM g GROUP BY normalized"""
         escaped = 0
         try:  # one parse of the file, by DuckDB, into a temporary table read twice
-            conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT message, timestamp AS raw, "
-                         f"TRY_CAST(timestamp AS BIGINT) AS ts FROM read_json(?, format = 'array', {_COLUMNS})",
-                         [str(path)])
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT {TEXT_MESSAGE} AS message, {NOT_TEXT} AS "
+                         f"no_text, timestamp AS raw, TRY_CAST(timestamp AS BIGINT) AS ts FROM read_json(?, format = "
+                         f"'array', {_COLUMNS})", [str(path)])
         except duckdb.Error as exc:
             try:
                 events, escaped = _escaped_events(path)
             except (OSError, ValueError, UnicodeDecodeError) as fallback:
-                problems.append(f"{log_group}: unreadable log file {Path(path).name}: "
-                                f"{str(exc).splitlines()[0]} ({type(fallback).__name__})")
+                # DuckDB's message names the file by its local path: a report names it by its day only
+                why = str(exc).splitlines()[0].replace(str(path), Path(path).name)
+                problems.append(f"{log_group}: unreadable log file {Path(path).name}: {why} "
+                                f"({why_unreadable(fallback)})")
                 continue
             conn.register("review_cloudwatch_escaped", events)
-            conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT message::VARCHAR AS message, "
-                         "timestamp::VARCHAR AS raw, TRY_CAST(timestamp AS BIGINT) AS ts FROM review_cloudwatch_escaped")
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT message::VARCHAR AS message, message IS NULL "
+                         "AS no_text, timestamp::VARCHAR AS raw, TRY_CAST(timestamp AS BIGINT) AS ts "
+                         "FROM review_cloudwatch_escaped")
             conn.unregister("review_cloudwatch_escaped")
         conn.execute(insert, [epoch_ms(start), epoch_ms(end), log_group])
-        bad = conn.execute(f"SELECT count(*), min(raw) FROM {EVENTS} WHERE ts IS NULL OR ts < ? OR ts >= ?",
-                           [low, high]).fetchone() if low is not None else (0, None)
+        out_of_day = "(? IS NOT NULL AND (ts IS NULL OR ts < ? OR ts >= ?))"
+        bad = conn.execute(f"SELECT count(*) FILTER (WHERE {out_of_day}), min(raw) FILTER (WHERE {out_of_day}), "
+                           f"count(*) FILTER (WHERE no_text) FROM {EVENTS}", [low, low, high] * 2).fetchone()
         conn.execute(f"DROP TABLE {EVENTS}")
         if escaped:
             problems.append(f"{log_group}: {escaped} event(s) in {Path(path).name} with a lone surrogate or control "
                             "character in the message, counted with it escaped")
-        if bad and bad[0]:
-            problems.append(_bad_timestamps(log_group, path, *bad))
+        problems += _bad_timestamps(log_group, path, *bad)
     rows = conn.execute(f"""
         WITH p AS (SELECT *, first_ms - max(last_ms) OVER (PARTITION BY log_group, normalized ORDER BY first_ms
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS gap FROM {STAGING})

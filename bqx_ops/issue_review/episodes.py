@@ -48,12 +48,13 @@ _EARLIEST = dt.datetime(1971, 1, 1)
 def _runs_together(conn, paths: list[str], end_ms: int, config: dict) -> list[tuple]:
     """(file, normalized, first, last, restart) of the files' matching events before ``end_ms``, in one
     read (raises duckdb.Error if DuckDB refuses a file)."""
-    from bqx_ops.issue_review.cloudwatch import _COLUMNS, _expressions, quiet_ms
+    from bqx_ops.issue_review.cloudwatch import _COLUMNS, TEXT_MESSAGE, _expressions, quiet_ms
 
     norm, match, _ = _expressions(config)
     return conn.execute(f"""
         WITH e AS (SELECT filename, {norm} AS normalized, TRY_CAST(timestamp AS BIGINT) AS ts
-                   FROM read_json(?, format = 'array', filename = true, {_COLUMNS})
+                   FROM (SELECT filename, timestamp, {TEXT_MESSAGE} AS message
+                         FROM read_json(?, format = 'array', filename = true, {_COLUMNS}))
                    WHERE message IS NOT NULL AND regexp_matches(message, {match})),
         g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY filename, normalized ORDER BY ts) AS gap
               FROM e WHERE ts IS NOT NULL AND ts < ?)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from bqx_ops import yaml_files
+from bqx_ops import regex_safety, yaml_files
+from bqx_ops.issue_review import rules_shape
 from bqx_ops.base_schema import CATEGORIES, PRIORITIES
 from bqx_ops.sanitize import one_line_defect
 
@@ -49,7 +50,7 @@ class TriageRules:
     owners_by_category: dict[str, str]
     untriaged_owner: str
     prefer_stage_owner: bool
-    priority_labels: dict[str, str]  # lower-cased label -> priority
+    priority_labels: dict[str, str]  # label_key(label) -> priority
     category_labels: dict[str, str]
     rules: tuple[Rule, ...]
     cloudwatch: dict
@@ -66,6 +67,12 @@ class TriageRules:
         return self.owners_by_category.get(category or "", self.untriaged_owner)
 
 
+def label_key(label) -> str:
+    """A label as people mean it: "Priority: P1", " p1 " and "priority:P1" are one label (spaces and case
+    are not compared)."""
+    return "".join(str(label).split()).casefold()
+
+
 def default_path() -> Path:
     return Path(str(resources.files("bqx_ops") / "rules" / "issue_triage.yaml"))
 
@@ -78,7 +85,7 @@ def merge(base: dict, override: dict) -> dict:
     return out
 
 
-def load_rules(path: str | None = None) -> TriageRules:
+def load_rules(path: str | None = None, re2: bool = True) -> TriageRules:
     """The packaged rules, with ``path`` (default: $BQX_OPS_TRIAGE_RULES) merged over them."""
     files = [default_path()]
     user = path if path is not None else os.environ.get(ENV_VAR)
@@ -93,14 +100,21 @@ def load_rules(path: str | None = None) -> TriageRules:
         if not isinstance(loaded, dict):
             raise RulesError(f"triage rules {file} must be a mapping at the top level")
         data = merge(data, loaded)
-    return parse(data, tuple(str(f) for f in files))
+    try:
+        return parse(data, tuple(str(f) for f in files), re2)
+    except RulesError as exc:  # named by the file that could have said it (the user's, over the packaged one)
+        raise RulesError(f"triage rules {files[-1]}: {exc}") from None
 
 
 def _compile(pattern, where: str) -> re.Pattern:
     try:
-        return re.compile(str(pattern))
+        compiled = re.compile(str(pattern))
     except re.error as exc:
         raise RulesError(f"{where}: pattern {pattern!r} does not compile ({exc})") from None
+    why = regex_safety.problem(str(pattern))  # (a+)+$ on a long title would hang the review
+    if why:
+        raise RulesError(f"{where}: pattern {pattern!r} can take exponential time on some text: {why}")
+    return compiled
 
 
 def _priority(value, where: str) -> str:
@@ -154,10 +168,13 @@ def _levels(section: dict) -> dict[str, dict]:
     return out
 
 
-def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
+def parse(data: dict, origin: tuple[str, ...] = (), re2: bool = True) -> TriageRules:
+    """``re2``: also check the CloudWatch patterns in DuckDB (what runs them); off where only the shape
+    matters and nothing may be imported that a run would import (loading the code location)."""
+    rules_shape.check(data, RulesError, re2)  # a value of another shape: its key, never a crash deep in a review
     priorities = data.get("priorities") or {}
     for name in PRIORITIES:
-        if name not in priorities or "sla_hours" not in priorities[name]:
+        if not isinstance(priorities.get(name), dict) or "sla_hours" not in priorities[name]:
             raise RulesError(f"priorities.{name}.sla_hours is missing")
     owners = data.get("owners") or {}
     by_category = {_category(c, "owners.by_category"): o for c, o in (owners.get("by_category") or {}).items()}
@@ -191,9 +208,9 @@ def parse(data: dict, origin: tuple[str, ...] = ()) -> TriageRules:
         owners_by_category=by_category,
         untriaged_owner=untriaged,
         prefer_stage_owner=bool(owners.get("prefer_stage_owner", True)),
-        priority_labels={str(k).lower(): _priority(v, "labels.priority")
+        priority_labels={label_key(k): _priority(v, "labels.priority")
                          for k, v in (labels.get("priority") or {}).items()},
-        category_labels={str(k).lower(): _category(v, "labels.category")
+        category_labels={label_key(k): _category(v, "labels.category")
                          for k, v in (labels.get("category") or {}).items()},
         rules=tuple(rules),
         cloudwatch=dict(data.get("cloudwatch") or {}),

@@ -43,9 +43,15 @@ def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | 
     one), NaN or infinite (reported: comparing with NaN, or with ``true`` read as 1.0, would invent a
     degradation; a Completed job without it is never compared)."""
     metrics = job.get("FinalMetricDataList")
-    item = next((m for m in metrics if isinstance(m, dict) and m.get("MetricName") == name), None) \
-        if isinstance(metrics, list) else None
+    named = [m for m in metrics if isinstance(m, dict) and m.get("MetricName") == name] if isinstance(metrics, list) else []
+    item = named[0] if named else None
     label = visible(job.get("TrainingJobName"))
+    values = list(dict.fromkeys(visible(repr(m.get("Value"))) for m in named))
+    if len(values) > 1:  # which one is final cannot be told: the first listed could invent a degradation
+        if problems is not None:
+            problems.append(f"job {label}: final {name} given {len(named)} times with different values "
+                            f"({', '.join(values[:3])[:80]}); not compared")
+        return None
     if item is None:
         if problems is not None:
             problems.append(f"job {label}: no final {name} (FinalMetricDataList is {visible(repr(metrics))[:60]}); "
@@ -104,6 +110,11 @@ def _usable(jobs: list, problems: list[str]) -> list[dict]:
                 problems.append(f"job {label}: {key} {visible(repr(job.get(key)))} is not a plausible time")
         if status in FINISHED and _ended(job) is None:
             problems.append(f"job {label}: {status} without a readable end time; left out")
+            continue
+        created, ended = parse_time(job.get("CreationTime")), _ended(job)
+        if created is not None and ended is not None and ended < created:
+            problems.append(f"job {label}: ended ({ended:%Y-%m-%d %H:%M}) before it was created "
+                            f"({created:%Y-%m-%d %H:%M}); left out")
             continue
         out.append(job)
     return out

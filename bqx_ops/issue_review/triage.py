@@ -11,7 +11,7 @@ import datetime as dt
 
 from bqx_ops.frames import frame
 from bqx_ops.issue_review.model import INVENTORY_COLUMNS, OPEN, PRIORITY_ORDER, RESOLVED, Found, ReviewPeriod
-from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.issue_review.rules import TriageRules, label_key
 from bqx_ops.lazy import pd
 
 HOUR = dt.timedelta(hours=1)
@@ -21,11 +21,14 @@ def classify(issue: Found, rules: TriageRules) -> tuple[str | None, str | None, 
     """(priority, category, names of the rules that decided them); first match wins for each."""
     priority, category = issue.priority, issue.category
     used = [issue.rule] if issue.rule and (priority or category) else []
+    labelled = [(PRIORITY_ORDER[rules.priority_labels[label_key(label)]], label) for label in issue.labels
+                if label_key(label) in rules.priority_labels]
+    if priority is None and labelled:  # two priority labels: the most severe, never a P0 hidden by a P2
+        label = min(labelled)[1]
+        priority = rules.priority_labels[label_key(label)]
+        used.append(f"label:{label}")
     for label in issue.labels:
-        name = str(label).lower()
-        if priority is None and name in rules.priority_labels:
-            priority = rules.priority_labels[name]
-            used.append(f"label:{label}")
+        name = label_key(label)
         if category is None and name in rules.category_labels:
             category = rules.category_labels[name]
             used.append(f"label:{label}")

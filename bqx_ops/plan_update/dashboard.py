@@ -64,6 +64,8 @@ def _value(shown: str, label: str, before: bool = True) -> str:
 def budget_spent(budget: dict) -> str:
     """"110.6% of budget spent: over budget": realized cost over the plan's budget, never rounded onto 100%."""
     spent = number(budget.get("budget_spent_pct"))
+    if spent is None and budget.get("over_budget"):  # a $0 budget: no percentage, but over it all the same
+        return "budget spent: no percentage of a $0 budget: over budget"
     if spent is None:
         return f"budget spent: {NO_DATA}"
     shown = num_vs(spent, (100.0,), 1)

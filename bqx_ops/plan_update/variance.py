@@ -111,5 +111,6 @@ def budget_totals(stages: pd.DataFrame, targets: PlanTargets) -> dict:
         "estimated_cost_all_stages": round(sum(r["estimated_cost"] or 0.0 for r in rows), 2),
         **work,
         **band(work["variance_pct"], BUDGET_BAND_PCT),
-        "budget_spent_pct": spent, "over_budget": None if spent is None else realized > budget,
+        # a budget of $0 gives no percentage, but any cost is over it (never "no data" there)
+        "budget_spent_pct": spent, "over_budget": None if realized is None or budget is None else realized > budget,
     }

@@ -52,6 +52,23 @@ def write_json_array(path: Path, items: Iterable[dict]) -> int:
     return count
 
 
+def _day_file(name: str) -> bool:
+    try:
+        return name.endswith(".json") and len(name) == 15 and bool(dt.date.fromisoformat(name[:10]))
+    except ValueError:
+        return False
+
+
+def _stray_files(group: str, folder: Path) -> list[str]:
+    """An entry of a log group's folder that is not a day file (``2026-3-12.json``, ``2026-02-30.json``,
+    ``notes.txt``, a folder) is never read: said, not silently skipped (hidden files are a write's own)."""
+    if not folder.is_dir():
+        return []
+    return [f"{group}: {zone_path(entry)} is not a day file (YYYY-MM-DD.json); not read"
+            for entry in sorted(folder.iterdir()) if not entry.name.startswith(".")
+            and not (_day_file(entry.name) and entry.is_file())]
+
+
 class CloudWatchLogsSource(dg.ConfigurableResource):
     """Error and warning events of the configured log groups, one landed file per group and day."""
 
@@ -81,6 +98,7 @@ class CloudWatchLogsSource(dg.ConfigurableResource):
                     files.append((group, path))
                 else:
                     missing.append(f"{group}: no events landed for {day}")
+            missing += _stray_files(group, landing.cloudwatch_day(group, start.date()).parent)
         return files, missing
 
 

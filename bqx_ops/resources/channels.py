@@ -7,6 +7,8 @@ client and by the local sink, so a sink line is exactly what live mode would sen
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 from bqx_ops.outbox.delivery import Intent
@@ -29,11 +31,22 @@ def slack_request(intent: Intent, default_channel: str = DEFAULT_SLACK_CHANNEL) 
     }
 
 
+def sns_subject(text: str) -> str:
+    """A subject SNS accepts: ASCII, no line break or control character, under 100 characters, starting
+    with a letter, digit or punctuation (a project named "Prévisions Météo 🌦" or a name with a newline
+    made the publish fail). Accents are dropped (é -> e), other characters become '?'."""
+    from bqx_ops.docs_sync.slugs import ascii_letters
+
+    text = "".join(ascii_letters(c) or "?" for c in unicodedata.normalize("NFC", str(text)))
+    text = " ".join(re.sub(r"[^\x20-\x7e]", " ", text).split())
+    return text[:99].rstrip() or "bqx_ops notification"
+
+
 def sns_request(intent: Intent, topic_arn: str | None) -> dict:
     p = intent.payload
     return {
         "TopicArn": p.get("topic_arn") or topic_arn,
-        "Subject": p["subject"][:100],  # SNS limit
+        "Subject": sns_subject(p["subject"]),
         "Message": p["message"],
         "MessageAttributes": {"idempotency_key": {"DataType": "String", "StringValue": intent.idempotency_key}},
     }

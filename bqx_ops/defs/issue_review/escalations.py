@@ -81,7 +81,7 @@ def unresolved_issue_job():
 
 def _interval_minutes() -> int:
     try:
-        return max(1, load_rules().interval_minutes)
+        return max(1, load_rules(re2=False).interval_minutes)  # at load: no DuckDB query (it imports numpy)
     except RulesError:
         return 60  # the run reports the broken rules file; the sensor keeps its default
 
