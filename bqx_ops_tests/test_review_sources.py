@@ -35,9 +35,9 @@ def gh(number, created, closed=None, pr=False, **extra):
 
 def test_pull_requests_are_recognised_from_the_listing_alone():
     items = [gh(1, "2026-03-01T00:00:00Z"), gh(2, "2026-03-01T00:00:00Z", pr="key"),
-             gh(3, "2026-03-01T00:00:00Z", pr="url")]
+             gh(3, "2026-03-01T00:00:00Z", pr="url"), gh(4, "2026-03-01T00:00:00Z", pull_request=None)]
     found, problems = github_issues(items)
-    assert [f.source_ref for f in found] == ["1"] and problems == []
+    assert [f.source_ref for f in found] == ["1", "4"] and problems == []  # a null pull_request marks nothing
 
 
 def test_a_reopened_issue_is_open_whatever_its_old_closed_at_and_bad_items_are_reported():

@@ -19,7 +19,9 @@ GHOST = "ghost"  # how GitHub shows a deleted account
 
 
 def is_pull_request(item: dict) -> bool:
-    return "pull_request" in item or "/pull/" in str(item.get("html_url") or "")
+    """GitHub marks a pull request in the issues listing by a ``pull_request`` object; a key holding
+    null marks nothing (an issue, read as one), its web address still tells."""
+    return item.get("pull_request") is not None or "/pull/" in str(item.get("html_url") or "")
 
 
 def parse_time(value) -> dt.datetime | None:

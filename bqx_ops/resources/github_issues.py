@@ -21,7 +21,7 @@ from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
 from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json, zone_path
-from bqx_ops.issue_review.github_issues import parse_time
+from bqx_ops.issue_review.github_issues import is_pull_request, parse_time
 
 
 class GitHubIssuesSource(dg.ConfigurableResource):
@@ -117,4 +117,4 @@ class LiveGitHubIssues(GitHubIssuesSource):
         fetched = [GithubObject.raw_data.fget(issue) for issue in repo.get_issues(**kwargs)]
         write_json(self.path, merge_by_number(existing, fetched))
         return {"mode": "live", "since": since.isoformat() if since else None, "fetched": len(fetched),
-                "pull_requests": sum("pull_request" in i for i in fetched), "problems": problems}
+                "pull_requests": sum(map(is_pull_request, fetched)), "problems": problems}
