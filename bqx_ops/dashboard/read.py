@@ -13,6 +13,7 @@ from bqx_ops.assessment.evidence import answers
 from bqx_ops.assessment.read import as_of as assessment_instant
 from bqx_ops.asof import stale_days
 from bqx_ops.calendar import naive_utc
+from bqx_ops.dashboard.cost_revisions import AS_OF_SQL
 from bqx_ops.dashboard.costs import CostRow, month_figures
 from bqx_ops.dashboard.latency import DailyP95, week_p95
 from bqx_ops.dashboard.indicators import Facts
@@ -108,11 +109,14 @@ def _assessments(conn, tables, as_of: dt.datetime, at, start: dt.date | None) ->
 
 
 def cost_rows(conn, tables, at) -> list[CostRow] | None:
+    """The days before ``at`` with the amounts known at ``at`` (aws.cost_revisions: a revision seen later
+    is not read); without that table, aws.daily_costs as it is."""
     if "aws.daily_costs" not in tables:
         return None
     try:
-        rows = conn.execute("SELECT day, service, amount_usd FROM aws.daily_costs WHERE day < ?::DATE ORDER BY day, "
-                            "service", [at.date()]).fetchall()
+        rows = conn.execute(AS_OF_SQL, [at.date(), at]).fetchall() if "aws.cost_revisions" in tables else \
+            conn.execute("SELECT day, service, amount_usd FROM aws.daily_costs WHERE day < ?::DATE ORDER BY day, "
+                         "service", [at.date()]).fetchall()
     except duckdb.Error:
         return None
     return [CostRow(d.date() if isinstance(d, dt.datetime) else d, s, float(a)) for d, s, a in rows]
