@@ -10,8 +10,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.dashboard import cost_revisions
+from bqx_ops.dashboard import revisions
 from bqx_ops.dashboard.costs import CostRow
+from bqx_ops.dashboard.read import latency_points
 from bqx_ops.defs.dashboard.assets import daily_costs, report, success_metrics
 from bqx_ops.landing import Landing
 from bqx_ops.resources.factory import build_resources
@@ -62,16 +63,30 @@ def test_a_week_rerun_after_its_month_was_revised_is_byte_identical(revised_late
 def test_a_revision_counts_from_the_instant_it_was_seen():
     conn = duckdb.connect()
     d1, d2, t1, t2 = dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.datetime(2026, 3, 20), dt.datetime(2026, 4, 2)
-    cost_revisions.record(conn, [CostRow(d1, "S", 2.5), CostRow(d1, "L", 0.5), CostRow(d2, "S", 1.0)], t1, set())
-    assert cost_revisions.record(conn, [CostRow(d1, "S", 2.5), CostRow(d1, "L", 0.5), CostRow(d2, "S", 1.0)],
+    revisions.record(conn, [CostRow(d1, "S", 2.5), CostRow(d1, "L", 0.5), CostRow(d2, "S", 1.0)], t1, set())
+    assert revisions.record(conn, [CostRow(d1, "S", 2.5), CostRow(d1, "L", 0.5), CostRow(d2, "S", 1.0)],
                                  t1, set()) == 0  # a fetch that changes nothing records nothing
-    cost_revisions.record(conn, [CostRow(d1, "S", 40.0), CostRow(d2, "S", 1.0)], t2, set())
+    revisions.record(conn, [CostRow(d1, "S", 40.0), CostRow(d2, "S", 1.0)], t2, set())
 
     def at(instant):
-        return [(d, s, a) for d, s, a in conn.execute(cost_revisions.AS_OF_SQL, [instant.date(), instant]).fetchall()]
+        return [(d, s, a) for d, s, a in conn.execute(revisions.AS_OF_SQL, [instant.date(), instant]).fetchall()]
 
     assert at(dt.datetime(2026, 3, 16, 9)) == [(d1, "L", 0.5), (d1, "S", 2.5), (d2, "S", 1.0)]  # first amounts
     assert at(t2) == [(d1, "S", 40.0), (d2, "S", 1.0)]  # the revision, and Lambda's amount gone
     # a month whose file has no usable data revises nothing: "no data" is not "no cost"
-    cost_revisions.record(conn, [], t2 + dt.timedelta(days=1), {"2026-03"})
+    revisions.record(conn, [], t2 + dt.timedelta(days=1), {"2026-03"})
     assert at(t2 + dt.timedelta(days=2)) == [(d1, "S", 40.0), (d2, "S", 1.0)]
+
+
+def test_a_latency_p95_revised_later_is_read_from_the_instant_it_was_seen():
+    """The dashboard's latency points: a day's p95 moved by a later fetch (a late datapoint) counts from
+    the run that saw it; the week before reads the p95 it read."""
+    conn = duckdb.connect()
+    conn.execute("CREATE SCHEMA aws; CREATE TABLE aws.api_latency (day TIMESTAMP, p95_ms DOUBLE)")
+    day, seen = dt.date(2026, 5, 12), dt.datetime(2026, 5, 18, 9)
+    revisions.record(conn, [(day, "p95_ms", 88.0)], dt.datetime(2026, 5, 13), set(), revisions.LATENCY)
+    revisions.record(conn, [(day, "p95_ms", 142.0)], seen, set(), revisions.LATENCY)
+    tables = {"aws.api_latency", revisions.LATENCY}
+    assert [p.p95_ms for p in latency_points(conn, tables, dt.datetime(2026, 5, 14, 9))] == [88.0]
+    assert [p.p95_ms for p in latency_points(conn, tables, seen - dt.timedelta(minutes=1))] == [88.0]
+    assert [p.p95_ms for p in latency_points(conn, tables, seen)] == [142.0]

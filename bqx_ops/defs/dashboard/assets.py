@@ -12,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC, naive_utc
-from bqx_ops.dashboard import cost_revisions
+from bqx_ops.dashboard import revisions
 from bqx_ops.dashboard.costs import CostProblem, file_month, merge, one_source_per_day, parse_response
 from bqx_ops.dashboard.indicators import indicators, trend
 from bqx_ops.dashboard.read import facts, past_sla
@@ -78,7 +78,7 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
         conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
         conn.execute("CREATE OR REPLACE TABLE aws.cost_problems AS SELECT * FROM pdf")
         # what changed since the last fetch, dated: a past week reads the amounts known then
-        revised = cost_revisions.record(conn, merged, run_now(context), unusable)
+        revised = revisions.record(conn, merged, run_now(context), unusable)
     context.add_output_metadata({
         "dagster/row_count": len(df), "files": len(files), "fetched_months": ", ".join(fetched) or "none",
         "first_day": str(merged[0].day) if merged else "none", "last_day": str(merged[-1].day) if merged else "none",
