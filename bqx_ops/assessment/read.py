@@ -10,10 +10,10 @@ import datetime as dt
 
 import duckdb
 
-from bqx_ops.asof import read_as_of
+from bqx_ops.asof import as_of_snapshot, read_as_of
 from bqx_ops.assessment.inputs import read_people
 from bqx_ops.assessment.score import QuarterInputs
-from bqx_ops.calendar import ASSESSMENT, assessment_date, naive_utc
+from bqx_ops.calendar import ASSESSMENT, ISSUE_REVIEW, PLAN_UPDATE, assessment_date, first_tick, naive_utc
 from bqx_ops.db import table_exists
 
 ISSUE_FIELDS = ("fingerprint", "priority", "untriaged", "title", "owner", "age_hours", "url", "source", "created_at")
@@ -58,6 +58,26 @@ def plan_week(conn, start: dt.datetime, when: dt.datetime) -> dt.datetime | None
     row for that week has nothing for it (no overdue stage, say): never an older week's rows."""
     ends = [e for e in (_latest_end(conn, t, start, when) for t in WEEK_TABLES) if e is not None]
     return max(ends, default=None)
+
+
+def unrun_inputs(conn, start: dt.datetime, when: dt.datetime, project_start: dt.date) -> list[str]:
+    """The plan week and the review an assessment as of ``when`` reads (the latest of each ending inside
+    the quarter by then) when they have not run although the snapshots covered them (one at or before
+    the period's start): scored without them, the quarter would say "no data" (or use an older week)
+    only because of what ran first. Empty when both ran, or when no such period exists or the snapshots
+    begin after it started (a replay from a later day): then "no data" is the truth."""
+    missing = []
+    for cadence, what, ended in ((PLAN_UPDATE, "plan update of the week", plan_week(conn, start, when)),
+                                 (ISSUE_REVIEW, "issue review of the period",
+                                  _latest_end(conn, "review.review_periods", start, when))):
+        first = first_tick(cadence, project_start)
+        ticks = [t for t in cadence.ticks(start.date() - dt.timedelta(days=31), when.date()) if t <= when]
+        if len(ticks) < 2 or ticks[-1] <= max(start, first):
+            continue
+        opened, end = ticks[-2], ticks[-1]
+        if as_of_snapshot(conn, opened) is not None and (ended is None or ended < naive_utc(end)):
+            missing.append(f"the {what} ending {end:%Y-%m-%d %H:%M} UTC")
+    return missing
 
 
 def week_row(conn, table: str, week: dt.datetime | None) -> dict | None:

@@ -13,6 +13,7 @@ from bqx_ops.assessment.evidence import answers
 from bqx_ops.assessment.read import as_of as assessment_instant
 from bqx_ops.asof import stale_days
 from bqx_ops.calendar import naive_utc
+from bqx_ops.dashboard.revisions import COSTS, LATENCY, as_of_sql
 from bqx_ops.dashboard.costs import CostRow, month_figures
 from bqx_ops.dashboard.latency import DailyP95, week_p95
 from bqx_ops.dashboard.indicators import Facts
@@ -108,11 +109,14 @@ def _assessments(conn, tables, as_of: dt.datetime, at, start: dt.date | None) ->
 
 
 def cost_rows(conn, tables, at) -> list[CostRow] | None:
+    """The days before ``at`` with the amounts known at ``at`` (aws.cost_revisions: a revision seen later
+    is not read); without that table, aws.daily_costs as it is."""
     if "aws.daily_costs" not in tables:
         return None
     try:
-        rows = conn.execute("SELECT day, service, amount_usd FROM aws.daily_costs WHERE day < ?::DATE ORDER BY day, "
-                            "service", [at.date()]).fetchall()
+        rows = conn.execute(as_of_sql(COSTS), [at.date(), at]).fetchall() if COSTS in tables else \
+            conn.execute("SELECT day, service, amount_usd FROM aws.daily_costs WHERE day < ?::DATE ORDER BY day, "
+                         "service", [at.date()]).fetchall()
     except duckdb.Error:
         return None
     return [CostRow(d.date() if isinstance(d, dt.datetime) else d, s, float(a)) for d, s, a in rows]
@@ -131,8 +135,12 @@ def latency_points(conn, tables, at) -> list[DailyP95] | None:
     """The landed daily p95 points of the 7 days before ``at`` (aws.api_latency), None without the table."""
     if "aws.api_latency" not in tables:
         return None
-    rows = conn.execute("SELECT day, p95_ms FROM aws.api_latency WHERE day < ?::DATE AND day >= ?::DATE - 7 "
-                        "ORDER BY day", [at.date(), at.date()]).fetchall()
+    if LATENCY in tables:  # the values known at ``at`` (revisions seen later are not read)
+        rows = [(d, v) for d, _, v in conn.execute(as_of_sql(LATENCY), [at.date(), at]).fetchall()
+                if d >= at.date() - dt.timedelta(days=7)]
+    else:
+        rows = conn.execute("SELECT day, p95_ms FROM aws.api_latency WHERE day < ?::DATE AND day >= ?::DATE - 7 "
+                            "ORDER BY day", [at.date(), at.date()]).fetchall()
     return [DailyP95(d.date() if isinstance(d, dt.datetime) else d, float(v)) for d, v in rows]
 
 

@@ -43,7 +43,19 @@ def jobs_by_name(listing, as_of: dt.datetime) -> dict[str, dict] | None:
         # a duplicate name (the issue review reports it) keeps the most recently modified copy, as there
         if earlier is None or _modified(job) > _modified(earlier):
             out[name] = job
-    return out
+    return {name: _at(job, as_of) for name, job in out.items()}
+
+
+FINISHED = ("Completed", "Failed", "Stopped")
+
+
+def _at(job: dict, as_of: dt.datetime) -> dict:
+    """The job as it stood at ``as_of``: one that finished later was still in progress, with no artifact
+    yet (the listing holds its latest state; a past week's page shows what was true then)."""
+    ended = _when(job.get("TrainingEndTime")) or _when(job.get("LastModifiedTime"))
+    if job.get("TrainingJobStatus") in FINISHED and ended is not None and ended > as_of:
+        return {**job, "TrainingJobStatus": "InProgress", "ModelArtifacts": None}
+    return job
 
 
 def _modified(job: dict) -> dt.datetime:

@@ -28,7 +28,7 @@ from bqx_ops.issue_review.actions import action_items
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
 from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
 from bqx_ops.issue_review.episodes import episode_starts, log_issues
-from bqx_ops.issue_review.github_issues import github_issues
+from bqx_ops.issue_review.github_issues import dated_github_issues, existed_by
 from bqx_ops.issue_review.merge import merge_evidence
 from bqx_ops.issue_review.model import PERIOD_COLUMNS, Found, ReviewPeriod
 from bqx_ops.issue_review.rules import TriageRules
@@ -55,14 +55,14 @@ class SourceData:
     without_data: frozenset[str] = frozenset()
 
     @cached_property
-    def _github(self) -> tuple[list[Found], list[str]]:
-        return github_issues(self.github_items, now=self.now)
+    def _github(self) -> tuple[list[Found], list[tuple[dt.datetime | None, str]]]:
+        return dated_github_issues(self.github_items, now=self.now)
 
-    def github_found(self) -> tuple[list[Found], list[str]]:
+    def github_found(self, as_of: dt.datetime | None = None) -> tuple[list[Found], list[str]]:
         """The GitHub issues as Found, parsed once for every look at these sources (they depend on the
-        items and ``now`` only; each look gets its own list)."""
-        found, problems = self._github
-        return list(found), list(problems)
+        items and ``now`` only; each look gets its own list): those created before ``as_of`` and the
+        problems of the items that existed then (``existed_by``)."""
+        return existed_by(*self._github, as_of)
 
 
 @dataclass
@@ -162,7 +162,7 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
             data: SourceData, history: AirtableHistory | None = None) -> tuple[list[Found], dict]:
     """Every issue any source knows as of the period's end, and what was found per source."""
     problems = list(data.problems)
-    found, github_problems = data.github_found()
+    found, github_problems = data.github_found(period.end)  # what existed at the period's end
     problems += [f"github: {p}" for p in github_problems]
     retry = project_config.current().aws.sagemaker.retry_pattern  # a retry under another name fixes its job
     jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, {**rules.sagemaker, "retry_pattern": retry})

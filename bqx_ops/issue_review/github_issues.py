@@ -110,9 +110,9 @@ def _login(user) -> str:
     return GHOST
 
 
-def _distinct(items: list, problems: list[str]) -> list[tuple[int, dict]]:
+def _distinct(items: list, problems: list[tuple[int, str]]) -> list[tuple[int, dict]]:
     """(position, item) with one item per issue number: the most recently updated (then the first
-    listed) is kept, and every other copy is reported, never silently overwritten."""
+    listed) is kept, and every other copy is reported (number, message), never silently overwritten."""
     def numbered(item) -> bool:
         return isinstance(item, dict) and _issue_number(item.get("number"))
 
@@ -129,74 +129,113 @@ def _distinct(items: list, problems: list[str]) -> list[tuple[int, dict]]:
         keep[number] = best
         if len(copies) > 1:
             others = ", ".join(str(p) for p, _ in copies if p != best)
-            problems.append(f"duplicate issue number #{number}: item {best} (the latest updated) is used, "
-                            f"item(s) {others} ignored")
+            problems.append((number, f"duplicate issue number #{number}: item {best} (the latest updated) is used, "
+                                     f"item(s) {others} ignored"))
     return [(p, item) for p, item in enumerate(items) if not numbered(item) or keep.get(item["number"]) == p]
 
 
-def github_issues(items: list, repo_url: str | None = None,
-                  now: dt.datetime | None = None) -> tuple[list[Found], list[str]]:
+def github_issues(items: list, repo_url: str | None = None, now: dt.datetime | None = None,
+                  as_of: dt.datetime | None = None) -> tuple[list[Found], list[str]]:
     """(issues, problems): every issue of the listing; malformed items are reported, not fatal.
 
     An item whose times cannot be true (closed before it was created, created after ``now``,
     a close time that is not a time) is left out and reported: counting it would give wrong
-    open counts or negative resolution times."""
+    open counts or negative resolution times. ``as_of``: only what existed then (``existed_by``)."""
+    return existed_by(*dated_github_issues(items, repo_url, now), as_of)
+
+
+def existed_by(found: list[Found], problems: list[tuple[dt.datetime | None, str]],
+               as_of: dt.datetime | None) -> tuple[list[Found], list[str]]:
+    """The issues created before ``as_of`` and the problems of items that existed then: an issue opened
+    later (and what is wrong with it) is not part of a past period's view, so a past review reads the
+    same after it arrives. A problem of an item that cannot be placed in time (no readable creation,
+    created after the listing was read) is always reported. None: everything."""
+    as_of = naive_utc(as_of) if as_of is not None and as_of.tzinfo else as_of
+    return ([f for f in found if as_of is None or f.created_at < as_of],  # a new list: callers add to it
+            [p for when, p in problems if as_of is None or when is None or when < as_of])
+
+
+def dated_github_issues(items: list, repo_url: str | None = None, now: dt.datetime | None = None
+                        ) -> tuple[list[Found], list[tuple[dt.datetime | None, str]]]:
+    """``github_issues`` for every instant at once: each problem dated by its item's creation (None: an
+    item that cannot be placed in time, or created after ``now``)."""
     found, problems = [], []
     now = naive_utc(now) if now is not None and now.tzinfo else now
-    for position, item in _distinct(items if isinstance(items, list) else [], problems):
-        if not isinstance(item, dict):
-            problems.append(f"item {position} is not an object")
-            continue
-        if is_pull_request(item):
-            continue
-        number, created = item.get("number"), parse_time(item.get("created_at"))
-        if not _issue_number(number):
-            problems.append(f"item {position}: number {_shown(number)} is not an issue number; left out (an issue "
-                            f"number is a whole number from 0 to {MAX_NUMBER})")
-            continue
-        if created is None:
-            problems.append(f"#{number}: created_at {visible(repr(item.get('created_at')))[:60]} is not a "
-                            "plausible time; left out")
-            continue
-        state = item.get("state")
-        if state not in ("open", "closed"):  # "OPEN", null: whether it is open cannot be told for sure
-            problems.append(f"#{number}: state {_shown(state)} is not 'open' or 'closed'; left out")
-            continue
-        closed = parse_time(item.get("closed_at"))
-        if state == "open":
-            closed = None  # a reopened issue: any earlier closing no longer holds
-        elif closed is None:
-            problems.append(f"#{number}: closed, but closed_at {visible(repr(item.get('closed_at')))[:60]} is not a "
-                            "plausible time; left out")
-            continue
-        if closed is not None and closed < created:
-            problems.append(f"#{number}: closed ({closed:%Y-%m-%d %H:%M}) before it was created "
-                            f"({created:%Y-%m-%d %H:%M}); left out")
-            continue
-        if now is not None and created > now:
-            problems.append(f"#{number}: created in the future ({created:%Y-%m-%d %H:%M}, now "
-                            f"{now:%Y-%m-%d %H:%M}); left out")
-            continue
-        unreadable = _unreadable_labels(item)
-        if unreadable:
-            problems.append(f"#{number}: {unreadable}; triaged on the labels that could be read")
-        problems += [f"#{number}: {p}" for p in _type_problems(item)]
-        title = item.get("title")
-        if isinstance(title, str) and defects(title):
-            problems.append(f"#{number}: title contains {defects(title)}; shown escaped")
-        title = " ".join(visible(title).split()) if isinstance(title, str) and title.strip() else "(no title)"
-        listed = item.get("assignees")
-        assignees = [a["login"] for a in listed if isinstance(a, dict) and isinstance(a.get("login"), str)] \
-            if isinstance(listed, list) else []
-        reason = item.get("state_reason")
-        detail = "; ".join(x for x in (
-            f"assignees: {', '.join(sorted(assignees))}" if assignees else "",
-            f"closed as {reason}" if closed and isinstance(reason, str) else "",
-        ) if x)
-        found.append(Found(
-            source="github", source_ref=str(number), kind="issue", title=f"#{number} {title}",
-            created_at=created, resolved_at=closed, text=title,
-            url=item.get("html_url") if isinstance(item.get("html_url"), str) else repo_url,
-            author=_login(item.get("user")), labels=_label_names(item.get("labels")), detail=detail or None,
-        ))
+    duplicates: list[tuple[int, str]] = []
+    distinct = _distinct(items if isinstance(items, list) else [], duplicates)
+    created = {item["number"]: _placed(item, now) for _, item in distinct
+               if isinstance(item, dict) and _issue_number(item.get("number"))}
+    problems += [(created.get(number), message) for number, message in duplicates]  # dated by the copy kept
+    for position, item in distinct:
+        texts: list[str] = []
+        issue = _issue(position, item, repo_url, now, texts)
+        if issue is not None:
+            found.append(issue)
+        when = _placed(item, now) if isinstance(item, dict) else None
+        problems += [(when, t) for t in texts]
     return found, problems
+
+
+def _placed(item: dict, now: dt.datetime | None) -> dt.datetime | None:
+    """When an item came to exist (its creation), None if that cannot be told or lies after ``now``."""
+    created = parse_time(item.get("created_at"))
+    return created if created is not None and (now is None or created <= now) else None
+
+
+def _issue(position: int, item, repo_url: str | None, now: dt.datetime | None, problems: list[str]) -> Found | None:
+    """One listed item as an issue (None: a pull request, or left out with its reason in ``problems``)."""
+    if not isinstance(item, dict):
+        problems.append(f"item {position} is not an object")
+        return None
+    if is_pull_request(item):
+        return None
+    number, created = item.get("number"), parse_time(item.get("created_at"))
+    if not _issue_number(number):
+        problems.append(f"item {position}: number {_shown(number)} is not an issue number; left out (an issue "
+                        f"number is a whole number from 0 to {MAX_NUMBER})")
+        return None
+    if created is None:
+        problems.append(f"#{number}: created_at {visible(repr(item.get('created_at')))[:60]} is not a "
+                        "plausible time; left out")
+        return None
+    state = item.get("state")
+    if state not in ("open", "closed"):  # "OPEN", null: whether it is open cannot be told for sure
+        problems.append(f"#{number}: state {_shown(state)} is not 'open' or 'closed'; left out")
+        return None
+    closed = parse_time(item.get("closed_at"))
+    if state == "open":
+        closed = None  # a reopened issue: any earlier closing no longer holds
+    elif closed is None:
+        problems.append(f"#{number}: closed, but closed_at {visible(repr(item.get('closed_at')))[:60]} is not a "
+                        "plausible time; left out")
+        return None
+    if closed is not None and closed < created:
+        problems.append(f"#{number}: closed ({closed:%Y-%m-%d %H:%M}) before it was created "
+                        f"({created:%Y-%m-%d %H:%M}); left out")
+        return None
+    if now is not None and created > now:
+        problems.append(f"#{number}: created in the future ({created:%Y-%m-%d %H:%M}, now "
+                        f"{now:%Y-%m-%d %H:%M}); left out")
+        return None
+    unreadable = _unreadable_labels(item)
+    if unreadable:
+        problems.append(f"#{number}: {unreadable}; triaged on the labels that could be read")
+    problems += [f"#{number}: {p}" for p in _type_problems(item)]
+    title = item.get("title")
+    if isinstance(title, str) and defects(title):
+        problems.append(f"#{number}: title contains {defects(title)}; shown escaped")
+    title = " ".join(visible(title).split()) if isinstance(title, str) and title.strip() else "(no title)"
+    listed = item.get("assignees")
+    assignees = [a["login"] for a in listed if isinstance(a, dict) and isinstance(a.get("login"), str)] \
+        if isinstance(listed, list) else []
+    reason = item.get("state_reason")
+    detail = "; ".join(x for x in (
+        f"assignees: {', '.join(sorted(assignees))}" if assignees else "",
+        f"closed as {reason}" if closed and isinstance(reason, str) else "",
+    ) if x)
+    return Found(
+        source="github", source_ref=str(number), kind="issue", title=f"#{number} {title}",
+        created_at=created, resolved_at=closed, text=title,
+        url=item.get("html_url") if isinstance(item.get("html_url"), str) else repo_url,
+        author=_login(item.get("user")), labels=_label_names(item.get("labels")), detail=detail or None,
+    )

@@ -75,14 +75,24 @@ def _ended(job: dict) -> dt.datetime | None:
     return parse_time(job.get("TrainingEndTime")) or parse_time(job.get("LastModifiedTime"))
 
 
-def _usable(jobs: list, problems: list[str]) -> list[dict]:
+def _created(job: dict) -> dt.datetime | None:
+    """When a job came to exist: its CreationTime, else its end (None: it cannot be placed in time)."""
+    return parse_time(job.get("CreationTime")) or _ended(job)
+
+
+def _usable(jobs: list, problems: list[str], as_of: dt.datetime | None = None) -> list[dict]:
     """Jobs with a name and a known status, one per name; everything else is reported.
 
     A duplicate name keeps the most recently modified copy (then the first listed); a
     status SageMaker does not have (missing, ``completed``, ``Crashed``) leaves the job
-    out; a finished job without a readable end time too, since it cannot be placed in time."""
+    out; a finished job without a readable end time too, since it cannot be placed in time.
+    A job created at or after ``as_of`` did not exist then: left out unreported, so a past
+    review reads the same after it is listed."""
     named: dict[str, list[tuple[int, dict]]] = {}
     for position, job in enumerate(jobs if isinstance(jobs, list) else []):
+        created = _created(job) if isinstance(job, dict) and as_of is not None else None
+        if created is not None and created >= as_of:
+            continue
         if not isinstance(job, dict):
             problems.append(f"training job {position} is {visible(repr(job))[:60]}, not an object; left out")
             continue
@@ -129,7 +139,7 @@ def _first_line(text, limit: int = 160) -> str:
 def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list[Found], list[str]]:
     """(issues, problems) from the jobs that had ended by ``as_of``."""
     problems, known = [], []
-    for job in _usable(jobs, problems):
+    for job in _usable(jobs, problems, as_of):
         ended = _ended(job)
         if ended is not None and ended < as_of:
             known.append((ended, job["TrainingJobName"], job))

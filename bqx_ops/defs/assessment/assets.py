@@ -53,6 +53,17 @@ def quarters_of(context: dg.AssetExecutionContext) -> list[dt.datetime]:
     return [ASSESSMENT_PARTITIONS.time_window_for_partition_key(k).start for k in sorted(context.partition_keys)]
 
 
+def require_inputs(conn, start: dt.datetime, when: dt.datetime) -> None:
+    """Fail, naming them, when the plan week or review the assessment reads as of ``when`` has not run:
+    an assessment is a function of its quarter's data, never of which job happened to run first."""
+    missing = read.unrun_inputs(conn, start, when, project_start())
+    if missing:
+        raise dg.Failure(
+            description=f"{read.label(start)} as of {when:%Y-%m-%d %H:%M} UTC reads {' and '.join(missing)}, which "
+                        "has not run: run plan_update_job / issue_review_job for it, then this assessment (scored "
+                        "now, it would publish 'no data' for figures that exist)")
+
+
 def versions_of(start: dt.datetime, now: dt.datetime | None = None):
     """The versions of the quarter opened at ``start`` whose instant has come (wall clock)."""
     return due(read.as_of(start), now or dt.datetime.now(UTC))
@@ -69,6 +80,7 @@ def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
             if not done:
                 continue  # before the 3-week reminder: nothing to assess yet
             version = done[-1]
+            require_inputs(conn, start, version.instant)
             assessment = assess(read.read_inputs(conn, start, version.instant))
             rows += [dict(r, version=version.kind) for r in
                      to_rows(start, version.instant, read.label(start), assessment)]
@@ -90,6 +102,7 @@ def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
             done = versions_of(start)
             if not done or done[-1].kind != FINAL:
                 continue
+            require_inputs(conn, start, done[-1].instant)
             updates = proposals.proposed_updates(read_evidence(conn, start, done[-1].instant))
             rows += [dict(r, quarter_start=start.replace(tzinfo=None))
                      for r in proposals.to_rows(read.label(start), updates)]
@@ -102,6 +115,7 @@ def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
 def _documents(conn, start: dt.datetime, version) -> dict[str, str]:
     """Every file of one version: the report, and for the final the gap plan and adjustment proposal."""
     quarter, when = read.label(start), version.instant
+    require_inputs(conn, start, when)
     inputs = read.read_inputs(conn, start, when)
     evidence = read_evidence(conn, start, when)
     a = assess(inputs)

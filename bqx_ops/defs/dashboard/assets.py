@@ -12,13 +12,14 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC, naive_utc
+from bqx_ops.dashboard import revisions
 from bqx_ops.dashboard.costs import CostProblem, file_month, merge, one_source_per_day, parse_response
 from bqx_ops.dashboard.indicators import indicators, trend
 from bqx_ops.dashboard.read import facts, past_sla
 from bqx_ops.dashboard.render import PATH, TIME_OF_DAY, as_of_line, render, rendered_as_of
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
-from bqx_ops.defs.docs_sync.weeks import Week, week, weeks
+from bqx_ops.defs.docs_sync.weeks import Week, run_now, week, weeks
 from bqx_ops.defs.issue_review.assets import AIRTABLE_DEPS
 from bqx_ops.defs.issue_review.sources import landed_sources
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
@@ -72,13 +73,16 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
     df = frame([r._asdict() for r in merged], COST_COLUMNS)
     # the problems sit beside the costs, so the dashboard can say "no data" and why (aws.cost_problems)
     pdf = frame([p._asdict() for p in problems], PROBLEM_COLUMNS)
+    unusable = {p.month for p in problems if p.no_data and p.month}
     with duckdb.get_connection() as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
         conn.execute("CREATE OR REPLACE TABLE aws.cost_problems AS SELECT * FROM pdf")
+        # what changed since the last fetch, dated: a past week reads the amounts known then
+        revised = revisions.record(conn, merged, run_now(context), unusable)
     context.add_output_metadata({
         "dagster/row_count": len(df), "files": len(files), "fetched_months": ", ".join(fetched) or "none",
         "first_day": str(merged[0].day) if merged else "none", "last_day": str(merged[-1].day) if merged else "none",
-        "total_usd": round(sum(r.amount_usd for r in merged), 2), "quarantined": len(problems),
+        "total_usd": round(sum(r.amount_usd for r in merged), 2), "quarantined": len(problems), "revisions": revised,
         "quarantine": dg.MetadataValue.json([p.problem for p in problems][:200])})
     return df
 
