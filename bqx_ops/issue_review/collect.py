@@ -18,8 +18,8 @@ from typing import Callable
 
 import duckdb
 
-from bqx_ops import config as project_config
-from bqx_ops.asof import as_of_snapshot, snapshot_days, snapshot_rows
+from bqx_ops import config as project_config, plan_scope
+from bqx_ops.asof import all_rows, as_of_snapshot, snapshot_days, snapshot_rows
 from bqx_ops.calendar import ISSUE_REVIEW, naive_utc
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
@@ -139,14 +139,18 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     if history is None or history.last < day:
         history = AirtableHistory(conn, day, many=False)
     found: list[Found] = []
+    snapshot = history.snapshot(period.end)
+    stages, phases, tasks, results = (history.rows(t, snapshot) for t in ("stages", "phases", "tasks", "model_results"))
     notes = history.notes(day)
     if notes is not None:
-        found += blocker_issues(notes, rules.notes_blocker)
+        # another plan's phases and stages (plan_scope) are not this plan's blockers
+        foreign = {rid for t, mine in (("phases", phases), ("stages", stages))
+                   for rid in set(all_rows(conn, t, snapshot)["record_id"]) - set(mine["record_id"])} \
+            if plan_scope.other_plans(history.rows("plans", snapshot)) else set()
+        found += blocker_issues(notes[~notes["record_id"].isin(foreign)] if foreign else notes, rules.notes_blocker)
     quarantine, days = history.quarantine(day)
     if quarantine is not None:
         found += quarantine_issues(quarantine, days, rules.derived.get("quarantine") or {})
-    snapshot = history.snapshot(period.end)
-    stages, phases, tasks, results = (history.rows(t, snapshot) for t in ("stages", "phases", "tasks", "model_results"))
     before_snapshot = history.snapshot(period.start)
     stages_before = history.rows("stages", before_snapshot)
     found += r2_issues(results, rules.derived.get("r2_drop") or {})
