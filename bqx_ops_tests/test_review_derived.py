@@ -49,6 +49,21 @@ def test_cost_overruns_are_ranked_by_variance_and_close_with_their_phase_or_thei
     assert closed.resolved_at == dt.datetime(2026, 1, 27)
 
 
+def test_a_cost_overrun_closes_with_a_done_phase_that_has_no_end_date():
+    """A base that never fills a phase's End Date: the phase is Done all the same, so the overrun closes
+    when the phase was last modified (else at its snapshot), never stays open for ever."""
+    s = stages(("recA", "2.2", "LSTM", "recP2", "Done", "ML-001", 100, 130, None, pd.Timestamp("2023-01-20"), 5))
+    phases = pd.DataFrame([{"record_id": "recP2", "status": "Done", "end_date": None,
+                            "last_modified": pd.Timestamp("2023-02-10 08:00"), "snapshot_date": pd.Timestamp("2023-03-31")}])
+    [found] = cost_issues(s, phases, None, DERIVED["cost_overrun"])
+    assert found.created_at == dt.datetime(2023, 1, 20) and found.resolved_at == dt.datetime(2023, 2, 10)
+    no_stamp = phases.assign(last_modified=None)
+    [found] = cost_issues(s, no_stamp, None, DERIVED["cost_overrun"])
+    assert found.resolved_at == dt.datetime(2023, 3, 31)
+    still = phases.assign(status="In Progress")
+    assert cost_issues(s, still, None, DERIVED["cost_overrun"])[0].resolved_at is None
+
+
 def test_a_stage_past_its_estimate_is_a_delay_until_it_completes_and_recurring_stages_are_not():
     before = stages(("recX", "5.2", "Search", "recP5", "In Progress", "ARCH-001", 10, None,
                      pd.Timestamp("2025-11-03"), None, 5),  # Mon; 5 working days -> late from Mon 11-10

@@ -3,8 +3,8 @@
 * R² drops (``plan.r2.r2_drops``): open until a later evaluation of the same model and
   horizon is back within the threshold of the R² before the drop;
 * cost overruns (``plan.variance.stage_cost_variance``) above the YAML's variance
-  thresholds: open from the stage's completion until its phase is Done or the
-  action item (Airtable Task keyed on the fingerprint) is Done;
+  thresholds: open from the stage's completion until its phase is Done (its End Date, else its Last
+  Modified) or the action item (Airtable Task keyed on the fingerprint) is Done;
 * timeline delays (``plan.timeline.overdue_stages``): open from the first working day
   past the estimate while the stage stays In Progress over it (never for the recurring
   operational stages the configuration names, ``recurring_stages``); one overdue at the
@@ -58,7 +58,10 @@ def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
 
 def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame, config: dict) -> list[Found]:
     stage_info = {text(s.get("record_id")): s for s in records(stages)}
-    phase_done = {text(p.get("record_id")): midnight(as_date(p.get("end_date")))
+    # a Done phase without an End Date is still Done: closed when it was last modified (else its snapshot),
+    # as a Done task is; never left open for ever
+    phase_done = {text(p.get("record_id")): midnight(as_date(p.get("end_date")) or as_date(p.get("last_modified"))
+                                                     or as_date(p.get("snapshot_date")))
                   for p in records(phases) if text(p.get("status")) == "Done"}
     task_done = {text(t.get("task_key")): midnight(as_date(t.get("last_modified")) or as_date(t.get("snapshot_date")))
                  for t in records(tasks) if text(t.get("status")) == "Done"}
@@ -76,7 +79,8 @@ def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame,
             source="derived", source_ref=ref, kind="cost_overrun",
             title=f"Stage {v['stage_id']} {v['name']} over its estimate by {pct:.0f}% "
                   f"(${v['realized_cost']:,.2f} vs ${v['estimated_cost']:,.2f})",
-            created_at=midnight(opened), resolved_at=min(closes) if closes else None, text="cost overrun",
+            created_at=midnight(opened), text="cost overrun",
+            resolved_at=max(min(closes), midnight(opened) or min(closes)) if closes else None,
             priority=priority, category=config.get("category", "Cost Overruns"), rule="derived.cost_overrun",
             stage_record_id=v["record_id"], stage_owner=v["owner"],
             detail=f"variance ${v['variance_usd']:,.2f} ({pct:+.1f}%)",
