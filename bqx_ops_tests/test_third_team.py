@@ -180,3 +180,22 @@ def test_cost_per_month_is_the_landed_services_summed(eole_run):
     assert f"{previous:%b} ${last_month:,.2f}; {as_of:%b} to date ${to_date:,.2f} ({days} days), " \
            f"projected ${projected:,.2f}" in dashboard
     assert f"| **Cost/Month** | &lt; ${eole.COST_CEILING} |" in dashboard
+
+
+def test_api_latency_says_the_team_configured_no_metric(eole_run):
+    data, _ = eole_run
+    assert "latency" not in eole.config()["aws"]
+    dashboard = (data / eole.DOCS_DIR / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    assert "| **API Latency** | &lt; 100ms p95 | no data (no latency metric configured: aws.latency) |" in dashboard
+
+
+def test_a_reopened_stage_is_late_from_its_reopening(eole_run):
+    """The landing snapshots say when the stage came back from Done to In Progress: its delay opens then
+    (at the earliest), never while it was Done."""
+    data, _ = eole_run
+    [rid] = [s[0] for s in eole.STAGES if [c[1] for c in s[7]].count("Done") > 1]
+    statuses = [(d, {r["id"]: r["fields"]["Status"] for r in read_json(Landing(data).airtable_table(d, "Tâches"))
+                     ["records"]}.get(rid)) for d in eole.snapshot_days()]
+    reopened = next(d for (p, was), (d, now) in zip(statuses, statuses[1:]) if was == "Terminé" and now == "En cours")
+    delays = [i for i in review(data, "2023-01-15")["inventory"] if i["source_ref"] == f"timeline/{rid}"]
+    assert delays and delays[0]["created_at"][:10] == str(reopened)

@@ -26,7 +26,7 @@ from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.actions import action_items
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
-from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
+from bqx_ops.issue_review.derived import cost_issues, r2_issues, reopened_days, timeline_issues
 from bqx_ops.issue_review.episodes import episode_starts, log_issues
 from bqx_ops.issue_review.github_issues import github_issues
 from bqx_ops.issue_review.merge import merge_evidence
@@ -83,10 +83,10 @@ def _history(conn: duckdb.DuckDBPyConnection, sql: str, tables: list[str], day: 
 
 
 NOTES_SQL = """
-    SELECT snapshot_date, 'Stages' AS "table", record_id, stage_id AS label, name, owner, notes
+    SELECT snapshot_date, 'Stages' AS "table", record_id, stage_id AS label, name, owner, notes, status
     FROM airtable.stages WHERE snapshot_date <= ?
     UNION ALL
-    SELECT snapshot_date, 'Phases', record_id, phase_id, name, owner, notes
+    SELECT snapshot_date, 'Phases', record_id, phase_id, name, owner, notes, status
     FROM airtable.phases WHERE snapshot_date <= ?
     ORDER BY ALL
 """
@@ -157,6 +157,8 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {})
     # the configuration says which operational stages recur (never complete): they are never overdue
     timeline_rules = {**(rules.derived.get("timeline") or {}), "recurring": project_config.current().recurring_stages}
+    # a stage re-opened (Done, then In Progress again) is late from its re-opening, never while it was Done
+    timeline_rules["reopened"] = reopened_days(notes) if notes is not None else {}
     found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
                              timeline_rules)
     return found, snapshot, tasks

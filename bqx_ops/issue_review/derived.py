@@ -6,7 +6,8 @@
   thresholds: open from the stage's completion until its phase is Done (its End Date, else its Last
   Modified) or the action item (Airtable Task keyed on the fingerprint) is Done;
 * timeline delays (``plan.timeline.overdue_stages``): open from the first working day
-  past the estimate while the stage stays In Progress over it (never for the recurring
+  past the estimate (a re-opened stage: at the earliest from its re-opening) while the stage stays
+  In Progress over it (never for the recurring
   operational stages the configuration names, ``recurring_stages``); one overdue at the
   previous review but no longer is resolved when the stage completed (or at the
   as-of snapshot when its estimate was raised instead).
@@ -88,6 +89,22 @@ def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame,
     return found
 
 
+def reopened_days(history: pd.DataFrame) -> dict[str, list[dt.date]]:
+    """Per stage re-opened (Done in a snapshot, In Progress in a later one), the first snapshot day of each
+    In Progress run that follows a Done, oldest first; ``history``: rows (snapshot_date, table, record_id,
+    status). A look as of a day uses the latest of them up to that day."""
+    if history is None or history.empty or "status" not in history:
+        return {}
+    rows = history[history["table"] == "Stages"].sort_values(["record_id", "snapshot_date"], kind="stable")
+    out: dict[str, list[dt.date]] = {}
+    last: dict[str, object] = {}
+    for rid, day, status in zip(rows["record_id"], rows["snapshot_date"], rows["status"]):
+        if status == "In Progress" and last.get(rid) == "Done":
+            out.setdefault(rid, []).append(as_date(day))
+        last[rid] = status
+    return out
+
+
 def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, dict]:
     out, excluded = {}, {str(s) for s in config.get("exclude_stage_ids") or ()}
     # recurring: bqx_ops.config.RecurringStagesSection, stages that never complete (never overdue)
@@ -97,8 +114,12 @@ def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, di
         priority = _by_threshold(float(o["days_over"]), config.get("escalations") or ())
         if priority:
             # the first working day past the estimate: day number estimated_days + 1 from the start
-            late = np.busday_offset(as_date(o["start_date"]), int(o["estimated_days"]), roll="forward")
-            out[o["record_id"]] = dict(o, priority=priority, opened=pd.Timestamp(late).date())
+            late = pd.Timestamp(np.busday_offset(as_date(o["start_date"]), int(o["estimated_days"]),
+                                                 roll="forward")).date()
+            reopened = [d for d in (config.get("reopened") or {}).get(o["record_id"], ()) if d <= as_of]
+            if reopened:
+                late = max(late, reopened[-1])  # Done until then: not late while it was Done
+            out[o["record_id"]] = dict(o, priority=priority, opened=late)
     return out
 
 
