@@ -199,3 +199,16 @@ def test_a_reopened_stage_is_late_from_its_reopening(eole_run):
     reopened = next(d for (p, was), (d, now) in zip(statuses, statuses[1:]) if was == "Terminé" and now == "En cours")
     delays = [i for i in review(data, "2023-01-15")["inventory"] if i["source_ref"] == f"timeline/{rid}"]
     assert delays and delays[0]["created_at"][:10] == str(reopened)
+
+
+def test_issues_found_per_source_are_counted_as_of_each_review(eole_run):
+    """The review's 'found per source' counts what existed at its end: GitHub issues (not pull requests)
+    created before it, never those the landing file holds from later."""
+    data, _ = eole_run
+    landed_issues = json.loads((data / "landing" / "github" / "issues.json").read_text())
+    for path in sorted((data / eole.DOCS_DIR / "docs" / "reviews").glob("*.json")):
+        meta = json.loads(path.read_text())["review"]
+        end = dt.datetime.fromisoformat(meta["period_end"])
+        created = [i for i in landed_issues if "pull_request" not in i
+                   and dt.datetime.fromisoformat(i["created_at"].replace("Z", "")) < end]
+        assert meta["found_by_source"].get("github", 0) == len(created), path.name

@@ -240,8 +240,9 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     inventory = build_inventory(found, rules, period)
     changes = trend(inventory, previous.inventory if previous else None, period, frozenset(info["without_data"]))
     by_source = {source: None for source in info["without_data"]}  # null: no data, not 0 issues
-    for issue in found:
-        by_source[issue.source] = (by_source.get(issue.source) or 0) + 1
+    for issue in found:  # as of the period's end: an issue created after it (a replay's later landing) is not counted
+        if issue.created_at is not None and issue.created_at < period.end:
+            by_source[issue.source] = (by_source.get(issue.source) or 0) + 1
     meta = frame([{
         "period_start": period.start, "period_end": period.end,
         "review_date": dt.datetime.combine(period.report_date, dt.time()),
