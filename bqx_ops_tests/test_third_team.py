@@ -212,3 +212,28 @@ def test_issues_found_per_source_are_counted_as_of_each_review(eole_run):
         created = [i for i in landed_issues if "pull_request" not in i
                    and dt.datetime.fromisoformat(i["created_at"].replace("Z", "")) < end]
         assert meta["found_by_source"].get("github", 0) == len(created), path.name
+
+
+def test_the_summary_names_a_failing_week_by_its_days(eole_run):
+    """'Week <opening Friday>' alone read as the plan update of that Friday, a week before the figures."""
+    _, done = eole_run
+    [line] = [x for x in done.stdout.splitlines() if "working days elapsed for" in x]
+    week = line.split("Week ")[1][:10]
+    closing = dt.date.fromisoformat(week) + dt.timedelta(days=7)
+    elapsed = int(np.busday_count(eole.START, closing + dt.timedelta(days=1)))
+    assert f"Week {week} – {closing}: {elapsed} working days elapsed" in line
+
+
+def test_the_adjustment_proposal_names_the_late_stages_when_phases_have_no_estimated_days(eole_run):
+    data, _ = eole_run
+    text = (data / eole.DOCS_DIR / "docs" / "assessments" / "Q1-2023-budget-timeline-adjustment.md").read_text()
+    week = dt.date(2023, 3, 24)  # the plan week of the 03-31 09:00 final: the latest closed by then
+    _, phases, stages = followed(data, as_of_snapshot(week))
+    assert not any("Estimated Days" in p for p in phases)
+    late = [(s["Code"], s["Estimated Days"], int(np.busday_count(dt.date.fromisoformat(s["Start Date"]),
+                                                                 week + dt.timedelta(days=1))))
+            for s in stages if s["Status"] == "En cours" and "Estimated Days" in s and "hebdo" not in s["Name"]]
+    late = [(code, est, so_far) for code, est, so_far in late if so_far > est]
+    assert late and "_no data: no phase has Estimated Days_" in text
+    for code, est, so_far in late:
+        assert f"| {code} | " in text and f" | {est} | {so_far} | {so_far - est} |" in text
