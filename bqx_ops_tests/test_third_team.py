@@ -237,3 +237,10 @@ def test_the_adjustment_proposal_names_the_late_stages_when_phases_have_no_estim
     assert late and "_no data: no phase has Estimated Days_" in text
     for code, est, so_far in late:
         assert f"| {code} | " in text and f" | {est} | {so_far} | {so_far - est} |" in text
+
+
+def test_sns_subjects_are_ascii_for_a_team_with_non_ascii_names(eole_run):
+    data, _ = eole_run
+    sent = [json.loads(line)["request"] for line in (data / "sinks" / "sns.jsonl").read_text().splitlines()]
+    assert sent and all(s["Subject"].isascii() and len(s["Subject"]) <= 100 for s in sent)
+    assert any("Lukasz Zolc" in s["Subject"] and eole.LUKASZ in s["Message"] for s in sent)  # the message keeps it

@@ -7,8 +7,10 @@ client and by the local sink, so a sink line is exactly what live mode would sen
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from bqx_ops.docs_sync.slugs import ascii_letters
 from bqx_ops.outbox.delivery import Intent
 from bqx_ops.resources.cloudwatch_channel import cloudwatch_request
 from bqx_ops.slack_text import cut
@@ -29,11 +31,18 @@ def slack_request(intent: Intent, default_channel: str = DEFAULT_SLACK_CHANNEL) 
     }
 
 
+def sns_subject(text: str) -> str:
+    """SNS's Subject rule: ASCII, no line break or control character, at most 100 characters (SNS refuses
+    the publish otherwise: 'Łukasz Żółć' in a subject would dead-letter every escalation of that owner)."""
+    plain = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", ascii_letters(str(text))).split())
+    return plain[:100].rstrip() or "Alert"
+
+
 def sns_request(intent: Intent, topic_arn: str | None) -> dict:
     p = intent.payload
     return {
         "TopicArn": p.get("topic_arn") or topic_arn,
-        "Subject": p["subject"][:100],  # SNS limit
+        "Subject": sns_subject(p["subject"]),
         "Message": p["message"],
         "MessageAttributes": {"idempotency_key": {"DataType": "String", "StringValue": intent.idempotency_key}},
     }
