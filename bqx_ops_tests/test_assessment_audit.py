@@ -131,3 +131,18 @@ def test_the_adjustment_proposal_names_the_stages_behind_the_timeline_when_phase
     with_days = Evidence(phase_timeline=({**phases[0], "estimated_days": 40, "variance_days": -10},),
                          timeline={"variance_pct": 20.0})
     assert "_no data" not in adjustment("Q1-2030", AS_OF, with_days, [])
+
+
+def test_the_timeline_risk_prints_the_forecast_as_the_proposal_does_and_never_an_invented_zero():
+    """114.5 forecast working days read '114' in the risk matrix beside '115 (forecast 114.5, rounded up)'
+    in the proposal of the same quarter; no forecast read '0 working days'."""
+    from bqx_ops.assessment.evidence import Evidence
+    from bqx_ops.assessment.findings import risk_items
+
+    def what(timeline):
+        [risk] = [r for r in risk_items(QuarterInputs(), Evidence(timeline=timeline), set())
+                  if r.ref == "forecast timeline"]
+        return risk.text
+    assert what({"variance_pct": 78.8, "band_pct": 20.0, "forecast_days": 114.5}) == \
+        "timeline variance +78.8% (forecast 114.5 working days)"
+    assert what({"variance_pct": 78.8, "band_pct": 20.0}) == "timeline variance +78.8% (forecast: no data)"

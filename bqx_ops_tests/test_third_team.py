@@ -244,3 +244,11 @@ def test_sns_subjects_are_ascii_for_a_team_with_non_ascii_names(eole_run):
     sent = [json.loads(line)["request"] for line in (data / "sinks" / "sns.jsonl").read_text().splitlines()]
     assert sent and all(s["Subject"].isascii() and len(s["Subject"]) <= 100 for s in sent)
     assert any("Lukasz Zolc" in s["Subject"] and eole.LUKASZ in s["Message"] for s in sent)  # the message keeps it
+
+
+def test_the_360_prints_one_forecast_of_the_working_days(eole_run):
+    data, _ = eole_run
+    folder = data / eole.DOCS_DIR / "docs" / "assessments"
+    report_text, proposal = (folder / "Q1-2023.md").read_text(), (folder / "Q1-2023-budget-timeline-adjustment.md").read_text()
+    forecast = proposal.split("(forecast ")[1].split(",")[0]
+    assert f"(forecast {forecast} working days)" in report_text
