@@ -250,5 +250,5 @@ def test_the_360_prints_one_forecast_of_the_working_days(eole_run):
     data, _ = eole_run
     folder = data / eole.DOCS_DIR / "docs" / "assessments"
     report_text, proposal = (folder / "Q1-2023.md").read_text(), (folder / "Q1-2023-budget-timeline-adjustment.md").read_text()
-    forecast = proposal.split("(forecast ")[1].split(",")[0]
+    forecast = proposal.split("- Timeline:")[1].split("(forecast ")[1].split(",")[0]  # "114.5"
     assert f"(forecast {forecast} working days)" in report_text
