@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 import duckdb
 
+from bqx_ops import plan_scope
 from bqx_ops.base_schema import TABLES
 from bqx_ops.db import column_types, table_exists
 from bqx_ops.frames import QUARANTINE_COLUMNS, frame, split_as_queried, table_columns
@@ -75,7 +76,18 @@ def read_as_of(
 def snapshot_rows(conn: duckdb.DuckDBPyConnection, table: str, day: dt.date | None,
                   carry_forward: bool = False) -> pd.DataFrame:
     """``read_as_of``'s rows when the as-of snapshot ``day`` is known (``as_of_snapshot``): a reader of
-    several tables at one instant resolves its snapshot once (None: no snapshot, no rows)."""
+    several tables at one instant resolves its snapshot once (None: no snapshot, no rows). Phases and
+    stages are the followed plan's (``plan_scope``): another plan's records are never counted."""
+    df = all_rows(conn, table, day, carry_forward)
+    if table not in plan_scope.SCOPED or df.empty:
+        return df
+    phases = all_rows(conn, "phases", day, carry_forward=True) if table == "stages" else None
+    return plan_scope.scoped(table, df, all_rows(conn, "plans", day, carry_forward=True), phases)
+
+
+def all_rows(conn: duckdb.DuckDBPyConnection, table: str, day: dt.date | None,
+             carry_forward: bool = False) -> pd.DataFrame:
+    """``snapshot_rows`` before the plan scope: every plan's records."""
     if day is None or not table_exists(conn, "airtable", table):
         # dagster-duckdb-pandas creates no table for an empty first write: same as no rows
         return _empty(table)

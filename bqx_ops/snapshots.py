@@ -17,7 +17,8 @@ from collections.abc import Iterable
 
 import duckdb
 
-from bqx_ops.asof import BY_ASSET, as_of_snapshot, read_snapshots, snapshot_days, snapshot_rows
+from bqx_ops import plan_scope
+from bqx_ops.asof import BY_ASSET, all_rows, as_of_snapshot, read_snapshots, snapshot_days
 from bqx_ops.db import table_exists
 from bqx_ops.lazy import pd
 
@@ -55,9 +56,17 @@ class Snapshots:
         return self.days[bisect.bisect_right(self.days, after):bisect.bisect_left(self.days, before)]
 
     def rows(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
-        """``snapshot_rows(conn, table, day, carry_forward)``."""
+        """``snapshot_rows(conn, table, day, carry_forward)``: phases and stages of the followed plan."""
+        df = self._all(table, day, carry_forward)
+        if table not in plan_scope.SCOPED or df.empty:
+            return df
+        phases = self._all("phases", day, carry_forward=True) if table == "stages" else None
+        return plan_scope.scoped(table, df, self._all("plans", day, carry_forward=True), phases)
+
+    def _all(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
+        """``all_rows(conn, table, day, carry_forward)``: every plan's records."""
         if day is None or day > self.last or (carry_forward and self._holds_quarantined(table, day)):
-            return snapshot_rows(self._conn, table, day, carry_forward)
+            return all_rows(self._conn, table, day, carry_forward)
         frames = self._frames.setdefault(table, {})
         if day not in frames:
             at = bisect.bisect_left(self._needed, day)
@@ -65,7 +74,7 @@ class Snapshots:
             wanted = wanted if day in wanted else [day, *wanted]
             found = read_snapshots(self._conn, table, wanted)
             for d in wanted:  # a day without rows of this table: its own read (an empty frame, typed)
-                frames[d] = found[d] if d in found else snapshot_rows(self._conn, table, d)
+                frames[d] = found[d] if d in found else all_rows(self._conn, table, d)
             for old in sorted(frames)[:max(0, len(frames) - self._kept * self._window)]:
                 if old != day:
                     del frames[old]

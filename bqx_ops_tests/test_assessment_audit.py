@@ -112,3 +112,37 @@ def test_the_adjustment_proposal_rounds_days_one_way_prints_values_and_never_re_
     assert "| Plans | P-1 | Estimated Budget | $200,000.00 | $260,000.00 |" in text
     assert "| Plans | P-1 | Estimated Days Max | 240 | 354 |" in text and "| Stages | 2.1 | Estimated Days | 4 | 6 |" in text
     assert "200000.0" not in text and "9.9" not in text
+
+
+def test_the_adjustment_proposal_names_the_stages_behind_the_timeline_when_phases_have_no_estimated_days():
+    """A base whose phases carry no Estimated Days: '_none_' under the timeline variance read as 'no phase is
+    late' beside a +78.8% variance; it says no data, and names the stages in progress past their estimate."""
+    from bqx_ops.assessment.documents import adjustment
+    from bqx_ops.assessment.evidence import Evidence
+
+    phases = ({"number": 4, "name": "Deploy", "estimated_days": None, "actual_days": 30, "variance_days": None},)
+    overdue = ({"stage_id": "4.2", "name": "Monitoring", "estimated_days": 5, "days_in_progress": 25, "days_over": 20},
+               {"stage_id": "5.1", "name": "Report", "estimated_days": 4, "days_in_progress": 5, "days_over": 1})
+    e = Evidence(phase_timeline=phases, overdue=overdue, timeline={"variance_pct": 78.8})
+    text = adjustment("Q1-2030", AS_OF, e, [])
+    timeline = text.split("Phases driving the timeline variance:")[1].split("## Proposed re-baseline")[0]
+    assert "_no data: no phase has Estimated Days_" in timeline and "_none_" not in timeline
+    assert timeline.index("| 4.2 | Monitoring | 5 | 25 | 20 |") < timeline.index("| 5.1 | Report | 4 | 5 | 1 |")
+    with_days = Evidence(phase_timeline=({**phases[0], "estimated_days": 40, "variance_days": -10},),
+                         timeline={"variance_pct": 20.0})
+    assert "_no data" not in adjustment("Q1-2030", AS_OF, with_days, [])
+
+
+def test_the_timeline_risk_prints_the_forecast_as_the_proposal_does_and_never_an_invented_zero():
+    """114.5 forecast working days read '114' in the risk matrix beside '115 (forecast 114.5, rounded up)'
+    in the proposal of the same quarter; no forecast read '0 working days'."""
+    from bqx_ops.assessment.evidence import Evidence
+    from bqx_ops.assessment.findings import risk_items
+
+    def what(timeline):
+        [risk] = [r for r in risk_items(QuarterInputs(), Evidence(timeline=timeline), set())
+                  if r.ref == "forecast timeline"]
+        return risk.text
+    assert what({"variance_pct": 78.8, "band_pct": 20.0, "forecast_days": 114.5}) == \
+        "timeline variance +78.8% (forecast 114.5 working days)"
+    assert what({"variance_pct": 78.8, "band_pct": 20.0}) == "timeline variance +78.8% (forecast: no data)"

@@ -111,6 +111,15 @@ def test_without_any_source_every_indicator_says_no_data_or_failed_and_latency_i
     assert rows["Repository Sync"].status == "❌" and rows["Cost/Month"].status == "no data"
 
 
+def test_api_latency_without_a_configured_metric_says_so_not_that_points_are_missing():
+    """A team that configures no latency metric is told that, not sent looking for missing data points."""
+    configured = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF))}["API Latency"]
+    bare = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF, latency_configured=False))}["API Latency"]
+    assert configured.current == "no data (no latency points this week)"
+    assert bare.current == "no data (no latency metric configured: aws.latency)"
+    assert bare.status == "no data" and bare.value is None
+
+
 def test_facts_give_the_expected_statuses():
     facts = ind.Facts(as_of=AS_OF, last_sync_end=AS_OF, last_plan_end=AS_OF - dt.timedelta(days=10), old_p0=0,
                       old_p1=2, alignment=91.0, assessments=1, assessments_due=2, r2=0.97, drops=0,

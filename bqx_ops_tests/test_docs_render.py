@@ -180,6 +180,23 @@ def test_a_weekly_entry_lists_transitions_completions_decisions_learnings_r2_and
     assert "_No new Airtable snapshot this week._" in weekly_entry(D1, D2, before, before)
 
 
+def test_a_weekly_entry_names_phases_added_and_removed_and_stage_ids_renamed():
+    """A deleted phase and its stage, a new phase and a Stage ID renamed on the same record are said, not
+    left to vanish or to pass for another stage."""
+    spike = {**PHASE, "record_id": "recP3", "phase_id": "P3", "number": 3, "name": "Spike", "status": "In Progress"}
+    radar = {**STAGE, "record_id": "recS3", "stage_id": "3.1", "name": "Radar", "phase_id": "recP3",
+             "status": "In Progress"}
+    before = snap(D1, phases=[PHASE, spike], stages=[STAGE, radar])
+    retro = {**PHASE, "record_id": "recP5", "phase_id": "P5", "number": 5, "name": "Retro", "status": "Todo"}
+    after = snap(D2, phases=[PHASE, retro], stages=[{**STAGE, "stage_id": "DEP-1"}])
+    entry = weekly_entry(D1, D2, before, after)
+    for line in ["### Plan structure", "- phase added: Phase 5 – Retro",
+                 "- phase removed from Airtable: Phase 3 – Spike (was In Progress)",
+                 "- stage removed from Airtable: 3.1 Radar (was In Progress)", "- stage renamed: 0.1 → DEP-1 AWS"]:
+        assert line in entry, line
+    assert "Plan structure" not in weekly_entry(D1, D2, before, Snapshot(D2, before.tables))
+
+
 # --- models --------------------------------------------------------------------------------
 def test_models_md_names_the_latest_evaluation_and_its_sagemaker_artifact_as_of_the_week():
     results = [{"record_id": f"recM{i}", "result_id": f"Ensemble-w15-{day}", "model": "Ensemble", "horizon": "w15",

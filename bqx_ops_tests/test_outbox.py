@@ -139,3 +139,14 @@ def test_running_a_producer_three_times_enqueues_one_intent_and_delivery_shows_i
     with duckdb.connect(str(tmp_path / "bqx_ops.duckdb")) as c:
         assert c.execute("SELECT key, status FROM ops.outbox").fetchall() == [
             ("reminder/plan_update_reminder/2025-11-14", "recorded_only")]
+
+
+def test_an_sns_subject_is_ascii_one_line_and_at_most_100_characters():
+    """SNS refuses a Subject that is not ASCII (or holds a line break, or is longer than 100): a team whose
+    people have non-ASCII names would have every SNS escalation dead-lettered."""
+    from bqx_ops.resources.channels import sns_subject
+
+    assert sns_subject("P1 issue unresolved: Łukasz Żółć intervention") == "P1 issue unresolved: Lukasz Zolc intervention"
+    assert sns_subject("Søren Ågård:\nemergency ß") == "Soren Agard: emergency ss"
+    long = sns_subject("é" * 150 + "x")
+    assert long == "e" * 99 and all(ord(c) < 128 for c in sns_subject("设计 ☕")) and sns_subject("设计") == "??"

@@ -147,7 +147,8 @@ def test_each_week_is_judged_on_its_own_partition(backfill):
     assert {k: not e.passed for k, e in got.items()} == expected
     assert any(expected.values()) and not all(expected.values())  # the story's late cost of 5.2
     failing = [k for k, bad in expected.items() if bad]
-    assert all(got[k].description.startswith(f"Week {k}: ") for k in failing)
+    ends = {k: (dt.date.fromisoformat(k) + dt.timedelta(days=7)).isoformat() for k in failing}  # its closing Friday
+    assert all(got[k].description.startswith(f"Week {k} – {ends[k]}: ") for k in failing)
 
 
 

@@ -82,5 +82,21 @@ def test_counts_agree_with_their_noun_and_no_text_says_s_in_brackets():
     assert "; 1 Done stage without Realized Cost" in line and "(s)" not in line
 
 
+def test_write_back_lines_agree_with_their_nouns_and_say_no_data_for_missing_days():
+    """A one-stage Todo phase without Estimated Days, a stage without them: '1 stage', 'working days: no
+    data', never '1 stages' or 'no data working days'."""
+    todo = writeback.phase_status_line({"stages": 1, "estimated_cost": 150.0}, {"status": "Todo"}, dt.date(2023, 1, 6))
+    assert todo == "[plan update] Todo: 1 stage, estimate $150.00, working days: no data."
+    running = writeback.phase_status_line({"done_stages": 0, "stages": 2}, {"status": "In Progress", "actual_days": 1},
+                                          dt.date(2023, 1, 6))
+    assert "1 working day vs estimated days: no data so far" in running
+    line = writeback.estimate_line({"adjusted_cost": 205.5, "estimated_cost": 205.5, "adjusted_days": None,
+                                    "estimated_days": None, "cost_ratio": 1.0, "cost_basis": "plan (1 stage)",
+                                    "days_ratio": 1.0, "days_basis": "no history"})
+    assert line.startswith("[plan update] Adjusted estimate: $205.50 and working days: no data (estimated $205.50, "
+                           "days: no data; cost x1.000 from plan (1 stage),")
+    assert "no data working days" not in todo + running + line
+
+
 def test_missing_dashboard_figures_read_figure_colon_no_data():
     assert lines()[2] == "Timeline: 71-85 days estimated | actual: no data | days ahead/behind: no data"

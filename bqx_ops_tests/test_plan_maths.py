@@ -91,6 +91,21 @@ def test_plan_timeline_is_elapsed_against_earned_working_days():
     assert t["within_band"] is False
 
 
+def test_stages_without_estimated_days_are_named_not_silently_left_out():
+    """A Done stage without Estimated Days earns nothing and an In Progress one is never judged overdue:
+    both are named beside the figure (in stage order), not left out silently."""
+    s = stages(
+        ("a", "0.1", "P0r", "Done", 5.0, 4.0, 1, TS("2025-08-18"), TS("2025-08-19")),
+        ("b", "0.10", "P0r", "Done", 6.0, 7.0, None, TS("2025-08-19"), TS("2025-08-22")),
+        ("c", "0.2", "P1r", "In Progress", 9.0, None, None, TS("2025-08-25"), None),
+    )
+    t = timeline.plan_timeline(s, phases(), PlanTargets(start_date=dt.date(2025, 8, 18)), dt.date(2025, 8, 29))
+    assert (t["earned_days"], t["planned_days"]) == (1, 1)  # only 0.1 has days
+    assert t["stages_without_days"] == "0.2 (In Progress), 0.10 (Done)"
+    full = stages(("a", "0.1", "P0r", "Done", 5.0, 4.0, 1, TS("2025-08-18"), TS("2025-08-19")))
+    assert timeline.plan_timeline(full, phases(), PlanTargets(), dt.date(2025, 8, 29))["stages_without_days"] is None
+
+
 def test_a_plan_without_done_stages_has_no_timeline_variance():
     s = stages(("a", "0.1", "P0r", "In Progress", 5.0, None, 1, TS("2025-08-18"), None))
     t = timeline.plan_timeline(s, phases(), PlanTargets(start_date=dt.date(2025, 8, 18)), dt.date(2025, 8, 22))

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 
 from bqx_ops.config import RecurringStagesSection
-from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
+from bqx_ops.issue_review.derived import cost_issues, r2_issues, reopened_days, timeline_issues
 from bqx_ops.issue_review.model import fingerprint
 from bqx_ops.issue_review.rules import load_rules
 
@@ -47,6 +47,41 @@ def test_cost_overruns_are_ranked_by_variance_and_close_with_their_phase_or_thei
                            "last_modified": pd.Timestamp("2026-01-27 09:00")}])
     [closed] = [f for f in cost_issues(s, phases, tasks, DERIVED["cost_overrun"]) if f.stage_record_id == "recD"]
     assert closed.resolved_at == dt.datetime(2026, 1, 27)
+
+
+def test_a_cost_overrun_closes_with_a_done_phase_that_has_no_end_date():
+    """A base that never fills a phase's End Date: the phase is Done all the same, so the overrun closes
+    when the phase was last modified (else at its snapshot), never stays open for ever."""
+    s = stages(("recA", "2.2", "LSTM", "recP2", "Done", "ML-001", 100, 130, None, pd.Timestamp("2023-01-20"), 5))
+    phases = pd.DataFrame([{"record_id": "recP2", "status": "Done", "end_date": None,
+                            "last_modified": pd.Timestamp("2023-02-10 08:00"), "snapshot_date": pd.Timestamp("2023-03-31")}])
+    [found] = cost_issues(s, phases, None, DERIVED["cost_overrun"])
+    assert found.created_at == dt.datetime(2023, 1, 20) and found.resolved_at == dt.datetime(2023, 2, 10)
+    no_stamp = phases.assign(last_modified=None)
+    [found] = cost_issues(s, no_stamp, None, DERIVED["cost_overrun"])
+    assert found.resolved_at == dt.datetime(2023, 3, 31)
+    still = phases.assign(status="In Progress")
+    assert cost_issues(s, still, None, DERIVED["cost_overrun"])[0].resolved_at is None
+
+
+def test_a_reopened_stage_is_late_from_its_reopening_never_while_it_was_done():
+    """Started 12-12 with 10 days, Done 12-23, In Progress again from the 01-04 snapshot: past its estimate
+    by its Start Date since 12-26, but it was Done then; the delay opens at the re-opening."""
+    history = pd.DataFrame([{"snapshot_date": pd.Timestamp(d), "table": "Stages", "record_id": rid, "status": st}
+                            for d, rid, st in [("2022-12-21", "recR", "In Progress"), ("2022-12-23", "recR", "Done"),
+                                               ("2023-01-02", "recR", "Done"), ("2023-01-04", "recR", "In Progress"),
+                                               ("2023-01-06", "recR", "In Progress"),
+                                               ("2023-01-04", "recN", "In Progress")]])
+    assert reopened_days(history) == {"recR": [dt.date(2023, 1, 4)]}
+    now = stages(("recR", "2.2", "LSTM", "recP2", "In Progress", "ML-001", 10, None, pd.Timestamp("2022-12-12"), None, 10),
+                 ("recN", "2.4", "Plain", "recP2", "In Progress", "ML-001", 10, None, pd.Timestamp("2022-12-12"), None, 10))
+    rules = {**DERIVED["timeline"], "reopened": reopened_days(history)}
+    by_stage = {f.stage_record_id: f for f in timeline_issues(now, dt.date(2023, 1, 13), None, None, rules)}
+    assert by_stage["recR"].created_at == dt.datetime(2023, 1, 4)
+    assert by_stage["recN"].created_at == dt.datetime(2022, 12, 26)  # never Done: late by its start
+    # a look before the re-opening does not use it
+    early = {f.stage_record_id: f for f in timeline_issues(now, dt.date(2022, 12, 30), None, None, rules)}
+    assert early["recR"].created_at == dt.datetime(2022, 12, 26)
 
 
 def test_a_stage_past_its_estimate_is_a_delay_until_it_completes_and_recurring_stages_are_not():

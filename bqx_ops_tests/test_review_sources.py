@@ -94,6 +94,26 @@ def test_a_failed_job_retried_under_another_name_resolves_when_the_retry_succeed
     assert plain["fc-lstm-train"].resolved_at is None
 
 
+def test_a_job_whose_retry_fails_again_is_one_open_failure_until_a_retry_completes():
+    """One problem, one issue: a retry failing again before any job of the series completes is the first
+    failure still open, named in it, never a second P1; a failure after the fix is a new issue."""
+    jobs = [job("q-01", "Failed", "2026-03-02T03:00:00Z", reason="ResourceLimitExceeded"),
+            job("q-01-retry-1", "Failed", "2026-03-02T08:00:00Z", reason="ResourceLimitExceeded"),
+            job("q-01-retry-2", "Completed", "2026-03-03T05:00:00Z", r2=0.8),
+            job("q-02", "Failed", "2026-03-09T01:00:00Z", reason="ResourceLimitExceeded")]
+    found, _ = sagemaker_issues(jobs, AS_OF, RULES.sagemaker)
+    by_ref = {f.source_ref: f for f in found}
+    assert sorted(by_ref) == ["q-01", "q-02"]
+    first = by_ref["q-01"]
+    assert first.title == "Training job q-01 failed 2 times: ResourceLimitExceeded"
+    assert "failed again: q-01-retry-1 at 2026-03-02 08:00" in first.detail
+    assert (first.created_at, first.resolved_at) == (dt.datetime(2026, 3, 2, 3), dt.datetime(2026, 3, 3, 5))
+    assert by_ref["q-02"].resolved_at is None and "failed again" not in by_ref["q-02"].detail
+    # before the retry failed, the same issue, one failure
+    [early], _ = sagemaker_issues(jobs, dt.datetime(2026, 3, 2, 5), RULES.sagemaker)
+    assert early.source_ref == "q-01" and early.title == "Training job q-01 failed: ResourceLimitExceeded"
+
+
 def test_a_metric_drop_between_completed_jobs_is_a_degradation_until_it_recovers():
     jobs = [job("x-01", "Completed", "2026-03-01T00:00:00Z", r2=0.90),
             job("x-02", "Completed", "2026-03-05T00:00:00Z", r2=0.83),  # -0.07: P1

@@ -57,6 +57,7 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
                     key=lambda r: (-(number(r["variance_usd"]) or 0), r["stage_id"]))[:5]
     slow = sorted((r for r in e.phase_timeline if (r.get("variance_days") or 0) > 0),
                   key=lambda r: (-(r["variance_days"] or 0), r["number"]))[:3]
+    late = sorted(e.overdue, key=lambda r: (-(number(r.get("days_over")) or 0), str(r.get("stage_id"))))[:5]
     budget_now, forecast = number(f.get("budget")), number(f.get("forecast_cost"))
     fdays = number(t.get("forecast_days"))
     lines = [f"# Budget/Timeline Adjustment Proposal {quarter}", "",
@@ -74,7 +75,13 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              "Phases driving the timeline variance:", "",
              md_table(["Phase", "Name", "Est. days", "Actual days", "Over"],
                       [[r["number"], r["name"], r.get("estimated_days"), r.get("actual_days"), r.get("variance_days")]
-                       for r in slow]),
+                       for r in slow]) if slow or any(number(r.get("estimated_days")) is not None
+                                                       for r in e.phase_timeline)
+             else "_no data: no phase has Estimated Days_\n",
+             "Stages in progress past their estimate:", "",
+             md_table(["Stage", "Name", "Est. days", "Working days so far", "Over"],
+                      [[r["stage_id"], r["name"], r.get("estimated_days"), r.get("days_in_progress"),
+                        r.get("days_over")] for r in late]),
              "## Proposed re-baseline", "",
              f"- Budget: {usd(budget_now)} → {usd(forecast)} (forecast at completion: realized cost plus "
              "the adjusted estimates of the open stages).",

@@ -14,12 +14,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bqx_ops import config as project_config
-from bqx_ops.asof import snapshot_rows
+from bqx_ops.asof import read_as_of, snapshot_rows
 from bqx_ops.assessment import read
 from bqx_ops.assessment.approval import approval_title
 from bqx_ops.calendar import naive_utc
 from bqx_ops.db import table_exists
 from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.targets import plan_targets
 from bqx_ops.plan_update.timeline import overdue_stages
 
 
@@ -151,5 +152,5 @@ def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None) -
         history_metrics={**{q: metrics(conn, h["quarter_start"], h["as_of"]) for q, h in _per_quarter(history).items()},
                          "this": metrics(conn, start, when)},
         answers=answers(conn, when),
-        plan_id=min((r["plan_id"] for r in _snapshot(conn, "plans", when, "plan_id") if r["plan_id"]), default=None),
+        plan_id=plan_targets(read_as_of(conn, "plans", when)[1]).plan_id,  # the followed plan, never another
     )

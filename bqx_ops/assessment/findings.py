@@ -169,8 +169,9 @@ def risk_items(i: QuarterInputs, e: Evidence, breached: set[str]) -> list[Risk]:
     t = e.timeline or {}
     tv, band = number(t.get("variance_pct")), number(t.get("band_pct")) or 20.0
     if tv is not None and abs(tv) > band:
-        out.append(Risk("forecast timeline", f"timeline variance {tv:+.1f}% (forecast "
-                        f"{number(t.get('forecast_days')) or 0:.0f} working days)", "High",
+        fdays = number(t.get("forecast_days"))  # as the plan update and the proposal print it: 114.5, not 114
+        out.append(Risk("forecast timeline", f"timeline variance {tv:+.1f}% (" + (
+            "forecast: no data" if fdays is None else f"forecast {fdays:.1f} working days") + ")", "High",
                         "High" if abs(tv) > 2 * band else "Medium", "adjustment proposal"))
     r2 = number((i.r2 or {}).get("current_r2"))
     lo = number((i.r2 or {}).get("target_min"))  # the plan's; none: no R² risk can be judged

@@ -45,6 +45,7 @@ class Facts:
     cost_ceiling: float | None = None  # the configuration's cost_budget_per_month (USD)
     latency: tuple[float, dt.date, int] | None = None  # worst daily p95 (ms), its day, days: latency.week_p95
     latency_problems: tuple[str, ...] = ()  # points of the week (or responses) left out, and why
+    latency_configured: bool = True  # the configuration names the API's latency metric (aws.latency)
     cost: dict | None = None  # costs.month_figures: previous month, month to date, projection, like days
 
 
@@ -117,11 +118,13 @@ def _problems(problems: tuple[str, ...]) -> str:
     return f" (data problem: {problems[0]}{more})"
 
 
-def _latency(week: tuple[float, dt.date, int] | None, problems: tuple[str, ...] = ()) -> Indicator:
-    """The week's worst daily p95: under 90 ms ✅, under 100 ms ⚠️ (close to the budget), else ❌."""
+def _latency(week: tuple[float, dt.date, int] | None, problems: tuple[str, ...] = (),
+             configured: bool = True) -> Indicator:
+    """The week's worst daily p95: under 90 ms ✅, under 100 ms ⚠️ (close to the budget), else ❌. Without a
+    configured metric it says so: "no latency points this week" would send the team looking for an outage."""
     if week is None:
-        return Indicator(PROJECT, "API Latency", "< 100ms p95",
-                         "no data (no latency points this week)" + _problems(problems), NO_DATA)
+        why = "no latency points this week" if configured else "no latency metric configured: aws.latency"
+        return Indicator(PROJECT, "API Latency", "< 100ms p95", f"no data ({why})" + _problems(problems), NO_DATA)
     ms, day, count = week
     current = f"{ms:.1f} ms (worst daily p95, {day:%Y-%m-%d}; {plural(count, 'day')})" + _problems(problems)
     return Indicator(PROJECT, "API Latency", "< 100ms p95", current, below(ms, 100, 90), ms)
@@ -158,7 +161,7 @@ def indicators(f: Facts) -> list[Indicator]:
         Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET),
                   num_vs(f.r2, () if f.r2_target is None else (f.r2_target, f.r2_target - R2_WARN_MARGIN), 4),
                   NO_DATA if f.r2_target is None else at_least(f.r2, f.r2_target, f.r2_target - R2_WARN_MARGIN), f.r2),
-        _latency(f.latency, f.latency_problems),
+        _latency(f.latency, f.latency_problems, f.latency_configured),
         Indicator(PROJECT, "Model Drift", "0 alerts", _num(f.drops, "{:.0f}"), zero_count(f.drops), f.drops),
         Indicator(PROJECT, "Budget Variance", "±15%", _num(f.budget_variance_pct, "{:+.1f}%"),
                   within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),

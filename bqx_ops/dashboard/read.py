@@ -154,10 +154,12 @@ def latency_problems(conn, tables, at) -> tuple[str, ...]:
 
 
 def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: float | None = None,
-          open_issues: tuple[int, int] | None = None, start: dt.date | None = None) -> Facts:
+          open_issues: tuple[int, int] | None = None, start: dt.date | None = None,
+          latency_configured: bool = True) -> Facts:
     """Everything the 13 indicators need, as of ``as_of`` (aware UTC); ``cost_ceiling`` is the
     configuration's monthly cost budget, ``open_issues`` the (P0, P1) issues past their age at
-    ``as_of`` (``past_sla``; None: no data), ``start`` the project's first day."""
+    ``as_of`` (``past_sla``; None: no data), ``start`` the project's first day, ``latency_configured``
+    whether the configuration names a latency metric (``aws.latency``)."""
     tables, at = _tables(conn), naive_utc(as_of)
     sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
                 "AND snapshot_date IS NOT NULL", [at])  # synced: a commit, or queued for one (a replay)
@@ -187,6 +189,6 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         r2_target=_r2_target(conn, tables, week, at),
         cost_ceiling=cost_ceiling,
         latency=week_p95(latency_points(conn, tables, at) or [], at),
-        latency_problems=latency_problems(conn, tables, at),
+        latency_problems=latency_problems(conn, tables, at), latency_configured=latency_configured,
         cost=month,
     )

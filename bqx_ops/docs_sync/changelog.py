@@ -65,6 +65,28 @@ def _new(before: Snapshot, after: Snapshot, table: str) -> list[dict]:
     return sorted(fresh, key=lambda r: (day_text(r.get("date")), r["record_id"]))
 
 
+def _structure(before: Snapshot, after: Snapshot) -> list[str]:
+    """Phases and stages added or removed this week, and Stage / Phase IDs renamed (same record): a
+    removed stage would otherwise vanish from the CHANGELOG, a renamed one look like another stage."""
+    if before.day is None:
+        return []
+    lines = []
+    for table, key, label in (("phases", "phase_id", after.phase_label), ("stages", "stage_id", after.stage_label)):
+        old, new = before.by_id(table), after.by_id(table)
+        kind = table[:-1]
+        for rid in sorted(set(new) - set(old), key=lambda r: (str(new[r].get(key)), r)):
+            if table == "phases":  # a new stage is already a transition ("new → Todo")
+                lines.append(f"- {kind} added: {cell(label(rid))}")
+        for rid in sorted(set(old) - set(new), key=lambda r: (str(old[r].get(key)), r)):
+            was = before.phase_label(rid) if table == "phases" else before.stage_label(rid)
+            lines.append(f"- {kind} removed from Airtable: {cell(was)} (was {cell(old[rid].get('status'))})")
+        for rid in sorted(set(old) & set(new), key=lambda r: (str(new[r].get(key)), r)):
+            if old[rid].get(key) != new[rid].get(key):
+                lines.append(f"- {kind} renamed: {cell(old[rid].get(key))} → {cell(new[rid].get(key))} "
+                             f"{cell(new[rid].get('name'))}")
+    return lines
+
+
 def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
     """What changed from ``before`` to ``after``, as (heading, bullet lines); empty ones dropped."""
     old_phases, old_stages = before.by_id("phases"), before.by_id("stages")
@@ -91,6 +113,7 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
           for (m, h), v in sorted(r2_after.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
           if r2_before.get((m, h)) != v]
     return [
+        ("Plan structure", _structure(before, after)),
         ("Completed phases", [f"- {cell(after.phase_label(p['record_id']))} (realized "
                               f"{money(p.get('realized_cost'))} vs {money(p.get('estimated_cost'))} estimated)"
                               for p in sorted(phases_done, key=lambda p: (p.get("number") or 0, p["record_id"]))]),

@@ -21,7 +21,13 @@ WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in ra
 def ascii_letters(text: str) -> str:
     """``text`` with accents dropped (é -> e) and every other non-ASCII character removed: for names that
     only take ASCII (a file or folder, a CloudWatch dashboard or namespace)."""
+    text = text.translate(_NO_DECOMPOSITION)
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+# Latin letters NFKD does not split into a letter and an accent: dropped, 'Łukasz Żółć' read 'ukasz Zoc'
+_NO_DECOMPOSITION = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Æ": "AE", "æ": "ae",
+                                   "Œ": "OE", "œ": "oe", "ß": "ss", "Þ": "Th", "þ": "th", "ı": "i"})
 
 
 def slug(name: object) -> str:

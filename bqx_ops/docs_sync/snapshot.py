@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bqx_ops import plan_scope
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import records as plain_records
 
@@ -25,6 +26,11 @@ class Snapshot:
 
     @classmethod
     def from_frames(cls, day: dt.date | None, frames: dict[str, pd.DataFrame]) -> Snapshot:
+        """The snapshot's tables, with the phases and stages of the followed plan only (``plan_scope``)."""
+        plans, phases = frames.get("plans"), frames.get("phases")
+        if plans is not None and phases is not None:
+            frames = {**frames, **{t: plan_scope.scoped(t, frames[t], plans, phases)
+                                   for t in plan_scope.SCOPED if frames.get(t) is not None}}
         return cls(day, {name: records(frames.get(name)) for name in TABLES})
 
     def rows(self, table: str) -> list[dict]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from bqx_ops.docs_sync.snapshot import Snapshot
+from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell, table
 from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.targets import plan_targets
 
 def _phase_sort(phase: dict):
     return (phase.get("number") is None, phase.get("number") or 0, phase["record_id"])
@@ -18,10 +20,12 @@ def _stage_sort(stage: dict):
 
 
 def plan_line(snapshot: Snapshot) -> str | None:
-    plans = sorted(snapshot.rows("plans"), key=lambda p: (p.get("status") != "Active", p["record_id"]))
+    """The followed plan (``project.plan_id``, else the first Active one: ``plan_targets``)."""
+    plans = snapshot.rows("plans")
     if not plans:
         return None
-    p = plans[0]
+    followed = plan_targets(pd.DataFrame(plans)).record_id
+    p = next((p for p in plans if p["record_id"] == followed), plans[0])
     return f"**Plan:** {cell(p.get('plan_id'))} {cell(p.get('name'))} ({cell(p.get('status'))})"
 
 

@@ -18,15 +18,15 @@ from typing import Callable
 
 import duckdb
 
-from bqx_ops import config as project_config
-from bqx_ops.asof import as_of_snapshot, snapshot_days, snapshot_rows
+from bqx_ops import config as project_config, plan_scope
+from bqx_ops.asof import all_rows, as_of_snapshot, snapshot_days, snapshot_rows
 from bqx_ops.calendar import ISSUE_REVIEW, naive_utc
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.actions import action_items
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
-from bqx_ops.issue_review.derived import cost_issues, r2_issues, timeline_issues
+from bqx_ops.issue_review.derived import cost_issues, r2_issues, reopened_days, timeline_issues
 from bqx_ops.issue_review.episodes import episode_starts, log_issues
 from bqx_ops.issue_review.github_issues import dated_github_issues, existed_by
 from bqx_ops.issue_review.merge import merge_evidence
@@ -83,10 +83,10 @@ def _history(conn: duckdb.DuckDBPyConnection, sql: str, tables: list[str], day: 
 
 
 NOTES_SQL = """
-    SELECT snapshot_date, 'Stages' AS "table", record_id, stage_id AS label, name, owner, notes
+    SELECT snapshot_date, 'Stages' AS "table", record_id, stage_id AS label, name, owner, notes, status
     FROM airtable.stages WHERE snapshot_date <= ?
     UNION ALL
-    SELECT snapshot_date, 'Phases', record_id, phase_id, name, owner, notes
+    SELECT snapshot_date, 'Phases', record_id, phase_id, name, owner, notes, status
     FROM airtable.phases WHERE snapshot_date <= ?
     ORDER BY ALL
 """
@@ -139,20 +139,26 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     if history is None or history.last < day:
         history = AirtableHistory(conn, day, many=False)
     found: list[Found] = []
+    snapshot = history.snapshot(period.end)
+    stages, phases, tasks, results = (history.rows(t, snapshot) for t in ("stages", "phases", "tasks", "model_results"))
     notes = history.notes(day)
     if notes is not None:
-        found += blocker_issues(notes, rules.notes_blocker)
+        # another plan's phases and stages (plan_scope) are not this plan's blockers
+        foreign = {rid for t, mine in (("phases", phases), ("stages", stages))
+                   for rid in set(all_rows(conn, t, snapshot)["record_id"]) - set(mine["record_id"])} \
+            if plan_scope.other_plans(history.rows("plans", snapshot)) else set()
+        found += blocker_issues(notes[~notes["record_id"].isin(foreign)] if foreign else notes, rules.notes_blocker)
     quarantine, days = history.quarantine(day)
     if quarantine is not None:
         found += quarantine_issues(quarantine, days, rules.derived.get("quarantine") or {})
-    snapshot = history.snapshot(period.end)
-    stages, phases, tasks, results = (history.rows(t, snapshot) for t in ("stages", "phases", "tasks", "model_results"))
     before_snapshot = history.snapshot(period.start)
     stages_before = history.rows("stages", before_snapshot)
     found += r2_issues(results, rules.derived.get("r2_drop") or {})
     found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {})
     # the configuration says which operational stages recur (never complete): they are never overdue
     timeline_rules = {**(rules.derived.get("timeline") or {}), "recurring": project_config.current().recurring_stages}
+    # a stage re-opened (Done, then In Progress again) is late from its re-opening, never while it was Done
+    timeline_rules["reopened"] = reopened_days(notes) if notes is not None else {}
     found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
                              timeline_rules)
     return found, snapshot, tasks
@@ -234,8 +240,9 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     inventory = build_inventory(found, rules, period)
     changes = trend(inventory, previous.inventory if previous else None, period, frozenset(info["without_data"]))
     by_source = {source: None for source in info["without_data"]}  # null: no data, not 0 issues
-    for issue in found:
-        by_source[issue.source] = (by_source.get(issue.source) or 0) + 1
+    for issue in found:  # as of the period's end: an issue created after it (a replay's later landing) is not counted
+        if issue.created_at is not None and issue.created_at < period.end:
+            by_source[issue.source] = (by_source.get(issue.source) or 0) + 1
     meta = frame([{
         "period_start": period.start, "period_end": period.end,
         "review_date": dt.datetime.combine(period.report_date, dt.time()),

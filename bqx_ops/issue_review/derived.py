@@ -3,10 +3,11 @@
 * R² drops (``plan.r2.r2_drops``): open until a later evaluation of the same model and
   horizon is back within the threshold of the R² before the drop;
 * cost overruns (``plan.variance.stage_cost_variance``) above the YAML's variance
-  thresholds: open from the stage's completion until its phase is Done or the
-  action item (Airtable Task keyed on the fingerprint) is Done;
+  thresholds: open from the stage's completion until its phase is Done (its End Date, else its Last
+  Modified) or the action item (Airtable Task keyed on the fingerprint) is Done;
 * timeline delays (``plan.timeline.overdue_stages``): open from the first working day
-  past the estimate while the stage stays In Progress over it (never for the recurring
+  past the estimate (a re-opened stage: at the earliest from its re-opening) while the stage stays
+  In Progress over it (never for the recurring
   operational stages the configuration names, ``recurring_stages``); one overdue at the
   previous review but no longer is resolved when the stage completed (or at the
   as-of snapshot when its estimate was raised instead).
@@ -58,7 +59,10 @@ def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
 
 def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame, config: dict) -> list[Found]:
     stage_info = {text(s.get("record_id")): s for s in records(stages)}
-    phase_done = {text(p.get("record_id")): midnight(as_date(p.get("end_date")))
+    # a Done phase without an End Date is still Done: closed when it was last modified (else its snapshot),
+    # as a Done task is; never left open for ever
+    phase_done = {text(p.get("record_id")): midnight(as_date(p.get("end_date")) or as_date(p.get("last_modified"))
+                                                     or as_date(p.get("snapshot_date")))
                   for p in records(phases) if text(p.get("status")) == "Done"}
     task_done = {text(t.get("task_key")): midnight(as_date(t.get("last_modified")) or as_date(t.get("snapshot_date")))
                  for t in records(tasks) if text(t.get("status")) == "Done"}
@@ -76,12 +80,29 @@ def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame,
             source="derived", source_ref=ref, kind="cost_overrun",
             title=f"Stage {v['stage_id']} {v['name']} over its estimate by {pct:.0f}% "
                   f"(${v['realized_cost']:,.2f} vs ${v['estimated_cost']:,.2f})",
-            created_at=midnight(opened), resolved_at=min(closes) if closes else None, text="cost overrun",
+            created_at=midnight(opened), text="cost overrun",
+            resolved_at=max(min(closes), midnight(opened) or min(closes)) if closes else None,
             priority=priority, category=config.get("category", "Cost Overruns"), rule="derived.cost_overrun",
             stage_record_id=v["record_id"], stage_owner=v["owner"],
             detail=f"variance ${v['variance_usd']:,.2f} ({pct:+.1f}%)",
         ))
     return found
+
+
+def reopened_days(history: pd.DataFrame) -> dict[str, list[dt.date]]:
+    """Per stage re-opened (Done in a snapshot, In Progress in a later one), the first snapshot day of each
+    In Progress run that follows a Done, oldest first; ``history``: rows (snapshot_date, table, record_id,
+    status). A look as of a day uses the latest of them up to that day."""
+    if history is None or history.empty or "status" not in history:
+        return {}
+    rows = history[history["table"] == "Stages"].sort_values(["record_id", "snapshot_date"], kind="stable")
+    out: dict[str, list[dt.date]] = {}
+    last: dict[str, object] = {}
+    for rid, day, status in zip(rows["record_id"], rows["snapshot_date"], rows["status"]):
+        if status == "In Progress" and last.get(rid) == "Done":
+            out.setdefault(rid, []).append(as_date(day))
+        last[rid] = status
+    return out
 
 
 def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, dict]:
@@ -93,8 +114,12 @@ def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, di
         priority = _by_threshold(float(o["days_over"]), config.get("escalations") or ())
         if priority:
             # the first working day past the estimate: day number estimated_days + 1 from the start
-            late = np.busday_offset(as_date(o["start_date"]), int(o["estimated_days"]), roll="forward")
-            out[o["record_id"]] = dict(o, priority=priority, opened=pd.Timestamp(late).date())
+            late = pd.Timestamp(np.busday_offset(as_date(o["start_date"]), int(o["estimated_days"]),
+                                                 roll="forward")).date()
+            reopened = [d for d in (config.get("reopened") or {}).get(o["record_id"], ()) if d <= as_of]
+            if reopened:
+                late = max(late, reopened[-1])  # Done until then: not late while it was Done
+            out[o["record_id"]] = dict(o, priority=priority, opened=late)
     return out
 
 

@@ -2,7 +2,8 @@
 
 * a Failed job is an issue from its end until the next Completed job of the same
   model and horizon ends (the retry that fixed it, even under another name: the
-  configuration's retry pattern is removed from names before they are matched);
+  configuration's retry pattern is removed from names before they are matched); retries
+  that fail again before that are the same issue (its title counts the failures);
 * a Completed job whose final metric fell by more than ``min_drop`` versus the
   previous Completed job of the same model and horizon is a degradation, resolved by
   the first later job back within ``min_drop`` of the value before the drop.
@@ -155,15 +156,21 @@ def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list
     for series, entries in sorted(by_series.items()):
         completed = [(e, n, j, _metric(j, metric, problems)) for e, n, j in entries
                      if j.get("TrainingJobStatus") == "Completed"]
-        for ended, name, job in entries:
-            if job.get("TrainingJobStatus") != "Failed":
-                continue
+        failed = [(e, n, j) for e, n, j in entries if j.get("TrainingJobStatus") == "Failed"]
+        while failed:
+            # one problem, one issue: the retries that fail again before a job of the series completes are
+            # that first failure still open, not new issues (named in its title and detail)
+            ended, name, job = failed[0]
             fix = next((e for e, _, _, _ in completed if e > ended), None)
+            again = [f for f in failed[1:] if fix is None or f[0] < fix]
+            failed = failed[1 + len(again):]
             reason = str(job.get("FailureReason") or "")
+            times = f" {len(again) + 1} times" if again else ""
+            retries = "".join(f"; failed again: {n} at {e:%Y-%m-%d %H:%M}" for e, n, _ in again)
             found.append(Found(
                 source="sagemaker", source_ref=name, kind="training_failure",
-                title=f"Training job {name} failed: {_first_line(reason)}", created_at=ended, resolved_at=fix,
-                text=reason, detail=f"{series}; {_first_line(reason, 400)}",
+                title=f"Training job {name} failed{times}: {_first_line(reason)}", created_at=ended, resolved_at=fix,
+                text=reason, detail=f"{series}; {_first_line(reason, 400)}{retries}",
             ))
         scored = [c for c in completed if c[3] is not None]
         for i in range(1, len(scored)):

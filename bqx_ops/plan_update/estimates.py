@@ -18,6 +18,7 @@ from __future__ import annotations
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import number, records, stage_key, text
+from bqx_ops.plan_update.fmt import plural
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets, band
 from bqx_ops.plan_update.timeline import stage_days
 
@@ -46,9 +47,9 @@ def _ratios(done: list[dict], measure) -> tuple[dict[str, tuple[float | None, in
 
 def _pick(phase: tuple[float | None, int], plan: tuple[float | None, int], label: str) -> tuple[float, str]:
     if phase[0] is not None and phase[1] >= MIN_PHASE_HISTORY:
-        return phase[0], f"phase {label} ({phase[1]} stages)"
+        return phase[0], f"phase {label} ({plural(phase[1], 'stage')})"
     if plan[0] is not None:
-        return plan[0], f"plan ({plan[1]} stages)"
+        return plan[0], f"plan ({plural(plan[1], 'stage')})"
     return 1.0, "no history"
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bqx_ops.lazy import pd
-from bqx_ops.markdown import table as md_table
+from bqx_ops.markdown import cell, table as md_table
 from bqx_ops.plan_update import estimates, r2
 from bqx_ops.plan_update.chart import CHART_POINTS, r2_chart
 from bqx_ops.plan_update.common import records
@@ -126,6 +126,9 @@ def _timeline(w: WeekReport) -> list[str]:
                 f" {_pct_band(t, TIMELINE_BAND_PCT)}, {_band(t, TIMELINE_BAND_PCT)}. At this pace the"
                 f" plan takes {num(t.get('forecast_days'), 1)} working days against {t.get('days_min')}-"
                 f"{t.get('days_max')} estimated.", ""]
+    if t.get("stages_without_days"):
+        out += [f"Stages without Estimated Days, in neither earned nor planned days and never judged overdue: "
+                f"{cell(t['stages_without_days'])}.", ""]
     out += ["### By phase", "", md_table(
         ["Phase", "Name", "Status", "Start", "End", "Estimated days", "Actual days (so far)", "Variance",
          "Variance %"],

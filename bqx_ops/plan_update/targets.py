@@ -31,6 +31,7 @@ class PlanTargets:
     start_date: object = None  # dt.date | None
     horizons: tuple[str, ...] = ()
     from_airtable: bool = False
+    record_id: str | None = None  # the followed Plans record (plan_scope leaves the other plans' phases out)
 
 
 def configured_targets(config=None) -> PlanTargets:
@@ -68,4 +69,5 @@ def plan_targets(plans: pd.DataFrame, fallback: PlanTargets | None = None) -> Pl
         start_date=pick(as_date(r.get("start_date")), seed.start_date),
         horizons=horizons,
         from_airtable=True,
+        record_id=text(r.get("record_id")),
     )

@@ -118,6 +118,10 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
     estimates = [(text(s.get("status")), number(s.get("estimated_days"))) for s in stage_rows]
     planned = sum(e for _, e in estimates if e is not None)
     earned = sum(e for status, e in estimates if e is not None and status == DONE)
+    # a stage without Estimated Days is in neither earned nor planned days and is never judged overdue: said
+    missing = [f"{text(s.get('stage_id')) or '?'} ({text(s.get('status')) or '?'})"
+               for s in sorted(stage_rows, key=lambda s: stage_key(s.get("stage_id")))
+               if number(s.get("estimated_days")) is None]
     variance = elapsed - earned if elapsed is not None and earned else None
     pct = variance / earned * 100 if variance is not None else None
     return {
@@ -125,5 +129,5 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
         "days_max": targets.days_max, "planned_days": planned or None, "earned_days": earned or None,
         "elapsed_days": elapsed, "schedule_variance_days": variance, "variance_pct": pct,
         "forecast_days": round(planned * elapsed / earned, 1) if variance is not None and planned else None,
-        **band(pct, TIMELINE_BAND_PCT),
+        **band(pct, TIMELINE_BAND_PCT), "stages_without_days": ", ".join(missing) or None,
     }

@@ -48,7 +48,9 @@ def _spent(c: dict) -> str:
 
 def phase_status_line(cost: dict, time: dict, as_of: dt.date) -> str:
     status, done, total = time.get("status"), cost.get("done_stages") or 0, cost.get("stages") or 0
-    days = f"{integer(time.get('actual_days'))} working days vs {integer(time.get('estimated_days'))} estimated"
+    estimated = time.get("estimated_days")
+    days = f"{plural(time.get('actual_days'), 'working day')} vs " + (
+        f"{integer(estimated)} estimated" if number(estimated) is not None else "estimated days: no data")
     missing = cost.get("done_without_cost") or 0
     gap = f"; {plural(missing, 'Done stage')} without Realized Cost" if missing else ""
     if status == "Done":
@@ -56,8 +58,8 @@ def phase_status_line(cost: dict, time: dict, as_of: dt.date) -> str:
     if status == "In Progress":
         return (f"[plan update {as_of.isoformat()}] In Progress: {done}/{total} stages done; {_spent(cost)};"
                 f" {days} so far{gap}.")
-    return (f"[plan update] {status or 'No status'}: {total} stages, estimate {money(cost.get('estimated_cost'))},"
-            f" {integer(time.get('estimated_days'))} working days.")
+    return (f"[plan update] {status or 'No status'}: {plural(total, 'stage')}, estimate "
+            f"{money(cost.get('estimated_cost'))}, {plural(estimated, 'working day')}.")
 
 
 def phase_notes(phases: pd.DataFrame, phase_costs: pd.DataFrame, phase_times: pd.DataFrame,
@@ -87,10 +89,11 @@ def confirmation_line(stage: dict) -> str:
 
 
 def estimate_line(stage: dict) -> str:
-    return (f"[plan update] Adjusted estimate: {money(stage.get('adjusted_cost'))} and"
-            f" {num(stage.get('adjusted_days'), 1)}"
-            f" working days (estimated {money(stage.get('estimated_cost'))}, {integer(stage.get('estimated_days'))}"
-            f" days; cost x{number(stage['cost_ratio']):.3f} from {stage['cost_basis']},"
+    days = stage.get("adjusted_days")
+    adjusted = f"{num(days, 1)} working days" if number(days) is not None else "working days: no data"
+    return (f"[plan update] Adjusted estimate: {money(stage.get('adjusted_cost'))} and {adjusted}"
+            f" (estimated {money(stage.get('estimated_cost'))}, {plural(stage.get('estimated_days'), 'day')};"
+            f" cost x{number(stage['cost_ratio']):.3f} from {stage['cost_basis']},"
             f" days x{number(stage['days_ratio']):.3f} from {stage['days_basis']}).")
 
 

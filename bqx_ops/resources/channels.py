@@ -11,6 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from bqx_ops.docs_sync.slugs import ascii_letters
 from bqx_ops.outbox.delivery import Intent
 from bqx_ops.resources.cloudwatch_channel import cloudwatch_request
 from bqx_ops.slack_text import cut
@@ -35,8 +36,6 @@ def sns_subject(text: str) -> str:
     """A subject SNS accepts: ASCII, no line break or control character, under 100 characters, starting
     with a letter, digit or punctuation (a project named "Prévisions Météo 🌦" or a name with a newline
     made the publish fail). Accents are dropped (é -> e), other characters become '?'."""
-    from bqx_ops.docs_sync.slugs import ascii_letters
-
     text = "".join(ascii_letters(c) or "?" for c in unicodedata.normalize("NFC", str(text)))
     text = " ".join(re.sub(r"[^\x20-\x7e]", " ", text).split())
     return text[:99].rstrip() or "bqx_ops notification"

@@ -116,7 +116,7 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, g
     rows, statuses = [], {}
     last_as_of, last_values = None, {}
     config = project_config.current()
-    ceiling, start = config.cost_budget_per_month, config.start_date
+    ceiling, start, latency = config.cost_budget_per_month, config.start_date, config.aws.latency is not None
     run_weeks = weeks(context)
     with duckdb.get_connection() as conn:
         issues_at = _open_issues_at(context, conn, [t for w in run_weeks for t in (_previous(w).as_of, w.as_of)],
@@ -125,9 +125,9 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, g
             previous_as_of = _previous(w).as_of
             if previous_as_of != last_as_of:  # not the week just computed in this run: read it
                 last_values = {i.metric: i.value for i in indicators(
-                    facts(conn, previous_as_of, ceiling, issues_at(previous_as_of), start))}
+                    facts(conn, previous_as_of, ceiling, issues_at(previous_as_of), start, latency))}
             previous = last_values
-            current = indicators(facts(conn, w.as_of, ceiling, issues_at(w.as_of), start))
+            current = indicators(facts(conn, w.as_of, ceiling, issues_at(w.as_of), start, latency))
             last_as_of, last_values = w.as_of, {i.metric: i.value for i in current}
             common = {"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "as_of": naive_utc(w.as_of)}
             for position, ind in enumerate(current):

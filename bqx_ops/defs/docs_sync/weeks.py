@@ -11,6 +11,7 @@ import datetime as dt
 import dagster as dg
 import duckdb
 
+from bqx_ops import plan_scope
 from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, period_for
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS, WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
@@ -75,7 +76,10 @@ def weeks_snapshot_days(conn: duckdb.DuckDBPyConnection,
 
 
 def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES) -> dict:
-    """Snapshot per day (None -> an empty Snapshot), one query per table."""
+    """Snapshot per day (None -> an empty Snapshot), one query per table. Phases and stages come with the
+    plans and phases that scope them to the followed plan (``Snapshot.from_frames``)."""
+    if set(tables) & set(plan_scope.SCOPED):
+        tables = (*tables, *(t for t in ("plans", "phases") if t not in tables))
     wanted = sorted({d for d in days if d is not None})
     out = {None: Snapshot(None, {})}
     existing = {r[0] for r in conn.execute(

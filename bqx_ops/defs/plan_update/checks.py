@@ -40,7 +40,9 @@ def _evaluate(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, of
         weeks = _weeks(context, conn, table)
         tables = WeekTables(conn, [start for _, start in weeks])
         found = {key: offenders(tables.get(table, start)) for key, start in weeks}
-    judged = [(week, bad.empty, None if bad.empty else describe(week, bad), {
+    # named by the days it runs (the key is its opening Friday: "Week 2023-03-24" alone reads as the week the
+    # plan update of 2023-03-24 reported, one week before the figures described)
+    judged = [(week, bad.empty, None if bad.empty else describe(f"{week} – {period_of(week).end.date()}", bad), {
         "week": week, "offending_rows": len(bad),
         "offenders": dg.MetadataValue.md(md_table(headers, bad[columns].astype(object).where(
             bad[columns].notna(), None).values.tolist() if not bad.empty else [])),

@@ -1,0 +1,49 @@
+"""The followed plan's records: a base may hold several plans (another team's, an earlier one, both
+Active). Every figure is about the plan the configuration follows (``project.plan_id``, else the
+first Active plan: ``plan_update.targets.plan_targets``), so the phases linked to another Plans record,
+and the stages of those phases, are left out of what the reports read.
+
+Only records known to belong to another plan are left out: a phase whose plan link names no Plans
+record of the snapshot, or a stage whose phase is not in it, stays (validation quarantines dangling
+links; nothing is dropped on a guess).
+"""
+
+from __future__ import annotations
+
+from bqx_ops.lazy import pd
+from bqx_ops.plan_update.common import records, text
+
+SCOPED = ("phases", "stages")  # the tables linked to a plan, directly or through a phase
+
+
+def other_plans(plans: pd.DataFrame) -> set[str]:
+    """Record ids of the Plans records other than the followed one (empty with one plan or none)."""
+    from bqx_ops.plan_update.targets import plan_targets
+
+    ids = {text(r.get("record_id")) for r in records(plans)} - {None}
+    if len(ids) < 2:
+        return set()
+    followed = plan_targets(plans).record_id
+    return ids - {followed} if followed else set()
+
+
+def other_phases(phases: pd.DataFrame, others: set[str]) -> set[str]:
+    """Record ids of the phases linked to one of ``others``."""
+    if not others or phases is None or phases.empty or "plan_id" not in phases:
+        return set()
+    return set(phases.loc[phases["plan_id"].isin(others), "record_id"].dropna())
+
+
+def scoped(table: str, df: pd.DataFrame, plans: pd.DataFrame, phases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``df`` (rows of ``table`` in one snapshot) without the records of another plan; ``phases``: every
+    phase of that snapshot (needed for stages)."""
+    if table not in SCOPED or df.empty:
+        return df
+    others = other_plans(plans)
+    if not others:
+        return df
+    if table == "phases":
+        keep = ~df["plan_id"].isin(others)
+    else:
+        keep = ~df["phase_id"].isin(other_phases(phases, others))
+    return df if keep.all() else df[keep].reset_index(drop=True)

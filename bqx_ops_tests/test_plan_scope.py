@@ -1,0 +1,41 @@
+"""Another Plans record in the base (another team's plan, both Active) is never counted: the phases
+linked to it and their stages are left out of what every report reads (bqx_ops.plan_scope)."""
+
+import pandas as pd
+
+from bqx_ops import plan_scope
+from bqx_ops.docs_sync.snapshot import Snapshot
+from bqx_ops.docs_sync.status import plan_line
+
+
+def frames():
+    # the other plan is listed first and sorts first by Plan ID: "the first Active plan" would pick it
+    plans = pd.DataFrame([{"record_id": "recA", "plan_id": "AAA-OTHER", "status": "Active", "name": "Other"},
+                          {"record_id": "recB", "plan_id": "ZZZ-OURS", "status": "Active", "name": "Ours"}])
+    phases = pd.DataFrame([{"record_id": "recP1", "phase_id": "P1", "plan_id": "recB", "status": "Done"},
+                           {"record_id": "recP2", "phase_id": "X1", "plan_id": "recA", "status": "Done"},
+                           {"record_id": "recP3", "phase_id": "P3", "plan_id": "recGONE", "status": "Todo"}])
+    stages = pd.DataFrame([{"record_id": "recS1", "stage_id": "1.1", "phase_id": "recP1", "status": "Done"},
+                           {"record_id": "recS2", "stage_id": "X.1", "phase_id": "recP2", "status": "Done"},
+                           {"record_id": "recS3", "stage_id": "3.1", "phase_id": "recUNKNOWN", "status": "Todo"}])
+    return plans, phases, stages
+
+
+def test_the_other_plans_phases_and_stages_are_left_out(monkeypatch, tmp_path):
+    (tmp_path / "team.yaml").write_text("project: {name: Ours, plan_id: ZZZ-OURS}\n")
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(tmp_path / "team.yaml"))  # the team follows its own plan
+    plans, phases, stages = frames()
+    assert list(plan_scope.scoped("phases", phases, plans)["phase_id"]) == ["P1", "P3"]  # an unknown link stays
+    assert list(plan_scope.scoped("stages", stages, plans, phases)["stage_id"]) == ["1.1", "3.1"]
+    snapshot = Snapshot.from_frames(None, {"plans": plans, "phases": phases, "stages": stages})
+    assert [p["phase_id"] for p in snapshot.rows("phases")] == ["P1", "P3"]
+    assert [s["stage_id"] for s in snapshot.rows("stages")] == ["1.1", "3.1"]
+    assert plan_line(snapshot) == "**Plan:** ZZZ-OURS Ours (Active)"
+
+
+def test_one_plan_or_none_scopes_nothing(monkeypatch):
+    plans, phases, stages = frames()
+    one = plans.iloc[1:]
+    assert plan_scope.scoped("phases", phases, one).equals(phases)
+    assert plan_scope.scoped("stages", stages, plans.iloc[0:0], phases).equals(stages)
+    assert plan_scope.scoped("tasks", stages, plans, phases) is stages
