@@ -68,3 +68,17 @@ def test_the_sensor_requests_one_escalation_run_and_the_job_enqueues_slack_and_s
     with duckdb.connect(str(tmp_path / "bqx_ops.duckdb")) as conn:
         rows = conn.execute("SELECT key, channel, status FROM ops.outbox ORDER BY key").fetchall()
     assert [(k.rsplit("/", 1)[1], c, s) for k, c, s in rows] == [("slack", "slack", "pending"), ("sns", "sns", "pending")]
+
+
+def test_a_title_or_action_ending_in_a_full_stop_reads_as_one_sentence_in_every_channel():
+    from bqx_ops.issue_review.escalate import IssueEscalation, intents
+
+    e = IssueEscalation(fingerprint="f", priority="P1", title="GPU quota not provisioned.", source="github",
+                        owner="Ops", escalate_to="Architect", action="Approve the quota request.",
+                        created_at=dt.datetime(2026, 3, 1), due_at=dt.datetime(2026, 3, 8), url=None, sns=True,
+                        relevance_task=False)
+    texts = [payload.get("text") or payload.get("message") for _, channel, payload in intents(e)
+             if channel in ("slack", "sns")]
+    assert len(texts) == 2 and all(".." not in t for t in texts), texts
+    assert "GPU quota not provisioned. Source: github f." in texts[1]
+    assert all("Approve the quota request. " in t for t in texts)

@@ -70,6 +70,10 @@ def due(inventory: pd.DataFrame, rules: TriageRules, as_of: dt.datetime) -> list
     return sorted(out, key=lambda e: (e.due_at, e.priority, e.fingerprint))
 
 
+def _no_full_stop(text: str) -> str:
+    return str(text).rstrip().rstrip(".")
+
+
 def _age(e: IssueEscalation) -> str:
     hours = (e.due_at - e.created_at).total_seconds() / 3600
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
@@ -79,16 +83,17 @@ def intents(e: IssueEscalation, mentions: dict[str, str] | None = None,
             topic_arn: str | None = None) -> list[tuple[str, str, dict]]:
     """(outbox key, channel, payload) of one escalation: Slack, then SNS and the relevance Task."""
     link = f" {slack_text.escape(e.url)}" if e.url else ""
+    action = _no_full_stop(e.action)  # a sentence of its own ending in "." read "provisioned.. Owner"
     slack = (f"*[{e.priority}] unresolved for more than {_age(e)}* (since {e.created_at:%Y-%m-%d %H:%M} UTC): "
              f"{slack_text.escape(e.title)}{link}\n"
-             f"Escalated to {slack_text.mention(e.escalate_to, mentions)}: {slack_text.escape(e.action)}. "
+             f"Escalated to {slack_text.mention(e.escalate_to, mentions)}: {slack_text.escape(action)}. "
              f"Owner: {slack_text.mention(e.owner, mentions)}.")
     out = [(f"{e.key}/slack", "slack", {"text": slack})]
     plain = (f"[{e.priority}] unresolved for more than {_age(e)} (since {e.created_at:%Y-%m-%d %H:%M} UTC): "
-             f"{e.title}. Source: {e.source} {e.url or e.fingerprint}. Escalated to {e.escalate_to}: {e.action}. "
+             f"{_no_full_stop(e.title)}. Source: {e.source} {e.url or e.fingerprint}. Escalated to {e.escalate_to}: {action}. "
              f"Owner: {e.owner}.")
     if e.sns:
-        sns = {"subject": f"{e.priority} issue unresolved: {e.escalate_to} {e.action}", "message": plain}
+        sns = {"subject": f"{e.priority} issue unresolved: {e.escalate_to} {action}", "message": plain}
         if topic_arn:
             sns["topic_arn"] = topic_arn
         out.append((f"{e.key}/sns", "sns", sns))
