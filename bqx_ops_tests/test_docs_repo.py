@@ -270,3 +270,35 @@ def test_a_batch_commits_locally_pushes_once_and_is_refused_whole_if_origin_move
     assert origin_log(data_dir)[0] == "human meanwhile" and "batch c" not in origin_log(data_dir)
     assert repo.publish({"docs/c.md": "c\n"}, "batch c", NEXT_MON)  # the copy is usable again at once
     assert origin_log(data_dir)[:2] == ["batch c", "human meanwhile"]
+
+
+# Each step: files, message, instant, README status. Messages with what `git commit -m` cleans up
+# (trailing spaces, blank-line runs, leading/trailing blank lines), a deletion, a file left as it is,
+# a path with a space and non-ASCII, a file in a new folder, a README status section.
+STEPS = [
+    ({"docs/a.md": "a\n", "docs/sub dir/ünï code.md": "é\r\nb"}, "first  \n\n\n\nbody line \t\n\n", MON, None),
+    ({"docs/a.md": "a\n"}, "unchanged", MON, None),  # nothing differs: no commit
+    ({"docs/a.md": None, "docs/new/b.md": "b\n"}, "\n\nsecond\n  indented\n", NEXT_MON, "Phase 1"),
+    ({"docs/missing.md": None}, "deletes nothing", NEXT_MON, None),  # absent already: no commit
+    ({"docs/new/b.md": "b2\n", "CHANGELOG.md": "# Changelog\n"}, "third", NEXT_MON + dt.timedelta(hours=1),
+     "Phase 2"),
+]
+
+
+def test_a_batch_makes_the_very_commits_git_commit_makes_one_by_one(tmp_path):
+    """The batch's commits (git fast-import) are byte for byte those of `git add --all && git commit`:
+    the same shas, so the same trees, parents, idents, dates and cleaned-up messages."""
+    one_by_one = DocsRepo(data_dir=str(tmp_path / "plain"))
+    expected = [one_by_one.publish(files, message, when, readme_status=status)
+                for files, message, when, status in STEPS]
+    batched = DocsRepo(data_dir=str(tmp_path / "batched"))
+    with batched.batch():
+        got = [batched.publish(files, message, when, readme_status=status)
+               for files, message, when, status in STEPS]
+        assert batched.head() == got[-1]
+        assert sorted(batched.read_tree("docs")) == ["docs/new/b.md", "docs/sub dir/ünï code.md"]
+        assert batched.last_commit_time("docs/new/b.md") == NEXT_MON + dt.timedelta(hours=1)  # visible to git
+    assert [sha is None for sha in expected] == [False, True, False, True, False]
+    assert got == expected
+    assert git(tmp_path / "batched" / "bqx-ml.git", "rev-parse", "main").strip() == expected[-1]
+    assert git(tmp_path / "batched" / "bqx-ml", "status", "--porcelain") == ""  # index and files at the head
