@@ -99,11 +99,13 @@ def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     return df
 
 
-def _documents(conn, start: dt.datetime, version) -> dict[str, str]:
-    """Every file of one version: the report, and for the final the gap plan and adjustment proposal."""
+def _documents(conn, start: dt.datetime, version, known: dict) -> dict[str, str]:
+    """Every file of one version: the report, and for the final the gap plan and adjustment proposal.
+    ``known``: earlier quarters' metrics, shared by the run's versions (``read_evidence``)."""
     quarter, when = read.label(start), version.instant
-    inputs = read.read_inputs(conn, start, when)
-    evidence = read_evidence(conn, start, when)
+    with read.shared_reads():  # the inputs, evidence and metrics of one instant read the same rows
+        inputs = read.read_inputs(conn, start, when)
+        evidence = read_evidence(conn, start, when, known=known)
     a = assess(inputs)
     files = {report_path(quarter): render(quarter, when, a, read.risks(inputs), inputs, evidence, version)}
     if version.kind == FINAL:
@@ -121,11 +123,11 @@ def _documents(conn, start: dt.datetime, version) -> dict[str, str]:
 def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo) -> dg.MaterializeResult:
     """docs/assessments/Q{n}-{year}.md per version (draft, weekly refreshes, final), plus the final's gap plan and
     adjustment proposal, each committed dated at its instant."""
-    rendered = []
+    rendered, known = [], {}
     with duckdb.get_connection() as conn:
         for start in quarters_of(context):
             for version in versions_of(start):
-                rendered.append((read.label(start), version, _documents(conn, start, version)))
+                rendered.append((read.label(start), version, _documents(conn, start, version, known)))
     published, unchanged, queued = [], [], []
     for quarter, version, files in rendered:  # DuckDB closed: publishing may take a while
         if version.number < published_version(docs_repo.read(report_path(quarter))):
