@@ -32,7 +32,7 @@ from bqx_ops.issue_review.github_issues import github_issues
 from bqx_ops.issue_review.merge import merge_evidence
 from bqx_ops.issue_review.model import PERIOD_COLUMNS, Found, ReviewPeriod
 from bqx_ops.issue_review.rules import TriageRules
-from bqx_ops.issue_review.sagemaker import sagemaker_issues
+from bqx_ops.issue_review.sagemaker import sagemaker_issues, usable_jobs
 from bqx_ops.issue_review.stats import resolution_stats
 from bqx_ops.issue_review.trend import sla_breaches, trend
 from bqx_ops.issue_review.triage import build_inventory
@@ -63,6 +63,11 @@ class SourceData:
         items and ``now`` only; each look gets its own list)."""
         found, problems = self._github
         return list(found), list(problems)
+
+    @cached_property
+    def sagemaker_usable(self) -> tuple[list, list[str]]:
+        """The usable SageMaker jobs with their end times (``usable_jobs``), worked out once for every look."""
+        return usable_jobs(self.sagemaker_jobs)
 
 
 @dataclass
@@ -165,7 +170,8 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     found, github_problems = data.github_found()
     problems += [f"github: {p}" for p in github_problems]
     retry = project_config.current().aws.sagemaker.retry_pattern  # a retry under another name fixes its job
-    jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, {**rules.sagemaker, "retry_pattern": retry})
+    jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, {**rules.sagemaker, "retry_pattern": retry},
+                                          data.sagemaker_usable)
     found += jobs
     problems += [f"sagemaker: {p}" for p in job_problems]
     start, end = cloudwatch.window(period.end, int(rules.cloudwatch.get("window_days", 14)))

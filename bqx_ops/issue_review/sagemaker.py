@@ -115,11 +115,19 @@ def _first_line(text, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list[Found], list[str]]:
-    """(issues, problems) from the jobs that had ended by ``as_of``."""
-    problems, known = [], []
-    for job in _usable(jobs, problems):
-        ended = _ended(job)
+def usable_jobs(jobs: list) -> tuple[list[tuple[dt.datetime | None, dict]], list[str]]:
+    """(end time, job) of each usable job, and the problems found choosing them: what depends on the
+    jobs alone, whatever the instant (a replay's looks work it out once: ``SourceData``)."""
+    problems: list[str] = []
+    return [(_ended(job), job) for job in _usable(jobs, problems)], problems
+
+
+def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict,
+                     usable: tuple[list, list[str]] | None = None) -> tuple[list[Found], list[str]]:
+    """(issues, problems) from the jobs that had ended by ``as_of``; ``usable``: ``usable_jobs(jobs)``."""
+    chosen, found_problems = usable if usable is not None else usable_jobs(jobs)
+    problems, known = list(found_problems), []
+    for ended, job in chosen:
         if ended is not None and ended < as_of:
             known.append((ended, job["TrainingJobName"], job))
     known.sort(key=lambda k: (k[0], k[1]))
