@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -270,18 +271,25 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
         return _replay(defs, instance, data_dir, home, days)
 
 
+@contextlib.contextmanager
 def _warehouse_open(defs):
     """The warehouse file kept open for the whole replay: each run's connections attach to the same
     database instance, so a run's end is no checkpoint of the file (DuckDB checkpoints when its last
-    connection closes: ten times, ~1 s of the full sample); the replay's end checkpoints once."""
-    import contextlib
+    connection closes: ten times, ~1 s of the full sample); the replay's end checkpoints once.
 
+    The instance runs its queries on one thread: the replay makes ~7,500 small statements, where handing
+    each to a second thread costs more than it gains (the full sample: ~2.7 CPU-s fewer; even its
+    CloudWatch windows, its largest reads, took 1.7 CPU-s instead of 2.6 on one thread, in less wall
+    time on a loaded machine; on an idle one, estimated from those CPU-s, at most ~0.5 s more)."""
     from bqx_ops.resources.warehouse import KeptDuckDBResource
 
     duckdb = defs.resources.get("duckdb")
     if not isinstance(duckdb, KeptDuckDBResource):  # DuckLake: no file to keep open
-        return contextlib.nullcontext()
-    return duckdb.get_connection()
+        yield
+        return
+    with duckdb.get_connection() as conn:
+        conn.execute("SET threads = 1")  # the database instance's setting: every connection of the replay
+        yield
 
 
 def _replay(defs, instance, data_dir: Path, home: Path, days: list[dt.date]) -> int:
