@@ -23,7 +23,7 @@ from bqx_ops.assessment.versions import FINAL, due
 from bqx_ops.calendar import UTC, quarter_start
 from bqx_ops.config import project_start
 from bqx_ops.defs.airtable.assets import ensure_table
-from bqx_ops.docs_sync.queue import Publication, publish_or_queue
+from bqx_ops.docs_sync.queue import Publication, is_deferred, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.resources.docs_repo import DocsRepo
@@ -129,8 +129,12 @@ def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo:
             for version in versions_of(start):
                 rendered.append((read.label(start), version, _documents(conn, start, version, known)))
     published, unchanged, queued = [], [], []
+    # a deferred run (a replay) commits nothing here, it queues: the reports as they stand, in one sync
+    standing = docs_repo.read_tree(*{report_path(q) for q, _, _ in rendered}) \
+        if rendered and is_deferred(context.run.tags) else None
     for quarter, version, files in rendered:  # DuckDB closed: publishing may take a while
-        if version.number < published_version(docs_repo.read(report_path(quarter))):
+        path = report_path(quarter)
+        if version.number < published_version(standing.get(path) if standing is not None else docs_repo.read(path)):
             unchanged.append(f"{quarter} {version.kind} {version.number}")
             continue  # a later version is out: never go back to a draft on a re-run
         title = files[report_path(quarter)].split("**Decision: ", 1)[-1].split("**", 1)[0]
