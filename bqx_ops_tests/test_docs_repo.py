@@ -270,3 +270,62 @@ def test_a_batch_commits_locally_pushes_once_and_is_refused_whole_if_origin_move
     assert origin_log(data_dir)[0] == "human meanwhile" and "batch c" not in origin_log(data_dir)
     assert repo.publish({"docs/c.md": "c\n"}, "batch c", NEXT_MON)  # the copy is usable again at once
     assert origin_log(data_dir)[:2] == ["batch c", "human meanwhile"]
+
+
+# Each step: files, message, instant, README status. Messages with what `git commit -m` cleans up
+# (trailing spaces, blank-line runs, leading/trailing blank lines), a deletion, a file left as it is,
+# a path with a space and non-ASCII, a file in a new folder, a README status section.
+STEPS = [
+    ({"docs/a.md": "a\n", "docs/sub dir/ünï code.md": "é\r\nb"}, "first  \n\n\n\nbody line \t\n\n", MON, None),
+    ({"docs/a.md": "a\n"}, "unchanged", MON, None),  # nothing differs: no commit
+    ({"docs/a.md": None, "docs/new/b.md": "b\n"}, "\n\nsecond\n  indented\n", NEXT_MON, "Phase 1"),
+    ({"docs/missing.md": None}, "deletes nothing", NEXT_MON, None),  # absent already: no commit
+    ({"docs/new/b.md": "b2\n", "CHANGELOG.md": "# Changelog\n"}, "third", NEXT_MON + dt.timedelta(hours=1),
+     "Phase 2"),
+]
+
+
+def test_a_batch_makes_the_very_commits_git_commit_makes_one_by_one(tmp_path):
+    """The batch's commits (git fast-import) are byte for byte those of `git add --all && git commit`:
+    the same shas, so the same trees, parents, idents, dates and cleaned-up messages."""
+    one_by_one = DocsRepo(data_dir=str(tmp_path / "plain"))
+    expected = [one_by_one.publish(files, message, when, readme_status=status)
+                for files, message, when, status in STEPS]
+    batched = DocsRepo(data_dir=str(tmp_path / "batched"))
+    with batched.batch():
+        got = [batched.publish(files, message, when, readme_status=status)
+               for files, message, when, status in STEPS]
+        assert batched.head() == got[-1]
+        assert sorted(batched.read_tree("docs")) == ["docs/new/b.md", "docs/sub dir/ünï code.md"]
+        assert batched.last_commit_time("docs/new/b.md") == NEXT_MON + dt.timedelta(hours=1)  # visible to git
+    assert [sha is None for sha in expected] == [False, True, False, True, False]
+    assert got == expected
+    assert git(tmp_path / "batched" / "bqx-ml.git", "rev-parse", "main").strip() == expected[-1]
+    assert git(tmp_path / "batched" / "bqx-ml", "status", "--porcelain") == ""  # index and files at the head
+
+
+def test_several_tags_in_one_push_are_the_tags_one_at_a_time_makes(tmp_path):
+    """tag_many: one sync and one atomic push; a tag origin already has (a human's) is kept, and each
+    new tag object is byte for byte the one ``tag`` makes (same sha: target, tagger, date, message)."""
+    def repo_with_history(name):
+        repo = DocsRepo(data_dir=str(tmp_path / name))
+        return repo, repo.publish({"docs/a.md": "1\n"}, "one", MON), repo.publish({"docs/a.md": "2\n"}, "two", NEXT_MON)
+
+    batched, first, second = repo_with_history("batched")
+    clone = human_clone(tmp_path / "batched", tmp_path)
+    git(clone, "tag", "-a", "-m", "the human's", "phase-1-done", first)
+    git(clone, "push", "--quiet", "origin", "phase-1-done")
+    wanted = [("phase-0-done", "Phase 0 done\n", first, MON), ("phase-1-done", "mine", second, NEXT_MON),
+              ("phase-2-done", "Phase 2 done", second, NEXT_MON)]
+    assert batched.tag_many(wanted) == [True, False, True]
+    one_by_one, first_again, second_again = repo_with_history("one_by_one")
+    assert (first_again, second_again) == (first, second)  # the same commits in both repositories
+    assert [one_by_one.tag(name, message, target, when) for name, message, target, when in wanted] == [True] * 3
+    bare, other = tmp_path / "batched" / "bqx-ml.git", tmp_path / "one_by_one" / "bqx-ml.git"
+    for name in ("phase-0-done", "phase-2-done"):
+        assert git(bare, "rev-parse", name).strip() == git(other, "rev-parse", name).strip()
+    assert batched.tags()["phase-1-done"] == (first, "the human's")
+    assert batched.tag_many([("phase-0-done", "again", second, NEXT_MON)]) == [False]  # never moved
+    with pytest.raises(ValueError, match="not a valid tag name"):
+        batched.tag_many([("phase-3-done", "x", first, MON), ("bad..name", "x", first, MON)])
+    assert "phase-3-done" not in batched.tags()  # nothing made before the names were checked

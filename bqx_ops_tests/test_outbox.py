@@ -62,6 +62,27 @@ def test_a_changed_payload_after_delivery_is_a_new_version_not_a_second_message(
         (1, "2 P0 issues"), (2, "3 P0 issues")]
 
 
+def test_inside_one_transaction_intents_follow_the_same_rules_as_one_by_one(conn, tmp_path):
+    """A transaction reads the latest versions once and keeps them current with its own writes: the
+    same outcomes and rows as enqueues outside any transaction (the rules above)."""
+    from bqx_ops.db import transaction
+
+    enqueue(conn, key="delivered", text="v1")
+    deliver(conn, OutboxDelivery(data_dir=str(tmp_path)).channels(), NOW)
+    with transaction(conn):
+        got = [enqueue(conn, key="new", text="a"), enqueue(conn, key="new", text="a"),  # created, then a no-op
+               enqueue(conn, key="new", text="b"),  # pending: replaced
+               enqueue(conn, key="delivered", text="v1"), enqueue(conn, key="delivered", text="v2"),
+               enqueue(conn, key="delivered", text="v2"), enqueue(conn, key="delivered", text="v3")]
+    assert got == ["created", "unchanged", "replaced", "unchanged", "new_version", "unchanged", "replaced"]
+    assert [(k, v, s, json.loads(p)["text"]) for k, v, s, p in rows(conn)] == [
+        ("delivered", 1, "delivered", "v1"), ("delivered", 2, "pending", "v3"), ("new", 1, "pending", "b")]
+    with pytest.raises(RuntimeError), transaction(conn):  # rolled back: nothing of it is remembered either
+        enqueue(conn, key="gone", text="x")
+        raise RuntimeError("abort")
+    assert enqueue(conn, key="gone", text="x") == "created"
+
+
 def test_every_intent_is_delivered_once_and_a_second_pass_sends_nothing(conn, tmp_path):
     for n in range(5):
         enqueue(conn, key=f"k/{n}", text=f"message {n}")

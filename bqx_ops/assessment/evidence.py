@@ -100,6 +100,17 @@ def _history(conn, start: dt.datetime) -> tuple[tuple[dict, ...], dt.datetime | 
     return hist, max(finals, default=None)
 
 
+def _history_metrics(conn, history: tuple[dict, ...], known: dict) -> dict:
+    """Quarter -> its metrics as of its own instant (what ``metrics`` reads for it does not change later)."""
+    out = {}
+    for quarter, h in _per_quarter(history).items():
+        key = (h["quarter_start"], h["as_of"])
+        if key not in known:
+            known[key] = metrics(conn, *key)
+        out[quarter] = dict(known[key])
+    return out
+
+
 def metrics(conn, start: dt.datetime, when: dt.datetime) -> dict:
     """The key metrics of a quarter as of its instant, for the trend table: from the same plan week and
     open issues as its scores."""
@@ -123,8 +134,10 @@ def _per_quarter(history: tuple[dict, ...]) -> dict:
     return {h["quarter"]: h for h in history}
 
 
-def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None) -> Evidence:
-    """``recurring``: the stages never overdue (default: the configuration's ``recurring_stages``)."""
+def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None, known: dict | None = None) -> Evidence:
+    """``recurring``: the stages never overdue (default: the configuration's ``recurring_stages``).
+    ``known``: the earlier quarters' metrics already read, by (quarter start, instant), for the next call
+    (a run's versions of its quarters show the same earlier quarters: each read once)."""
     latest = _snapshot(conn, "model_results", when, "horizon, r2, evaluated_on",
                        "model = 'Ensemble' AND evaluated_on <= ?", [naive_utc(when)])
     best: dict = {}
@@ -149,7 +162,7 @@ def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None) -
         timeline=read.week_row(conn, "plan.plan_timeline", week),
         budget=read.week_row(conn, "plan.budget_variance", week), stages_total=stages_total,
         issue_stage=by_stage, actioned=actioned, previous_as_of=previous, history=history,
-        history_metrics={**{q: metrics(conn, h["quarter_start"], h["as_of"]) for q, h in _per_quarter(history).items()},
+        history_metrics={**_history_metrics(conn, history, {} if known is None else known),
                          "this": metrics(conn, start, when)},
         answers=answers(conn, when),
         plan_id=plan_targets(read_as_of(conn, "plans", when)[1]).plan_id,  # the followed plan, never another

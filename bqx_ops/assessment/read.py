@@ -7,6 +7,9 @@ the as-of instant are read (never later data); a missing or empty table is "no d
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import duckdb
 
@@ -34,6 +37,45 @@ def as_of(start: dt.datetime) -> dt.datetime:
     return ASSESSMENT.ticks(day, day)[0]
 
 
+_SHARED: ContextVar[dict | None] = ContextVar("assessment_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads():
+    """Inside, a read below asked again with the same arguments on the same connection is not made
+    again: one version's inputs, evidence and metrics read the same plan week, week rows and open
+    issues (3 times each). Only around reads of one instant, with nothing written meanwhile."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(read):
+    @functools.wraps(read)
+    def shared(conn, *args):
+        memo = _SHARED.get()
+        if memo is None:
+            return read(conn, *args)
+        key = (read.__name__, id(conn), *args)
+        if key not in memo:
+            memo[key] = read(conn, *args)
+        return _copy(memo[key])
+    return shared
+
+
+def _copy(value):
+    """Each caller its own dicts and sets (a caller may change what it was given)."""
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, (set, frozenset)):
+        return set(value)
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    return value
+
+
 def _rows(conn, sql: str, params: list) -> list[dict]:
     cur = conn.execute(sql, params)
     names = [d[0] for d in cur.description]
@@ -52,6 +94,7 @@ def _latest_end(conn, table: str, start: dt.datetime, end: dt.datetime) -> dt.da
                         [naive_utc(start), naive_utc(end)]).fetchone()[0]
 
 
+@_shared
 def plan_week(conn, start: dt.datetime, when: dt.datetime) -> dt.datetime | None:
     """The end of the plan week every plan figure of the assessment is read at: the latest plan week ending
     inside the quarter at or before ``when`` (a week has one row in each of WEEK_TABLES). A table with no
@@ -80,6 +123,7 @@ def unrun_inputs(conn, start: dt.datetime, when: dt.datetime, project_start: dt.
     return missing
 
 
+@_shared
 def week_row(conn, table: str, week: dt.datetime | None) -> dict | None:
     """The first row of ``table`` for the plan week ending at ``week`` (None: no row that week)."""
     schema, name = table.split(".")
@@ -102,6 +146,7 @@ def _still_open(rows: list[dict], finished: set[str]) -> tuple[dict, ...]:
     return tuple(r for r in rows if not (r.get("kind") == TIMELINE_DELAY and r.get("stage_record_id") in finished))
 
 
+@_shared
 def open_issues(conn, start: dt.datetime, when: dt.datetime) -> tuple[tuple[dict, ...] | None, set[str], object]:
     """(open issues, fingerprints over at ``when``, review end): the one source of open issues of an
     assessment. The latest review ending inside the quarter at or before ``when``, without the "past its

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from bqx_ops.calendar import naive_utc
-from bqx_ops.db import in_ducklake, table_exists
+from bqx_ops.db import in_ducklake, table_exists, transaction_state
 
 SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -83,7 +83,8 @@ def enqueue(
     body = canonical(payload)
     digest = hashlib.sha256(body.encode()).hexdigest()
     now = naive_utc(now)
-    latest = conn.execute(
+    known = _latest_versions(conn)
+    latest = known.get(key) if known is not None else conn.execute(
         "SELECT version, status, payload_sha256 FROM ops.outbox WHERE key = ? ORDER BY version DESC LIMIT 1",
         [key],
     ).fetchone()
@@ -97,6 +98,8 @@ def enqueue(
             [body, digest, channel, PENDING, producer.asset, producer.partition, producer.run_id,
              naive_utc(period_end), now, key, latest[0]],
         )
+        if known is not None:
+            known[key] = (latest[0], PENDING, digest)
         return "replaced"
     version = latest[0] + 1 if latest else 1
     conn.execute(
@@ -106,7 +109,27 @@ def enqueue(
         [key, version, channel, body, digest, producer.asset, producer.partition, producer.run_id,
          naive_utc(period_end), PENDING, now, now],
     )
+    if known is not None:
+        known[key] = (version, PENDING, digest)
     return "new_version" if latest else "created"
+
+
+def _latest_versions(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple] | None:
+    """Inside a ``db.transaction``: key -> (version, status, payload_sha256) of its latest version, read
+    in one statement at the transaction's first intent and kept current with its writes (a transaction
+    sees no other writer's commits). One read of the table's ~500 rows costs less than one keyed
+    query (~1.9 ms CPU each; a replay enqueues ~1,000 intents). None outside a transaction."""
+    state = transaction_state(conn)
+    if state is None:
+        return None
+    if "outbox_latest" not in state:
+        latest: dict[str, tuple] = {}
+        for key, version, status, digest in conn.execute(
+                "SELECT key, version, status, payload_sha256 FROM ops.outbox").fetchall():
+            if key not in latest or version > latest[key][0]:
+                latest[key] = (version, status, digest)
+        state["outbox_latest"] = latest
+    return state["outbox_latest"]
 
 
 def counts_by_status(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:

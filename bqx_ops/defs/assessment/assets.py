@@ -23,7 +23,7 @@ from bqx_ops.assessment.versions import FINAL, due
 from bqx_ops.calendar import UTC, quarter_start
 from bqx_ops.config import project_start
 from bqx_ops.defs.airtable.assets import ensure_table
-from bqx_ops.docs_sync.queue import Publication, publish_or_queue
+from bqx_ops.docs_sync.queue import Publication, is_deferred, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.resources.docs_repo import DocsRepo
@@ -112,12 +112,14 @@ def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     return df
 
 
-def _documents(conn, start: dt.datetime, version) -> dict[str, str]:
-    """Every file of one version: the report, and for the final the gap plan and adjustment proposal."""
+def _documents(conn, start: dt.datetime, version, known: dict) -> dict[str, str]:
+    """Every file of one version: the report, and for the final the gap plan and adjustment proposal.
+    ``known``: earlier quarters' metrics, shared by the run's versions (``read_evidence``)."""
     quarter, when = read.label(start), version.instant
-    require_inputs(conn, start, when)
-    inputs = read.read_inputs(conn, start, when)
-    evidence = read_evidence(conn, start, when)
+    with read.shared_reads():  # the inputs, evidence and metrics of one instant read the same rows
+        require_inputs(conn, start, when)
+        inputs = read.read_inputs(conn, start, when)
+        evidence = read_evidence(conn, start, when, known=known)
     a = assess(inputs)
     files = {report_path(quarter): render(quarter, when, a, read.risks(inputs), inputs, evidence, version)}
     if version.kind == FINAL:
@@ -135,14 +137,18 @@ def _documents(conn, start: dt.datetime, version) -> dict[str, str]:
 def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo) -> dg.MaterializeResult:
     """docs/assessments/Q{n}-{year}.md per version (draft, weekly refreshes, final), plus the final's gap plan and
     adjustment proposal, each committed dated at its instant."""
-    rendered = []
+    rendered, known = [], {}
     with duckdb.get_connection() as conn:
         for start in quarters_of(context):
             for version in versions_of(start):
-                rendered.append((read.label(start), version, _documents(conn, start, version)))
+                rendered.append((read.label(start), version, _documents(conn, start, version, known)))
     published, unchanged, queued = [], [], []
+    # a deferred run (a replay) commits nothing here, it queues: the reports as they stand, in one sync
+    standing = docs_repo.read_tree(*{report_path(q) for q, _, _ in rendered}) \
+        if rendered and is_deferred(context.run.tags) else None
     for quarter, version, files in rendered:  # DuckDB closed: publishing may take a while
-        if version.number < published_version(docs_repo.read(report_path(quarter))):
+        path = report_path(quarter)
+        if version.number < published_version(standing.get(path) if standing is not None else docs_repo.read(path)):
             unchanged.append(f"{quarter} {version.kind} {version.number}")
             continue  # a later version is out: never go back to a draft on a re-run
         title = files[report_path(quarter)].split("**Decision: ", 1)[-1].split("**", 1)[0]

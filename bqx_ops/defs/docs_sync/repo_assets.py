@@ -145,29 +145,34 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
     with duckdb.get_connection() as conn:
         plan = weeks_snapshot_days(conn, weeks(context))
         snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)}, ("phases",))
-    tags, rows, created, intents = docs_repo.tags(), [], [], []
-    for w, before, after in plan:
-        start = pd.Timestamp(naive_utc(w.start))
-        [sync] = _rows_for(synced, start) or [{"commit_sha": None}]
-        if after is None or not sync["commit_sha"]:
-            continue
-        was_done = {k for k, p in snaps[before].by_id("phases").items() if p.get("status") == "Done"}
-        for phase in sorted(snaps[after].rows("phases"), key=lambda p: (p.get("number") or 0, p["record_id"])):
-            if phase.get("status") != "Done":
+    def done_phases():  # (week, its start, its sync, a phase Done at its end, Done before it)
+        for w, before, after in plan:
+            start = pd.Timestamp(naive_utc(w.start))
+            [sync] = _rows_for(synced, start) or [{"commit_sha": None}]
+            if after is None or not sync["commit_sha"]:
                 continue
-            tag = phase_tag(phase)
-            if tag not in tags:
-                message = tag_message(phase, w.report_date, after)
-                if docs_repo.tag(tag, message, sync["commit_sha"], w.as_of):
-                    created.append(tag)
-                    tags[tag] = TagInfo(sync["commit_sha"], message.strip())
-                else:  # pushed by someone else meanwhile: use theirs
-                    tags = docs_repo.tags()
-            info = tags[tag]
-            rows.append({"period_start": start, "phase_record_id": phase["record_id"],
-                         "phase_id": phase.get("phase_id"), "tag": tag, "target_sha": info.target,
-                         "completed_this_week": phase["record_id"] not in was_done})
-            intents.append((w, tag, release_payload(tag, info.target, info.message)))
+            was_done = {k for k, p in snaps[before].by_id("phases").items() if p.get("status") == "Done"}
+            for phase in sorted(snaps[after].rows("phases"), key=lambda p: (p.get("number") or 0, p["record_id"])):
+                if phase.get("status") == "Done":
+                    yield w, start, sync, after, phase, phase["record_id"] in was_done
+
+    tags, wanted = docs_repo.tags(), {}
+    for w, _, sync, after, phase, _ in done_phases():  # a new tag names the first week it is Done in
+        if (tag := phase_tag(phase)) not in tags and tag not in wanted:
+            wanted[tag] = (tag, tag_message(phase, w.report_date, after), sync["commit_sha"], w.as_of)
+    made = docs_repo.tag_many(list(wanted.values()))  # one sync and one push for them all
+    created = [tag for tag, ok in zip(wanted, made) if ok]
+    tags |= {tag: TagInfo(wanted[tag][2], wanted[tag][1].strip()) for tag in created}
+    if not all(made):  # pushed by someone else meanwhile: use theirs
+        tags = docs_repo.tags()
+    rows, intents = [], []
+    for w, start, _, _, phase, was_done in done_phases():
+        tag = phase_tag(phase)
+        info = tags[tag]
+        rows.append({"period_start": start, "phase_record_id": phase["record_id"],
+                     "phase_id": phase.get("phase_id"), "tag": tag, "target_sha": info.target,
+                     "completed_this_week": not was_done})
+        intents.append((w, tag, release_payload(tag, info.target, info.message)))
     outcomes = {}
     with duckdb.get_connection() as conn, transaction(conn):  # the intents, all or none, in one commit
         for w, tag, payload in intents:
