@@ -62,11 +62,25 @@ def _day_file(name: str) -> bool:
 def _stray_files(group: str, folder: Path) -> list[str]:
     """An entry of a log group's folder that is not a day file (``2026-3-12.json``, ``2026-02-30.json``,
     ``notes.txt``, a folder) is never read: said, not silently skipped (hidden files are a write's own)."""
+    try:
+        seen = folder.stat()
+    except OSError:
+        return []
     if not folder.is_dir():
         return []
-    return [f"{group}: {zone_path(entry)} is not a day file (YYYY-MM-DD.json); not read"
-            for entry in sorted(folder.iterdir()) if not entry.name.startswith(".")
-            and not (_day_file(entry.name) and entry.is_file())]
+    # a replay's looks list the same folders again and again: kept per folder as it is (an entry added,
+    # removed or renamed changes the folder's mtime)
+    key = (str(folder), seen.st_ino, seen.st_mtime_ns)
+    if key not in _STRAYS:
+        if len(_STRAYS) > 1000:
+            _STRAYS.clear()
+        _STRAYS[key] = [f"{group}: {zone_path(entry)} is not a day file (YYYY-MM-DD.json); not read"
+                        for entry in sorted(folder.iterdir()) if not entry.name.startswith(".")
+                        and not (_day_file(entry.name) and entry.is_file())]
+    return list(_STRAYS[key])
+
+
+_STRAYS: dict[tuple, list[str]] = {}
 
 
 class CloudWatchLogsSource(dg.ConfigurableResource):
