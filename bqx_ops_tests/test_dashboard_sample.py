@@ -7,6 +7,7 @@ the expectations are computed here from the landed Cost Explorer JSON.
 import datetime as dt
 import json
 import shutil
+import subprocess
 from decimal import Decimal
 
 import dagster as dg
@@ -200,3 +201,25 @@ def test_the_same_week_rendered_later_the_same_day_commits_nothing(run):
     assert "09:13" in text
     assert repo.publish({"docs/dashboard.md": text}, "as of 09:13", later, volatile=TIME_OF_DAY) is None
     assert repo.head() == head
+
+
+def test_a_backfill_commits_every_week_of_its_window_in_date_order_dated_at_each_as_of(run, tmp_path):
+    data, _, _ = run
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    for repo in ("bqx-ml", "bqx-ml.git"):  # a docs repository with no dashboard yet
+        shutil.rmtree(copy / repo)
+    defs = build_defs(mode="local", data_dir=copy)
+    assert defs.resolve_job_def("dashboard_job").execute_in_process(tags=span("2026-06-01", WEEK)).success
+    mondays = [dt.date(2026, 6, 8) + dt.timedelta(weeks=n) for n in range(4)]  # each week's as-of day
+    log = subprocess.run(["git", "--git-dir", str(copy / "bqx-ml.git"), "log", "--reverse", "--format=%H %aI %s"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    dashboards = [line.split(" ", 2) for line in log if "Success metrics dashboard" in line]
+    assert [when for _, when, _ in dashboards] == [f"{d}T09:00:00+00:00" for d in mondays]
+    for (sha, _, _), monday in zip(dashboards, mondays):
+        page = subprocess.run(["git", "--git-dir", str(copy / "bqx-ml.git"), "show", f"{sha}:docs/dashboard.md"],
+                              capture_output=True, text=True, check=True).stdout
+        assert f"As of {monday} 09:00 UTC (week {monday - dt.timedelta(weeks=1)})" in page
+    older = defs.resolve_job_def("dashboard_job").execute_in_process(tags=span("2026-06-01", "2026-06-08"))
+    report = [m for m in older.get_asset_materialization_events() if m.asset_key == dg.AssetKey(["dashboard", "report"])]
+    assert all("later than" in why for why in report[0].materialization.metadata["weeks"].value.values())

@@ -146,22 +146,32 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, g
 
 @dg.asset(key=["dashboard", "report"], kinds={"github", "markdown"}, deps=[METRICS_KEY], **WEEKLY)
 def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo) -> dg.MaterializeResult:
-    """docs/dashboard.md: the two seed tables for the run's latest week, committed dated at its as-of instant."""
-    w = weeks(context)[-1]
+    """docs/dashboard.md: the two seed tables, one version per week of the run, each dated at its as-of instant."""
+    run_weeks = weeks(context)
     with duckdb.get_connection() as conn:
-        df = conn.execute("SELECT section, metric, target, current, status, trend FROM dashboard.success_metrics "
-                          "WHERE period_start = ? ORDER BY position", [naive_utc(w.start)]).df()
-    rows = df.astype(object).where(df.notna(), None).to_dict("records")
-    if not rows:
-        raise dg.Failure(description=f"dashboard.success_metrics has no row for week {w.key}; materialize it first")
-    text = render(w.as_of, w.key, rows)
+        df = conn.execute("SELECT period_start, section, metric, target, current, status, trend "
+                          "FROM dashboard.success_metrics WHERE period_start >= ? AND period_start <= ? "
+                          "ORDER BY period_start, position",
+                          [naive_utc(run_weeks[0].start), naive_utc(run_weeks[-1].start)]).df()
+    by_week: dict = {}
+    for row in df.astype(object).where(df.notna(), None).to_dict("records"):
+        by_week.setdefault(pd.Timestamp(row.pop("period_start")).to_pydatetime(), []).append(row)
     published = rendered_as_of(docs_repo.read(PATH))
-    stamp = as_of_line(w.as_of).removeprefix("<!-- bqx-ops dashboard as_of: ").removesuffix(" -->")
-    if published and published > stamp:  # never roll the page back to an older week
-        sha, why = None, f"docs/dashboard.md is already as of {published}, later than {stamp}"
-    else:
-        sha, why = publish_or_queue(docs_repo, duckdb, context.run.tags, Publication(
-            "dashboard", w.key, w.as_of, f"Success metrics dashboard as of {w.as_of:%Y-%m-%d %H:%M} UTC",
-            {PATH: text}, volatile=TIME_OF_DAY))
+    outcomes: dict[str, str] = {}
+    # every week in date order, as the Monday runs would have committed it (a replay reads as it happened)
+    for w in run_weeks:
+        rows = by_week.get(naive_utc(w.start))
+        if not rows:
+            raise dg.Failure(description=f"dashboard.success_metrics has no row for week {w.key}; materialize it first")
+        text = render(w.as_of, w.key, rows)
+        stamp = as_of_line(w.as_of).removeprefix("<!-- bqx-ops dashboard as_of: ").removesuffix(" -->")
+        if published and published > stamp:  # never roll the page back to an older week
+            sha, why = None, f"docs/dashboard.md is already as of {published}, later than {stamp}"
+        else:
+            sha, why = publish_or_queue(docs_repo, duckdb, context.run.tags, Publication(
+                "dashboard", w.key, w.as_of, f"Success metrics dashboard as of {w.as_of:%Y-%m-%d %H:%M} UTC",
+                {PATH: text}, volatile=TIME_OF_DAY))
+        outcomes[w.key] = why
     return dg.MaterializeResult(metadata={"week": w.key, "as_of": w.as_of.isoformat(), "commit": sha or "none",
-                                          "outcome": why, "path": PATH, "preview": dg.MetadataValue.md(text)})
+                                          "outcome": why, "weeks": dg.MetadataValue.json(outcomes), "path": PATH,
+                                          "preview": dg.MetadataValue.md(text)})
