@@ -45,7 +45,8 @@ def _snapshot_days(context, conn) -> list[dt.date]:
     return days or ([last] if as_of_snapshot(conn, last) else [])
 
 
-def _per_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, table: str, judge):
+def _per_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, table: str, judge,
+                  severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR):
     """One evaluation per snapshot day of the run (``judge(conn, read, day)`` -> passed, description,
     metadata), each on that day's partition. ``read(day)`` is ``read_as_of(conn, table, day)``, the
     window's snapshot days of the table read in one query."""
@@ -58,7 +59,7 @@ def _per_snapshot(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
             return (on, window[on].copy()) if on in window else read_as_of(conn, table, on)
 
         judged = [(day.isoformat() if partitioned else None, *judge(conn, read, day)) for day in days]
-    yield from evaluations(context, judged, no_data="no data: no snapshot taken yet")
+    yield from evaluations(context, judged, severity=severity, no_data="no data: no snapshot taken yet")
 
 
 def _check(table: str, description: str):
@@ -93,7 +94,8 @@ def phases_have_notes(context: dg.AssetCheckExecutionContext, duckdb: DuckDBReso
     yield from _per_snapshot(context, duckdb, "phases", judge)
 
 
-@_check("stages", "Stage statuses only move forward (Todo -> In Progress -> Done) between consecutive snapshots.")
+@_check("stages", "Stage statuses only move forward (Todo -> In Progress -> Done) between consecutive snapshots "
+                  "(WARN: a stage re-opened is real work, a slip is a typo: either way for a person to confirm).")
 def stage_statuses_move_forward(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
     rank = {s: i for i, s in enumerate(STATUSES)}
 
@@ -111,7 +113,7 @@ def stage_statuses_move_forward(context: dg.AssetCheckExecutionContext, duckdb: 
             "backwards": dg.MetadataValue.md(md_table(["stage", "record", "before", "now"], rows)),
         }
 
-    yield from _per_snapshot(context, duckdb, "stages", judge)
+    yield from _per_snapshot(context, duckdb, "stages", judge, severity=dg.AssetCheckSeverity.WARN)
 
 
 @dg.asset_check(
