@@ -1,5 +1,8 @@
 """Running the snapshot assets over a window of a written sample: what most module fixtures start with."""
 
+import datetime as dt
+from pathlib import Path
+
 import dagster as dg
 
 from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
@@ -17,3 +20,16 @@ def take_snapshots(resources: dict, first: str, last: str) -> dg.ExecuteInProces
     result = dg.materialize([raw_records, airtable_tables], resources=resources, tags=span(first, last))
     assert result.success
     return result
+
+
+def snapshotted_sample(data: Path, sample_end: dt.date, first: str, last: str) -> dict:
+    """The sample written from its start to ``sample_end`` into ``data``, its snapshots of [first, last]
+    taken: the local resources, for the module's own runs."""
+    from bqx_ops.resources.factory import build_resources
+    from bqx_ops.sample import write_sample
+    from bqx_ops.sample.timeline import SAMPLE_START
+
+    write_sample(data, SAMPLE_START, sample_end)
+    resources = build_resources("local", data)
+    take_snapshots(resources, first, last)
+    return resources

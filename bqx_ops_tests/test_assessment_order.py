@@ -13,11 +13,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bqx_ops.resources.factory import build_resources
-from bqx_ops.sample import write_sample
-from bqx_ops.sample.timeline import SAMPLE_START
 from bqx_ops_tests.assessment_runs import ASSESSMENT, ASSESSMENT_KEYS
-from bqx_ops_tests.sample_runs import take_snapshots
+from bqx_ops_tests.sample_runs import snapshotted_sample
 
 QUARTER = "2025-07-01"  # Q3-2025, final on Friday 2025-09-26 09:00 UTC
 
@@ -25,9 +22,7 @@ QUARTER = "2025-07-01"  # Q3-2025, final on Friday 2025-09-26 09:00 UTC
 @pytest.fixture(scope="module")
 def assessed_first(tmp_path_factory):
     data = tmp_path_factory.mktemp("order") / "data"
-    write_sample(data, SAMPLE_START, dt.date(2025, 9, 26))
-    resources = build_resources("local", data)
-    take_snapshots(resources, "2025-08-18", "2025-09-26")
+    resources = snapshotted_sample(data, dt.date(2025, 9, 26), "2025-08-18", "2025-09-26")
     result = dg.materialize(ASSESSMENT, resources=resources, partition_key=QUARTER,
                             selection=dg.AssetSelection.assets(*ASSESSMENT_KEYS), raise_on_error=False)
     return data, resources, result

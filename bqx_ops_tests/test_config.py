@@ -11,6 +11,16 @@ from bqx_ops_tests.base_builder import minimal_base, write_snapshot
 UTC = dt.timezone.utc
 
 
+def refusal(path, text: str, load, error) -> str:
+    """The message of the ``error`` that ``load(path)`` raises once ``text`` is written to ``path``; it
+    names the file."""
+    path.write_text(text)
+    with pytest.raises(error) as info:
+        load(path)
+    assert str(path) in str(info.value), str(info.value)
+    return str(info.value)
+
+
 def test_the_sample_configuration_is_valid_and_complete():
     cfg = config.load_config(config.SAMPLE_CONFIG)
     assert cfg.start_date == dt.date(2025, 8, 18) and cfg.project.plan_id == "MP-BQX_ML-001"
@@ -45,11 +55,7 @@ def test_the_sample_configuration_is_valid_and_complete():
     ("aws: {metrics_namespace: Prévisions}\n", "aws.metrics_namespace: String should match pattern"),
 ])
 def test_a_bad_file_is_refused_naming_the_file_and_the_key(tmp_path, text, expected):
-    path = tmp_path / "team.yaml"
-    path.write_text(text)
-    with pytest.raises(config.ConfigError) as info:
-        config.load_config(path)
-    assert str(path) in str(info.value) and expected in str(info.value)
+    assert expected in refusal(tmp_path / "team.yaml", text, config.load_config, config.ConfigError)
 
 
 def test_names_that_only_take_ascii_keep_the_letters_of_a_non_ascii_project_name(tmp_path, monkeypatch):

@@ -18,10 +18,7 @@ from bqx_ops.docs_sync.models import jobs_by_name
 from bqx_ops.issue_review.github_issues import github_issues
 from bqx_ops.issue_review.sagemaker import sagemaker_issues
 from bqx_ops.landing import Landing, read_json
-from bqx_ops.resources.factory import build_resources
-from bqx_ops.sample import write_sample
-from bqx_ops.sample.timeline import SAMPLE_START
-from bqx_ops_tests.sample_runs import take_snapshots
+from bqx_ops_tests.sample_runs import snapshotted_sample
 from bqx_ops_tests.test_review_sources import RULES, gh, job
 
 AS_OF = dt.datetime(2026, 3, 15, 10)
@@ -81,9 +78,7 @@ def _review(data, resources) -> tuple[tuple, bytes]:
 @pytest.fixture(scope="module")
 def reviewed_then_later_data(tmp_path_factory):
     data = tmp_path_factory.mktemp("later") / "data"
-    write_sample(data, SAMPLE_START, dt.date(2025, 9, 16))
-    resources = build_resources("local", data)
-    take_snapshots(resources, "2025-08-18", "2025-09-15")
+    resources = snapshotted_sample(data, dt.date(2025, 9, 16), "2025-08-18", "2025-09-15")
     first = _review(data, resources)
     landing = Landing(data)
     issues = read_json(landing.github_issues)

@@ -16,11 +16,9 @@ import pytest
 
 from bqx_ops.defs.issue_review import assets, checks
 from bqx_ops.landing import Landing, read_json
-from bqx_ops.resources.factory import build_resources
-from bqx_ops.sample import write_sample
-from bqx_ops.sample.timeline import LOG_GROUPS, SAMPLE_START
+from bqx_ops.sample.timeline import LOG_GROUPS
 from bqx_ops.sample.training import DROPS
-from bqx_ops_tests.sample_runs import take_snapshots
+from bqx_ops_tests.sample_runs import snapshotted_sample
 
 pytestmark = pytest.mark.slow  # one materialization of the sample (~5 s) shared by the module
 
@@ -39,9 +37,7 @@ def utc(text):
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory):
     data = tmp_path_factory.mktemp("sample") / "data"
-    write_sample(data, SAMPLE_START, dt.date(2026, 3, 16))
-    resources = build_resources("local", data)
-    take_snapshots(resources, "2026-02-01", "2026-03-15")
+    resources = snapshotted_sample(data, dt.date(2026, 3, 16), "2026-02-01", "2026-03-15")
     result = dg.materialize([*dg.load_assets_from_modules([assets]), *dg.load_asset_checks_from_modules([checks])],
                             resources=resources, partition_key=KEY)
     assert result.success
