@@ -78,11 +78,8 @@ def snapshot_rows(conn: duckdb.DuckDBPyConnection, table: str, day: dt.date | No
     """``read_as_of``'s rows when the as-of snapshot ``day`` is known (``as_of_snapshot``): a reader of
     several tables at one instant resolves its snapshot once (None: no snapshot, no rows). Phases and
     stages are the followed plan's (``plan_scope``): another plan's records are never counted."""
-    df = all_rows(conn, table, day, carry_forward)
-    if table not in plan_scope.SCOPED or df.empty:
-        return df
-    phases = all_rows(conn, "phases", day, carry_forward=True) if table == "stages" else None
-    return plan_scope.scoped(table, df, all_rows(conn, "plans", day, carry_forward=True), phases)
+    return plan_scope.scoped_by(table, all_rows(conn, table, day, carry_forward),
+                                lambda other: all_rows(conn, other, day, carry_forward=True))
 
 
 def all_rows(conn: duckdb.DuckDBPyConnection, table: str, day: dt.date | None,

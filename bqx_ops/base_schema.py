@@ -245,6 +245,15 @@ class SchemaMapping:
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     choices: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     options: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    # per table: (base name -> ours, our names the base uses for a field of its own), worked out once
+    # (to_logical_fields runs for every record of a snapshot)
+    _renames: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _renamed_fields(self, logical_table: str) -> tuple[dict[str, str], set[str]]:
+        if logical_table not in self._renames:
+            reverse = {real: logical for logical, real in self.fields.get(logical_table, {}).items()}
+            self._renames[logical_table] = (reverse, set(reverse.values()) - set(reverse))
+        return self._renames[logical_table]
 
     @classmethod
     def load(cls, path: str | None) -> SchemaMapping:
@@ -287,8 +296,7 @@ class SchemaMapping:
 
     def to_logical_fields(self, logical_table: str, fields: dict) -> dict:
         """Rename a record's real field names (and mapped select options) back to logical ones."""
-        reverse = {real: logical for logical, real in self.fields.get(logical_table, {}).items()}
-        moved = set(reverse.values()) - set(reverse)  # our names the base uses for one of its own fields
+        reverse, moved = self._renamed_fields(logical_table)  # moved: our names the base uses for its own fields
         out = {logical: fields[real] for real, logical in reverse.items() if real in fields}
         out.update({name: value for name, value in fields.items() if name not in reverse and name not in moved})
         for name, renames in self.options.get(logical_table, {}).items():

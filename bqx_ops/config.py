@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bqx_ops import yaml_files
 from bqx_ops.base_schema import EARLIEST, LATEST, SchemaMapping, plausible_day
 from bqx_ops.docs_sync.slugs import ascii_letters
+from bqx_ops.sanitize import NOT_ONE_LINE
 
 CONFIG_FILE = "bqx_ops.yaml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_FILE
@@ -45,7 +46,7 @@ class _Section(BaseModel):
 def _one_line(value: str | None) -> str | None:
     """Text that reports print as it is: a newline or a control character would break a markdown
     title or table, or make git store the file as binary."""
-    if value is not None and re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]", value):
+    if value is not None and NOT_ONE_LINE.search(value):
         raise ValueError("one line of text, without control characters")
     return value
 

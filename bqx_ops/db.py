@@ -41,7 +41,6 @@ def column_types(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> tu
     return known[(schema, table)]
 
 
-_IN_TRANSACTION: "weakref.WeakSet[duckdb.DuckDBPyConnection]" = weakref.WeakSet()
 # What a reader keeps for the length of one ``transaction`` (the outbox's latest versions): a transaction
 # sees no other writer's commits, so only its own writes can change what was read at its start.
 _TRANSACTION_STATE: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict]" = weakref.WeakKeyDictionary()
@@ -65,20 +64,17 @@ def transaction(conn: duckdb.DuckDBPyConnection):
     (reads that fall back on an error, like the CloudWatch aggregation, stay outside).
     On DuckLake each statement commits alone, as before: one long transaction would conflict with
     another writer's commit to the same table."""
-    if conn in _IN_TRANSACTION or in_ducklake(conn):
+    if conn in _TRANSACTION_STATE or in_ducklake(conn):
         yield conn
         return
     conn.execute("BEGIN TRANSACTION")
-    _IN_TRANSACTION.add(conn)
-    _TRANSACTION_STATE[conn] = {}
+    _TRANSACTION_STATE[conn] = {}  # also what marks the connection as inside a transaction
     try:
         yield conn
     except BaseException:
-        _IN_TRANSACTION.discard(conn)
         _TRANSACTION_STATE.pop(conn, None)
         conn.execute("ROLLBACK")
         raise
-    _IN_TRANSACTION.discard(conn)
     _TRANSACTION_STATE.pop(conn, None)
     conn.execute("COMMIT")
 
@@ -87,4 +83,4 @@ def transaction_state(conn: duckdb.DuckDBPyConnection) -> dict | None:
     """A dict that lives as long as the ``transaction`` the connection is in (None: in none, or on
     DuckLake, where each statement commits alone). A reader may keep there what it read in the
     transaction, as long as it keeps it current with the transaction's own writes."""
-    return _TRANSACTION_STATE.get(conn) if conn in _IN_TRANSACTION else None
+    return _TRANSACTION_STATE.get(conn)

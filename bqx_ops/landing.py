@@ -150,12 +150,11 @@ def _snapshot_day(child: Path) -> dt.date | None:
     """The day of a snapshot folder: named YYYY-MM-DD exactly, within the plausible dates (a
     0001-01-01 folder would start every partition in year 1); None for anything else."""
     name = child.name
-    if len(name) != 10:  # fromisoformat also reads 20260314 and other forms: only YYYY-MM-DD is a folder
-        return None
     try:
         day = dt.date.fromisoformat(name)
     except ValueError:
         return None
+    # fromisoformat also reads 20260314 and other forms: only YYYY-MM-DD is a folder
     return day if plausible_day(day) and day.isoformat() == name else None
 
 

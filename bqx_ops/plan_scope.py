@@ -39,11 +39,23 @@ def scoped(table: str, df: pd.DataFrame, plans: pd.DataFrame, phases: pd.DataFra
     phase of that snapshot (needed for stages)."""
     if table not in SCOPED or df.empty:
         return df
-    others = other_plans(plans)
+    return _without(table, df, other_plans(plans), lambda: phases)
+
+
+def _without(table: str, df: pd.DataFrame, others: set[str], phases) -> pd.DataFrame:
+    """``df`` without the records of the plans ``others``; ``phases()``: the snapshot's phases (stages)."""
     if not others:
         return df
     if table == "phases":
         keep = ~df["plan_id"].isin(others)
     else:
-        keep = ~df["phase_id"].isin(other_phases(phases, others))
+        keep = ~df["phase_id"].isin(other_phases(phases(), others))
     return df if keep.all() else df[keep].reset_index(drop=True)
+
+
+def scoped_by(table: str, df: pd.DataFrame, read) -> pd.DataFrame:
+    """``scoped`` for a reader of one snapshot: ``read(name)`` gives that snapshot's rows of another table
+    (quarantined records carried). Phases are read only for stages, and only when another plan exists."""
+    if table not in SCOPED or df.empty:
+        return df
+    return _without(table, df, other_plans(read("plans")), lambda: read("phases"))

@@ -128,9 +128,9 @@ def _show(chars: frozenset) -> str:
     return ", ".join(repr(c) for c in shown) + (", ..." if len(chars) > 3 else "")
 
 
-def problem(pattern: str, flags: int = 0) -> str | None:
+def problem(pattern: str) -> str | None:
     """Why ``pattern`` can take exponential time on some text, or None (it must compile)."""
-    parsed = P.parse(pattern, flags)
+    parsed = P.parse(pattern)
     return _scan(parsed, frozenset(), False)
 
 

@@ -27,6 +27,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # ...and, only where text is shown, the bidi embedding/override/isolate controls: harmless to store,
 # but a title holding U+202E reads backwards and can make a report's row look like another
 _SHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+# what a one-line name (project name, a schema map's table or field) may not hold: control characters,
+# line and paragraph separators, lone surrogates
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _escape(char: str) -> str:

@@ -16,14 +16,13 @@ Pure: no Dagster, no I/O.
 
 from __future__ import annotations
 
-import re
+from bqx_ops.sanitize import NOT_ONE_LINE
 
 SECTIONS = ("tables", "fields", "choices", "options")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _one_line(value) -> bool:
-    return isinstance(value, str) and bool(value.strip()) and not _UNSAFE.search(value)
+    return isinstance(value, str) and bool(value.strip()) and not NOT_ONE_LINE.search(value)
 
 
 def _table_file_name(value) -> bool:

@@ -57,11 +57,8 @@ class Snapshots:
 
     def rows(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
         """``snapshot_rows(conn, table, day, carry_forward)``: phases and stages of the followed plan."""
-        df = self._all(table, day, carry_forward)
-        if table not in plan_scope.SCOPED or df.empty:
-            return df
-        phases = self._all("phases", day, carry_forward=True) if table == "stages" else None
-        return plan_scope.scoped(table, df, self._all("plans", day, carry_forward=True), phases)
+        return plan_scope.scoped_by(table, self._all(table, day, carry_forward),
+                                    lambda other: self._all(other, day, carry_forward=True))
 
     def _all(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
         """``all_rows(conn, table, day, carry_forward)``: every plan's records."""

@@ -111,9 +111,9 @@ def test_too_few_scored_dimensions_never_continue_as_planned():
     few = replace(QuarterInputs(), open_issues=(), breaches=())
     a = assess(few)
     scored = [d.name for d in a.dimensions if d.score is not None]
-    assert scored == ["Technical gaps", "Success criteria", "Risk"] and a.decision.reasons[0].startswith("only 3 of 7")
+    assert scored == ["Technical gaps", "Success criteria", "Risk"]
     assert a.overall is not None and a.decision.decision == PAUSE
-    assert a.decision.reasons[0].startswith(f"only {len(scored)} of 7 dimensions scored (at least 4 needed")
+    assert a.decision.reasons[0].startswith("only 3 of 7 dimensions scored (at least 4 needed")
     assert "Budget & timeline" in a.decision.reasons[0] and "Goal alignment" in a.decision.reasons[0]
 
 

@@ -69,7 +69,7 @@ def test_a_revision_counts_from_the_instant_it_was_seen():
     revisions.record(conn, [CostRow(d1, "S", 40.0), CostRow(d2, "S", 1.0)], t2, set())
 
     def at(instant):
-        return [(d, s, a) for d, s, a in conn.execute(revisions.AS_OF_SQL, [instant.date(), instant]).fetchall()]
+        return [(d, s, a) for d, s, a in conn.execute(revisions.as_of_sql(revisions.COSTS), [instant.date(), instant]).fetchall()]
 
     assert at(dt.datetime(2026, 3, 16, 9)) == [(d1, "L", 0.5), (d1, "S", 2.5), (d2, "S", 1.0)]  # first amounts
     assert at(t2) == [(d1, "S", 40.0), (d2, "S", 1.0)]  # the revision, and Lambda's amount gone

@@ -33,7 +33,7 @@ def test_the_other_plans_phases_and_stages_are_left_out(monkeypatch, tmp_path):
     assert plan_line(snapshot) == "**Plan:** ZZZ-OURS Ours (Active)"
 
 
-def test_one_plan_or_none_scopes_nothing(monkeypatch):
+def test_one_plan_or_none_scopes_nothing():
     plans, phases, stages = frames()
     one = plans.iloc[1:]
     assert plan_scope.scoped("phases", phases, one).equals(phases)

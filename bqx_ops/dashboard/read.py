@@ -11,7 +11,7 @@ import duckdb
 
 from bqx_ops.assessment.evidence import answers
 from bqx_ops.assessment.read import as_of as assessment_instant
-from bqx_ops.asof import stale_days
+from bqx_ops.asof import read_as_of, stale_days
 from bqx_ops.calendar import naive_utc
 from bqx_ops.dashboard.revisions import COSTS, LATENCY, as_of_sql
 from bqx_ops.dashboard.costs import CostRow, month_figures
@@ -57,11 +57,10 @@ def _r2_target(conn, tables, week, at) -> float | None:
     target = _plan_value(conn, tables, "plan.r2_trend", "target_min", week)
     if target is not None or week is not None or "airtable.plans" not in tables:
         return target
-    from bqx_ops.asof import as_of_snapshot, snapshot_rows
     from bqx_ops.plan_update.targets import configured_targets, plan_targets
 
-    day = as_of_snapshot(conn, at)
-    return plan_targets(snapshot_rows(conn, "plans", day), configured_targets()).r2_min if day else None
+    day, plans = read_as_of(conn, "plans", at)
+    return plan_targets(plans, configured_targets()).r2_min if day else None
 
 
 def _last_airtable_update(conn, tables, at) -> dt.datetime | None:

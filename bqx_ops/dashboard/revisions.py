@@ -72,6 +72,3 @@ def as_of_sql(table: str) -> str:
         GROUP BY day, item)
     WHERE amount IS NOT NULL ORDER BY day, item
 """
-
-
-AS_OF_SQL = as_of_sql(COSTS)

@@ -13,6 +13,7 @@ import re
 
 from bqx_ops.base_schema import ENSEMBLE
 from bqx_ops.docs_sync.snapshot import Snapshot, day_text
+from bqx_ops.issue_review.sagemaker import FINISHED
 from bqx_ops.markdown import table
 from bqx_ops.plan_update.r2 import latest_evaluations
 
@@ -44,9 +45,6 @@ def jobs_by_name(listing, as_of: dt.datetime) -> dict[str, dict] | None:
         if earlier is None or _modified(job) > _modified(earlier):
             out[name] = job
     return {name: _at(job, as_of) for name, job in out.items()}
-
-
-FINISHED = ("Completed", "Failed", "Stopped")
 
 
 def _at(job: dict, as_of: dt.datetime) -> dict:

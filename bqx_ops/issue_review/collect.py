@@ -119,6 +119,12 @@ class AirtableHistory:
     def notes(self, day: dt.date) -> pd.DataFrame | None:
         return self._upto(self._notes, day)
 
+    @cached_property
+    def reopened(self) -> dict[str, list[dt.date]]:
+        """``reopened_days`` of the whole history, worked out once: a look keeps the days up to its own
+        (a re-opening up to a day depends only on the snapshots up to it)."""
+        return reopened_days(self._notes) if self._notes is not None else {}
+
     def quarantine(self, day: dt.date) -> tuple[pd.DataFrame | None, list[dt.date]]:
         """The quarantine rows and the snapshot days up to ``day`` (None: no quarantine table)."""
         return self._upto(self._quarantine, day), [d for d in self._days if d <= day]
@@ -158,7 +164,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     # the configuration says which operational stages recur (never complete): they are never overdue
     timeline_rules = {**(rules.derived.get("timeline") or {}), "recurring": project_config.current().recurring_stages}
     # a stage re-opened (Done, then In Progress again) is late from its re-opening, never while it was Done
-    timeline_rules["reopened"] = reopened_days(notes) if notes is not None else {}
+    timeline_rules["reopened"] = history.reopened  # _overdue keeps the re-openings up to ``day``
     found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
                              timeline_rules)
     return found, snapshot, tasks

@@ -57,13 +57,13 @@ def _unreadable_labels(item: dict) -> str | None:
     if labels is None:
         return "labels is null"
     if not isinstance(labels, list):
-        return f"labels is {visible(repr(labels))[:60]}, not a list"
+        return f"labels is {_shown(labels)}, not a list"
     names = [label.get("name") if isinstance(label, dict) else label for label in labels]
     bad = [label for label, name in zip(labels, names) if not isinstance(name, str)]
     blank = [label for label, name in zip(labels, names) if isinstance(name, str) and not name.strip()]
     return "; ".join(x for x in (
-        f"{len(bad)} label(s) without a name ({visible(repr(bad[0]))[:60]})" if bad else "",
-        f"{len(blank)} label(s) whose name is empty or only spaces ({visible(repr(blank[0]))[:60]})" if blank else "",
+        f"{len(bad)} label(s) without a name ({_shown(bad[0])})" if bad else "",
+        f"{len(blank)} label(s) whose name is empty or only spaces ({_shown(blank[0])})" if blank else "",
     ) if x) or None
 
 
@@ -195,7 +195,7 @@ def _issue(position: int, item, repo_url: str | None, now: dt.datetime | None, p
                         f"number is a whole number from 0 to {MAX_NUMBER})")
         return None
     if created is None:
-        problems.append(f"#{number}: created_at {visible(repr(item.get('created_at')))[:60]} is not a "
+        problems.append(f"#{number}: created_at {_shown(item.get('created_at'))} is not a "
                         "plausible time; left out")
         return None
     state = item.get("state")
@@ -206,7 +206,7 @@ def _issue(position: int, item, repo_url: str | None, now: dt.datetime | None, p
     if state == "open":
         closed = None  # a reopened issue: any earlier closing no longer holds
     elif closed is None:
-        problems.append(f"#{number}: closed, but closed_at {visible(repr(item.get('closed_at')))[:60]} is not a "
+        problems.append(f"#{number}: closed, but closed_at {_shown(item.get('closed_at'))} is not a "
                         "plausible time; left out")
         return None
     if closed is not None and closed < created:

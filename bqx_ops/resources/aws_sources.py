@@ -24,7 +24,8 @@ from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
 from bqx_ops import config as project_config
-from bqx_ops.landing import UNREADABLE_ERRORS, Landing, log_group_from_dirname, read_json, write_json, zone_path
+from bqx_ops.landing import (UNREADABLE_ERRORS, Landing, log_group_from_dirname, read_json, why_unreadable, write_json,
+                             zone_path)
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.sanitize import json_text
 from bqx_ops.issue_review.cloudwatch import epoch_ms, window_days
@@ -202,7 +203,7 @@ class SageMakerJobsSource(dg.ConfigurableResource):
         try:
             data = read_json(self.path)
         except UNREADABLE_ERRORS as exc:  # not JSON, too deep, a directory, no permission
-            why = f"{type(exc).__name__}: {exc.strerror or 'cannot be read'}" if isinstance(exc, OSError) else exc
+            why = why_unreadable(exc) if isinstance(exc, OSError) else exc
             return [], [f"sagemaker: no data: unreadable landing file {where}: {why}"]
         return (data, []) if isinstance(data, list) else ([], [f"sagemaker: no data: {where} is not a list"])
 

@@ -391,7 +391,7 @@ class DocsRepo(dg.ConfigurableResource):
         that differ from the last commit committed through the importer; its sha, None if nothing differs."""
         importer = self._importer
         final = {path: content for path, content in files.items() if not self._same_content(path, content, volatile)}
-        before = {path: self._committed(path) for path in [*final, README]}
+        before = {path: self._committed(path) for path in [*final, *([README] if readme_status is not None else [])]}
         for path, content in final.items():
             self._write(path, content)
         if readme_status is not None:

@@ -55,12 +55,12 @@ def _quote(path: str) -> bytes:
 
 
 class Importer:
-    """Commits on ``ref`` (whose commit is ``head``) through one fast-import process in ``git_dir``'s
+    """Commits on ``ref`` (whose commit is ``head``) through one fast-import process in ``cwd``'s
     repository. ``tracked``: path -> mode of every file in ``head``'s tree, kept current."""
 
     def __init__(self, cwd: Path, env: dict[str, str], ref: str, head: str, tracked: dict[str, str]):
         self.ref, self.head, self.tracked = ref, head, tracked
-        self._cwd, self._marks, self._from, self._flushed = cwd, 0, head, True
+        self._marks, self._from, self._flushed = 0, head, True
         self._proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=str(cwd), env=env,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

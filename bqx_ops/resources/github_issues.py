@@ -20,7 +20,7 @@ import dagster as dg
 from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
-from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json, zone_path
+from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, why_unreadable, write_json, zone_path
 from bqx_ops.issue_review.github_issues import is_pull_request, parse_time
 
 
@@ -45,7 +45,7 @@ class GitHubIssuesSource(dg.ConfigurableResource):
         try:
             data = read_json(self.path)
         except UNREADABLE_ERRORS as exc:  # not JSON, too deep, a directory, no permission
-            why = f"{type(exc).__name__}: {exc.strerror or 'cannot be read'}" if isinstance(exc, OSError) else exc
+            why = why_unreadable(exc) if isinstance(exc, OSError) else exc
             return [], [f"github: no data: unreadable landing file {where}: {why}"]
         if not isinstance(data, list):
             return [], [f"github: no data: {where} is not a list of issues"]

@@ -26,7 +26,7 @@ from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
 from bqx_ops.issue_review.rules import RulesError, load_rules
-from bqx_ops.landing import read_json
+from bqx_ops.landing import read_json, why_unreadable
 from bqx_ops.lazy import pd
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
 from bqx_ops.resources.costs import CostsSource
@@ -60,8 +60,7 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
         try:
             doc = read_json(path)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
-            why = (exc.strerror or "cannot be read") if isinstance(exc, OSError) else exc  # no local path in a report
-            problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({type(exc).__name__}: {why})", True))
+            problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({why_unreadable(exc)})", True))
             continue
         found, file_problems = parse_response(path.name, doc)
         whole = not isinstance(doc, dict) or not isinstance(doc.get("ResultsByTime"), list)

@@ -9,11 +9,10 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops.dashboard import revisions
 from bqx_ops.dashboard.latency import LatencyProblem, merge, parse_response
-from bqx_ops.dashboard.revisions import LATENCY
 from bqx_ops.defs.dashboard.assets import GROUP, OWNERS
 from bqx_ops.defs.docs_sync.weeks import run_now
 from bqx_ops.frames import frame
-from bqx_ops.landing import read_json
+from bqx_ops.landing import read_json, why_unreadable
 from bqx_ops.lazy import pd
 from bqx_ops.resources.metrics import LatencySource
 
@@ -31,7 +30,7 @@ def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource, d
         try:
             doc = read_json(path)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
-            quarantine.append(LatencyProblem(f"{path.name}: unreadable JSON ({type(exc).__name__}: {exc})"))
+            quarantine.append(LatencyProblem(f"{path.name}: unreadable JSON ({why_unreadable(exc)})"))  # no local path
             continue
         rows, problems = parse_response(path.name, doc, spec)
         parsed.append((path.name, rows))
@@ -44,7 +43,7 @@ def api_latency(context: dg.AssetExecutionContext, api_latency: LatencySource, d
         conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
         conn.execute("CREATE OR REPLACE TABLE aws.latency_problems AS SELECT * FROM problems")
         # what changed since the last fetch, dated: a past week reads the p95 known then
-        revisions.record(conn, [(p.day, "p95_ms", p.p95_ms) for p in points], run_now(context), set(), LATENCY)
+        revisions.record(conn, [(p.day, "p95_ms", p.p95_ms) for p in points], run_now(context), set(), revisions.LATENCY)
     df = frame([{"day": dt.datetime.combine(p.day, dt.time()), "p95_ms": p.p95_ms} for p in points], LATENCY_COLUMNS)
     context.add_output_metadata({
         "dagster/row_count": len(df), "files": len(files), "fetched": ", ".join(fetched) or "none",

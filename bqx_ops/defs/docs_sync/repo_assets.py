@@ -156,8 +156,9 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
                 if phase.get("status") == "Done":
                     yield w, start, sync, after, phase, phase["record_id"] in was_done
 
+    found = list(done_phases())  # worked out once: the tags, then the rows and releases
     tags, wanted = docs_repo.tags(), {}
-    for w, _, sync, after, phase, _ in done_phases():  # a new tag names the first week it is Done in
+    for w, _, sync, after, phase, _ in found:  # a new tag names the first week it is Done in
         if (tag := phase_tag(phase)) not in tags and tag not in wanted:
             wanted[tag] = (tag, tag_message(phase, w.report_date, after), sync["commit_sha"], w.as_of)
     made = docs_repo.tag_many(list(wanted.values()))  # one sync and one push for them all
@@ -166,7 +167,7 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
     if not all(made):  # pushed by someone else meanwhile: use theirs
         tags = docs_repo.tags()
     rows, intents = [], []
-    for w, start, _, _, phase, was_done in done_phases():
+    for w, start, _, _, phase, was_done in found:
         tag = phase_tag(phase)
         info = tags[tag]
         rows.append({"period_start": start, "phase_record_id": phase["record_id"],
