@@ -165,5 +165,12 @@ def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None, k
         history_metrics={**_history_metrics(conn, history, {} if known is None else known),
                          "this": metrics(conn, start, when)},
         answers=answers(conn, when),
-        plan_id=plan_targets(read_as_of(conn, "plans", when)[1]).plan_id,  # the followed plan, never another
+        plan_id=_followed_plan_id(conn, when),
     )
+
+
+def _followed_plan_id(conn, when: dt.datetime) -> str | None:
+    """The followed plan's Plan ID in the snapshot of ``when`` (never another plan's); None without a
+    Plans record there: a proposal names a record the base holds, never one only configured."""
+    targets = plan_targets(read_as_of(conn, "plans", when)[1])
+    return targets.plan_id if targets.from_airtable else None
