@@ -6,12 +6,13 @@ State machine of one intent version::
        ^                  |  \\--error, attempts < max--> pending (retry after back-off)
        |                  |   \\-error, attempts = max--> dead (last error kept)
        |                  \\--crash: found "sending" on the next pass--> ask the channel
-       |                        whether it already has it: yes -> delivered, no -> pending
+       |                        whether it already has it: yes -> delivered, no or cannot tell -> pending
     pending, period older than the horizon --> recorded_only (never sent)
 
 The claim is committed before the send, so a crash between send and record is
 always detected; the channel's ``find_delivered`` closes the duplicate window
-where the protocol allows a lookup (see README, "Outbox").
+where the protocol allows a lookup (see README, "Outbox"). A failed try is the same
+window (the far side may have acted before its answer was lost), so a retry asks too.
 """
 
 from __future__ import annotations
@@ -85,6 +86,11 @@ def _set(conn, intent: Intent, now: dt.datetime, **columns) -> None:
     )
 
 
+def _error(exc: Exception, context: str = "") -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return (f"{context}: {text}" if context else text)[:2000]
+
+
 def deliver(
     conn: duckdb.DuckDBPyConnection,
     channels: dict[str, Channel],
@@ -97,14 +103,22 @@ def deliver(
     now = naive_utc(now)
     report = DeliveryReport()
 
-    # 1. A "sending" row at the start of a pass was left by a crashed pass.
+    # 1. A "sending" row at the start of a pass was left by a crashed pass: ask the channel first.
+    #    It goes back to pending with its attempts kept, so step 3 asks again if the channel could not tell.
+    looked_up: set[str] = set()  # asked this pass, and the channel said "not delivered"
     for intent in _intents(conn, "status = ?", [SENDING]):
-        ref = channels[intent.channel].find_delivered(intent)
+        try:
+            ref = channels[intent.channel].find_delivered(intent)
+        except Exception as exc:  # the channel cannot tell now (5xx, network): never resend blindly
+            _set(conn, intent, now, status=PENDING, next_attempt_at=None,
+                 last_error=_error(exc, "could not tell whether it was delivered"))
+            continue
         if ref is not None:
             _set(conn, intent, now, status=DELIVERED, external_ref=ref, delivered_at=now)
             report.recovered.append(intent.idempotency_key)
         else:
             _set(conn, intent, now, status=PENDING)
+            looked_up.add(intent.idempotency_key)
 
     # 2. History never pages anyone: old periods are recorded, not sent.
     cutoff = now - policy.horizon
@@ -112,15 +126,26 @@ def deliver(
         _set(conn, intent, now, status=RECORDED)
         report.recorded_only.append(intent.idempotency_key)
 
-    # 3. Send what is due, one at a time, claim committed before the send.
+    # 3. Send what is due, one at a time, claim committed before the send. An intent tried before may
+    #    have arrived although the answer did not (a 5xx or a reset after the far side acted): the
+    #    channel is asked before it is sent again, as after a crash.
     due = _intents(conn, "status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", [PENDING, now])
     for intent in due:
         attempts = intent.attempts + 1
         _set(conn, intent, now, status=SENDING, attempts=attempts)
+        channel = channels[intent.channel]
+        doing, ref = "could not tell whether it was delivered", None
         try:
-            ref = channels[intent.channel].send(intent)
+            if intent.attempts and intent.idempotency_key not in looked_up:
+                ref = channel.find_delivered(intent)
+            if ref is not None:
+                report.recovered.append(intent.idempotency_key)
+            else:
+                doing = ""
+                ref = channel.send(intent)
+                report.delivered.append(intent.idempotency_key)
         except Exception as exc:  # any failure of the far side is recorded, never raised
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+            error = _error(exc, doing)
             if attempts >= policy.max_attempts:
                 _set(conn, intent, now, status=DEAD, last_error=error)
                 report.dead[intent.idempotency_key] = error
@@ -130,5 +155,4 @@ def deliver(
                 report.retrying[intent.idempotency_key] = error
             continue
         _set(conn, intent, now, status=DELIVERED, external_ref=str(ref), delivered_at=now, last_error=None)
-        report.delivered.append(intent.idempotency_key)
     return report
