@@ -8,6 +8,7 @@ State machine of one intent version::
        |                  \\--crash: found "sending" on the next pass--> ask the channel
        |                        whether it already has it: yes -> delivered, no or cannot tell -> pending
     pending, period older than the horizon --> recorded_only (never sent)
+    pending, a newer version of its key enqueued before it was sent --> recorded_only (superseded)
 
 The claim is committed before the send, so a crash between send and record is
 always detected; the channel's ``find_delivered`` closes the duplicate window
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import duckdb
@@ -63,6 +64,7 @@ class DeliveryReport:
     delivered: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)  # found already delivered after a crash
     recorded_only: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # never sent: a newer version replaced it first
     retrying: dict[str, str] = field(default_factory=dict)
     dead: dict[str, str] = field(default_factory=dict)
 
@@ -76,6 +78,13 @@ def _intents(conn: duckdb.DuckDBPyConnection, where: str, params: list) -> list[
         params,
     ).fetchall()
     return [Intent(k, v, c, json.loads(p), a, ref) for k, v, c, p, a, ref in rows]
+
+
+def _previous_ref(conn, intent: Intent) -> str | None:
+    """Where the newest earlier version was delivered, read now: it may have been recovered this pass."""
+    row = conn.execute(f"""SELECT external_ref FROM ops.outbox WHERE key = ? AND version < ? AND status = '{DELIVERED}'
+                           ORDER BY version DESC LIMIT 1""", [intent.key, intent.version]).fetchone()
+    return row[0] if row else None
 
 
 def _set(conn, intent: Intent, now: dt.datetime, **columns) -> None:
@@ -128,9 +137,20 @@ def deliver(
 
     # 3. Send what is due, one at a time, claim committed before the send. An intent tried before may
     #    have arrived although the answer did not (a 5xx or a reset after the far side acted): the
-    #    channel is asked before it is sent again, as after a crash.
+    #    channel is asked before it is sent again, as after a crash. Only a key's newest version is
+    #    sent: an older one still open (a crash left it "sending", then the payload changed) is looked
+    #    up and, if it never arrived, superseded; while that cannot be told, the newer one waits, since
+    #    it must edit the older delivery rather than repeat it.
     due = _intents(conn, "status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", [PENDING, now])
+    open_versions: dict[str, set[int]] = {}
+    for key, version in conn.execute("SELECT key, version FROM ops.outbox WHERE status = ?", [PENDING]).fetchall():
+        open_versions.setdefault(key, set()).add(version)
     for intent in due:
+        versions = open_versions[intent.key]
+        if min(versions) < intent.version:  # an older version is still open
+            continue
+        superseded = max(versions) > intent.version
+        intent = replace(intent, previous_ref=_previous_ref(conn, intent)) if intent.version > 1 else intent
         attempts = intent.attempts + 1
         _set(conn, intent, now, status=SENDING, attempts=attempts)
         channel = channels[intent.channel]
@@ -140,6 +160,11 @@ def deliver(
                 ref = channel.find_delivered(intent)
             if ref is not None:
                 report.recovered.append(intent.idempotency_key)
+            elif superseded:
+                _set(conn, intent, now, status=RECORDED, last_error="superseded by a newer version before it was sent")
+                report.superseded.append(intent.idempotency_key)
+                versions.discard(intent.version)
+                continue
             else:
                 doing = ""
                 ref = channel.send(intent)
@@ -149,10 +174,12 @@ def deliver(
             if attempts >= policy.max_attempts:
                 _set(conn, intent, now, status=DEAD, last_error=error)
                 report.dead[intent.idempotency_key] = error
+                versions.discard(intent.version)  # dead-lettered: a person decides (the check fails meanwhile)
             else:
                 retry_at = now + policy.backoff * (2 ** (attempts - 1))
                 _set(conn, intent, now, status=PENDING, last_error=error, next_attempt_at=retry_at)
                 report.retrying[intent.idempotency_key] = error
             continue
         _set(conn, intent, now, status=DELIVERED, external_ref=str(ref), delivered_at=now, last_error=None)
+        versions.discard(intent.version)
     return report
