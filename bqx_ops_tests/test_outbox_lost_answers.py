@@ -101,3 +101,20 @@ def test_a_release_whose_ref_and_release_answers_are_lost_exists_once(github_ser
         assert [s for _, s, _ in statuses(conn)] == ["delivered"]
     assert [r["tag_name"] for r in github_server.releases[REPO]] == ["phase-1-done"]
     assert list(github_server.refs[REPO]).count("refs/tags/phase-1-done") == 1
+
+
+def test_a_release_edit_that_failed_is_made_on_the_retry_not_taken_for_delivered(github_server, tmp_path):
+    """The release of v1 exists: it is no delivery of v2 until it reads as v2."""
+    github_server.add_repo(REPO, [])
+    channels = live_delivery(tmp_path, "http://127.0.0.1:9", github_url=github_server.url).channels()
+    release = {"tag": "phase-2-done", "name": "Phase 2 complete", "body": "v1", "target_sha": "d" * 40}
+    with duckdb.connect(":memory:") as conn:
+        enqueue(conn, "release/phase-2", "github", release)
+        deliver(conn, channels, NOW, NO_WAIT)
+        enqueue(conn, "release/phase-2", "github", {**release, "body": "v2, with the realized cost"})
+        github_server.fail_next(20, 500, path_contains="/releases/", method="PATCH")  # every retry of this pass
+        assert list(deliver(conn, channels, NOW, NO_WAIT).retrying) == ["release/phase-2#v2"]
+        github_server.clear_faults()
+        assert deliver(conn, channels, NOW, NO_WAIT).delivered == ["release/phase-2#v2"]
+    [only] = github_server.releases[REPO]
+    assert only["body"] == "v2, with the realized cost"

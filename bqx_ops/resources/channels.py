@@ -248,4 +248,5 @@ class GithubReleaseChannel:
         return self.github.ensure_release(**github_release_request(intent))
 
     def find_delivered(self, intent: Intent) -> str | None:
-        return self.github.find_release(intent.payload["tag"])
+        request = github_release_request(intent)
+        return self.github.find_release(request["tag"], name=request["name"], body=request["body"])
