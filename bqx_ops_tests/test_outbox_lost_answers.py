@@ -118,3 +118,17 @@ def test_a_release_edit_that_failed_is_made_on_the_retry_not_taken_for_delivered
         assert deliver(conn, channels, NOW, NO_WAIT).delivered == ["release/phase-2#v2"]
     [only] = github_server.releases[REPO]
     assert only["body"] == "v2, with the realized cost"
+
+
+def test_a_slack_answer_slower_than_the_client_waits_is_found_in_the_history_not_posted_again(slack_server):
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+    slack_server.slow_answers(1.0, path_contains="chat.postMessage")  # stored at once, answered after 1 s
+    client = WebClient(token=SLACK_TOKEN, base_url=f"{slack_server.url}/api/", timeout=0.3,
+                       retry_handlers=[RateLimitErrorRetryHandler(), ConnectionErrorRetryHandler()])
+    with duckdb.connect(":memory:") as conn:
+        enqueue(conn, "sync/2025-11-17/slack/completed", "slack", {"text": "Sync completed"})
+        report = deliver(conn, {"slack": SlackChannel(client, CHANNEL, pause_seconds=0)}, NOW, NO_WAIT)
+    assert report.delivered == ["sync/2025-11-17/slack/completed#v1"]
+    assert [m["text"] for m in slack_server.messages_in(CHANNEL)] == ["Sync completed"]

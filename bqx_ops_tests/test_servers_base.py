@@ -49,6 +49,36 @@ def test_fail_next_is_fifo_and_filtered():
         assert [r.fault for r in srv.requests] == [True, True, True, False]
 
 
+class CountingServer(FakeServer):
+    """Each handled request is an effect (a stored message): ``handled`` counts them."""
+
+    handled = 0
+
+    def handle(self, req: Request) -> Response:
+        self.handled += 1
+        return json_response({"n": self.handled})
+
+
+def test_a_lost_answer_comes_after_the_effect_as_a_5xx_or_a_reset_connection():
+    with CountingServer() as srv:
+        srv.lose_answer_of_next(1, 502, path_contains="/post")
+        srv.lose_answer_of_next(1, None, path_contains="/post")
+        assert requests.post(f"{srv.url}/post").status_code == 502
+        with pytest.raises(requests.ConnectionError):
+            requests.post(f"{srv.url}/post")
+        assert requests.post(f"{srv.url}/post").json() == {"n": 3}  # both lost answers' requests took effect
+        assert [(r.status, r.fault) for r in srv.requests] == [(502, True), (0, True), (200, False)]
+
+
+def test_a_slow_answer_arrives_after_the_effect():
+    with CountingServer() as srv:
+        srv.slow_answers(0.5, path_contains="/post")
+        with pytest.raises(requests.Timeout):
+            requests.post(f"{srv.url}/post", timeout=0.1)
+        srv.slow_answers(None)
+        assert requests.post(f"{srv.url}/post", timeout=5).json() == {"n": 2}
+
+
 def test_fault_rate_is_seeded():
     def statuses(seed: int) -> list[int]:
         with EchoServer() as srv:

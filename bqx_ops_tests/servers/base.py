@@ -12,9 +12,10 @@ What this module provides to the concrete servers:
 * deterministic fault injection (``fail_next``, ``fault_rate``) and an optional
   server-side requests-per-second limit (``enforce_rate_limit``), each answered
   with the protocol's own error body via :meth:`FakeServer.fault_response`;
-* lost answers (``lose_answer_of_next``): the request takes effect, then the client gets a
-  5xx or a reset connection instead of the answer, as when a proxy or the network fails
-  after the vendor stored a message: the case a client's own retries turn into a duplicate;
+* slow answers (``slow_answers``: the request takes effect, the answer comes late) and lost
+  answers (``lose_answer_of_next``): the request takes effect, then the client gets a 5xx or a
+  reset connection instead of the answer, as when a proxy or the network fails after the vendor
+  stored a message: the case a client's own retries turn into a duplicate;
 * a lock (``self.lock``) that the subclasses hold around their state.
 
 Stdlib only.
@@ -27,6 +28,7 @@ import json
 import random
 import socket
 import struct
+import sys
 import threading
 import time
 import urllib.parse
@@ -251,6 +253,11 @@ class _HTTPServer(ThreadingHTTPServer):
             self._conns.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return  # the client stopped waiting (a slow answer past its timeout): no server error
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         with self._conns_lock:
             conns = list(self._conns)
@@ -281,6 +288,7 @@ class FakeServer:
         self._fault_queue: list[_QueuedFault] = []
         self._fault_rate: _RateFault | None = None
         self._lost_answers: list[_LostAnswer] = []
+        self._slow: tuple[float, str | None] | None = None
         self._rps_limit: tuple[int, float] | None = None
         self._rps_window: collections.deque[float] = collections.deque()
         self._httpd: _HTTPServer | None = None
@@ -410,6 +418,12 @@ class FakeServer:
             with self.lock:
                 self._lost_answers.append(_LostAnswer(count, status or 0, None, path_contains, method))
 
+    def slow_answers(self, seconds: float | None, path_contains: str | None = None) -> None:
+        """Answer matching requests ``seconds`` after handling them (the effect is there meanwhile, as
+        with a slow vendor or network); ``None`` turns it off."""
+        with self.lock:
+            self._slow = None if seconds is None else (seconds, path_contains)
+
     def fault_rate(
         self,
         probability: float,
@@ -440,6 +454,7 @@ class FakeServer:
         with self.lock:
             self._fault_queue.clear()
             self._lost_answers.clear()
+            self._slow = None
             self._fault_rate = None
             self._rps_limit = None
             self._rps_window.clear()
@@ -500,6 +515,9 @@ class FakeServer:
                 lost = self._pick_lost_answer(req)
                 if lost is not None:
                     resp, is_fault = (self.fault_response(lost, None, req) if lost else RESET), True
+                slow = self._slow
+                if slow is not None and (slow[1] is None or slow[1] in req.path):
+                    time.sleep(slow[0])
         except Exception as exc:  # a bug in the fake must surface as a 500, not a hung client
             import traceback
 
