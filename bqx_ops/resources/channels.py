@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 import unicodedata
 from pathlib import Path
 
@@ -153,15 +154,13 @@ class SlackChannel:
         """chat.postMessage, never repeated blindly: a 5xx or a lost connection may come after Slack
         stored the message (slack_sdk's own retry handlers would post it again), so the channel's
         history is searched before each new try. 429s mean "not stored" and are retried by the client."""
-        import time
-
         for tries in range(1, self.post_tries + 1):
             try:
                 response = self._rate_limit_retrying_client().chat_postMessage(**request)
                 return f"{response['channel']}/{response['ts']}"
             except Exception as exc:
                 status = getattr(getattr(exc, "response", None), "status_code", None)
-                if status is not None and status < 500 or tries == self.post_tries:
+                if (status is not None and status // 100 != 5) or tries == self.post_tries:
                     raise  # Slack answered and refused it (not stored), or out of tries: the outbox retries later
                 time.sleep(self.pause_seconds * 2 ** (tries - 1))
                 if (found := self.find_delivered(intent)) is not None:
