@@ -144,6 +144,15 @@ class _LostAnswer(_QueuedFault):
     """The request is handled (its effect stays), then answered with ``status``, or reset if None."""
 
 
+@dataclass
+class _SlowAnswer:
+    seconds: float
+    path_contains: str | None
+    method: str | None
+
+    matches = _QueuedFault.matches
+
+
 RESET = object()  # an answer never sent: the connection is reset instead
 
 
@@ -288,7 +297,7 @@ class FakeServer:
         self._fault_queue: list[_QueuedFault] = []
         self._fault_rate: _RateFault | None = None
         self._lost_answers: list[_LostAnswer] = []
-        self._slow: tuple[float, str | None] | None = None
+        self._slow: _SlowAnswer | None = None
         self._rps_limit: tuple[int, float] | None = None
         self._rps_window: collections.deque[float] = collections.deque()
         self._httpd: _HTTPServer | None = None
@@ -418,11 +427,11 @@ class FakeServer:
             with self.lock:
                 self._lost_answers.append(_LostAnswer(count, status or 0, None, path_contains, method))
 
-    def slow_answers(self, seconds: float | None, path_contains: str | None = None) -> None:
+    def slow_answers(self, seconds: float | None, path_contains: str | None = None, method: str | None = None) -> None:
         """Answer matching requests ``seconds`` after handling them (the effect is there meanwhile, as
         with a slow vendor or network); ``None`` turns it off."""
         with self.lock:
-            self._slow = None if seconds is None else (seconds, path_contains)
+            self._slow = None if seconds is None else _SlowAnswer(seconds, path_contains, method)
 
     def fault_rate(
         self,
@@ -516,8 +525,8 @@ class FakeServer:
                 if lost is not None:
                     resp, is_fault = (self.fault_response(lost, None, req) if lost else RESET), True
                 slow = self._slow
-                if slow is not None and (slow[1] is None or slow[1] in req.path):
-                    time.sleep(slow[0])
+                if slow is not None and slow.matches(req):
+                    time.sleep(slow.seconds)
         except Exception as exc:  # a bug in the fake must surface as a 500, not a hung client
             import traceback
 
