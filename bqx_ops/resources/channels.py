@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import time
 import unicodedata
@@ -110,6 +111,7 @@ class SinkChannel:
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(self._line(intent))
             fh.flush()
+            os.fsync(fh.fileno())  # on disk before the outbox records it delivered (DuckDB's commit is durable)
         return f"sink:{self.path.name}:{intent.idempotency_key}"
 
     def find_delivered(self, intent: Intent) -> str | None:
