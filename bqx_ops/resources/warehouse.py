@@ -18,6 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 from dagster._core.storage.db_io_manager import DbIOManager
 from dagster_duckdb import DuckDBResource
 from dagster_duckdb.io_manager import DuckDbClient
@@ -26,6 +27,7 @@ from pydantic import Field, PrivateAttr
 from bqx_ops.resources.pandas_tables import PandasTablesIOManager
 
 LAKE = "lake"
+RUN_WAITS_FOR_LOCK_SECONDS = 6 * 3600  # a run waits this long for another run's process to release the file
 
 
 class KeptDuckDBResource(DuckDBResource):
@@ -42,7 +44,19 @@ class KeptDuckDBResource(DuckDBResource):
         # not before its folder exists: a first run's assets create it (landing), as they always did
         if self.database != ":memory:" and Path(self.database).parent.is_dir():
             kept = ExitStack()
-            kept.enter_context(self.get_connection())  # dagster-duckdb's own connect: its config and retries
+            is_run = getattr(context, "dagster_run", None) is not None
+            deadline = time.monotonic() + (RUN_WAITS_FOR_LOCK_SECONDS if is_run else 0)
+            while True:
+                try:
+                    kept.enter_context(self.get_connection())  # dagster-duckdb's own connect: its config and retries
+                    break
+                except duckdb.IOException as exc:
+                    # Another run's process has the file (DuckDB allows one): a run started meanwhile (a
+                    # schedule tick during a manual run) waits for it to end, where dagster-duckdb's ~100 s
+                    # of retries made it fail. A sensor tick does not wait: its next tick reads.
+                    if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                        raise
+                    context.log.info(f"{self.database} is in use by another process; waiting for it")
             self._kept = kept
 
     def teardown_after_execution(self, context) -> None:
