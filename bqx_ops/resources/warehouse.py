@@ -57,6 +57,7 @@ class KeptDuckDBResource(DuckDBResource):
                     if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
                         raise
                     context.log.info(f"{self.database} is in use by another process; waiting for it")
+                    time.sleep(1)
             self._kept = kept
 
     def teardown_after_execution(self, context) -> None:
