@@ -1,0 +1,104 @@
+"""Round 4 of the hostile corpus: classes beyond ``hostile_corpus`` (unicode variants of one key,
+invisible keys and names, impossible creation times, a duplicate whose first copy is quarantined,
+links to the wrong table, numbers, dates and links in other shapes, markup in addresses and names).
+
+Every case is data with the reason the quarantine or the review must give, written by hand;
+nothing here calls the code under test.
+"""
+
+from __future__ import annotations
+
+import copy
+import unicodedata
+
+from bqx_ops_tests.base_builder import minimal_base
+
+SURROGATE = "\ud800"
+FIRST_STAGE, SECOND_STAGE = "recSTAGE000000001", "recSTAGE000000002"  # keys "0.1" and "1.1" in minimal_base
+DUP_ID = "recDUPK0000000001"
+
+
+def stage_copy(key: str, created: str = "2025-08-19T08:00:00.000Z", rid: str = DUP_ID) -> dict:
+    """The first stage of minimal_base under a new id, created a day later, with the key ``key``."""
+    rec = copy.deepcopy(minimal_base()["Stages"][0])
+    rec.update(id=rid, createdTime=created)
+    rec["fields"]["Stage ID"] = key
+    return rec
+
+
+# -- one stage key written as people (or their tools) write it: each is "0.1", so the copy is a duplicate ------
+KEY_VARIANTS = [
+    ("zero-width space after", "0.1\u200b"),
+    ("byte order mark before", "\ufeff0.1"),
+    ("word joiner inside", "0\u2060.1"),
+    ("soft hyphen inside", "0.\u00ad1"),
+    ("fullwidth digits", "\uff10.\uff11"),
+    ("no-break space after", "0.1\u00a0"),
+]
+# ... and a key with an accent, composed in one record and decomposed in the other (NFC / NFD)
+ACCENTED_KEY = "É.1"
+NFD_KEY = unicodedata.normalize("NFD", ACCENTED_KEY)
+
+
+# -- single records made wrong in one field: (case, table, record id, fields changed, createdTime, reason) -----
+# the record ids are minimal_base's; None in fields removes nothing (see the test)
+RECORD_CASES = [
+    ("a Stage ID of spaces", "Stages", FIRST_STAGE, {"Stage ID": "   "}, None,
+     "missing required field 'Stage ID' (it holds only spaces or invisible characters: '   ')"),
+    ("a Stage ID of a zero-width space", "Stages", FIRST_STAGE, {"Stage ID": "\u200b"}, None,
+     "missing required field 'Stage ID' (it holds only spaces or invisible characters: '\\u200b')"),
+    ("a name of a byte order mark and a tab", "Phases", "recPHASE000000000", {"Name": "\ufeff\t"}, None,
+     "missing required field 'Name' (it holds only spaces or invisible characters: '\\ufeff\\t')"),
+    ("a status of one space", "Tasks", "recTASK0000000001", {"Status": " "}, None,
+     "missing required field 'Status' (it holds only spaces or invisible characters: ' ')"),
+    ("an owner that is invisible", "Stages", SECOND_STAGE, {"Owner": "\u200b\u200c"}, None,
+     "'Owner': option contains nothing but spaces or invisible characters"),
+    ("a horizon option that is invisible", "Plans", "recPLAN0000000001", {"Horizons": ["w15", "\u2060"]}, None,
+     "'Horizons': option contains nothing but spaces or invisible characters"),
+    ("created years after the snapshot", "Stages", SECOND_STAGE, {}, "2099-01-01T00:00:00.000Z",
+     "createdTime 2099-01-01 is after the snapshot's day 2025-08-25 (by more than 7 days"),
+    ("created a month after the snapshot", "Tasks", "recTASK0000000001", {}, "2025-09-30T23:00:00-05:00",
+     "createdTime 2025-10-01 is after the snapshot's day 2025-08-25"),  # its UTC day
+    # classes already handled, kept here so that they stay so
+    ("a phase link naming a stage (the wrong table)", "Stages", FIRST_STAGE, {"Phase": [SECOND_STAGE]}, None,
+     f"'Phase' links to {SECOND_STAGE}, which does not exist in Phases"),
+    ("a task linking to itself", "Tasks", "recTASK0000000001", {"Stage": ["recTASK0000000001"]}, None,
+     "'Stage' links to recTASK0000000001, which does not exist in Stages"),
+    ("a link written as one id, not a list", "Stages", FIRST_STAGE, {"Phase": "recPHASE000000000"}, None,
+     "'Phase': expected a list of record ids, got 'recPHASE000000000'"),
+    ("a link to a deleted record", "Tasks", "recTASK0000000001", {"Stage": ["recDELETED0000001"]}, None,
+     "'Stage' links to recDELETED0000001, which does not exist in Stages"),
+    ("a cost as the text '12'", "Stages", FIRST_STAGE, {"Realized Cost": "12"}, None,
+     "'Realized Cost': expected a number, got '12'"),
+    ("a cost of true", "Phases", "recPHASE000000000", {"Realized Cost": True}, None,
+     "'Realized Cost': expected a number, got True"),
+    ("a cost as a list", "Phases", "recPHASE000000001", {"Estimated Cost": [80]}, None,
+     "'Estimated Cost': expected a number, got [80]"),
+    ("a date as a number", "Stages", FIRST_STAGE, {"Completed Date": 20250820}, None,
+     "'Completed Date': expected a date string, got int"),
+    ("a name as a number", "Tasks", "recTASK0000000001", {"Name": 12}, None, "'Name': expected text, got int"),
+    ("a key as an object", "Model Results", "recMODL0000000001", {"Result ID": {"text": "x"}}, None,
+     "'Result ID': expected text, got dict"),
+]
+
+# genuine values that must pass: (case, table, record id, fields changed) -> the typed value of one column
+ACCEPTED_CASES = [
+    ("a time with +05:30 is read as its UTC day", "Stages", FIRST_STAGE,
+     {"Completed Date": "2025-08-20T02:00:00+05:30"}, "completed_date", "2025-08-19"),
+    ("a time without a zone is UTC", "Stages", FIRST_STAGE,
+     {"Completed Date": "2025-08-20T23:59:59"}, "completed_date", "2025-08-20"),
+    ("a leap day", "Decisions", "recDECI0000000001", {"Date": "2024-02-29"}, "date", "2024-02-29"),
+    ("an unknown extra field is ignored", "Stages", FIRST_STAGE, {"Colour": {"nested": [1, 2]}}, "stage_id", "0.1"),
+    ("a 1 MB note is kept whole", "Phases", "recPHASE000000000", {"Notes": "n" * 1_000_000}, "notes", 1_000_000),
+]
+
+# -- GitHub items: (item fields, problem fragment); each is kept, its address replaced by the repository's ------
+GITHUB_ADDRESS_CASES = [
+    ({"html_url": "javascript:alert(1)"}, "html_url 'javascript:alert(1)' is not one http(s) address"),
+    ({"html_url": "https://github.com/o/r/issues/1\n# heading | cell"},
+     "html_url 'https://github.com/o/r/issues/1\\n# heading | cell' is not one http(s) address"),
+    ({"html_url": f"https://github.com/o/r/issues/{SURROGATE}"},
+     "html_url 'https://github.com/o/r/issues/\\ud800' is not one http(s) address"),
+    ({"html_url": "https://github.com/o/r/issues/1>|<!channel>"},
+     "html_url 'https://github.com/o/r/issues/1>|<!channel>' is not one http(s) address"),
+]
