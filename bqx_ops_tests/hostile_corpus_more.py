@@ -102,3 +102,24 @@ GITHUB_ADDRESS_CASES = [
     ({"html_url": "https://github.com/o/r/issues/1>|<!channel>"},
      "html_url 'https://github.com/o/r/issues/1>|<!channel>' is not one http(s) address"),
 ]
+
+# -- latency responses (GetMetricData): (case, response, problem fragment) ---------------------------------------
+LATENCY_POINT = {"Timestamps": ["2026-03-10T00:00:00Z"], "Values": [50.0]}
+LATENCY_CASES = [
+    ("the query's Id in capitals", {"MetricDataResults": [{"Id": "P95", **LATENCY_POINT}]},
+     "f.json: no result of the query 'p95' (results: 'P95'); none of its points counted"),
+    ("a result without an Id", {"MetricDataResults": [dict(LATENCY_POINT)]},
+     "f.json: no result of the query 'p95' (results: None); none of its points counted"),
+    ("an error message of the whole query", {"MetricDataResults": [{"Id": "p95", "Timestamps": [], "Values": []}],
+                                             "Messages": [{"Code": "Forbidden", "Value": "no access"}]},
+     "f.json: CloudWatch says {'Code': 'Forbidden', 'Value': 'no access'}"),
+    # already handled: kept so
+    ("a value as text", {"MetricDataResults": [{"Id": "p95", "Timestamps": ["2026-03-10T00:00:00Z"], "Values": ["50"]}]},
+     "f.json: point '2026-03-10T00:00:00Z' = '50': the value is not a non-negative number"),
+    ("a timestamp in epoch seconds", {"MetricDataResults": [{"Id": "p95", "Timestamps": [1773100800], "Values": [5]}]},
+     "f.json: point 1773100800 = 5: the time is not a time"),
+]
+
+# -- Cost Explorer amounts written as no Cost Explorer writes them: never guessed at ------------------------------
+COST_AMOUNTS_REFUSED = ["5_000", "\u0661\u0662", " 5 ", "1,200.50", "$5", "12%", "0x10", "NaN", "Infinity", True, [1]]
+COST_AMOUNTS_READ = [("12.3456", 12.3456), ("-0.01", -0.01), ("1e2", 100.0), (7, 7.0), (2.5, 2.5)]

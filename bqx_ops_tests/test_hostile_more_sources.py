@@ -1,0 +1,43 @@
+"""Round 4 hostile input of the dashboard's sources and the configuration (hostile_corpus_more.py):
+each case is reported or refused with its reason, pure functions on hand-built input."""
+
+import datetime as dt
+
+import pytest
+
+from bqx_ops.dashboard import costs, latency
+from bqx_ops_tests import hostile_corpus_more as hm
+
+SPEC = latency.MetricSpec("AWS/ApiGateway", "Latency", (("ApiName", "api"),))
+
+
+@pytest.mark.parametrize("case, doc, fragment", hm.LATENCY_CASES, ids=[c[0] for c in hm.LATENCY_CASES])
+def test_a_latency_response_that_gives_no_usable_point_says_why(case, doc, fragment):
+    points, problems = latency.parse_response("f.json", doc, SPEC)
+    assert points == []
+    assert fragment in [p.problem for p in problems]
+
+
+def test_a_good_point_beside_a_result_of_another_query_is_counted_and_nothing_is_reported():
+    doc = {"MetricDataResults": [{"Id": "other", "Timestamps": [], "Values": []}, {"Id": "p95", **hm.LATENCY_POINT}],
+           "Messages": []}
+    assert latency.parse_response("f.json", doc, SPEC) == ([latency.DailyP95(dt.date(2026, 3, 10), 50.0)], [])
+
+
+def _month(amount) -> dict:
+    return {"ResultsByTime": [{"TimePeriod": {"Start": "2026-03-01", "End": "2026-03-02"}, "Groups": [
+        {"Keys": ["Amazon S3"], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}]}]}
+
+
+@pytest.mark.parametrize("amount", hm.COST_AMOUNTS_REFUSED, ids=[repr(a) for a in hm.COST_AMOUNTS_REFUSED])
+def test_a_cost_amount_written_otherwise_is_skipped_with_its_reason_never_guessed(amount):
+    rows, problems = costs.parse_response("2026-03.json", _month(amount))
+    assert rows == []
+    assert problems == [f"2026-03.json: ResultsByTime[0].Groups[0] (2026-03-01): skipped (amount {amount!r} is not "
+                        "a number)"]
+
+
+@pytest.mark.parametrize("amount, usd", hm.COST_AMOUNTS_READ, ids=[repr(a) for a, _ in hm.COST_AMOUNTS_READ])
+def test_a_cost_amount_as_cost_explorer_writes_it_is_read(amount, usd):
+    assert costs.parse_response("2026-03.json", _month(amount)) == ([costs.CostRow(dt.date(2026, 3, 1), "Amazon S3",
+                                                                                   usd)], [])
