@@ -123,3 +123,28 @@ LATENCY_CASES = [
 # -- Cost Explorer amounts written as no Cost Explorer writes them: never guessed at ------------------------------
 COST_AMOUNTS_REFUSED = ["5_000", "\u0661\u0662", " 5 ", "1,200.50", "$5", "12%", "0x10", "NaN", "Infinity", True, [1]]
 COST_AMOUNTS_READ = [("12.3456", 12.3456), ("-0.01", -0.01), ("1e2", 100.0), (7, 7.0), (2.5, 2.5)]
+
+# -- the team configuration: (YAML text, what the refusal must say) -----------------------------------------------
+CONFIG_REFUSED = [
+    ("targets: {budget: true}\n", "targets.budget: Value error, a number, not true or false"),
+    ("cost_budget_per_month: yes\n", "cost_budget_per_month: Value error, a number, not true or false"),
+    ("targets: {budget: 1e308}\n", "targets.budget: Input should be less than or equal to 10000000"),
+    ("cost_budget_per_month: 1.0e+12\n", "cost_budget_per_month: Input should be less than or equal to 10000000"),
+    ("targets: {days_max: 99999}\n", "targets.days_max: Input should be less than or equal to 3650"),
+    ("targets: {horizons: [w15, w30, w15]}\n", "targets.horizons: Value error, w15 listed more than once"),
+    ("targets: {horizons: [w15, '  ']}\n", "targets.horizons: Value error, a name that can be seen"),
+    ("start_date: 1772323200\n", "start_date: Value error, a day as YYYY-MM-DD, not int 1772323200"),
+    ("project: {name: ''}\n", "project.name: Value error, a name that can be seen"),
+    ('project: {name: "\\u200b\\u200b"}\n', "project.name: Value error, a name that can be seen"),
+    ('roles: {qa: "\\ufeff "}\n', "roles.qa: Value error, a person's or role's name, not empty"),
+    ("aws: {latency: {namespace: '', metric: Latency}}\n", "aws.latency.namespace: Value error, a name that can be seen"),
+    ("aws: {latency: {namespace: AWS/ApiGateway, metric: Latency, to_ms: true}}\n",
+     "aws.latency.to_ms: Value error, a number, not true or false"),
+    # a key given twice: YAML kept the last one silently
+    ("targets: {budget: 650}\nproject: {name: x}\ntargets: {budget: 9}\n",
+     "not valid YAML: the key 'targets' is given twice in one mapping"),
+    ("roles: {qa: Ana, qa: Bob}\n", "not valid YAML: the key 'qa' is given twice in one mapping"),
+]
+RULES_REFUSED = [
+    ("priorities: {P0: {sla_hours: 4}, P0: {sla_hours: 400}}\n", "the key 'P0' is given twice in one mapping"),
+]

@@ -5,8 +5,11 @@ import datetime as dt
 
 import pytest
 
+from bqx_ops import config
 from bqx_ops.dashboard import costs, latency
+from bqx_ops.issue_review.rules import RulesError, load_rules
 from bqx_ops_tests import hostile_corpus_more as hm
+from bqx_ops_tests.test_config import refusal
 
 SPEC = latency.MetricSpec("AWS/ApiGateway", "Latency", (("ApiName", "api"),))
 
@@ -41,3 +44,21 @@ def test_a_cost_amount_written_otherwise_is_skipped_with_its_reason_never_guesse
 def test_a_cost_amount_as_cost_explorer_writes_it_is_read(amount, usd):
     assert costs.parse_response("2026-03.json", _month(amount)) == ([costs.CostRow(dt.date(2026, 3, 1), "Amazon S3",
                                                                                    usd)], [])
+
+
+@pytest.mark.parametrize("text, expected", hm.CONFIG_REFUSED, ids=[t for t, _ in hm.CONFIG_REFUSED])
+def test_a_configuration_in_another_shape_is_refused_naming_the_file_and_the_key(tmp_path, text, expected):
+    message = refusal(tmp_path / "team.yaml", text, config.load_config, config.ConfigError)
+    assert expected in message, message
+
+
+@pytest.mark.parametrize("text, expected", hm.RULES_REFUSED)
+def test_a_rules_file_with_a_key_given_twice_is_refused(tmp_path, text, expected):
+    message = refusal(tmp_path / "rules.yaml", text, lambda path: load_rules(path=str(path)), RulesError)
+    assert expected in message, message
+
+
+def test_a_schema_map_file_with_a_table_given_twice_is_refused(tmp_path):
+    (tmp_path / "map.yaml").write_text("tables: {Stages: Work, Stages: Items}\n")
+    message = refusal(tmp_path / "team.yaml", "schema_map: map.yaml\n", config.load_config, config.ConfigError)
+    assert "schema_map: cannot read map.yaml: ConstructorError" in message and "given twice" in message, message
