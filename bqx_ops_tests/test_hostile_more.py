@@ -15,6 +15,7 @@ from bqx_ops.issue_review.collect import SourceData, review
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.issue_review.report import render_markdown
 from bqx_ops.issue_review.rules import load_rules
+from bqx_ops.landing import Landing
 from bqx_ops.validation import parse_snapshot
 from bqx_ops_tests import hostile_corpus as hc
 from bqx_ops_tests import hostile_corpus_more as hm
@@ -147,3 +148,25 @@ def test_an_issue_address_that_is_not_one_web_address_is_reported_and_never_link
     assert out.inventory["source_ref"].tolist() == ["77"]  # kept
     assert out.inventory["url"].isna().all()  # no repository address configured here: none
     assert not BAD.search(report) and "<!channel>" not in report and "\n# heading" not in report
+
+
+def test_a_table_file_holding_one_page_of_a_listing_is_a_snapshot_problem_and_the_last_good_copy_stands_in(tmp_path):
+    """{"records": [...], "offset": "itr..."} is Airtable's first page: read as the whole table, the
+    records of the later pages looked deleted."""
+    data_dir = tmp_path / "data"
+    monday, tuesday = DAY, DAY + dt.timedelta(days=1)
+    base = minimal_base()
+    write_snapshot(data_dir, monday, base)
+    write_snapshot(data_dir, tuesday, base)
+    page = Landing(data_dir).airtable_table(tuesday, "Stages")
+    page.write_text(json.dumps({"records": base["Stages"][:1], "offset": "itrNEXTPAGE/recSTAGE000000002"}))
+    assert materialize(data_dir, monday, tuesday).success
+    with duckdb.connect(str(data_dir / "bqx_ops.duckdb"), read_only=True) as conn:
+        [reason] = conn.execute("SELECT reason FROM airtable.quarantine WHERE snapshot_date = ? AND record_id IS NULL",
+                                [dt.datetime.combine(tuesday, dt.time())]).fetchone()
+        _, stages = read_as_of(conn, "stages", tuesday)
+    assert reason == (f"snapshot problem: Stages could not be read (unreadable landing file airtable/{tuesday}/"
+                      "Stages.json: one page of a paginated listing (1 record(s) and an offset to the next page): the "
+                      f"rest of the table was never landed); the last good copy, of the {monday} snapshot (3 records), "
+                      "is used instead")
+    assert sorted(stages["record_id"]) == sorted(r["id"] for r in base["Stages"])
