@@ -101,11 +101,15 @@ def _short(value, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _check_option(value: str) -> None:
-    """An option of an open select is the team's own: any one-line text, never empty or unsafe."""
+def _check_option(value: str) -> str:
+    """An option of an open select is the team's own: any one-line text, never empty or unsafe; read as
+    people mean it (spaces around or repeated, invisible characters and the Unicode form aside), so
+    "w15 " is not a horizon of its own beside "w15" (an ensemble mean over three horizons of two) nor
+    "Ana\u200b" a second person."""
     problem = one_line_defect(value)
     if problem:
         raise Invalid("empty option" if not value.strip() else f"option contains {problem}")
+    return " ".join(INVISIBLE.sub("", unicodedata.normalize("NFC", value)).split())
 
 
 def coerce(f: Field, value):
@@ -130,7 +134,7 @@ def coerce(f: Field, value):
         if f.choices and value not in f.choices:
             raise Invalid(f"unknown option {_short(value)} (expected one of {', '.join(f.choices)})")
         if not f.choices:  # a value of a closed list is one of ours: already one clean line
-            _check_option(value)
+            return _check_option(value)
         return value
     if kind == "multi_select":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -138,11 +142,13 @@ def coerce(f: Field, value):
         unknown = [v for v in value if f.choices and v not in f.choices]
         if unknown:
             raise Invalid(f"unknown options {_short(unknown)}")
+        options = []
         for v in value:
-            _check_option(v)
+            option = _check_option(v)
             if "," in v:  # stored comma-joined: a comma would split one option into two
                 raise Invalid(f"option {_short(v)} contains a comma")
-        return ",".join(value)
+            options.append(option if not f.choices else v)
+        return ",".join(dict.fromkeys(options))  # "w15" and "w15 " are one horizon, listed once
     if kind == "link":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise Invalid(f"expected a list of record ids, got {_short(value)}")

@@ -90,6 +90,14 @@ ACCEPTED_CASES = [
     ("a leap day", "Decisions", "recDECI0000000001", {"Date": "2024-02-29"}, "date", "2024-02-29"),
     ("an unknown extra field is ignored", "Stages", FIRST_STAGE, {"Colour": {"nested": [1, 2]}}, "stage_id", "0.1"),
     ("a 1 MB note is kept whole", "Phases", "recPHASE000000000", {"Notes": "n" * 1_000_000}, "notes", 1_000_000),
+    # an open select's option as people mean it: "w15 " beside "w15" was a third horizon in the ensemble mean
+    ("a horizon with spaces and a zero-width space", "Model Results", "recMODL0000000001",
+     {"Horizon": " w15\u200b"}, "horizon", "w15"),
+    ("an owner with a trailing space", "Stages", SECOND_STAGE, {"Owner": "COORD-001 "}, "owner", "COORD-001"),
+    ("a model decomposed (NFD)", "Model Results", "recMODL0000000001",
+     {"Model": unicodedata.normalize("NFD", "Modèle")}, "model", "Modèle"),
+    ("plan horizons listing one twice", "Plans", "recPLAN0000000001", {"Horizons": ["w15", "w15 ", "w30"]},
+     "horizons", "w15,w30"),
 ]
 
 # -- GitHub items: (item fields, problem fragment); each is kept, its address replaced by the repository's ------
