@@ -156,3 +156,11 @@ CONFIG_REFUSED = [
 RULES_REFUSED = [
     ("priorities: {P0: {sla_hours: 4}, P0: {sla_hours: 400}}\n", "the key 'P0' is given twice in one mapping"),
 ]
+
+# -- GitHub texts besides the title, shown in the inventory: (item fields, problem fragment); each kept ---------
+GITHUB_TEXT_CASES = [
+    ({"user": {"login": f"dev{SURROGATE}"}}, "user login 'dev\\ud800' contains a lone UTF-16 surrogate \\ud800 at position 3"),
+    ({"assignees": [{"login": "ops\x00"}]}, "assignee login 'ops\\x00' contains a control character \\x00 at position 3"),
+    ({"labels": [{"name": "priority:P1\x1b[31m"}]},
+     "label 'priority:P1\\x1b[31m' contains a control character \\x1b at position 11"),
+]

@@ -170,3 +170,11 @@ def test_a_table_file_holding_one_page_of_a_listing_is_a_snapshot_problem_and_th
                       f"rest of the table was never landed); the last good copy, of the {monday} snapshot (3 records), "
                       "is used instead")
     assert sorted(stages["record_id"]) == sorted(r["id"] for r in base["Stages"])
+
+
+@pytest.mark.parametrize("fields, fragment", hm.GITHUB_TEXT_CASES, ids=range(len(hm.GITHUB_TEXT_CASES)))
+def test_a_login_or_label_with_a_control_character_is_reported_and_shown_escaped(fields, fragment):
+    out, problems, report = run_review([dict(hc.gh(78, "an issue"), **fields)], [])
+    assert f"github: #78: {fragment}; shown escaped" in problems
+    assert out.inventory["source_ref"].tolist() == ["78"]
+    assert not BAD.search(report) and not any(BAD.search(str(v)) for v in out.inventory.to_numpy().ravel())

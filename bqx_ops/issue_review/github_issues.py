@@ -104,6 +104,11 @@ def _type_problems(item: dict) -> list[str]:
     reason = item.get("state_reason")
     if reason is not None and not isinstance(reason, str):
         out.append(f"state_reason is {_shown(reason)}, not text; not shown")
+    # the title's check for the other texts a report shows: a lone surrogate or control character is escaped
+    shown = [("user login", _login(user))] + [("label", n) for n in _label_names(item.get("labels"))] + [
+        ("assignee login", a["login"]) for a in (item.get("assignees") if isinstance(item.get("assignees"), list)
+                                                 else []) if isinstance(a, dict) and isinstance(a.get("login"), str)]
+    out += [f"{what} {_shown(text)} contains {defects(text)}; shown escaped" for what, text in shown if defects(text)]
     return out
 
 
