@@ -164,3 +164,6 @@ GITHUB_TEXT_CASES = [
     ({"labels": [{"name": "priority:P1\x1b[31m"}]},
      "label 'priority:P1\\x1b[31m' contains a control character \\x1b at position 11"),
 ]
+
+# -- roles named with Slack's control sequences: a Slack text must never ping with them -------------------------
+HOSTILE_ROLES = "roles: {coordinator: '<!channel>', approver: '@here <@U0HOST> *boss* & co'}\n"

@@ -62,3 +62,21 @@ def test_a_schema_map_file_with_a_table_given_twice_is_refused(tmp_path):
     (tmp_path / "map.yaml").write_text("tables: {Stages: Work, Stages: Items}\n")
     message = refusal(tmp_path / "team.yaml", "schema_map: map.yaml\n", config.load_config, config.ConfigError)
     assert "schema_map: cannot read map.yaml: ConstructorError" in message and "given twice" in message, message
+
+
+def test_an_escalation_names_the_configured_roles_inert_in_slack(tmp_path, monkeypatch):
+    """The missed-sync escalation's Slack text held the roles raw: a role named <!channel> pinged everyone."""
+    from bqx_ops.escalation import RULES, overdue
+    from bqx_ops_tests.hostile_corpus import LIVE_IN_SLACK
+
+    path = tmp_path / "team.yaml"
+    path.write_text(hm.HOSTILE_ROLES)
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(path))
+    sync = {r.name: r for r in RULES}["repository_sync"]
+    monday = dt.datetime(2025, 11, 17, 9, tzinfo=dt.timezone.utc)
+    esc = overdue(sync, monday - dt.timedelta(days=7), monday + dt.timedelta(days=4))
+    assert "<!channel> -> @here <@U0HOST> *boss* & co notification." in esc.text()  # the plain text, for SNS
+    text = esc.slack_text()
+    assert not LIVE_IN_SLACK.search(text), text
+    assert "*&lt;!channel&gt;* -&gt; *@\u2060here &lt;@U0HOST&gt; *\u200bboss*\u200b &amp; co* notification." in text
+    assert "<@U0TEAM>" in esc.slack_text({"@here <@U0HOST> *boss* & co": "U0TEAM"})  # a mapped role is a mention
