@@ -167,3 +167,15 @@ GITHUB_TEXT_CASES = [
 
 # -- roles named with Slack's control sequences: a Slack text must never ping with them -------------------------
 HOSTILE_ROLES = "roles: {coordinator: '<!channel>', approver: '@here <@U0HOST> *boss* & co'}\n"
+
+
+# -- CloudWatch: one event listed twice in a day file (the same eventId) is one event ----------------------------
+def repeated_events_text(day_ms: int) -> str:
+    """A day file's JSON (``day_ms``: noon of its day): three events, the first listed again."""
+    import json
+
+    events = [{"timestamp": day_ms, "message": "ERROR disk full", "eventId": "301"},
+              {"timestamp": day_ms + 5, "message": "WARN slow query", "eventId": "302"},
+              {"timestamp": day_ms, "message": "ERROR disk full", "eventId": "301"},
+              {"timestamp": day_ms + 9, "message": "WARN slow query", "eventId": "303"}]
+    return json.dumps(events)

@@ -178,3 +178,22 @@ def test_a_login_or_label_with_a_control_character_is_reported_and_shown_escaped
     assert f"github: #78: {fragment}; shown escaped" in problems
     assert out.inventory["source_ref"].tolist() == ["78"]
     assert not BAD.search(report) and not any(BAD.search(str(v)) for v in out.inventory.to_numpy().ravel())
+
+
+@pytest.mark.parametrize("surrogate", [False, True], ids=["read by DuckDB", "read again escaped"])
+def test_an_event_listed_twice_in_a_day_file_is_counted_once_and_reported(tmp_path, surrogate):
+    from bqx_ops.issue_review.cloudwatch import aggregate
+
+    day = dt.date(2026, 3, 12)
+    noon = int(dt.datetime.combine(day, dt.time(12), dt.timezone.utc).timestamp() * 1000)
+    text = hm.repeated_events_text(noon)
+    if surrogate:  # a lone surrogate in another event: DuckDB refuses the file, Python reads it again
+        text = text.replace('"WARN slow query", "eventId": "303"', '"WARN slow \\ud800", "eventId": "303"')
+    path = tmp_path / f"{day}.json"
+    path.write_text(text)
+    # independently: events by eventId, from the file's JSON
+    distinct = {e["eventId"]: e for e in json.loads(text)}
+    with duckdb.connect() as conn:
+        groups, problems = aggregate(conn, [("/g", path)], dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 15), {})
+    assert sum(g["events"] for g in groups) == len(distinct) == 3
+    assert "/g: 1 event(s) in 2026-03-12.json listed again with the same eventId; each counted once" in problems
