@@ -214,6 +214,7 @@ def _validate_record(table: Table, record, fields: dict, mapping: SchemaMapping 
             problems.append(f"{name!r} {day.isoformat()} is after the snapshot's day {snapshot_date.isoformat()} "
                             f"(by more than {FUTURE_GRACE_DAYS} days: it records something done, which cannot be "
                             "in the future)")
+    _formatted(table, typed, problems)
     for low, high in table.ordered:  # a band or span the wrong way round makes every figure on it wrong
         lo, hi = table.field(low), table.field(high)
         a, b = typed.get(lo.column), typed.get(hi.column)
@@ -221,6 +222,21 @@ def _validate_record(table: Table, record, fields: dict, mapping: SchemaMapping 
             problems.append(f"{low!r} {_shown(a)} is after {high!r} {_shown(b)}" if lo.kind == "date"
                             else f"{low!r} {_shown(a)} is above {high!r} {_shown(b)}")
     return typed, problems, links
+
+
+# Text fields whose form the code relies on. An assessment input's Quarter is matched exactly
+# ("Q1-2026"): written "q1 2026" or "Q1-2026 " it was never counted, with no word; "Q5-2026" is no quarter.
+_QUARTER = re.compile(r"[Qq]\s*([1-4])\s*[-/ ]?\s*(\d{4})")
+
+
+def _formatted(table: Table, typed: dict, problems: list[str]) -> None:
+    if table.name != "Assessment Inputs" or typed.get("quarter") is None:
+        return
+    found = _QUARTER.fullmatch(typed["quarter"].strip())
+    if found is None:
+        problems.append(f"'Quarter': {_short(typed['quarter'])} is not a quarter (expected the form Q1-2026)")
+    else:
+        typed["quarter"] = f"Q{found.group(1)}-{found.group(2)}"
 
 
 def _shown(value) -> str:

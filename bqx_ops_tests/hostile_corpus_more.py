@@ -179,3 +179,15 @@ def repeated_events_text(day_ms: int) -> str:
               {"timestamp": day_ms, "message": "ERROR disk full", "eventId": "301"},
               {"timestamp": day_ms + 9, "message": "WARN slow query", "eventId": "303"}]
     return json.dumps(events)
+
+# -- an assessment input's Quarter as people write it: (written, read as, or None and the reason) -----------------
+QUARTER_CASES = [
+    ("Q1-2026", "Q1-2026", None),
+    ("q1 2026", "Q1-2026", None),
+    (" Q1-2026 ", "Q1-2026", None),
+    ("Q1/2026", "Q1-2026", None),
+    ("Q5-2026", None, "'Quarter': 'Q5-2026' is not a quarter (expected the form Q1-2026)"),
+    ("2026-Q1", None, "'Quarter': '2026-Q1' is not a quarter (expected the form Q1-2026)"),
+    ("Q1-26", None, "'Quarter': 'Q1-26' is not a quarter (expected the form Q1-2026)"),
+    ("first quarter", None, "'Quarter': 'first quarter' is not a quarter"),
+]

@@ -197,3 +197,17 @@ def test_an_event_listed_twice_in_a_day_file_is_counted_once_and_reported(tmp_pa
         groups, problems = aggregate(conn, [("/g", path)], dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 15), {})
     assert sum(g["events"] for g in groups) == len(distinct) == 3
     assert "/g: 1 event(s) in 2026-03-12.json listed again with the same eventId; each counted once" in problems
+
+
+@pytest.mark.parametrize("written, read, reason", hm.QUARTER_CASES, ids=[c[0] for c in hm.QUARTER_CASES])
+def test_an_assessment_inputs_quarter_is_read_in_its_one_form_or_quarantined(written, read, reason):
+    """The assessment reads the inputs of "Q1-2026" exactly: "q1 2026" was never counted, with no word."""
+    from bqx_ops_tests.base_builder import record
+
+    base = minimal_base()
+    base["Assessment Inputs"] = [record("recAINP000000001", {
+        "Input Key": "AI-1", "Quarter": written, "Kind": "User Satisfaction", "Score": 8, "Date": "2025-08-20"})]
+    parsed = parse_snapshot(DAY, base)
+    assert [r["quarter"] for r in parsed.rows["Assessment Inputs"]] == ([read] if read else [])
+    reasons = [r["reason"] for r in parsed.quarantine]
+    assert reasons == [] if read else (len(reasons) == 1 and reason in reasons[0]), reasons
