@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
+from bqx_ops.base_schema import EARLIEST_DATE, ENSEMBLE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
 from bqx_ops.sanitize import INVISIBLE, blank, defects, is_clean, json_text, one_line_defect, visible
 
 SOURCE = "airtable"
@@ -230,6 +230,9 @@ _QUARTER = re.compile(r"[Qq]\s*([1-4])\s*[-/ ]?\s*(\d{4})")
 
 
 def _formatted(table: Table, typed: dict, problems: list[str]) -> None:
+    if table.name == "Model Results" and isinstance(typed.get("model"), str) \
+            and typed["model"].casefold() == ENSEMBLE.casefold():
+        typed["model"] = ENSEMBLE  # the one model value our code reads: "ensemble" was never the plan's R²
     if table.name != "Assessment Inputs" or typed.get("quarter") is None:
         return
     found = _QUARTER.fullmatch(typed["quarter"].strip())

@@ -96,6 +96,7 @@ ACCEPTED_CASES = [
     ("an owner with a trailing space", "Stages", SECOND_STAGE, {"Owner": "COORD-001 "}, "owner", "COORD-001"),
     ("a model decomposed (NFD)", "Model Results", "recMODL0000000001",
      {"Model": unicodedata.normalize("NFD", "Modèle")}, "model", "Modèle"),
+    ("the ensemble in lower case", "Model Results", "recMODL0000000001", {"Model": "ensemble"}, "model", "Ensemble"),
     ("plan horizons listing one twice", "Plans", "recPLAN0000000001", {"Horizons": ["w15", "w15 ", "w30"]},
      "horizons", "w15,w30"),
 ]
