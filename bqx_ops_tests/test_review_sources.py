@@ -241,6 +241,26 @@ def test_the_trend_says_new_resolved_still_open_and_priority_changes():
                    "#4": ("new_resolved", False)}
 
 
+def test_resolved_counts_every_issue_the_trend_resolves_even_one_its_source_no_longer_reports():
+    """#2 closed in the period (2026-03-01 10:00 -> 03-05 00:00: 86 h to close); #5, open at the previous
+    review (labelled P1), is gone from the listing: "Resolved since the last review" lists both, so the
+    summary's Resolved is 2, P1's is 1, and the time to close is #2's alone (#5's is not known)."""
+    p1 = ReviewPeriod(dt.datetime(2026, 2, 15, 10), dt.datetime(2026, 3, 1, 10))
+    p2 = ReviewPeriod(dt.datetime(2026, 3, 1, 10), AS_OF)
+    items = [gh(1, "2026-02-20T00:00:00Z"), gh(2, "2026-03-01T10:00:00Z", closed="2026-03-05T00:00:00Z"),
+             gh(5, "2026-02-20T00:00:00Z", labels=[{"name": "priority:P1"}])]
+    before = build_inventory(github_issues(items)[0], RULES, p1)
+    now = build_inventory(github_issues(items[:2])[0], RULES, p2)
+    changes = trend(now, before, p2)
+    listed = changes.loc[changes["change"].isin(["resolved", "new_resolved"]), "title"]  # as the report lists them
+    assert sorted(listed) == ["#2 Issue 2", "#5 Issue 5"]
+    stats = resolution_stats(now, changes, p2, previous=before).set_index(["dimension", "value"])
+    assert stats.loc[("all", "all"), "resolved"] == 2 and stats.loc[("all", "all"), "open"] == 1
+    assert stats.loc[("priority", "P1"), "resolved"] == 1 and stats.loc[("source", "github"), "resolved"] == 2
+    assert stats.loc[("all", "all"), "avg_hours_to_close"] == 86.0
+    assert pd.isna(stats.loc[("priority", "P1"), "avg_hours_to_close"])
+
+
 def test_a_day_files_implausible_timestamps_are_reported_by_every_window_that_reads_it_as_it_is_now(tmp_path):
     """The count of a day file's events with an implausible timestamp is the file's own (kept between
     looks of a replay): every window reading the file reports it, and a file rewritten is counted anew."""

@@ -259,6 +259,7 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     }], PERIOD_COLUMNS)
     return Review(
         period=period, inventory=inventory, breaches=sla_breaches(inventory), trend=changes,
-        stats=resolution_stats(inventory, changes, period, info["without_data"]),
+        stats=resolution_stats(inventory, changes, period, info["without_data"],
+                               previous.inventory if previous else None),
         actions=action_items(inventory, info["tasks"], period), meta=meta,
     )
