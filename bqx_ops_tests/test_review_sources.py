@@ -261,6 +261,29 @@ def test_resolved_counts_every_issue_the_trend_resolves_even_one_its_source_no_l
     assert pd.isna(stats.loc[("priority", "P1"), "avg_hours_to_close"])
 
 
+def test_an_issue_whose_episode_ended_and_began_again_is_a_resolution_and_a_new_issue_not_still_open():
+    """A log pattern, P0 open since 02-20 at the 03-01 review (breached); quiet, then a new episode from 03-12
+    at P1 (the rules' priority for its events now). By the README's episodes the P0 episode was resolved and a
+    new one began: Resolved 1 (the P0's), New 1 (the P1's), no "priority change" from P0 to P1 by anyone."""
+    from bqx_ops.issue_review.model import Found
+
+    p1 = ReviewPeriod(dt.datetime(2026, 2, 15, 10), dt.datetime(2026, 3, 1, 10))
+    p2 = ReviewPeriod(dt.datetime(2026, 3, 1, 10), AS_OF)
+
+    def log(created, priority):
+        return Found(source="cloudwatch", source_ref="/g|ERROR disk full", kind="log_pattern", title="disk full",
+                     created_at=created, priority=priority, category="Infrastructure", rule="test")
+    before = build_inventory([log(dt.datetime(2026, 2, 20), "P0")], RULES, p1)
+    now = build_inventory([log(dt.datetime(2026, 3, 12), "P1")], RULES, p2)
+    assert bool(before["breached"].iloc[0])
+    changes = trend(now, before, p2)
+    assert list(changes["change"]) == ["recurred"] and not changes["priority_changed"].iloc[0]
+    stats = resolution_stats(now, changes, p2, previous=before).set_index(["dimension", "value"])
+    assert stats.loc[("all", "all"), ["open", "new", "resolved"]].tolist() == [1, 1, 1]
+    assert stats.loc[("priority", "P0"), ["open", "new", "resolved"]].tolist() == [0, 0, 1]
+    assert stats.loc[("priority", "P1"), ["open", "new", "resolved"]].tolist() == [1, 1, 0]
+
+
 def test_a_day_files_implausible_timestamps_are_reported_by_every_window_that_reads_it_as_it_is_now(tmp_path):
     """The count of a day file's events with an implausible timestamp is the file's own (kept between
     looks of a replay): every window reading the file reports it, and a file rewritten is counted anew."""

@@ -23,6 +23,7 @@ from bqx_ops.plan_update.common import records
 from bqx_ops.plan_update.fmt import plural
 from bqx_ops.issue_review.model import OPEN
 from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.issue_review.trend import NEW, RESOLVED_NOW
 
 
 def report_paths(day: dt.date) -> tuple[str, str]:
@@ -122,12 +123,14 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
                      [[b["priority"], b["title"], b["category"], b["owner"], hours(b["age_hours"]),
                        when(b["sla_due_at"]), hours(b["hours_over_sla"])] for b in breaches])]
     by_fp = {r["fingerprint"]: r for r in inv}
-    new = [t for t in trend if t["change"] in ("new", "new_resolved")]
-    resolved = [t for t in trend if t["change"] in ("resolved", "new_resolved")]
+    new = [t for t in trend if t["change"] in NEW]
+    resolved = [t for t in trend if t["change"] in RESOLVED_NOW]
     moved = [t for t in trend if t["priority_changed"]]
     unknown = [t for t in trend if t["change"] == "unknown"]
 
     def closed(t: dict) -> list[str]:  # an issue can be resolved by leaving its source (logs out of the window)
+        if t["change"] == "recurred":  # the row is the new episode's; the earlier one's end is not known here
+            return ["episode ended, began again", "—"]
         row = by_fp.get(t["fingerprint"])
         return [when(row["resolved_at"]), hours(row["time_to_close_hours"])] if row else ["no longer reported", "—"]
 
@@ -137,7 +140,8 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
                        by_fp[t["fingerprint"]]["state"]] for t in new]),
             "## Resolved since the last review", "",
             md_table(["Priority", "Issue", "Source", "Resolved", "Time to close"],
-                     [[t["priority"] or t["previous_priority"], t["title"], t["source"], *closed(t)] for t in resolved]),
+                     [[(t["previous_priority"] if t["change"] == "recurred" else None) or t["priority"] or t["previous_priority"],
+                       t["title"], t["source"], *closed(t)] for t in resolved]),
             *(["## Not known this time", "",
                "Open at the last review; their source has no data this time, so whether they were resolved "
                "is not known (they are not counted as resolved):", "",

@@ -19,6 +19,7 @@ from bqx_ops.lazy import np, pd
 from bqx_ops.plan_update.common import records
 from bqx_ops.issue_review.model import OPEN, RESOLVED, STATS_COLUMNS, ReviewPeriod
 from bqx_ops.issue_review.rules import SOURCES
+from bqx_ops.issue_review.trend import NEW
 
 UNTRIAGED = "untriaged"
 
@@ -38,11 +39,13 @@ def resolution_stats(inventory: pd.DataFrame, trend: pd.DataFrame, period: Revie
     ``previous`` is the previous review's inventory (its rows of issues no longer reported)."""
     rows = records(inventory)
     changes = records(trend)
-    new = {r["fingerprint"] for r in changes if r["change"] in ("new", "new_resolved")}
+    new = {r["fingerprint"] for r in changes if r["change"] in NEW}
     here = {r["fingerprint"] for r in rows}
-    gone = {r["fingerprint"] for r in changes if r["change"] == "resolved"} - here
-    rows += [{**r, "state": RESOLVED, "time_to_close_hours": None, "breached": False}
-             for r in (records(previous) if previous is not None else []) if r["fingerprint"] in gone]
+    # issues no longer reported, and the earlier episode of one that recurred: resolved, time to close unknown
+    ended = ({r["fingerprint"] for r in changes if r["change"] == "resolved"} - here) | \
+        {r["fingerprint"] for r in changes if r["change"] == "recurred"}
+    rows += [{**r, "state": RESOLVED, "time_to_close_hours": None, "breached": False, "earlier": True}
+             for r in (records(previous) if previous is not None else []) if r["fingerprint"] in ended]
     groups: list[tuple[str, str, list[dict]]] = [("all", "all", rows)]
     for dimension, values, column in (("priority", PRIORITIES, "priority"), ("category", CATEGORIES, "category"),
                                       ("source", SOURCES, "source")):
@@ -61,7 +64,7 @@ def resolution_stats(inventory: pd.DataFrame, trend: pd.DataFrame, period: Revie
         avg, median, p90 = close_time_summary([h for h in closed if h is not None])
         out.append({
             "period_start": period.start, "period_end": period.end, "dimension": dimension, "value": value,
-            "open": sum(r["state"] == OPEN for r in members), "new": sum(r["fingerprint"] in new for r in members),
+            "open": sum(r["state"] == OPEN for r in members), "new": sum(r["fingerprint"] in new and not r.get("earlier") for r in members),
             "resolved": len(closed), "breached": sum(bool(r["breached"]) for r in members),
             "avg_hours_to_close": avg, "median_hours_to_close": median, "p90_hours_to_close": p90,
         })
