@@ -265,6 +265,8 @@ def test_an_issue_whose_episode_ended_and_began_again_is_a_resolution_and_a_new_
     """A log pattern, P0 open since 02-20 at the 03-01 review (breached); quiet, then a new episode from 03-12
     at P1 (the rules' priority for its events now). By the README's episodes the P0 episode was resolved and a
     new one began: Resolved 1 (the P0's), New 1 (the P1's), no "priority change" from P0 to P1 by anyone."""
+    from dataclasses import replace
+
     from bqx_ops.issue_review.model import Found
 
     p1 = ReviewPeriod(dt.datetime(2026, 2, 15, 10), dt.datetime(2026, 3, 1, 10))
@@ -282,6 +284,13 @@ def test_an_issue_whose_episode_ended_and_began_again_is_a_resolution_and_a_new_
     assert stats.loc[("all", "all"), ["open", "new", "resolved"]].tolist() == [1, 1, 1]
     assert stats.loc[("priority", "P0"), ["open", "new", "resolved"]].tolist() == [0, 0, 1]
     assert stats.loc[("priority", "P1"), ["open", "new", "resolved"]].tolist() == [1, 1, 0]
+    # the new episode over by the review too (one event on 03-12, quiet since): still both episodes
+    quiet = build_inventory([replace(log(dt.datetime(2026, 3, 12), "P1"), resolved_at=dt.datetime(2026, 3, 12))],
+                            RULES, p2)
+    again = trend(quiet, before, p2)
+    assert list(again["change"]) == ["recurred"]
+    stats = resolution_stats(quiet, again, p2, previous=before).set_index(["dimension", "value"])
+    assert stats.loc[("all", "all"), ["open", "new", "resolved"]].tolist() == [0, 1, 2]
 
 
 def test_a_day_files_implausible_timestamps_are_reported_by_every_window_that_reads_it_as_it_is_now(tmp_path):

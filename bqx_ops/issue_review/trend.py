@@ -48,12 +48,14 @@ def trend(inventory: pd.DataFrame, previous: pd.DataFrame | None, period: Review
         cur, old = now.get(fp), before.get(fp)
         if cur is None and old["source"] in without_data:
             change = "unknown"  # its source said nothing this time: not a resolution
-        elif cur is None or (old is not None and cur["state"] != OPEN):
+        elif cur is None:
+            change = "resolved"
+        elif old is not None and _later(cur["created_at"], old["created_at"]):
+            change = "recurred"  # open or resolved again: either way the earlier episode ended
+        elif old is not None and cur["state"] != OPEN:
             change = "resolved"
         elif old is None:
             change = "new" if cur["state"] == OPEN else "new_resolved"
-        elif _later(cur["created_at"], old["created_at"]):
-            change = "recurred"
         else:
             change = "still_open"
         base = cur or old
