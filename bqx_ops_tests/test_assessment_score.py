@@ -196,3 +196,14 @@ def test_a_rationale_never_rounds_a_figure_onto_or_across_the_line_it_is_scored_
     why = {d.name: d.rationale for d in a.dimensions}
     assert "ensemble R² 0.94996 below target 0.95-0.99" in why["Goal alignment"]
     assert "budget +15.04% vs ±15%" in why["Budget & timeline"]
+
+
+def test_scores_round_half_away_from_zero_as_every_figure():
+    """Budget +10% inside ±15% (100) and timeline +37.5% against ±20%: 100 × (40 − 37.5) / 20 = 12.5; the
+    mean 56.25 reads 56.3 (Python's round gives 56.2). Overall: goal 100, that 56.3 and success criteria 2/3
+    known (66.7): 223.0 / 3 = 74.33 -> 74.3."""
+    a = assess(QuarterInputs(r2=HEALTHY.r2, budget={"variance_pct": 10.0, "band_pct": 15.0},
+                             timeline={"variance_pct": 37.5, "band_pct": 20.0}))
+    got = {d.name: d.score for d in a.dimensions}
+    assert got["Budget & timeline"] == 56.3
+    assert (got["Goal alignment"], got["Success criteria"], a.overall) == (100.0, 66.7, 74.3)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bqx_ops.plan_update.fmt import num_vs, plural
+from bqx_ops.plan_update.fmt import num_vs, plural, rounded
 
 SATISFACTION, INTERVIEW, TECHNIQUE = "User Satisfaction", "Stakeholder Interview", "Technique Adopted"
 COMPETITIVE, MARKET = "Competitive Position", "Market Alignment"
@@ -46,7 +46,7 @@ class PeopleInputs:
 
 
 def clamp(value: float) -> float:
-    return round(min(100.0, max(0.0, value)), 1)
+    return float(rounded(min(100.0, max(0.0, value)), 1))
 
 
 def scores(p: PeopleInputs, kind: str) -> list[float]:

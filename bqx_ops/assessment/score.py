@@ -45,7 +45,7 @@ import math
 from dataclasses import dataclass, field
 
 from bqx_ops.assessment.people import PeopleInputs, industry_parts, stakeholder_parts
-from bqx_ops.plan_update.fmt import fixed, num_vs, pct_vs
+from bqx_ops.plan_update.fmt import fixed, num_vs, pct_vs, rounded
 from bqx_ops.plan_update.r2 import DOWN, UP
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT
 
@@ -105,7 +105,7 @@ class Assessment:
 
 
 def clamp(value: float) -> float:
-    return round(min(100.0, max(0.0, value)), 1)
+    return float(rounded(min(100.0, max(0.0, value)), 1))  # the one rounding rule: 56.25 -> 56.3
 
 
 def _num(row: dict | None, key: str) -> float | None:
@@ -261,5 +261,5 @@ def assess(i: QuarterInputs) -> Assessment:
     dims = (goal_alignment(i), technical_gaps(i), budget_timeline(i), success_criteria(i), risk(i),
             stakeholder_alignment(i), industry_trends(i))
     scored = [d.score for d in dims if d.score is not None]
-    overall = round(sum(scored) / len(scored), 1) if scored else None
+    overall = float(rounded(sum(scored) / len(scored), 1)) if scored else None
     return Assessment(dims, overall, decide(overall, dims, i))
