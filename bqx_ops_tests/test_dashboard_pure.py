@@ -130,7 +130,7 @@ def test_facts_give_the_expected_statuses():
     assert got["Airtable Updates"][1] == "⚠️"
     assert got["Documentation Drift"] == ("0.0 days", "✅")
     assert got["P1 Issues"] == ("2", "❌")
-    assert got["360 Assessments"] == ("1/4", "⚠️")
+    assert got["360 Assessments"] == ("1/4 (2 due so far)", "⚠️")
     assert got["Budget Variance"] == ("-16.0%", "⚠️") and got["Timeline Variance"] == ("+30.0%", "❌")
     assert got["Cost/Month"] == ("$123.46", "✅")
     targets = {i.metric: i.target for i in ind.indicators(facts)}

@@ -157,7 +157,10 @@ def indicators(f: Facts) -> list[Indicator]:
                   FAIL if sync_days is None else OK if sync_days < 7 else WARN if sync_days < 14 else FAIL,
                   sync_days),
         Indicator(OPERATIONAL, "Plan Alignment", "> 90%", _alignment(f), at_least(f.alignment, 90, 80), f.alignment),
-        Indicator(OPERATIONAL, "360 Assessments", "4/year", _num(f.assessments, "{:.0f}/4"),
+        # the status is judged against the finals due so far, which the text says: "0/4" alone read the same
+        # ✅ in September (none due yet) as ⚠️ in April (Q1's missed)
+        Indicator(OPERATIONAL, "360 Assessments", "4/year",
+                  NO_DATA if f.assessments is None else f"{int(f.assessments)}/4 ({f.assessments_due} due so far)",
                   assessments_status(f.assessments, f.assessments_due), f.assessments),
         Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET),
                   num_vs(f.r2, () if f.r2_target is None else (f.r2_target, f.r2_target - R2_WARN_MARGIN), 4),
