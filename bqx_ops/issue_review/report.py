@@ -134,14 +134,22 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
         row = by_fp.get(t["fingerprint"])
         return [when(row["resolved_at"]), hours(row["time_to_close_hours"])] if row else ["no longer reported", "—"]
 
+    resolved_rows = []
+    for t in resolved:
+        if t["change"] == "recurred":  # the earlier episode, then the new one if it is over too
+            resolved_rows.append([t["previous_priority"], t["title"], t["source"], *closed(t)])
+            row = by_fp.get(t["fingerprint"])
+            if row and row["state"] != OPEN:
+                resolved_rows.append([t["priority"], t["title"], t["source"], when(row["resolved_at"]),
+                                      hours(row["time_to_close_hours"])])
+        else:
+            resolved_rows.append([t["priority"] or t["previous_priority"], t["title"], t["source"], *closed(t)])
     out += ["## New since the last review", "",
             md_table(["Priority", "Issue", "Source", "Created", "State"],
                      [[t["priority"], t["title"], t["source"], when(by_fp[t["fingerprint"]]["created_at"]),
                        by_fp[t["fingerprint"]]["state"]] for t in new]),
             "## Resolved since the last review", "",
-            md_table(["Priority", "Issue", "Source", "Resolved", "Time to close"],
-                     [[(t["previous_priority"] if t["change"] == "recurred" else None) or t["priority"] or t["previous_priority"],
-                       t["title"], t["source"], *closed(t)] for t in resolved]),
+            md_table(["Priority", "Issue", "Source", "Resolved", "Time to close"], resolved_rows),
             *(["## Not known this time", "",
                "Open at the last review; their source has no data this time, so whether they were resolved "
                "is not known (they are not counted as resolved):", "",
