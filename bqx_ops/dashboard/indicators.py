@@ -202,7 +202,9 @@ def cost_indicator(f: Facts) -> Indicator:
     if c["projected"] is not None:
         text += f", projected {usd(c['projected'])}"
     text += _problems(f.cost_problems)
-    judged = c["projected"] if c["projected"] is not None else c["previous_month"]
+    # the projection; the previous month only on the 1st (nothing of the month has ended yet): a month whose
+    # days have ended without Cost Explorer data is no data, never last month's status carried over
+    judged = c["previous_month"] if c["days"] == 0 else c["projected"]
     return Indicator(PROJECT, "Cost/Month", target, text, status(judged), c["month_to_date"],
                      baseline=(c["like_days"],))
 
