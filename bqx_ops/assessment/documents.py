@@ -24,6 +24,18 @@ def _money(v) -> str:
     return "" if v is None else f"{v:+,.2f}"
 
 
+def _pct(v) -> str:
+    """A variance with its sign; a missing one is "no data", never "+0.0%"."""
+    v = number(v)
+    return "no data" if v is None else f"{v:+.1f}%"
+
+
+def _schedule(days: float | None) -> str:
+    if days is None:
+        return "no data on"
+    return f"{plural(abs(round(days)), 'working day')} {'behind' if days > 0 else 'ahead of'}" if round(days) else "on"
+
+
 def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) -> str:
     share = gap_share(e, found) or 0.0
     cost = sum(g.cost_impact or 0.0 for g in found)
@@ -63,7 +75,7 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
     lines = [f"# Budget/Timeline Adjustment Proposal {quarter}", "",
              f"As of {as_of:%Y-%m-%d %H:%M} UTC, with the 360 assessment [{quarter}]({quarter}.md).", "",
              f"Written because a variance exceeds ±{ADJUSTMENT_VARIANCE:.0f}%: budget "
-             f"{number(b.get('variance_pct')) or 0:+.1f}%, timeline {number(t.get('variance_pct')) or 0:+.1f}%.", "",
+             f"{_pct(b.get('variance_pct'))}, timeline {_pct(t.get('variance_pct'))}.", "",
              "## Variance root cause analysis", "", "Phases driving the cost variance:", "",
              md_table(["Phase", "Name", "Est. (Done)", "Realized", "Variance ($)", "Variance"],
                       [[r["number"], r["name"], usd(r.get("estimated_cost_done")), usd(r.get("realized_cost")),
@@ -90,8 +102,8 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              + " working days.", "",
              "## Impact assessment", "",
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
-             f"({number(f.get('variance_pct')) or 0:+.1f}% on the budget).",
-             f"- Schedule: {number(t.get('schedule_variance_days')) or 0:+.0f} working days behind the earned schedule today.",
+             f"({_pct(f.get('variance_pct'))} on the budget).",
+             f"- Schedule: {_schedule(number(t.get('schedule_variance_days')))} the earned schedule today.",
              f"- {plural(len(updates), 'Airtable field update')}, applied only on approval:", "",
              md_table(["Table", "Key", "Field", "Current", "Proposed"],
                       [[u["table"], u["key"], u["field"], shown(u["field"], u.get("current")),
