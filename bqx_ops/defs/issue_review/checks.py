@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.db import table_exists
+from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
 from bqx_ops.markdown import table as md_table
 
 INVENTORY = dg.AssetKey(["review", "issue_inventory"])
@@ -25,7 +26,8 @@ def _latest(conn, table: str, where: str = "TRUE"):
     return latest, [dict(zip(names, row)) for row in cur.fetchall()]
 
 
-def _sla_check(duckdb: DuckDBResource, priority: str, limit: str) -> dg.AssetCheckResult:
+def _sla_check(duckdb: DuckDBResource, priority: str) -> dg.AssetCheckResult:
+    limit = f"its SLA ({sla_words(p0_p1_sla_hours()[priority])})"  # the team's triage rules, as the breach flag
     with duckdb.get_connection() as conn:
         period, rows = _latest(conn, "issue_inventory", f"state = 'open' AND priority = '{priority}' AND breached")
     rows.sort(key=lambda r: (-r["age_hours"], r["fingerprint"]))
@@ -44,12 +46,12 @@ def _sla_check(duckdb: DuckDBResource, priority: str, limit: str) -> dg.AssetChe
 
 @dg.asset_check(asset=INVENTORY, description="No P0 issue unresolved longer than its SLA (24 hours), latest review.")
 def no_p0_open_longer_than_24_hours(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    return _sla_check(duckdb, "P0", "24 hours")
+    return _sla_check(duckdb, "P0")
 
 
 @dg.asset_check(asset=INVENTORY, description="No P1 issue unresolved longer than its SLA (one week), latest review.")
 def no_p1_open_longer_than_a_week(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    return _sla_check(duckdb, "P1", "a week")
+    return _sla_check(duckdb, "P1")
 
 
 @dg.asset_check(asset=INVENTORY, description="Every issue of the latest review has a priority and a category (WARN).")
