@@ -53,6 +53,13 @@ def test_every_period_from_the_sunday_start_is_reported_on_the_teams_branch(kgl_
     git = lambda *a: subprocess.run(["git", "-C", origin, *a], capture_output=True, text=True, check=True).stdout  # noqa: E731
     assert git("for-each-ref", "--format=%(refname:short)", "refs/heads").split() == ["trunk"]
     assert git("log", "--reverse", "--format=%cs", "trunk").split()[0] == kgl.START.isoformat()
+    # the sync and dashboard week from Monday 11-18 holds the first snapshot (Tuesday 11-19): replayed
+    first = kgl.snapshot_days()[0]
+    monday = first - dt.timedelta(days=first.weekday())
+    subjects = git("log", "--format=%s", "trunk").splitlines()
+    assert f"Success metrics dashboard as of {monday + dt.timedelta(weeks=1)} 09:00 UTC" in subjects
+    changelog = (data / kgl.DOCS_DIR / "CHANGELOG.md").read_text()
+    assert f"_Week {monday} – {monday + dt.timedelta(weeks=1)} · Airtable snapshot " in changelog
 
 
 @pytest.mark.parametrize("friday", [dt.date(2019, 11, 22), dt.date(2019, 12, 27), dt.date(2020, 1, 3)])
