@@ -207,3 +207,20 @@ def test_scores_round_half_away_from_zero_as_every_figure():
     got = {d.name: d.score for d in a.dimensions}
     assert got["Budget & timeline"] == 56.3
     assert (got["Goal alignment"], got["Success criteria"], a.overall) == (100.0, 66.7, 74.3)
+
+
+def test_the_trend_table_shows_what_an_earlier_quarter_said_for_an_unscored_dimension():
+    """Q4's final said "manual input required" for Stakeholder alignment: the Q1 trend table says so too,
+    not "–" (kept for a dimension that quarter did not have)."""
+    from bqx_ops.assessment.evidence import Evidence
+    from bqx_ops.assessment.report import trend
+
+    a = assess(HEALTHY)
+    history = tuple({"quarter": "Q4-2019", "dimension": d, "score": s, "status": st, "overall": 73.7,
+                     "decision": "Pivot strategy"}
+                    for d, s, st in (("Goal alignment", 58.6, "scored"),
+                                     ("Stakeholder alignment", None, "manual input required")))
+    text = "\n".join(trend(a, Evidence(history=history), "Q1-2020"))
+    assert "| Goal alignment | 58.6 |" in text
+    assert "| Stakeholder alignment | manual input required |" in text
+    assert "| Industry trends | – |" in text

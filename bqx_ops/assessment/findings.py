@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.read import TIMELINE_DELAY
+from bqx_ops.plan_update.estimates import NO_HISTORY
 from bqx_ops.plan_update.fmt import num_vs, pct_vs, plural
 from bqx_ops.assessment.score import (
     ACCELERATE, ADJUST, BUDGET_BAND, CONTINUE, PAUSE, PIVOT, REDUCE, Assessment, QuarterInputs,
@@ -94,12 +95,13 @@ def gaps(e: Evidence) -> list[Gap]:
             continue
         adj = s.get("adjusted") or {}
         est, est_days = number(adj.get("estimated_cost")), number(adj.get("estimated_days"))
+        # an adjustment with no history (ratio 1: no Done stage to learn from) says nothing: no data, not +0
         if cost.get("status") == "Done":
             cost_impact = number(cost.get("variance_usd"))
         else:
-            a = number(adj.get("adjusted_cost"))
+            a = None if adj.get("cost_basis") == NO_HISTORY else number(adj.get("adjusted_cost"))
             cost_impact = None if a is None or est is None else a - est
-        a_days = number(adj.get("adjusted_days"))
+        a_days = None if adj.get("days_basis") == NO_HISTORY else number(adj.get("adjusted_days"))
         days_impact = None if a_days is None or est_days is None else a_days - est_days
         days_over = None if over is None else int(over["days_over"])
         rank = ("open P0" in kinds, "open P1" in kinds, days_over or 0, pct if "cost overrun" in kinds else 0.0)

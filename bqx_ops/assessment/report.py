@@ -71,11 +71,17 @@ def _num(v, fmt: str) -> str:
     return "" if v is None or v != v else fmt.format(v)
 
 
+def _earlier(row: dict) -> str:
+    """An earlier quarter's score, else what its report said instead (manual input required, no data):
+    "–" only for a dimension that quarter did not have."""
+    return _num(row.get("score"), "{:.1f}") or row.get("status") or "–"
+
+
 def trend(a: Assessment, e: Evidence, quarter: str) -> list[str]:
     quarters = list(dict.fromkeys(h["quarter"] for h in e.history))
     by = {(h["quarter"], h["dimension"]): h for h in e.history}
     first = {q: next(h for h in e.history if h["quarter"] == q) for q in quarters}
-    rows = [[d.name, *[_num(by.get((q, d.name), {}).get("score"), "{:.1f}") or "–" for q in quarters],
+    rows = [[d.name, *[_earlier(by.get((q, d.name), {})) for q in quarters],
              _score(d.score, d.status)] for d in a.dimensions]
     rows.append(["Overall", *[_num(first[q]["overall"], "{:.1f}") for q in quarters], _num(a.overall, "{:.1f}")])
     rows.append(["Decision", *[first[q]["decision"] for q in quarters], a.decision.decision])

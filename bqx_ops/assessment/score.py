@@ -45,6 +45,7 @@ import math
 from dataclasses import dataclass, field
 
 from bqx_ops.assessment.people import PeopleInputs, industry_parts, stakeholder_parts
+from bqx_ops.issue_review.rules import SEED_SLA_HOURS, sla_words
 from bqx_ops.plan_update.fmt import fixed, num_vs, pct_vs, rounded
 from bqx_ops.plan_update.r2 import DOWN, UP
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT
@@ -75,6 +76,7 @@ class QuarterInputs:
     timeline: dict | None = None  # latest plan week: variance_pct, band_pct
     open_issues: tuple[dict, ...] | None = None  # latest review: open issues (priority, untriaged, ...)
     breaches: tuple[dict, ...] | None = None  # latest review: open issues past their SLA (priority)
+    sla_hours: tuple[float, float] = (SEED_SLA_HOURS["P0"], SEED_SLA_HOURS["P1"])  # the triage rules' P0, P1
     people: PeopleInputs = PeopleInputs()  # Assessment Inputs, utilization, uptime, adoptions
 
 
@@ -172,8 +174,8 @@ def criteria(i: QuarterInputs) -> list[tuple[str, bool | None]]:
         ("R² target" if lo is None else f"R² > {lo:.2f}", None if r is None or lo is None else r > lo),
         ("budget ±15%", None if b is None else abs(b) <= BUDGET_BAND),
         ("timeline ±20%", None if t is None else abs(t) <= TIMELINE_BAND),
-        ("no P0 > 24h", None if breached is None else "P0" not in breached),
-        ("no P1 > 1 week", None if breached is None else "P1" not in breached),
+        (f"no P0 > {sla_words(i.sla_hours[0])}", None if breached is None else "P0" not in breached),
+        (f"no P1 > {sla_words(i.sla_hours[1])}", None if breached is None else "P1" not in breached),
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bqx_ops.issue_review.rules import SEED_SLA_HOURS, sla_words
 from bqx_ops.plan_update.fmt import money_vs, num_vs, pct_vs, plural
 
 OK, WARN, FAIL, NO_DATA = "✅", "⚠️", "❌", "no data"
@@ -28,8 +29,9 @@ class Facts:
     as_of: dt.datetime
     last_sync_end: dt.datetime | None = None  # end (= as-of) of the last synced docs week <= as_of
     last_plan_end: dt.datetime | None = None  # end of the last plan-update week <= as_of
-    old_p0: int | None = None  # open P0 issues older than 24 h at as_of
-    old_p1: int | None = None  # open P1 issues older than 1 week at as_of
+    old_p0: int | None = None  # open P0 issues older than their SLA (sla_hours[0]) at as_of
+    old_p1: int | None = None  # open P1 issues older than their SLA (sla_hours[1]) at as_of
+    sla_hours: tuple[float, float] = (SEED_SLA_HOURS["P0"], SEED_SLA_HOURS["P1"])  # the triage rules' P0, P1
     alignment: float | None = None  # overall score (0-100) of the latest final 360 assessment <= as_of
     assessments: int | None = None  # final assessments of as_of's year made by as_of
     assessments_due: int = 0  # quarters of that year whose final is due by as_of (the project running then)
@@ -149,10 +151,10 @@ def indicators(f: Facts) -> list[Indicator]:
     return [
         Indicator(OPERATIONAL, "Repository Sync", "Weekly", sync, recency(sync_days, 7, 14), sync_days),
         Indicator(OPERATIONAL, "Airtable Updates", "Weekly", plan, recency(plan_days, 7, 14), plan_days),
-        Indicator(OPERATIONAL, "P0 Issues", "0 older than 24h", _num(f.old_p0, "{:.0f}"), zero_count(f.old_p0),
-                  f.old_p0),
-        Indicator(OPERATIONAL, "P1 Issues", "0 older than 1 week", _num(f.old_p1, "{:.0f}"), zero_count(f.old_p1),
-                  f.old_p1),
+        Indicator(OPERATIONAL, "P0 Issues", f"0 older than {sla_words(f.sla_hours[0])}", _num(f.old_p0, "{:.0f}"),
+                  zero_count(f.old_p0), f.old_p0),
+        Indicator(OPERATIONAL, "P1 Issues", f"0 older than {sla_words(f.sla_hours[1])}", _num(f.old_p1, "{:.0f}"),
+                  zero_count(f.old_p1), f.old_p1),
         Indicator(OPERATIONAL, "Documentation Drift", "< 1 week", drift,
                   FAIL if sync_days is None else OK if sync_days < 7 else WARN if sync_days < 14 else FAIL,
                   sync_days),

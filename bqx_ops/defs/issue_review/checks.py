@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops.db import table_exists
 from bqx_ops.defs.cadence.check_periods import evaluations, run_periods
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
+from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
 from bqx_ops.markdown import table as md_table
 
 INVENTORY = dg.AssetKey(["review", "issue_inventory"])
@@ -49,8 +50,9 @@ def _review(key: str) -> str:
     return f"Review {key} – {end:%Y-%m-%d}"
 
 
-def _late(priority: str, limit: str):
+def _late(priority: str):
     def judge(conn, key, start):
+        limit = f"its SLA ({sla_words(p0_p1_sla_hours()[priority])})"  # the team's triage rules, as the breach flag
         rows = _rows(conn, "issue_inventory", start, f"state = 'open' AND priority = '{priority}' AND breached")
         rows.sort(key=lambda r: (-r["age_hours"], r["fingerprint"]))
         listed = [[r["fingerprint"], r["title"], r["owner"], f"{r['age_hours']:.1f}", str(r["sla_due_at"])]
@@ -68,14 +70,16 @@ def _check(asset: dg.AssetKey, description: str):
     return dg.asset_check(asset=asset, partitions_def=ISSUE_REVIEW_PARTITIONS, pool="duckdb", description=description)
 
 
-@_check(INVENTORY, "No P0 issue unresolved longer than its SLA (24 hours), each review (WARN).")
+@_check(INVENTORY, "No P0 issue unresolved longer than its SLA (the triage rules' sla_hours; the seed's 24 hours), "
+                   "each review (WARN).")
 def no_p0_open_longer_than_24_hours(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
-    yield from _judge(context, duckdb, _late("P0", "24 hours"), dg.AssetCheckSeverity.WARN)
+    yield from _judge(context, duckdb, _late("P0"), dg.AssetCheckSeverity.WARN)
 
 
-@_check(INVENTORY, "No P1 issue unresolved longer than its SLA (one week), each review (WARN).")
+@_check(INVENTORY, "No P1 issue unresolved longer than its SLA (the triage rules' sla_hours; the seed's one week), "
+                   "each review (WARN).")
 def no_p1_open_longer_than_a_week(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
-    yield from _judge(context, duckdb, _late("P1", "a week"), dg.AssetCheckSeverity.WARN)
+    yield from _judge(context, duckdb, _late("P1"), dg.AssetCheckSeverity.WARN)
 
 
 def _untriaged(conn, key, start):
