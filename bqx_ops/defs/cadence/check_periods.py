@@ -9,6 +9,8 @@ import datetime as dt
 
 import dagster as dg
 
+from bqx_ops.db import table_exists
+
 
 def evaluations(context: dg.AssetCheckExecutionContext, judged: list[tuple[str | None, bool, str | None, dict]],
                 severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR, no_data: str = "no data"):
@@ -33,3 +35,13 @@ def run_periods(context, partitions_def: dg.TimeWindowPartitionsDefinition) -> l
         start = partitions_def.time_window_for_partition_key(key).start
         out.append((key, start.astimezone(dt.timezone.utc).replace(tzinfo=None)))
     return out
+
+
+def periods_or_latest(context, conn, partitions_def: dg.TimeWindowPartitionsDefinition,
+                      schema: str, table: str) -> list[tuple[str, dt.datetime]]:
+    """The run's periods; outside a partitioned run, the latest ``period_start`` of the checked table."""
+    periods = run_periods(context, partitions_def)
+    if periods or not table_exists(conn, schema, table):
+        return periods
+    latest = conn.execute(f"SELECT max(period_start) FROM {schema}.{table}").fetchone()[0]
+    return [] if latest is None else [(latest.strftime("%Y-%m-%d"), latest)]

@@ -4,26 +4,14 @@ Partitioned like the dashboard: a run (or a single-run backfill) judges each of 
 partition, so the UI and the demo summary show which weeks were not green, not only the last.
 """
 
-import datetime as dt
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.dashboard.indicators import OK, OPERATIONAL
-from bqx_ops.db import table_exists
-from bqx_ops.defs.cadence.check_periods import evaluations, run_periods
+from bqx_ops.defs.cadence.check_periods import evaluations, periods_or_latest
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.dashboard.assets import METRICS_KEY
 from bqx_ops.markdown import table as md_table
-
-
-def _weeks(context, conn) -> list[tuple[str, dt.datetime]]:
-    """The run's weeks; outside a partitioned run, the latest week in DuckDB."""
-    weeks = run_periods(context, WEEKLY_SYNC_PARTITIONS)
-    if weeks or not table_exists(conn, "dashboard", "success_metrics"):
-        return weeks
-    latest = conn.execute("SELECT max(period_start) FROM dashboard.success_metrics").fetchone()[0]
-    return [] if latest is None else [(latest.strftime("%Y-%m-%d"), latest)]
 
 
 @dg.asset_check(asset=METRICS_KEY, partitions_def=WEEKLY_SYNC_PARTITIONS, pool="duckdb",
@@ -31,7 +19,8 @@ def _weeks(context, conn) -> list[tuple[str, dt.datetime]]:
 def operational_health_is_green(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
     judged = []
     with duckdb.get_connection() as conn:
-        for week, start in _weeks(context, conn):
+        for week, start in periods_or_latest(context, conn, WEEKLY_SYNC_PARTITIONS, "dashboard",
+                                             "success_metrics"):
             rows = conn.execute(
                 "SELECT metric, target, current, status FROM dashboard.success_metrics WHERE section = ? "
                 "AND period_start = ? ORDER BY position", [OPERATIONAL, start]).fetchall()

@@ -12,22 +12,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from bqx_ops.db import table_exists
-from bqx_ops.defs.cadence.check_periods import evaluations, run_periods
+from bqx_ops.defs.cadence.check_periods import evaluations, periods_or_latest
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
 from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
 from bqx_ops.markdown import table as md_table
 
 INVENTORY = dg.AssetKey(["review", "issue_inventory"])
 ACTIONS = dg.AssetKey(["review", "action_items"])
-
-
-def _periods(context, conn) -> list[tuple[str, dt.datetime]]:
-    """The run's review periods; outside a partitioned run, the latest review in DuckDB."""
-    periods = run_periods(context, ISSUE_REVIEW_PARTITIONS)
-    if periods or not table_exists(conn, "review", "issue_inventory"):
-        return periods
-    latest = conn.execute("SELECT max(period_start) FROM review.issue_inventory").fetchone()[0]
-    return [] if latest is None else [(latest.strftime("%Y-%m-%d"), latest)]
 
 
 def _rows(conn, table: str, start: dt.datetime, where: str = "TRUE") -> list[dict]:
@@ -41,7 +32,8 @@ def _rows(conn, table: str, start: dt.datetime, where: str = "TRUE") -> list[dic
 def _judge(context, duckdb: DuckDBResource, judge, severity: dg.AssetCheckSeverity):
     """``judge(conn, key, start)`` -> (passed, description, metadata) for each review of the run."""
     with duckdb.get_connection() as conn:
-        judged = [(key, *judge(conn, key, start)) for key, start in _periods(context, conn)]
+        judged = [(key, *judge(conn, key, start)) for key, start in periods_or_latest(
+            context, conn, ISSUE_REVIEW_PARTITIONS, "review", "issue_inventory")]
     yield from evaluations(context, judged, severity, no_data="no data: no review computed yet")
 
 
