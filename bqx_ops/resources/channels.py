@@ -10,6 +10,7 @@ import copy
 import json
 import re
 import unicodedata
+from http import HTTPStatus
 from pathlib import Path
 
 from bqx_ops.docs_sync.slugs import ascii_letters
@@ -161,7 +162,7 @@ class SlackChannel:
                 return f"{response['channel']}/{response['ts']}"
             except Exception as exc:
                 status = getattr(getattr(exc, "response", None), "status_code", None)
-                if status is not None and status < 500 or tries == self.post_tries:
+                if status is not None and status < HTTPStatus.INTERNAL_SERVER_ERROR or tries == self.post_tries:
                     raise  # Slack answered and refused it (not stored), or out of tries: the outbox retries later
                 time.sleep(self.pause_seconds * 2 ** (tries - 1))
                 if (found := self.find_delivered(intent)) is not None:
