@@ -164,6 +164,8 @@ def test_log_events_are_filtered_normalized_and_grouped_per_log_group(tmp_path):
     issues = cloudwatch.log_issues(groups, AS_OF, RULES.cloudwatch)
     assert issues[0].first_seen == t and issues[0].last_seen == t + dt.timedelta(hours=1)
     assert issues[0].resolved_at == t + dt.timedelta(hours=1)  # quiet for more than 72 h before the review
+    details = sorted(i.detail.split(";")[0] for i in issues)  # counts read as counts: "1 event", never "1 events"
+    assert details == ["ERROR: 1 event (0 warnings)", "ERROR: 2 events (0 warnings)", "WARN: 1 event (1 warning)"]
 
 
 def test_the_log_window_is_the_14_days_before_the_review():
