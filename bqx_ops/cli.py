@@ -116,12 +116,16 @@ def sensor_looks(days: list[dt.date], at: dt.time = dt.time(9)) -> list[str]:
     return [dt.datetime.combine(day, at, dt.timezone.utc).isoformat() for day in days]
 
 
-def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed) -> tuple[str, str] | None:
-    """First and last key of the partitions ``include`` keeps for the period [first, last]."""
+def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed,
+                   from_start: bool = False) -> tuple[str, str] | None:
+    """First and last key of the partitions ``include`` keeps for the period [first, last]. ``from_start``:
+    ``first`` is the plan's first snapshot (no ``--from`` cut earlier ones), so the period holding it opens
+    the replay even when it is not the first partition (a start on a Sunday, the first snapshot on the
+    Tuesday: the sync week from that Monday holds it, the one holding the start has no snapshot)."""
     now = dt.datetime.combine(last + dt.timedelta(days=100), dt.time(), dt.timezone.utc)
     every = partitions_def.get_partition_keys(current_time=now)
     keys = [k for i, k in enumerate(every) if include(partitions_def.time_window_for_partition_key(k), first, last,
-                                                      opening=i == 0)]
+                                                      opening=i == 0 or from_start)]
     return (keys[0], keys[-1]) if keys else None
 
 
@@ -271,8 +275,8 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     with _using(data_dir, "write the sample's landing zone"):  # the writer's result, or written here if it failed
         EmbeddedAirtable(data_dir=str(data_dir)).ensure_landing()
     start = project_start(current("local", data_dir))  # partitions start there: earlier snapshots are not the plan's
-    days = Landing(data_dir).airtable_snapshot_dates()
-    days = [d for d in days if d >= start and (not date_from or d >= date_from) and (not date_to or d <= date_to)]
+    plan_days = [d for d in Landing(data_dir).airtable_snapshot_dates() if d >= start]
+    days = [d for d in plan_days if (not date_from or d >= date_from) and (not date_to or d <= date_to)]
     today = dt.datetime.now(dt.timezone.utc).date()
     if later := [d for d in days if d > today]:
         # partitions end at the present: a day still to come cannot be replayed (nor snapshotted)
@@ -289,7 +293,7 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     for line in recover(instance):  # runs a killed demo left behind would hold the duckdb pool forever
         print(f"Recovered: {line}")
     with _warehouse_open(defs, data_dir):
-        return _replay(defs, instance, data_dir, home, days)
+        return _replay(defs, instance, data_dir, home, days, from_start=days[0] == plan_days[0])
 
 
 @contextlib.contextmanager
@@ -329,7 +333,7 @@ def _open_once(database: str) -> None:
             raise
 
 
-def _replay(defs, instance, data_dir: Path, home: Path, days: list[dt.date]) -> int:
+def _replay(defs, instance, data_dir: Path, home: Path, days: list[dt.date], from_start: bool = False) -> int:
     from bqx_ops.summary import print_summary
 
     now = dt.datetime.combine(days[-1], dt.time(23, 59), dt.timezone.utc)  # the end of the replayed period
@@ -337,7 +341,8 @@ def _replay(defs, instance, data_dir: Path, home: Path, days: list[dt.date]) -> 
         defs, instance, SNAPSHOT_JOB, days[0].isoformat(), days[-1].isoformat(), now=now))]
     failed = set() if results[0][1].success else {SNAPSHOT_JOB}
     for title, job_name, partitions_def, include, reads, selection in _steps(defs):
-        span = partition_span(partitions_def, days[0], days[-1], include) if partitions_def else None
+        span = partition_span(partitions_def, days[0], days[-1], include, from_start=from_start) \
+            if partitions_def else None
         if partitions_def is not None and span is None:
             continue
         title = f"{title} {span[0]} .. {span[1]}" if span else title

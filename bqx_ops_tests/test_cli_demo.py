@@ -62,6 +62,11 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
     assert "bqx-ops demo: 2026-06-01 .. 2026-06-30" in out
     assert "Airtable snapshots: run" in out and "succeeded" in out
     assert "airtable.stages" in out and "dg dev" in out
+    # every check of a partitioned asset is judged per period: the dashboard's four Mondays of June
+    # (1, 8, 15, 22), the one review (June 1st), each line saying how many of its periods failed
+    import re
+    judged = dict(re.findall(r"\] \S+ (\w+)(?:: \d+ of | \()(\d+) periods", out))
+    assert judged["operational_health_is_green"] == "4" and judged["no_p1_open_longer_than_a_week"] == "1", out
     # the sample was written because the data dir had no landing zone
     assert (tmp_path / "data" / "landing" / "airtable" / "2026-06-01" / "Stages.json").exists()
     with duckdb.connect(str(tmp_path / "data" / "bqx_ops.duckdb"), read_only=True) as conn:

@@ -12,6 +12,7 @@ import os
 import re
 import time
 import unicodedata
+from http import HTTPStatus
 from pathlib import Path
 
 from bqx_ops.docs_sync.slugs import ascii_letters
@@ -162,7 +163,7 @@ class SlackChannel:
                 return f"{response['channel']}/{response['ts']}"
             except Exception as exc:
                 status = getattr(getattr(exc, "response", None), "status_code", None)
-                if (status is not None and status // 100 != 5) or tries == self.post_tries:
+                if status is not None and status < HTTPStatus.INTERNAL_SERVER_ERROR or tries == self.post_tries:
                     raise  # Slack answered and refused it (not stored), or out of tries: the outbox retries later
                 time.sleep(self.pause_seconds * 2 ** (tries - 1))
                 if (found := self.find_delivered(intent)) is not None:
