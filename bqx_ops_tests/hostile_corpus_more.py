@@ -123,7 +123,8 @@ LATENCY_CASES = [
                                              "Messages": [{"Code": "Forbidden", "Value": "no access"}]},
      "f.json: CloudWatch says {'Code': 'Forbidden', 'Value': 'no access'}"),
     # already handled: kept so
-    ("a value as text", {"MetricDataResults": [{"Id": "p95", "Timestamps": ["2026-03-10T00:00:00Z"], "Values": ["50"]}]},
+    ("a value as text",
+     {"MetricDataResults": [{"Id": "p95", "Timestamps": ["2026-03-10T00:00:00Z"], "Values": ["50"]}]},
      "f.json: point '2026-03-10T00:00:00Z' = '50': the value is not a non-negative number"),
     ("a timestamp in epoch seconds", {"MetricDataResults": [{"Id": "p95", "Timestamps": [1773100800], "Values": [5]}]},
      "f.json: point 1773100800 = 5: the time is not a time"),
@@ -146,7 +147,8 @@ CONFIG_REFUSED = [
     ("project: {name: ''}\n", "project.name: Value error, a name that can be seen"),
     ('project: {name: "\\u200b\\u200b"}\n', "project.name: Value error, a name that can be seen"),
     ('roles: {qa: "\\ufeff "}\n', "roles.qa: Value error, a person's or role's name, not empty"),
-    ("aws: {latency: {namespace: '', metric: Latency}}\n", "aws.latency.namespace: Value error, a name that can be seen"),
+    ("aws: {latency: {namespace: '', metric: Latency}}\n",
+     "aws.latency.namespace: Value error, a name that can be seen"),
     ("aws: {latency: {namespace: AWS/ApiGateway, metric: Latency, to_ms: true}}\n",
      "aws.latency.to_ms: Value error, a number, not true or false"),
     # a key given twice: YAML kept the last one silently
@@ -160,8 +162,10 @@ RULES_REFUSED = [
 
 # -- GitHub texts besides the title, shown in the inventory: (item fields, problem fragment); each kept ---------
 GITHUB_TEXT_CASES = [
-    ({"user": {"login": f"dev{SURROGATE}"}}, "user login 'dev\\ud800' contains a lone UTF-16 surrogate \\ud800 at position 3"),
-    ({"assignees": [{"login": "ops\x00"}]}, "assignee login 'ops\\x00' contains a control character \\x00 at position 3"),
+    ({"user": {"login": f"dev{SURROGATE}"}},
+     "user login 'dev\\ud800' contains a lone UTF-16 surrogate \\ud800 at position 3"),
+    ({"assignees": [{"login": "ops\x00"}]},
+     "assignee login 'ops\\x00' contains a control character \\x00 at position 3"),
     ({"labels": [{"name": "priority:P1\x1b[31m"}]},
      "label 'priority:P1\\x1b[31m' contains a control character \\x1b at position 11"),
 ]
