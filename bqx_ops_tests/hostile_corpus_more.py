@@ -34,6 +34,7 @@ KEY_VARIANTS = [
     ("soft hyphen inside", "0.\u00ad1"),
     ("fullwidth digits", "\uff10.\uff11"),
     ("no-break space after", "0.1\u00a0"),
+    ("a bidi isolate around it", "\u20680.1\u2069"),
 ]
 # ... and a key with an accent, composed in one record and decomposed in the other (NFC / NFD)
 ACCENTED_KEY = "É.1"
