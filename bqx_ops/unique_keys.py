@@ -75,3 +75,27 @@ def _normalized_key(key) -> str:
     if not isinstance(key, str):
         return key
     return " ".join(INVISIBLE.sub("", unicodedata.normalize("NFKC", key)).split()).casefold()
+
+
+def unique_phase_numbers(rows: list[dict], records: list[dict], day: dt.date, quarantine: list,
+                         quarantine_row: Callable[..., dict]) -> list[dict]:
+    """Phases with at most one per (plan, Number): the earliest created is kept, the others quarantined.
+    A phase's Number names its release tag (``phase-1-done``) and orders the plan: a second phase 1 never
+    got its release (the tag existed) and read as the same phase in the timeline."""
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["created_time"] or dt.datetime.max, rows[i]["record_id"]))
+    first: dict[tuple, dict] = {}
+    dropped = set()
+    for i in order:
+        key = (rows[i].get("plan_id"), rows[i].get("number"))
+        if key[1] is None:
+            continue
+        if key in first:
+            dropped.add(i)
+            kept = first[key]
+            quarantine.append(quarantine_row("Phases", rows[i]["record_id"], day, [
+                f"duplicate Number {key[1]} in plan {key[0]}: phase {kept['record_id']} ({kept.get('phase_id')}) has "
+                "it and is kept (the earliest created; a phase's number names its release tag and orders the plan)"],
+                records[i]))
+        else:
+            first[key] = rows[i]
+    return [row for i, row in enumerate(rows) if i not in dropped]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bqx_ops.base_schema import EARLIEST_DATE, ENSEMBLE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
 from bqx_ops.sanitize import INVISIBLE, blank, defects, is_clean, json_text, one_line_defect, visible
-from bqx_ops.unique_keys import key_holder, unique_keys
+from bqx_ops.unique_keys import key_holder, unique_keys, unique_phase_numbers
 
 SOURCE = "airtable"
 UNREADABLE = "unreadable_landing_file"  # marker for a landing file that is not JSON
@@ -305,5 +305,10 @@ def parse_snapshot(
                 continue
             rows.append({"snapshot_date": snapshot_date, "record_id": rid, "created_time": created, **typed})
             kept.append(record)
-        out.rows[table.name] = unique_keys(table, rows, kept, snapshot_date, out.quarantine, held, _quarantine_row)
+        raw_of = {id(row): record for row, record in zip(rows, kept)}
+        rows = unique_keys(table, rows, kept, snapshot_date, out.quarantine, held, _quarantine_row)
+        if table.name == "Phases":  # after the keys: a copy of a phase is a duplicate Phase ID first
+            rows = unique_phase_numbers(rows, [raw_of[id(r)] for r in rows], snapshot_date, out.quarantine,
+                                        _quarantine_row)
+        out.rows[table.name] = rows
     return out

@@ -60,6 +60,9 @@ RECORD_CASES = [
      "createdTime 2099-01-01 is after the snapshot's day 2025-08-25 (by more than 7 days"),
     ("created a month after the snapshot", "Tasks", "recTASK0000000001", {}, "2025-09-30T23:00:00-05:00",
      "createdTime 2025-10-01 is after the snapshot's day 2025-08-25"),  # its UTC day
+    # a second phase 1 of one plan: its release tag existed already, so it never got one
+    ("a phase numbered like another of its plan", "Phases", "recPHASE000000001", {"Number": 0}, None,
+     "duplicate Number 0 in plan recPLAN0000000001: phase recPHASE000000000 (P0) has it and is kept"),
     # classes already handled, kept here so that they stay so
     ("a phase link naming a stage (the wrong table)", "Stages", FIRST_STAGE, {"Phase": [SECOND_STAGE]}, None,
      f"'Phase' links to {SECOND_STAGE}, which does not exist in Phases"),
