@@ -200,3 +200,11 @@ QUARTER_CASES = [
     ("Q1-26", None, "'Quarter': 'Q1-26' is not a quarter (expected the form Q1-2026)"),
     ("first quarter", None, "'Quarter': 'first quarter' is not a quarter"),
 ]
+
+# -- GitHub items whose times cannot be true: (item fields, problem fragment); each left out ---------------------
+GITHUB_LEFT_OUT = [
+    ({"state": "closed", "closed_at": "2099-01-01T00:00:00Z"},
+     "closed in the future (2099-01-01 00:00, now 2026-03-20 00:00); left out"),
+    ({"state": "closed", "closed_at": "2026-03-12T05:30:00+05:30", "created_at": "2026-03-12T02:00:00Z"},
+     "closed (2026-03-12 00:00) before it was created (2026-03-12 02:00); left out"),  # compared in UTC
+]
