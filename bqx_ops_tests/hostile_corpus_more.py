@@ -208,3 +208,11 @@ GITHUB_LEFT_OUT = [
     ({"state": "closed", "closed_at": "2026-03-12T05:30:00+05:30", "created_at": "2026-03-12T02:00:00Z"},
      "closed (2026-03-12 00:00) before it was created (2026-03-12 02:00); left out"),  # compared in UTC
 ]
+
+# -- SageMaker jobs with a time after they were read (2026-03-20 in the tests): each left out, reported ----------
+SAGEMAKER_FUTURE = [
+    ({"TrainingEndTime": "2090-01-01T00:00:00Z", "LastModifiedTime": "2090-01-01T00:00:00Z"},
+     "TrainingEndTime 2090-01-01 00:00 is after the jobs were read (2026-03-20 00:00); left out"),
+    ({"CreationTime": "2026-03-25T00:00:00+05:30"},
+     "CreationTime 2026-03-24 18:30 is after the jobs were read (2026-03-20 00:00); left out"),
+]
