@@ -162,6 +162,11 @@ CONFIG_REFUSED = [
 ]
 RULES_REFUSED = [
     ("priorities: {P0: {sla_hours: 4}, P0: {sla_hours: 400}}\n", "the key 'P0' is given twice in one mapping"),
+    # a key the rules never read: a typo that silently did nothing
+    ("prioritys: {P0: {sla_hours: 4}}\n", "prioritys: not a section of the triage rules"),
+    ("rules: [{name: x, pattern: timeout, priorty: P0}]\n", "rules[0].priorty: not a key of a rule"),
+    ("owners: {Infrastructure: role:infra}\n", "owners.Infrastructure: not a key of owners"),
+    ("priorities: {P7: {sla_hours: 4}}\n", "priorities.P7: unknown priority 'P7' (expected one of P0, P1, P2, P3)"),
 ]
 
 # -- GitHub texts besides the title, shown in the inventory: (item fields, problem fragment); each kept ---------
