@@ -116,12 +116,16 @@ def sensor_looks(days: list[dt.date], at: dt.time = dt.time(9)) -> list[str]:
     return [dt.datetime.combine(day, at, dt.timezone.utc).isoformat() for day in days]
 
 
-def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed) -> tuple[str, str] | None:
-    """First and last key of the partitions ``include`` keeps for the period [first, last]."""
+def partition_span(partitions_def, first: dt.date, last: dt.date, include=closed,
+                   from_start: bool = False) -> tuple[str, str] | None:
+    """First and last key of the partitions ``include`` keeps for the period [first, last]. ``from_start``:
+    ``first`` is the plan's first snapshot (no ``--from`` cut earlier ones), so the period holding it opens
+    the replay even when it is not the first partition (a start on a Sunday, the first snapshot on the
+    Tuesday: the sync week from that Monday holds it, the one holding the start has no snapshot)."""
     now = dt.datetime.combine(last + dt.timedelta(days=100), dt.time(), dt.timezone.utc)
     every = partitions_def.get_partition_keys(current_time=now)
     keys = [k for i, k in enumerate(every) if include(partitions_def.time_window_for_partition_key(k), first, last,
-                                                      opening=i == 0)]
+                                                      opening=i == 0 or from_start)]
     return (keys[0], keys[-1]) if keys else None
 
 
@@ -191,7 +195,9 @@ def _write_sample_beside(data_dir: Path) -> subprocess.Popen | None:
     if Landing(data_dir).exists():
         return None
     code = "import sys; from bqx_ops.sample import ensure_sample; ensure_sample(sys.argv[1])"
-    return subprocess.Popen([sys.executable, "-c", code, str(data_dir)], stdout=subprocess.DEVNULL)
+    # its failure (a full disk) is the parent's to report: it writes the sample itself then
+    return subprocess.Popen([sys.executable, "-c", code, str(data_dir)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def _freeze_what_lives_as_long_as_the_demo() -> None:
@@ -225,9 +231,27 @@ def _instance(instance_class, attempts: int = 5):
             time.sleep(0.5 * (attempt + 1))
 
 
+class DataDirUnusable(Exception):
+    """The data dir cannot be used: a full disk, a read-only file system, another demo holding the warehouse."""
+
+
+@contextlib.contextmanager
+def _using(data_dir: Path, what: str):
+    """A failure to write or open ``data_dir``'s files as one clear line instead of a traceback."""
+    import duckdb
+
+    try:
+        yield
+    except (OSError, duckdb.IOException) as exc:
+        raise DataDirUnusable(
+            f"cannot {what} in {data_dir}: {exc}\nNothing half-written was kept. Free space, make the data dir "
+            "writable or wait for the process holding it, then run the demo again.") from exc
+
+
 def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> int:
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    with _using(data_dir, "create the data dir"):
+        data_dir.mkdir(parents=True, exist_ok=True)
     home = prepare_environment(data_dir)
     writer = _write_sample_beside(data_dir)
     # Dagster's beta/preview notices are for library authors, not for someone running the demo.
@@ -248,10 +272,11 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
 
     if writer is not None:
         writer.wait()
-    EmbeddedAirtable(data_dir=str(data_dir)).ensure_landing()  # the writer's result, or written here if it failed
+    with _using(data_dir, "write the sample's landing zone"):  # the writer's result, or written here if it failed
+        EmbeddedAirtable(data_dir=str(data_dir)).ensure_landing()
     start = project_start(current("local", data_dir))  # partitions start there: earlier snapshots are not the plan's
-    days = Landing(data_dir).airtable_snapshot_dates()
-    days = [d for d in days if d >= start and (not date_from or d >= date_from) and (not date_to or d <= date_to)]
+    plan_days = [d for d in Landing(data_dir).airtable_snapshot_dates() if d >= start]
+    days = [d for d in plan_days if (not date_from or d >= date_from) and (not date_to or d <= date_to)]
     today = dt.datetime.now(dt.timezone.utc).date()
     if later := [d for d in days if d > today]:
         # partitions end at the present: a day still to come cannot be replayed (nor snapshotted)
@@ -267,12 +292,12 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     _freeze_what_lives_as_long_as_the_demo()
     for line in recover(instance):  # runs a killed demo left behind would hold the duckdb pool forever
         print(f"Recovered: {line}")
-    with _warehouse_open(defs):
-        return _replay(defs, instance, data_dir, home, days)
+    with _warehouse_open(defs, data_dir):
+        return _replay(defs, instance, data_dir, home, days, from_start=days[0] == plan_days[0])
 
 
 @contextlib.contextmanager
-def _warehouse_open(defs):
+def _warehouse_open(defs, data_dir: Path):
     """The warehouse file kept open for the whole replay: each run's connections attach to the same
     database instance, so a run's end is no checkpoint of the file (DuckDB checkpoints when its last
     connection closes: ten times, ~1 s of the full sample); the replay's end checkpoints once.
@@ -287,12 +312,28 @@ def _warehouse_open(defs):
     if not isinstance(duckdb, KeptDuckDBResource):  # DuckLake: no file to keep open
         yield
         return
-    with duckdb.get_connection() as conn:
+    with contextlib.ExitStack() as stack:
+        with _using(data_dir, "open the warehouse"):
+            _open_once(duckdb.database)
+            conn = stack.enter_context(duckdb.get_connection())
         conn.execute("SET threads = 1")  # the database instance's setting: every connection of the replay
         yield
 
 
-def _replay(defs, instance, data_dir: Path, home: Path, days: list[dt.date]) -> int:
+def _open_once(database: str) -> None:
+    """Open and close the file once, so that what waiting cannot mend (a read-only or full file system)
+    fails now: dagster-duckdb retries every IOException for ~2 minutes, which is right only while
+    another process holds the file's lock."""
+    import duckdb
+
+    try:
+        duckdb.connect(database).close()
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+
+
+def _replay(defs, instance, data_dir: Path, home: Path, days: list[dt.date], from_start: bool = False) -> int:
     from bqx_ops.summary import print_summary
 
     now = dt.datetime.combine(days[-1], dt.time(23, 59), dt.timezone.utc)  # the end of the replayed period
@@ -300,7 +341,8 @@ def _replay(defs, instance, data_dir: Path, home: Path, days: list[dt.date]) -> 
         defs, instance, SNAPSHOT_JOB, days[0].isoformat(), days[-1].isoformat(), now=now))]
     failed = set() if results[0][1].success else {SNAPSHOT_JOB}
     for title, job_name, partitions_def, include, reads, selection in _steps(defs):
-        span = partition_span(partitions_def, days[0], days[-1], include) if partitions_def else None
+        span = partition_span(partitions_def, days[0], days[-1], include, from_start=from_start) \
+            if partitions_def else None
         if partitions_def is not None and span is None:
             continue
         title = f"{title} {span[0]} .. {span[1]}" if span else title
@@ -328,7 +370,11 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("--to", dest="date_to", type=dt.date.fromisoformat, help="YYYY-MM-DD")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return demo(args.data_dir, args.date_from, args.date_to)
+        try:
+            return demo(args.data_dir, args.date_from, args.date_to)
+        except DataDirUnusable as exc:
+            print(f"bqx-ops demo: {exc}", file=sys.stderr)
+            return 1
     return 2
 
 

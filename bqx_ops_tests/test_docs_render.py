@@ -265,3 +265,14 @@ def test_the_mirror_reports_exactly_the_paths_that_differ():
     assert m.drift(tree) == ["docs/artifacts/design-doc.md", "docs/artifacts/stray.md"]
     assert m.drift({}) == ["docs/artifacts/design-doc.md", "docs/models.md", "README.md"]
     assert all(re.fullmatch(r"docs/artifacts/[a-z0-9-]+\.md", p) for p in artifact_files(s))
+
+
+def test_a_decision_or_learning_with_empty_fields_reads_without_dangling_labels():
+    before = snap(D1)
+    after = snap(D2, decisions=[{"record_id": "recD1", "title": "ADR-1: hourly grain", "date": ts("2019-11-18"),
+                                 "decided_by": "Dagny Lund"}],
+                 learnings=[{"record_id": "recL1", "title": "Holidays", "what_didn_t": "one calendar."},
+                            {"record_id": "recL2", "title": "Bare"}])
+    entry = weekly_entry(D1, D2, before, after)
+    assert "- 2019-11-18 · **ADR-1: hourly grain** (Dagny Lund)\n" in entry
+    assert "- **Holidays**: didn't: one calendar\n" in entry and "- **Bare**\n" in entry

@@ -329,3 +329,17 @@ def test_several_tags_in_one_push_are_the_tags_one_at_a_time_makes(tmp_path):
     with pytest.raises(ValueError, match="not a valid tag name"):
         batched.tag_many([("phase-3-done", "x", first, MON), ("bad..name", "x", first, MON)])
     assert "phase-3-done" not in batched.tags()  # nothing made before the names were checked
+
+
+def test_embedded_mode_commits_to_the_teams_configured_branch(tmp_path, monkeypatch):
+    """docs_repo.branch is the team's in embedded mode too (a replay of a team's zone), not always main."""
+    data = tmp_path / "team"
+    data.mkdir()
+    (data / "bqx_ops.yaml").write_text("project: {name: Kestrel Grid Load}\nstart_date: 2019-11-17\n"
+                                       "docs_repo: {dir_name: kestrel-docs, branch: trunk}\n")
+    monkeypatch.delenv("BQX_OPS_CONFIG", raising=False)
+    when = dt.datetime(2019, 11, 18, 9, tzinfo=UTC)
+    assert DocsRepo(data_dir=str(data)).publish({"docs/a.md": "A\n"}, "Weekly sync 2019-11-18", when)
+    branches = git(data / "kestrel-docs.git", "for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+    assert branches == ["trunk"]
+    assert git(data / "kestrel-docs.git", "log", "--format=%s", "trunk").splitlines()[0] == "Weekly sync 2019-11-18"

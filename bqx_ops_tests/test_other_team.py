@@ -35,15 +35,15 @@ def reviews(first: dt.date, last: dt.date) -> list[dt.date]:
     return [d for d in days if d.day in (1, 15)]
 
 
-def run_demo(tmp_path, **env):
-    """``bqx-ops demo`` in a subprocess on tmp_path/data (a whole replay: minutes on a busy machine)."""
+def run_demo(tmp_path, *args, **env):
+    """``bqx-ops demo [args]`` in a subprocess on tmp_path/data (a whole replay: minutes on a busy machine)."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     environ = {**os.environ, "DAGSTER_HOME": str(home), **env}
     environ.pop("BQX_OPS_MODE", None)
     environ.pop("BQX_OPS_CONFIG", None)
-    cmd = [str(Path(sys.executable).with_name("bqx-ops")), "demo", "--data-dir", str(tmp_path / "data")]
+    cmd = [str(Path(sys.executable).with_name("bqx-ops")), "demo", "--data-dir", str(tmp_path / "data"), *args]
     return subprocess.run(cmd, env=environ, capture_output=True, text=True, timeout=3600)
 
 

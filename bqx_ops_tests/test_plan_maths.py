@@ -106,10 +106,37 @@ def test_stages_without_estimated_days_are_named_not_silently_left_out():
     assert timeline.plan_timeline(full, phases(), PlanTargets(), dt.date(2025, 8, 29))["stages_without_days"] is None
 
 
-def test_a_plan_without_done_stages_has_no_timeline_variance():
+def test_a_plan_without_done_stages_is_every_elapsed_day_behind_with_no_percentage():
+    """Nothing Done earns 0 days: actual - earned = every elapsed day behind (README: "Days ahead/behind"),
+    never "no data"; the percentage of 0 earned days (and the forecast) is undefined."""
     s = stages(("a", "0.1", "P0r", "In Progress", 5.0, None, 1, TS("2025-08-18"), None))
     t = timeline.plan_timeline(s, phases(), PlanTargets(start_date=dt.date(2025, 8, 18)), dt.date(2025, 8, 22))
-    assert t["elapsed_days"] == 5 and t["schedule_variance_days"] is None and t["within_band"] is None
+    assert (t["elapsed_days"], t["earned_days"], t["schedule_variance_days"]) == (5, None, 5)
+    assert t["variance_pct"] is None and t["forecast_days"] is None and t["within_band"] is None
+    # no stage with Estimated Days at all: no schedule to earn against
+    bare = stages(("a", "0.1", "P0r", "In Progress", 5.0, None, None, TS("2025-08-18"), None))
+    t = timeline.plan_timeline(bare, phases(), PlanTargets(start_date=dt.date(2025, 8, 18)), dt.date(2025, 8, 22))
+    assert t["elapsed_days"] == 5 and t["schedule_variance_days"] is None
+
+
+def test_a_finished_plan_stops_its_clock_at_its_last_completion_when_phases_have_no_end_date():
+    """Every phase Done, none with an End Date: the plan ended on the latest Completed Date of its stages
+    (a Saturday leap day here), so weeks later it is not slipping behind."""
+    s = stages(
+        ("a", "0.1", "P0r", "Done", 5.0, 5.0, 3, TS("2020-02-24"), TS("2020-02-26")),
+        ("b", "1.1", "P1r", "Done", 6.0, 6.0, 2, TS("2020-02-26"), TS("2020-02-29")),
+    )
+    p = phases(("P0r", "P0", 0, "Done", 5.0, None, None, None), ("P1r", "P1", 1, "Done", 6.0, None, None, None))
+    t = timeline.plan_timeline(s, p, PlanTargets(start_date=dt.date(2020, 2, 24)), dt.date(2020, 4, 10))
+    # Mon 2020-02-24 .. Sat 02-29: 5 working days; earned 3 + 2
+    assert t["plan_complete"] and (t["elapsed_days"], t["earned_days"], t["schedule_variance_days"]) == (5, 5, 0)
+    pt = timeline.phase_timeline(s, p, dt.date(2020, 4, 10))
+    assert pt["end_date"].tolist() == [TS("2020-02-26"), TS("2020-02-29")]
+    assert pt["actual_days"].tolist() == [3, 3]  # Mon..Wed 02-24..02-26; Wed..Sat 02-26..02-29 (Wed, Thu, Fri)
+    # one phase still open: the clock runs to the as-of day
+    open_ = phases(("P0r", "P0", 0, "Done", 5.0, None, None, None), ("P1r", "P1", 1, "In Progress", 6.0, None, None, None))
+    assert timeline.plan_timeline(s, open_, PlanTargets(start_date=dt.date(2020, 2, 24)), dt.date(2020, 3, 6))[
+        "elapsed_days"] == 10
 
 
 # --- plan costs ----------------------------------------------------------------

@@ -146,3 +146,13 @@ def test_a_realized_cost_confirmation_is_written_once_and_never_for_a_missing_co
 def test_write_back_payloads_are_upserts_merged_on_our_keys():
     payload = writeback.upsert_payload("Phases", "Phase ID", [{"Phase ID": "P6", "Notes": "x"}])
     assert payload == {"table": "Phases", "merge_on": ["Phase ID"], "records": [{"Phase ID": "P6", "Notes": "x"}]}
+
+
+def test_a_plan_with_nothing_earned_reports_its_days_behind_not_no_data():
+    from bqx_ops.plan_update.dashboard import ahead_behind
+    assert ahead_behind(105) == "105 days behind"
+    text = render_report(empty_week(timeline={"plan_start": dt.date(2019, 11, 17), "elapsed_days": 105,
+                                              "earned_days": None, "planned_days": 67,
+                                              "schedule_variance_days": 105, "variance_pct": None}))
+    assert "105 working days elapsed against 0 earned (67 planned in all): no Done stage with Estimated Days" \
+        " yet, so no percentage and no forecast." in text

@@ -8,15 +8,19 @@ from bqx_ops.assessment.approval import approval_title, approver
 from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share, usd
 from bqx_ops.assessment.proposals import days_up, shown
+from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.fmt import plural
 
-APPROACH = {
-    "open P0": "resolve the P0 issue first (action item within 24 h), then re-test the stage",
-    "open P1": "resolve the P1 issue within a week (action item)",
+APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 week" for the seed's)
+    "open P0": "resolve the P0 issue first (action item within {P0}), then re-test the stage",
+    "open P1": "resolve the P1 issue within {P1} (action item)",
     "overdue": "re-plan: split the remaining work or add capacity; re-estimate from the adjusted days",
     "cost overrun": "root-cause the spend and cap it on the next stages of the phase (spot, smaller runs)",
 }
+
+
+NO_IMPACT = "no data"
 
 
 def _money(v) -> str:
@@ -24,10 +28,23 @@ def _money(v) -> str:
     return "" if v is None else f"{v:+,.2f}"
 
 
+def _pct(v) -> str:
+    """A variance with its sign; a missing one is "no data", never "+0.0%"."""
+    v = number(v)
+    return "no data" if v is None else f"{v:+.1f}%"
+
+
+def _schedule(days: float | None) -> str:
+    if days is None:
+        return "no data on"
+    return f"{plural(abs(round(days)), 'working day')} {'behind' if days > 0 else 'ahead of'}" if round(days) else "on"
+
+
 def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) -> str:
     share = gap_share(e, found) or 0.0
-    cost = sum(g.cost_impact or 0.0 for g in found)
-    days = sum(g.days_impact or 0.0 for g in found)
+    sla = {p: sla_words(h) for p, h in p0_p1_sla_hours().items()}
+    costs = [g.cost_impact for g in found if g.cost_impact is not None]
+    days = [g.days_impact for g in found if g.days_impact is not None]
     lines = [f"# Gap Remediation Plan {quarter}", "",
              f"As of {as_of:%Y-%m-%d %H:%M} UTC, with the 360 assessment [{quarter}]({quarter}.md).", "",
              f"Written because the gaps exceed {GAP_SHARE:.0f}% of the plan: {len(found)} of {e.stages_total} "
@@ -39,13 +56,17 @@ def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) ->
                         "" if g.overrun_pct is None else f"{g.overrun_pct:+.1f}%"] for n, g in enumerate(found, 1)]),
              "## Remediation approach", "",
              md_table(["Rank", "Stage", "Approach"],
-                      [[n, g.stage_id, "; ".join(APPROACH[k] for k in g.kinds)] for n, g in enumerate(found, 1)]),
+                      [[n, g.stage_id, "; ".join(APPROACH[k].format(**sla) for k in g.kinds)]
+                       for n, g in enumerate(found, 1)]),
              "## Cost and timeline impact", "",
              "From the plan update's adjusted estimates (realized cost for Done stages).", "",
              md_table(["Stage", "Cost impact ($)", "Timeline impact (working days)"],
-                      [[g.stage_id, _money(g.cost_impact), "" if g.days_impact is None else f"{g.days_impact:+.1f}"]
-                       for g in found]),
-             f"Total: {_money(cost)} USD and {days:+.1f} working days.", ""]
+                      [[g.stage_id, _money(g.cost_impact) or NO_IMPACT,
+                        NO_IMPACT if g.days_impact is None else f"{g.days_impact:+.1f}"] for g in found]),
+             f"Total: {_money(sum(costs)) + ' USD' if costs else 'cost no data'} and "
+             f"{f'{sum(days):+.1f} working days' if days else 'working days no data'}"
+             + ("" if len(costs) == len(days) == len(found) else
+                " (stages marked no data have no adjusted estimate: no Done stage to learn a ratio from)") + ".", ""]
     return "\n".join(lines)
 
 
@@ -63,7 +84,7 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
     lines = [f"# Budget/Timeline Adjustment Proposal {quarter}", "",
              f"As of {as_of:%Y-%m-%d %H:%M} UTC, with the 360 assessment [{quarter}]({quarter}.md).", "",
              f"Written because a variance exceeds ±{ADJUSTMENT_VARIANCE:.0f}%: budget "
-             f"{number(b.get('variance_pct')) or 0:+.1f}%, timeline {number(t.get('variance_pct')) or 0:+.1f}%.", "",
+             f"{_pct(b.get('variance_pct'))}, timeline {_pct(t.get('variance_pct'))}.", "",
              "## Variance root cause analysis", "", "Phases driving the cost variance:", "",
              md_table(["Phase", "Name", "Est. (Done)", "Realized", "Variance ($)", "Variance"],
                       [[r["number"], r["name"], usd(r.get("estimated_cost_done")), usd(r.get("realized_cost")),
@@ -90,8 +111,8 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              + " working days.", "",
              "## Impact assessment", "",
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
-             f"({number(f.get('variance_pct')) or 0:+.1f}% on the budget).",
-             f"- Schedule: {number(t.get('schedule_variance_days')) or 0:+.0f} working days behind the earned schedule today.",
+             f"({_pct(f.get('variance_pct'))} on the budget).",
+             f"- Schedule: {_schedule(number(t.get('schedule_variance_days')))} the earned schedule today.",
              f"- {plural(len(updates), 'Airtable field update')}, applied only on approval:", "",
              md_table(["Table", "Key", "Field", "Current", "Proposed"],
                       [[u["table"], u["key"], u["field"], shown(u["field"], u.get("current")),

@@ -19,7 +19,9 @@ from bqx_ops.assessment import read
 from bqx_ops.assessment.approval import approval_title
 from bqx_ops.calendar import naive_utc
 from bqx_ops.db import table_exists
+from bqx_ops.base_schema import ENSEMBLE
 from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.r2 import evaluations
 from bqx_ops.plan_update.targets import plan_targets
 from bqx_ops.plan_update.timeline import overdue_stages
 
@@ -134,16 +136,26 @@ def _per_quarter(history: tuple[dict, ...]) -> dict:
     return {h["quarter"]: h for h in history}
 
 
+def _ensemble_by_horizon(conn, week: dt.datetime | None) -> dict:
+    """Horizon -> the latest Ensemble evaluation of the plan week (horizon, r2, evaluated_on): the week's
+    as-of snapshot, a quarantined result carried forward, evaluated by the week's end, as the plan update's
+    R² current (its mean) reads them; an evaluation made after the plan week is not that week's."""
+    if week is None or not table_exists(conn, "airtable", "model_results"):
+        return {}
+    _, results = read_as_of(conn, "model_results", week, carry_forward=True)
+    best: dict = {}
+    for r in evaluations(results):  # ordered by model, horizon, Evaluated On, Result ID: the last one wins
+        if r["model"] == ENSEMBLE and r["evaluated_on"] <= week.date():
+            best[r["horizon"]] = {"horizon": r["horizon"], "r2": r["r2"], "evaluated_on": r["evaluated_on"]}
+    return best
+
+
 def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None, known: dict | None = None) -> Evidence:
     """``recurring``: the stages never overdue (default: the configuration's ``recurring_stages``).
     ``known``: the earlier quarters' metrics already read, by (quarter start, instant), for the next call
     (a run's versions of its quarters show the same earlier quarters: each read once)."""
-    latest = _snapshot(conn, "model_results", when, "horizon, r2, evaluated_on",
-                       "model = 'Ensemble' AND evaluated_on <= ?", [naive_utc(when)])
-    best: dict = {}
-    for r in sorted(latest, key=lambda r: (r["horizon"], r["evaluated_on"])):
-        best[r["horizon"]] = r
     week = read.plan_week(conn, start, when)
+    best = _ensemble_by_horizon(conn, week)
     path = ()
     if week is not None and table_exists(conn, "plan", "r2_trend"):
         path = rows(conn, "SELECT period_end, current_r2, trend FROM plan.r2_trend WHERE period_end > ? "

@@ -18,6 +18,7 @@ from bqx_ops.assessment.inputs import read_people
 from bqx_ops.assessment.score import QuarterInputs
 from bqx_ops.calendar import ASSESSMENT, ISSUE_REVIEW, PLAN_UPDATE, assessment_date, first_tick, naive_utc
 from bqx_ops.db import table_exists
+from bqx_ops.issue_review.rules import p0_p1_sla_hours
 
 ISSUE_FIELDS = ("fingerprint", "priority", "untriaged", "title", "owner", "age_hours", "url", "source", "created_at")
 
@@ -179,6 +180,7 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.da
         r2=r2, r2_trends=trends, budget=week_row(conn, "plan.budget_variance", week),
         timeline=week_row(conn, "plan.plan_timeline", week), open_issues=issues, breaches=breaches,
         people=read_people(conn, label(start), start, when),
+        sla_hours=tuple(p0_p1_sla_hours().values()),
     )
 
 

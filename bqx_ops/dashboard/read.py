@@ -20,7 +20,6 @@ from bqx_ops.dashboard.indicators import Facts
 from bqx_ops.issue_review.model import OPEN
 from bqx_ops.lazy import pd
 
-ISSUE_AGE_HOURS = {"P0": 24, "P1": 24 * 7}
 
 
 def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
@@ -76,11 +75,11 @@ def _last_airtable_update(conn, tables, at) -> dt.datetime | None:
     return end if stale is None else dt.datetime.combine(snapshot, dt.time())
 
 
-def past_sla(inventory: pd.DataFrame) -> tuple[int, int]:
-    """(P0, P1): open issues of an inventory triaged at an instant, older than 24 h / 1 week at it."""
+def past_sla(inventory: pd.DataFrame, sla_hours: dict[str, float]) -> tuple[int, int]:
+    """(P0, P1): open issues of an inventory triaged at an instant, older than their priority's SLA at it
+    (the triage rules' ``sla_hours``; the seed's 24 h / 1 week)."""
     open_ = inventory[inventory["state"] == OPEN]
-    return tuple(int(((open_["priority"] == p) & (open_["age_hours"] > hours)).sum())
-                 for p, hours in ISSUE_AGE_HOURS.items())
+    return tuple(int(((open_["priority"] == p) & (open_["age_hours"] > sla_hours[p])).sum()) for p in ("P0", "P1"))
 
 
 def _assessments(conn, tables, as_of: dt.datetime, at, start: dt.date | None) -> dict:
@@ -154,11 +153,12 @@ def latency_problems(conn, tables, at) -> tuple[str, ...]:
 
 def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: float | None = None,
           open_issues: tuple[int, int] | None = None, start: dt.date | None = None,
-          latency_configured: bool = True) -> Facts:
+          latency_configured: bool = True, sla_hours: dict[str, float] | None = None) -> Facts:
     """Everything the 13 indicators need, as of ``as_of`` (aware UTC); ``cost_ceiling`` is the
     configuration's monthly cost budget, ``open_issues`` the (P0, P1) issues past their age at
     ``as_of`` (``past_sla``; None: no data), ``start`` the project's first day, ``latency_configured``
-    whether the configuration names a latency metric (``aws.latency``)."""
+    whether the configuration names a latency metric (``aws.latency``), ``sla_hours`` the P0/P1 SLAs
+    ``open_issues`` was counted against (the triage rules'; default the seed's)."""
     tables, at = _tables(conn), naive_utc(as_of)
     sync = _one(conn, tables, "docs.repo_sync", "SELECT max(period_end) FROM docs.repo_sync WHERE period_end <= ? "
                 "AND snapshot_date IS NOT NULL", [at])  # synced: a commit, or queued for one (a replay)
@@ -189,5 +189,5 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         cost_ceiling=cost_ceiling,
         latency=week_p95(latency_points(conn, tables, at) or [], at),
         latency_problems=latency_problems(conn, tables, at), latency_configured=latency_configured,
-        cost=month,
+        cost=month, **({} if sla_hours is None else {"sla_hours": (sla_hours["P0"], sla_hours["P1"])}),
     )

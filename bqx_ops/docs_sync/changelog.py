@@ -35,6 +35,12 @@ def _clause(value) -> str:
     return cell(str(value or "").rstrip().rstrip(".;").rstrip())
 
 
+def _said(*parts: tuple[str, str]) -> str:
+    """": a; b" of the parts a record fills in; nothing for a field left empty (no dangling "worked: ;")."""
+    filled = [f"{label}{text}" for label, text in parts if text.strip()]
+    return f": {'; '.join(filled)}" if filled else ""
+
+
 def upsert_entry(changelog: str | None, week_start: dt.date, entry: str, project: str = "the project") -> str:
     """``changelog`` with the entry of the week starting ``week_start`` set to ``entry`` (replacing any earlier one)."""
     text = changelog or preamble(project)
@@ -103,9 +109,10 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
             moved.append(f"- {label}: {cell(was) if was else 'new'} → {cell(s.get('status'))}")
     decisions = [f"- {day_text(d.get('date'))} · **{cell(d.get('title'))}**"
                  + (f" ({cell(d.get('decided_by'))})" if d.get("decided_by") else "")
-                 + f": {cell(d.get('decision'))}" for d in _new(before, after, "decisions")]
-    learnings = [f"- **{cell(x.get('title'))}**: worked: {_clause(x.get('what_worked'))}; didn't: "
-                 f"{_clause(x.get('what_didn_t'))}" for x in _new(before, after, "learnings")]
+                 + _said(("", cell(d.get("decision") or ""))) for d in _new(before, after, "decisions")]
+    learnings = [f"- **{cell(x.get('title'))}**" + _said(("worked: ", _clause(x.get("what_worked"))),
+                                                         ("didn't: ", _clause(x.get("what_didn_t"))))
+                 for x in _new(before, after, "learnings")]
     r2_before, r2_after = _latest_r2(before), _latest_r2(after)
     r2 = [f"- {cell(m)} {cell(h)}: "
           f"{'—' if (m, h) not in r2_before else f'{r2_before[(m, h)]:.4f}'} → {v:.4f}"

@@ -67,6 +67,29 @@ class TriageRules:
         return self.owners_by_category.get(category or "", self.untriaged_owner)
 
 
+SEED_SLA_HOURS = {"P0": 24, "P1": 168}  # the seed's P0/P1 SLAs (the packaged rules), used when rules do not load
+
+
+def sla_words(hours: float) -> str:
+    """An SLA as the seed's dashboard writes it: 24 -> "24h", 168 -> "1 week", 72 -> "3 days"."""
+    hours = float(hours)
+    if hours % 168 == 0:
+        return "1 week" if hours == 168 else f"{hours / 168:.0f} weeks"
+    if hours % 24 == 0 and hours > 24:
+        return f"{hours / 24:.0f} days"
+    return f"{hours:g}h"
+
+
+def p0_p1_sla_hours(path: str | None = None) -> dict[str, float]:
+    """The P0 and P1 SLAs of the team's triage rules; the seed's when the rules do not load (the
+    review run says why)."""
+    try:
+        rules = load_rules(path)
+    except RulesError:
+        return dict(SEED_SLA_HOURS)
+    return {p: rules.sla_hours[p] for p in SEED_SLA_HOURS}
+
+
 def label_key(label) -> str:
     """A label as people mean it: "Priority: P1", " p1 " and "priority:P1" are one label (spaces and case
     are not compared)."""

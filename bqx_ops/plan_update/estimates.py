@@ -31,6 +31,8 @@ ADJUSTED_COLUMNS = {
     "estimated_days": "Int64", "days_ratio": "float64", "days_basis": "string", "adjusted_days": "float64",
 }
 
+NO_HISTORY = "no history"  # the basis of a ratio of 1: no Done stage with both figures to learn from
+
 
 def _ratio(pairs: list[tuple[float, float]]) -> tuple[float | None, int]:
     """sum(actual) / sum(estimated) over (estimated, actual) pairs with a positive estimate."""
@@ -50,7 +52,7 @@ def _pick(phase: tuple[float | None, int], plan: tuple[float | None, int], label
         return phase[0], f"phase {label} ({plural(phase[1], 'stage')})"
     if plan[0] is not None:
         return plan[0], f"plan ({plural(plan[1], 'stage')})"
-    return 1.0, "no history"
+    return 1.0, NO_HISTORY
 
 
 def adjusted_estimates(stages: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFrame:

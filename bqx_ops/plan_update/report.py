@@ -119,7 +119,11 @@ def _costs(w: WeekReport) -> list[str]:
 def _timeline(w: WeekReport) -> list[str]:
     t, out = w.timeline, ["## Timeline variance", ""]
     if t.get("schedule_variance_days") is None:
-        out += [_no_data("no Done stage with estimated days, so no earned schedule to compare with"), ""]
+        out += [_no_data("no stage has Estimated Days, so no schedule to earn against"), ""]
+    elif t.get("variance_pct") is None:  # nothing earned yet: the days behind are known, a percentage is not
+        out += [f"Started {day(t.get('plan_start'))}; {plural(t.get('elapsed_days'), 'working day')} elapsed against"
+                f" 0 earned ({integer(t.get('planned_days'))} planned in all): no Done stage with Estimated Days"
+                f" yet, so no percentage and no forecast.", ""]
     else:
         out += [f"Started {day(t.get('plan_start'))}; {plural(t.get('elapsed_days'), 'working day')} elapsed against"
                 f" {integer(t.get('earned_days'))} earned ({integer(t.get('planned_days'))} planned in all):"

@@ -75,6 +75,19 @@ def stage_days(stage: dict) -> int | None:
     return working_days(stage.get("start_date"), stage.get("completed_date"))
 
 
+def phase_ends(stages: pd.DataFrame, phases: pd.DataFrame) -> dict[str, dt.date | None]:
+    """Per Done phase (by record id), when it ended: its End Date, else the latest Completed Date of its
+    Done stages (a base that never fills a phase's End Date still says when its work finished); None
+    when neither is known. Phases not Done are left out."""
+    completed: dict[str, dt.date] = {}
+    for s in records(stages):
+        day, link = as_date(s.get("completed_date")), text(s.get("phase_id")) or ""
+        if text(s.get("status")) == DONE and day and (link not in completed or day > completed[link]):
+            completed[link] = day
+    return {text(p.get("record_id")) or "": as_date(p.get("end_date")) or completed.get(text(p.get("record_id")) or "")
+            for p in records(phases) if text(p.get("status")) == DONE}
+
+
 def phase_timeline(stages: pd.DataFrame, phases: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Per phase: estimated vs actual working days (so far, for a phase in progress)."""
     as_of = as_date(as_of)
@@ -83,11 +96,12 @@ def phase_timeline(stages: pd.DataFrame, phases: pd.DataFrame, as_of: dt.date) -
         start, link = as_date(s.get("start_date")), text(s.get("phase_id")) or ""
         if start and (link not in first_start or start < first_start[link]):
             first_start[link] = start
+    ends = phase_ends(stages, phases)
     rows = []
     for p in records(phases):
         status, estimated = text(p.get("status")), number(p.get("estimated_days"))
         start = as_date(p.get("start_date")) or first_start.get(text(p.get("record_id")) or "")
-        end = as_date(p.get("end_date")) if status == DONE else None
+        end = ends.get(text(p.get("record_id")) or "")
         actual = None
         if status in (DONE, IN_PROGRESS) and start is not None and (end or status == IN_PROGRESS):
             actual = working_days(start, end or as_of)
@@ -111,8 +125,8 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
     stage_rows, phase_rows = records(stages), records(phases)
     starts = [as_date(r.get("start_date")) for r in phase_rows + stage_rows]
     start = targets.start_date or min((s for s in starts if s), default=None)
-    ends = [as_date(p.get("end_date")) for p in phase_rows]
-    all_done = bool(phase_rows) and all(text(p.get("status")) == DONE for p in phase_rows) and all(ends)
+    ends = list(phase_ends(stages, phases).values())
+    all_done = bool(phase_rows) and len(ends) == len(phase_rows) and all(ends)
     end = max(ends) if all_done else as_of
     elapsed = working_days(start, min(end, as_of)) if start else None
     estimates = [(text(s.get("status")), number(s.get("estimated_days"))) for s in stage_rows]
@@ -122,12 +136,13 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
     missing = [f"{text(s.get('stage_id')) or '?'} ({text(s.get('status')) or '?'})"
                for s in sorted(stage_rows, key=lambda s: stage_key(s.get("stage_id")))
                if number(s.get("estimated_days")) is None]
-    variance = elapsed - earned if elapsed is not None and earned else None
-    pct = variance / earned * 100 if variance is not None else None
+    # nothing Done yet earns 0 days: every elapsed day is behind (the percentage of 0 earned is undefined)
+    variance = elapsed - earned if elapsed is not None and planned else None
+    pct = variance / earned * 100 if variance is not None and earned else None
     return {
         "plan_start": start, "plan_complete": all_done, "days_min": targets.days_min,
         "days_max": targets.days_max, "planned_days": planned or None, "earned_days": earned or None,
         "elapsed_days": elapsed, "schedule_variance_days": variance, "variance_pct": pct,
-        "forecast_days": round(planned * elapsed / earned, 1) if variance is not None and planned else None,
+        "forecast_days": round(planned * elapsed / earned, 1) if pct is not None else None,
         **band(pct, TIMELINE_BAND_PCT), "stages_without_days": ", ".join(missing) or None,
     }

@@ -73,7 +73,8 @@ class DocsRepo(dg.ConfigurableResource):
         default=None, description="Live: HTTPS URL of the repository. None: the local bare <data_dir>/<dir_name>.git."
     )
     token: str | None = PField(default=None, description="GitHub token (dg.EnvVar('GITHUB_TOKEN')), live only.")
-    branch: str = PField(default="main", description="The branch bqx_ops commits to.")
+    branch: str | None = PField(
+        default=None, description="The branch bqx_ops commits to (None: the configuration's docs_repo.branch).")
     bot_name: str = PField(default="bqx-ops[bot]", description="Author and committer name of sync commits.")
     bot_email: str = PField(default="bqx-ops@users.noreply.github.com", description="Bot email.")
     push_attempts: int = PField(default=5, description="Pushes tried (rebasing in between) before giving up.")
@@ -98,8 +99,8 @@ class DocsRepo(dg.ConfigurableResource):
                 if self._importer is not None:  # the branch moved to the last commit; the index follows
                     self._importer.close()
                     self._git("reset", "--quiet")
-                if self._rev("HEAD") != self._rev(f"refs/remotes/origin/{self.branch}") and \
-                        not self._push(f"HEAD:refs/heads/{self.branch}"):
+                if self._rev("HEAD") != self._rev(f"refs/remotes/origin/{self._branch}") and \
+                        not self._push(f"HEAD:refs/heads/{self._branch}"):
                     raise BatchRejected(f"{self._origin()} moved during a batch of commits; nothing was pushed")
             finally:
                 importer, self._importer, self._batching = self._importer, None, False
@@ -128,10 +129,10 @@ class DocsRepo(dg.ConfigurableResource):
             if self._batching:
                 return self._rev("HEAD")  # pushed by batch() at its end
             for _ in range(self.push_attempts):
-                if self._push(f"HEAD:refs/heads/{self.branch}"):
+                if self._push(f"HEAD:refs/heads/{self._branch}"):
                     return self._rev("HEAD")
                 self._git("fetch", "--prune", "origin")
-                upstream = f"refs/remotes/origin/{self.branch}"
+                upstream = f"refs/remotes/origin/{self._branch}"
                 rebased = self._git("rebase", "--no-autosquash", upstream, when=when, check=False)
                 if rebased.returncode != 0:  # conflict with the new upstream: our content wins on our paths
                     self._git("rebase", "--abort", check=False)
@@ -145,7 +146,7 @@ class DocsRepo(dg.ConfigurableResource):
     def holds(self, sha: str) -> bool:
         """True if origin's branch holds commit ``sha`` (after a sync): it was pushed."""
         with self._synced():
-            return self._git("merge-base", "--is-ancestor", sha, f"refs/remotes/origin/{self.branch}",
+            return self._git("merge-base", "--is-ancestor", sha, f"refs/remotes/origin/{self._branch}",
                              check=False).returncode == 0
 
     def read(self, relpath: str) -> str | None:
@@ -250,6 +251,11 @@ class DocsRepo(dg.ConfigurableResource):
         return project_config.current(data_dir=self.data_dir)
 
     @property
+    def _branch(self) -> str:
+        # read when used, as the folder name: in embedded mode too, the team's branch (not always main)
+        return self.branch or self._project.docs_repo.branch
+
+    @property
     def _name(self) -> str:
         return self.dir_name or self._project.docs_dir()
 
@@ -300,9 +306,9 @@ class DocsRepo(dg.ConfigurableResource):
             return
         staging = bare.with_name(f".{self._name}.git.init-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
-        self._git("init", "--quiet", "--bare", f"--initial-branch={self.branch}", str(staging), cwd=self.data_dir)
+        self._git("init", "--quiet", "--bare", f"--initial-branch={self._branch}", str(staging), cwd=self.data_dir)
         commit = self._initial_commit(self._initial_date(), cwd=staging)
-        self._git("update-ref", f"refs/heads/{self.branch}", commit, cwd=staging)
+        self._git("update-ref", f"refs/heads/{self._branch}", commit, cwd=staging)
         staging.rename(bare)
 
     def _initial_commit(self, when: dt.datetime, cwd=None) -> str:
@@ -333,11 +339,11 @@ class DocsRepo(dg.ConfigurableResource):
         # --prune-tags: a tag created here by a run killed before its push is not on origin, and a
         # tag only we see would never be pushed (tag() takes it for origin's)
         self._git("fetch", "--prune", "--prune-tags", "--tags", "--force", "origin")
-        upstream = f"refs/remotes/origin/{self.branch}"
+        upstream = f"refs/remotes/origin/{self._branch}"
         if not self._has(upstream) and self._start_empty_remote():
             self._git("fetch", "--prune", "--prune-tags", "--tags", "--force", "origin")
         if not self._has(upstream):
-            raise DocsRepoError(f"{self._origin()} has no branch {self.branch!r} (it has other branches: "
+            raise DocsRepoError(f"{self._origin()} has no branch {self._branch!r} (it has other branches: "
                                 "create it, or set BQX_OPS_DOCS_BRANCH to one of them)")
         self._reset(upstream)
 
@@ -350,11 +356,11 @@ class DocsRepo(dg.ConfigurableResource):
         if self._git("ls-remote", "--heads", "origin").stdout.strip():
             return False
         commit = self._initial_commit(dt.datetime.now(UTC))
-        self._push(f"{commit}:refs/heads/{self.branch}")  # False: someone else started it meanwhile
+        self._push(f"{commit}:refs/heads/{self._branch}")  # False: someone else started it meanwhile
         return True
 
     def _reset(self, upstream: str) -> None:
-        self._git("checkout", "--quiet", "--force", "-B", self.branch, upstream)  # index and files too
+        self._git("checkout", "--quiet", "--force", "-B", self._branch, upstream)  # index and files too
         self._git("clean", "--quiet", "-fdx")
 
     def _commit_changes(self, files: Mapping[str, str | None], readme_status: str | None,
@@ -382,7 +388,7 @@ class DocsRepo(dg.ConfigurableResource):
         if not git_import.plain_ident(self.bot_name, self.bot_email) or \
                 not git_import.importable(tracked, self.path / ".git"):
             return None
-        return git_import.Importer(self.path, self._env(None), f"refs/heads/{self.branch}", self._rev("HEAD"),
+        return git_import.Importer(self.path, self._env(None), f"refs/heads/{self._branch}", self._rev("HEAD"),
                                    tracked)
 
     def _import_changes(self, files: Mapping[str, str | None], readme_status: str | None, message: str,

@@ -25,7 +25,7 @@ from bqx_ops.defs.issue_review.sources import landed_sources
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
-from bqx_ops.issue_review.rules import RulesError, load_rules
+from bqx_ops.issue_review.rules import SEED_SLA_HOURS, RulesError, load_rules
 from bqx_ops.landing import read_json, why_unreadable
 from bqx_ops.lazy import pd
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
@@ -72,7 +72,7 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
     df = frame([r._asdict() for r in merged], COST_COLUMNS)
     # the problems sit beside the costs, so the dashboard can say "no data" and why (aws.cost_problems)
     pdf = frame([p._asdict() for p in problems], PROBLEM_COLUMNS)
-    unusable = {p.month for p in problems if p.no_data and p.month}
+    unusable = {p.month or revisions.ANY_MONTH for p in problems if p.no_data}  # their days unknown, not gone
     with duckdb.get_connection() as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
         conn.execute("CREATE OR REPLACE TABLE aws.cost_problems AS SELECT * FROM pdf")
@@ -93,18 +93,20 @@ def _previous(w: Week) -> Week:
 
 def _open_issues_at(context, conn, instants: list[dt.datetime], github_issues: GitHubIssuesSource,
                     sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource):
-    """A function giving the (P0, P1) issues past their dashboard age at an instant: the review's own
-    collection and triage run at that instant, so an issue closed since the last review no longer
-    counts and one opened since does. Broken triage rules: no data (the review run says why)."""
+    """A function giving the (P0, P1) issues past their SLA at an instant, and those SLAs (the triage
+    rules'): the review's own collection and triage run at that instant, so an issue closed since the
+    last review no longer counts and one opened since does. Broken triage rules: no data (the review run
+    says why)."""
     try:
         rules = load_rules()
     except RulesError as exc:
         context.log.warning(f"P0/P1 Issues: no data, the triage rules do not load: {exc}")
-        return lambda instant: None
+        return lambda instant: None, dict(SEED_SLA_HOURS)
     looks = sorted({naive_utc(i) for i in instants})
     data, _ = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, looks, dt.datetime.now(UTC))
     history = AirtableHistory(conn, looks[-1].date())
-    return lambda instant: past_sla(inventory_at(conn, naive_utc(instant), rules, data, history)[1])
+    sla = {p: rules.sla_hours[p] for p in SEED_SLA_HOURS}
+    return lambda instant: past_sla(inventory_at(conn, naive_utc(instant), rules, data, history)[1], sla), sla
 
 
 @dg.asset(key=METRICS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "period_start"},
@@ -118,15 +120,15 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, g
     ceiling, start, latency = config.cost_budget_per_month, config.start_date, config.aws.latency is not None
     run_weeks = weeks(context)
     with duckdb.get_connection() as conn:
-        issues_at = _open_issues_at(context, conn, [t for w in run_weeks for t in (_previous(w).as_of, w.as_of)],
+        issues_at, sla = _open_issues_at(context, conn, [t for w in run_weeks for t in (_previous(w).as_of, w.as_of)],
                                     github_issues, sagemaker_jobs, cloudwatch_logs)
         for w in run_weeks:
             previous_as_of = _previous(w).as_of
             if previous_as_of != last_as_of:  # not the week just computed in this run: read it
                 last_values = {i.metric: i.value for i in indicators(
-                    facts(conn, previous_as_of, ceiling, issues_at(previous_as_of), start, latency))}
+                    facts(conn, previous_as_of, ceiling, issues_at(previous_as_of), start, latency, sla))}
             previous = last_values
-            current = indicators(facts(conn, w.as_of, ceiling, issues_at(w.as_of), start, latency))
+            current = indicators(facts(conn, w.as_of, ceiling, issues_at(w.as_of), start, latency, sla))
             last_as_of, last_values = w.as_of, {i.metric: i.value for i in current}
             common = {"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "as_of": naive_utc(w.as_of)}
             for position, ind in enumerate(current):
