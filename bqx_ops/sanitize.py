@@ -57,9 +57,10 @@ def defects(text: str) -> str | None:
     return f"{kind} {_escape(found.group())} at position {found.start()}{more}"
 
 
-# invisible format characters (zero-width space/joiners, word joiner, byte order mark, soft hyphen...):
-# a key or name made of them, or differing from another only by them, reads the same to a person
-INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
+# invisible format characters (zero-width space/joiners, word joiner, byte order mark, soft hyphen, the
+# bidi marks, embeddings and isolates): a key or name made of them, or differing from another only by
+# them, reads the same to a person
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def blank(text: str) -> bool:

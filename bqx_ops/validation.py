@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from bqx_ops.base_schema import EARLIEST_DATE, ENSEMBLE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
 from bqx_ops.sanitize import INVISIBLE, blank, defects, is_clean, json_text, one_line_defect, visible
+from bqx_ops.unique_keys import key_holder, unique_keys, unique_phase_numbers
 
 SOURCE = "airtable"
 UNREADABLE = "unreadable_landing_file"  # marker for a landing file that is not JSON
@@ -296,75 +297,18 @@ def parse_snapshot(
             if created is not None and created.date() > snapshot_date + dt.timedelta(days=FUTURE_GRACE_DAYS):
                 # Airtable sets it when the record is made: after the snapshot it cannot be true, and it decides
                 # which of two records with one key is kept and in which week a journal entry is new
-                problems.append(f"createdTime {created:%Y-%m-%d} is after the snapshot's day {snapshot_date.isoformat()} "
+                problems.append(f"createdTime {created:%Y-%m-%d} is after the snapshot's day {snapshot_date} "
                                 f"(by more than {FUTURE_GRACE_DAYS} days: no snapshot holds a record made after it)")
             if problems:
                 out.quarantine.append(_quarantine_row(table.name, rid, snapshot_date, problems, record))
-                held.append(_holder(table, fields, rid, created))
+                held.append(key_holder(table, fields, rid, created))
                 continue
             rows.append({"snapshot_date": snapshot_date, "record_id": rid, "created_time": created, **typed})
             kept.append(record)
-        out.rows[table.name] = _unique_keys(table, rows, kept, snapshot_date, out.quarantine, held)
+        raw_of = {id(row): record for row, record in zip(rows, kept)}
+        rows = unique_keys(table, rows, kept, snapshot_date, out.quarantine, held, _quarantine_row)
+        if table.name == "Phases":  # after the keys: a copy of a phase is a duplicate Phase ID first
+            rows = unique_phase_numbers(rows, [raw_of[id(r)] for r in rows], snapshot_date, out.quarantine,
+                                        _quarantine_row)
+        out.rows[table.name] = rows
     return out
-
-
-def _holder(table: Table, fields: dict, rid: str, created: dt.datetime | None) -> tuple | None:
-    """(key, created, id) of a quarantined record whose key is readable text, else None."""
-    key = fields.get(table.key_field) if table.unique_key else None
-    return (key, created, rid) if isinstance(key, str) and not blank(key) and is_clean(key) else None
-
-
-def _unique_keys(table: Table, rows: list[dict], records: list[dict], day: dt.date, quarantine: list,
-                 held: list[tuple | None] = ()) -> list[dict]:
-    """Valid rows with at most one per human key (Stage ID...): the earliest created record (then the
-    smallest id) is kept whatever the order Airtable returned them in; the others are quarantined.
-
-    A record quarantined for its fields (``held``) still holds its key when it was created first: its
-    last valid version stands in for it in every figure (``asof.read_as_of(carry_forward=True)``), so a
-    later record with the same key kept beside it would count that key twice."""
-    if not table.unique_key:
-        return rows
-    column = table.field(table.key_field).column
-    order = sorted(range(len(rows)), key=lambda i: (rows[i]["created_time"] or dt.datetime.max,
-                                                    rows[i]["record_id"]))
-    holders: dict[str, tuple] = {}
-    valid = {row["record_id"] for row in rows}  # a second copy of a kept id holds nothing of its own
-    for key, created, rid in sorted((h for h in held if h and h[2] not in valid),
-                                    key=lambda h: (h[1] or dt.datetime.max, h[2])):
-        holders.setdefault(_normalized_key(key), (key, created or dt.datetime.max, rid))
-    first: dict[str, tuple[str, str]] = {}  # normalized key -> (record id, key as written)
-    dropped = set()
-    for i in order:
-        key = rows[i][column]
-        norm = _normalized_key(key)
-        holder = holders.get(norm)
-        if norm not in first and holder and (holder[1], holder[2]) < (rows[i]["created_time"] or dt.datetime.max,
-                                                                         rows[i]["record_id"]):
-            dropped.add(i)
-            quarantine.append(_quarantine_row(table.name, rows[i]["record_id"], day, [
-                f"duplicate {table.key_field} {key!r}: record {holder[2]} has {_same(holder[0], key)}, was created "
-                "first and is quarantined (its last valid version is used), so this one is not counted beside it"],
-                records[i]))
-        elif norm in first:
-            dropped.add(i)
-            kept_id, kept_key = first[norm]
-            quarantine.append(_quarantine_row(table.name, rows[i]["record_id"], day, [
-                f"duplicate {table.key_field} {key!r}: record {kept_id} has {_same(kept_key, key)} and is kept "
-                "(the earliest created is kept, so nothing is counted twice)"], records[i]))
-        else:
-            first[norm] = (rows[i]["record_id"], key)
-    return [row for i, row in enumerate(rows) if i not in dropped]
-
-
-def _same(kept_key: str, key: str) -> str:
-    return "the same one" if kept_key == key else (
-        f"the same one written {kept_key!r} (keys are compared without surrounding or repeated spaces, case, "
-        "invisible characters and Unicode variants)")
-
-
-def _normalized_key(key) -> str:
-    """A human key as people mean it: "9.5 " and "9.5", "T-036" and "t-036", "É.1" composed or decomposed,
-    "0.1" and "0.1" followed by a zero-width space, fullwidth "０.１" are one key."""
-    if not isinstance(key, str):
-        return key
-    return " ".join(INVISIBLE.sub("", unicodedata.normalize("NFKC", key)).split()).casefold()

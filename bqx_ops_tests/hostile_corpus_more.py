@@ -34,6 +34,7 @@ KEY_VARIANTS = [
     ("soft hyphen inside", "0.\u00ad1"),
     ("fullwidth digits", "\uff10.\uff11"),
     ("no-break space after", "0.1\u00a0"),
+    ("a bidi isolate around it", "\u20680.1\u2069"),
 ]
 # ... and a key with an accent, composed in one record and decomposed in the other (NFC / NFD)
 ACCENTED_KEY = "É.1"
@@ -59,6 +60,9 @@ RECORD_CASES = [
      "createdTime 2099-01-01 is after the snapshot's day 2025-08-25 (by more than 7 days"),
     ("created a month after the snapshot", "Tasks", "recTASK0000000001", {}, "2025-09-30T23:00:00-05:00",
      "createdTime 2025-10-01 is after the snapshot's day 2025-08-25"),  # its UTC day
+    # a second phase 1 of one plan: its release tag existed already, so it never got one
+    ("a phase numbered like another of its plan", "Phases", "recPHASE000000001", {"Number": 0}, None,
+     "duplicate Number 0 in plan recPLAN0000000001: phase recPHASE000000000 (P0) has it and is kept"),
     # classes already handled, kept here so that they stay so
     ("a phase link naming a stage (the wrong table)", "Stages", FIRST_STAGE, {"Phase": [SECOND_STAGE]}, None,
      f"'Phase' links to {SECOND_STAGE}, which does not exist in Phases"),
@@ -123,7 +127,8 @@ LATENCY_CASES = [
                                              "Messages": [{"Code": "Forbidden", "Value": "no access"}]},
      "f.json: CloudWatch says {'Code': 'Forbidden', 'Value': 'no access'}"),
     # already handled: kept so
-    ("a value as text", {"MetricDataResults": [{"Id": "p95", "Timestamps": ["2026-03-10T00:00:00Z"], "Values": ["50"]}]},
+    ("a value as text",
+     {"MetricDataResults": [{"Id": "p95", "Timestamps": ["2026-03-10T00:00:00Z"], "Values": ["50"]}]},
      "f.json: point '2026-03-10T00:00:00Z' = '50': the value is not a non-negative number"),
     ("a timestamp in epoch seconds", {"MetricDataResults": [{"Id": "p95", "Timestamps": [1773100800], "Values": [5]}]},
      "f.json: point 1773100800 = 5: the time is not a time"),
@@ -146,7 +151,8 @@ CONFIG_REFUSED = [
     ("project: {name: ''}\n", "project.name: Value error, a name that can be seen"),
     ('project: {name: "\\u200b\\u200b"}\n', "project.name: Value error, a name that can be seen"),
     ('roles: {qa: "\\ufeff "}\n', "roles.qa: Value error, a person's or role's name, not empty"),
-    ("aws: {latency: {namespace: '', metric: Latency}}\n", "aws.latency.namespace: Value error, a name that can be seen"),
+    ("aws: {latency: {namespace: '', metric: Latency}}\n",
+     "aws.latency.namespace: Value error, a name that can be seen"),
     ("aws: {latency: {namespace: AWS/ApiGateway, metric: Latency, to_ms: true}}\n",
      "aws.latency.to_ms: Value error, a number, not true or false"),
     # a key given twice: YAML kept the last one silently
@@ -156,12 +162,19 @@ CONFIG_REFUSED = [
 ]
 RULES_REFUSED = [
     ("priorities: {P0: {sla_hours: 4}, P0: {sla_hours: 400}}\n", "the key 'P0' is given twice in one mapping"),
+    # a key the rules never read: a typo that silently did nothing
+    ("prioritys: {P0: {sla_hours: 4}}\n", "prioritys: not a section of the triage rules"),
+    ("rules: [{name: x, pattern: timeout, priorty: P0}]\n", "rules[0].priorty: not a key of a rule"),
+    ("owners: {Infrastructure: role:infra}\n", "owners.Infrastructure: not a key of owners"),
+    ("priorities: {P7: {sla_hours: 4}}\n", "priorities.P7: unknown priority 'P7' (expected one of P0, P1, P2, P3)"),
 ]
 
 # -- GitHub texts besides the title, shown in the inventory: (item fields, problem fragment); each kept ---------
 GITHUB_TEXT_CASES = [
-    ({"user": {"login": f"dev{SURROGATE}"}}, "user login 'dev\\ud800' contains a lone UTF-16 surrogate \\ud800 at position 3"),
-    ({"assignees": [{"login": "ops\x00"}]}, "assignee login 'ops\\x00' contains a control character \\x00 at position 3"),
+    ({"user": {"login": f"dev{SURROGATE}"}},
+     "user login 'dev\\ud800' contains a lone UTF-16 surrogate \\ud800 at position 3"),
+    ({"assignees": [{"login": "ops\x00"}]},
+     "assignee login 'ops\\x00' contains a control character \\x00 at position 3"),
     ({"labels": [{"name": "priority:P1\x1b[31m"}]},
      "label 'priority:P1\\x1b[31m' contains a control character \\x1b at position 11"),
 ]
@@ -191,4 +204,20 @@ QUARTER_CASES = [
     ("2026-Q1", None, "'Quarter': '2026-Q1' is not a quarter (expected the form Q1-2026)"),
     ("Q1-26", None, "'Quarter': 'Q1-26' is not a quarter (expected the form Q1-2026)"),
     ("first quarter", None, "'Quarter': 'first quarter' is not a quarter"),
+]
+
+# -- GitHub items whose times cannot be true: (item fields, problem fragment); each left out ---------------------
+GITHUB_LEFT_OUT = [
+    ({"state": "closed", "closed_at": "2099-01-01T00:00:00Z"},
+     "closed in the future (2099-01-01 00:00, now 2026-03-20 00:00); left out"),
+    ({"state": "closed", "closed_at": "2026-03-12T05:30:00+05:30", "created_at": "2026-03-12T02:00:00Z"},
+     "closed (2026-03-12 00:00) before it was created (2026-03-12 02:00); left out"),  # compared in UTC
+]
+
+# -- SageMaker jobs with a time after they were read (2026-03-20 in the tests): each left out, reported ----------
+SAGEMAKER_FUTURE = [
+    ({"TrainingEndTime": "2090-01-01T00:00:00Z", "LastModifiedTime": "2090-01-01T00:00:00Z"},
+     "TrainingEndTime 2090-01-01 00:00 is after the jobs were read (2026-03-20 00:00); left out"),
+    ({"CreationTime": "2026-03-25T00:00:00+05:30"},
+     "CreationTime 2026-03-24 18:30 is after the jobs were read (2026-03-20 00:00); left out"),
 ]

@@ -151,7 +151,8 @@ def _service_amount(group: Any) -> tuple[str, Decimal] | str:
         return "no UnblendedCost metric"
     raw = metric.get("Amount")
     # Cost Explorer writes "12.3456" or "-0.01": Decimal would also read "5_000" or Arabic-Indic digits, a guess
-    plain = isinstance(raw, (int, float)) and not isinstance(raw, bool) or isinstance(raw, str) and _AMOUNT.fullmatch(raw)
+    plain = (isinstance(raw, (int, float)) and not isinstance(raw, bool)
+             or isinstance(raw, str) and _AMOUNT.fullmatch(raw))
     try:
         amount = Decimal(str(raw)) if plain else None
     except InvalidOperation:

@@ -220,7 +220,7 @@ def _bad_events(conn: duckdb.DuckDBPyConnection, events: str, paths: list[str]) 
         out = {path: _BAD[keys[path]] for path in paths if keys[path] in _BAD}
     unknown = [path for path in paths if path not in out]
     if unknown:
-        found = {name: (count, example, no_text, repeated) for name, count, example, no_text, repeated in conn.execute(f"""
+        found = {name: tuple(counts) for name, *counts in conn.execute(f"""
             SELECT filename, count(*) FILTER (WHERE {_OUT_OF_DAY}), min(raw) FILTER (WHERE {_OUT_OF_DAY}),
                    count(*) FILTER (WHERE no_text), count(event_id) - count(DISTINCT event_id) AS repeated
             FROM {events} GROUP BY filename

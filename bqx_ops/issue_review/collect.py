@@ -178,7 +178,8 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     problems += [f"github: {p}" for p in github_problems]
     retry = project_config.current().aws.sagemaker.retry_pattern  # a retry under another name fixes its job
     # the usable jobs depend on the instant (a job created after it did not exist): worked out per look
-    jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, {**rules.sagemaker, "retry_pattern": retry})
+    jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, {**rules.sagemaker, "retry_pattern": retry},
+                                          data.now)
     found += jobs
     problems += [f"sagemaker: {p}" for p in job_problems]
     start, end = cloudwatch.window(period.end, int(rules.cloudwatch.get("window_days", 14)))

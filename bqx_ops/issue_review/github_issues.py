@@ -236,6 +236,10 @@ def _issue(position: int, item, repo_url: str | None, now: dt.datetime | None, p
         problems.append(f"#{number}: created in the future ({created:%Y-%m-%d %H:%M}, now "
                         f"{now:%Y-%m-%d %H:%M}); left out")
         return None
+    if now is not None and closed is not None and closed > now:  # read as open until then in every review
+        problems.append(f"#{number}: closed in the future ({closed:%Y-%m-%d %H:%M}, now {now:%Y-%m-%d %H:%M}); "
+                        "left out")
+        return None
     unreadable = _unreadable_labels(item)
     if unreadable:
         problems.append(f"#{number}: {unreadable}; triaged on the labels that could be read")

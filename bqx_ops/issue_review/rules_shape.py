@@ -13,6 +13,9 @@ from functools import lru_cache
 
 SECTIONS = {"priorities", "categories", "owners", "labels", "rules", "notes", "cloudwatch", "sagemaker", "derived",
             "unresolved"}
+# a key the rules never read is a typo ("priorty: P0", "rule:"): read as absent, the rule or the whole
+# section silently did nothing
+RULE_KEYS = ("name", "sources", "pattern", "priority", "category", "escalations")
 
 
 def _number(value) -> bool:
@@ -55,14 +58,22 @@ def check(data: dict, error: type[Exception], re2: bool = True) -> None:
             if not isinstance(e.get("priority"), str):
                 fail(f"{spot}.priority", "a priority", e.get("priority"))
 
+    from bqx_ops.base_schema import PRIORITIES
+
+    for name in sorted(set(data) - SECTIONS - {"version"}, key=str):
+        raise error(f"{name}: not a section of the triage rules (sections: {', '.join(sorted(SECTIONS))})")
     for name in SECTIONS & set(data):
         if name != "rules":
             mapping(data[name], name)
     for p, spec in mapping(data.get("priorities"), "priorities").items():
+        if p not in PRIORITIES:  # an SLA for P7 was never used, with no word
+            raise error(f"priorities.{p}: unknown priority {p!r} (expected one of {', '.join(PRIORITIES)})")
         spec = mapping(spec, f"priorities.{p}")
         if "sla_hours" in spec:
             number(spec["sla_hours"], f"priorities.{p}.sla_hours")
     owners = mapping(data.get("owners"), "owners")
+    for key in sorted(set(owners) - {"by_category", "untriaged", "prefer_stage_owner"}, key=str):
+        raise error(f"owners.{key}: not a key of owners (by_category, untriaged, prefer_stage_owner)")
     mapping(owners.get("by_category"), "owners.by_category")
     labels = mapping(data.get("labels"), "labels")
     for kind in ("priority", "category"):
@@ -70,6 +81,8 @@ def check(data: dict, error: type[Exception], re2: bool = True) -> None:
     for i, rule in enumerate(items(data.get("rules"), "rules")):
         where = f"rules[{i}]"
         rule = mapping(rule, where) if rule is not None else fail(where, "a mapping", rule)
+        for key in sorted(set(rule) - set(RULE_KEYS), key=str):
+            raise error(f"{where}.{key}: not a key of a rule (keys: {', '.join(RULE_KEYS)})")
         sources = items(rule.get("sources"), f"{where}.sources")
         if not all(isinstance(s, str) for s in sources):
             fail(f"{where}.sources", "a list of source names", sources)

@@ -19,6 +19,7 @@ import datetime as dt
 import math
 import re
 
+from bqx_ops.calendar import naive_utc
 from bqx_ops.issue_review.github_issues import parse_time
 from bqx_ops.issue_review.model import Found
 from bqx_ops.sanitize import defects, visible
@@ -81,16 +82,34 @@ def _created(job: dict) -> dt.datetime | None:
     return parse_time(job.get("CreationTime")) or _ended(job)
 
 
-def _usable(jobs: list, problems: list[str], as_of: dt.datetime | None = None) -> list[dict]:
+def _after(job, now: dt.datetime | None) -> str | None:
+    """Why a job's times cannot be true at ``now`` (when the jobs were read), or None."""
+    if now is None or not isinstance(job, dict):
+        return None
+    for key in ("CreationTime", "TrainingEndTime", "LastModifiedTime"):
+        moment = parse_time(job.get(key))
+        if moment is not None and moment > now:
+            return f"{key} {moment:%Y-%m-%d %H:%M} is after the jobs were read ({now:%Y-%m-%d %H:%M})"
+    return None
+
+
+def _usable(jobs: list, problems: list[str], as_of: dt.datetime | None = None,
+            now: dt.datetime | None = None) -> list[dict]:
     """Jobs with a name and a known status, one per name; everything else is reported.
 
     A duplicate name keeps the most recently modified copy (then the first listed); a
     status SageMaker does not have (missing, ``completed``, ``Crashed``) leaves the job
     out; a finished job without a readable end time too, since it cannot be placed in time.
     A job created at or after ``as_of`` did not exist then: left out unreported, so a past
-    review reads the same after it is listed."""
+    review reads the same after it is listed. A job with a time after ``now`` (when the jobs were read)
+    cannot be placed: left out and reported by every review (it was left out of them all unsaid)."""
     named: dict[str, list[tuple[int, dict]]] = {}
+    now = naive_utc(now) if now is not None and now.tzinfo else now
     for position, job in enumerate(jobs if isinstance(jobs, list) else []):
+        future = _after(job, now)
+        if future:
+            problems.append(f"job {visible(job.get('TrainingJobName'))}: {future}; left out")
+            continue
         created = _created(job) if isinstance(job, dict) and as_of is not None else None
         if created is not None and created >= as_of:
             continue
@@ -139,10 +158,11 @@ def _first_line(text, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict) -> tuple[list[Found], list[str]]:
-    """(issues, problems) from the jobs that had ended by ``as_of``."""
+def sagemaker_issues(jobs: list, as_of: dt.datetime, config: dict,
+                     now: dt.datetime | None = None) -> tuple[list[Found], list[str]]:
+    """(issues, problems) from the jobs that had ended by ``as_of`` (``now``: when the jobs were read)."""
     problems, known = [], []
-    for job in _usable(jobs, problems, as_of):
+    for job in _usable(jobs, problems, as_of, now):
         ended = _ended(job)
         if ended is not None and ended < as_of:
             known.append((ended, job["TrainingJobName"], job))
