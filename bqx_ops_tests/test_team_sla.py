@@ -60,3 +60,13 @@ def test_timeline_variance_without_earned_days_says_how_far_behind_not_just_no_d
     shown = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF, timeline_variance_pct=12.5,
                                                            timeline_behind_days=5.0))}
     assert shown["Timeline Variance"].current == "+12.5%"
+
+
+def test_the_p0_alarm_describes_the_teams_sla():
+    from bqx_ops.dashboard.cloudwatch import alarm_requests
+
+    def p0(requests):
+        return next(r["AlarmDescription"] for r in requests if r["AlarmName"].endswith("-p0-issues"))
+
+    assert p0(alarm_requests("Kestrel Grid Load", "kestrel", None, 8)) == "P0 issues open for more than 8 hours."
+    assert p0(alarm_requests("X", "x", None)) == "P0 issues open for more than 24 hours."  # the seed's
