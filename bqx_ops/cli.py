@@ -195,7 +195,9 @@ def _write_sample_beside(data_dir: Path) -> subprocess.Popen | None:
     if Landing(data_dir).exists():
         return None
     code = "import sys; from bqx_ops.sample import ensure_sample; ensure_sample(sys.argv[1])"
-    return subprocess.Popen([sys.executable, "-c", code, str(data_dir)], stdout=subprocess.DEVNULL)
+    # its failure (a full disk) is the parent's to report: it writes the sample itself then
+    return subprocess.Popen([sys.executable, "-c", code, str(data_dir)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def _freeze_what_lives_as_long_as_the_demo() -> None:
@@ -229,9 +231,27 @@ def _instance(instance_class, attempts: int = 5):
             time.sleep(0.5 * (attempt + 1))
 
 
+class DataDirUnusable(Exception):
+    """The data dir cannot be used: a full disk, a read-only file system, another demo holding the warehouse."""
+
+
+@contextlib.contextmanager
+def _using(data_dir: Path, what: str):
+    """A failure to write or open ``data_dir``'s files as one clear line instead of a traceback."""
+    import duckdb
+
+    try:
+        yield
+    except (OSError, duckdb.IOException) as exc:
+        raise DataDirUnusable(
+            f"cannot {what} in {data_dir}: {exc}\nNothing half-written was kept. Free space, make the data dir "
+            "writable or wait for the process holding it, then run the demo again.") from exc
+
+
 def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> int:
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    with _using(data_dir, "create the data dir"):
+        data_dir.mkdir(parents=True, exist_ok=True)
     home = prepare_environment(data_dir)
     writer = _write_sample_beside(data_dir)
     # Dagster's beta/preview notices are for library authors, not for someone running the demo.
@@ -252,7 +272,8 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
 
     if writer is not None:
         writer.wait()
-    EmbeddedAirtable(data_dir=str(data_dir)).ensure_landing()  # the writer's result, or written here if it failed
+    with _using(data_dir, "write the sample's landing zone"):  # the writer's result, or written here if it failed
+        EmbeddedAirtable(data_dir=str(data_dir)).ensure_landing()
     start = project_start(current("local", data_dir))  # partitions start there: earlier snapshots are not the plan's
     plan_days = [d for d in Landing(data_dir).airtable_snapshot_dates() if d >= start]
     days = [d for d in plan_days if (not date_from or d >= date_from) and (not date_to or d <= date_to)]
@@ -271,12 +292,12 @@ def demo(data_dir: Path, date_from: dt.date | None, date_to: dt.date | None) -> 
     _freeze_what_lives_as_long_as_the_demo()
     for line in recover(instance):  # runs a killed demo left behind would hold the duckdb pool forever
         print(f"Recovered: {line}")
-    with _warehouse_open(defs):
+    with _warehouse_open(defs, data_dir):
         return _replay(defs, instance, data_dir, home, days, from_start=days[0] == plan_days[0])
 
 
 @contextlib.contextmanager
-def _warehouse_open(defs):
+def _warehouse_open(defs, data_dir: Path):
     """The warehouse file kept open for the whole replay: each run's connections attach to the same
     database instance, so a run's end is no checkpoint of the file (DuckDB checkpoints when its last
     connection closes: ten times, ~1 s of the full sample); the replay's end checkpoints once.
@@ -291,9 +312,25 @@ def _warehouse_open(defs):
     if not isinstance(duckdb, KeptDuckDBResource):  # DuckLake: no file to keep open
         yield
         return
-    with duckdb.get_connection() as conn:
+    with contextlib.ExitStack() as stack:
+        with _using(data_dir, "open the warehouse"):
+            _open_once(duckdb.database)
+            conn = stack.enter_context(duckdb.get_connection())
         conn.execute("SET threads = 1")  # the database instance's setting: every connection of the replay
         yield
+
+
+def _open_once(database: str) -> None:
+    """Open and close the file once, so that what waiting cannot mend (a read-only or full file system)
+    fails now: dagster-duckdb retries every IOException for ~2 minutes, which is right only while
+    another process holds the file's lock."""
+    import duckdb
+
+    try:
+        duckdb.connect(database).close()
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
 
 
 def _replay(defs, instance, data_dir: Path, home: Path, days: list[dt.date], from_start: bool = False) -> int:
@@ -333,7 +370,11 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("--to", dest="date_to", type=dt.date.fromisoformat, help="YYYY-MM-DD")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return demo(args.data_dir, args.date_from, args.date_to)
+        try:
+            return demo(args.data_dir, args.date_from, args.date_to)
+        except DataDirUnusable as exc:
+            print(f"bqx-ops demo: {exc}", file=sys.stderr)
+            return 1
     return 2
 
 

@@ -27,9 +27,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bqx_ops import yaml_files
-from bqx_ops.base_schema import EARLIEST, LATEST, SchemaMapping, plausible_day
+from bqx_ops.base_schema import EARLIEST, LATEST, MAX_DAYS, MAX_MONEY, SchemaMapping, plausible_day
 from bqx_ops.docs_sync.slugs import ascii_letters
-from bqx_ops.sanitize import NOT_ONE_LINE
+from bqx_ops.sanitize import NOT_ONE_LINE, blank
 
 CONFIG_FILE = "bqx_ops.yaml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_FILE
@@ -51,11 +51,26 @@ def _one_line(value: str | None) -> str | None:
     return value
 
 
+def _seen(value: str | None) -> str | None:
+    """One line a person can see: a name of spaces or zero-width characters names nothing."""
+    if value is not None and blank(value):
+        raise ValueError("a name that can be seen, not only spaces or invisible characters")
+    return _one_line(value)
+
+
+def _not_boolean(value):
+    """YAML's ``true`` is no number: pydantic read it as 1 (a budget of $1)."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
 class ProjectSection(_Section):
     name: str = Field("Project", description="Shown in reports, the docs repo README and alert subjects.")
     goal: str = Field("", description="One line under the docs repo README title.")
     plan_id: str | None = Field(None, description="The Plans record to follow (default: the first Active plan).")
-    _text = field_validator("name", "goal", "plan_id")(_one_line)
+    _text = field_validator("goal")(_one_line)
+    _names = field_validator("name", "plan_id")(_seen)
 
 
 # Names the data dir already uses: a working copy there would overwrite the landing zone or the sinks.
@@ -130,8 +145,8 @@ class RolesSection(_Section):
     @field_validator("*")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a person's or role's name, not empty")
+        if blank(value):
+            raise ValueError("a person's or role's name, not empty (nor only spaces or invisible characters)")
         return _one_line(value)
 
 
@@ -165,6 +180,8 @@ class LatencySection(_Section):
 
     namespace: str = Field(description="CloudWatch namespace, e.g. AWS/ApiGateway.")
     metric: str = Field(description="Metric name, e.g. Latency.")
+    _names = field_validator("namespace", "metric")(_seen)
+    _number = field_validator("to_ms", mode="before")(_not_boolean)
     dimensions: dict[str, str] = Field(default_factory=dict, description="Dimensions selecting the API.")
     stat: str = Field("p95", description="Percentile statistic.")
     to_ms: float = Field(1.0, gt=0, description="Factor from the metric's unit to milliseconds.")
@@ -211,12 +228,24 @@ class RecurringStagesSection(_Section):
 class TargetsSection(_Section):
     """Fallbacks when the Plans record of the as-of snapshot does not give them."""
 
-    budget: float | None = Field(None, ge=0, allow_inf_nan=False)
-    days_min: int | None = Field(None, ge=0)
-    days_max: int | None = Field(None, ge=0)
+    # the base schema's plausible bounds: a target of 1e308 made a variance of 0 % look met
+    budget: float | None = Field(None, ge=0, le=MAX_MONEY, allow_inf_nan=False)
+    days_min: int | None = Field(None, ge=0, le=MAX_DAYS)
+    days_max: int | None = Field(None, ge=0, le=MAX_DAYS)
     r2_min: float | None = Field(None, ge=-1, le=1, allow_inf_nan=False)
     r2_max: float | None = Field(None, ge=-1, le=1, allow_inf_nan=False)
     horizons: list[str] = Field(default_factory=list)
+    _numbers = field_validator("budget", "days_min", "days_max", "r2_min", "r2_max", mode="before")(_not_boolean)
+
+    @field_validator("horizons")
+    @classmethod
+    def _horizons(cls, names: list[str]) -> list[str]:
+        for name in names:
+            _seen(name)
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:  # a horizon listed twice would be judged, and counted, twice
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        return names
 
     @model_validator(mode="after")
     def _bands(self):
@@ -239,8 +268,17 @@ class ProjectConfig(_Section):
     roles: RolesSection = RolesSection()
     aws: AwsSection = AwsSection()
     recurring_stages: RecurringStagesSection = RecurringStagesSection()
-    cost_budget_per_month: float | None = Field(None, ge=0, allow_inf_nan=False,
+    cost_budget_per_month: float | None = Field(None, ge=0, le=MAX_MONEY, allow_inf_nan=False,
                                                 description="Cost/Month ceiling (USD) on the dashboard.")
+    _number = field_validator("cost_budget_per_month", mode="before")(_not_boolean)
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _date_text(cls, value):
+        """A day as YYYY-MM-DD: pydantic read a number as seconds since 1970 (1772323200 was 2026-03-01)."""
+        if value is not None and not isinstance(value, (str, dt.date)):
+            raise ValueError(f"a day as YYYY-MM-DD, not {type(value).__name__} {value!r}")
+        return value
     targets: TargetsSection = TargetsSection()
     schema_map: dict | str | None = Field(None, description="Inline {tables, fields} or a path to such a YAML file.")
     source: str | None = Field(None, exclude=True, description="Where this configuration came from (set by the loader).")

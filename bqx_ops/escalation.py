@@ -54,6 +54,16 @@ class Escalation:
         return (f"{self.rule.cadence.title} due {self.due_at:%Y-%m-%d %H:%M} UTC has not run for {days:.1f} days: "
                 f"{self.rule.cadence.owner} -> {self.rule.escalate_to} {self.rule.action}.")
 
+    def slack_text(self, mentions: dict[str, str] | None = None) -> str:
+        """``text`` for Slack: the roles are the configuration's names, shown inert (a role named
+        ``<!channel>`` or ``@here`` pinged the whole channel) or as the mention ``mentions`` maps them to."""
+        from bqx_ops import slack_text
+
+        days = self.missed_for.total_seconds() / 86400
+        return (f"{slack_text.escape(self.rule.cadence.title)} due {self.due_at:%Y-%m-%d %H:%M} UTC has not run for "
+                f"{days:.1f} days: {slack_text.mention(self.rule.cadence.owner, mentions)} -&gt; "
+                f"{slack_text.mention(self.rule.escalate_to, mentions)} {slack_text.escape(self.rule.action)}.")
+
 
 def overdue(
     rule: EscalationRule, last_done: dt.datetime | None, now: dt.datetime, lookback_days: int = 200

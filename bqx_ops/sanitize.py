@@ -57,11 +57,21 @@ def defects(text: str) -> str | None:
     return f"{kind} {_escape(found.group())} at position {found.start()}{more}"
 
 
+# invisible format characters (zero-width space/joiners, word joiner, byte order mark, soft hyphen...):
+# a key or name made of them, or differing from another only by them, reads the same to a person
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
+def blank(text: str) -> bool:
+    """Nothing a person can see: empty, spaces, or invisible format characters only."""
+    return not INVISIBLE.sub("", text).strip()
+
+
 def one_line_defect(text: str) -> str | None:
     """What keeps ``text`` from being one safe line (a name, an option): empty, unsafe (``defects``) or a
     line break; None when it is one."""
-    if not text.strip():
-        return "nothing but spaces" if text else "nothing"
+    if blank(text):
+        return "nothing but spaces or invisible characters" if text else "nothing"
     return defects(text) or ("a line break" if any(c in text for c in "\n\r\u2028\u2029") else None)
 
 

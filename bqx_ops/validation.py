@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
-from bqx_ops.sanitize import defects, is_clean, json_text, one_line_defect, visible
+from bqx_ops.base_schema import EARLIEST_DATE, ENSEMBLE, LATEST_DATE, TABLES, Field, SchemaMapping, Table, plausible_day
+from bqx_ops.sanitize import INVISIBLE, blank, defects, is_clean, json_text, one_line_defect, visible
 
 SOURCE = "airtable"
 UNREADABLE = "unreadable_landing_file"  # marker for a landing file that is not JSON
@@ -100,11 +101,15 @@ def _short(value, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _check_option(value: str) -> None:
-    """An option of an open select is the team's own: any one-line text, never empty or unsafe."""
+def _check_option(value: str) -> str:
+    """An option of an open select is the team's own: any one-line text, never empty or unsafe; read as
+    people mean it (spaces around or repeated, invisible characters and the Unicode form aside), so
+    "w15 " is not a horizon of its own beside "w15" (an ensemble mean over three horizons of two) nor
+    "Ana\u200b" a second person."""
     problem = one_line_defect(value)
     if problem:
         raise Invalid("empty option" if not value.strip() else f"option contains {problem}")
+    return " ".join(INVISIBLE.sub("", unicodedata.normalize("NFC", value)).split())
 
 
 def coerce(f: Field, value):
@@ -129,7 +134,7 @@ def coerce(f: Field, value):
         if f.choices and value not in f.choices:
             raise Invalid(f"unknown option {_short(value)} (expected one of {', '.join(f.choices)})")
         if not f.choices:  # a value of a closed list is one of ours: already one clean line
-            _check_option(value)
+            return _check_option(value)
         return value
     if kind == "multi_select":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -137,11 +142,13 @@ def coerce(f: Field, value):
         unknown = [v for v in value if f.choices and v not in f.choices]
         if unknown:
             raise Invalid(f"unknown options {_short(unknown)}")
+        options = []
         for v in value:
-            _check_option(v)
+            option = _check_option(v)
             if "," in v:  # stored comma-joined: a comma would split one option into two
                 raise Invalid(f"option {_short(v)} contains a comma")
-        return ",".join(value)
+            options.append(option if not f.choices else v)
+        return ",".join(dict.fromkeys(options))  # "w15" and "w15 " are one horizon, listed once
     if kind == "link":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise Invalid(f"expected a list of record ids, got {_short(value)}")
@@ -185,9 +192,12 @@ def _validate_record(table: Table, record, fields: dict, mapping: SchemaMapping 
     for f in table.fields:
         f = mapping.field_for(table.name, f) if mapping else f
         value = fields.get(f.name)
-        if value is None or value == "" or value == []:
+        # a required key or name of spaces or zero-width characters names nothing: "   " was a Stage ID
+        empty = value is None or value == "" or value == [] or (f.required and isinstance(value, str) and blank(value))
+        if empty:
             if f.required:
-                problems.append(f"missing required field {f.name!r}")
+                problems.append(f"missing required field {f.name!r}" + (
+                    f" (it holds only spaces or invisible characters: {_short(value)})" if value else ""))
             typed[f.column] = None
             continue
         if f.kind == "link" and isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -204,6 +214,7 @@ def _validate_record(table: Table, record, fields: dict, mapping: SchemaMapping 
             problems.append(f"{name!r} {day.isoformat()} is after the snapshot's day {snapshot_date.isoformat()} "
                             f"(by more than {FUTURE_GRACE_DAYS} days: it records something done, which cannot be "
                             "in the future)")
+    _formatted(table, typed, problems)
     for low, high in table.ordered:  # a band or span the wrong way round makes every figure on it wrong
         lo, hi = table.field(low), table.field(high)
         a, b = typed.get(lo.column), typed.get(hi.column)
@@ -211,6 +222,24 @@ def _validate_record(table: Table, record, fields: dict, mapping: SchemaMapping 
             problems.append(f"{low!r} {_shown(a)} is after {high!r} {_shown(b)}" if lo.kind == "date"
                             else f"{low!r} {_shown(a)} is above {high!r} {_shown(b)}")
     return typed, problems, links
+
+
+# Text fields whose form the code relies on. An assessment input's Quarter is matched exactly
+# ("Q1-2026"): written "q1 2026" or "Q1-2026 " it was never counted, with no word; "Q5-2026" is no quarter.
+_QUARTER = re.compile(r"[Qq]\s*([1-4])\s*[-/ ]?\s*(\d{4})")
+
+
+def _formatted(table: Table, typed: dict, problems: list[str]) -> None:
+    if table.name == "Model Results" and isinstance(typed.get("model"), str) \
+            and typed["model"].casefold() == ENSEMBLE.casefold():
+        typed["model"] = ENSEMBLE  # the one model value our code reads: "ensemble" was never the plan's R²
+    if table.name != "Assessment Inputs" or typed.get("quarter") is None:
+        return
+    found = _QUARTER.fullmatch(typed["quarter"].strip())
+    if found is None:
+        problems.append(f"'Quarter': {_short(typed['quarter'])} is not a quarter (expected the form Q1-2026)")
+    else:
+        typed["quarter"] = f"Q{found.group(1)}-{found.group(2)}"
 
 
 def _shown(value) -> str:
@@ -231,6 +260,7 @@ def parse_snapshot(
     }
     for table in TABLES:
         seen: set[str] = set()
+        held: list[tuple | None] = []  # (key, created, id) of the records quarantined for their fields
         rows: list[dict] = []
         kept: list[dict] = []  # the raw record of each row
         for record in raw_tables.get(table.name, []):
@@ -263,41 +293,78 @@ def parse_snapshot(
             except Invalid as exc:
                 problems.append(f"createdTime: {exc}")
                 created = None
+            if created is not None and created.date() > snapshot_date + dt.timedelta(days=FUTURE_GRACE_DAYS):
+                # Airtable sets it when the record is made: after the snapshot it cannot be true, and it decides
+                # which of two records with one key is kept and in which week a journal entry is new
+                problems.append(f"createdTime {created:%Y-%m-%d} is after the snapshot's day {snapshot_date.isoformat()} "
+                                f"(by more than {FUTURE_GRACE_DAYS} days: no snapshot holds a record made after it)")
             if problems:
                 out.quarantine.append(_quarantine_row(table.name, rid, snapshot_date, problems, record))
+                held.append(_holder(table, fields, rid, created))
                 continue
             rows.append({"snapshot_date": snapshot_date, "record_id": rid, "created_time": created, **typed})
             kept.append(record)
-        out.rows[table.name] = _unique_keys(table, rows, kept, snapshot_date, out.quarantine)
+        out.rows[table.name] = _unique_keys(table, rows, kept, snapshot_date, out.quarantine, held)
     return out
 
 
-def _unique_keys(table: Table, rows: list[dict], records: list[dict], day: dt.date, quarantine: list) -> list[dict]:
+def _holder(table: Table, fields: dict, rid: str, created: dt.datetime | None) -> tuple | None:
+    """(key, created, id) of a quarantined record whose key is readable text, else None."""
+    key = fields.get(table.key_field) if table.unique_key else None
+    return (key, created, rid) if isinstance(key, str) and not blank(key) and is_clean(key) else None
+
+
+def _unique_keys(table: Table, rows: list[dict], records: list[dict], day: dt.date, quarantine: list,
+                 held: list[tuple | None] = ()) -> list[dict]:
     """Valid rows with at most one per human key (Stage ID...): the earliest created record (then the
-    smallest id) is kept whatever the order Airtable returned them in; the others are quarantined."""
+    smallest id) is kept whatever the order Airtable returned them in; the others are quarantined.
+
+    A record quarantined for its fields (``held``) still holds its key when it was created first: its
+    last valid version stands in for it in every figure (``asof.read_as_of(carry_forward=True)``), so a
+    later record with the same key kept beside it would count that key twice."""
     if not table.unique_key:
         return rows
     column = table.field(table.key_field).column
     order = sorted(range(len(rows)), key=lambda i: (rows[i]["created_time"] or dt.datetime.max,
                                                     rows[i]["record_id"]))
+    holders: dict[str, tuple] = {}
+    valid = {row["record_id"] for row in rows}  # a second copy of a kept id holds nothing of its own
+    for key, created, rid in sorted((h for h in held if h and h[2] not in valid),
+                                    key=lambda h: (h[1] or dt.datetime.max, h[2])):
+        holders.setdefault(_normalized_key(key), (key, created or dt.datetime.max, rid))
     first: dict[str, tuple[str, str]] = {}  # normalized key -> (record id, key as written)
     dropped = set()
     for i in order:
         key = rows[i][column]
         norm = _normalized_key(key)
-        if norm in first:
+        holder = holders.get(norm)
+        if norm not in first and holder and (holder[1], holder[2]) < (rows[i]["created_time"] or dt.datetime.max,
+                                                                         rows[i]["record_id"]):
+            dropped.add(i)
+            quarantine.append(_quarantine_row(table.name, rows[i]["record_id"], day, [
+                f"duplicate {table.key_field} {key!r}: record {holder[2]} has {_same(holder[0], key)}, was created "
+                "first and is quarantined (its last valid version is used), so this one is not counted beside it"],
+                records[i]))
+        elif norm in first:
             dropped.add(i)
             kept_id, kept_key = first[norm]
-            same = "the same one" if kept_key == key else f"the same one written {kept_key!r} (keys are compared " \
-                                                          "without surrounding or repeated spaces and case)"
             quarantine.append(_quarantine_row(table.name, rows[i]["record_id"], day, [
-                f"duplicate {table.key_field} {key!r}: record {kept_id} has {same} and is kept "
+                f"duplicate {table.key_field} {key!r}: record {kept_id} has {_same(kept_key, key)} and is kept "
                 "(the earliest created is kept, so nothing is counted twice)"], records[i]))
         else:
             first[norm] = (rows[i]["record_id"], key)
     return [row for i, row in enumerate(rows) if i not in dropped]
 
 
+def _same(kept_key: str, key: str) -> str:
+    return "the same one" if kept_key == key else (
+        f"the same one written {kept_key!r} (keys are compared without surrounding or repeated spaces, case, "
+        "invisible characters and Unicode variants)")
+
+
 def _normalized_key(key) -> str:
-    """A human key as people mean it: "9.5 " and "9.5", "T-036" and "t-036" are one key."""
-    return " ".join(key.split()).casefold() if isinstance(key, str) else key
+    """A human key as people mean it: "9.5 " and "9.5", "T-036" and "t-036", "É.1" composed or decomposed,
+    "0.1" and "0.1" followed by a zero-width space, fullwidth "０.１" are one key."""
+    if not isinstance(key, str):
+        return key
+    return " ".join(INVISIBLE.sub("", unicodedata.normalize("NFKC", key)).split()).casefold()

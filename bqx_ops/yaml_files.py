@@ -9,7 +9,25 @@ from __future__ import annotations
 
 import yaml
 
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SafeLoader(_BaseLoader):
+    """Refuses a key given twice in one mapping: YAML keeps the last silently, so a second ``targets:``
+    or ``P0:`` further down a file replaced the first with no word."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key!r} is given twice in one mapping", key_node.start_mark)
+                seen.add(key)
+            except TypeError:  # an unhashable key: the constructor says so itself
+                pass
+        return super().construct_mapping(node, deep)
 
 
 def load(text: str, loader: type = SafeLoader):

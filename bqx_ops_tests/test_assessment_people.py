@@ -63,3 +63,16 @@ def test_the_overall_takes_the_people_dimensions_when_scored():
     a = assess(base)
     scored = [d.score for d in a.dimensions if d.score is not None]
     assert a.overall == round(sum(scored) / len(scored), 1) and len(scored) == 4  # goal, criteria, two people
+
+
+def test_people_figures_keep_their_side_of_the_targets():
+    """(8 + 7.99) / 2 = 7.995 is under > 8/10 (not "8.00"); 2 failure days of 199 = 98.99497% uptime is under
+    99% (not "99.0%"); utilization 59.96% is outside 60-80% (not "60.0%"); competitive 7.46 reads 7.46
+    against 7.5; market 7.96 reads 7.96 against 8."""
+    p = PeopleInputs(records=(rec("User Satisfaction", 8), rec("User Satisfaction", 7.99),
+                              rec("Competitive Position", 7.46), rec("Market Alignment", 7.96)),
+                     utilization={"A": 59.96}, failure_days=2, days=199)
+    stake, industry = dim(p, "Stakeholder alignment").rationale, dim(p, "Industry trends").rationale
+    assert "user satisfaction 7.995/10" in stake and "agent utilization 59.96%" in stake
+    assert "dependency uptime 98.99%" in stake
+    assert "competitive position 7.46/10" in industry and "market alignment 7.96/10" in industry

@@ -188,6 +188,27 @@ def test_the_report_round_trips_through_rows_escapes_user_text_and_is_determinis
     assert f"**Decision: {a.decision.decision}**" in text
 
 
+def test_a_rationale_never_rounds_a_figure_onto_or_across_the_line_it_is_scored_against():
+    """The README's display rule in the 360: R² 0.94996 is below the 0.95 target (scored below target)
+    and must not read 0.9500; a budget variance of +15.04% is outside ±15% and must not read +15.0%."""
+    r2 = {"current_r2": 0.94996, "trend": "→", "target_min": 0.95, "target_max": 0.99}
+    a = assess(QuarterInputs(r2=r2, budget={"variance_pct": 15.04, "band_pct": 15.0}))
+    why = {d.name: d.rationale for d in a.dimensions}
+    assert "ensemble R² 0.94996 below target 0.95-0.99" in why["Goal alignment"]
+    assert "budget +15.04% vs ±15%" in why["Budget & timeline"]
+
+
+def test_scores_round_half_away_from_zero_as_every_figure():
+    """Budget +10% inside ±15% (100) and timeline +37.5% against ±20%: 100 × (40 − 37.5) / 20 = 12.5; the
+    mean 56.25 reads 56.3 (Python's round gives 56.2). Overall: goal 100, that 56.3 and success criteria 2/3
+    known (66.7): 223.0 / 3 = 74.33 -> 74.3."""
+    a = assess(QuarterInputs(r2=HEALTHY.r2, budget={"variance_pct": 10.0, "band_pct": 15.0},
+                             timeline={"variance_pct": 37.5, "band_pct": 20.0}))
+    got = {d.name: d.score for d in a.dimensions}
+    assert got["Budget & timeline"] == 56.3
+    assert (got["Goal alignment"], got["Success criteria"], a.overall) == (100.0, 66.7, 74.3)
+
+
 def test_the_trend_table_shows_what_an_earlier_quarter_said_for_an_unscored_dimension():
     """Q4's final said "manual input required" for Stakeholder alignment: the Q1 trend table says so too,
     not "–" (kept for a dimension that quarter did not have)."""

@@ -62,6 +62,11 @@ def test_the_demo_writes_the_sample_runs_the_cadence_and_prints_a_summary(tmp_pa
     assert "bqx-ops demo: 2026-06-01 .. 2026-06-30" in out
     assert "Airtable snapshots: run" in out and "succeeded" in out
     assert "airtable.stages" in out and "dg dev" in out
+    # every check of a partitioned asset is judged per period: the dashboard's four Mondays of June
+    # (1, 8, 15, 22), the one review (June 1st), each line saying how many of its periods failed
+    import re
+    judged = dict(re.findall(r"\] \S+ (\w+)(?:: \d+ of | \()(\d+) periods", out))
+    assert judged["operational_health_is_green"] == "4" and judged["no_p1_open_longer_than_a_week"] == "1", out
     # the sample was written because the data dir had no landing zone
     assert (tmp_path / "data" / "landing" / "airtable" / "2026-06-01" / "Stages.json").exists()
     with duckdb.connect(str(tmp_path / "data" / "bqx_ops.duckdb"), read_only=True) as conn:
@@ -144,3 +149,22 @@ def test_a_failed_snapshot_run_stops_what_reads_it_and_the_summary_still_prints(
         jobs = sorted(r.job_name for r in instance.get_runs())
     assert jobs == ["airtable_snapshot_job", "outbox_delivery_job"]  # nothing ran on partial tables
     assert not (tmp_path / "data" / "bqx-ml.git").exists()  # so nothing was committed either
+
+
+def test_a_data_dir_that_cannot_be_created_ends_with_one_clear_line_not_a_traceback(tmp_path):
+    """A full disk, a read-only file system, a file in the way: the same path (OSError) ends the demo."""
+    (tmp_path / "data").write_text("a file where the data dir should be\n")
+    done, _ = run_demo(tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"bqx-ops demo: cannot create the data dir in {tmp_path / 'data'}: "), done.stderr
+    assert "Nothing half-written was kept" in done.stderr
+
+
+@pytest.mark.slow  # writes the sample first (~10 s on a loaded machine)
+def test_a_warehouse_that_cannot_be_opened_ends_with_one_clear_line_at_once(tmp_path):
+    """Not after dagster-duckdb's ~2 minutes of retries, which only a lock held by another process deserves."""
+    data = tmp_path / "data"
+    (data / "bqx_ops.duckdb").mkdir(parents=True)  # in the way of the warehouse file, as a read-only mount is
+    done, _ = run_demo(tmp_path, "--from", "2025-09-01", "--to", "2025-09-01")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"bqx-ops demo: cannot open the warehouse in {data}: "), done.stderr

@@ -44,27 +44,27 @@ def shown(conn, when: dt.datetime, start: dt.date | None = dt.date(2025, 8, 18))
 
 def test_before_the_first_final_nothing_is_due_and_alignment_has_no_data(conn):
     got = shown(conn, dt.datetime(2025, 9, 22, 9))  # Q1 and Q2 2025 ended before the project started
-    assert got["360 Assessments"][:2] == ("0/4", "✅")
+    assert got["360 Assessments"][:2] == ("0/4 (0 due so far)", "✅")
     assert got["Plan Alignment"][0] == "no data (no final 360 assessment yet)" and got["Plan Alignment"][1] == "no data"
 
 
 def test_a_final_counts_once_made_approved_or_not_and_names_its_answer(conn):
     got = shown(conn, dt.datetime(2025, 9, 29, 9))  # Q3 final made 09-26; no answer yet in the 09-29 snapshots
-    assert got["360 Assessments"][:2] == ("1/4", "✅")
+    assert got["360 Assessments"][:2] == ("1/4 (1 due so far)", "✅")
     assert got["Plan Alignment"] == ("71.5% (Q3-2025 final, awaiting approval)", "❌", 71.5)
     got = shown(conn, dt.datetime(2025, 10, 13, 9))
     assert got["Plan Alignment"][0] == "71.5% (Q3-2025 final, rejected)"
     got = shown(conn, dt.datetime(2026, 1, 12, 9))  # a new year: Q4-2025's final is latest, 2026 has none due
     assert got["Plan Alignment"] == ("58.8% (Q4-2025 final, approved)", "❌", 58.8)
-    assert got["360 Assessments"][:2] == ("0/4", "✅")
+    assert got["360 Assessments"][:2] == ("0/4 (0 due so far)", "✅")
 
 
 def test_a_draft_is_not_a_final_and_a_missed_final_is_behind(conn):
     got = shown(conn, dt.datetime(2026, 3, 30, 9))  # Q1-2026 due 03-27, only its draft exists
-    assert got["360 Assessments"][:2] == ("0/4", "⚠️")  # one behind
+    assert got["360 Assessments"][:2] == ("0/4 (1 due so far)", "⚠️")  # one behind
     assert got["Plan Alignment"][0] == "58.8% (Q4-2025 final, approved)"
     late = shown(conn, dt.datetime(2025, 12, 29, 9), start=dt.date(2025, 1, 6))  # a project running all year
-    assert late["360 Assessments"][:2] == ("2/4", "❌")  # Q1, Q2 missed (no rows), Q3, Q4 made: two behind
+    assert late["360 Assessments"][:2] == ("2/4 (4 due so far)", "❌")  # Q1, Q2 missed (no rows), Q3, Q4 made: two behind
 
 
 def test_before_the_first_plan_week_the_r2_target_is_the_plans_own():

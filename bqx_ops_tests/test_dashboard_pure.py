@@ -130,7 +130,7 @@ def test_facts_give_the_expected_statuses():
     assert got["Airtable Updates"][1] == "⚠️"
     assert got["Documentation Drift"] == ("0.0 days", "✅")
     assert got["P1 Issues"] == ("2", "❌")
-    assert got["360 Assessments"] == ("1/4", "⚠️")
+    assert got["360 Assessments"] == ("1/4 (2 due so far)", "⚠️")
     assert got["Budget Variance"] == ("-16.0%", "⚠️") and got["Timeline Variance"] == ("+30.0%", "❌")
     assert got["Cost/Month"] == ("$123.46", "✅")
     targets = {i.metric: i.target for i in ind.indicators(facts)}
@@ -184,3 +184,28 @@ def test_cost_per_month_shows_last_month_and_month_to_date_with_a_projection_and
     assert (first["days"], first["month_to_date"], first["projected"], first["like_days"]) == (0, None, None, None)
     on_first = ind.cost_indicator(ind.Facts(as_of=dt.datetime(2026, 6, 1, 9), cost=first, cost_ceiling=500.0))
     assert on_first.status == "✅" and on_first.current == "May $310.00; Jun to date no data (0 days)"
+    # later in a month without any cost data (a team whose Cost Explorer export stopped): no data, not May's ✅
+    silent = month_figures(rows[:31], AS_OF)
+    assert (silent["days"], silent["month_to_date"], silent["previous_month"]) == (28, None, 310.0)
+    row = ind.cost_indicator(ind.Facts(as_of=AS_OF, cost=silent, cost_ceiling=500.0))
+    assert row.status == "no data" and row.current == "May $310.00; Jun to date no data (28 days)"
+
+
+def test_every_shown_figure_keeps_its_side_of_the_line_it_is_judged_against_and_rounds_as_the_plan_update():
+    """The README's display rule on the dashboard: 81.40 / 592.00 = +13.75% reads +13.8% as in the plan update
+    (half away from zero, not the float's +13.7%); a figure just past a status line never reads as on it."""
+    hours = dt.timedelta(hours=1)
+    facts = ind.Facts(as_of=AS_OF, last_sync_end=AS_OF - 7 * 24 * hours - hours,  # 7.04 days: ⚠️, not "7.0"
+                      last_plan_end=AS_OF - 7 * 24 * hours + hours,  # 6.96 days: ✅ (≤ 7)
+                      alignment=90.04, budget_variance_pct=81.40 / 592.00 * 100,
+                      timeline_variance_pct=-20.04, latency=(89.96, dt.date(2026, 6, 25), 7),
+                      cost_month=399.996, r2_target=0.95, cost_ceiling=500.0)
+    got = {i.metric: (i.current, i.status) for i in ind.indicators(facts)}
+    assert got["Budget Variance"] == ("+13.8%", "✅")
+    assert got["Timeline Variance"] == ("-20.04%", "⚠️")
+    assert got["Repository Sync"][1] == "⚠️" and "(7.04 days ago)" in got["Repository Sync"][0]
+    assert got["Documentation Drift"] == ("7.04 days", "⚠️")
+    assert got["Airtable Updates"][1] == "✅" and "(6.96 days ago)" in got["Airtable Updates"][0]
+    assert got["Plan Alignment"][1] == "✅" and got["Plan Alignment"][0].startswith("90.04% ")
+    assert got["API Latency"][1] == "✅" and got["API Latency"][0].startswith("89.96 ms ")
+    assert got["Cost/Month"] == ("$399.996", "✅")  # under 80% of $500 ($400)

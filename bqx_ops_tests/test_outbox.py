@@ -128,6 +128,49 @@ def test_an_intent_left_in_flight_by_a_crash_is_recovered_not_resent(conn, tmp_p
     assert report.delivered == [] and len(sink_lines(tmp_path)) == 1
 
 
+def test_a_payload_changed_while_a_crash_left_its_send_open_is_sent_once_never_as_a_second_message(conn, tmp_path):
+    """Killed after the claim of v1, before its line reached the sink; the report then changed (v2)."""
+    channels = OutboxDelivery(data_dir=str(tmp_path)).channels()
+    enqueue(conn, text="2 P0 issues")
+    conn.execute("UPDATE ops.outbox SET status = 'sending', attempts = 1")  # the crash: claimed, never sent
+    assert enqueue(conn, text="3 P0 issues") == "new_version"  # v1 may have been sent: not replaced
+    report = deliver(conn, channels, NOW)
+    assert report.superseded == ["issue-review/2025-11-15/slack/p0-p1-summary#v1"]
+    assert report.delivered == ["issue-review/2025-11-15/slack/p0-p1-summary#v2"]
+    [line] = sink_lines(tmp_path)
+    assert (line["version"], line["request"]["text"], "updates" in line) == (2, "3 P0 issues", False)
+    assert [r[2] for r in rows(conn)] == ["recorded_only", "delivered"]
+    assert deliver(conn, channels, NOW).delivered == []
+
+
+def test_a_payload_changed_while_a_crash_left_a_sent_message_unrecorded_edits_that_message(conn, tmp_path):
+    channels = OutboxDelivery(data_dir=str(tmp_path)).channels()
+    enqueue(conn, text="2 P0 issues")
+    deliver(conn, channels, NOW)
+    conn.execute("UPDATE ops.outbox SET status = 'sending', external_ref = NULL")  # sent, never recorded
+    assert enqueue(conn, text="3 P0 issues") == "new_version"
+    report = deliver(conn, channels, NOW)
+    assert report.recovered == ["issue-review/2025-11-15/slack/p0-p1-summary#v1"]
+    first, second = sink_lines(tmp_path)
+    assert second["version"] == 2 and second["updates"] == "sink:slack.jsonl:issue-review/2025-11-15/slack/p0-p1-summary#v1"
+
+
+def test_a_newer_version_waits_while_the_channel_cannot_tell_whether_the_older_one_arrived(conn, tmp_path):
+    class Blind(SinkChannel):  # a real sink whose look-up fails, as Slack's history answering 500
+        def find_delivered(self, intent):
+            raise ConnectionError("history unavailable")
+
+    enqueue(conn, text="2 P0 issues")
+    conn.execute("UPDATE ops.outbox SET status = 'sending', attempts = 1")
+    enqueue(conn, text="3 P0 issues")
+    report = deliver(conn, {"slack": Blind(tmp_path / "sinks", "slack")}, NOW)
+    assert report.delivered == [] and sink_lines(tmp_path) == []  # v2 would post a second message
+    assert [r[2] for r in rows(conn)] == ["pending", "pending"]
+    later = deliver(conn, OutboxDelivery(data_dir=str(tmp_path)).channels(), NOW + dt.timedelta(hours=1))
+    assert later.superseded == ["issue-review/2025-11-15/slack/p0-p1-summary#v1"]
+    assert [line["version"] for line in sink_lines(tmp_path)] == [2]
+
+
 def test_a_sink_line_torn_by_a_crash_is_no_delivery_and_never_blocks_the_next_pass(conn, tmp_path):
     """Killed while writing its line: the intent is still 'sending', the sink ends in half a line.
     The next pass resends it (the torn line is cut off) and delivers what else is due."""

@@ -90,3 +90,28 @@ def test_a_latency_p95_revised_later_is_read_from_the_instant_it_was_seen():
     assert [p.p95_ms for p in latency_points(conn, tables, dt.datetime(2026, 5, 14, 9))] == [88.0]
     assert [p.p95_ms for p in latency_points(conn, tables, seen - dt.timedelta(minutes=1))] == [88.0]
     assert [p.p95_ms for p in latency_points(conn, tables, seen)] == [142.0]
+
+
+def test_an_unreadable_latency_file_revises_nothing(tmp_path):
+    """A month's latency file that becomes unreadable (a torn write, a bad fetch) leaves its days unknown
+    now, not gone: no revision to nothing is recorded, and a past week still reads the p95s it read."""
+    from bqx_ops.defs.dashboard.latency import api_latency
+    from bqx_ops.sample import write_sample
+
+    write_sample(tmp_path, dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    resources = build_resources("local", tmp_path)
+    [path] = (tmp_path / "landing" / "aws" / "metrics").glob("*/2026-05.json")
+    [series] = json.loads(path.read_text())["MetricDataResults"]
+    landed = sorted(zip([t[:10] for t in series["Timestamps"]], series["Values"]))
+    assert dg.materialize([api_latency], resources=resources).success
+    for broken in ("{not json", json.dumps({"MetricDataResults": "gone"})):
+        path.write_text(broken, encoding="utf-8")
+        assert dg.materialize([api_latency], resources=resources).success
+        with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:
+            assert conn.execute(f"SELECT count(*) FROM {revisions.LATENCY} WHERE amount IS NULL").fetchone()[0] == 0
+            later = dt.datetime(2026, 6, 1, 9)
+            points = latency_points(conn, {"aws.api_latency", revisions.LATENCY}, later)
+            problems = conn.execute("SELECT problem FROM aws.latency_problems").fetchall()
+        assert [(p.day.isoformat(), p.p95_ms) for p in points] == [(d, v) for d, v in landed if d >= "2026-05-25"]
+        assert len(points) == 7
+        assert problems and "2026-05.json" in problems[0][0]

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import json
 
 import dagster as dg
 import duckdb
@@ -86,6 +87,32 @@ def test_the_checks_of_the_latest_review_name_what_is_late(backfilled):
     late_p0 = evaluations["no_p0_open_longer_than_24_hours"]
     assert not late_p0.passed and late_p0.severity == dg.AssetCheckSeverity.WARN
     assert "Athena ReadTimeoutError" in late_p0.description  # the incident still open at the end of June
+
+
+def test_each_review_of_the_backfill_is_judged_on_its_own_partition(backfilled):
+    """A backfill's checks judge every review, not only the last: the failing partitions are the reviews
+    whose published JSON lists an open P0 older than 24 h, an open P1 older than a week, an unranked issue."""
+    data, _, result, _ = backfilled
+    expected = {"no_p0_open_longer_than_24_hours": set(), "no_p1_open_longer_than_a_week": set(),
+                "every_issue_is_triaged": set()}
+    reviews = set()
+    for path in (data / "bqx-ml" / "docs" / "reviews").glob("*.json"):
+        doc = json.loads(path.read_text())
+        key = doc["review"]["period_start"][:10]
+        reviews.add(key)
+        open_ = [i for i in doc["inventory"] if i["state"] == "open"]
+        if any(i["priority"] == "P0" and i["age_hours"] > 24 for i in open_):
+            expected["no_p0_open_longer_than_24_hours"].add(key)
+        if any(i["priority"] == "P1" and i["age_hours"] > 7 * 24 for i in open_):
+            expected["no_p1_open_longer_than_a_week"].add(key)
+        if any(i["priority"] is None or i["category"] is None for i in doc["inventory"]):
+            expected["every_issue_is_triaged"].add(key)
+    assert len(reviews) == 20 and all(expected.values())  # the sample has late and unranked issues to find
+    for name, failing in expected.items():
+        evaluations = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
+        assert sorted(e.partition for e in evaluations) == sorted(reviews), name
+        assert {e.partition for e in evaluations if not e.passed} == failing, name
+        assert all(e.description.startswith(f"Review {e.partition} – ") for e in evaluations if not e.passed)
 
 
 def test_an_action_item_is_upserted_again_only_when_it_changes(backfilled):

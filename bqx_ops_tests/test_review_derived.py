@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 
 from bqx_ops.config import RecurringStagesSection
-from bqx_ops.issue_review.derived import cost_issues, r2_issues, reopened_days, timeline_issues
+from bqx_ops.issue_review.derived import cost_issues, done_since, r2_issues, reopened_days, timeline_issues
 from bqx_ops.issue_review.model import fingerprint
 from bqx_ops.issue_review.rules import load_rules
 
@@ -62,6 +62,25 @@ def test_a_cost_overrun_closes_with_a_done_phase_that_has_no_end_date():
     assert found.resolved_at == dt.datetime(2023, 3, 31)
     still = phases.assign(status="In Progress")
     assert cost_issues(s, still, None, DERIVED["cost_overrun"])[0].resolved_at is None
+
+
+def test_a_cost_overrun_closes_when_its_phase_was_first_seen_done_not_at_its_latest_edit():
+    """Phase recP2 (no End Date) is In Progress on 02-13, Done from the 02-15 snapshot on; the 03-14 snapshot
+    has it edited that day (Last Modified moves with every edit, the plan update's write-back included). The
+    overrun closed on 02-15: dated by the latest edit it would be resolved again in every later review."""
+    s = stages(("recA", "2.2", "LSTM", "recP2", "Done", "ML-001", 100, 130, None, pd.Timestamp("2023-01-20"), 5))
+    history = pd.DataFrame([{"snapshot_date": pd.Timestamp(d), "table": "Phases", "record_id": "recP2", "status": st}
+                            for d, st in [("2023-02-13", "In Progress"), ("2023-02-15", "Done"),
+                                          ("2023-03-01", "Done"), ("2023-03-14", "Done")]])
+    assert done_since(history) == {"recP2": dt.date(2023, 2, 15)}
+    phases = pd.DataFrame([{"record_id": "recP2", "status": "Done", "end_date": None,
+                            "last_modified": pd.Timestamp("2023-03-14 08:00"), "snapshot_date": pd.Timestamp("2023-03-14")}])
+    [found] = cost_issues(s, phases, None, DERIVED["cost_overrun"], done_since(history))
+    assert found.resolved_at == dt.datetime(2023, 2, 15)
+    # re-opened, then Done again: closed at the start of the latest Done run
+    again = pd.concat([history, history.assign(snapshot_date=pd.Timestamp("2023-03-20"), status="In Progress"),
+                       history.assign(snapshot_date=pd.Timestamp("2023-03-22"), status="Done")]).drop_duplicates()
+    assert done_since(again) == {"recP2": dt.date(2023, 3, 22)}
 
 
 def test_a_reopened_stage_is_late_from_its_reopening_never_while_it_was_done():

@@ -152,7 +152,14 @@ def test_every_p0_p1_issue_has_an_action_item_and_the_report_adds_up(reviewed):
     report = (data / "bqx-ml" / "docs" / "reviews" / "2026-03-15-issue-review.md").read_text()
     summary = report.split("## Summary")[1].split("\n")[4]
     open_, resolved = (inventory["state"] == "open").sum(), (inventory["state"] == "resolved").sum()
-    assert summary.startswith(f"| {open_} | ") and f"| {resolved} | {int((inventory['state'].eq('open') & inventory['breached']).sum())} |" in summary
+    # Resolved (README): the "Resolved since the last review" list, the issues resolved in the period plus
+    # those open at the previous review whose episode ended (no longer reported, or begun again)
+    listed = [r for r in report.split("## Resolved since the last review")[1].split("\n## ")[0].splitlines()
+              if r.startswith("| ") and not r.startswith("| Priority")]
+    ended = [r for r in listed if "| no longer reported |" in r or "| episode ended, began again |" in r]
+    assert len(listed) - len(ended) == resolved
+    breached = int((inventory['state'].eq('open') & inventory['breached']).sum())
+    assert summary.startswith(f"| {open_} | ") and f"| {len(listed)} | {breached} |" in summary
     twin = json.loads((data / "bqx-ml" / "docs" / "reviews" / "2026-03-15-issue-review.json").read_text())
     assert len(twin["inventory"]) == len(inventory) and twin["review"]["review_date"].startswith("2026-03-15")
     checks_by_name = {e.check_name: e for e in result.get_asset_check_evaluations()}

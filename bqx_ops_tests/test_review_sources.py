@@ -164,6 +164,8 @@ def test_log_events_are_filtered_normalized_and_grouped_per_log_group(tmp_path):
     issues = cloudwatch.log_issues(groups, AS_OF, RULES.cloudwatch)
     assert issues[0].first_seen == t and issues[0].last_seen == t + dt.timedelta(hours=1)
     assert issues[0].resolved_at == t + dt.timedelta(hours=1)  # quiet for more than 72 h before the review
+    details = sorted(i.detail.split(";")[0] for i in issues)  # counts read as counts: "1 event", never "1 events"
+    assert details == ["ERROR: 1 event (0 warnings)", "ERROR: 2 events (0 warnings)", "WARN: 1 event (1 warning)"]
 
 
 def test_the_log_window_is_the_14_days_before_the_review():
@@ -239,6 +241,58 @@ def test_the_trend_says_new_resolved_still_open_and_priority_changes():
     got = {t.split()[0]: (c, bool(m)) for t, c, m in zip(changes["title"], changes["change"], changes["priority_changed"])}
     assert got == {"#1": ("still_open", True), "#2": ("resolved", False), "#3": ("new", False),
                    "#4": ("new_resolved", False)}
+
+
+def test_resolved_counts_every_issue_the_trend_resolves_even_one_its_source_no_longer_reports():
+    """#2 closed in the period (2026-03-01 10:00 -> 03-05 00:00: 86 h to close); #5, open at the previous
+    review (labelled P1), is gone from the listing: "Resolved since the last review" lists both, so the
+    summary's Resolved is 2, P1's is 1, and the time to close is #2's alone (#5's is not known)."""
+    p1 = ReviewPeriod(dt.datetime(2026, 2, 15, 10), dt.datetime(2026, 3, 1, 10))
+    p2 = ReviewPeriod(dt.datetime(2026, 3, 1, 10), AS_OF)
+    items = [gh(1, "2026-02-20T00:00:00Z"), gh(2, "2026-03-01T10:00:00Z", closed="2026-03-05T00:00:00Z"),
+             gh(5, "2026-02-20T00:00:00Z", labels=[{"name": "priority:P1"}])]
+    before = build_inventory(github_issues(items)[0], RULES, p1)
+    now = build_inventory(github_issues(items[:2])[0], RULES, p2)
+    changes = trend(now, before, p2)
+    listed = changes.loc[changes["change"].isin(["resolved", "new_resolved"]), "title"]  # as the report lists them
+    assert sorted(listed) == ["#2 Issue 2", "#5 Issue 5"]
+    stats = resolution_stats(now, changes, p2, previous=before).set_index(["dimension", "value"])
+    assert stats.loc[("all", "all"), "resolved"] == 2 and stats.loc[("all", "all"), "open"] == 1
+    assert stats.loc[("priority", "P1"), "resolved"] == 1 and stats.loc[("source", "github"), "resolved"] == 2
+    assert stats.loc[("all", "all"), "avg_hours_to_close"] == 86.0
+    assert pd.isna(stats.loc[("priority", "P1"), "avg_hours_to_close"])
+
+
+def test_an_issue_whose_episode_ended_and_began_again_is_a_resolution_and_a_new_issue_not_still_open():
+    """A log pattern, P0 open since 02-20 at the 03-01 review (breached); quiet, then a new episode from 03-12
+    at P1 (the rules' priority for its events now). By the README's episodes the P0 episode was resolved and a
+    new one began: Resolved 1 (the P0's), New 1 (the P1's), no "priority change" from P0 to P1 by anyone."""
+    from dataclasses import replace
+
+    from bqx_ops.issue_review.model import Found
+
+    p1 = ReviewPeriod(dt.datetime(2026, 2, 15, 10), dt.datetime(2026, 3, 1, 10))
+    p2 = ReviewPeriod(dt.datetime(2026, 3, 1, 10), AS_OF)
+
+    def log(created, priority):
+        return Found(source="cloudwatch", source_ref="/g|ERROR disk full", kind="log_pattern", title="disk full",
+                     created_at=created, priority=priority, category="Infrastructure", rule="test")
+    before = build_inventory([log(dt.datetime(2026, 2, 20), "P0")], RULES, p1)
+    now = build_inventory([log(dt.datetime(2026, 3, 12), "P1")], RULES, p2)
+    assert bool(before["breached"].iloc[0])
+    changes = trend(now, before, p2)
+    assert list(changes["change"]) == ["recurred"] and not changes["priority_changed"].iloc[0]
+    stats = resolution_stats(now, changes, p2, previous=before).set_index(["dimension", "value"])
+    assert stats.loc[("all", "all"), ["open", "new", "resolved"]].tolist() == [1, 1, 1]
+    assert stats.loc[("priority", "P0"), ["open", "new", "resolved"]].tolist() == [0, 0, 1]
+    assert stats.loc[("priority", "P1"), ["open", "new", "resolved"]].tolist() == [1, 1, 0]
+    # the new episode over by the review too (one event on 03-12, quiet since): still both episodes
+    quiet = build_inventory([replace(log(dt.datetime(2026, 3, 12), "P1"), resolved_at=dt.datetime(2026, 3, 12))],
+                            RULES, p2)
+    again = trend(quiet, before, p2)
+    assert list(again["change"]) == ["recurred"]
+    stats = resolution_stats(quiet, again, p2, previous=before).set_index(["dimension", "value"])
+    assert stats.loc[("all", "all"), ["open", "new", "resolved"]].tolist() == [0, 1, 2]
 
 
 def test_a_day_files_implausible_timestamps_are_reported_by_every_window_that_reads_it_as_it_is_now(tmp_path):

@@ -9,12 +9,12 @@ from bqx_ops.assessment.score import Assessment, QuarterInputs, criteria
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.r2 import TREND_WINDOW_DAYS
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import fixed, num_vs, pct, plural
 
 
 def _pct(v) -> str:
     v = number(v)
-    return "no data" if v is None else f"{v:+.1f}%"
+    return "no data" if v is None else pct(v)
 
 
 def goal(i: QuarterInputs, e: Evidence) -> list[str]:
@@ -23,7 +23,7 @@ def goal(i: QuarterInputs, e: Evidence) -> list[str]:
     if lo is None:  # the plan has no R² target: nothing to be on track against
         on_track, path, below = "no data (no R² target in the plan)", "target", []
     else:
-        on_track = "no data" if r2 is None else ("yes" if r2 >= lo else f"no: {lo - r2:.4f} below {lo:.2f}")
+        on_track = "no data" if r2 is None else ("yes" if r2 >= lo else f"no: {fixed(lo - r2, 4)} below {lo:.2f}")
         path = f"{lo:.2f} → {(hi or lo):.2f}+ path"
         below = [r["horizon"] for r in e.r2_by_horizon if number(r["r2"]) is not None and number(r["r2"]) < lo]
     out = [f"- Is R² progression on track ({path})? {on_track}.",
@@ -31,11 +31,11 @@ def goal(i: QuarterInputs, e: Evidence) -> list[str]:
            f"at target" + (f"; below: {', '.join(below)}" if below else "") + ".", "",
            "R² path over the quarter's plan weeks:", "",
            md_table(["Week ending", "Ensemble R²", f"Trend ({TREND_WINDOW_DAYS} days)"],
-                    [[f"{r['period_end']:%Y-%m-%d}", "" if number(r["current_r2"]) is None else f"{r['current_r2']:.4f}",
+                    [[f"{r['period_end']:%Y-%m-%d}", "" if number(r["current_r2"]) is None else num_vs(r["current_r2"], () if lo is None else (lo,), 4),
                       r["trend"]] for r in e.r2_path]),
            "Latest Ensemble R² per horizon:", "",
            md_table(["Horizon", "R²", "Evaluated", "At target"],
-                    [[r["horizon"], f"{r['r2']:.4f}", f"{r['evaluated_on']:%Y-%m-%d}",
+                    [[r["horizon"], num_vs(r["r2"], () if lo is None else (lo,), 4), f"{r['evaluated_on']:%Y-%m-%d}",
                       "no data" if lo is None else ("yes" if r["r2"] >= lo else "no")] for r in e.r2_by_horizon])]
     return out
 
@@ -80,13 +80,13 @@ def success(i: QuarterInputs, a: Assessment) -> list[str]:
     candidates = []
     s = pp.mean(pp.scores(p, pp.SATISFACTION))
     if s is not None and s <= pp.SATISFACTION_TARGET:
-        candidates.append(f"user satisfaction > 8/10 (now {s:.2f})")
+        candidates.append(f"user satisfaction > 8/10 (now {num_vs(s, (pp.SATISFACTION_TARGET,), 2)})")
     u = pp.team_utilization(p)
     if u is not None and not pp.UTILIZATION_BAND[0] <= u <= pp.UTILIZATION_BAND[1]:
-        candidates.append(f"agent utilization 60-80% (now {u:.1f}%)")
+        candidates.append(f"agent utilization 60-80% (now {num_vs(u, pp.UTILIZATION_BAND, 1)}%)")
     up = pp.uptime_pct(p)
     if up is not None and up < pp.UPTIME_TARGET:
-        candidates.append(f"dependency uptime > 99% (now {up:.1f}%)")
+        candidates.append(f"dependency uptime > 99% (now {num_vs(up, (pp.UPTIME_TARGET,), 1)}%)")
     return [f"- Criteria met: {met}/{len(known)}" + ("" if share is None else f" ({share:.0f}%; target 80%+)") + ".",
             "", md_table(["Criterion", "Met"], [[n, "no data" if ok is None else ("yes" if ok else "no")]
                                                 for n, ok in crit]),
@@ -116,9 +116,9 @@ def stakeholder(p: pp.PeopleInputs) -> list[str]:
                      [[r["kind"], "" if r.get("score") is None else f"{r['score']:.1f}", r.get("summary"),
                        r.get("recorded_by")] for r in recs]),
             "Agent utilization (share of the quarter's snapshots with a task In Progress):", "",
-            md_table(["Agent", "Utilization"], [[k, f"{v:.1f}%"] for k, v in sorted(u.items())]),
+            md_table(["Agent", "Utilization"], [[k, f"{num_vs(v, pp.UTILIZATION_BAND, 1)}%"] for k, v in sorted(u.items())]),
             "- Dependency uptime: " + ("no data" if pp.uptime_pct(p) is None else
-                                        f"{pp.uptime_pct(p):.1f}% ({plural(p.failure_days, 'failure day')} of {p.days})")
+                                        f"{num_vs(pp.uptime_pct(p), (pp.UPTIME_TARGET,), 1)}% ({plural(p.failure_days, 'failure day')} of {p.days})")
             + ".", ""]
 
 

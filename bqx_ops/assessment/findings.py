@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.read import TIMELINE_DELAY
 from bqx_ops.plan_update.estimates import NO_HISTORY
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import num_vs, pct_vs, plural
 from bqx_ops.assessment.score import (
     ACCELERATE, ADJUST, BUDGET_BAND, CONTINUE, PAUSE, PIVOT, REDUCE, Assessment, QuarterInputs,
 )
@@ -168,20 +168,20 @@ def risk_items(i: QuarterInputs, e: Evidence, breached: set[str]) -> list[Risk]:
     fv = number(f.get("variance_pct"))
     if fv is not None and abs(fv) > BUDGET_BAND:
         out.append(Risk("forecast cost", f"forecast at completion ${number(f.get('forecast_cost')) or 0:,.2f} "
-                        f"({fv:+.1f}% vs budget)", "High", "High" if abs(fv) > 25 else "Medium",
+                        f"({pct_vs(fv, (BUDGET_BAND, -BUDGET_BAND, 25, -25))} vs budget)", "High", "High" if abs(fv) > 25 else "Medium",
                         "adjustment proposal"))
     t = e.timeline or {}
     tv, band = number(t.get("variance_pct")), number(t.get("band_pct")) or 20.0
     if tv is not None and abs(tv) > band:
         fdays = number(t.get("forecast_days"))  # as the plan update and the proposal print it: 114.5, not 114
-        out.append(Risk("forecast timeline", f"timeline variance {tv:+.1f}% (" + (
+        out.append(Risk("forecast timeline", f"timeline variance {pct_vs(tv, (band, -band, 2 * band, -2 * band))} (" + (
             "forecast: no data" if fdays is None else f"forecast {fdays:.1f} working days") + ")", "High",
                         "High" if abs(tv) > 2 * band else "Medium", "adjustment proposal"))
     r2 = number((i.r2 or {}).get("current_r2"))
     lo = number((i.r2 or {}).get("target_min"))  # the plan's; none: no R² risk can be judged
     if r2 is not None and lo is not None and r2 < lo:
         trend = (i.r2 or {}).get("trend")
-        out.append(Risk("R² target", f"ensemble R² {r2:.4f} below {lo:.2f}",
+        out.append(Risk("R² target", f"ensemble R² {num_vs(r2, (lo,), 4)} below {lo:.2f}",
                         {"↓": "High", "↑": "Low"}.get(trend, "Medium"), "High", "ML focus (goal alignment)"))
     order = {v: n for n, v in enumerate(LEVELS)}
     return sorted(out, key=lambda r: (-order[r.likelihood] * 3 - order[r.impact], r.ref))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import num_vs, plural, rounded
 
 SATISFACTION, INTERVIEW, TECHNIQUE = "User Satisfaction", "Stakeholder Interview", "Technique Adopted"
 COMPETITIVE, MARKET = "Competitive Position", "Market Alignment"
@@ -46,7 +46,7 @@ class PeopleInputs:
 
 
 def clamp(value: float) -> float:
-    return round(min(100.0, max(0.0, value)), 1)
+    return float(rounded(min(100.0, max(0.0, value)), 1))
 
 
 def scores(p: PeopleInputs, kind: str) -> list[float]:
@@ -93,15 +93,16 @@ def stakeholder_parts(p: PeopleInputs) -> tuple[list[float], list[str], bool]:
     s = mean(scores(p, SATISFACTION))
     if s is not None:
         parts.append(clamp(100 * s / SATISFACTION_TARGET))
-        said.append(f"user satisfaction {s:.2f}/10 vs > {SATISFACTION_TARGET:.0f}/10")
+        said.append(f"user satisfaction {num_vs(s, (SATISFACTION_TARGET,), 2)}/10 vs > {SATISFACTION_TARGET:.0f}/10")
     u = team_utilization(p)
     if u is not None:
         parts.append(utilization_part(u))
-        said.append(f"agent utilization {u:.1f}% vs {UTILIZATION_BAND[0]:.0f}-{UTILIZATION_BAND[1]:.0f}%")
+        said.append(f"agent utilization {num_vs(u, UTILIZATION_BAND, 1)}% vs {UTILIZATION_BAND[0]:.0f}-{UTILIZATION_BAND[1]:.0f}%")
     up = uptime_pct(p)
     if up is not None:
         parts.append(uptime_part(up))
-        said.append(f"dependency uptime {up:.1f}% ({plural(p.failure_days, 'failure day')} of {p.days}) vs > 99%")
+        shown = num_vs(up, (UPTIME_TARGET,), 1)
+        said.append(f"dependency uptime {shown}% ({plural(p.failure_days, 'failure day')} of {p.days}) vs > 99%")
     interviews = sum(1 for r in p.records if r.get("kind") == INTERVIEW)
     said.append(plural(interviews, "interview"))
     return parts, said, s is not None
@@ -114,8 +115,8 @@ def industry_parts(p: PeopleInputs) -> tuple[list[float], list[str], bool]:
     c, m = mean(scores(p, COMPETITIVE)), mean(scores(p, MARKET))
     if c is not None:
         parts.append(clamp(100 * c / TOP_QUARTILE))
-        said.append(f"competitive position {c:.1f}/10 vs top quartile {TOP_QUARTILE}/10")
+        said.append(f"competitive position {num_vs(c, (TOP_QUARTILE,), 1)}/10 vs top quartile {TOP_QUARTILE}/10")
     if m is not None:
         parts.append(clamp(100 * m / MARKET_TARGET))
-        said.append(f"market alignment {m:.1f}/10 vs {MARKET_TARGET:.0f}/10")
+        said.append(f"market alignment {num_vs(m, (MARKET_TARGET,), 1)}/10 vs {MARKET_TARGET:.0f}/10")
     return parts, said, c is not None or m is not None

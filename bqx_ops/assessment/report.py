@@ -20,7 +20,7 @@ from bqx_ops.assessment.score import BANDS, DIMENSIONS, GAP_NAMES, MANUAL, NO_DA
 from bqx_ops.assessment.versions import FINAL, Version
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import fixed, pct, plural
 
 
 def report_path(quarter: str) -> str:
@@ -87,10 +87,12 @@ def trend(a: Assessment, e: Evidence, quarter: str) -> list[str]:
     rows.append(["Decision", *[first[q]["decision"] for q in quarters], a.decision.decision])
     rows.append([f"{approver()}'s approval", *[e.answers.get(q, "not requested") for q in quarters], "requested (final)"])
     m = e.history_metrics
-    for label, key, fmt in (("Ensemble R²", "r2", "{:.4f}"), ("Budget variance", "budget_pct", "{:+.1f}%"),
-                            ("Timeline variance", "timeline_pct", "{:+.1f}%"), ("Open P0/P1", "open_p0_p1", "{}")):
-        rows.append([label, *[_num(m.get(q, {}).get(key), fmt) for q in quarters],
-                     _num(m.get("this", {}).get(key), fmt)])
+    def shown(v, fmt) -> str:  # the plan update's and dashboard's one rounding rule (0.96375 reads 0.9638)
+        return "" if v is None or v != v else fmt(v)
+    for label, key, fmt in (("Ensemble R²", "r2", lambda v: fixed(v, 4)), ("Budget variance", "budget_pct", pct),
+                            ("Timeline variance", "timeline_pct", pct), ("Open P0/P1", "open_p0_p1", str)):
+        rows.append([label, *[shown(m.get(q, {}).get(key), fmt) for q in quarters],
+                     shown(m.get("this", {}).get(key), fmt)])
     intro = ("This is the first assessment: no earlier quarter to compare." if not quarters else
              f"Scores and key metrics against every earlier quarter ({', '.join(quarters)}).")
     return ["## Trend analysis", "", intro, "", md_table(["", *quarters, quarter], rows)]

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 
 from bqx_ops.assessment.people import PeopleInputs, industry_parts, stakeholder_parts
 from bqx_ops.issue_review.rules import SEED_SLA_HOURS, sla_words
+from bqx_ops.plan_update.fmt import fixed, num_vs, pct_vs, rounded
 from bqx_ops.plan_update.r2 import DOWN, UP
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT
 
@@ -106,7 +107,7 @@ class Assessment:
 
 
 def clamp(value: float) -> float:
-    return round(min(100.0, max(0.0, value)), 1)
+    return float(rounded(min(100.0, max(0.0, value)), 1))  # the one rounding rule: 56.25 -> 56.3
 
 
 def _num(row: dict | None, key: str) -> float | None:
@@ -120,7 +121,7 @@ def goal_alignment(i: QuarterInputs) -> Dimension:
         return Dimension(DIMENSIONS[0], None, NO_DATA, "no data: no ensemble R² in the quarter's plan weeks")
     lo, hi = _num(i.r2, "target_min"), _num(i.r2, "target_max")  # the plan's, as its week recorded them
     if lo is None:
-        return Dimension(DIMENSIONS[0], None, NO_DATA, f"no data: ensemble R² {r:.4f} but no R² target in the plan")
+        return Dimension(DIMENSIONS[0], None, NO_DATA, f"no data: ensemble R² {fixed(r, 4)} but no R² target in the plan")
     hi = lo if hi is None else hi
     trend = (i.r2 or {}).get("trend") or "no trend"
     if r >= lo:
@@ -129,7 +130,7 @@ def goal_alignment(i: QuarterInputs) -> Dimension:
         level = BELOW_TARGET_LEVEL * (r - (lo - R2_FLOOR_SPAN)) / R2_FLOOR_SPAN
         score, where = min(BELOW_TARGET_CAP, clamp(level + {UP: 5.0, DOWN: -10.0}.get(trend, 0.0))), "below target"
     return Dimension(DIMENSIONS[0], score, SCORED,
-                     f"ensemble R² {r:.4f} {where} {lo:.2f}-{hi:.2f}, trend {trend}")
+                     f"ensemble R² {num_vs(r, (lo,), 4)} {where} {lo:.2f}-{hi:.2f}, trend {trend}")
 
 
 def _open(i: QuarterInputs, priority: str) -> int:
@@ -158,7 +159,7 @@ def budget_timeline(i: QuarterInputs) -> Dimension:
             said.append(f"{label} no data")
         else:
             parts.append(band_part(v, band))
-            said.append(f"{label} {v:+.1f}% vs ±{band:.0f}%")
+            said.append(f"{label} {pct_vs(v, (band, -band))} vs ±{band:.0f}%")
     if not parts:
         return Dimension(DIMENSIONS[2], None, NO_DATA, "no data: " + ", ".join(said))
     return Dimension(DIMENSIONS[2], clamp(sum(parts) / len(parts)), SCORED, ", ".join(said))
@@ -262,5 +263,5 @@ def assess(i: QuarterInputs) -> Assessment:
     dims = (goal_alignment(i), technical_gaps(i), budget_timeline(i), success_criteria(i), risk(i),
             stakeholder_alignment(i), industry_trends(i))
     scored = [d.score for d in dims if d.score is not None]
-    overall = round(sum(scored) / len(scored), 1) if scored else None
+    overall = float(rounded(sum(scored) / len(scored), 1)) if scored else None
     return Assessment(dims, overall, decide(overall, dims, i))

@@ -19,12 +19,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, MAX_MONEY, plausible_day
 from bqx_ops.sanitize import visible
 
+
+
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?", re.ASCII)
 
 
 class CostRow(NamedTuple):
@@ -146,8 +150,10 @@ def _service_amount(group: Any) -> tuple[str, Decimal] | str:
     if not isinstance(metric, dict):
         return "no UnblendedCost metric"
     raw = metric.get("Amount")
+    # Cost Explorer writes "12.3456" or "-0.01": Decimal would also read "5_000" or Arabic-Indic digits, a guess
+    plain = isinstance(raw, (int, float)) and not isinstance(raw, bool) or isinstance(raw, str) and _AMOUNT.fullmatch(raw)
     try:
-        amount = Decimal(str(raw)) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else None
+        amount = Decimal(str(raw)) if plain else None
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():

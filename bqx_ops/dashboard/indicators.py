@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bqx_ops.issue_review.rules import SEED_SLA_HOURS, sla_words
-from bqx_ops.plan_update.fmt import num_vs, plural
+from bqx_ops.plan_update.fmt import money_vs, num_vs, pct_vs, plural
 
 OK, WARN, FAIL, NO_DATA = "✅", "⚠️", "❌", "no data"
 UP, DOWN, FLAT, NO_TREND = "↑", "↓", "→", "-"
@@ -135,7 +135,7 @@ def _latency(week: tuple[float, dt.date, int] | None, problems: tuple[str, ...] 
         why = "no latency points this week" if configured else "no latency metric configured: aws.latency"
         return Indicator(PROJECT, "API Latency", "< 100ms p95", f"no data ({why})" + _problems(problems), NO_DATA)
     ms, day, count = week
-    current = f"{ms:.1f} ms (worst daily p95, {day:%Y-%m-%d}; {plural(count, 'day')})" + _problems(problems)
+    current = f"{num_vs(ms, (90, 100), 1)} ms (worst daily p95, {day:%Y-%m-%d}; {plural(count, 'day')})" + _problems(problems)
     return Indicator(PROJECT, "API Latency", "< 100ms p95", current, below(ms, 100, 90), ms)
 
 
@@ -145,15 +145,16 @@ def _alignment(f: Facts) -> str:
         return "no data (no final 360 assessment yet)" if f.assessed_quarter is None else \
             f"no data ({f.assessed_quarter} scored no dimension)"
     answer = {"Approved": "approved", "Rejected": "rejected"}.get(f.approval or "", "awaiting approval")
-    return f"{f.alignment:.1f}% ({f.assessed_quarter} final, {answer})"
+    return f"{num_vs(f.alignment, (90, 80), 1)}% ({f.assessed_quarter} final, {answer})"
 
 
 def indicators(f: Facts) -> list[Indicator]:
-    """The two seed tables, in the seed's order."""
+    """The two seed tables, in the seed's order. Every shown figure follows the reports' display rule (one
+    rounding rule, never rounded onto or across the line its status is judged against)."""
     sync_days, plan_days = _days(f.last_sync_end, f.as_of), _days(f.last_plan_end, f.as_of)
-    sync = "never" if sync_days is None else f"{f.last_sync_end:%Y-%m-%d} ({sync_days:.1f} days ago)"
-    plan = "never" if plan_days is None else f"{f.last_plan_end:%Y-%m-%d} ({plan_days:.1f} days ago)"
-    drift = "no synced week" if sync_days is None else f"{sync_days:.1f} days"
+    sync = "never" if sync_days is None else f"{f.last_sync_end:%Y-%m-%d} ({num_vs(sync_days, (7, 14), 1)} days ago)"
+    plan = "never" if plan_days is None else f"{f.last_plan_end:%Y-%m-%d} ({num_vs(plan_days, (7, 14), 1)} days ago)"
+    drift = "no synced week" if sync_days is None else f"{num_vs(sync_days, (7, 14), 1)} days"
     return [
         Indicator(OPERATIONAL, "Repository Sync", "Weekly", sync, recency(sync_days, 7, 14), sync_days),
         Indicator(OPERATIONAL, "Airtable Updates", "Weekly", plan, recency(plan_days, 7, 14), plan_days),
@@ -165,16 +166,21 @@ def indicators(f: Facts) -> list[Indicator]:
                   FAIL if sync_days is None else OK if sync_days < 7 else WARN if sync_days < 14 else FAIL,
                   sync_days),
         Indicator(OPERATIONAL, "Plan Alignment", "> 90%", _alignment(f), at_least(f.alignment, 90, 80), f.alignment),
-        Indicator(OPERATIONAL, "360 Assessments", "4/year", _num(f.assessments, "{:.0f}/4"),
+        # the status is judged against the finals due so far, which the text says: "0/4" alone read the same
+        # ✅ in September (none due yet) as ⚠️ in April (Q1's missed)
+        Indicator(OPERATIONAL, "360 Assessments", "4/year",
+                  NO_DATA if f.assessments is None else f"{int(f.assessments)}/4 ({f.assessments_due} due so far)",
                   assessments_status(f.assessments, f.assessments_due), f.assessments),
         Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET),
                   num_vs(f.r2, () if f.r2_target is None else (f.r2_target, f.r2_target - R2_WARN_MARGIN), 4),
                   NO_DATA if f.r2_target is None else at_least(f.r2, f.r2_target, f.r2_target - R2_WARN_MARGIN), f.r2),
         _latency(f.latency, f.latency_problems, f.latency_configured),
         Indicator(PROJECT, "Model Drift", "0 alerts", _num(f.drops, "{:.0f}"), zero_count(f.drops), f.drops),
-        Indicator(PROJECT, "Budget Variance", "±15%", _num(f.budget_variance_pct, "{:+.1f}%"),
+        Indicator(PROJECT, "Budget Variance", "±15%", pct_vs(f.budget_variance_pct, (15, -15, 20, -20)),
                   within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),
-        Indicator(PROJECT, "Timeline Variance", "±20%", _num(f.timeline_variance_pct, "{:+.1f}%", _timeline_none(f)),
+        Indicator(PROJECT, "Timeline Variance", "±20%",
+                  pct_vs(f.timeline_variance_pct, (20, -20, 25, -25)) if f.timeline_variance_pct is not None
+                  else _timeline_none(f),
                   within_band(f.timeline_variance_pct, 20, 25), f.timeline_variance_pct),
         cost_indicator(f),
     ]
@@ -187,21 +193,29 @@ def cost_indicator(f: Facts) -> Indicator:
     to date alone."""
     target = _num(f.cost_ceiling, "< ${:,.0f}", NO_TARGET)
 
+    lines = () if f.cost_ceiling is None else (f.cost_ceiling, f.cost_ceiling * COST_WARN_SHARE)
+
     def status(value):
         return NO_DATA if f.cost_ceiling is None else below(value, f.cost_ceiling, f.cost_ceiling * COST_WARN_SHARE)
 
+    def usd(value):
+        return money_vs(value, lines)
+
     c = f.cost
     if c is None or (c.get("month_to_date") is None and c.get("previous_month") is None):
-        return Indicator(PROJECT, "Cost/Month", target, _num(f.cost_month, "${:,.2f}") + _problems(f.cost_problems),
+        shown = NO_DATA if f.cost_month is None else usd(f.cost_month)
+        return Indicator(PROJECT, "Cost/Month", target, shown + _problems(f.cost_problems),
                          status(f.cost_month), f.cost_month)
-    prev = "no data" if c["previous_month"] is None else f"${c['previous_month']:,.2f}"
-    mtd = "no data" if c["month_to_date"] is None else f"${c['month_to_date']:,.2f}"
+    prev = "no data" if c["previous_month"] is None else usd(c["previous_month"])
+    mtd = "no data" if c["month_to_date"] is None else usd(c["month_to_date"])
     mtd += f" ({c['days']} day{'' if c['days'] == 1 else 's'})"
     text = f"{c['previous']:%b} {prev}; {c['month']:%b} to date {mtd}"
     if c["projected"] is not None:
-        text += f", projected ${c['projected']:,.2f}"
+        text += f", projected {usd(c['projected'])}"
     text += _problems(f.cost_problems)
-    judged = c["projected"] if c["projected"] is not None else c["previous_month"]
+    # the projection; the previous month only on the 1st (nothing of the month has ended yet): a month whose
+    # days have ended without Cost Explorer data is no data, never last month's status carried over
+    judged = c["previous_month"] if c["days"] == 0 else c["projected"]
     return Indicator(PROJECT, "Cost/Month", target, text, status(judged), c["month_to_date"],
                      baseline=(c["like_days"],))
 

@@ -115,10 +115,14 @@ def parse_response(name: str, doc, spec: MetricSpec) -> tuple[list[DailyP95], li
     if not isinstance(doc, dict) or not isinstance(doc.get("MetricDataResults"), list):
         return [], [LatencyProblem(f"{name}: not a GetMetricData response (no MetricDataResults list)")]
     by_day: dict[dt.date, DailyP95] = {}
-    problems = []
-    for result in doc["MetricDataResults"]:
-        if not isinstance(result, dict) or result.get("Id") != QUERY_ID:
-            continue
+    problems = [LatencyProblem(f"{name}: CloudWatch says {visible(repr(m))[:120]}") for m in doc.get("Messages") or []
+                ] if isinstance(doc.get("Messages"), list) else []  # an error of the whole query (a bad metric...)
+    ours = [r for r in doc["MetricDataResults"] if isinstance(r, dict) and r.get("Id") == QUERY_ID]
+    if doc["MetricDataResults"] and not ours:  # its points would be dropped unsaid: a week of "no data" with no why
+        ids = [visible(repr(r.get("Id") if isinstance(r, dict) else r))[:40] for r in doc["MetricDataResults"][:5]]
+        problems.append(LatencyProblem(f"{name}: no result of the query {QUERY_ID!r} (results: {', '.join(ids)}); "
+                                       "none of its points counted"))
+    for result in ours:
         if result.get("StatusCode") not in (None, "Complete"):
             problems.append(LatencyProblem(f"{name}: status {visible(repr(result.get('StatusCode')))[:80]}: "
                                            "a later fetch completes it"))

@@ -8,7 +8,9 @@ values known at its as-of instant, not a revision that came after it.
   before the first fetch is unknown, and a replay lands everything at once.
 * A later, different amount is a revision counting from the instant it was seen (the run's now).
 * A (day, item) gone from a readable month is a revision to nothing (``amount`` NULL); a month
-  whose file has no usable data (``CostProblem.no_data``) revises nothing: "no data" is not "no cost".
+  whose file has no usable data (``CostProblem.no_data``, an unreadable latency file) revises nothing:
+  "no data" is not "no cost" nor "no traffic". An unusable file that names no month (``ANY_MONTH``)
+  revises nothing at all: which days it held is unknown.
 
 No Dagster here.
 """
@@ -21,6 +23,7 @@ import duckdb
 
 COSTS, LATENCY = "aws.cost_revisions", "aws.latency_revisions"
 Key = tuple[dt.date, str]  # (day, item): the service of a cost, "p95_ms" for the latency
+ANY_MONTH = "*"  # in unusable_months: an unusable file whose month is unknown
 
 
 def new_revisions(current: list[tuple[dt.date, str, float]], known: dict[Key, float | None], seen_at: dt.datetime,
@@ -34,7 +37,7 @@ def new_revisions(current: list[tuple[dt.date, str, float]], known: dict[Key, fl
         elif known[key] != amount:
             out.append((*key, amount, seen_at))
     for key in sorted(set(known) - set(now)):
-        if known[key] is not None and f"{key[0]:%Y-%m}" not in unusable_months:
+        if known[key] is not None and not unusable_months & {f"{key[0]:%Y-%m}", ANY_MONTH}:
             out.append((*key, None, seen_at))
     return out
 

@@ -71,7 +71,10 @@ def normalized_sql(column: str, rules: list) -> str:
     return f"left(trim({expr}), {MAX_KEY})"
 
 
-_COLUMNS = "columns = {'message': 'JSON', 'timestamp': 'VARCHAR'}"
+_COLUMNS = "columns = {'message': 'JSON', 'timestamp': 'VARCHAR', 'eventId': 'VARCHAR'}"
+# An event listed twice in one day file (the same eventId: pages fetched twice, files joined by hand) is one
+# event: counted once, the repeat reported. The copy kept is the earliest, then the smallest message.
+_ONCE = "QUALIFY event_id IS NULL OR row_number() OVER (PARTITION BY {by} event_id ORDER BY ts, message) = 1"
 # An event's message as text: only a JSON string is one. A message that is null, missing, a number or an
 # object ({"ERROR": 1}) is no log line (read as VARCHAR, the object's JSON was matched as an error): it is
 # never counted, and the events without one are reported (``_bad_events``).
@@ -92,7 +95,7 @@ def _escaped_events(path: Path) -> tuple[pd.DataFrame, int]:
     events = read_json(Path(path))
     if not isinstance(events, list):
         raise ValueError("not a JSON array of events")
-    messages, stamps, escaped = [], [], 0
+    messages, stamps, ids, escaped = [], [], [], 0
     for event in events:
         message = event.get("message") if isinstance(event, dict) else None
         if isinstance(message, str) and not is_clean(message):
@@ -101,8 +104,11 @@ def _escaped_events(path: Path) -> tuple[pd.DataFrame, int]:
         messages.append(message if isinstance(message, str) else None)
         stamp = event.get("timestamp") if isinstance(event, dict) else None
         stamps.append(None if stamp is None else visible(stamp))
+        event_id = event.get("eventId") if isinstance(event, dict) else None
+        ids.append(None if event_id is None else visible(event_id))
     return pd.DataFrame({"message": pd.Series(messages, dtype="string"),
-                         "timestamp": pd.Series(stamps, dtype="string")}), escaped
+                         "timestamp": pd.Series(stamps, dtype="string"),
+                         "event_id": pd.Series(ids, dtype="string")}), escaped
 
 
 def aggregate(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
@@ -142,13 +148,16 @@ def _bounds(path: Path) -> tuple[int | None, int | None]:
     return midnight - 86_400_000, midnight + 2 * 86_400_000
 
 
-def _bad_timestamps(log_group: str, path, count: int, example, no_text: int = 0) -> list[str]:
+def _bad_timestamps(log_group: str, path, count: int, example, no_text: int = 0, repeated: int = 0) -> list[str]:
     out = [f"{log_group}: {count} event(s) in {Path(path).name} with a timestamp that is missing "
            f"or not within a day of the file's day (e.g. {visible(example)[:40]!r}: seconds instead of "
            "milliseconds, or far in the future) not counted"] if count else []
     if no_text:
         out.append(f"{log_group}: {no_text} event(s) in {Path(path).name} whose message is not text (null, missing, "
                    "a number or an object) not counted")
+    if repeated:
+        out.append(f"{log_group}: {repeated} event(s) in {Path(path).name} listed again with the same eventId; each "
+                   "counted once")
     return out
 
 
@@ -160,7 +169,8 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
         unnest(?::VARCHAR[]) AS log_group, unnest(?::BIGINT[]) AS low, unnest(?::BIGINT[]) AS high""",
                  [paths, [group for group, _ in files], [b[0] for b in bounds], [b[1] for b in bounds]])
     events = (f"(SELECT f.log_group, f.filename, f.low, f.high, {TEXT_MESSAGE} AS message, {NOT_TEXT} AS no_text, "
-              f"e.timestamp AS raw, TRY_CAST(e.timestamp AS BIGINT) AS ts FROM read_json(?, format = 'array', "
+              f"e.timestamp AS raw, TRY_CAST(e.timestamp AS BIGINT) AS ts, e.eventId AS event_id "
+              f"FROM read_json(?, format = 'array', "
               f"filename = true, {_COLUMNS}) e JOIN {FILES} f USING (filename))")
     norm, match, warning = _expressions(config)
     quiet = quiet_ms(config)
@@ -168,7 +178,8 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
     # files needs of each (episodes.remember), in the same read
     rows = conn.execute(f"""
         WITH e AS (SELECT log_group, filename, {norm} AS normalized, ts, message FROM {events}
-                   WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})),
+                   WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
+                   {_ONCE.format(by="filename,")}),
         g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY log_group, normalized ORDER BY ts) AS gap,
                      ts - lag(ts) OVER (PARTITION BY filename, normalized ORDER BY ts) AS file_gap FROM e)
         SELECT log_group, normalized, count(*)::BIGINT,
@@ -188,7 +199,7 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
 # The events of a day file with a timestamp it cannot hold, per file as it is on disk (path, size,
 # mtime): a file's own property, whatever the window. A replay's looks read mostly the same files
 # (14-day windows a day apart): each was parsed a second time per look only to count these.
-_BAD: OrderedDict[tuple, tuple[int, object] | None] = OrderedDict()
+_BAD: OrderedDict[tuple, tuple | None] = OrderedDict()
 _BAD_KEPT = 10_000
 _BAD_LOCK = threading.Lock()
 
@@ -202,17 +213,18 @@ def _file_key(path: str) -> tuple:
 
 
 def _bad_events(conn: duckdb.DuckDBPyConnection, events: str, paths: list[str]) -> dict[str, tuple | None]:
-    """path -> (count, an example) of its events with a missing or implausible timestamp, and the count of
-    those whose message is not text; None when it has neither."""
+    """path -> (count, an example) of its events with a missing or implausible timestamp, the count of
+    those whose message is not text and of the repeats of an eventId; None when it has none of these."""
     keys = {path: _file_key(path) for path in paths}
     with _BAD_LOCK:  # a code server evaluates sensors on several threads
         out = {path: _BAD[keys[path]] for path in paths if keys[path] in _BAD}
     unknown = [path for path in paths if path not in out]
     if unknown:
-        found = {name: (count, example, no_text) for name, count, example, no_text in conn.execute(f"""
+        found = {name: (count, example, no_text, repeated) for name, count, example, no_text, repeated in conn.execute(f"""
             SELECT filename, count(*) FILTER (WHERE {_OUT_OF_DAY}), min(raw) FILTER (WHERE {_OUT_OF_DAY}),
-                   count(*) FILTER (WHERE no_text) FROM {events}
-            WHERE {_OUT_OF_DAY} OR no_text GROUP BY filename""", [unknown]).fetchall()}
+                   count(*) FILTER (WHERE no_text), count(event_id) - count(DISTINCT event_id) AS repeated
+            FROM {events} GROUP BY filename
+            HAVING count(*) FILTER (WHERE {_OUT_OF_DAY} OR no_text) > 0 OR repeated > 0""", [unknown]).fetchall()}
         with _BAD_LOCK:
             for path in unknown:
                 out[path] = _BAD[keys[path]] = found.get(path)
@@ -233,7 +245,8 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
         insert = f"""
             INSERT INTO {STAGING}
             WITH e AS (SELECT {norm} AS normalized, ts, message FROM {EVENTS}
-                       WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})),
+                       WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
+                       {_ONCE.format(by="")}),
             g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY normalized ORDER BY ts) AS gap FROM e)
             SELECT ?, normalized, count(*), count(*) FILTER (WHERE regexp_matches(message, {warning})),
                    min(ts), max(ts), left(min(message), {MAX_SAMPLE}), max(ts) FILTER (WHERE gap >= {quiet})
@@ -241,7 +254,8 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
         escaped = 0
         try:  # one parse of the file, by DuckDB, into a temporary table read twice
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT {TEXT_MESSAGE} AS message, {NOT_TEXT} AS "
-                         f"no_text, timestamp AS raw, TRY_CAST(timestamp AS BIGINT) AS ts FROM read_json(?, format = "
+                         f"no_text, timestamp AS raw, TRY_CAST(timestamp AS BIGINT) AS ts, eventId AS event_id "
+                         f"FROM read_json(?, format = "
                          f"'array', {_COLUMNS})", [str(path)])
         except duckdb.Error as exc:
             try:
@@ -254,13 +268,14 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
                 continue
             conn.register("review_cloudwatch_escaped", events)
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT message::VARCHAR AS message, message IS NULL "
-                         "AS no_text, timestamp::VARCHAR AS raw, TRY_CAST(timestamp AS BIGINT) AS ts "
-                         "FROM review_cloudwatch_escaped")
+                         "AS no_text, timestamp::VARCHAR AS raw, TRY_CAST(timestamp AS BIGINT) AS ts, "
+                         "event_id::VARCHAR AS event_id FROM review_cloudwatch_escaped")
             conn.unregister("review_cloudwatch_escaped")
         conn.execute(insert, [epoch_ms(start), epoch_ms(end), log_group])
         out_of_day = "(? IS NOT NULL AND (ts IS NULL OR ts < ? OR ts >= ?))"
         bad = conn.execute(f"SELECT count(*) FILTER (WHERE {out_of_day}), min(raw) FILTER (WHERE {out_of_day}), "
-                           f"count(*) FILTER (WHERE no_text) FROM {EVENTS}", [low, low, high] * 2).fetchone()
+                           f"count(*) FILTER (WHERE no_text), count(event_id) - count(DISTINCT event_id) FROM {EVENTS}",
+                           [low, low, high] * 2).fetchone()
         conn.execute(f"DROP TABLE {EVENTS}")
         if escaped:
             problems.append(f"{log_group}: {escaped} event(s) in {Path(path).name} with a lone surrogate or control "

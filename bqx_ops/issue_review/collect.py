@@ -26,7 +26,7 @@ from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.actions import action_items
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
-from bqx_ops.issue_review.derived import cost_issues, r2_issues, reopened_days, timeline_issues
+from bqx_ops.issue_review.derived import cost_issues, done_since, r2_issues, reopened_days, timeline_issues
 from bqx_ops.issue_review.episodes import episode_starts, log_issues
 from bqx_ops.issue_review.github_issues import dated_github_issues, existed_by
 from bqx_ops.issue_review.merge import merge_evidence
@@ -160,7 +160,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     before_snapshot = history.snapshot(period.start)
     stages_before = history.rows("stages", before_snapshot)
     found += r2_issues(results, rules.derived.get("r2_drop") or {})
-    found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {})
+    found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {}, done_since(notes))
     # the configuration says which operational stages recur (never complete): they are never overdue
     timeline_rules = {**(rules.derived.get("timeline") or {}), "recurring": project_config.current().recurring_stages}
     # a stage re-opened (Done, then In Progress again) is late from its re-opening, never while it was Done
@@ -260,6 +260,7 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     }], PERIOD_COLUMNS)
     return Review(
         period=period, inventory=inventory, breaches=sla_breaches(inventory), trend=changes,
-        stats=resolution_stats(inventory, changes, period, info["without_data"]),
+        stats=resolution_stats(inventory, changes, period, info["without_data"],
+                               previous.inventory if previous else None),
         actions=action_items(inventory, info["tasks"], period), meta=meta,
     )

@@ -57,13 +57,32 @@ def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
     return found
 
 
-def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame, config: dict) -> list[Found]:
+def done_since(history: pd.DataFrame | None, table: str = "Phases") -> dict[str, dt.date]:
+    """Per record Done in its latest snapshot of ``history`` (rows snapshot_date, table, record_id, status),
+    the first snapshot day of that Done run: when the base first showed it Done."""
+    if history is None or history.empty or "status" not in history:
+        return {}
+    rows = history[history["table"] == table].sort_values(["record_id", "snapshot_date"], kind="stable")
+    out: dict[str, dt.date] = {}
+    for rid, day, status in zip(rows["record_id"], rows["snapshot_date"], rows["status"]):
+        if status != "Done":
+            out.pop(rid, None)
+        elif rid not in out:
+            out[rid] = as_date(day)
+    return out
+
+
+def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame, config: dict,
+                phases_done_since: dict[str, dt.date] | None = None) -> list[Found]:
     stage_info = {text(s.get("record_id")): s for s in records(stages)}
-    # a Done phase without an End Date is still Done: closed when it was last modified (else its snapshot),
-    # as a Done task is; never left open for ever
-    phase_done = {text(p.get("record_id")): midnight(as_date(p.get("end_date")) or as_date(p.get("last_modified"))
-                                                     or as_date(p.get("snapshot_date")))
-                  for p in records(phases) if text(p.get("status")) == "Done"}
+    # a Done phase without an End Date is still Done: closed when the snapshots first showed it Done
+    # (``phases_done_since``). Not its Last Modified: any later edit moves that (a note, the plan update's own
+    # weekly write-back), which re-dated the resolution into every later review as a new resolved issue.
+    # Without the history, its Last Modified (else its snapshot); never left open for ever.
+    since = phases_done_since or {}
+    phase_done = {text(p.get("record_id")): midnight(
+        as_date(p.get("end_date")) or since.get(text(p.get("record_id"))) or as_date(p.get("last_modified"))
+        or as_date(p.get("snapshot_date"))) for p in records(phases) if text(p.get("status")) == "Done"}
     task_done = {text(t.get("task_key")): midnight(as_date(t.get("last_modified")) or as_date(t.get("snapshot_date")))
                  for t in records(tasks) if text(t.get("status")) == "Done"}
     found = []

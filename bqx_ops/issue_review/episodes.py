@@ -25,6 +25,7 @@ from typing import Callable
 import duckdb
 
 from bqx_ops.issue_review.model import Found
+from bqx_ops.plan_update.fmt import plural
 
 LOOKBACK_DAYS = 365  # default bound of the look-back before a window
 DAY = dt.timedelta(days=1)
@@ -191,6 +192,7 @@ def log_issues(groups: list[dict], as_of: dt.datetime, config: dict,
             title=f"{g['log_group']}: {_cut(g['normalized'], 300)}", created_at=created,
             resolved_at=last if as_of - last >= quiet else None, text=f"{g['sample']}\n{g['normalized']}",
             event_count=int(g["events"]), first_seen=first, last_seen=last,
-            detail=f"{level}: {g['events']} events ({g['warnings']} warnings); e.g. {_cut(g['sample'], 300)}",
+            detail=f"{level}: {plural(g['events'], 'event')} ({plural(g['warnings'], 'warning')}); "
+                   f"e.g. {_cut(g['sample'], 300)}",
         ))
     return out

@@ -9,11 +9,12 @@ triage (created before, not closed before); here ``resolved_at`` is its close ti
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from bqx_ops.base_schema import plausible_day
 from bqx_ops.calendar import naive_utc
 from bqx_ops.issue_review.model import Found
-from bqx_ops.sanitize import defects, visible
+from bqx_ops.sanitize import defects, is_clean, visible
 
 GHOST = "ghost"  # how GitHub shows a deleted account
 
@@ -98,10 +99,28 @@ def _type_problems(item: dict) -> list[str]:
     url = item.get("html_url")
     if url is not None and not isinstance(url, str):
         out.append(f"html_url is {_shown(url)}, not text; the repository's address is linked instead")
+    elif isinstance(url, str) and not _web_address(url):
+        out.append(f"html_url {_shown(url)} is not one http(s) address; the repository's address is linked instead")
     reason = item.get("state_reason")
     if reason is not None and not isinstance(reason, str):
         out.append(f"state_reason is {_shown(reason)}, not text; not shown")
+    # the title's check for the other texts a report shows: a lone surrogate or control character is escaped
+    shown = [("user login", _login(user))] + [("label", n) for n in _label_names(item.get("labels"))] + [
+        ("assignee login", a["login"]) for a in (item.get("assignees") if isinstance(item.get("assignees"), list)
+                                                 else []) if isinstance(a, dict) and isinstance(a.get("login"), str)]
+    out += [f"{what} {_shown(text)} contains {defects(text)}; shown escaped" for what, text in shown if defects(text)]
     return out
+
+
+def _web_address(url: str) -> bool:
+    """One http(s) address: what GitHub sends. A javascript: link, a line break or a control character
+    would travel into the escalation's Slack, SNS and Airtable texts."""
+    return re.fullmatch(r"https?://[^\s<>\"`|]+", url) is not None and is_clean(url)
+
+
+def _link(item: dict, repo_url: str | None) -> str | None:
+    url = item.get("html_url")
+    return url if isinstance(url, str) and _web_address(url) else repo_url
 
 
 def _login(user) -> str:
@@ -236,6 +255,6 @@ def _issue(position: int, item, repo_url: str | None, now: dt.datetime | None, p
     return Found(
         source="github", source_ref=str(number), kind="issue", title=f"#{number} {title}",
         created_at=created, resolved_at=closed, text=title,
-        url=item.get("html_url") if isinstance(item.get("html_url"), str) else repo_url,
+        url=_link(item, repo_url),
         author=_login(item.get("user")), labels=_label_names(item.get("labels")), detail=detail or None,
     )

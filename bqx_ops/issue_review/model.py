@@ -15,8 +15,10 @@ PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 def fingerprint(source: str, source_ref: str) -> str:
     """Stable id of an issue across reviews: its source and its reference in that source.
 
-    Also the Airtable Task Key of its action item, so it stays short and readable."""
-    digest = hashlib.sha256(f"{source}\x1f{source_ref}".encode()).hexdigest()[:12]
+    Also the Airtable Task Key of its action item, so it stays short and readable. A reference holding a
+    lone surrogate (a job name as the API sent it) is hashed as it is: UTF-8 refuses it, so the whole
+    review failed."""
+    digest = hashlib.sha256(f"{source}\x1f{source_ref}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"{source}-{digest}"
 
 

@@ -23,6 +23,7 @@ from bqx_ops.plan_update.common import records
 from bqx_ops.plan_update.fmt import plural
 from bqx_ops.issue_review.model import OPEN
 from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.issue_review.trend import NEW, RESOLVED_NOW
 
 
 def report_paths(day: dt.date) -> tuple[str, str]:
@@ -122,22 +123,33 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
                      [[b["priority"], b["title"], b["category"], b["owner"], hours(b["age_hours"]),
                        when(b["sla_due_at"]), hours(b["hours_over_sla"])] for b in breaches])]
     by_fp = {r["fingerprint"]: r for r in inv}
-    new = [t for t in trend if t["change"] in ("new", "new_resolved")]
-    resolved = [t for t in trend if t["change"] in ("resolved", "new_resolved")]
+    new = [t for t in trend if t["change"] in NEW]
+    resolved = [t for t in trend if t["change"] in RESOLVED_NOW]
     moved = [t for t in trend if t["priority_changed"]]
     unknown = [t for t in trend if t["change"] == "unknown"]
 
     def closed(t: dict) -> list[str]:  # an issue can be resolved by leaving its source (logs out of the window)
+        if t["change"] == "recurred":  # the row is the new episode's; the earlier one's end is not known here
+            return ["episode ended, began again", "—"]
         row = by_fp.get(t["fingerprint"])
         return [when(row["resolved_at"]), hours(row["time_to_close_hours"])] if row else ["no longer reported", "—"]
 
+    resolved_rows = []
+    for t in resolved:
+        if t["change"] == "recurred":  # the earlier episode, then the new one if it is over too
+            resolved_rows.append([t["previous_priority"], t["title"], t["source"], *closed(t)])
+            row = by_fp.get(t["fingerprint"])
+            if row and row["state"] != OPEN:
+                resolved_rows.append([t["priority"], t["title"], t["source"], when(row["resolved_at"]),
+                                      hours(row["time_to_close_hours"])])
+        else:
+            resolved_rows.append([t["priority"] or t["previous_priority"], t["title"], t["source"], *closed(t)])
     out += ["## New since the last review", "",
             md_table(["Priority", "Issue", "Source", "Created", "State"],
                      [[t["priority"], t["title"], t["source"], when(by_fp[t["fingerprint"]]["created_at"]),
                        by_fp[t["fingerprint"]]["state"]] for t in new]),
             "## Resolved since the last review", "",
-            md_table(["Priority", "Issue", "Source", "Resolved", "Time to close"],
-                     [[t["priority"] or t["previous_priority"], t["title"], t["source"], *closed(t)] for t in resolved]),
+            md_table(["Priority", "Issue", "Source", "Resolved", "Time to close"], resolved_rows),
             *(["## Not known this time", "",
                "Open at the last review; their source has no data this time, so whether they were resolved "
                "is not known (they are not counted as resolved):", "",

@@ -21,7 +21,7 @@ import re
 
 from bqx_ops.issue_review.github_issues import parse_time
 from bqx_ops.issue_review.model import Found
-from bqx_ops.sanitize import visible
+from bqx_ops.sanitize import defects, visible
 
 _ATTEMPT = re.compile(r"-\d{8}-\d+$")
 STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")  # DescribeTrainingJob's, exactly
@@ -108,6 +108,8 @@ def _usable(jobs: list, problems: list[str], as_of: dt.datetime | None = None) -
             return (modified is None, dt.datetime.max - modified if modified else dt.timedelta(0), copy[0])
         position, job = min(copies, key=recency)
         label = visible(name)
+        if defects(name):  # a lone surrogate or control character: shown escaped, never refused by DuckDB or git
+            problems.append(f"job {label}: name contains {defects(name)}; shown escaped")
         if len(copies) > 1:
             problems.append(f"duplicate job name {label}: job {position} (the latest modified) is used, job(s) "
                             + ", ".join(str(p) for p, _ in copies if p != position) + " ignored")

@@ -5,6 +5,9 @@ Trend changes, per fingerprint:
 * ``new``: open now, not open at the previous review;
 * ``new_resolved``: appeared and was resolved within the period;
 * ``resolved``: open at the previous review, resolved now (or gone from its source);
+* ``recurred``: open at the previous review, whose episode ended (its issue now begins later: a CloudWatch
+  quiet gap, a stage late again after a re-opening) and began again: the earlier episode counts as resolved
+  and this one as new, never as "still open" with a younger age, nor as a change of priority;
 * ``still_open``: open at both; ``priority_changed`` says whether its priority moved;
 * ``unknown``: open at the previous review and not seen now because its source has no data this
   time (no landed file): never counted as resolved.
@@ -17,7 +20,8 @@ from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import records
 from bqx_ops.issue_review.model import BREACH_COLUMNS, OPEN, PRIORITY_ORDER, TREND_COLUMNS, ReviewPeriod
 
-CHANGES = ("new", "new_resolved", "resolved", "still_open", "unknown")
+CHANGES = ("new", "new_resolved", "recurred", "resolved", "still_open", "unknown")
+NEW, RESOLVED_NOW = ("new", "new_resolved", "recurred"), ("resolved", "new_resolved", "recurred")
 
 
 def sla_breaches(inventory: pd.DataFrame) -> pd.DataFrame:
@@ -30,6 +34,11 @@ def sla_breaches(inventory: pd.DataFrame) -> pd.DataFrame:
     return frame(rows, BREACH_COLUMNS)
 
 
+def _later(now, before) -> bool:
+    """The issue now begins after it began at the previous review: another episode of it."""
+    return now is not None and before is not None and now == now and before == before and now > before
+
+
 def trend(inventory: pd.DataFrame, previous: pd.DataFrame | None, period: ReviewPeriod,
           without_data=frozenset()) -> pd.DataFrame:
     before = {r["fingerprint"]: r for r in records(previous) if r["state"] == OPEN} if previous is not None else {}
@@ -39,7 +48,11 @@ def trend(inventory: pd.DataFrame, previous: pd.DataFrame | None, period: Review
         cur, old = now.get(fp), before.get(fp)
         if cur is None and old["source"] in without_data:
             change = "unknown"  # its source said nothing this time: not a resolution
-        elif cur is None or (old is not None and cur["state"] != OPEN):
+        elif cur is None:
+            change = "resolved"
+        elif old is not None and _later(cur["created_at"], old["created_at"]):
+            change = "recurred"  # open or resolved again: either way the earlier episode ended
+        elif old is not None and cur["state"] != OPEN:
             change = "resolved"
         elif old is None:
             change = "new" if cur["state"] == OPEN else "new_resolved"
@@ -50,7 +63,7 @@ def trend(inventory: pd.DataFrame, previous: pd.DataFrame | None, period: Review
             "period_start": period.start, "period_end": period.end, "fingerprint": fp, "source": base["source"],
             "title": base["title"], "change": change, "previous_priority": old["priority"] if old else None,
             "priority": cur["priority"] if cur else None,
-            "priority_changed": bool(old and cur and old["priority"] != cur["priority"]),
+            "priority_changed": bool(old and cur and change != "recurred" and old["priority"] != cur["priority"]),
         })
     rows.sort(key=lambda r: (CHANGES.index(r["change"]), PRIORITY_ORDER.get(r["priority"] or r["previous_priority"], 9),
                              r["fingerprint"]))

@@ -6,19 +6,21 @@ State machine of one intent version::
        ^                  |  \\--error, attempts < max--> pending (retry after back-off)
        |                  |   \\-error, attempts = max--> dead (last error kept)
        |                  \\--crash: found "sending" on the next pass--> ask the channel
-       |                        whether it already has it: yes -> delivered, no -> pending
+       |                        whether it already has it: yes -> delivered, no or cannot tell -> pending
     pending, period older than the horizon --> recorded_only (never sent)
+    pending, a newer version of its key enqueued before it was sent --> recorded_only (superseded)
 
 The claim is committed before the send, so a crash between send and record is
 always detected; the channel's ``find_delivered`` closes the duplicate window
-where the protocol allows a lookup (see README, "Outbox").
+where the protocol allows a lookup (see README, "Outbox"). A failed try is the same
+window (the far side may have acted before its answer was lost), so a retry asks too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import duckdb
@@ -62,6 +64,7 @@ class DeliveryReport:
     delivered: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)  # found already delivered after a crash
     recorded_only: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # never sent: a newer version replaced it first
     retrying: dict[str, str] = field(default_factory=dict)
     dead: dict[str, str] = field(default_factory=dict)
 
@@ -77,12 +80,24 @@ def _intents(conn: duckdb.DuckDBPyConnection, where: str, params: list) -> list[
     return [Intent(k, v, c, json.loads(p), a, ref) for k, v, c, p, a, ref in rows]
 
 
+def _previous_ref(conn, intent: Intent) -> str | None:
+    """Where the newest earlier version was delivered, read now: it may have been recovered this pass."""
+    row = conn.execute(f"""SELECT external_ref FROM ops.outbox WHERE key = ? AND version < ? AND status = '{DELIVERED}'
+                           ORDER BY version DESC LIMIT 1""", [intent.key, intent.version]).fetchone()
+    return row[0] if row else None
+
+
 def _set(conn, intent: Intent, now: dt.datetime, **columns) -> None:
     assignments = ", ".join(f"{name} = ?" for name in columns)
     conn.execute(
         f"UPDATE ops.outbox SET {assignments}, updated_at = ? WHERE key = ? AND version = ?",
         [*columns.values(), now, intent.key, intent.version],
     )
+
+
+def _error(exc: Exception, context: str = "") -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return (f"{context}: {text}" if context else text)[:2000]
 
 
 def deliver(
@@ -97,14 +112,22 @@ def deliver(
     now = naive_utc(now)
     report = DeliveryReport()
 
-    # 1. A "sending" row at the start of a pass was left by a crashed pass.
+    # 1. A "sending" row at the start of a pass was left by a crashed pass: ask the channel first.
+    #    It goes back to pending with its attempts kept, so step 3 asks again if the channel could not tell.
+    looked_up: set[str] = set()  # asked this pass, and the channel said "not delivered"
     for intent in _intents(conn, "status = ?", [SENDING]):
-        ref = channels[intent.channel].find_delivered(intent)
+        try:
+            ref = channels[intent.channel].find_delivered(intent)
+        except Exception as exc:  # the channel cannot tell now (5xx, network): never resend blindly
+            _set(conn, intent, now, status=PENDING, next_attempt_at=None,
+                 last_error=_error(exc, "could not tell whether it was delivered"))
+            continue
         if ref is not None:
             _set(conn, intent, now, status=DELIVERED, external_ref=ref, delivered_at=now)
             report.recovered.append(intent.idempotency_key)
         else:
             _set(conn, intent, now, status=PENDING)
+            looked_up.add(intent.idempotency_key)
 
     # 2. History never pages anyone: old periods are recorded, not sent.
     cutoff = now - policy.horizon
@@ -112,23 +135,51 @@ def deliver(
         _set(conn, intent, now, status=RECORDED)
         report.recorded_only.append(intent.idempotency_key)
 
-    # 3. Send what is due, one at a time, claim committed before the send.
+    # 3. Send what is due, one at a time, claim committed before the send. An intent tried before may
+    #    have arrived although the answer did not (a 5xx or a reset after the far side acted): the
+    #    channel is asked before it is sent again, as after a crash. Only a key's newest version is
+    #    sent: an older one still open (a crash left it "sending", then the payload changed) is looked
+    #    up and, if it never arrived, superseded; while that cannot be told, the newer one waits, since
+    #    it must edit the older delivery rather than repeat it.
     due = _intents(conn, "status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", [PENDING, now])
+    open_versions: dict[str, set[int]] = {}
+    for key, version in conn.execute("SELECT key, version FROM ops.outbox WHERE status = ?", [PENDING]).fetchall():
+        open_versions.setdefault(key, set()).add(version)
     for intent in due:
+        versions = open_versions[intent.key]
+        if min(versions) < intent.version:  # an older version is still open
+            continue
+        superseded = max(versions) > intent.version
+        intent = replace(intent, previous_ref=_previous_ref(conn, intent)) if intent.version > 1 else intent
         attempts = intent.attempts + 1
         _set(conn, intent, now, status=SENDING, attempts=attempts)
+        channel = channels[intent.channel]
+        doing, ref = "could not tell whether it was delivered", None
         try:
-            ref = channels[intent.channel].send(intent)
+            if intent.attempts and intent.idempotency_key not in looked_up:
+                ref = channel.find_delivered(intent)
+            if ref is not None:
+                report.recovered.append(intent.idempotency_key)
+            elif superseded:
+                _set(conn, intent, now, status=RECORDED, last_error="superseded by a newer version before it was sent")
+                report.superseded.append(intent.idempotency_key)
+                versions.discard(intent.version)
+                continue
+            else:
+                doing = ""
+                ref = channel.send(intent)
+                report.delivered.append(intent.idempotency_key)
         except Exception as exc:  # any failure of the far side is recorded, never raised
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+            error = _error(exc, doing)
             if attempts >= policy.max_attempts:
                 _set(conn, intent, now, status=DEAD, last_error=error)
                 report.dead[intent.idempotency_key] = error
+                versions.discard(intent.version)  # dead-lettered: a person decides (the check fails meanwhile)
             else:
                 retry_at = now + policy.backoff * (2 ** (attempts - 1))
                 _set(conn, intent, now, status=PENDING, last_error=error, next_attempt_at=retry_at)
                 report.retrying[intent.idempotency_key] = error
             continue
         _set(conn, intent, now, status=DELIVERED, external_ref=str(ref), delivered_at=now, last_error=None)
-        report.delivered.append(intent.idempotency_key)
+        versions.discard(intent.version)
     return report

@@ -39,6 +39,17 @@ def money(value, cents: bool = True) -> str:
     return f"-${-r:,.2f}" if r < 0 else f"${r:,.2f}"
 
 
+def money_vs(value, thresholds) -> str:
+    """``money`` with more decimals when rounding to the cent would put it on another side of a threshold
+    ($399.996 against a $400 line reads $399.996, not $400.00)."""
+    v = number(value)
+    if v is None:
+        return NO_DATA
+    digits = _digits_for(v, thresholds, 2)
+    r = rounded(v, digits)
+    return f"-${-r:,.{digits}f}" if r < 0 else f"${r:,.{digits}f}"
+
+
 def signed_money(value) -> str:
     v = number(value)
     if v is None:

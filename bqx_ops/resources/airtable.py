@@ -77,6 +77,13 @@ class AirtableSource(dg.ConfigurableResource):
                 out[table.name] = [{UNREADABLE: zone_path(path), "error": _why(exc)}]
                 continue
             records = data.get("records") if isinstance(data, dict) else None
+            if isinstance(records, list) and data.get("offset") not in (None, ""):
+                # one page of a paginated listing: read as the whole table, every record of the later pages
+                # would look deleted (the docs sync would remove their pages)
+                out[table.name] = [{UNREADABLE: zone_path(path), "error": (
+                    f"one page of a paginated listing ({len(records)} record(s) and an offset to the next page): "
+                    "the rest of the table was never landed")}]
+                continue
             out[table.name] = records if isinstance(records, list) else [
                 {UNREADABLE: zone_path(path), "error": 'not a list-records response (no "records" list)'}]
         return out

@@ -6,9 +6,11 @@ client and by the local sink, so a sink line is exactly what live mode would sen
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import unicodedata
+from http import HTTPStatus
 from pathlib import Path
 
 from bqx_ops.docs_sync.slugs import ascii_letters
@@ -127,23 +129,52 @@ class SinkChannel:
 
 class SlackChannel:
     """chat.postMessage (a later version of an intent edits its message with chat.update);
-    after a crash, conversations.history is searched for our metadata key.
+    after a crash or a lost answer, conversations.history is searched for our metadata key.
     References are ``<channel id>/<ts>``."""
 
-    def __init__(self, client, default_channel: str = DEFAULT_SLACK_CHANNEL, lookback: int = 200):
+    def __init__(self, client, default_channel: str = DEFAULT_SLACK_CHANNEL, lookback: int = 1000,
+                 post_tries: int = 3, pause_seconds: float = 0.5):
         self.client = client
         self.default_channel = default_channel
         self.lookback = lookback
+        self.post_tries = post_tries
+        self.pause_seconds = pause_seconds
 
     def send(self, intent: Intent) -> str:
         request = slack_request(intent, self.default_channel)
-        if intent.previous_ref:
+        if intent.previous_ref:  # an edit: repeating it changes nothing, so the client may retry it
             channel_id, ts = intent.previous_ref.split("/", 1)
             update = {k: v for k, v in request.items() if k not in ("channel", "unfurl_links", "unfurl_media")}
             response = self.client.chat_update(channel=channel_id, ts=ts, **update)
         else:
-            response = self.client.chat_postMessage(**request)
+            return self._post(intent, request)
         return f"{response['channel']}/{response['ts']}"
+
+    def _post(self, intent: Intent, request: dict) -> str:
+        """chat.postMessage, never repeated blindly: a 5xx or a lost connection may come after Slack
+        stored the message (slack_sdk's own retry handlers would post it again), so the channel's
+        history is searched before each new try. 429s mean "not stored" and are retried by the client."""
+        import time
+
+        for tries in range(1, self.post_tries + 1):
+            try:
+                response = self._rate_limit_retrying_client().chat_postMessage(**request)
+                return f"{response['channel']}/{response['ts']}"
+            except Exception as exc:
+                status = getattr(getattr(exc, "response", None), "status_code", None)
+                if status is not None and status < HTTPStatus.INTERNAL_SERVER_ERROR or tries == self.post_tries:
+                    raise  # Slack answered and refused it (not stored), or out of tries: the outbox retries later
+                time.sleep(self.pause_seconds * 2 ** (tries - 1))
+                if (found := self.find_delivered(intent)) is not None:
+                    return found
+        raise AssertionError("unreachable")
+
+    def _rate_limit_retrying_client(self):
+        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+        client = copy.copy(self.client)
+        client.retry_handlers = [h for h in self.client.retry_handlers if isinstance(h, RateLimitErrorRetryHandler)]
+        return client
 
     def _channel_id(self, channel: str) -> str:
         """conversations.history takes ids only; resolve a #name through conversations.list."""
@@ -160,14 +191,21 @@ class SlackChannel:
                 raise LookupError(f"Slack channel {channel} not found")
 
     def find_delivered(self, intent: Intent) -> str | None:
+        """Our message among the channel's newest ``lookback`` messages (pages of 200, newest first)."""
         channel = self._channel_id(slack_request(intent, self.default_channel)["channel"])
-        history = self.client.conversations_history(
-            channel=channel, limit=self.lookback, include_all_metadata=True
-        )
-        for message in history.get("messages", []):
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("idempotency_key") == intent.idempotency_key:
-                return f"{channel}/{message['ts']}"
+        cursor, seen = None, 0
+        while seen < self.lookback:
+            history = self.client.conversations_history(channel=channel, limit=min(200, self.lookback - seen),
+                                                        cursor=cursor, include_all_metadata=True)
+            messages = history.get("messages", [])
+            for message in messages:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("idempotency_key") == intent.idempotency_key:
+                    return f"{channel}/{message['ts']}"
+            seen += len(messages)
+            cursor = (history.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or not messages:
+                return None
         return None
 
 
@@ -211,4 +249,5 @@ class GithubReleaseChannel:
         return self.github.ensure_release(**github_release_request(intent))
 
     def find_delivered(self, intent: Intent) -> str | None:
-        return self.github.find_release(intent.payload["tag"])
+        request = github_release_request(intent)
+        return self.github.find_release(request["tag"], name=request["name"], body=request["body"])

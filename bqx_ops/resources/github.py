@@ -37,13 +37,18 @@ class LiveGitHub(dg.ConfigurableResource):
             raise ValueError("no GitHub repository: set github_repo in the configuration or BQX_OPS_GITHUB_REPO")
         return client.get_repo(self.repo)
 
-    def find_release(self, tag: str) -> str | None:
+    def find_release(self, tag: str, name: str | None = None, body: str | None = None) -> str | None:
+        """The release of ``tag``; with ``name`` and ``body``, only if it reads so (an edit that never
+        arrived leaves the release of an earlier version, which is no delivery of this one)."""
         from github import UnknownObjectException
 
         try:
-            return str(self._repo().get_release(tag).id)
+            release = self._repo().get_release(tag)
         except UnknownObjectException:
             return None
+        if name is not None and (release.name, release.body or "") != (name, body or ""):
+            return None
+        return str(release.id)
 
     def ensure_release(self, tag: str, name: str, body: str, target_sha: str, message: str) -> str:
         """Annotated tag object, its ref, then the release; each step skipped if already there.

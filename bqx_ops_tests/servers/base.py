@@ -12,6 +12,9 @@ What this module provides to the concrete servers:
 * deterministic fault injection (``fail_next``, ``fault_rate``) and an optional
   server-side requests-per-second limit (``enforce_rate_limit``), each answered
   with the protocol's own error body via :meth:`FakeServer.fault_response`;
+* lost answers (``lose_answer_of_next``): the request takes effect, then the client gets a
+  5xx or a reset connection instead of the answer, as when a proxy or the network fails
+  after the vendor stored a message: the case a client's own retries turn into a duplicate;
 * a lock (``self.lock``) that the subclasses hold around their state.
 
 Stdlib only.
@@ -23,6 +26,7 @@ import collections
 import json
 import random
 import socket
+import struct
 import threading
 import time
 import urllib.parse
@@ -106,7 +110,7 @@ class RecordedRequest:
     body: Any  # parsed JSON or form body (None / {} when there was none)
     raw_body: bytes
     timestamp: float  # time.monotonic() when the request was received
-    status: int  # status code the server answered with
+    status: int  # status code the server answered with (0: the connection was reset instead)
     fault: bool  # True when the answer came from fault injection / rate limiting
 
     def header(self, name: str, default: str | None = None) -> str | None:
@@ -131,6 +135,14 @@ class _QueuedFault:
         if self.method is not None and req.method.upper() != self.method.upper():
             return False
         return True
+
+
+@dataclass
+class _LostAnswer(_QueuedFault):
+    """The request is handled (its effect stays), then answered with ``status``, or reset if None."""
+
+
+RESET = object()  # an answer never sent: the connection is reset instead
 
 
 @dataclass
@@ -193,6 +205,11 @@ class _Handler(BaseHTTPRequestHandler):
                 parsed = urllib.parse.parse_qs(raw_body.decode("utf-8"), keep_blank_values=True)
                 req.form = {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
         resp = self.fake._respond(req)
+        if resp is RESET:  # RST, no answer: the client sees a connection reset after its request took effect
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
         payload, ctype_out = resp.encode()
         if self.command.upper() == "HEAD":
             payload_to_send = b""
@@ -263,6 +280,7 @@ class FakeServer:
         self._requests: list[RecordedRequest] = []
         self._fault_queue: list[_QueuedFault] = []
         self._fault_rate: _RateFault | None = None
+        self._lost_answers: list[_LostAnswer] = []
         self._rps_limit: tuple[int, float] | None = None
         self._rps_window: collections.deque[float] = collections.deque()
         self._httpd: _HTTPServer | None = None
@@ -379,6 +397,19 @@ class FakeServer:
         with self.lock:
             self._fault_queue.append(_QueuedFault(count, status, retry_after, path_contains, method))
 
+    def lose_answer_of_next(
+        self,
+        count: int,
+        status: int | None = None,
+        path_contains: str | None = None,
+        method: str | None = None,
+    ) -> None:
+        """Handle the next ``count`` matching requests, then answer ``status`` (a 5xx) instead of the
+        real answer, or reset the connection when ``status`` is None. The request's effect stays."""
+        if count > 0:
+            with self.lock:
+                self._lost_answers.append(_LostAnswer(count, status or 0, None, path_contains, method))
+
     def fault_rate(
         self,
         probability: float,
@@ -408,6 +439,7 @@ class FakeServer:
     def clear_faults(self) -> None:
         with self.lock:
             self._fault_queue.clear()
+            self._lost_answers.clear()
             self._fault_rate = None
             self._rps_limit = None
             self._rps_window.clear()
@@ -438,6 +470,17 @@ class FakeServer:
                 self._rps_window.append(now)
         return None
 
+    def _pick_lost_answer(self, req: Request) -> int | None:
+        """The status to answer a handled request with instead of its answer (0: reset), or None."""
+        with self.lock:
+            for lost in self._lost_answers:
+                if lost.matches(req):
+                    lost.remaining -= 1
+                    if lost.remaining <= 0:
+                        self._lost_answers.remove(lost)
+                    return lost.status
+        return None
+
     # -- dispatch -----------------------------------------------------------------
     def exempt_from_faults(self, req: Request) -> bool:
         """Subclasses may exempt endpoints (e.g. GitHub's /rate_limit)."""
@@ -454,6 +497,9 @@ class FakeServer:
                 is_fault = True
             else:
                 resp = self.handle(req)
+                lost = self._pick_lost_answer(req)
+                if lost is not None:
+                    resp, is_fault = (self.fault_response(lost, None, req) if lost else RESET), True
         except Exception as exc:  # a bug in the fake must surface as a 500, not a hung client
             import traceback
 
@@ -469,7 +515,7 @@ class FakeServer:
                     body=req.body,
                     raw_body=req.raw_body,
                     timestamp=now,
-                    status=resp.status,
+                    status=0 if resp is RESET else resp.status,
                     fault=is_fault,
                 )
             )

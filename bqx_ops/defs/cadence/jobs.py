@@ -62,7 +62,8 @@ def enqueue_escalation(context: dg.OpExecutionContext, config: EscalationConfig,
     now = dt.datetime.now(UTC)  # an escalation is about now, so the history horizon never hides it
     producer = outbox.Producer(asset=f"escalation:{rule.name}", run_id=context.run_id)
     with duckdb.get_connection() as conn:
-        outbox.enqueue(conn, f"{escalation.key}/slack", "slack", {"text": escalation.text()}, producer, now, now)
+        outbox.enqueue(conn, f"{escalation.key}/slack", "slack", {"text": escalation.slack_text(settings.slack_mentions())},
+                       producer, now, now)
         outbox.enqueue(conn, f"{escalation.key}/sns", "sns", {
             "subject": f"{project_config.current().project.name} missed activity: {rule.cadence.title}",
             "message": escalation.text()},

@@ -72,7 +72,7 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
     df = frame([r._asdict() for r in merged], COST_COLUMNS)
     # the problems sit beside the costs, so the dashboard can say "no data" and why (aws.cost_problems)
     pdf = frame([p._asdict() for p in problems], PROBLEM_COLUMNS)
-    unusable = {p.month for p in problems if p.no_data and p.month}
+    unusable = {p.month or revisions.ANY_MONTH for p in problems if p.no_data}  # their days unknown, not gone
     with duckdb.get_connection() as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
         conn.execute("CREATE OR REPLACE TABLE aws.cost_problems AS SELECT * FROM pdf")

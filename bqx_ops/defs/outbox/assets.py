@@ -30,6 +30,7 @@ def outbox_delivery(context: dg.AssetExecutionContext, duckdb: DuckDBResource, d
         "delivered": len(report.delivered),
         "recovered_after_crash": len(report.recovered),
         "recorded_only_older_than_horizon": len(report.recorded_only),
+        "superseded_before_sent": len(report.superseded),
         "retrying": len(report.retrying),
         "dead_lettered": len(report.dead),
         "outbox_by_status": dg.MetadataValue.json(counts),
