@@ -38,5 +38,11 @@ def test_no_history_is_no_impact_and_a_learned_ratio_is_one(tmp_path, monkeypatc
     assert "| A-1 | no data | no data |" in text and "| B-2 | +555.69 | +42.0 |" in text
     assert "Total: +555.69 USD and +42.0 working days (stages marked no data have no adjusted estimate" in text
     assert "resolve the P1 issue within 3 days (action item)" in text
+    # a Done stage over its cost band: its cost impact is realized, its work over (no days left to adjust)
+    done = Evidence(stages_total=3, stage_costs=({"record_id": "r3", "stage_id": "B-1", "name": "stage B-1",
+                                                   "owner": "Chidi Okafor", "status": "Done", "variance_pct": 25.5,
+                                                   "variance_usd": 790.0},))
+    text = gap_plan("Q1-2020", WHEN, done, gaps(done))
+    assert "| B-1 | +790.00 | – (Done) |" in text and "Total: +790.00 USD and +0.0 working days." in text
     only = [g for g in found if g.stage_id == "A-1"]
     assert "Total: cost no data and working days no data (stages marked no data" in gap_plan("Q1-2020", WHEN, e, only)

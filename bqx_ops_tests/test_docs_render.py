@@ -276,3 +276,13 @@ def test_a_decision_or_learning_with_empty_fields_reads_without_dangling_labels(
     entry = weekly_entry(D1, D2, before, after)
     assert "- 2019-11-18 · **ADR-1: hourly grain** (Dagny Lund)\n" in entry
     assert "- **Holidays**: didn't: one calendar\n" in entry and "- **Bare**\n" in entry
+
+
+def test_a_phase_without_end_date_is_released_as_completed_by_its_last_stage():
+    phase = {**PHASE, "end_date": None}
+    stages = [{**STAGE, "completed_date": ts("2020-01-07")}, {**STAGE, "record_id": "recS2", "completed_date": ts("2019-12-05")},
+              {**STAGE, "record_id": "recS3", "phase_id": "recOTHER", "completed_date": ts("2020-03-01")},
+              {**STAGE, "record_id": "recS4", "status": "In Progress", "completed_date": None}]
+    assert "Completed 2020-01-07 (its last stage's Completed Date; no End Date);" in tag_message(phase, D2, D2, stages)
+    assert "Completed on an unrecorded date;" in tag_message(phase, D2, D2, [])
+    assert "Completed 2025-09-02;" in tag_message(PHASE, D2, D2, stages)  # its End Date wins

@@ -87,8 +87,10 @@ def test_a_source_without_data_says_no_data_and_the_report_is_the_same_in_any_fo
         assert any(p.startswith(f"{source}: no data") for p in problems) == none, source
         assert (stats.loc[source, "open"] is None or str(stats.loc[source, "open"]) == "<NA>") == none
         assert (source in found and found[source] is None) == none
+        assert none or isinstance(found[source], int)  # a source with data has its count, 0 included
     if kind == "some":
         assert rows["github"] == "0" and rows["cloudwatch"] == "1"  # 0 issues found is not "no data"
+        assert found["github"] == 0 and "github 0," in md.split("Issues found per source")[1]
         assert any(p.startswith("sagemaker: no data: unreadable landing file aws/sagemaker/training_jobs.json: ")
                    for p in problems)
 

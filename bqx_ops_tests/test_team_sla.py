@@ -49,3 +49,24 @@ def test_the_p0_p1_slas_come_from_the_teams_rules_file(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("priorities: [1, 2]\n")
     assert p0_p1_sla_hours(str(broken)) == {"P0": 24, "P1": 168}  # the seed's; the review says why it failed
+
+
+def test_timeline_variance_without_earned_days_says_how_far_behind_not_just_no_data():
+    rows = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF, timeline_behind_days=105.0))}
+    assert rows["Timeline Variance"].current == "no data (nothing earned yet: 105 working days behind)"
+    assert rows["Timeline Variance"].status == "no data" and rows["Timeline Variance"].value is None
+    bare = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF))}
+    assert bare["Timeline Variance"].current == "no data"
+    shown = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF, timeline_variance_pct=12.5,
+                                                           timeline_behind_days=5.0))}
+    assert shown["Timeline Variance"].current == "+12.5%"
+
+
+def test_the_p0_alarm_describes_the_teams_sla():
+    from bqx_ops.dashboard.cloudwatch import alarm_requests
+
+    def p0(requests):
+        return next(r["AlarmDescription"] for r in requests if r["AlarmName"].endswith("-p0-issues"))
+
+    assert p0(alarm_requests("Kestrel Grid Load", "kestrel", None, 8)) == "P0 issues open for more than 8 hours."
+    assert p0(alarm_requests("X", "x", None)) == "P0 issues open for more than 24 hours."  # the seed's

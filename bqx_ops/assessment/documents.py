@@ -23,6 +23,12 @@ APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 w
 NO_IMPACT = "no data"
 
 
+def _days_impact(g: Gap) -> str:
+    if g.days_impact is not None:
+        return f"{g.days_impact:+.1f}"
+    return "– (Done)" if g.done else NO_IMPACT
+
+
 def _money(v) -> str:
     v = number(v)
     return "" if v is None else f"{v:+,.2f}"
@@ -44,7 +50,7 @@ def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) ->
     share = gap_share(e, found) or 0.0
     sla = {p: sla_words(h) for p, h in p0_p1_sla_hours().items()}
     costs = [g.cost_impact for g in found if g.cost_impact is not None]
-    days = [g.days_impact for g in found if g.days_impact is not None]
+    days = [g.days_impact or 0.0 for g in found if g.days_impact is not None or g.done]  # Done: no days left
     lines = [f"# Gap Remediation Plan {quarter}", "",
              f"As of {as_of:%Y-%m-%d %H:%M} UTC, with the 360 assessment [{quarter}]({quarter}.md).", "",
              f"Written because the gaps exceed {GAP_SHARE:.0f}% of the plan: {len(found)} of {e.stages_total} "
@@ -62,10 +68,10 @@ def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) ->
              "From the plan update's adjusted estimates (realized cost for Done stages).", "",
              md_table(["Stage", "Cost impact ($)", "Timeline impact (working days)"],
                       [[g.stage_id, _money(g.cost_impact) or NO_IMPACT,
-                        NO_IMPACT if g.days_impact is None else f"{g.days_impact:+.1f}"] for g in found]),
+                        _days_impact(g)] for g in found]),
              f"Total: {_money(sum(costs)) + ' USD' if costs else 'cost no data'} and "
              f"{f'{sum(days):+.1f} working days' if days else 'working days no data'}"
-             + ("" if len(costs) == len(days) == len(found) else
+             + ("" if all(g.cost_impact is not None and (g.done or g.days_impact is not None) for g in found) else
                 " (stages marked no data have no adjusted estimate: no Done stage to learn a ratio from)") + ".", ""]
     return "\n".join(lines)
 

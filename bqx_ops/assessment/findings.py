@@ -57,6 +57,7 @@ class Gap:
     overrun_pct: float | None
     cost_impact: float | None  # adjusted - estimated (open stages) or realized - estimated (Done)
     days_impact: float | None  # adjusted - estimated days
+    done: bool = False  # a Done stage: its work is over, no days left to adjust (its cost impact is realized)
 
 
 def number(value) -> float | None:
@@ -106,7 +107,8 @@ def gaps(e: Evidence) -> list[Gap]:
         days_over = None if over is None else int(over["days_over"])
         rank = ("open P0" in kinds, "open P1" in kinds, days_over or 0, pct if "cost overrun" in kinds else 0.0)
         out.append(Gap(s["stage_id"], s["name"], s.get("owner"), tuple(kinds), rank, days_over,
-                       pct if "cost overrun" in kinds else None, cost_impact, days_impact))
+                       pct if "cost overrun" in kinds else None, cost_impact, days_impact,
+                       cost.get("status") == "Done"))
     return sorted(out, key=lambda g: (tuple(-float(x) for x in g.rank_key), g.stage_id))
 
 

@@ -53,7 +53,8 @@ class Alarm(NamedTuple):
 ALARMS = (
     Alarm("missed-sync", "RepositorySyncAgeDays", 7, "The weekly repository & docs sync was missed."),
     Alarm("overdue-review", "IssueReviewAgeDays", 17, "The bi-weekly issue review is overdue."),
-    Alarm("p0-issues", "P0IssuesOlderThan24h", 0, "P0 issues open for more than 24 hours."),
+    # the metric keeps its name; it counts the P0 issues past the triage rules' SLA, which the description says
+    Alarm("p0-issues", "P0IssuesOlderThan24h", 0, "P0 issues open for more than {p0_sla:g} hours."),
 )
 
 
@@ -94,13 +95,14 @@ def dashboard_body(namespace: str, region: str, alarm_prefix: str) -> str:
     return json.dumps({"widgets": widgets}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def alarm_requests(namespace: str, alarm_prefix: str, topic_arn: str | None) -> list[dict]:
-    """PutMetricAlarm arguments: missing weeks keep the alarm's state (metrics are weekly)."""
+def alarm_requests(namespace: str, alarm_prefix: str, topic_arn: str | None, p0_sla: float = 24) -> list[dict]:
+    """PutMetricAlarm arguments: missing weeks keep the alarm's state (metrics are weekly). ``p0_sla``: the P0
+    SLA in hours of the triage rules, past which the dashboard counts a P0."""
     out = []
     for alarm in ALARMS:
         metric = BY_NAME[alarm.metric]
         request = {
-            "AlarmName": f"{alarm_prefix}-{alarm.suffix}", "AlarmDescription": alarm.description,
+            "AlarmName": f"{alarm_prefix}-{alarm.suffix}", "AlarmDescription": alarm.description.format(p0_sla=p0_sla),
             "Namespace": namespace, "MetricName": metric.name, "Dimensions": dimensions(metric),
             "Statistic": "Maximum", "Period": 86400, "EvaluationPeriods": 1, "Threshold": float(alarm.threshold),
             "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "ignore",

@@ -41,6 +41,7 @@ class Facts:
     drops: int | None = None  # R² drops (> 0.05) evaluated during the latest plan week (live drift)
     budget_variance_pct: float | None = None
     timeline_variance_pct: float | None = None
+    timeline_behind_days: float | None = None  # the same week's days ahead (-) / behind (+) the earned schedule
     cost_month: float | None = None  # USD, days of as_of's month ended by as_of
     cost_problems: tuple[str, ...] = ()  # data problems of as_of's month in the cost files
     r2_target: float | None = None  # the plan's R² target minimum as that plan week recorded it
@@ -112,6 +113,12 @@ def _num(value: float | None, fmt: str, none: str = "no data") -> str:
     return none if value is None else fmt.format(value + 0.0)
 
 
+def _timeline_none(f: Facts) -> str:
+    """No percentage: with nothing earned yet (0 days, the plan update's days behind known), say how far behind."""
+    days = f.timeline_behind_days
+    return "no data" if days is None else f"no data (nothing earned yet: {plural(round(days), 'working day')} behind)"
+
+
 def _problems(problems: tuple[str, ...]) -> str:
     """" (data problem: ...)" after a value whose source had problems; the first is named."""
     if not problems:
@@ -171,7 +178,9 @@ def indicators(f: Facts) -> list[Indicator]:
         Indicator(PROJECT, "Model Drift", "0 alerts", _num(f.drops, "{:.0f}"), zero_count(f.drops), f.drops),
         Indicator(PROJECT, "Budget Variance", "±15%", pct_vs(f.budget_variance_pct, (15, -15, 20, -20)),
                   within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),
-        Indicator(PROJECT, "Timeline Variance", "±20%", pct_vs(f.timeline_variance_pct, (20, -20, 25, -25)),
+        Indicator(PROJECT, "Timeline Variance", "±20%",
+                  pct_vs(f.timeline_variance_pct, (20, -20, 25, -25)) if f.timeline_variance_pct is not None
+                  else _timeline_none(f),
                   within_band(f.timeline_variance_pct, 20, 25), f.timeline_variance_pct),
         cost_indicator(f),
     ]

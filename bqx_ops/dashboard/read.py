@@ -183,6 +183,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         drops=None if week is None or drops is None else int(drops[0]),
         budget_variance_pct=_plan_value(conn, tables, "plan.budget_variance", "variance_pct", week),
         timeline_variance_pct=_plan_value(conn, tables, "plan.plan_timeline", "variance_pct", week),
+        timeline_behind_days=_plan_value(conn, tables, "plan.plan_timeline", "schedule_variance_days", week),
         cost_month=None if month is None else month["month_to_date"],
         cost_problems=problems,
         r2_target=_r2_target(conn, tables, week, at),

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from bqx_ops.docs_sync.slugs import slug
+from bqx_ops.lazy import pd
 from bqx_ops.docs_sync.snapshot import day_text, money
 from bqx_ops.markdown import cell
 
@@ -21,11 +22,21 @@ def phase_tag(phase: dict) -> str:
     return f"phase-{number}-done" if number is not None else f"phase-{slug(phase.get('phase_id'))}-done"
 
 
-def tag_message(phase: dict, week_end: dt.date, snapshot_day: dt.date) -> str:
+def completed(phase: dict, stages=()) -> str:
+    """When the phase was completed: its End Date, else the latest Completed Date of its Done stages
+    (``stages``: the snapshot's), said as such; else that the base does not record it."""
+    if day_text(phase.get("end_date")):
+        return day_text(phase.get("end_date"))
+    days = sorted(day_text(s["completed_date"]) for s in stages if s.get("phase_id") == phase.get("record_id")
+                  and s.get("status") == "Done" and not pd.isna(s.get("completed_date")))
+    return f"{days[-1]} (its last stage's Completed Date; no End Date)" if days else "on an unrecorded date"
+
+
+def tag_message(phase: dict, week_end: dt.date, snapshot_day: dt.date, stages=()) -> str:
     """First line: the release name. Plain text (a tag message is not rendered)."""
     label = f"Phase {phase.get('number')} – {_plain(phase.get('name'))}".strip()
     return (f"{label}: Done\n\n"
-            f"Completed {day_text(phase.get('end_date')) or 'on an unrecorded date'}; realized "
+            f"Completed {completed(phase, stages)}; realized "
             f"{money(phase.get('realized_cost'))} vs {money(phase.get('estimated_cost'))} estimated.\n"
             f"Tagged by the weekly docs sync of {week_end.isoformat()} (Airtable snapshot "
             f"{snapshot_day.isoformat()}); Airtable record {_plain(phase.get('record_id'))}.\n")

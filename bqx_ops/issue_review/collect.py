@@ -31,7 +31,7 @@ from bqx_ops.issue_review.episodes import episode_starts, log_issues
 from bqx_ops.issue_review.github_issues import dated_github_issues, existed_by
 from bqx_ops.issue_review.merge import merge_evidence
 from bqx_ops.issue_review.model import PERIOD_COLUMNS, Found, ReviewPeriod
-from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.issue_review.rules import SOURCES, TriageRules
 from bqx_ops.issue_review.sagemaker import sagemaker_issues
 from bqx_ops.issue_review.stats import resolution_stats
 from bqx_ops.issue_review.trend import sla_breaches, trend
@@ -247,7 +247,8 @@ def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageR
     found, info = collect(conn, period, rules, data, history)
     inventory = build_inventory(found, rules, period)
     changes = trend(inventory, previous.inventory if previous else None, period, frozenset(info["without_data"]))
-    by_source = {source: None for source in info["without_data"]}  # null: no data, not 0 issues
+    # every source: null when it had no data, else its count, 0 included (a landed [] is data: 0 issues)
+    by_source = {source: None if source in info["without_data"] else 0 for source in SOURCES}
     for issue in found:  # as of the period's end: an issue created after it (a replay's later landing) is not counted
         if issue.created_at is not None and issue.created_at < period.end:
             by_source[issue.source] = (by_source.get(issue.source) or 0) + 1

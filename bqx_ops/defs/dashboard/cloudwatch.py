@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops import outbox, settings
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard.cloudwatch import alarm_requests, dashboard_body, metric_data
+from bqx_ops.issue_review.rules import p0_p1_sla_hours
 from bqx_ops.db import table_exists, transaction
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.dashboard.assets import GROUP, METRICS_KEY, OWNERS
@@ -54,7 +55,7 @@ def cloudwatch_publication(context: dg.AssetExecutionContext, duckdb: DuckDBReso
         body = dashboard_body(namespace, settings.aws_region(), board)
         intents.append((f"cloudwatch/dashboard/{board}", {"action": "put_dashboard", "request": {
             "DashboardName": board, "DashboardBody": body}}, now))
-        for alarm in alarm_requests(namespace, board, settings.sns_topic_arn()):
+        for alarm in alarm_requests(namespace, board, settings.sns_topic_arn(), p0_p1_sla_hours()["P0"]):
             intents.append((f"cloudwatch/alarm/{alarm['AlarmName']}", {"action": "put_metric_alarm", "request": alarm},
                             now))
         with transaction(conn):  # the intents, all or none, in one commit

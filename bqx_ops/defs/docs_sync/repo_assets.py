@@ -154,13 +154,14 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
             was_done = {k for k, p in snaps[before].by_id("phases").items() if p.get("status") == "Done"}
             for phase in sorted(snaps[after].rows("phases"), key=lambda p: (p.get("number") or 0, p["record_id"])):
                 if phase.get("status") == "Done":
-                    yield w, start, sync, after, phase, phase["record_id"] in was_done
+                    yield w, start, sync, snaps[after], phase, phase["record_id"] in was_done
 
     found = list(done_phases())  # worked out once: the tags, then the rows and releases
     tags, wanted = docs_repo.tags(), {}
     for w, _, sync, after, phase, _ in found:  # a new tag names the first week it is Done in
         if (tag := phase_tag(phase)) not in tags and tag not in wanted:
-            wanted[tag] = (tag, tag_message(phase, w.report_date, after), sync["commit_sha"], w.as_of)
+            wanted[tag] = (tag, tag_message(phase, w.report_date, after.day, after.rows("stages")),
+                           sync["commit_sha"], w.as_of)
     made = docs_repo.tag_many(list(wanted.values()))  # one sync and one push for them all
     created = [tag for tag, ok in zip(wanted, made) if ok]
     tags |= {tag: TagInfo(wanted[tag][2], wanted[tag][1].strip()) for tag in created}
