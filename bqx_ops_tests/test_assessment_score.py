@@ -80,6 +80,22 @@ def test_budget_and_timeline_fall_to_zero_at_twice_the_band():
     assert scores(QuarterInputs(timeline={"variance_pct": 19.9, "band_pct": 20.0}))["Budget & timeline"] == 100.0
 
 
+def test_a_plan_with_nothing_earned_and_days_behind_is_beyond_the_timeline_band_not_no_data():
+    """0 earned after 105 working days: no variance % exists, but the plan is further behind than any
+    percentage: the timeline part is 0, so with budget +5% (100) the dimension is 50, and the timeline
+    criterion is missed (R² and budget met, the SLAs met: 4/5 = 80)."""
+    behind = {"variance_pct": None, "band_pct": 20.0, "earned_days": 0, "elapsed_days": 105,
+              "schedule_variance_days": 105}
+    a = assess(QuarterInputs(r2=HEALTHY.r2, budget=HEALTHY.budget, timeline=behind, breaches=()))
+    got = {d.name: d for d in a.dimensions}
+    assert got["Budget & timeline"].score == 50.0
+    assert "timeline nothing earned, 105 working days behind" in got["Budget & timeline"].rationale
+    assert got["Success criteria"].score == 80.0
+    # nothing earned and nothing elapsed (a plan that starts today): still no data, never a judgement
+    fresh = {**behind, "elapsed_days": 0, "schedule_variance_days": 0}
+    assert scores(QuarterInputs(timeline=fresh))["Budget & timeline"] is None
+
+
 def test_success_criteria_report_x_of_y_and_leave_out_targets_without_data():
     inputs = QuarterInputs(r2={"current_r2": 0.95, "target_min": 0.95}, budget={"variance_pct": 16.0}, breaches=(issue("P1"),))
     d = next(d for d in assess(inputs).dimensions if d.name == "Success criteria")

@@ -15,8 +15,9 @@ Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
 * Technical gaps, from the open issues of the latest review:
   score = clamp(100 - 20 * open P0 - 10 * open P1 - 5 * open untriaged).
 * Budget & timeline, each variance ``v`` against its band ``b`` (±15% cost, ±20% time):
-  part = 100 if |v| <= b, else clamp(100 * (2b - |v|) / b) (0 at twice the band);
-  score = mean of the parts known.
+  part = 100 if |v| <= b, else clamp(100 * (2b - |v|) / b) (0 at twice the band); a plan with nothing
+  earned yet and working days behind has no variance % but is further behind than any: its timeline
+  part is 0 (and the criterion "timeline ±20%" not met); score = mean of the parts known.
 * Success criteria, the seed's dashboard targets: R² above the plan's minimum, budget within ±15%, timeline
   within ±20%, no P0 open > 24 h, no P1 open > 1 week (the review's SLA breaches); a target
   without data is left out of Y; score = 100 * X / Y, reported "X/Y met".
@@ -46,7 +47,7 @@ from dataclasses import dataclass, field
 
 from bqx_ops.assessment.people import PeopleInputs, industry_parts, stakeholder_parts
 from bqx_ops.issue_review.rules import SEED_SLA_HOURS, sla_words
-from bqx_ops.plan_update.fmt import fixed, num_vs, pct_vs, rounded
+from bqx_ops.plan_update.fmt import fixed, num_vs, pct_vs, plural, rounded
 from bqx_ops.plan_update.r2 import DOWN, UP
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT
 
@@ -150,12 +151,22 @@ def band_part(variance: float, band: float) -> float:
     return 100.0 if abs(variance) <= band else clamp(100 * (2 * band - abs(variance)) / band)
 
 
+def behind_with_nothing_earned(timeline: dict | None) -> float | None:
+    """Working days behind when nothing is earned yet (0 earned, so no variance %), else None: such a plan
+    is further behind than any percentage, not "no data"."""
+    earned, behind = _num(timeline, "earned_days"), _num(timeline, "schedule_variance_days")
+    return behind if earned == 0 and behind is not None and behind > 0 else None
+
+
 def budget_timeline(i: QuarterInputs) -> Dimension:
     parts, said = [], []
     for label, row, default in (("budget", i.budget, BUDGET_BAND), ("timeline", i.timeline, TIMELINE_BAND)):
         v = _num(row, "variance_pct")
         band = _num(row, "band_pct") or default
-        if v is None:
+        if v is None and label == "timeline" and (behind := behind_with_nothing_earned(row)) is not None:
+            parts.append(0.0)  # beyond twice the band, whatever the band
+            said.append(f"timeline nothing earned, {plural(behind, 'working day')} behind vs ±{band:.0f}%")
+        elif v is None:
             said.append(f"{label} no data")
         else:
             parts.append(band_part(v, band))
@@ -173,7 +184,8 @@ def criteria(i: QuarterInputs) -> list[tuple[str, bool | None]]:
     return [
         ("R² target" if lo is None else f"R² > {lo:.2f}", None if r is None or lo is None else r > lo),
         ("budget ±15%", None if b is None else abs(b) <= BUDGET_BAND),
-        ("timeline ±20%", None if t is None else abs(t) <= TIMELINE_BAND),
+        ("timeline ±20%", None if t is None and behind_with_nothing_earned(i.timeline) is None
+         else t is not None and abs(t) <= TIMELINE_BAND),
         (f"no P0 > {sla_words(i.sla_hours[0])}", None if breached is None else "P0" not in breached),
         (f"no P1 > {sla_words(i.sla_hours[1])}", None if breached is None else "P1" not in breached),
     ]
