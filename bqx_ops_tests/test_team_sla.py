@@ -51,10 +51,14 @@ def test_the_p0_p1_slas_come_from_the_teams_rules_file(tmp_path):
     assert p0_p1_sla_hours(str(broken)) == {"P0": 24, "P1": 168}  # the seed's; the review says why it failed
 
 
-def test_timeline_variance_without_earned_days_says_how_far_behind_not_just_no_data():
+def test_timeline_variance_without_earned_days_says_how_far_behind_and_fails_not_just_no_data():
+    """Nothing earned after 105 working days: further behind than any percentage, so ❌ (as the 360 scores
+    it 0); nothing earned and no day behind yet is still no data."""
     rows = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF, timeline_behind_days=105.0))}
-    assert rows["Timeline Variance"].current == "no data (nothing earned yet: 105 working days behind)"
-    assert rows["Timeline Variance"].status == "no data" and rows["Timeline Variance"].value is None
+    assert rows["Timeline Variance"].current == "nothing earned yet: 105 working days behind"
+    assert rows["Timeline Variance"].status == "❌" and rows["Timeline Variance"].value is None
+    fresh = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF, timeline_behind_days=0.0))}
+    assert (fresh["Timeline Variance"].current, fresh["Timeline Variance"].status) == ("no data", "no data")
     bare = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF))}
     assert bare["Timeline Variance"].current == "no data"
     shown = {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF, timeline_variance_pct=12.5,

@@ -113,10 +113,13 @@ def _num(value: float | None, fmt: str, none: str = "no data") -> str:
     return none if value is None else fmt.format(value + 0.0)
 
 
-def _timeline_none(f: Facts) -> str:
-    """No percentage: with nothing earned yet (0 days, the plan update's days behind known), say how far behind."""
+def _timeline_none(f: Facts) -> tuple[str, str]:
+    """No percentage: with nothing earned yet (0 days, the plan update's days behind known) and days behind,
+    the plan is further behind than any percentage (❌, as the 360 scores it); else no data."""
     days = f.timeline_behind_days
-    return "no data" if days is None else f"no data (nothing earned yet: {plural(round(days), 'working day')} behind)"
+    if days is None or round(days) <= 0:
+        return "no data", NO_DATA
+    return f"nothing earned yet: {plural(round(days), 'working day')} behind", FAIL
 
 
 def _problems(problems: tuple[str, ...]) -> str:
@@ -179,9 +182,8 @@ def indicators(f: Facts) -> list[Indicator]:
         Indicator(PROJECT, "Budget Variance", "±15%", pct_vs(f.budget_variance_pct, (15, -15, 20, -20)),
                   within_band(f.budget_variance_pct, 15, 20), f.budget_variance_pct),
         Indicator(PROJECT, "Timeline Variance", "±20%",
-                  pct_vs(f.timeline_variance_pct, (20, -20, 25, -25)) if f.timeline_variance_pct is not None
-                  else _timeline_none(f),
-                  within_band(f.timeline_variance_pct, 20, 25), f.timeline_variance_pct),
+                  *((pct_vs(f.timeline_variance_pct, (20, -20, 25, -25)), within_band(f.timeline_variance_pct, 20, 25))
+                    if f.timeline_variance_pct is not None else _timeline_none(f)), f.timeline_variance_pct),
         cost_indicator(f),
     ]
 
