@@ -103,7 +103,7 @@ def _open_issues_at(context, conn, instants: list[dt.datetime], github_issues: G
         return lambda instant: None, dict(SEED_SLA_HOURS)
     inventory = inventories_at(conn, rules, instants, github_issues, sagemaker_jobs, cloudwatch_logs)
     sla = {p: rules.sla_hours[p] for p in SEED_SLA_HOURS}
-    return lambda instant: past_sla(inventory(instant), sla), sla
+    return lambda instant: None if (found := inventory(instant)) is None else past_sla(found, sla), sla
 
 
 @dg.asset(key=METRICS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "period_start"},
