@@ -75,17 +75,18 @@ def versions_of(start: dt.datetime, now: dt.datetime | None = None):
 
 
 def issues_at(context, conn, looks: list[dt.datetime], github_issues: GitHubIssuesSource,
-              sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource) -> read.IssuesAt:
-    """The inventory at each version's instant (``looks``) and at every earlier quarter's latest
-    version (the trend table's rows): the review's collection and triage run at it, the sources read
-    once for the whole run. Broken triage rules: no data (the review run says why)."""
+              sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource,
+              history: bool = True) -> read.IssuesAt:
+    """The inventory at each version's instant (``looks``) and, with ``history``, at every earlier
+    quarter's latest version (the trend table's rows): the review's collection and triage run at it,
+    the sources read once for the whole run. Broken triage rules: no data (the review run says why)."""
     try:
         rules = load_rules()
     except RulesError as exc:
         context.log.warning(f"360 open issues: no data, the triage rules do not load: {exc}")
         return lambda instant: None
     earlier = []
-    if looks and table_exists(conn, "assessment", "quarterly_scores"):
+    if history and looks and table_exists(conn, "assessment", "quarterly_scores"):
         earlier = [a for (a,) in conn.execute("SELECT DISTINCT as_of FROM assessment.quarterly_scores "
                                               "WHERE quarter_start < ? AND as_of IS NOT NULL",
                                               [max(looks).replace(tzinfo=None)]).fetchall()]
@@ -103,7 +104,7 @@ def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource, 
         for start, version in latest.items():
             require_inputs(conn, start, version.instant)
         at = issues_at(context, conn, [v.instant for v in latest.values()], github_issues, sagemaker_jobs,
-                       cloudwatch_logs)
+                       cloudwatch_logs, history=False)  # the scores read no earlier quarter
         for start, version in latest.items():  # a quarter before its 3-week reminder: nothing to assess yet
             assessment = assess(read.read_inputs(conn, start, version.instant, at))
             rows += [dict(r, version=version.kind) for r in

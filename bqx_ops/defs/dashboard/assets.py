@@ -94,8 +94,8 @@ def _open_issues_at(context, conn, instants: list[dt.datetime], github_issues: G
                     sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource):
     """A function giving the (P0, P1) issues past their SLA at an instant, and those SLAs (the triage
     rules'): the review's own collection and triage run at that instant, so an issue closed since the
-    last review no longer counts and one opened since does. Broken triage rules: no data (the review run
-    says why)."""
+    last review no longer counts and one opened since does (``inventories_at``, shared with the 360).
+    Broken triage rules, or no source with data at the instant: no data (the review run says why)."""
     try:
         rules = load_rules()
     except RulesError as exc:
