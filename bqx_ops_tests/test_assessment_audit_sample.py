@@ -14,6 +14,9 @@ import pytest
 import yaml
 
 from bqx_ops import config
+from bqx_ops.defs.issue_review.sources import inventories_at
+from bqx_ops.issue_review.rules import load_rules
+from bqx_ops.resources.factory import review_sources
 from bqx_ops_tests.assessment_runs import AS_OF, assess_sample
 
 pytestmark = pytest.mark.slow
@@ -62,14 +65,32 @@ def slippage(text: str) -> set[tuple[str, int]]:
 
 
 def open_high(data, conn, quarter_start: dt.datetime, as_of: dt.datetime) -> list[tuple]:
-    """The latest review's open P0/P1 (fingerprint, priority, created_at), without the "past its estimate"
-    issues of stages no longer In Progress at the instant."""
-    end = one(conn, "SELECT max(period_end) FROM review.review_periods WHERE period_end > ? AND period_end <= ?",
-              [quarter_start, as_of])
-    stages = stages_at(data, as_of.date())
-    rows = conn.execute("SELECT fingerprint, priority, created_at, kind, stage_record_id FROM review.issue_inventory "
-                        "WHERE period_end = ? AND state = 'open' AND priority IN ('P0', 'P1')", [end]).fetchall()
-    return [r[:3] for r in rows if not (r[3] == "timeline_delay" and stages.get(r[4], {}).get("Status") != "In Progress")]
+    """The P0/P1 open at the instant (fingerprint, priority, created_at): the review's own collection and
+    triage run at it over the landed sources (tested on its own by the review's tests), checked here
+    against the landing JSON: every GitHub issue with a P0/P1 priority label open at the instant is in it."""
+    at = inventories_at(conn, load_rules(path=""), [as_of], **review_sources("local", data, None))
+    inventory = at(as_of)
+    rows = inventory[(inventory["state"] == "open") & inventory["priority"].isin(["P0", "P1"])]
+    out = [(r.fingerprint, r.priority, r.created_at.to_pydatetime()) for r in rows.itertuples()]
+    shown = {(r.source_ref, r.priority) for r in rows.itertuples() if r.source == "github"}
+    assert github_open_high(data, as_of) <= shown
+    return out
+
+
+def github_open_high(data, as_of: dt.datetime) -> set[tuple[str, str]]:
+    """(issue number, priority) of the landed GitHub issues created before ``as_of``, not closed by then,
+    with a priority:P0/P1 (or P0/P1) label: plain JSON, no project code."""
+    when = as_of.replace(tzinfo=dt.timezone.utc)
+    parse = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    out = set()
+    for item in json.loads((data / "landing" / "github" / "issues.json").read_text(encoding="utf-8")):
+        labels = {(lab.get("name") if isinstance(lab, dict) else lab or "").lower() for lab in item.get("labels") or []}
+        prio = next((p for p in ("P0", "P1") if {p.lower(), f"priority:{p.lower()}"} & labels), None)
+        closed = item.get("closed_at")
+        if prio and "pull_request" not in item and parse(item["created_at"]) < when \
+                and (closed is None or parse(closed) >= when):
+            out.add((str(item["number"]), prio))
+    return out
 
 
 def test_q2_slippage_is_the_plan_weeks_own_and_open_p0_p1_have_one_source(assessed):  # noqa: F811
@@ -101,7 +122,8 @@ def test_new_p0_p1_count_the_open_ones_created_after_the_previous_final(assessed
                      "version) VALUES ('2026-01-01', ?, 'Q1-2026', 0, 'Goal alignment', 'final')", [previous])
         high = open_high(data, conn, dt.datetime(2026, 4, 1), AS_OF)
         expected = sum(1 for r in high if r[2] > previous)
-        lines = risk(read.read_inputs(conn, start, AS_OF), read_evidence(conn, start, AS_OF))
+        at = inventories_at(conn, load_rules(path=""), [AS_OF, previous], **review_sources("local", data, None))
+        lines = risk(read.read_inputs(conn, start, AS_OF, at), read_evidence(conn, start, AS_OF, at))
     assert 0 < expected < len(high)  # the cut-off matters: some open P0/P1 are older than the previous final
     assert lines[0].startswith(f"- New P0/P1 risks since the previous final assessment (2026-05-20 09:00 UTC): "
                                f"{expected} (")
