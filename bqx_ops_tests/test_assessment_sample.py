@@ -52,7 +52,7 @@ def test_budget_and_timeline_use_the_last_plan_week_ending_before_the_assessment
 
 
 def test_risk_counts_the_p0_p1_issues_open_at_the_assessments_instant(assessed):
-    from bqx_ops_tests.test_assessment_audit_sample import open_high
+    from bqx_ops_tests.assessment_runs import open_high
 
     data, _, _ = assessed
     with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
