@@ -21,12 +21,20 @@ from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json, z
 from bqx_ops.validation import UNREADABLE
 
 
+NOT_LANDED = "not_landed"  # a table file holding only why its listing could not be taken (live fetch)
+
+
 def _why(exc: Exception) -> str:
     """Why a landing file could not be read, without the local path an OSError carries (reports name
     files relative to the landing zone)."""
     if isinstance(exc, OSError):
         return f"{type(exc).__name__}: {exc.strerror or 'cannot be read'}"
     return str(exc)
+
+
+class UnusableListing(Exception):
+    """A paginated answer that cannot be followed to its end: its cursor repeats or goes back (followed,
+    it would never end), or a page is no listing at all."""
 
 
 class SnapshotUnavailable(Exception):
@@ -77,6 +85,9 @@ class AirtableSource(dg.ConfigurableResource):
                 out[table.name] = [{UNREADABLE: zone_path(path), "error": _why(exc)}]
                 continue
             records = data.get("records") if isinstance(data, dict) else None
+            if isinstance(data, dict) and isinstance(data.get(NOT_LANDED), str):  # the fetch said why (live)
+                out[table.name] = [{UNREADABLE: zone_path(path), "error": f"not landed: {data[NOT_LANDED]}"}]
+                continue
             if isinstance(records, list) and data.get("offset") not in (None, ""):
                 # one page of a paginated listing: read as the whole table, every record of the later pages
                 # would look deleted (the docs sync would remove their pages)
@@ -188,14 +199,35 @@ class LiveAirtable(AirtableSource):
         api = self._api()
         for table in TABLES:  # landed under the name the API was asked for: the base's own
             name = mapping.table_name(table.name)
-            try:
-                records = api.table(self.base_id, name).all()
-            except Exception as exc:  # an optional table the base does not have yet lands empty
-                if not (table.optional and _not_found(exc)):
-                    raise
-                records = []
-            write_json(self.landing.airtable_table(day, name), {"records": records})
+            write_json(self.landing.airtable_table(day, name), self._listing(api, table, name))
         return folder
+
+    def _listing(self, api, table, name: str) -> dict:
+        """The landing file of one table: ``{"records": [...]}``, or ``{NOT_LANDED: why}`` when Airtable
+        answers that the table is not there (404: renamed or deleted; an optional table lands empty) or
+        cannot be listed (422) or its pages never end. The snapshot then has a problem for this table
+        (and the as-of rule reads its last good copy) instead of a failed run or a wrong table. An offset
+        that expired while paging (the table changed) restarts the listing: twice, then said."""
+        from requests import HTTPError
+
+        for attempt in range(3):
+            try:
+                return {"records": _raw_records(api, api.table(self.base_id, name))}
+            except UnusableListing as exc:
+                return {NOT_LANDED: str(exc)}
+            except ValueError as exc:  # a 200 whose body is not JSON (a proxy's HTML page)
+                return {NOT_LANDED: f"Airtable's answer listing {name!r} was not JSON ({type(exc).__name__})"}
+            except HTTPError as exc:
+                status, code = _status_and_code(exc)
+                if status == 404 and table.optional:
+                    return {"records": []}
+                if status == 422 and code == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE" and attempt < 2:
+                    continue
+                if status not in (404, 422):
+                    raise  # the base itself unreachable (401, 403, 5xx after retries): the run fails, says so
+                renamed = " (renamed or deleted? map its name in schema_map)" if status == 404 else ""
+                return {NOT_LANDED: f"Airtable answered HTTP {status} {code} listing the table {name!r}{renamed}"}
+        return {NOT_LANDED: f"the listing of {name!r} changed while it was read, three times"}
 
     def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:
         """One cheap request: the newest ``Last Modified`` value of a table."""
@@ -266,6 +298,30 @@ class LiveAirtable(AirtableSource):
         )
 
 
+def _raw_records(api, table) -> list:
+    """Every record of ``table`` as list-records answers it, page by page. Not ``Table.all()``: it rejects a
+    whole listing for one record without ``fields`` (pydantic), which then never landed; such a record is
+    landed as it came and quarantined with its reason (``validation.parse_snapshot``)."""
+    records: list = []
+    for page in api.iterate_requests("get", table.urls.records):
+        found = page.get("records") if isinstance(page, dict) else None
+        if not isinstance(found, list):
+            raise UnusableListing(f"a page of the listing is not a list-records answer: {str(page)[:80]!r}")
+        records += found
+    return records
+
+
+def _status_and_code(exc: Exception) -> tuple[int | None, str]:
+    """The HTTP status of a failed Airtable request and Airtable's error type (``TABLE_NOT_FOUND``)."""
+    response = getattr(exc, "response", None)
+    try:
+        error = response.json().get("error")
+    except Exception:  # noqa: BLE001 - any body that is not Airtable's JSON error
+        error = None
+    code = error.get("type") if isinstance(error, dict) else error
+    return getattr(response, "status_code", None), code if isinstance(code, str) else ""
+
+
 def _not_found(exc: Exception) -> bool:
     """A 404 from Airtable (TABLE_NOT_FOUND / NOT_FOUND)."""
     response = getattr(exc, "response", None)
@@ -282,11 +338,29 @@ def _paced_api_class():
         second (evenly spaced requests are not enough: 0, 0.2 .. 1.0 s puts 6 in one second)."""
 
         MARGIN = 0.05  # seconds of slack for clock and network jitter
+        MAX_PAGES = 100_000  # 10 million records: no base has a table that long
 
         def __init__(self, *args, per_second: int, **kwargs):
             super().__init__(*args, **kwargs)
             self._sent: deque[float] = deque(maxlen=per_second)
             self._lock = threading.Lock()
+
+        def iterate_requests(self, method, url, *args, offset_field: str = "offset", **kwargs):
+            """pyairtable's paging, stopped with UnusableListing when the next page's cursor was seen
+            already or (a webhook's numeric ``cursor``) goes back: followed, it would never end."""
+            seen: set = set()
+            for page in super().iterate_requests(method, url, *args, offset_field=offset_field, **kwargs):
+                yield page
+                cursor = page.get(offset_field) if isinstance(page, dict) else None
+                if not cursor or (offset_field == "cursor" and not page.get("mightHaveMore")):
+                    continue  # the last page (pyairtable stops here itself)
+                cursor = cursor if isinstance(cursor, (int, str)) else str(cursor)  # hashable, as pyairtable sends it
+                why = ("came back" if cursor in seen else "went back" if isinstance(cursor, int) and seen
+                       and cursor < max(seen) else "was still not the last" if len(seen) >= self.MAX_PAGES else None)
+                if why:
+                    raise UnusableListing(f"Airtable's {offset_field} {str(cursor)[:40]!r} {why} after "
+                                           f"{len(seen) + 1} page(s): the listing would never end; stopped")
+                seen.add(cursor)
 
         def request(self, *args, **kwargs):
             with self._lock:
