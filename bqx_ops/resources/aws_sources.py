@@ -27,6 +27,7 @@ from bqx_ops import config as project_config
 from bqx_ops.landing import (UNREADABLE_ERRORS, Landing, log_group_from_dirname, read_json, why_unreadable, write_json,
                              zone_path)
 from bqx_ops.resources.aws import AwsClients
+from bqx_ops.resources.paging import EndlessPages, bounded_pages
 from bqx_ops.sanitize import json_text
 from bqx_ops.issue_review.cloudwatch import epoch_ms, window_days
 
@@ -161,13 +162,17 @@ class LiveCloudWatchLogs(CloudWatchLogsSource):
                     logGroupName=group, startTime=epoch_ms(begin), endTime=epoch_ms(begin + DAY) - 1,
                     filterPattern=filter_pattern, PaginationConfig={"PageSize": self.page_size},
                 )
+                pages = bounded_pages(pages, "nextToken", f"{group}: {day}: FilterLogEvents")
                 events = (e for page in pages for e in page.get("events", [])
-                          if isinstance(e.get("message"), str) and wanted.search(e["message"]))
+                          if isinstance(e, dict) and isinstance(e.get("message"), str) and wanted.search(e["message"]))
                 try:
                     stats["events"] += write_json_array(path, events)
                 except logs.exceptions.ResourceNotFoundException:
                     stats["problems"].append(f"{group}: log group not found")
                     break
+                except EndlessPages as exc:  # the day's earlier file (if any) is kept, never half a day
+                    stats["problems"].append(f"{exc}; the day was not landed")
+                    continue
                 stats["fetched_days"] += 1
         return stats
 
@@ -235,12 +240,16 @@ class LiveSageMakerJobs(SageMakerJobsSource):
         contains = self.name_contains or project_config.current(data_dir=self.data_dir).aws.sagemaker.name_contains
         if contains:
             args["NameContains"] = contains
-        fetched = 0
-        for page in client.get_paginator("list_training_jobs").paginate(**args):
-            for summary in page.get("TrainingJobSummaries", []):
-                job = client.describe_training_job(TrainingJobName=summary["TrainingJobName"])
-                job.pop("ResponseMetadata", None)
-                landed[job["TrainingJobName"]] = _iso(job)
-                fetched += 1
+        fetched, pages = 0, client.get_paginator("list_training_jobs").paginate(**args)
+        try:
+            for page in bounded_pages(pages, "NextToken", "sagemaker: ListTrainingJobs"):
+                for summary in page.get("TrainingJobSummaries", []):
+                    job = client.describe_training_job(TrainingJobName=summary["TrainingJobName"])
+                    job.pop("ResponseMetadata", None)
+                    landed[job["TrainingJobName"]] = _iso(job)
+                    fetched += 1
+        except EndlessPages as exc:  # nothing merged: the next refresh, from the same time, reads them all
+            return {"mode": "live", "since": since.isoformat(), "fetched": 0,
+                    "problems": problems + [f"{exc}; the landed jobs were kept as they were"]}
         write_json(self.path, [landed[name] for name in sorted(landed)])
         return {"mode": "live", "since": since.isoformat(), "fetched": fetched, "problems": problems}

@@ -12,6 +12,9 @@ from bqx_ops.landing import Landing, write_json
 from bqx_ops.resources.aws import AwsClients
 
 
+MAX_PAGES = 10_000  # a month's daily costs by service is a few pages; more is a token that never ends
+
+
 class CostsSource(dg.ConfigurableResource):
     """Where the monthly cost files come from."""
 
@@ -62,7 +65,7 @@ class LiveCosts(CostsSource):
             "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
         }
         merged = {"GroupDefinitions": request["GroupBy"], "ResultsByTime": [], "DimensionValueAttributes": []}
-        token = None
+        token, seen = None, set()
         while True:
             page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
             merged["ResultsByTime"] += page.get("ResultsByTime", [])
@@ -70,3 +73,7 @@ class LiveCosts(CostsSource):
             token = page.get("NextPageToken")
             if not token:
                 return merged
+            if token in seen or len(seen) >= MAX_PAGES:
+                # followed, it would never end: landed with its token, read as an incomplete month (a problem)
+                return {**merged, "NextPageToken": token}
+            seen.add(token)
