@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -68,13 +69,56 @@ def _too_deep(obj: Any, limit: int) -> bool:
     return False
 
 
+MAX_JSON_BYTES = 128 * 1024 * 1024  # 128 MiB (~30,000 GitHub issues): parsed, a larger one would take gigabytes
+
+
+def _landing_root(path: Path) -> Path | None:
+    parts = path.absolute().parts
+    roots = [i for i, part in enumerate(parts[:-1]) if part == "landing"]
+    return Path(*parts[:roots[-1] + 1]) if roots else None
+
+
+def not_a_landing_file(path: Path) -> str | None:
+    """Why ``path`` is no file of the landing zone to read, or None (a missing one too: its reader says
+    so): a FIFO, socket or device (reading one waits forever for a writer) or a symbolic link, of the file
+    or of a folder on its way, to nothing or to outside the zone (never this zone's data). A directory is
+    left to the reader (IsADirectoryError)."""
+    if path.is_symlink() and not path.exists():
+        return "a symbolic link to nothing (dangling); not read"
+    root = _landing_root(path)  # the file itself or a folder on its way (a snapshot day) may be the link
+    if root is not None and path.exists() and not path.resolve().is_relative_to(root.resolve()):
+        return "a symbolic link to a file outside the landing zone; not read"
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # missing or unreachable: the reader says so
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return "not a regular file (a FIFO, socket or device); not read"
+    return None
+
+
+def _read_text(path: Path) -> str:
+    """The text of a regular file of the landing zone, refused (ValueError, with why) when it is no
+    landing file (``not_a_landing_file``) or larger than MAX_JSON_BYTES (memory)."""
+    if why := not_a_landing_file(path):
+        raise ValueError(why)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # missing or unreachable: read_text says which
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"{size:,} bytes, more than the {MAX_JSON_BYTES:,} a landing file may hold; not read")
+    return path.read_text(encoding="utf-8-sig")
+
+
 def read_json(path: Path) -> Any:
     """The JSON of a landing file; a UTF-8 byte order mark (some exporters write one) is accepted.
 
     Raises only what ``UNREADABLE_ERRORS`` names: OSError (missing, a directory, no permission) or
-    ValueError (not UTF-8, not JSON, or nested deeper than MAX_JSON_DEPTH levels: such a file would
-    otherwise raise RecursionError here or in any code walking it later)."""
-    text = path.read_text(encoding="utf-8-sig")
+    ValueError (not UTF-8, not JSON, nested deeper than MAX_JSON_DEPTH levels: such a file would
+    otherwise raise RecursionError here or in any code walking it later; not a regular file, too large,
+    a symbolic link to nothing or out of the zone: see ``_read_text``)."""
+    text = _read_text(Path(path))
     too_deep = ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(text)

@@ -76,7 +76,7 @@ class AirtableSource(dg.ConfigurableResource):
         out, mapping = {}, self.mapping()
         for table in TABLES:
             path = self.landing.airtable_table(day, mapping.table_name(table.name))
-            if not path.exists():
+            if not path.exists() and not path.is_symlink():  # a dangling link is said (read_json), not absent
                 out[table.name] = []
                 continue
             try:

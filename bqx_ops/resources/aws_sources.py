@@ -24,8 +24,8 @@ from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
 from bqx_ops import config as project_config
-from bqx_ops.landing import (UNREADABLE_ERRORS, Landing, log_group_from_dirname, read_json, why_unreadable, write_json,
-                             zone_path)
+from bqx_ops.landing import (UNREADABLE_ERRORS, Landing, log_group_from_dirname, not_a_landing_file, read_json,
+                             why_unreadable, write_json, zone_path)
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.resources.paging import EndlessPages, bounded_pages
 from bqx_ops.sanitize import json_text
@@ -110,7 +110,9 @@ class CloudWatchLogsSource(dg.ConfigurableResource):
         for group in self.groups():
             for day in window_days(start, end):
                 path = landing.cloudwatch_day(group, day)
-                if path.exists():
+                if why := not_a_landing_file(path):  # DuckDB would wait forever on a FIFO, read a link anywhere
+                    missing.append(f"{group}: {zone_path(path)}: {why}")
+                elif path.exists():
                     files.append((group, path))
                 else:
                     missing.append(f"{group}: no events landed for {day}")
