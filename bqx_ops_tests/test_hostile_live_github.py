@@ -5,10 +5,12 @@ Each: no endless loop, no crash, every issue landed exactly once, a reason where
 import datetime as dt
 import re
 
+import pytest
+
 from bqx_ops.issue_review.github_issues import github_issues
 from bqx_ops.landing import read_json
 from bqx_ops.resources.github_issues import LiveGitHubIssues
-from bqx_ops_tests.servers.base import json_response
+from bqx_ops_tests.servers.base import Response, json_response
 from bqx_ops_tests.servers.fixtures import GITHUB_TOKEN
 from bqx_ops_tests.servers.github import make_issue
 
@@ -115,3 +117,39 @@ def test_items_with_null_user_labels_milestone_and_assignees_are_kept(github_ser
     live.refresh(NOW)
     found, problems = github_issues(read_json(live.path), now=NOW.replace(tzinfo=None))
     assert sorted(int(f.source_ref) for f in found) == [1, 2, 3]
+
+
+ODD_PAGES = [("a 304 without a body", lambda: Response(304, None, headers={"ETag": '"abc"'})),
+             ("a 200 with an HTML page", lambda: Response(200, "<html>Sign in</html>", content_type="text/html")),
+             ("an object, not a list", lambda: json_response({"message": "moved"}))]
+
+
+@pytest.mark.parametrize("case, page", ODD_PAGES, ids=[c for c, _ in ODD_PAGES])
+def test_a_page_that_is_no_list_of_issues_stops_the_listing_with_a_reason(github_server, tmp_path, case, page):
+    seed(github_server)
+    github_server.answer_oddly(lambda req, resp: page() if listing(req) and req.arg("page") == "2" else resp)
+    live = source(github_server, tmp_path)
+    stats = live.refresh(NOW)
+    assert numbers(live) == list(range(1, 11))  # page 1 kept: the next refresh starts after its newest update
+    assert stats["problems"] == ["github: page 2 of the issue listing is not a list of issues (TypeError); "
+                                 "the listing was stopped there"]
+    github_server.answer_oddly(None)
+    assert live.refresh(NOW)["since"] == (T0 + dt.timedelta(hours=10)).isoformat()
+    assert numbers(live) == list(range(1, 26))
+
+
+def test_items_without_a_number_are_kept_once_for_the_reader_to_report(github_server, tmp_path):
+    seed(github_server, 3)
+
+    def odd_items(req, resp):
+        if listing(req):
+            resp.body += [{"title": "no number"}, {"title": "no number"}, {"number": "7", "title": "text"}]
+        return resp
+    github_server.answer_oddly(odd_items)
+    live = source(github_server, tmp_path)
+    live.refresh(NOW)
+    found, problems = github_issues(read_json(live.path), now=NOW.replace(tzinfo=None))
+    assert sorted(int(f.source_ref) for f in found) == [1, 2, 3]
+    assert [p for p in problems if "is not an issue number" in p] == [
+        "item 3: number None is not an issue number; left out (an issue number is a whole number from 0 to 2147483647)",
+        "item 4: number '7' is not an issue number; left out (an issue number is a whole number from 0 to 2147483647)"]

@@ -20,6 +20,7 @@ import dagster as dg
 from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
+from bqx_ops.sanitize import json_text
 from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, why_unreadable, write_json, zone_path
 from bqx_ops.issue_review.github_issues import is_pull_request, parse_time
 
@@ -80,17 +81,23 @@ def walk_pages(listing, per_page: int, max_pages: int) -> tuple[list, bool, str 
     numbers: set = set()
     changed = False
     for page in range(max_pages):
-        # GithubObject.raw_data is the listing's JSON; Issue.raw_data would fetch every issue again
-        items = [GithubObject.raw_data.fget(issue) for issue in listing.get_page(page)]
-        keys = [(i.get("number"), i.get("updated_at")) if isinstance(i, dict) else None for i in items]
+        try:  # GithubObject.raw_data is the listing's JSON; Issue.raw_data would fetch every issue again
+            items = [GithubObject.raw_data.fget(issue) for issue in listing.get_page(page)]
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a 304, an HTML page, an object
+            # the pages before it are kept: read in order of update, the next refresh starts after them
+            return list(seen.values()), changed, (f"github: page {page + 1} of the issue listing is not a list of "
+                                                  f"issues ({type(exc).__name__}); the listing was stopped there")
+        keys = [json_text((i["number"], i.get("updated_at")) if isinstance(i, dict) and isinstance(i.get("number"), int)
+                          else ["not an issue", i], sort_keys=True) for i in items]  # hashable whatever it holds
         if items and all(k in seen for k in keys):
             return list(seen.values()), changed, (f"github: page {page + 1} of the issue listing repeats issues "
                                                   "already read; the listing was stopped there")
         for key, item in zip(keys, items):
-            number = key[0] if key else None
-            changed |= number is not None and number in numbers  # listed twice, the same or updated since
-            numbers.add(number)
-            seen[key if key else ("?", page, len(seen))] = item
+            number = item.get("number") if isinstance(item, dict) else None
+            if isinstance(number, int):
+                changed |= number in numbers  # listed twice, the same or updated since
+                numbers.add(number)
+            seen[key] = item
         if len(items) < per_page:
             return list(seen.values()), changed, None
     return list(seen.values()), changed, (f"github: the issue listing did not end after {max_pages} pages; "
@@ -98,12 +105,20 @@ def walk_pages(listing, per_page: int, max_pages: int) -> tuple[list, bool, str 
 
 
 def merge_by_number(existing: list, fetched: list) -> list:
-    """Landed issues updated by the fetched ones (same number: the fetched one wins), by number."""
-    merged = {item["number"]: item for item in existing
-              if isinstance(item, dict) and isinstance(item.get("number"), int)}
+    """Landed issues updated by the fetched ones (same number: the fetched one wins), by number. A fetched
+    item without a whole number cannot be merged: it is kept after them, once, for the reader to report
+    (it never crashes the refresh, and is never dropped unsaid)."""
+    def numbered(item) -> bool:
+        return isinstance(item, dict) and isinstance(item.get("number"), int) and not isinstance(item["number"], bool)
+
+    merged = {item["number"]: item for item in existing if numbered(item)}
+    odd: dict[str, object] = {}
     for item in fetched:
-        merged[item["number"]] = item
-    return [merged[n] for n in sorted(merged)]
+        if numbered(item):
+            merged[item["number"]] = item
+        else:
+            odd.setdefault(json_text(item, sort_keys=True), item)
+    return [merged[n] for n in sorted(merged)] + list(odd.values())
 
 
 class LiveGitHubIssues(GitHubIssuesSource):
