@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import requests
 
+from bqx_ops.dashboard import latency
 from bqx_ops.dashboard.costs import parse_response
 from bqx_ops.landing import Landing, read_json, write_json
 from bqx_ops.resources.aws import AwsClients
@@ -81,3 +82,16 @@ def test_a_cost_explorer_token_that_comes_back_lands_the_month_as_incomplete(mot
     assert parse_response("2026-06.json", june) == ([], [
         "2026-06.json: only part of the answer (it ends with NextPageToken 'tokA': Cost Explorer had more pages); "
         "the month is not counted"])
+
+
+def test_a_latency_answer_landed_with_its_next_token_keeps_its_points_and_says_it_is_partial():
+    doc = {"MetricDataResults": [{"Id": "p95", "Timestamps": ["2026-03-10T00:00:00Z", "2026-03-11T00:00:00Z"],
+                                  "Values": [120.0, 80.0], "StatusCode": "Complete"}],
+           "Messages": [], "NextToken": "tokA"}
+    spec = latency.MetricSpec("AWS/ApiGateway", "Latency", (("ApiName", "inference"),))
+    rows, problems = latency.parse_response("2026-03-01.json", doc, spec)
+    assert [(r.day.isoformat(), r.p95_ms) for r in rows] == [("2026-03-10", 120.0), ("2026-03-11", 80.0)]
+    assert [p.problem for p in problems] == [
+        "2026-03-01.json: only part of the answer (it ends with NextToken 'tokA': the fetch stopped at a token "
+        "that came back); days after its last point may have none"]
+

@@ -39,3 +39,22 @@ def test_a_refused_message_is_retried_then_dead_lettered_with_slack_s_reason(sla
     assert not reports[-1].retrying and not reports[-1].dead  # dead stays dead: no further post
     posts = slack_server.requests_matching("POST", "chat.postMessage")
     assert len(posts) == policy.max_attempts and slack_server.messages_in("#bqx-ml-operations") == []
+
+
+def test_a_channel_listing_whose_cursor_comes_back_ends_with_a_reason(slack_server, tmp_path):
+    slack_server.add_channel("bqx-ml-operations")
+    slack_server.lose_answer_of_next(1, 500, path_contains="chat.postMessage")  # stored, its answer lost
+
+    def cursor_loop(req, resp):  # the channel is never on a page; every page names one more
+        if req.path.endswith("conversations.list"):
+            return Response(200, {"ok": True, "channels": [], "response_metadata": {"next_cursor": "dXNlcjpVMDYx"}})
+        return resp
+    slack_server.answer_oddly(cursor_loop)
+    with duckdb.connect(":memory:") as conn:
+        enqueue(conn, "review/2026-03-15/slack/summary", "slack", {"text": "P0: 1 open"})
+        report = deliver(conn, live_delivery(tmp_path, slack_server.url).channels(), NOW)
+    [error] = report.retrying.values()
+    assert "Slack channel #bqx-ml-operations not found: conversations.list's next_cursor came back after 2 page(s)" \
+        in error
+    assert len(slack_server.requests_matching("POST", "conversations.list")) == 2
+    assert len(slack_server.messages_in("#bqx-ml-operations")) == 1  # never posted again blindly

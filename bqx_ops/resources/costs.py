@@ -68,8 +68,11 @@ class LiveCosts(CostsSource):
         token, seen = None, set()
         while True:
             page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
-            merged["ResultsByTime"] += page.get("ResultsByTime", [])
-            merged["DimensionValueAttributes"] += page.get("DimensionValueAttributes", [])
+            results = page.get("ResultsByTime", [])
+            if not isinstance(results, list):  # landed as it came: read as no data for the month, said
+                return {**merged, "ResultsByTime": results}
+            merged["ResultsByTime"] += results
+            merged["DimensionValueAttributes"] += page.get("DimensionValueAttributes") or []
             token = page.get("NextPageToken")
             if not token:
                 return merged
