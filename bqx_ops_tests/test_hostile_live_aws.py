@@ -14,7 +14,7 @@ from bqx_ops.landing import Landing, read_json, write_json
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.resources.aws_sources import LiveCloudWatchLogs, LiveSageMakerJobs
 from bqx_ops.resources.costs import LiveCosts
-from bqx_ops_tests.servers.aws_json import AwsJsonServer
+from bqx_ops_tests.servers.aws_json import AwsJsonServer, aws_error
 
 UTC = dt.timezone.utc
 NEXT = {None: "tokA", "tokA": "tokB", "tokB": "tokA"}  # page 3 names page 2 again
@@ -95,3 +95,25 @@ def test_a_latency_answer_landed_with_its_next_token_keeps_its_points_and_says_i
         "2026-03-01.json: only part of the answer (it ends with NextToken 'tokA': the fetch stopped at a token "
         "that came back); days after its last point may have none"]
 
+
+
+def test_a_listed_job_without_a_name_or_gone_before_it_is_described_is_left_out_and_said(tmp_path):
+    def list_training_jobs(body):
+        return {"TrainingJobSummaries": [{"TrainingJobName": "bqx-train-1"}, {"TrainingJobStatus": "Failed"},
+                                         {"TrainingJobName": "bqx-train-gone"}]}
+
+    def describe_training_job(body):
+        if body["TrainingJobName"] == "bqx-train-gone":
+            return aws_error(400, "ValidationException", "Requested resource not found.")
+        return {"TrainingJobName": body["TrainingJobName"], "TrainingJobStatus": "Completed",
+                "LastModifiedTime": 1773100800.0}
+
+    with AwsJsonServer({"ListTrainingJobs": list_training_jobs, "DescribeTrainingJob": describe_training_job}) as srv:
+        source = LiveSageMakerJobs(data_dir=str(tmp_path), aws=clients(srv))
+        stats = source.refresh(dt.datetime(2026, 3, 20, tzinfo=UTC))
+    assert [j["TrainingJobName"] for j in read_json(source.path)] == ["bqx-train-1"]
+    assert stats["fetched"] == 1 and stats["problems"] == [
+        "sagemaker: a listed job without a TrainingJobName ({'TrainingJobStatus': 'Failed'}); left out",
+        "sagemaker: job 'bqx-train-gone' was listed but cannot be described (An error occurred "
+        "(ValidationException) when calling the DescribeTrainingJob operation: Requested resource not found.); "
+        "left out"]

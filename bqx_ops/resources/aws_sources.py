@@ -245,13 +245,34 @@ class LiveSageMakerJobs(SageMakerJobsSource):
         fetched, pages = 0, client.get_paginator("list_training_jobs").paginate(**args)
         try:
             for page in bounded_pages(pages, "NextToken", "sagemaker: ListTrainingJobs"):
-                for summary in page.get("TrainingJobSummaries", []):
-                    job = client.describe_training_job(TrainingJobName=summary["TrainingJobName"])
-                    job.pop("ResponseMetadata", None)
-                    landed[job["TrainingJobName"]] = _iso(job)
-                    fetched += 1
+                for summary in page.get("TrainingJobSummaries") or []:
+                    job = self._describe(client, summary, problems)
+                    if job is not None:
+                        landed[job["TrainingJobName"]] = _iso(job)
+                        fetched += 1
         except EndlessPages as exc:  # nothing merged: the next refresh, from the same time, reads them all
             return {"mode": "live", "since": since.isoformat(), "fetched": 0,
                     "problems": problems + [f"{exc}; the landed jobs were kept as they were"]}
         write_json(self.path, [landed[name] for name in sorted(landed)])
         return {"mode": "live", "since": since.isoformat(), "fetched": fetched, "problems": problems}
+
+    @staticmethod
+    def _describe(client, summary, problems: list[str]) -> dict | None:
+        """DescribeTrainingJob of a listed job; None, said in ``problems``, for a summary without a name or
+        a job gone since it was listed (it can no longer be read; any other error fails the refresh)."""
+        name = summary.get("TrainingJobName") if isinstance(summary, dict) else None
+        if not isinstance(name, str) or not name:
+            problems.append(f"sagemaker: a listed job without a TrainingJobName ({str(summary)[:80]}); left out")
+            return None
+        try:
+            job = client.describe_training_job(TrainingJobName=name)
+        except client.exceptions.ResourceNotFound as exc:
+            problems.append(f"sagemaker: job {name!r} was listed but is gone ({exc}); left out")
+            return None
+        except client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ValidationException":  # SageMaker's "not found"
+                raise
+            problems.append(f"sagemaker: job {name!r} was listed but cannot be described ({exc}); left out")
+            return None
+        job.pop("ResponseMetadata", None)
+        return job if job.get("TrainingJobName") == name else {**job, "TrainingJobName": name}

@@ -1,6 +1,7 @@
 """A local server answering AWS JSON-protocol calls (``X-Amz-Target: Service.Operation``: CloudWatch Logs,
 SageMaker, Cost Explorer) from recorded answers, for what moto never answers: a ``NextToken`` that comes
-back. Real boto3 clients reach it through ``endpoint_url``; each operation answers ``answer(body)``."""
+back. Real boto3 clients reach it through ``endpoint_url``; each operation answers ``answer(body)`` (a
+JSON body, or a ``Response``: an error such as ``aws_error(400, "ValidationException", ...)``)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,15 @@ class AwsJsonServer(FakeServer):
         if answer is None:
             return Response(400, {"__type": "UnknownOperationException", "message": operation},
                             content_type=AMZ_JSON)
-        return Response(200, answer(json.loads(req.raw_body or b"{}")), content_type=AMZ_JSON)
+        answered = answer(json.loads(req.raw_body or b"{}"))
+        if isinstance(answered, Response):  # an error, as AWS sends one: {"__type": ..., "message": ...}
+            return answered
+        return Response(200, answered, content_type=AMZ_JSON)
 
     def calls(self, operation: str) -> list[dict]:
         return [json.loads(r.raw_body or b"{}") for r in self.requests
                 if (r.header("X-Amz-Target") or "").endswith(f".{operation}")]
+
+
+def aws_error(status: int, code: str, message: str) -> Response:
+    return Response(status, {"__type": code, "message": message}, content_type=AMZ_JSON)
