@@ -191,15 +191,16 @@ class Landing:
 
 
 def _snapshot_day(child: Path) -> dt.date | None:
-    """The day of a snapshot folder: named YYYY-MM-DD exactly, within the plausible dates (a
+    """The day of a snapshot folder: a folder named YYYY-MM-DD exactly, within the plausible dates (a
     0001-01-01 folder would start every partition in year 1); None for anything else."""
     name = child.name
     try:
         day = dt.date.fromisoformat(name)
     except ValueError:
         return None
-    # fromisoformat also reads 20260314 and other forms: only YYYY-MM-DD is a folder
-    return day if plausible_day(day) and day.isoformat() == name else None
+    # fromisoformat also reads 20260314 and other forms: only YYYY-MM-DD is a folder (a file, a FIFO or a
+    # dangling link of that name is none: reported as a stray entry, never counted as a snapshot)
+    return day if plausible_day(day) and day.isoformat() == name and child.is_dir() else None
 
 
 def zone_path(path: str | Path) -> str:

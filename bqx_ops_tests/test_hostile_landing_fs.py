@@ -62,3 +62,13 @@ def test_a_cloudwatch_day_file_that_is_a_fifo_or_links_out_never_reaches_duckdb(
            "not read" in problems
     assert f"{group}: aws/cloudwatch/__aws__lambda__api/{day2}.json: a symbolic link to a file outside the landing " \
            "zone; not read" in problems
+
+
+def test_a_day_named_entry_that_is_no_folder_is_a_stray_entry_not_a_snapshot(tmp_path):
+    landing = Landing(tmp_path)
+    (landing.root / "airtable" / "2025-08-18").mkdir(parents=True)
+    (landing.root / "airtable" / "2025-08-19").write_text("{}")  # a file
+    fs.make_fifo(landing.root / "airtable" / "2025-08-20")
+    fs.make_dangling(landing.root / "airtable" / "2025-08-21")
+    assert landing.airtable_snapshot_dates() == [MON]
+    assert landing.airtable_stray_entries() == ["2025-08-19", "2025-08-20", "2025-08-21"]
