@@ -16,6 +16,7 @@ same content always gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import stat
@@ -72,10 +73,16 @@ def _too_deep(obj: Any, limit: int) -> bool:
 MAX_JSON_BYTES = 128 * 1024 * 1024  # 128 MiB (~30,000 GitHub issues): parsed, a larger one would take gigabytes
 
 
-def _landing_root(path: Path) -> Path | None:
+def _landing_root(path: Path) -> str | None:
+    """The landing zone holding ``path``, resolved (its own links followed), or None outside any."""
     parts = path.absolute().parts
     roots = [i for i, part in enumerate(parts[:-1]) if part == "landing"]
-    return Path(*parts[:roots[-1] + 1]) if roots else None
+    return _resolved(str(Path(*parts[:roots[-1] + 1]))) if roots else None
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: str) -> str:  # asked for every file read: a replay reads thousands
+    return os.path.realpath(folder)
 
 
 def not_a_landing_file(path: Path) -> str | None:
@@ -86,7 +93,7 @@ def not_a_landing_file(path: Path) -> str | None:
     if path.is_symlink() and not path.exists():
         return "a symbolic link to nothing (dangling); not read"
     root = _landing_root(path)  # the file itself or a folder on its way (a snapshot day) may be the link
-    if root is not None and path.exists() and not path.resolve().is_relative_to(root.resolve()):
+    if root is not None and path.exists() and not Path(os.path.realpath(path)).is_relative_to(root):
         return "a symbolic link to a file outside the landing zone; not read"
     try:
         mode = path.stat().st_mode
