@@ -184,6 +184,8 @@ class LiveAirtable(AirtableSource):
     backoff_factor: float = PField(
         default=1.0, description="Exponential backoff base (s) when no Retry-After is sent."
     )
+    max_wait_seconds: float = PField(default=120.0, description="The longest Retry-After obeyed (s); a longer "
+                                                                "one is waited this long, then retried.")
 
     def land_snapshot(self, day: dt.date, today: dt.date) -> Path:
         folder = self.landing.airtable_dir(day)
@@ -280,13 +282,17 @@ class LiveAirtable(AirtableSource):
         return {"createdRecords": list(result["createdRecords"]), "updatedRecords": list(result["updatedRecords"])}
 
     def _api(self):
-        from pyairtable import retry_strategy  # imported where used: not at code-location load
+        from urllib3.util.retry import Retry  # imported where used: not at code-location load
 
-        # Retry-After (Airtable asks for 30 s after a 429) is honoured by urllib3's Retry.
-        retry = retry_strategy(
+        from bqx_ops.resources.retry_waits import capped_retry_class
+
+        # Retry-After (Airtable asks for 30 s after a 429) is honoured by urllib3's Retry, up to max_wait_seconds;
+        # pyairtable's retry_strategy with all methods retried (allowed_methods=None), in a class that caps it
+        retry = capped_retry_class(Retry, float(self.max_wait_seconds))(
             status_forcelist=(429, 500, 502, 503, 504),
             backoff_factor=self.backoff_factor,
             total=self.max_retries,
+            allowed_methods=None,
             backoff_max=60,
         )
         return _paced_api_class()(

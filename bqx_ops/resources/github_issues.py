@@ -131,6 +131,8 @@ class LiveGitHubIssues(GitHubIssuesSource):
     seconds_between_requests: float | None = PField(
         default=0.25, description="PyGithub's own pacing (GitHub's secondary rate limits)."
     )
+    max_wait_seconds: float = PField(default=300.0, description="The longest Retry-After obeyed (s); a longer one "
+                                                                "is waited this long, then retried.")
     retries: int = PField(default=10, description="GithubRetry total: rate-limit waits and 5xx retries.")
     max_pages: int = PField(default=10000, description="Pages one listing may take (a server that never "
                                                        "ends one is stopped here, said).")
@@ -139,12 +141,15 @@ class LiveGitHubIssues(GitHubIssuesSource):
     def _client(self):
         from github import Auth, Github, GithubRetry  # imported where used: not at code-location load
 
+        from bqx_ops.resources.retry_waits import MAX_RATE_LIMIT_WAIT, capped_retry_class
+
         return Github(
             base_url=self.base_url,
             auth=Auth.Token(self.token),
             per_page=self.per_page,
             timeout=30,
-            retry=GithubRetry(total=self.retries),
+            retry=capped_retry_class(GithubRetry, float(self.max_wait_seconds))(
+                total=self.retries, max_rate_limit_wait=MAX_RATE_LIMIT_WAIT),
             seconds_between_requests=self.seconds_between_requests,
             lazy=True,  # no request for the repository itself: its issues are all we list
         )
