@@ -148,3 +148,26 @@ def test_a_webhook_payload_pyairtable_cannot_read_falls_back_to_polling(airtable
     airtable_server.answer_oddly(no_timestamp)
     with pytest.raises(WebhooksUnavailable, match="payloads could not be read"):
         source.webhook_changes(hook, dt.datetime.now(dt.timezone.utc))
+
+
+def test_a_renamed_table_in_the_live_snapshot_asset_is_a_snapshot_problem_and_the_run_succeeds(
+        airtable_server, tmp_path, monkeypatch):
+    import dagster as dg
+    import duckdb
+
+    from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
+    from bqx_ops.resources.factory import build_resources
+
+    seed(airtable_server, rename={"Tasks": "Tasks (archived)"})
+    monkeypatch.setenv("AIRTABLE_API_KEY", AIRTABLE_TOKEN)
+    monkeypatch.setenv("AIRTABLE_BASE_ID", BASE)
+    monkeypatch.setenv("AIRTABLE_ENDPOINT_URL", airtable_server.url)
+    today = dt.datetime.now(dt.timezone.utc).date()  # the asset's own today
+    result = dg.materialize([raw_records, airtable_tables], resources=build_resources("live", tmp_path),
+                            partition_key=today.isoformat())
+    assert result.success
+    with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:
+        [(reason,)] = conn.execute("SELECT reason FROM airtable.quarantine WHERE table_name = 'Tasks'").fetchall()
+        assert conn.execute("SELECT count(*) FROM airtable.stages").fetchone() == (3,)
+    assert reason.startswith(f"snapshot problem: Tasks could not be read (unreadable landing file airtable/{today}/"
+                             "Tasks.json: not landed: Airtable answered HTTP 404"), reason
