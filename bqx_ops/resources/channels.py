@@ -202,10 +202,11 @@ class SlackChannel:
         while seen < self.lookback:
             history = self.client.conversations_history(channel=channel, limit=min(200, self.lookback - seen),
                                                         cursor=cursor, include_all_metadata=True)
-            messages = history.get("messages", [])
+            messages = history.get("messages") or []
             for message in messages:
-                payload = (message.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("idempotency_key") == intent.idempotency_key:
+                metadata = message.get("metadata") if isinstance(message, dict) else None
+                payload = metadata.get("event_payload") if isinstance(metadata, dict) else None
+                if isinstance(payload, dict) and payload.get("idempotency_key") == intent.idempotency_key:
                     return f"{channel}/{message['ts']}"
             seen += len(messages)
             cursor = (history.get("response_metadata") or {}).get("next_cursor")
