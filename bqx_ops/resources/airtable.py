@@ -6,10 +6,6 @@ there is none), ``LiveAirtable`` fetches today's snapshot with pyairtable.
 """
 
 import datetime as dt
-import functools
-import threading
-import time
-from collections import deque
 from abc import abstractmethod
 from pathlib import Path
 
@@ -18,6 +14,8 @@ from pydantic import Field as PField
 
 from bqx_ops.base_schema import TABLES, TABLES_BY_NAME, SchemaMapping
 from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json, zone_path
+from bqx_ops.resources.airtable_api import (UnusableListing, not_found, paced_api_class, raw_records,
+                                            status_and_code)
 from bqx_ops.validation import UNREADABLE
 
 
@@ -30,11 +28,6 @@ def _why(exc: Exception) -> str:
     if isinstance(exc, OSError):
         return f"{type(exc).__name__}: {exc.strerror or 'cannot be read'}"
     return str(exc)
-
-
-class UnusableListing(Exception):
-    """A paginated answer that cannot be followed to its end: its cursor repeats or goes back (followed,
-    it would never end), or a page is no listing at all."""
 
 
 class SnapshotUnavailable(Exception):
@@ -214,13 +207,13 @@ class LiveAirtable(AirtableSource):
 
         for attempt in range(3):
             try:
-                return {"records": _raw_records(api, api.table(self.base_id, name))}
+                return {"records": raw_records(api, api.table(self.base_id, name))}
             except UnusableListing as exc:
                 return {NOT_LANDED: str(exc)}
             except ValueError as exc:  # a 200 whose body is not JSON (a proxy's HTML page)
                 return {NOT_LANDED: f"Airtable's answer listing {name!r} was not JSON ({type(exc).__name__})"}
             except HTTPError as exc:
-                status, code = _status_and_code(exc)
+                status, code = status_and_code(exc)
                 if status == 404 and table.optional:
                     return {"records": []}
                 if status == 422 and code == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE" and attempt < 2:
@@ -239,7 +232,7 @@ class LiveAirtable(AirtableSource):
         try:
             rows = table.all(max_records=1, page_size=1, fields=[real_field], sort=[f"-{real_field}"])
         except Exception as exc:
-            if TABLES_BY_NAME[table_name].optional and _not_found(exc):
+            if TABLES_BY_NAME[table_name].optional and not_found(exc):
                 return None
             raise
         return rows[0]["fields"].get(real_field) if rows else None
@@ -295,86 +288,10 @@ class LiveAirtable(AirtableSource):
             allowed_methods=None,
             backoff_max=60,
         )
-        return _paced_api_class()(
+        return paced_api_class()(
             self.api_key,
             endpoint_url=self.endpoint_url,
             retry_strategy=retry,
             timeout=(10, 60),
             per_second=self.requests_per_second,
         )
-
-
-def _raw_records(api, table) -> list:
-    """Every record of ``table`` as list-records answers it, page by page. Not ``Table.all()``: it rejects a
-    whole listing for one record without ``fields`` (pydantic), which then never landed; such a record is
-    landed as it came and quarantined with its reason (``validation.parse_snapshot``)."""
-    records: list = []
-    for page in api.iterate_requests("get", table.urls.records):
-        found = page.get("records") if isinstance(page, dict) else None
-        if not isinstance(found, list):
-            raise UnusableListing(f"a page of the listing is not a list-records answer: {str(page)[:80]!r}")
-        records += found
-    return records
-
-
-def _status_and_code(exc: Exception) -> tuple[int | None, str]:
-    """The HTTP status of a failed Airtable request and Airtable's error type (``TABLE_NOT_FOUND``)."""
-    response = getattr(exc, "response", None)
-    try:
-        error = response.json().get("error")
-    except Exception:  # noqa: BLE001 - any body that is not Airtable's JSON error
-        error = None
-    code = error.get("type") if isinstance(error, dict) else error
-    return getattr(response, "status_code", None), code if isinstance(code, str) else ""
-
-
-def _not_found(exc: Exception) -> bool:
-    """A 404 from Airtable (TABLE_NOT_FOUND / NOT_FOUND)."""
-    response = getattr(exc, "response", None)
-    return getattr(response, "status_code", None) == 404
-
-
-@functools.cache
-def _paced_api_class():
-    """pyairtable's Api with pacing, defined on first use: loading the code location never imports pyairtable."""
-    from pyairtable import Api
-
-    class _PacedApi(Api):
-        """pyairtable's Api with a sliding-window limiter: at most ``per_second`` requests in any
-        second (evenly spaced requests are not enough: 0, 0.2 .. 1.0 s puts 6 in one second)."""
-
-        MARGIN = 0.05  # seconds of slack for clock and network jitter
-        MAX_PAGES = 100_000  # 10 million records: no base has a table that long
-
-        def __init__(self, *args, per_second: int, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._sent: deque[float] = deque(maxlen=per_second)
-            self._lock = threading.Lock()
-
-        def iterate_requests(self, method, url, *args, offset_field: str = "offset", **kwargs):
-            """pyairtable's paging, stopped with UnusableListing when the next page's cursor was seen
-            already or (a webhook's numeric ``cursor``) goes back: followed, it would never end."""
-            seen: set = set()
-            for page in super().iterate_requests(method, url, *args, offset_field=offset_field, **kwargs):
-                yield page
-                cursor = page.get(offset_field) if isinstance(page, dict) else None
-                if not cursor or (offset_field == "cursor" and not page.get("mightHaveMore")):
-                    continue  # the last page (pyairtable stops here itself)
-                cursor = cursor if isinstance(cursor, (int, str)) else str(cursor)  # hashable, as pyairtable sends it
-                why = ("came back" if cursor in seen else "went back" if isinstance(cursor, int) and seen
-                       and cursor < max(seen) else "was still not the last" if len(seen) >= self.MAX_PAGES else None)
-                if why:
-                    raise UnusableListing(f"Airtable's {offset_field} {str(cursor)[:40]!r} {why} after "
-                                           f"{len(seen) + 1} page(s): the listing would never end; stopped")
-                seen.add(cursor)
-
-        def request(self, *args, **kwargs):
-            with self._lock:
-                if len(self._sent) == self._sent.maxlen:
-                    wait = self._sent[0] + 1.0 + self.MARGIN - time.monotonic()
-                    if wait > 0:
-                        time.sleep(wait)
-                self._sent.append(time.monotonic())
-            return super().request(*args, **kwargs)
-
-    return _PacedApi

@@ -63,7 +63,7 @@ def read_changes(base, hook: dict | None, now: dt.datetime) -> tuple[bool | None
             return True, _create(base), "webhook gone: replaced (the gap counts as a change)"
         hook = {**hook, "expires": _when(webhook.expiration_time).isoformat()}
         done = "webhook refreshed, payloads read"
-    from bqx_ops.resources.airtable import UnusableListing
+    from bqx_ops.resources.airtable_api import UnusableListing
 
     cursor, changed = hook["cursor"], False
     try:
