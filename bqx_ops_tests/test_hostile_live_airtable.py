@@ -171,3 +171,15 @@ def test_a_renamed_table_in_the_live_snapshot_asset_is_a_snapshot_problem_and_th
         assert conn.execute("SELECT count(*) FROM airtable.stages").fetchone() == (3,)
     assert reason.startswith(f"snapshot problem: Tasks could not be read (unreadable landing file airtable/{today}/"
                              "Tasks.json: not landed: Airtable answered HTTP 404"), reason
+
+
+def test_find_records_reads_past_a_record_without_fields(airtable_server, tmp_path):
+    seed(airtable_server)
+
+    def strip(req, resp):  # the filtered listing of Decisions holds one record without fields
+        if req.path.endswith("/Decisions") and isinstance(resp.body, dict):
+            resp.body["records"].append({"id": "recNOFIELDS000001", "createdTime": "2025-08-19T00:00:00.000Z"})
+        return resp
+    airtable_server.answer_oddly(strip)
+    found = live(airtable_server, tmp_path).find_records("Decisions", "Title", ["Use DuckDB", "Nope"])
+    assert list(found) == ["Use DuckDB"]  # pyairtable's Table.all() raised a ValidationError for the whole list

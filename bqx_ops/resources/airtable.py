@@ -240,7 +240,7 @@ class LiveAirtable(AirtableSource):
     def find_records(self, table_name: str, key_field: str, keys: list[str]) -> dict[str, dict]:
         """Key -> logical fields of the records whose ``key_field`` is one of ``keys`` (one filtered list
         request per 20 keys)."""
-        from pyairtable.formulas import OR, match
+        from pyairtable.formulas import OR, match, to_formula_str
 
         if not keys:
             return {}
@@ -251,8 +251,8 @@ class LiveAirtable(AirtableSource):
         ordered = sorted(set(keys))
         for n in range(0, len(ordered), 20):
             formula = OR(*[match({real: k}) for k in ordered[n:n + 20]])
-            for r in table.all(formula=formula):
-                fields = mapping.to_logical_fields(table_name, r.get("fields") or {})
+            for r in raw_records(table.api, table, to_formula_str(formula)):  # a record without fields: not it
+                fields = mapping.to_logical_fields(table_name, r.get("fields") or {}) if isinstance(r, dict) else {}
                 if fields.get(key_field) in keys:
                     out[fields[key_field]] = fields
         return out

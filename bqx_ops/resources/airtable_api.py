@@ -12,12 +12,15 @@ class UnusableListing(Exception):
     it would never end), or a page is no listing at all."""
 
 
-def raw_records(api, table) -> list:
-    """Every record of ``table`` as list-records answers it, page by page. Not ``Table.all()``: it rejects a
+def raw_records(api, table, formula: str | None = None) -> list:
+    """Every record of ``table`` (matching ``formula``) as list-records answers it, page by page, as
+    ``Table.iterate`` asks (GET, POST when the URL would be too long). Not ``Table.all()``: it rejects a
     whole listing for one record without ``fields`` (pydantic), which then never landed; such a record is
     landed as it came and quarantined with its reason (``validation.parse_snapshot``)."""
     records: list = []
-    for page in api.iterate_requests("get", table.urls.records):
+    options = {"formula": formula} if formula else {}
+    for page in api.iterate_requests("get", table.urls.records, fallback=("post", table.urls.records_post),
+                                     options=options):
         found = page.get("records") if isinstance(page, dict) else None
         if not isinstance(found, list):
             raise UnusableListing(f"a page of the listing is not a list-records answer: {str(page)[:80]!r}")
