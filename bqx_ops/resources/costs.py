@@ -12,6 +12,9 @@ from bqx_ops.landing import Landing, write_json
 from bqx_ops.resources.aws import AwsClients
 
 
+MAX_PAGES = 10_000  # a month's daily costs by service is a few pages; more is a token that never ends
+
+
 class CostsSource(dg.ConfigurableResource):
     """Where the monthly cost files come from."""
 
@@ -62,11 +65,18 @@ class LiveCosts(CostsSource):
             "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
         }
         merged = {"GroupDefinitions": request["GroupBy"], "ResultsByTime": [], "DimensionValueAttributes": []}
-        token = None
+        token, seen = None, set()
         while True:
             page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
-            merged["ResultsByTime"] += page.get("ResultsByTime", [])
-            merged["DimensionValueAttributes"] += page.get("DimensionValueAttributes", [])
+            results = page.get("ResultsByTime", [])
+            if not isinstance(results, list):  # landed as it came: read as no data for the month, said
+                return {**merged, "ResultsByTime": results}
+            merged["ResultsByTime"] += results
+            merged["DimensionValueAttributes"] += page.get("DimensionValueAttributes") or []
             token = page.get("NextPageToken")
             if not token:
                 return merged
+            if token in seen or len(seen) >= MAX_PAGES:
+                # followed, it would never end: landed with its token, read as an incomplete month (a problem)
+                return {**merged, "NextPageToken": token}
+            seen.add(token)

@@ -62,7 +62,8 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
             problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({why_unreadable(exc)})", True))
             continue
         found, file_problems = parse_response(path.name, doc)
-        whole = not isinstance(doc, dict) or not isinstance(doc.get("ResultsByTime"), list)
+        whole = not isinstance(doc, dict) or not isinstance(doc.get("ResultsByTime"), list) \
+            or bool(doc.get("NextPageToken"))  # part of a month: none of it counted (parse_response)
         problems += [CostProblem(month, p, whole) for p in file_problems]
         parsed.append((path.name, found))
     rows, repeated = one_source_per_day(parsed)
