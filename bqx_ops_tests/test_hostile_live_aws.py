@@ -117,3 +117,41 @@ def test_a_listed_job_without_a_name_or_gone_before_it_is_described_is_left_out_
         "sagemaker: job 'bqx-train-gone' was listed but cannot be described (An error occurred "
         "(ValidationException) when calling the DescribeTrainingJob operation: Requested resource not found.); "
         "left out"]
+
+
+def test_a_month_cost_explorer_refuses_keeps_its_last_landed_file_and_is_a_data_problem(tmp_path):
+    """Cost Explorer answers June and refuses May (DataUnavailableException): June is landed, May's file
+    from an earlier fetch stays as it was and still counts, and the refusal is a cost problem of May with
+    Cost Explorer's reason; the asset succeeds (it failed with boto's error)."""
+    import dagster as dg
+    import duckdb
+
+    from bqx_ops.defs.dashboard.assets import daily_costs
+    from bqx_ops.resources.factory import build_resources
+
+    today = dt.datetime.now(dt.timezone.utc).date()
+    this = today.replace(day=1)
+    last = (this - dt.timedelta(days=1)).replace(day=1)
+    earlier = {"ResultsByTime": [{"TimePeriod": {"Start": f"{last:%Y-%m}-02", "End": f"{last:%Y-%m}-03"},
+                                  "Groups": [{"Keys": ["AWS Lambda"],
+                                              "Metrics": {"UnblendedCost": {"Amount": "3.25", "Unit": "USD"}}}]}]}
+    write_json(Landing(tmp_path).costs_month(last.year, last.month), earlier)
+
+    def get_cost_and_usage(body):
+        if body["TimePeriod"]["Start"] == last.isoformat():
+            return aws_error(400, "DataUnavailableException", "Data is not available for that month")
+        return {"ResultsByTime": [], "GroupDefinitions": body["GroupBy"]}
+
+    with AwsJsonServer({"GetCostAndUsage": get_cost_and_usage}) as server:
+        resources = build_resources("local", tmp_path)
+        resources["aws_costs"] = LiveCosts(data_dir=str(tmp_path), aws=clients(server))
+        assert dg.materialize([daily_costs], resources=resources).success
+    assert read_json(Landing(tmp_path).costs_month(last.year, last.month)) == earlier  # not overwritten
+    assert Landing(tmp_path).costs_month(this.year, this.month).exists()
+    with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:
+        problems = conn.execute("SELECT month, problem, no_data FROM aws.cost_problems").fetchall()
+        costs = conn.execute("SELECT service, amount_usd FROM aws.daily_costs").fetchall()
+    assert costs == [("AWS Lambda", 3.25)]
+    [(month, problem, no_data)] = problems
+    assert month == f"{last:%Y-%m}" and not no_data
+    assert "DataUnavailableException" in problem and "last landed file" in problem

@@ -26,9 +26,10 @@ from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.issue_review.rules import SEED_SLA_HOURS, RulesError, load_rules
 from bqx_ops.landing import read_json, why_unreadable
+from bqx_ops.sanitize import visible
 from bqx_ops.lazy import pd
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
-from bqx_ops.resources.costs import CostsSource
+from bqx_ops.resources.costs import CostsSource, MonthsNotFetched
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 
@@ -51,9 +52,14 @@ WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.Backfill
 @dg.asset(key=["aws", "daily_costs"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"}, pool="duckdb")
 def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckdb: DuckDBResource):
     """AWS cost per day and service from every landed Cost Explorer month (landing/aws/costs/*.json), rebuilt whole."""
-    fetched = aws_costs.land(dt.datetime.now(UTC).date())  # live: this and last month; embedded: nothing
-    files = aws_costs.files()
     parsed, problems = [], []
+    try:
+        fetched = aws_costs.land(dt.datetime.now(UTC).date())  # live: this and last month; embedded: nothing
+    except MonthsNotFetched as exc:  # said beside the month's figures, which read its last landed file
+        fetched = exc.fetched
+        problems += [CostProblem(month, f"{month}: Cost Explorer did not answer ({visible(why)}); the month's "
+                                 "last landed file, if any, is used", False) for month, why in exc.failed]
+    files = aws_costs.files()
     for path in files:
         month = file_month(path.name)
         try:
