@@ -96,6 +96,10 @@ def test_a_team_runs_live_against_its_own_base_and_gets_what_the_embedded_run_ge
     # the team's names on the wire and in the landing zone; its issue reviewed
     assert sorted(p.stem for p in Landing(live).airtable_dir(days[-1]).glob("*.json")) == sorted(
         kgl.TABLES.get(t.name, t.name) for t in TABLES)
+    asked = {r.path.split("?")[0].rsplit("/", 1)[-1] for r in airtable_server.requests}
+    assert not asked & {"Plans", "Phases", "Stages", "Tasks"}  # never our own names: the base's
+    notes = {r["fields"]["Stream"]: r["fields"].get("Notes", "") for r in airtable_server.records(BASE, "Workstreams")}
+    assert "[plan update" in notes["WS-A"] and "[plan update" not in notes["PIL-1"]  # only the followed plan's
     review = (live / kgl.DOCS_DIR / "docs" / "reviews" / "2019-12-01-issue-review.md").read_text()
     assert ISSUE["title"] in review
 
