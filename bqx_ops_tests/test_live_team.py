@@ -16,11 +16,13 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 from bqx_ops.base_schema import TABLES
 from bqx_ops.landing import Landing, read_json
 from bqx_ops_tests import fourth_base as kgl
 from bqx_ops_tests.live_team_run import land_snapshots
+from bqx_ops_tests.postgres_db import scratch_database, url
 from bqx_ops_tests.servers.fixtures import AIRTABLE_TOKEN, GITHUB_TOKEN, SLACK_TOKEN
 from bqx_ops_tests.servers.slack import SlackServer
 from bqx_ops_tests.test_cli_demo import REPO
@@ -54,7 +56,7 @@ def test_a_team_runs_live_against_its_own_base_and_gets_what_the_embedded_run_ge
     rules = kgl.write(src, "full")
     live.mkdir(), home.mkdir()
     shutil.copy(src / "bqx_ops.yaml", live / "bqx_ops.yaml")
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")  # the production instance: PostgreSQL
     origin = tmp_path / "origin.git"  # the team's new, empty docs repository
     subprocess.run(["git", "init", "--quiet", "--bare", str(origin)], check=True)
     zone = Landing(src)
@@ -62,13 +64,14 @@ def test_a_team_runs_live_against_its_own_base_and_gets_what_the_embedded_run_ge
     land_snapshots(airtable_server, BASE, live, [
         (d, {p.stem: read_json(p)["records"] for p in zone.airtable_dir(d).glob("*.json")}) for d in days])
     github_server.add_repo("kestrel/grid-load", [*kgl.pull_requests(), ISSUE])
-    with SlackServer(token=SLACK_TOKEN, channels={kgl.CHANNEL.lstrip("#"): CHANNEL_ID}) as slack:
+    with SlackServer(token=SLACK_TOKEN, channels={kgl.CHANNEL.lstrip("#"): CHANNEL_ID}) as slack, \
+            scratch_database("bqx_ops_test_live_team") as instance_db:
         env = {**os.environ, "BQX_OPS_MODE": "live", "BQX_OPS_DATA_DIR": str(live), "DAGSTER_HOME": str(home),
                "AIRTABLE_API_KEY": AIRTABLE_TOKEN, "AIRTABLE_BASE_ID": BASE, "AIRTABLE_ENDPOINT_URL": airtable_server.url,
                "GITHUB_TOKEN": GITHUB_TOKEN, "GITHUB_API_URL": github_server.url,
                "BQX_OPS_DOCS_REMOTE_URL": str(origin), "SLACK_BOT_TOKEN": SLACK_TOKEN,
                "SLACK_API_URL": f"{slack.url}/api/", "BQX_OPS_OUTBOX_HORIZON_DAYS": "100000",
-               "BQX_OPS_TRIAGE_RULES": str(rules)}
+               "BQX_OPS_TRIAGE_RULES": str(rules), "BQX_OPS_PG_URL": url(instance_db)}
         env.pop("BQX_OPS_CONFIG", None)
         command = [sys.executable, "-m", "bqx_ops_tests.live_team_run", str(live), kgl.START.isoformat(), LAST.isoformat()]
         first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
@@ -86,6 +89,13 @@ def test_a_team_runs_live_against_its_own_base_and_gets_what_the_embedded_run_ge
         assert done.returncode == 0, done.stdout + done.stderr
         assert effects(slack, origin, github_server) == once and once[0]  # the re-run sent nothing new
         sent = sorted(m["text"] for m in slack.messages_in(CHANNEL_ID))
+        engine = sa.create_engine(url(instance_db))
+        with engine.connect() as conn:  # the runs and their event log are in PostgreSQL, without a token
+            runs = conn.execute(sa.text("SELECT status, count(*) FROM runs GROUP BY 1")).fetchall()
+            logged = conn.execute(sa.text("SELECT count(*) FROM event_logs WHERE event LIKE ANY(:tokens)"),
+                                  {"tokens": [f"%{t}%" for t in (AIRTABLE_TOKEN, GITHUB_TOKEN, SLACK_TOKEN)]}).scalar()
+        engine.dispose()
+    assert len(runs) == 1 and runs[0][0] == "SUCCESS" and runs[0][1] == 18 and logged == 0  # 9 runs, twice
 
     assert files_under(live / kgl.DOCS_DIR) == files_under(emb / kgl.DOCS_DIR)
     assert git(origin, "rev-parse", "trunk") == git(emb / f"{kgl.DOCS_DIR}.git", "rev-parse", "trunk")
@@ -103,7 +113,7 @@ def test_a_team_runs_live_against_its_own_base_and_gets_what_the_embedded_run_ge
     review = (live / kgl.DOCS_DIR / "docs" / "reviews" / "2019-12-01-issue-review.md").read_text()
     assert ISSUE["title"] in review
 
-    # no token anywhere: files (landing, DuckDB, repo, .git/config, the instance's event log), output
+    # no token anywhere: files (landing, DuckDB, repo, .git/config, the instance's home), output
     tokens = [t.encode() for t in (AIRTABLE_TOKEN, GITHUB_TOKEN, SLACK_TOKEN)]
     leaks = sorted(str(p) for root in (live, home) for p in root.rglob("*")
                    if p.is_file() and any(t in p.read_bytes() for t in tokens))
