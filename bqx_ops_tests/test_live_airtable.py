@@ -8,7 +8,7 @@ import pytest
 
 from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.landing import Landing, read_json
-from bqx_ops.resources.airtable import LiveAirtable, SnapshotUnavailable
+from bqx_ops.resources.airtable import LiveAirtable, SnapshotTableMissing, SnapshotUnavailable
 from bqx_ops.resources.factory import build_resources
 from bqx_ops_tests.base_builder import minimal_base, record
 from bqx_ops_tests.servers.fixtures import AIRTABLE_TOKEN
@@ -127,3 +127,22 @@ def test_an_upsert_writes_the_bases_own_names_and_options(airtable_server, tmp_p
     [stored] = airtable_server.records(BASE, "Work Items")
     assert stored["fields"] == {"Key": "T-9", "Name": "Wire it", "Status": "Not started"}
     assert airtable.find_records("Tasks", "Task Key", ["T-9"])["T-9"]["Status"] == "Todo"
+
+
+def test_a_table_the_base_lacks_fails_clearly_and_lands_no_partial_snapshot(airtable_server, tmp_path):
+    """Before, Plans.json stayed alone in today's folder: once the day was over it was read as that
+    day's immutable snapshot, every other table empty."""
+    base = seed(airtable_server)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("tables: {Phases: Workstreams}\n")  # the base has no such table
+    with pytest.raises(SnapshotTableMissing, match="no table 'Workstreams' .*'Phases'.*schema_map.tables"):
+        live(airtable_server, tmp_path, schema_mapping_path=str(mapping)).land_snapshot(TODAY, TODAY)
+    assert not (tmp_path / "landing" / "airtable").exists() or list((tmp_path / "landing" / "airtable").iterdir()) == []
+    assert Landing(tmp_path).airtable_snapshot_dates() == []
+    source = live(airtable_server, tmp_path)
+    source.land_snapshot(TODAY, TODAY)  # with the right names: landed whole
+    assert read_json(Landing(tmp_path).airtable_table(TODAY, "Phases"))["records"] == base["Phases"]
+    airtable_server.set_records(BASE, "Stages", base["Stages"][:1])
+    source.land_snapshot(TODAY, TODAY)  # today's, taken again: replaced whole, nothing left beside it
+    assert len(read_json(Landing(tmp_path).airtable_table(TODAY, "Stages"))["records"]) == 1
+    assert sorted(p.name for p in (tmp_path / "landing" / "airtable").iterdir()) == [TODAY.isoformat()]

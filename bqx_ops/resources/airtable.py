@@ -7,6 +7,8 @@ there is none), ``LiveAirtable`` fetches today's snapshot with pyairtable.
 
 import datetime as dt
 import functools
+import os
+import shutil
 import threading
 import time
 from collections import deque
@@ -31,6 +33,10 @@ def _why(exc: Exception) -> str:
 
 class SnapshotUnavailable(Exception):
     """A snapshot that was never taken cannot be produced after the fact."""
+
+
+class SnapshotTableMissing(Exception):
+    """The base lacks a table bqx_ops needs (usually a table the schema map does not name)."""
 
 
 class AirtableSource(dg.ConfigurableResource):
@@ -186,15 +192,35 @@ class LiveAirtable(AirtableSource):
             raise self._missing(day, "that day has not come yet.")
         mapping = self.mapping()
         api = self._api()
-        for table in TABLES:  # landed under the name the API was asked for: the base's own
-            name = mapping.table_name(table.name)
-            try:
-                records = api.table(self.base_id, name).all()
-            except Exception as exc:  # an optional table the base does not have yet lands empty
-                if not (table.optional and _not_found(exc)):
-                    raise
-                records = []
-            write_json(self.landing.airtable_table(day, name), {"records": records})
+        # Landed whole or not at all: a fetch that fails half-way (a table the base lacks, retries
+        # exhausted, a killed run) must not leave a folder that, once the day is over, would be read
+        # as the day's immutable snapshot with its missing tables empty.
+        staging = folder.with_name(f".{folder.name}.landing-{os.getpid()}")  # dot: not a snapshot
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            for table in TABLES:  # landed under the name the API was asked for: the base's own
+                name = mapping.table_name(table.name)
+                try:
+                    records = api.table(self.base_id, name).all()
+                except Exception as exc:  # an optional table the base does not have yet lands empty
+                    if not _not_found(exc):
+                        raise
+                    if not table.optional:
+                        raise SnapshotTableMissing(
+                            f"The Airtable base has no table {name!r} (bqx_ops's {table.name!r}): name the "
+                            f"base's table for it in the configuration's schema_map.tables "
+                            f"(or BQX_OPS_SCHEMA_MAP), or check AIRTABLE_BASE_ID. No snapshot of {day} was landed. "
+                            f"Airtable said: {str(exc)[:300]}") from None
+                    records = []
+                write_json(staging / f"{name}.json", {"records": records})
+            replaced = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
+            if folder.is_dir():  # today's, taken again: swapped whole
+                shutil.rmtree(replaced, ignore_errors=True)
+                folder.rename(replaced)
+            staging.rename(folder)
+            shutil.rmtree(replaced, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return folder
 
     def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:
