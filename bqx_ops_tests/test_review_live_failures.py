@@ -31,3 +31,26 @@ def test_a_revoked_github_token_is_a_data_problem_and_the_landed_issues_are_read
     assert problem.endswith("what was landed before is used")
     assert [i["number"] for i in data.github_items] == [4] and "github" not in data.without_data
     assert landed["sagemaker"]["fetched"] == 0  # the other sources were refreshed all the same
+
+
+def test_the_escalation_fails_naming_a_stale_listing_instead_of_alerting_from_it(github_server, moto_server, tmp_path):
+    """Issue #4 was closed on GitHub after the last landing: escalating it from the stale listing would
+    page someone for a resolved issue."""
+    from dagster_duckdb import DuckDBResource
+
+    from bqx_ops.defs.issue_review.escalations import unresolved_issue_job
+
+    github_server.add_repo("wren/rain", [{**ISSUE, "state": "closed", "closed_at": "2026-02-21T10:00:00Z"}])
+    write_json(Landing(tmp_path).github_issues, [ISSUE])  # open when last landed, 9 days before NOW
+    aws = AwsClients(region_name="us-east-1", endpoint_url=moto_server)
+    result = unresolved_issue_job.execute_in_process(
+        resources={"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb")),
+                   "github_issues": LiveGitHubIssues(data_dir=str(tmp_path), token="ghp_REVOKED", repo="wren/rain",
+                                                     base_url=github_server.url, seconds_between_requests=None),
+                   "sagemaker_jobs": LiveSageMakerJobs(data_dir=str(tmp_path), aws=aws),
+                   "cloudwatch_logs": LiveCloudWatchLogs(data_dir=str(tmp_path), aws=aws, log_groups=[])},
+        run_config={"ops": {"escalate_unresolved_issues": {"config": {"as_of": [NOW.isoformat()]}}}},
+        raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert "github: not refreshed (BadCredentialsException: 401" in str(failure.step_failure_data.error.message)

@@ -20,7 +20,8 @@ def _refreshed(name: str, source, now: dt.datetime) -> dict:
         return source.refresh(now)
     except Exception as exc:  # the message names the API's answer (status, error code), never a token
         why = " ".join(str(exc).split())[:300]
-        return {"problems": [f"{name}: not refreshed ({type(exc).__name__}: {why}); what was landed before is used"]}
+        return {"problems": [f"{name}: not refreshed ({type(exc).__name__}: {why}); what was landed before is used"],
+                "not_refreshed": True}
 
 
 def landed_sources(github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJobsSource,
