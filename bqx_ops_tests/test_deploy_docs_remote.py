@@ -53,3 +53,18 @@ def test_a_remote_with_other_branches_only_is_refused_not_given_a_second_root(tm
     with pytest.raises(DocsRepoError, match="BQX_OPS_DOCS_BRANCH"):
         repo.publish({"docs/first.md": "# First\n"}, "First report", WHEN)
     assert git("for-each-ref", "--format=%(refname)", "refs/heads", cwd=empty_remote).split() == ["refs/heads/master"]
+
+
+def test_an_empty_remote_gets_the_same_root_commit_as_the_embedded_origin(tmp_path, empty_remote, monkeypatch):
+    """Dated the plan's first day, as the embedded origin's: a live backfill's git log does not open with
+    today's date above reports dated years earlier, and the same project gets the same root in both modes."""
+    config = tmp_path / "team.yaml"
+    config.write_text("project: {name: Wren Rainfall}\nstart_date: 2021-06-06\ndocs_repo: {branch: trunk, dir_name: wren-docs}\n")
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(config))
+    live = DocsRepo(data_dir=str(tmp_path / "live"), remote_url=str(empty_remote))
+    live.publish({"docs/a.md": "A\n"}, "First report", dt.datetime(2021, 6, 11, 16, tzinfo=dt.UTC))
+    embedded = DocsRepo(data_dir=str(tmp_path / "embedded"))
+    embedded.head()
+    root = "rev-list --max-parents=0 trunk".split()
+    assert git(*root, cwd=empty_remote) == git(*root, cwd=tmp_path / "embedded" / "wren-docs.git")
+    assert git("log", "--format=%cI", *root[1:], cwd=empty_remote).strip() == "2021-06-06T00:00:00+00:00"

@@ -1,14 +1,16 @@
 """Live Airtable mode with the real pyairtable client against a local list-records server."""
 
 import datetime as dt
+from urllib.parse import quote
 
 import dagster as dg
 import duckdb
 import pytest
 
+from bqx_ops.base_schema import TABLES
 from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.landing import Landing, read_json
-from bqx_ops.resources.airtable import LiveAirtable, SnapshotUnavailable
+from bqx_ops.resources.airtable import NOT_LANDED, LiveAirtable, SnapshotUnavailable
 from bqx_ops.resources.factory import build_resources
 from bqx_ops_tests.base_builder import minimal_base, record
 from bqx_ops_tests.servers.fixtures import AIRTABLE_TOKEN
@@ -127,3 +129,34 @@ def test_an_upsert_writes_the_bases_own_names_and_options(airtable_server, tmp_p
     [stored] = airtable_server.records(BASE, "Work Items")
     assert stored["fields"] == {"Key": "T-9", "Name": "Wire it", "Status": "Not started"}
     assert airtable.find_records("Tasks", "Task Key", ["T-9"])["T-9"]["Status"] == "Todo"
+
+
+def test_a_snapshot_is_landed_whole_or_not_at_all_and_a_table_the_base_lacks_is_said(airtable_server, tmp_path):
+    """A fetch that fails half-way (the base refusing the token on the fourth table) leaves no folder: once
+    the day was over, a partial one was read as that day's immutable snapshot with its other tables absent.
+    A table the schema map names but the base lacks lands as not landed, with Airtable's 404 and the hint."""
+    from bqx_ops_tests.servers.base import Response
+
+    base = seed(airtable_server)
+    tables = [t.name for t in TABLES]
+    refused = tables[3]
+    airtable_server.answer_oddly(lambda req, answer: Response(401, {"error": {"type": "AUTHENTICATION_REQUIRED"}})
+                                 if answer is None and req.path.endswith("/" + quote(refused)) else None, instead=True)
+    with pytest.raises(Exception, match="401"):
+        live(airtable_server, tmp_path).land_snapshot(TODAY, TODAY)
+    airtable_server.answer_oddly(None)
+    assert Landing(tmp_path).airtable_snapshot_dates() == []
+    assert not (tmp_path / "landing" / "airtable").exists() or list((tmp_path / "landing" / "airtable").iterdir()) == []
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("tables: {Phases: Workstreams}\n")  # the base has no such table
+    live(airtable_server, tmp_path, schema_mapping_path=str(mapping)).land_snapshot(TODAY, TODAY)
+    said = read_json(Landing(tmp_path).airtable_table(TODAY, "Workstreams"))
+    assert "404" in said[NOT_LANDED] and "schema_map" in said[NOT_LANDED]
+    source = live(airtable_server, tmp_path)
+    source.land_snapshot(TODAY, TODAY)  # with the right names: today's, taken again, replaced whole
+    assert read_json(Landing(tmp_path).airtable_table(TODAY, "Phases"))["records"] == base["Phases"]
+    assert not Landing(tmp_path).airtable_table(TODAY, "Workstreams").exists()
+    airtable_server.set_records(BASE, "Stages", base["Stages"][:1])
+    source.land_snapshot(TODAY, TODAY)
+    assert len(read_json(Landing(tmp_path).airtable_table(TODAY, "Stages"))["records"]) == 1
+    assert sorted(p.name for p in (tmp_path / "landing" / "airtable").iterdir()) == [TODAY.isoformat()]

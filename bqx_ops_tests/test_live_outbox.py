@@ -198,3 +198,13 @@ def test_a_new_version_of_a_release_intent_edits_the_release(github_server, tmp_
         deliver(conn, channels, NOW)
     [only] = github_server.releases[REPO]
     assert only["body"] == "v2, with the realized cost" and len(github_server.tags[REPO]) == 1
+
+
+def test_an_alert_without_a_topic_says_which_variable_is_missing(moto_server, tmp_path):
+    delivery = live_delivery(tmp_path, "http://127.0.0.1:9", sns_endpoint=moto_server, topic=None)
+    with duckdb.connect(":memory:") as conn:
+        enqueue(conn, "escalation/review-missed", "sns", {"subject": "Missed review", "message": "2 days"})
+        report = deliver(conn, delivery.channels(), NOW)
+        [(status, error)] = conn.execute("SELECT status, last_error FROM ops.outbox").fetchall()
+    assert report.delivered == [] and status == "pending"  # kept: it is sent once the topic is set
+    assert "BQX_OPS_SNS_TOPIC_ARN" in error

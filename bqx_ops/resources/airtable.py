@@ -6,6 +6,8 @@ there is none), ``LiveAirtable`` fetches today's snapshot with pyairtable.
 """
 
 import datetime as dt
+import os
+import shutil
 from abc import abstractmethod
 from pathlib import Path
 
@@ -192,9 +194,24 @@ class LiveAirtable(AirtableSource):
             raise self._missing(day, "that day has not come yet.")
         mapping = self.mapping()
         api = self._api()
-        for table in TABLES:  # landed under the name the API was asked for: the base's own
-            name = mapping.table_name(table.name)
-            write_json(self.landing.airtable_table(day, name), self._listing(api, table, name))
+        # Landed whole or not at all: a fetch that fails half-way (the base unreachable, retries exhausted,
+        # a killed run) must not leave a folder that, once the day is over, would be read as the day's
+        # immutable snapshot with its missing tables absent. A table Airtable says is not there (404,
+        # 422) is landed as not landed, a snapshot problem with the reason (``_listing``).
+        staging = folder.with_name(f".{folder.name}.landing-{os.getpid()}")  # dot: not a snapshot
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            for table in TABLES:  # landed under the name the API was asked for: the base's own
+                name = mapping.table_name(table.name)
+                write_json(staging / self.landing.airtable_table(day, name).name, self._listing(api, table, name))
+            replaced = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
+            if folder.is_dir():  # today's, taken again: swapped whole
+                shutil.rmtree(replaced, ignore_errors=True)
+                folder.rename(replaced)
+            staging.rename(folder)
+            shutil.rmtree(replaced, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return folder
 
     def _listing(self, api, table, name: str) -> dict:

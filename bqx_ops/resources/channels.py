@@ -224,7 +224,10 @@ class SnsChannel:
         self.topic_arn = topic_arn
 
     def send(self, intent: Intent) -> str:
-        return self.client.publish(**sns_request(intent, self.topic_arn))["MessageId"]
+        request = sns_request(intent, self.topic_arn)
+        if not request["TopicArn"]:  # said in the outbox's last_error, not botocore's "Invalid type ... None"
+            raise ValueError("no SNS topic to publish to: set BQX_OPS_SNS_TOPIC_ARN")
+        return self.client.publish(**request)["MessageId"]
 
     def find_delivered(self, intent: Intent) -> str | None:
         return None

@@ -355,7 +355,9 @@ class DocsRepo(dg.ConfigurableResource):
         README with the status markers; a remote with other branches is never given a second root."""
         if self._git("ls-remote", "--heads", "origin").stdout.strip():
             return False
-        commit = self._initial_commit(dt.datetime.now(UTC))
+        # dated like the embedded origin's (the plan's first day, never in the future): the same project
+        # gets the same root commit in both modes, and git log does not open with today above a backfill
+        commit = self._initial_commit(min(self._initial_date(), dt.datetime.now(UTC)))
         self._push(f"{commit}:refs/heads/{self._branch}")  # False: someone else started it meanwhile
         return True
 

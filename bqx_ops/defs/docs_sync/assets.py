@@ -21,7 +21,7 @@ from bqx_ops.defs.docs_sync.weeks import (
     load_snapshots,
     plan_dashboard_as_of,
     plan_week_end,
-    sagemaker_jobs,
+    sagemaker_jobs as landed_sagemaker_jobs,
     weeks,
     weeks_snapshot_days,
 )
@@ -34,6 +34,7 @@ from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource
+from bqx_ops.resources.aws_sources import SageMakerJobsSource
 from bqx_ops.snapshots import Snapshots
 
 TS = "datetime64[us]"
@@ -117,9 +118,15 @@ def changelog_entries(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
 
 @dg.asset(**_spec("model_versions", {"sagemaker", "duckdb"}, [dg.AssetKey(["airtable", "model_results"])]))
 def model_versions(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-                   airtable: AirtableSource):
+                   airtable: AirtableSource, sagemaker_jobs: SageMakerJobsSource):
     """The latest model per model and horizon, with its SageMaker training job (docs/models.md)."""
-    listing = sagemaker_jobs(airtable.landing)
+    # Refreshed here, not only by the review: live, a sync that runs before any review (a team's first
+    # weeks) or between two reviews would name jobs from a listing up to two weeks old, or none at all.
+    try:
+        sagemaker_jobs.refresh(dt.datetime.now(dt.timezone.utc))
+    except Exception as exc:  # an AWS outage must not stop the sync: the landed listing (if any) is used
+        context.log.warning(f"SageMaker listing not refreshed ({type(exc).__name__}); using the landed one")
+    listing = landed_sagemaker_jobs(airtable.landing)
     if listing is None:
         context.log.warning(f"No readable SageMaker job listing at {airtable.landing.sagemaker_jobs}; "
                             "models.md says so instead of naming artifacts")

@@ -47,7 +47,10 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
         raise dg.Failure(description=str(exc)) from None
     now = dt.datetime.now(UTC)
     instants = sorted(naive_utc(dt.datetime.fromisoformat(x).astimezone(UTC)) for x in config.as_of)
-    data, _ = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, instants, now)
+    data, landed = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, instants, now)
+    if stale := [p for name in ("github", "sagemaker") if landed[name].get("not_refreshed") for p in landed[name]["problems"]]:
+        # a report can say its listing is stale; an alert cannot: an issue closed since would be escalated
+        raise dg.Failure(description="; ".join(stale))
     mentions, counts = settings.slack_mentions(), {"escalated": 0, "already": 0, "intents": 0}
     producer = outbox.Producer("issue_review:unresolved_escalation", None, context.run_id)
     with duckdb.get_connection() as conn:

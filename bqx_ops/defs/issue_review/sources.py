@@ -18,11 +18,23 @@ from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSou
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 
 
+def _refreshed(name: str, source, now: dt.datetime) -> dict:
+    """A source's refresh; a live API that fails (a revoked token, an outage past the retries, no IAM
+    right) is a data problem of the report, which then reads what was landed before, not a failed run."""
+    try:
+        return source.refresh(now)
+    except Exception as exc:  # the message names the API's answer (status, error code), never a token
+        why = " ".join(str(exc).split())[:300]
+        return {"problems": [f"{name}: not refreshed ({type(exc).__name__}: {why}); what was landed before is used"],
+                "not_refreshed": True}
+
+
 def landed_sources(github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJobsSource,
                    cloudwatch_logs: CloudWatchLogsSource, rules: TriageRules, instants: list[dt.datetime],
                    now: dt.datetime) -> tuple[SourceData, dict]:
     """The sources as of ``now`` for looks at ``instants`` (naive UTC), and what landing did per source."""
-    landed = {"github": github_issues.refresh(now), "sagemaker": sagemaker_jobs.refresh(now), "cloudwatch": []}
+    landed = {"github": _refreshed("github", github_issues, now), "sagemaker": _refreshed("sagemaker", sagemaker_jobs, now),
+              "cloudwatch": []}
     days = int(rules.cloudwatch.get("window_days", 14))
     for instant in instants:
         start, end = cloudwatch.window(instant, days)
