@@ -117,6 +117,9 @@ def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two
         "tag": "phase-0-done", "name": "Phase 0 – Foundations: Done", "target_sha": head,
         "message": intents["github-release/phase-0-done"][2]["message"],
         "body": intents["github-release/phase-0-done"][2]["body"]})
+    # phase 0 has no End Date: its completion is its Done stage's Completed Date (stage 0.1, 2025-08-20)
+    assert ("Completed 2025-08-20 (its last stage's Completed Date; no End Date); realized $60.00 vs $50.00 "
+            "estimated.") in intents["github-release/phase-0-done"][2]["message"]
     assert head[:12] in intents["docs-sync/2025-08-18"][2]["text"]
     assert "Released" not in intents["docs-sync/2025-08-18"][2]["text"]  # phase 0 was Done before the week
 
