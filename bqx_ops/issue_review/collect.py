@@ -170,7 +170,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     # a stage re-opened (Done, then In Progress again) is late from its re-opening, never while it was Done
     timeline_rules["reopened"] = history.reopened  # _overdue keeps the re-openings up to ``day``
     found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
-                             timeline_rules)
+                             timeline_rules, since=period.start)
     return found, snapshot, tasks
 
 
