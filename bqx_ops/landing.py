@@ -16,8 +16,10 @@ same content always gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -68,13 +70,62 @@ def _too_deep(obj: Any, limit: int) -> bool:
     return False
 
 
+MAX_JSON_BYTES = 128 * 1024 * 1024  # 128 MiB (~30,000 GitHub issues): parsed, a larger one would take gigabytes
+
+
+def _landing_root(path: Path) -> str | None:
+    """The landing zone holding ``path``, resolved (its own links followed), or None outside any."""
+    parts = path.absolute().parts
+    roots = [i for i, part in enumerate(parts[:-1]) if part == "landing"]
+    return _resolved(str(Path(*parts[:roots[-1] + 1]))) if roots else None
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: str) -> str:  # asked for every file read: a replay reads thousands
+    return os.path.realpath(folder)
+
+
+def not_a_landing_file(path: Path) -> str | None:
+    """Why ``path`` is no file of the landing zone to read, or None (a missing one too: its reader says
+    so): a FIFO, socket or device (reading one waits forever for a writer) or a symbolic link, of the file
+    or of a folder on its way, to nothing or to outside the zone (never this zone's data). A directory is
+    left to the reader (IsADirectoryError)."""
+    if path.is_symlink() and not path.exists():
+        return "a symbolic link to nothing (dangling); not read"
+    root = _landing_root(path)  # the file itself or a folder on its way (a snapshot day) may be the link
+    if root is not None and path.exists() and not Path(os.path.realpath(path)).is_relative_to(root):
+        return "a symbolic link to a file outside the landing zone; not read"
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # missing or unreachable: the reader says so
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return "not a regular file (a FIFO, socket or device); not read"
+    return None
+
+
+def _read_text(path: Path) -> str:
+    """The text of a regular file of the landing zone, refused (ValueError, with why) when it is no
+    landing file (``not_a_landing_file``) or larger than MAX_JSON_BYTES (memory)."""
+    if why := not_a_landing_file(path):
+        raise ValueError(why)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # missing or unreachable: read_text says which
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"{size:,} bytes, more than the {MAX_JSON_BYTES:,} a landing file may hold; not read")
+    return path.read_text(encoding="utf-8-sig")
+
+
 def read_json(path: Path) -> Any:
     """The JSON of a landing file; a UTF-8 byte order mark (some exporters write one) is accepted.
 
     Raises only what ``UNREADABLE_ERRORS`` names: OSError (missing, a directory, no permission) or
-    ValueError (not UTF-8, not JSON, or nested deeper than MAX_JSON_DEPTH levels: such a file would
-    otherwise raise RecursionError here or in any code walking it later)."""
-    text = path.read_text(encoding="utf-8-sig")
+    ValueError (not UTF-8, not JSON, nested deeper than MAX_JSON_DEPTH levels: such a file would
+    otherwise raise RecursionError here or in any code walking it later; not a regular file, too large,
+    a symbolic link to nothing or out of the zone: see ``_read_text``)."""
+    text = _read_text(Path(path))
     too_deep = ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(text)
@@ -147,15 +198,16 @@ class Landing:
 
 
 def _snapshot_day(child: Path) -> dt.date | None:
-    """The day of a snapshot folder: named YYYY-MM-DD exactly, within the plausible dates (a
+    """The day of a snapshot folder: a folder named YYYY-MM-DD exactly, within the plausible dates (a
     0001-01-01 folder would start every partition in year 1); None for anything else."""
     name = child.name
     try:
         day = dt.date.fromisoformat(name)
     except ValueError:
         return None
-    # fromisoformat also reads 20260314 and other forms: only YYYY-MM-DD is a folder
-    return day if plausible_day(day) and day.isoformat() == name else None
+    # fromisoformat also reads 20260314 and other forms: only YYYY-MM-DD is a folder (a file, a FIFO or a
+    # dangling link of that name is none: reported as a stray entry, never counted as a snapshot)
+    return day if plausible_day(day) and day.isoformat() == name and child.is_dir() else None
 
 
 def zone_path(path: str | Path) -> str:

@@ -14,7 +14,10 @@ import pytest
 import yaml
 
 from bqx_ops import config
-from bqx_ops_tests.assessment_runs import AS_OF, assess_sample
+from bqx_ops.defs.issue_review.sources import inventories_at
+from bqx_ops.issue_review.rules import load_rules
+from bqx_ops.resources.factory import review_sources
+from bqx_ops_tests.assessment_runs import AS_OF, assess_sample, open_high
 
 pytestmark = pytest.mark.slow
 STATUSES = {"Todo", "In Progress", "Done"}  # the Stages Status options; anything else is quarantined
@@ -61,17 +64,6 @@ def slippage(text: str) -> set[tuple[str, int]]:
     return {(s, int(d)) for s, d in re.findall(r"(\S+) \(\+(\d+) d\)", line)}
 
 
-def open_high(data, conn, quarter_start: dt.datetime, as_of: dt.datetime) -> list[tuple]:
-    """The latest review's open P0/P1 (fingerprint, priority, created_at), without the "past its estimate"
-    issues of stages no longer In Progress at the instant."""
-    end = one(conn, "SELECT max(period_end) FROM review.review_periods WHERE period_end > ? AND period_end <= ?",
-              [quarter_start, as_of])
-    stages = stages_at(data, as_of.date())
-    rows = conn.execute("SELECT fingerprint, priority, created_at, kind, stage_record_id FROM review.issue_inventory "
-                        "WHERE period_end = ? AND state = 'open' AND priority IN ('P0', 'P1')", [end]).fetchall()
-    return [r[:3] for r in rows if not (r[3] == "timeline_delay" and stages.get(r[4], {}).get("Status") != "In Progress")]
-
-
 def test_q2_slippage_is_the_plan_weeks_own_and_open_p0_p1_have_one_source(assessed):  # noqa: F811
     data, _, _ = assessed
     text = (data / "bqx-ml" / "docs" / "assessments" / "Q2-2026.md").read_text(encoding="utf-8")
@@ -101,7 +93,8 @@ def test_new_p0_p1_count_the_open_ones_created_after_the_previous_final(assessed
                      "version) VALUES ('2026-01-01', ?, 'Q1-2026', 0, 'Goal alignment', 'final')", [previous])
         high = open_high(data, conn, dt.datetime(2026, 4, 1), AS_OF)
         expected = sum(1 for r in high if r[2] > previous)
-        lines = risk(read.read_inputs(conn, start, AS_OF), read_evidence(conn, start, AS_OF))
+        at = inventories_at(conn, load_rules(path=""), [AS_OF, previous], **review_sources("local", data, None))
+        lines = risk(read.read_inputs(conn, start, AS_OF, at), read_evidence(conn, start, AS_OF, at))
     assert 0 < expected < len(high)  # the cut-off matters: some open P0/P1 are older than the previous final
     assert lines[0].startswith(f"- New P0/P1 risks since the previous final assessment (2026-05-20 09:00 UTC): "
                                f"{expected} (")

@@ -51,10 +51,12 @@ def test_budget_and_timeline_use_the_last_plan_week_ending_before_the_assessment
     assert score == pytest.approx(expected) and f"budget {budget:+.1f}%" in rationale
 
 
-def test_risk_counts_the_open_p0_p1_issues_of_the_review_of_june_1(assessed):
+def test_risk_counts_the_p0_p1_issues_open_at_the_assessments_instant(assessed):
+    from bqx_ops_tests.assessment_runs import open_high
+
     data, _, _ = assessed
-    (n,), = sql(data, "SELECT count(*) FROM review.issue_inventory WHERE period_end = ? AND state = 'open' "
-                      "AND priority IN ('P0', 'P1')", [dt.datetime(2026, 6, 15, 10)])
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        n = len(open_high(data, conn, dt.datetime(2026, 4, 1), AS_OF))
     (rationale,), = sql(data, "SELECT rationale FROM assessment.quarterly_scores WHERE dimension = 'Risk'")
     assert rationale.startswith(f"{n} open high-priority")
 

@@ -240,3 +240,22 @@ def test_the_trend_table_shows_what_an_earlier_quarter_said_for_an_unscored_dime
     assert "| Goal alignment | 58.6 |" in text
     assert "| Stakeholder alignment | manual input required |" in text
     assert "| Industry trends | – |" in text
+
+
+def test_the_summary_names_which_variance_is_beyond_the_adjustment_trigger():
+    """Budget +13.8% is within ±15% and the timeline +124.6% is not: the summary names the timeline, not a
+    bare "beyond ±15%" that reads as the budget; inside the band both are shown."""
+    from bqx_ops.assessment.evidence import Evidence
+
+    when = dt.datetime(2026, 3, 27, 9, tzinfo=UTC)
+
+    def line(budget, timeline):
+        e = Evidence(budget={"variance_pct": budget}, timeline={"variance_pct": timeline})
+        text = render("Q1-2026", when, assess(HEALTHY), [], HEALTHY, e)
+        return next(x for x in text.splitlines() if x.startswith("- Budget/timeline:"))
+
+    assert line(13.8, 124.6) == ("- Budget/timeline: timeline +124.6% beyond ±15% → "
+                                 "[Adjustment Proposal](Q1-2026-budget-timeline-adjustment.md)")
+    assert line(-20.0, 16.0).startswith("- Budget/timeline: budget -20.0% and timeline +16.0% beyond ±15%")
+    assert line(13.8, None) == "- Budget/timeline: within ±15% (budget +13.8%)"
+    assert line(None, None) == "- Budget/timeline: no data"

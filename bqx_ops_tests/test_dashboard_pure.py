@@ -98,6 +98,17 @@ def test_assessments_compare_with_those_due_so_far():
         "✅", "⚠️", "❌", "no data", "✅"]
 
 
+def test_the_first_week_of_a_year_compares_the_360_count_with_zero_not_last_years_total():
+    """Monday 2027-01-04: last week (2026-12-28) counted 2026's four finals; 2027's count starts at 0, which
+    is no fall (→); a week inside the year compares with last week as every indicator does (no baseline)."""
+    def row(as_of):
+        rows = {i.metric: i for i in ind.indicators(ind.Facts(as_of=as_of, assessments=0, assessments_due=0))}
+        return rows["360 Assessments"]
+    first = row(dt.datetime(2027, 1, 4, 9))
+    assert first.baseline == (0.0,) and ind.trend(first.value, first.baseline[0]) == "→"
+    assert row(dt.datetime(2027, 1, 11, 9)).baseline is None
+
+
 def test_trend_against_last_week():
     assert [ind.trend(a, b) for a, b in ((2, 1), (1, 2), (1, 1.00001), (None, 1), (1, None))] == ["↑", "↓", "→",
                                                                                                   "-", "-"]

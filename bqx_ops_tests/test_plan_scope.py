@@ -39,3 +39,39 @@ def test_one_plan_or_none_scopes_nothing():
     assert plan_scope.scoped("phases", phases, one).equals(phases)
     assert plan_scope.scoped("stages", stages, plans.iloc[0:0], phases).equals(stages)
     assert plan_scope.scoped("tasks", stages, plans, phases) is stages
+
+
+def test_agent_utilization_leaves_out_the_tasks_of_another_plans_stages(monkeypatch, tmp_path):
+    """Two snapshots. ANA's task on our stage is In Progress in the first only: 50%. BOB works only on the
+    other plan's stage: not one of our agents. CY's task has no stage (an action item): In Progress in both,
+    100%. With one plan in the base nothing is left out (BOB counts, 100%)."""
+    import datetime as dt
+
+    import duckdb
+
+    from bqx_ops.assessment.inputs import utilization
+
+    (tmp_path / "team.yaml").write_text("project: {name: Ours, plan_id: ZZZ-OURS}\n")
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(tmp_path / "team.yaml"))
+    plans, phases, stages = frames()
+    days = [dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 9)]
+    tasks = pd.DataFrame([
+        {"record_id": "t1", "stage_id": "recS1", "status": "In Progress", "owner": "ANA"},
+        {"record_id": "t2", "stage_id": "recS2", "status": "In Progress", "owner": "BOB"},
+        {"record_id": "t3", "stage_id": None, "status": "In Progress", "owner": "CY"}])
+    second = tasks.assign(status=["Done", "In Progress", "In Progress"])
+
+    def by_day(first, later=None):
+        return pd.concat([first.assign(snapshot_date=days[0]), (later if later is not None else first)
+                          .assign(snapshot_date=days[1])], ignore_index=True)
+
+    conn = duckdb.connect()
+    conn.execute("CREATE SCHEMA airtable")
+    for name, df in (("plans", by_day(plans)), ("phases", by_day(phases)), ("stages", by_day(stages)),
+                     ("tasks", by_day(tasks, second)), ("raw_records", pd.DataFrame({"snapshot_date": days}))):
+        conn.register("df", df)
+        conn.execute(f"CREATE TABLE airtable.{name} AS SELECT * FROM df")
+        conn.unregister("df")
+    assert utilization(conn, days[0], days[1]) == {"ANA": 50.0, "CY": 100.0}
+    conn.execute("DELETE FROM airtable.plans WHERE plan_id = 'AAA-OTHER'")
+    assert utilization(conn, days[0], days[1]) == {"ANA": 50.0, "BOB": 100.0, "CY": 100.0}

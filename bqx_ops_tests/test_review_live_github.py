@@ -34,7 +34,7 @@ def listing_requests(server):
     return [r for r in server.requests if "/issues" in r.path]
 
 
-def test_a_first_fetch_follows_link_pagination_and_lands_every_issue_and_pr(github_server, tmp_path):
+def test_a_first_fetch_walks_the_pages_and_lands_every_issue_and_pr(github_server, tmp_path):
     github_server.add_repo(REPO, seed(45))
     live = source(github_server, tmp_path)
 
@@ -47,7 +47,8 @@ def test_a_first_fetch_follows_link_pagination_and_lands_every_issue_and_pr(gith
     assert len(pages) == 5  # 45 issues, 10 a page, nothing else
     assert len(github_server.requests) == 5  # lazy repo, and not one request per issue
     assert pages[0].query == {"state": ["all"], "sort": ["updated"], "direction": ["asc"], "per_page": ["10"]}
-    assert all(p.path.startswith("/repositories/") for p in pages[1:])  # followed the Link header
+    # page by page (page=2 ..), not by the Link header: a Link that loops or skips would repeat or lose issues
+    assert [p.query.get("page") for p in pages] == [None, ["2"], ["3"], ["4"], ["5"]]
     found, problems = github_issues(landed)
     assert len(found) == 45 - 11 and problems == []  # pull requests mixed in, left out
 

@@ -11,7 +11,7 @@ import pytest
 
 from bqx_ops.landing import Landing, read_json
 from bqx_ops_tests import third_base as eole
-from bqx_ops_tests.test_other_team import SAMPLE_WORDS, fridays, run_demo
+from bqx_ops_tests.test_other_team import SAMPLE_WORDS, fridays, names_in_outputs, run_demo
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +85,8 @@ def test_the_360_proposes_updates_to_the_followed_plan_never_to_the_other(eole_r
 
 def test_no_output_names_the_sample_or_the_other_plans_records(eole_run):
     data, done = eole_run
-    outputs = [p for p in (data / eole.DOCS_DIR).rglob("*") if p.is_file() and ".git" not in p.parts]
-    outputs += list((data / "sinks").glob("*.jsonl"))
-    texts = {str(p.relative_to(data)): p.read_text(encoding="utf-8") for p in outputs}
-    texts["stdout"] = done.stdout.replace("BQX_OPS_", "")
     words = (*SAMPLE_WORDS, "SOL-1", "S.1 Pose", "Panneaux", "EOLE-SOLAR")
-    assert not sorted({(name, w) for name, text in texts.items() for w in words if w in text})
+    assert not names_in_outputs(data, eole.DOCS_DIR, done.stdout, words)
     sinks = [json.loads(line) for line in (data / "sinks" / "slack.jsonl").read_text().splitlines()]
     assert {s["request"]["channel"] for s in sinks} == {eole.CHANNEL}
 

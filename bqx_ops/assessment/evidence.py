@@ -3,7 +3,8 @@
 Every plan table is read at one plan week, the one the scores use (``read.plan_week``): a table
 without a row for that week has nothing that week, never an older week's rows. The overdue stages
 and the plan's stage count come from that week's snapshot with quarantined stages carried forward
-from their last valid version (the platform's rule). Open issues are the scores' (``read.open_issues``).
+from their last valid version (the platform's rule). Open issues are the scores' (``read.open_issues``:
+collected and triaged at the instant); the action items are the latest review's by then.
 Airtable tables are read at the latest snapshot at or before the instant, and earlier assessments
 only when they are of an earlier quarter.
 """
@@ -79,8 +80,9 @@ def _snapshot(conn, table: str, when: dt.datetime, select: str, where: str = "TR
                       f"FROM airtable.{table} WHERE snapshot_date <= ?) AND {where}", [naive_utc(when), *params])
 
 
-def _review(conn, start: dt.datetime, when: dt.datetime) -> tuple[dict, frozenset]:
-    issues, _, end = read.open_issues(conn, start, when)
+def _review(conn, start: dt.datetime, when: dt.datetime, issues_at: read.IssuesAt) -> tuple[dict, frozenset]:
+    issues, _ = read.open_issues(issues_at, when)
+    end = read.latest_review(conn, start, when)
     by_stage: dict = {}
     for r in issues or ():
         if r["priority"] in ("P0", "P1") and r["stage_record_id"]:
@@ -102,23 +104,23 @@ def _history(conn, start: dt.datetime) -> tuple[tuple[dict, ...], dt.datetime | 
     return hist, max(finals, default=None)
 
 
-def _history_metrics(conn, history: tuple[dict, ...], known: dict) -> dict:
+def _history_metrics(conn, history: tuple[dict, ...], known: dict, issues_at: read.IssuesAt) -> dict:
     """Quarter -> its metrics as of its own instant (what ``metrics`` reads for it does not change later)."""
     out = {}
     for quarter, h in _per_quarter(history).items():
         key = (h["quarter_start"], h["as_of"])
         if key not in known:
-            known[key] = metrics(conn, *key)
+            known[key] = metrics(conn, *key, issues_at)
         out[quarter] = dict(known[key])
     return out
 
 
-def metrics(conn, start: dt.datetime, when: dt.datetime) -> dict:
+def metrics(conn, start: dt.datetime, when: dt.datetime, issues_at: read.IssuesAt) -> dict:
     """The key metrics of a quarter as of its instant, for the trend table: from the same plan week and
     open issues as its scores."""
     week = read.plan_week(conn, start, when)
     value = lambda t, c: (read.week_row(conn, t, week) or {}).get(c)  # noqa: E731
-    issues, _, _ = read.open_issues(conn, start, when)
+    issues, _ = read.open_issues(issues_at, when)
     return {"r2": value("plan.r2_trend", "current_r2"), "budget_pct": value("plan.budget_variance", "variance_pct"),
             "timeline_pct": value("plan.plan_timeline", "variance_pct"),
             "open_p0_p1": None if issues is None else sum(1 for x in issues if x["priority"] in ("P0", "P1"))}
@@ -150,8 +152,10 @@ def _ensemble_by_horizon(conn, week: dt.datetime | None) -> dict:
     return best
 
 
-def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None, known: dict | None = None) -> Evidence:
-    """``recurring``: the stages never overdue (default: the configuration's ``recurring_stages``).
+def read_evidence(conn, start: dt.datetime, when: dt.datetime, issues_at: read.IssuesAt, recurring=None,
+                  known: dict | None = None) -> Evidence:
+    """``issues_at``: the inventory at an instant (``read.IssuesAt``; it must answer for ``when`` and the
+    instant of every earlier quarter's latest version in ``assessment.quarterly_scores``). ``recurring``: the stages never overdue (default: the configuration's ``recurring_stages``).
     ``known``: the earlier quarters' metrics already read, by (quarter start, instant), for the next call
     (a run's versions of its quarters show the same earlier quarters: each read once)."""
     week = read.plan_week(conn, start, when)
@@ -162,7 +166,7 @@ def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None, k
                           "AND period_end <= ? ORDER BY period_end", [naive_utc(start), week])
     recurring = project_config.current().recurring_stages if recurring is None else recurring
     overdue, stages_total = _week_stages(conn, week, recurring)
-    by_stage, actioned = _review(conn, start, when)
+    by_stage, actioned = _review(conn, start, when, issues_at)
     history, previous = _history(conn, start)
     return Evidence(
         r2_by_horizon=tuple(best[h] for h in sorted(best)), r2_path=path,
@@ -174,8 +178,8 @@ def read_evidence(conn, start: dt.datetime, when: dt.datetime, recurring=None, k
         timeline=read.week_row(conn, "plan.plan_timeline", week),
         budget=read.week_row(conn, "plan.budget_variance", week), stages_total=stages_total,
         issue_stage=by_stage, actioned=actioned, previous_as_of=previous, history=history,
-        history_metrics={**_history_metrics(conn, history, {} if known is None else known),
-                         "this": metrics(conn, start, when)},
+        history_metrics={**_history_metrics(conn, history, {} if known is None else known, issues_at),
+                         "this": metrics(conn, start, when, issues_at)},
         answers=answers(conn, when),
         plan_id=_followed_plan_id(conn, when),
     )

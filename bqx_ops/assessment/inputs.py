@@ -5,7 +5,8 @@ The quarter's days start at the later of its first day and the project's start_d
 
 * Agent utilization: over the quarter's Airtable snapshots up to the as-of (every snapshot day; one
   whose Tasks table is empty counts, with nobody busy), for each agent owning a task in one of them,
-  the share of those snapshots on which it had a task In Progress.
+  the share of those snapshots on which it had a task In Progress. A task linked to a stage of another
+  plan's phase (a base with several plans) is left out: it is that plan's work.
 * Dependency uptime: the days of the quarter up to the as-of, and those on which a failure source
   (CloudWatch errors, SageMaker failures) issue was created, by the issues of every review up to the
   as-of. No review of the quarter with data from either source (nothing landed): "no data".
@@ -51,19 +52,44 @@ def first_day(start: dt.datetime, started: dt.date | None = None) -> dt.datetime
     return max(naive_utc(start), dt.datetime.combine(started, dt.time()))
 
 
+def _followed_plan(conn, when: dt.datetime) -> str | None:
+    """Record id of the plan the configuration follows, in the as-of snapshot (None: no Plans record, or
+    no way to tell another plan's stages: nothing is left out on a guess)."""
+    from bqx_ops.plan_update.targets import plan_targets
+
+    if not all(table_exists(conn, "airtable", t) for t in ("plans", "phases", "stages")):
+        return None
+    day = _latest_snapshot(conn, "plans", when)
+    if day is None:
+        return None
+    plans = conn.execute("SELECT * FROM airtable.plans WHERE snapshot_date = ?", [day]).df()
+    return plan_targets(plans).record_id if len(plans) > 1 else None
+
+
+# a task linked to a stage of another plan's phase (in the same snapshot) is that plan's work, not ours
+OTHER_PLANS_TASK = """EXISTS (
+    SELECT 1 FROM airtable.stages s JOIN airtable.phases p ON p.snapshot_date = s.snapshot_date
+        AND p.record_id = s.phase_id
+    WHERE s.snapshot_date = t.snapshot_date AND s.record_id = t.stage_id AND p.plan_id <> $followed
+        AND p.plan_id IN (SELECT record_id FROM airtable.plans WHERE snapshot_date = t.snapshot_date))"""
+
+
 def utilization(conn, first: dt.datetime, when: dt.datetime) -> dict | None:
     if not (table_exists(conn, "airtable", "tasks") and table_exists(conn, "airtable", "raw_records")):
         return None
+    followed = _followed_plan(conn, when)
+    others = f"NOT {OTHER_PLANS_TASK}" if followed else "TRUE"
     rows = conn.execute(
-        """WITH snaps AS (SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date >= ?
-                          AND snapshot_date <= ?),
-                busy AS (SELECT owner, count(DISTINCT snapshot_date) AS n FROM airtable.tasks
-                         WHERE snapshot_date IN (SELECT * FROM snaps) AND status = 'In Progress' GROUP BY owner),
-                owners AS (SELECT DISTINCT owner FROM airtable.tasks
-                           WHERE snapshot_date IN (SELECT * FROM snaps) AND owner IS NOT NULL)
+        f"""WITH snaps AS (SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date >= $first
+                          AND snapshot_date <= $when),
+                ours AS (SELECT * FROM airtable.tasks t WHERE snapshot_date IN (SELECT * FROM snaps) AND {others}),
+                busy AS (SELECT owner, count(DISTINCT snapshot_date) AS n FROM ours
+                         WHERE status = 'In Progress' GROUP BY owner),
+                owners AS (SELECT DISTINCT owner FROM ours WHERE owner IS NOT NULL)
            SELECT o.owner, 100.0 * coalesce(b.n, 0) / (SELECT count(*) FROM snaps)
            FROM owners o LEFT JOIN busy b USING (owner) ORDER BY o.owner""",
-        [naive_utc(first), naive_utc(when)]).fetchall()
+        {"first": naive_utc(first), "when": naive_utc(when), **({"followed": followed} if followed else {})}
+    ).fetchall()
     return {owner: round(float(pct), 4) for owner, pct in rows} or None
 
 

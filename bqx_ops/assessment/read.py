@@ -10,15 +10,19 @@ import datetime as dt
 import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Callable
 
 import duckdb
 
-from bqx_ops.asof import as_of_snapshot, read_as_of
+from bqx_ops.asof import as_of_snapshot
 from bqx_ops.assessment.inputs import read_people
 from bqx_ops.assessment.score import QuarterInputs
 from bqx_ops.calendar import ASSESSMENT, ISSUE_REVIEW, PLAN_UPDATE, assessment_date, first_tick, naive_utc
 from bqx_ops.db import table_exists
+from bqx_ops.issue_review.model import OPEN
 from bqx_ops.issue_review.rules import p0_p1_sla_hours
+from bqx_ops.lazy import pd
+from bqx_ops.plan_update.common import records
 
 ISSUE_FIELDS = ("fingerprint", "priority", "untriaged", "title", "owner", "age_hours", "url", "source", "created_at")
 
@@ -95,6 +99,11 @@ def _latest_end(conn, table: str, start: dt.datetime, end: dt.datetime) -> dt.da
                         [naive_utc(start), naive_utc(end)]).fetchone()[0]
 
 
+def latest_review(conn, start: dt.datetime, when: dt.datetime) -> dt.datetime | None:
+    """The end of the latest issue review ending inside the quarter at or before ``when`` (None: none)."""
+    return _latest_end(conn, "review.review_periods", start, when)
+
+
 @_shared
 def plan_week(conn, start: dt.datetime, when: dt.datetime) -> dt.datetime | None:
     """The end of the plan week every plan figure of the assessment is read at: the latest plan week ending
@@ -134,35 +143,27 @@ def week_row(conn, table: str, week: dt.datetime | None) -> dict | None:
     return rows[0] if rows else None
 
 
-def _finished_stages(conn, when: dt.datetime) -> set[str]:
-    """Stages no longer In Progress in the snapshot as of ``when`` (a quarantined stage as its last valid
-    version): a "past its estimate" issue of the review (up to two weeks older) is over for them."""
-    _, stages = read_as_of(conn, "stages", when, carry_forward=True)
-    if stages.empty:
-        return set()
-    return {str(r) for r, status in zip(stages["record_id"], stages["status"]) if status != "In Progress"}
+# the inventory at an instant: the review's own collection and triage run at it (None: no data, the
+# triage rules do not load); bqx_ops.defs.issue_review.sources.inventories_at
+IssuesAt = Callable[[dt.datetime], "pd.DataFrame | None"]
 
 
-def _still_open(rows: list[dict], finished: set[str]) -> tuple[dict, ...]:
-    return tuple(r for r in rows if not (r.get("kind") == TIMELINE_DELAY and r.get("stage_record_id") in finished))
+def open_issues(issues_at: IssuesAt, when: dt.datetime) -> tuple[tuple[dict, ...] | None, tuple[dict, ...] | None]:
+    """(open issues, those of them past their SLA) at ``when``: the one source of open issues of an
+    assessment, every source collected and triaged at the instant (only what existed then), so an issue
+    closed since the last review is not open and one opened since is. (None, None): no data."""
+    inventory = issues_at(when)
+    if inventory is None:
+        return None, None
+    open_ = records(inventory[inventory["state"] == OPEN][[*ISSUE_FIELDS, "kind", "stage_record_id", "breached"]]
+                    .sort_values("fingerprint", kind="stable"))
+    breaches = tuple({"fingerprint": r["fingerprint"], "priority": r["priority"]} for r in open_ if r.pop("breached"))
+    return tuple(open_), breaches
 
 
-@_shared
-def open_issues(conn, start: dt.datetime, when: dt.datetime) -> tuple[tuple[dict, ...] | None, set[str], object]:
-    """(open issues, fingerprints over at ``when``, review end): the one source of open issues of an
-    assessment. The latest review ending inside the quarter at or before ``when``, without the "past its
-    estimate" issues of stages no longer In Progress at ``when``. None: no review."""
-    review_end = _latest_end(conn, "review.review_periods", start, when)
-    if review_end is None or not table_exists(conn, "review", "issue_inventory"):
-        return None, set(), review_end
-    rows = _rows(conn, "SELECT " + ", ".join(ISSUE_FIELDS) + ", kind, stage_record_id FROM review.issue_inventory"
-                       " WHERE period_end = ? AND state = 'open' ORDER BY fingerprint", [review_end])
-    issues = _still_open(rows, _finished_stages(conn, when))
-    return issues, {r["fingerprint"] for r in rows} - {r["fingerprint"] for r in issues}, review_end
-
-
-def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.datetime) -> QuarterInputs:
-    """The inputs of the quarter opened at ``start``, as of ``when``."""
+def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.datetime,
+                issues_at: IssuesAt) -> QuarterInputs:
+    """The inputs of the quarter opened at ``start``, as of ``when`` (its open issues: ``issues_at`` it)."""
     week = plan_week(conn, start, when)
     r2 = week_row(conn, "plan.r2_trend", week)
     trends: tuple[str, ...] = ()
@@ -170,12 +171,7 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.da
         trends = tuple(t or "" for (t,) in conn.execute(
             "SELECT trend FROM plan.r2_trend WHERE period_end > ? AND period_end <= ? ORDER BY period_end, position",
             [naive_utc(start), week]).fetchall())
-    issues, over, review_end = open_issues(conn, start, when)
-    breaches = None
-    if review_end is not None and table_exists(conn, "review", "sla_breaches"):
-        breaches = tuple(r for r in _rows(conn, "SELECT fingerprint, priority FROM review.sla_breaches "
-                                                "WHERE period_end = ? ORDER BY fingerprint", [review_end])
-                         if r["fingerprint"] not in over)
+    issues, breaches = open_issues(issues_at, when)
     return QuarterInputs(
         r2=r2, r2_trends=trends, budget=week_row(conn, "plan.budget_variance", week),
         timeline=week_row(conn, "plan.plan_timeline", week), open_issues=issues, breaches=breaches,

@@ -11,7 +11,9 @@ import datetime as dt
 
 from bqx_ops.assessment import deepdive
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan
+from bqx_ops.assessment.findings import (
+    ADJUSTMENT_VARIANCE, LEVELS, Risk, gap_share, gaps, needs_adjustment, needs_gap_plan,
+)
 from bqx_ops.assessment.findings import recommendations as tied_recommendations
 from bqx_ops.assessment.findings import advice, risk_items, variances
 from bqx_ops.assessment.approval import approver
@@ -20,7 +22,23 @@ from bqx_ops.assessment.score import BANDS, DIMENSIONS, GAP_NAMES, MANUAL, NO_DA
 from bqx_ops.assessment.versions import FINAL, Version
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
-from bqx_ops.plan_update.fmt import fixed, pct, plural
+from bqx_ops.plan_update.fmt import fixed, pct, pct_vs, plural
+
+
+def _variances_line(e: Evidence, quarter: str, adjustment: bool) -> str:
+    """Which variance is beyond the seed's ±15% adjustment trigger, by name and value: "beyond ±15%" alone
+    read as if the budget were, beside a budget within its band and a timeline far beyond it."""
+    known = [(name, v) for name, v in zip(("budget", "timeline"), variances(e)) if v is not None]
+    if not known:
+        return "no data"
+    band = ADJUSTMENT_VARIANCE
+
+    def shown(pairs):
+        return [f"{name} {pct_vs(v, (band, -band))}" for name, v in pairs]
+    if not adjustment:
+        return f"within ±{band:.0f}% ({', '.join(shown(known))})"
+    beyond = " and ".join(shown((n, v) for n, v in known if abs(v) > band))
+    return f"{beyond} beyond ±{band:.0f}% → [Adjustment Proposal]({adjustment_path(quarter).rsplit('/', 1)[1]})"
 
 
 def report_path(quarter: str) -> str:
@@ -140,9 +158,7 @@ def render(quarter: str, as_of: dt.datetime, a: Assessment | None, risks: list[d
     lines += [f"- Why: {cell('; '.join(a.decision.reasons))}",
               f"- Gaps: {plural(len(found), 'stage')}" + ("" if share is None else f", {share:.1f}% of the plan")
               + (f" → [Gap Remediation Plan]({gap_plan_path(quarter).rsplit('/', 1)[1]})" if gap_plan else ""),
-              "- Budget/timeline: " + ("beyond ±15%" + f" → [Adjustment Proposal]({adjustment_path(quarter).rsplit('/', 1)[1]})"
-                                       if adjustment else "no data" if all(v is None for v in variances(e))
-                                       else "within ±15%"),
+              "- Budget/timeline: " + _variances_line(e, quarter, adjustment),
               f"- High/high risks: {sum(1 for r in matrix if r.likelihood == r.impact == 'High')}", "",
               "## Dimensions", "",
               md_table(["#", "Dimension", "Score (0-100)", "Rationale"],

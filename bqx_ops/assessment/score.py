@@ -1,7 +1,8 @@
 """The seven dimensions of the 360 assessment, scored 0-100, the overall alignment and the decision.
 
-Inputs are what the plan update and the issue review knew at the quarter's as-of instant
-(the latest plan week and review period ending at or before it, inside the quarter). A
+Inputs are what the plan update knew at the quarter's as-of instant (the latest plan week
+ending at or before it, inside the quarter) and the issues open at that instant (the review's
+collection and triage run at it: ``read.open_issues``). A
 dimension whose inputs are missing is "no data" (score None); Stakeholder alignment and
 Industry trends need people's input and are "manual input required" (None) without it.
 
@@ -12,14 +13,14 @@ Formulas (``clamp`` keeps a score in 0..100; scores are rounded to 0.1):
   score can never reach full marks nor the "no gap" band: level = 80 * (r - (lo - 0.20)) / 0.20
   (0 at lo - 0.20, 80 just under lo); score = clamp(level + {↑: +5, →: 0, ↓: -10, no trend: 0})
   capped at 85 (so at best a minor gap).
-* Technical gaps, from the open issues of the latest review:
+* Technical gaps, from the issues open at the instant:
   score = clamp(100 - 20 * open P0 - 10 * open P1 - 5 * open untriaged).
 * Budget & timeline, each variance ``v`` against its band ``b`` (±15% cost, ±20% time):
   part = 100 if |v| <= b, else clamp(100 * (2b - |v|) / b) (0 at twice the band); a plan with nothing
   earned yet and working days behind has no variance % but is further behind than any: its timeline
   part is 0 (and the criterion "timeline ±20%" not met); score = mean of the parts known.
 * Success criteria, the seed's dashboard targets: R² above the plan's minimum, budget within ±15%, timeline
-  within ±20%, no P0 open > 24 h, no P1 open > 1 week (the review's SLA breaches); a target
+  within ±20%, no P0 open > 24 h, no P1 open > 1 week (the open issues past their SLA at the instant); a target
   without data is left out of Y; score = 100 * X / Y, reported "X/Y met".
 * Risk, from the open high-priority (P0 + P1) issues ``n`` against "< 5 high-priority":
   n < 5: 100 - 10 n (100..60); n >= 5: clamp(50 - 10 (n - 5)).
@@ -75,8 +76,8 @@ class QuarterInputs:
     r2_trends: tuple[str, ...] = ()  # the quarter's weekly trend arrows up to the as-of, oldest first
     budget: dict | None = None  # latest plan week: variance_pct, band_pct
     timeline: dict | None = None  # latest plan week: variance_pct, band_pct
-    open_issues: tuple[dict, ...] | None = None  # latest review: open issues (priority, untriaged, ...)
-    breaches: tuple[dict, ...] | None = None  # latest review: open issues past their SLA (priority)
+    open_issues: tuple[dict, ...] | None = None  # open at the instant (priority, untriaged, ...)
+    breaches: tuple[dict, ...] | None = None  # open at the instant and past their SLA (priority)
     sla_hours: tuple[float, float] = (SEED_SLA_HOURS["P0"], SEED_SLA_HOURS["P1"])  # the triage rules' P0, P1
     people: PeopleInputs = PeopleInputs()  # Assessment Inputs, utilization, uptime, adoptions
 
@@ -134,17 +135,20 @@ def goal_alignment(i: QuarterInputs) -> Dimension:
                      f"ensemble R² {num_vs(r, (lo,), 4)} {where} {lo:.2f}-{hi:.2f}, trend {trend}")
 
 
+NO_ISSUES = "no data: the triage rules do not load (the issue review says why)"
+
+
 def _open(i: QuarterInputs, priority: str) -> int:
     return sum(1 for x in i.open_issues or () if x.get("priority") == priority)
 
 
 def technical_gaps(i: QuarterInputs) -> Dimension:
     if i.open_issues is None:
-        return Dimension(DIMENSIONS[1], None, NO_DATA, "no data: no issue review in the quarter")
+        return Dimension(DIMENSIONS[1], None, NO_DATA, NO_ISSUES)
     p0, p1 = _open(i, "P0"), _open(i, "P1")
     untriaged = sum(1 for x in i.open_issues if x.get("untriaged"))
     return Dimension(DIMENSIONS[1], clamp(100 - 20 * p0 - 10 * p1 - 5 * untriaged), SCORED,
-                     f"open P0 {p0}, open P1 {p1}, untriaged {untriaged} (latest issue review)")
+                     f"open P0 {p0}, open P1 {p1}, untriaged {untriaged} (at the instant)")
 
 
 def band_part(variance: float, band: float) -> float:
@@ -205,7 +209,7 @@ def success_criteria(i: QuarterInputs) -> Dimension:
 
 def risk(i: QuarterInputs) -> Dimension:
     if i.open_issues is None:
-        return Dimension(DIMENSIONS[4], None, NO_DATA, "no data: no issue review in the quarter")
+        return Dimension(DIMENSIONS[4], None, NO_DATA, NO_ISSUES)
     n = _open(i, "P0") + _open(i, "P1")
     score = 100 - 10 * n if n < HIGH_PRIORITY_TARGET else 50 - 10 * (n - HIGH_PRIORITY_TARGET)
     return Dimension(DIMENSIONS[4], clamp(score), SCORED,

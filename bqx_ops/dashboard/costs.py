@@ -61,6 +61,9 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
     results = doc.get("ResultsByTime") if isinstance(doc, dict) else None
     if not isinstance(results, list):
         return [], [f"{source}: not a GetCostAndUsage response (no ResultsByTime list)"]
+    if doc.get("NextPageToken"):  # its later pages never landed (a fetch stopped at a token that repeated)
+        return [], [f"{source}: only part of the answer (it ends with NextPageToken "
+                    f"{_shown(doc['NextPageToken'])}: Cost Explorer had more pages); the month is not counted"]
     seen: dict[dt.date, int] = {}
     for i, result in enumerate(results):
         where = f"{source}: ResultsByTime[{i}]"

@@ -171,9 +171,12 @@ def indicators(f: Facts) -> list[Indicator]:
         Indicator(OPERATIONAL, "Plan Alignment", "> 90%", _alignment(f), at_least(f.alignment, 90, 80), f.alignment),
         # the status is judged against the finals due so far, which the text says: "0/4" alone read the same
         # ✅ in September (none due yet) as ⚠️ in April (Q1's missed)
+        # a year's count starts again at 0: the first week of a year compares with that 0, not with last
+        # year's total (a ↓ on every 1 January that nobody caused)
         Indicator(OPERATIONAL, "360 Assessments", "4/year",
                   NO_DATA if f.assessments is None else f"{int(f.assessments)}/4 ({f.assessments_due} due so far)",
-                  assessments_status(f.assessments, f.assessments_due), f.assessments),
+                  assessments_status(f.assessments, f.assessments_due), f.assessments,
+                  baseline=(0.0,) if (f.as_of - dt.timedelta(days=7)).year != f.as_of.year else None),
         Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET),
                   num_vs(f.r2, () if f.r2_target is None else (f.r2_target, f.r2_target - R2_WARN_MARGIN), 4),
                   NO_DATA if f.r2_target is None else at_least(f.r2, f.r2_target, f.r2_target - R2_WARN_MARGIN), f.r2),

@@ -117,6 +117,10 @@ def parse_response(name: str, doc, spec: MetricSpec) -> tuple[list[DailyP95], li
     by_day: dict[dt.date, DailyP95] = {}
     problems = [LatencyProblem(f"{name}: CloudWatch says {visible(repr(m))[:120]}") for m in doc.get("Messages") or []
                 ] if isinstance(doc.get("Messages"), list) else []  # an error of the whole query (a bad metric...)
+    if doc.get("NextToken"):  # each point is a whole day's p95, so the points read stand; later days may lack one
+        problems.append(LatencyProblem(f"{name}: only part of the answer (it ends with NextToken "
+                                       f"{visible(repr(doc['NextToken']))[:40]}: the fetch stopped at a token that "
+                                       "came back); days after its last point may have none"))
     ours = [r for r in doc["MetricDataResults"] if isinstance(r, dict) and r.get("Id") == QUERY_ID]
     if doc["MetricDataResults"] and not ours:  # its points would be dropped unsaid: a week of "no data" with no why
         ids = [visible(repr(r.get("Id") if isinstance(r, dict) else r))[:40] for r in doc["MetricDataResults"][:5]]

@@ -6,10 +6,6 @@ there is none), ``LiveAirtable`` fetches today's snapshot with pyairtable.
 """
 
 import datetime as dt
-import functools
-import threading
-import time
-from collections import deque
 from abc import abstractmethod
 from pathlib import Path
 
@@ -18,7 +14,12 @@ from pydantic import Field as PField
 
 from bqx_ops.base_schema import TABLES, TABLES_BY_NAME, SchemaMapping
 from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json, zone_path
+from bqx_ops.resources.airtable_api import (UnusableListing, not_found, paced_api_class, raw_records,
+                                            status_and_code)
 from bqx_ops.validation import UNREADABLE
+
+
+NOT_LANDED = "not_landed"  # a table file holding only why its listing could not be taken (live fetch)
 
 
 def _why(exc: Exception) -> str:
@@ -68,7 +69,7 @@ class AirtableSource(dg.ConfigurableResource):
         out, mapping = {}, self.mapping()
         for table in TABLES:
             path = self.landing.airtable_table(day, mapping.table_name(table.name))
-            if not path.exists():
+            if not path.exists() and not path.is_symlink():  # a dangling link is said (read_json), not absent
                 out[table.name] = []
                 continue
             try:
@@ -77,6 +78,9 @@ class AirtableSource(dg.ConfigurableResource):
                 out[table.name] = [{UNREADABLE: zone_path(path), "error": _why(exc)}]
                 continue
             records = data.get("records") if isinstance(data, dict) else None
+            if isinstance(data, dict) and isinstance(data.get(NOT_LANDED), str):  # the fetch said why (live)
+                out[table.name] = [{UNREADABLE: zone_path(path), "error": f"not landed: {data[NOT_LANDED]}"}]
+                continue
             if isinstance(records, list) and data.get("offset") not in (None, ""):
                 # one page of a paginated listing: read as the whole table, every record of the later pages
                 # would look deleted (the docs sync would remove their pages)
@@ -173,6 +177,8 @@ class LiveAirtable(AirtableSource):
     backoff_factor: float = PField(
         default=1.0, description="Exponential backoff base (s) when no Retry-After is sent."
     )
+    max_wait_seconds: float = PField(default=120.0, description="The longest Retry-After obeyed (s); a longer "
+                                                                "one is waited this long, then retried.")
 
     def land_snapshot(self, day: dt.date, today: dt.date) -> Path:
         folder = self.landing.airtable_dir(day)
@@ -188,14 +194,35 @@ class LiveAirtable(AirtableSource):
         api = self._api()
         for table in TABLES:  # landed under the name the API was asked for: the base's own
             name = mapping.table_name(table.name)
-            try:
-                records = api.table(self.base_id, name).all()
-            except Exception as exc:  # an optional table the base does not have yet lands empty
-                if not (table.optional and _not_found(exc)):
-                    raise
-                records = []
-            write_json(self.landing.airtable_table(day, name), {"records": records})
+            write_json(self.landing.airtable_table(day, name), self._listing(api, table, name))
         return folder
+
+    def _listing(self, api, table, name: str) -> dict:
+        """The landing file of one table: ``{"records": [...]}``, or ``{NOT_LANDED: why}`` when Airtable
+        answers that the table is not there (404: renamed or deleted; an optional table lands empty) or
+        cannot be listed (422) or its pages never end. The snapshot then has a problem for this table
+        (and the as-of rule reads its last good copy) instead of a failed run or a wrong table. An offset
+        that expired while paging (the table changed) restarts the listing: twice, then said."""
+        from requests import HTTPError
+
+        for attempt in range(3):
+            try:
+                return {"records": raw_records(api, api.table(self.base_id, name))}
+            except UnusableListing as exc:
+                return {NOT_LANDED: str(exc)}
+            except ValueError as exc:  # a 200 whose body is not JSON (a proxy's HTML page)
+                return {NOT_LANDED: f"Airtable's answer listing {name!r} was not JSON ({type(exc).__name__})"}
+            except HTTPError as exc:
+                status, code = status_and_code(exc)
+                if status == 404 and table.optional:
+                    return {"records": []}
+                if status == 422 and code == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE" and attempt < 2:
+                    continue
+                if status not in (404, 422):
+                    raise  # the base itself unreachable (401, 403, 5xx after retries): the run fails, says so
+                renamed = " (renamed or deleted? map its name in schema_map)" if status == 404 else ""
+                return {NOT_LANDED: f"Airtable answered HTTP {status} {code} listing the table {name!r}{renamed}"}
+        return {NOT_LANDED: f"the listing of {name!r} changed while it was read, three times"}
 
     def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:
         """One cheap request: the newest ``Last Modified`` value of a table."""
@@ -205,7 +232,7 @@ class LiveAirtable(AirtableSource):
         try:
             rows = table.all(max_records=1, page_size=1, fields=[real_field], sort=[f"-{real_field}"])
         except Exception as exc:
-            if TABLES_BY_NAME[table_name].optional and _not_found(exc):
+            if TABLES_BY_NAME[table_name].optional and not_found(exc):
                 return None
             raise
         return rows[0]["fields"].get(real_field) if rows else None
@@ -213,7 +240,7 @@ class LiveAirtable(AirtableSource):
     def find_records(self, table_name: str, key_field: str, keys: list[str]) -> dict[str, dict]:
         """Key -> logical fields of the records whose ``key_field`` is one of ``keys`` (one filtered list
         request per 20 keys)."""
-        from pyairtable.formulas import OR, match
+        from pyairtable.formulas import OR, match, to_formula_str
 
         if not keys:
             return {}
@@ -224,8 +251,8 @@ class LiveAirtable(AirtableSource):
         ordered = sorted(set(keys))
         for n in range(0, len(ordered), 20):
             formula = OR(*[match({real: k}) for k in ordered[n:n + 20]])
-            for r in table.all(formula=formula):
-                fields = mapping.to_logical_fields(table_name, r.get("fields") or {})
+            for r in raw_records(table.api, table, to_formula_str(formula)):  # a record without fields: not it
+                fields = mapping.to_logical_fields(table_name, r.get("fields") or {}) if isinstance(r, dict) else {}
                 if fields.get(key_field) in keys:
                     out[fields[key_field]] = fields
         return out
@@ -248,53 +275,23 @@ class LiveAirtable(AirtableSource):
         return {"createdRecords": list(result["createdRecords"]), "updatedRecords": list(result["updatedRecords"])}
 
     def _api(self):
-        from pyairtable import retry_strategy  # imported where used: not at code-location load
+        from urllib3.util.retry import Retry  # imported where used: not at code-location load
 
-        # Retry-After (Airtable asks for 30 s after a 429) is honoured by urllib3's Retry.
-        retry = retry_strategy(
+        from bqx_ops.resources.retry_waits import capped_retry_class
+
+        # Retry-After (Airtable asks for 30 s after a 429) is honoured by urllib3's Retry, up to max_wait_seconds;
+        # pyairtable's retry_strategy with all methods retried (allowed_methods=None), in a class that caps it
+        retry = capped_retry_class(Retry, float(self.max_wait_seconds))(
             status_forcelist=(429, 500, 502, 503, 504),
             backoff_factor=self.backoff_factor,
             total=self.max_retries,
+            allowed_methods=None,
             backoff_max=60,
         )
-        return _paced_api_class()(
+        return paced_api_class()(
             self.api_key,
             endpoint_url=self.endpoint_url,
             retry_strategy=retry,
             timeout=(10, 60),
             per_second=self.requests_per_second,
         )
-
-
-def _not_found(exc: Exception) -> bool:
-    """A 404 from Airtable (TABLE_NOT_FOUND / NOT_FOUND)."""
-    response = getattr(exc, "response", None)
-    return getattr(response, "status_code", None) == 404
-
-
-@functools.cache
-def _paced_api_class():
-    """pyairtable's Api with pacing, defined on first use: loading the code location never imports pyairtable."""
-    from pyairtable import Api
-
-    class _PacedApi(Api):
-        """pyairtable's Api with a sliding-window limiter: at most ``per_second`` requests in any
-        second (evenly spaced requests are not enough: 0, 0.2 .. 1.0 s puts 6 in one second)."""
-
-        MARGIN = 0.05  # seconds of slack for clock and network jitter
-
-        def __init__(self, *args, per_second: int, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._sent: deque[float] = deque(maxlen=per_second)
-            self._lock = threading.Lock()
-
-        def request(self, *args, **kwargs):
-            with self._lock:
-                if len(self._sent) == self._sent.maxlen:
-                    wait = self._sent[0] + 1.0 + self.MARGIN - time.monotonic()
-                    if wait > 0:
-                        time.sleep(wait)
-                self._sent.append(time.monotonic())
-            return super().request(*args, **kwargs)
-
-    return _PacedApi

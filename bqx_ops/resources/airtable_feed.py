@@ -63,7 +63,14 @@ def read_changes(base, hook: dict | None, now: dt.datetime) -> tuple[bool | None
             return True, _create(base), "webhook gone: replaced (the gap counts as a change)"
         hook = {**hook, "expires": _when(webhook.expiration_time).isoformat()}
         done = "webhook refreshed, payloads read"
+    from bqx_ops.resources.airtable_api import UnusableListing
+
     cursor, changed = hook["cursor"], False
-    for payload in webhook.payloads(cursor=cursor):
-        changed, cursor = True, payload.cursor + 1
+    try:
+        for payload in webhook.payloads(cursor=cursor):
+            changed, cursor = True, payload.cursor + 1
+    except UnusableListing as exc:  # a cursor that repeats or goes back: the feed cannot be trusted
+        raise WebhooksUnavailable(f"the webhook's payloads: {exc}") from None
+    except ValueError as exc:  # a payload pyairtable cannot read (pydantic), a body that is not JSON
+        raise WebhooksUnavailable(f"the webhook's payloads could not be read ({type(exc).__name__})") from None
     return changed, {**hook, "cursor": cursor}, done

@@ -1,10 +1,10 @@
 """CloudWatch Logs and SageMaker as review sources, landed in the landing zone first.
 
 Layout (``bqx_ops.landing``): ``aws/cloudwatch/<log__group>/<YYYY-MM-DD>.json`` holds
-the ``filter_log_events`` events of one day, ``aws/sagemaker/training_jobs.json`` the
-DescribeTrainingJob responses. Embedded classes replay the landing zone (writing the
-bundled sample when it is empty); live classes fetch with boto3 through
-``AwsClients`` (dagster-aws configuration).
+the ``filter_log_events`` events of one day (SageMaker's ``aws/sagemaker/training_jobs.json``:
+``bqx_ops.resources.sagemaker_jobs``, whose classes are named here too). Embedded classes replay
+the landing zone (writing the bundled sample when it is empty); live classes fetch with boto3
+through ``AwsClients`` (dagster-aws configuration).
 
 CloudWatch pages are streamed straight into the day file, one page at a time, so a
 day with a million events never sits in memory; DuckDB then reads the files
@@ -24,9 +24,9 @@ from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
 from bqx_ops import config as project_config
-from bqx_ops.landing import (UNREADABLE_ERRORS, Landing, log_group_from_dirname, read_json, why_unreadable, write_json,
-                             zone_path)
+from bqx_ops.landing import Landing, log_group_from_dirname, not_a_landing_file, zone_path
 from bqx_ops.resources.aws import AwsClients
+from bqx_ops.resources.paging import EndlessPages, bounded_pages
 from bqx_ops.sanitize import json_text
 from bqx_ops.issue_review.cloudwatch import epoch_ms, window_days
 
@@ -109,7 +109,9 @@ class CloudWatchLogsSource(dg.ConfigurableResource):
         for group in self.groups():
             for day in window_days(start, end):
                 path = landing.cloudwatch_day(group, day)
-                if path.exists():
+                if why := not_a_landing_file(path):  # DuckDB would wait forever on a FIFO, read a link anywhere
+                    missing.append(f"{group}: {zone_path(path)}: {why}")
+                elif path.exists():
                     files.append((group, path))
                 else:
                     missing.append(f"{group}: no events landed for {day}")
@@ -161,86 +163,21 @@ class LiveCloudWatchLogs(CloudWatchLogsSource):
                     logGroupName=group, startTime=epoch_ms(begin), endTime=epoch_ms(begin + DAY) - 1,
                     filterPattern=filter_pattern, PaginationConfig={"PageSize": self.page_size},
                 )
+                pages = bounded_pages(pages, "nextToken", f"{group}: {day}: FilterLogEvents")
                 events = (e for page in pages for e in page.get("events", [])
-                          if isinstance(e.get("message"), str) and wanted.search(e["message"]))
+                          if isinstance(e, dict) and isinstance(e.get("message"), str) and wanted.search(e["message"]))
                 try:
                     stats["events"] += write_json_array(path, events)
                 except logs.exceptions.ResourceNotFoundException:
                     stats["problems"].append(f"{group}: log group not found")
                     break
+                except EndlessPages as exc:  # the day's earlier file (if any) is kept, never half a day
+                    stats["problems"].append(f"{exc}; the day was not landed")
+                    continue
                 stats["fetched_days"] += 1
         return stats
 
 
-def _iso(value):
-    """boto3 datetimes as the sample writes them: ISO 8601 UTC with milliseconds."""
-    if isinstance(value, dt.datetime):
-        value = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="milliseconds")
-    if isinstance(value, dict):
-        return {k: _iso(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_iso(v) for v in value]
-    return value
-
-
-class SageMakerJobsSource(dg.ConfigurableResource):
-    """DescribeTrainingJob responses of the project's training jobs."""
-
-    data_dir: str = PField(description="Data dir holding landing/ (the landing zone).")
-
-    @property
-    def path(self) -> Path:
-        return Landing(self.data_dir).sagemaker_jobs
-
-    def refresh(self, now: dt.datetime) -> dict:
-        raise NotImplementedError
-
-    def read(self) -> tuple[list, list[str]]:
-        where = zone_path(self.path)  # reports name landing files relative to the zone
-        if not self.path.exists():
-            return [], [f"sagemaker: no data: no landed training jobs ({where} in the landing zone)"]
-        try:
-            data = read_json(self.path)
-        except UNREADABLE_ERRORS as exc:  # not JSON, too deep, a directory, no permission
-            why = why_unreadable(exc) if isinstance(exc, OSError) else exc
-            return [], [f"sagemaker: no data: unreadable landing file {where}: {why}"]
-        return (data, []) if isinstance(data, list) else ([], [f"sagemaker: no data: {where} is not a list"])
-
-
-class EmbeddedSageMakerJobs(SageMakerJobsSource):
-    def refresh(self, now: dt.datetime) -> dict:
-        from bqx_ops.sample import ensure_sample
-
-        ensure_sample(self.data_dir)
-        return {"mode": "embedded"}
-
-
-class LiveSageMakerJobs(SageMakerJobsSource):
-    """list_training_jobs (modified since the newest landed) + describe_training_job, merged by name."""
-
-    aws: AwsClients
-    name_contains: str | None = PField(default=None, description="Only jobs whose name contains this (the "
-                                                                 "configuration's aws.sagemaker.name_contains).")
-    first_fetch_days: int = PField(default=400, description="How far back the first fetch looks.")
-
-    def refresh(self, now: dt.datetime) -> dict:
-        client = self.aws.client("sagemaker")
-        existing, problems = self.read() if self.path.exists() else ([], [])
-        landed = {j["TrainingJobName"]: j for j in existing if isinstance(j, dict) and "TrainingJobName" in j}
-        stamps = [str(j.get("LastModifiedTime")) for j in landed.values() if j.get("LastModifiedTime")]
-        since = (dt.datetime.fromisoformat(max(stamps)) - dt.timedelta(seconds=1) if stamps
-                 else now.astimezone(UTC) - dt.timedelta(days=self.first_fetch_days))
-        args = {"LastModifiedTimeAfter": since, "SortBy": "CreationTime", "SortOrder": "Ascending"}
-        contains = self.name_contains or project_config.current(data_dir=self.data_dir).aws.sagemaker.name_contains
-        if contains:
-            args["NameContains"] = contains
-        fetched = 0
-        for page in client.get_paginator("list_training_jobs").paginate(**args):
-            for summary in page.get("TrainingJobSummaries", []):
-                job = client.describe_training_job(TrainingJobName=summary["TrainingJobName"])
-                job.pop("ResponseMetadata", None)
-                landed[job["TrainingJobName"]] = _iso(job)
-                fetched += 1
-        write_json(self.path, [landed[name] for name in sorted(landed)])
-        return {"mode": "live", "since": since.isoformat(), "fetched": fetched, "problems": problems}
+# SageMaker's sources live in their own module; named here too, where they always were
+from bqx_ops.resources.sagemaker_jobs import (EmbeddedSageMakerJobs, LiveSageMakerJobs,  # noqa: E402,F401
+                                              SageMakerJobsSource)

@@ -181,15 +181,19 @@ class SlackChannel:
         """conversations.history takes ids only; resolve a #name through conversations.list."""
         if not channel.startswith("#"):
             return channel
-        cursor = None
+        cursor, seen = None, set()
         while True:
             page = self.client.conversations_list(limit=200, cursor=cursor, exclude_archived=True)
-            for item in page.get("channels", []):
-                if item.get("name") == channel[1:]:
+            for item in page.get("channels") or []:
+                if isinstance(item, dict) and item.get("name") == channel[1:]:
                     return item["id"]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 raise LookupError(f"Slack channel {channel} not found")
+            if cursor in seen:  # followed, a cursor that comes back would list the channels forever
+                raise LookupError(f"Slack channel {channel} not found: conversations.list's next_cursor came back "
+                                  f"after {len(seen) + 1} page(s)")
+            seen.add(cursor)
 
     def find_delivered(self, intent: Intent) -> str | None:
         """Our message among the channel's newest ``lookback`` messages (pages of 200, newest first)."""
@@ -198,10 +202,11 @@ class SlackChannel:
         while seen < self.lookback:
             history = self.client.conversations_history(channel=channel, limit=min(200, self.lookback - seen),
                                                         cursor=cursor, include_all_metadata=True)
-            messages = history.get("messages", [])
+            messages = history.get("messages") or []
             for message in messages:
-                payload = (message.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("idempotency_key") == intent.idempotency_key:
+                metadata = message.get("metadata") if isinstance(message, dict) else None
+                payload = metadata.get("event_payload") if isinstance(metadata, dict) else None
+                if isinstance(payload, dict) and payload.get("idempotency_key") == intent.idempotency_key:
                     return f"{channel}/{message['ts']}"
             seen += len(messages)
             cursor = (history.get("response_metadata") or {}).get("next_cursor")

@@ -12,6 +12,18 @@ from bqx_ops.landing import Landing, write_json
 from bqx_ops.resources.aws import AwsClients
 
 
+MAX_PAGES = 10_000  # a month's daily costs by service is a few pages; more is a token that never ends
+
+
+class MonthsNotFetched(Exception):
+    """Cost Explorer refused or failed some months (DataUnavailableException, AccessDenied, a network
+    error): ``fetched`` were landed, each of ``failed`` (month, reason) keeps its last landed file."""
+
+    def __init__(self, fetched: list[str], failed: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{m}: {why}" for m, why in failed))
+        self.fetched, self.failed = fetched, failed
+
+
 class CostsSource(dg.ConfigurableResource):
     """Where the monthly cost files come from."""
 
@@ -42,14 +54,23 @@ class LiveCosts(CostsSource):
         client = self.aws.client("ce")
         this_month = today.replace(day=1)
         last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
-        fetched = []
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        fetched, failed = [], []
         for first in (last_month, this_month):
             last_day = calendar.monthrange(first.year, first.month)[1]
             end = min(first.replace(day=last_day), today) + dt.timedelta(days=1)  # End is exclusive
             if end <= first:
                 continue
-            write_json(Landing(self.data_dir).costs_month(first.year, first.month), self._month(client, first, end))
+            try:
+                month = self._month(client, first, end)
+            except (ClientError, BotoCoreError) as exc:  # the month's good file, if any, is left as it is
+                failed.append((f"{first:%Y-%m}", str(exc)[:300]))
+                continue
+            write_json(Landing(self.data_dir).costs_month(first.year, first.month), month)
             fetched.append(f"{first:%Y-%m}")
+        if failed:
+            raise MonthsNotFetched(fetched, failed)
         return fetched
 
     @staticmethod
@@ -62,11 +83,18 @@ class LiveCosts(CostsSource):
             "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
         }
         merged = {"GroupDefinitions": request["GroupBy"], "ResultsByTime": [], "DimensionValueAttributes": []}
-        token = None
+        token, seen = None, set()
         while True:
             page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
-            merged["ResultsByTime"] += page.get("ResultsByTime", [])
-            merged["DimensionValueAttributes"] += page.get("DimensionValueAttributes", [])
+            results = page.get("ResultsByTime", [])
+            if not isinstance(results, list):  # landed as it came: read as no data for the month, said
+                return {**merged, "ResultsByTime": results}
+            merged["ResultsByTime"] += results
+            merged["DimensionValueAttributes"] += page.get("DimensionValueAttributes") or []
             token = page.get("NextPageToken")
             if not token:
                 return merged
+            if token in seen or len(seen) >= MAX_PAGES:
+                # followed, it would never end: landed with its token, read as an incomplete month (a problem)
+                return {**merged, "NextPageToken": token}
+            seen.add(token)

@@ -17,10 +17,14 @@ class LiveGitHub(dg.ConfigurableResource):
     seconds_between_requests: float | None = PField(
         default=0.25, description="PyGithub's own pacing (GitHub's secondary rate limits)."
     )
+    max_wait_seconds: float = PField(default=300.0, description="The longest Retry-After obeyed (s); a longer one "
+                                                                "is waited this long, then retried.")
     seconds_between_writes: float | None = PField(default=1.0, description="Pacing of writes.")
 
     def _repo(self):
         from github import Auth, Github, GithubRetry  # imported where used: not at code-location load
+
+        from bqx_ops.resources.retry_waits import MAX_RATE_LIMIT_WAIT, capped_retry_class
 
         client = Github(
             base_url=self.base_url,
@@ -30,7 +34,8 @@ class LiveGitHub(dg.ConfigurableResource):
             seconds_between_requests=self.seconds_between_requests,
             seconds_between_writes=self.seconds_between_writes,
             # PyGithub retries 5xx and rate-limit 403s; GitHub also answers secondary limits with 429
-            retry=GithubRetry(total=8, status_forcelist=[429, *range(500, 600)]),
+            retry=capped_retry_class(GithubRetry, float(self.max_wait_seconds))(
+                total=8, status_forcelist=[429, *range(500, 600)], max_rate_limit_wait=MAX_RATE_LIMIT_WAIT),
             lazy=True,
         )
         if not self.repo:

@@ -11,6 +11,9 @@ from bqx_ops.landing import Landing, write_json
 from bqx_ops.resources.aws import AwsClients
 
 
+MAX_PAGES = 10_000  # two weeks of one daily metric is one page
+
+
 class LatencySource(dg.ConfigurableResource):
     """Where the latency responses come from; the metric is configuration (see settings.latency_spec)."""
 
@@ -62,15 +65,16 @@ class LiveLatency(LatencySource):
         end = dt.datetime.combine(today, dt.time(), dt.timezone.utc)
         start = end - dt.timedelta(days=self.days)
         client = self.aws.client("cloudwatch")
-        pages, token = [], None
+        pages, token, seen = [], None, set()
         while True:
             args = request(self.spec, start, end) | ({"NextToken": token} if token else {})
             page = client.get_metric_data(**args)
             pages.append(page)
             token = page.get("NextToken")
-            if not token:
-                break
-        response = merge_pages(pages)
+            if not token or token in seen or len(seen) >= MAX_PAGES:
+                break  # a token that comes back: followed, it would never end (landed with it: a problem)
+            seen.add(token)
+        response = merge_pages(pages) | ({"NextToken": token} if token else {})
         for result in response["MetricDataResults"]:  # land JSON: datetimes as ISO text
             result["Timestamps"] = [t.isoformat() if isinstance(t, dt.datetime) else t for t in result["Timestamps"]]
         path = Landing(self.data_dir).metrics_dir(self.spec.slug) / f"{start.date().isoformat()}.json"

@@ -16,21 +16,21 @@ class BqxSlackResource(dg.ConfigurableResource):
     base_url: str = PField(default="https://slack.com/api/", description="Web API root (ends with /api/).")
     channel: str = PField(default="#operations", description="Channel (use its id in live mode; the configuration's slack.channel).")
     max_retries: int = PField(default=5, description="Retries on 429 / 5xx / connection errors.")
+    max_wait_seconds: float = PField(default=120.0, description="The longest Retry-After obeyed (s); a longer "
+                                                                "one is waited this long, then retried.")
 
     def get_client(self):
         from slack_sdk import WebClient
-        from slack_sdk.http_retry.builtin_handlers import (
-            ConnectionErrorRetryHandler,
-            RateLimitErrorRetryHandler,
-            ServerErrorRetryHandler,
-        )
+        from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
+
+        from bqx_ops.resources.retry_waits import capped_slack_rate_limit_handler
 
         return WebClient(
             token=self.token,
             base_url=self.base_url,
             timeout=30,
             retry_handlers=[
-                RateLimitErrorRetryHandler(max_retry_count=self.max_retries),
+                capped_slack_rate_limit_handler(self.max_retries, self.max_wait_seconds),
                 ServerErrorRetryHandler(max_retry_count=self.max_retries),
                 ConnectionErrorRetryHandler(max_retry_count=self.max_retries),
             ],

@@ -44,7 +44,7 @@ class KeptDuckDBResource(DuckDBResource):
         # not before its folder exists: a first run's assets create it (landing), as they always did
         if self.database != ":memory:" and Path(self.database).parent.is_dir():
             kept = ExitStack()
-            is_run = getattr(context, "dagster_run", None) is not None
+            is_run = getattr(context, "run", None) is not None
             deadline = time.monotonic() + (RUN_WAITS_FOR_LOCK_SECONDS if is_run else 0)
             while True:
                 try:

@@ -48,7 +48,8 @@ class WebhooksMixin:
             if kind == "destroyed":
                 change = {"destroyedRecordIds": [record_id]}
             elif kind == "created":
-                change = {"createdRecordsById": {record_id: {"cellValuesByFieldId": dict(fields or {})}}}
+                change = {"createdRecordsById": {record_id: {"createdTime": _iso(self.clock.now()),
+                                                             "cellValuesByFieldId": dict(fields or {})}}}
             else:
                 change = {"changedRecordsById": {record_id: {"current": {"cellValuesByFieldId": dict(fields or {})}}}}
             hook["payloads"].append({

@@ -298,6 +298,8 @@ class FakeServer:
         self._fault_rate: _RateFault | None = None
         self._lost_answers: list[_LostAnswer] = []
         self._slow: _SlowAnswer | None = None
+        self._rewrite: Any = None  # answer_oddly: (request, real answer) -> the answer sent
+        self._rewrite_instead = False
         self._rps_limit: tuple[int, float] | None = None
         self._rps_window: collections.deque[float] = collections.deque()
         self._httpd: _HTTPServer | None = None
@@ -433,6 +435,16 @@ class FakeServer:
         with self.lock:
             self._slow = None if seconds is None else _SlowAnswer(seconds, path_contains, method)
 
+    def answer_oddly(self, rewrite: Any, instead: bool = False) -> None:
+        """Send ``rewrite(request, answer)`` instead of each real answer (a ``Response``, the real one
+        changed or replaced): a vendor answering in its protocol but oddly (a pagination cursor that
+        repeats, a record without fields, an HTML body). ``instead``: ``rewrite(request, None)`` is asked
+        first, and a Response it returns is sent without handling the request (a refusal: no effect);
+        None handles it as usual. ``None`` turns it off; faults come first."""
+        with self.lock:
+            self._rewrite = rewrite
+            self._rewrite_instead = instead
+
     def fault_rate(
         self,
         probability: float,
@@ -464,6 +476,7 @@ class FakeServer:
             self._fault_queue.clear()
             self._lost_answers.clear()
             self._slow = None
+            self._rewrite = None
             self._fault_rate = None
             self._rps_limit = None
             self._rps_window.clear()
@@ -520,7 +533,10 @@ class FakeServer:
                 resp = self.fault_response(status, retry_after, req)
                 is_fault = True
             else:
-                resp = self.handle(req)
+                refusal = self._rewrite(req, None) if self._rewrite and self._rewrite_instead else None
+                resp = refusal or self.handle(req)
+                if self._rewrite is not None and not self._rewrite_instead:
+                    resp = self._rewrite(req, resp)
                 lost = self._pick_lost_answer(req)
                 if lost is not None:
                     resp, is_fault = (self.fault_response(lost, None, req) if lost else RESET), True

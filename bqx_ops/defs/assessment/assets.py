@@ -22,11 +22,16 @@ from bqx_ops.assessment.score import assess
 from bqx_ops.assessment.versions import FINAL, due
 from bqx_ops.calendar import UTC, quarter_start
 from bqx_ops.config import project_start
+from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
+from bqx_ops.defs.issue_review.sources import inventories_at
 from bqx_ops.docs_sync.queue import Publication, is_deferred, publish_or_queue
 from bqx_ops.frames import frame
+from bqx_ops.issue_review.rules import RulesError, load_rules
 from bqx_ops.lazy import pd
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
 from bqx_ops.resources.docs_repo import DocsRepo
+from bqx_ops.resources.github_issues import GitHubIssuesSource
 
 GROUP = "assessment"
 OWNERS = ["team:ARCH-001"]
@@ -69,19 +74,39 @@ def versions_of(start: dt.datetime, now: dt.datetime | None = None):
     return due(read.as_of(start), now or dt.datetime.now(UTC))
 
 
+def issues_at(context, conn, looks: list[dt.datetime], github_issues: GitHubIssuesSource,
+              sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource,
+              history: bool = True) -> read.IssuesAt:
+    """The inventory at each version's instant (``looks``) and, with ``history``, at every earlier
+    quarter's latest version (the trend table's rows): the review's collection and triage run at it,
+    the sources read once for the whole run. Broken triage rules: no data (the review run says why)."""
+    try:
+        rules = load_rules()
+    except RulesError as exc:
+        context.log.warning(f"360 open issues: no data, the triage rules do not load: {exc}")
+        return lambda instant: None
+    earlier = []
+    if history and looks and table_exists(conn, "assessment", "quarterly_scores"):
+        earlier = [a for (a,) in conn.execute("SELECT DISTINCT as_of FROM assessment.quarterly_scores "
+                                              "WHERE quarter_start < ? AND as_of IS NOT NULL",
+                                              [max(looks).replace(tzinfo=None)]).fetchall()]
+    return inventories_at(conn, rules, [*looks, *earlier], github_issues, sagemaker_jobs, cloudwatch_logs)
+
+
 @dg.asset(key=SCORES_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "quarter_start"},
           deps=INPUTS, **COMMON)
-def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource, github_issues: GitHubIssuesSource,
+                     sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource):
     """The seven 360 dimensions of each quarter's latest version, scored 0-100 (or manual / no data)."""
     rows, decisions = [], {}
+    latest = {start: done[-1] for start in quarters_of(context) if (done := versions_of(start))}
     with duckdb.get_connection() as conn:
-        for start in quarters_of(context):
-            done = versions_of(start)
-            if not done:
-                continue  # before the 3-week reminder: nothing to assess yet
-            version = done[-1]
+        for start, version in latest.items():
             require_inputs(conn, start, version.instant)
-            assessment = assess(read.read_inputs(conn, start, version.instant))
+        at = issues_at(context, conn, [v.instant for v in latest.values()], github_issues, sagemaker_jobs,
+                       cloudwatch_logs, history=False)  # the scores read no earlier quarter
+        for start, version in latest.items():  # a quarter before its 3-week reminder: nothing to assess yet
+            assessment = assess(read.read_inputs(conn, start, version.instant, at))
             rows += [dict(r, version=version.kind) for r in
                      to_rows(start, version.instant, read.label(start), assessment)]
             decisions[read.label(start)] = f"{assessment.decision.decision} ({version.kind})"
@@ -94,16 +119,18 @@ def quarterly_scores(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
 
 @dg.asset(key=PROPOSALS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "quarter_start"},
           deps=[SCORES_KEY, *INPUTS, *EVIDENCE], **COMMON)
-def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource, github_issues: GitHubIssuesSource,
+                     sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource):
     """The Airtable updates each final assessment proposes (budget/timeline re-baseline), applied on approval."""
     rows = []
+    finals = {start: done[-1].instant for start in quarters_of(context)
+              if (done := versions_of(start)) and done[-1].kind == FINAL}
     with duckdb.get_connection() as conn:
-        for start in quarters_of(context):
-            done = versions_of(start)
-            if not done or done[-1].kind != FINAL:
-                continue
-            require_inputs(conn, start, done[-1].instant)
-            updates = proposals.proposed_updates(read_evidence(conn, start, done[-1].instant))
+        for start, when in finals.items():
+            require_inputs(conn, start, when)
+        at = issues_at(context, conn, list(finals.values()), github_issues, sagemaker_jobs, cloudwatch_logs)
+        for start, when in finals.items():
+            updates = proposals.proposed_updates(read_evidence(conn, start, when, at))
             rows += [dict(r, quarter_start=start.replace(tzinfo=None))
                      for r in proposals.to_rows(read.label(start), updates)]
     df = frame(rows, {"quarter_start": "datetime64[us]", **proposals.PROPOSAL_COLUMNS})
@@ -112,14 +139,14 @@ def proposed_updates(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     return df
 
 
-def _documents(conn, start: dt.datetime, version, known: dict) -> dict[str, str]:
+def _documents(conn, start: dt.datetime, version, known: dict, at: read.IssuesAt) -> dict[str, str]:
     """Every file of one version: the report, and for the final the gap plan and adjustment proposal.
-    ``known``: earlier quarters' metrics, shared by the run's versions (``read_evidence``)."""
+    ``known``: earlier quarters' metrics, shared by the run's versions (``read_evidence``); ``at``: the
+    inventory at an instant (``issues_at``)."""
     quarter, when = read.label(start), version.instant
     with read.shared_reads():  # the inputs, evidence and metrics of one instant read the same rows
-        require_inputs(conn, start, when)
-        inputs = read.read_inputs(conn, start, when)
-        evidence = read_evidence(conn, start, when, known=known)
+        inputs = read.read_inputs(conn, start, when, at)
+        evidence = read_evidence(conn, start, when, at, known=known)
     a = assess(inputs)
     files = {report_path(quarter): render(quarter, when, a, read.risks(inputs), inputs, evidence, version)}
     if version.kind == FINAL:
@@ -134,14 +161,19 @@ def _documents(conn, start: dt.datetime, version, known: dict) -> dict[str, str]
 
 @dg.asset(key=REPORT_KEY, kinds={"github", "markdown"}, deps=[SCORES_KEY, PROPOSALS_KEY, *INPUTS, *EVIDENCE],
           **COMMON)
-def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo) -> dg.MaterializeResult:
+def report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo,
+           github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJobsSource,
+           cloudwatch_logs: CloudWatchLogsSource) -> dg.MaterializeResult:
     """docs/assessments/Q{n}-{year}.md per version (draft, weekly refreshes, final), plus the final's gap plan and
     adjustment proposal, each committed dated at its instant."""
     rendered, known = [], {}
+    runs = [(start, version) for start in quarters_of(context) for version in versions_of(start)]
     with duckdb.get_connection() as conn:
-        for start in quarters_of(context):
-            for version in versions_of(start):
-                rendered.append((read.label(start), version, _documents(conn, start, version, known)))
+        for start, version in runs:
+            require_inputs(conn, start, version.instant)
+        at = issues_at(context, conn, [v.instant for _, v in runs], github_issues, sagemaker_jobs, cloudwatch_logs)
+        for start, version in runs:
+            rendered.append((read.label(start), version, _documents(conn, start, version, known, at)))
     published, unchanged, queued = [], [], []
     # a deferred run (a replay) commits nothing here, it queues: the reports as they stand, in one sync
     standing = docs_repo.read_tree(*{report_path(q) for q, _, _ in rendered}) \

@@ -21,15 +21,15 @@ from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import WEEKLY_SYNC_PARTITIONS
 from bqx_ops.defs.docs_sync.weeks import Week, run_now, week, weeks
 from bqx_ops.defs.issue_review.assets import AIRTABLE_DEPS
-from bqx_ops.defs.issue_review.sources import landed_sources
+from bqx_ops.defs.issue_review.sources import inventories_at
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
-from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
 from bqx_ops.issue_review.rules import SEED_SLA_HOURS, RulesError, load_rules
 from bqx_ops.landing import read_json, why_unreadable
+from bqx_ops.sanitize import visible
 from bqx_ops.lazy import pd
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
-from bqx_ops.resources.costs import CostsSource
+from bqx_ops.resources.costs import CostsSource, MonthsNotFetched
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 
@@ -52,9 +52,14 @@ WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.Backfill
 @dg.asset(key=["aws", "daily_costs"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"}, pool="duckdb")
 def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckdb: DuckDBResource):
     """AWS cost per day and service from every landed Cost Explorer month (landing/aws/costs/*.json), rebuilt whole."""
-    fetched = aws_costs.land(dt.datetime.now(UTC).date())  # live: this and last month; embedded: nothing
-    files = aws_costs.files()
     parsed, problems = [], []
+    try:
+        fetched = aws_costs.land(dt.datetime.now(UTC).date())  # live: this and last month; embedded: nothing
+    except MonthsNotFetched as exc:  # said beside the month's figures, which read its last landed file
+        fetched = exc.fetched
+        problems += [CostProblem(month, f"{month}: Cost Explorer did not answer ({visible(why)}); the month's "
+                                 "last landed file, if any, is used", False) for month, why in exc.failed]
+    files = aws_costs.files()
     for path in files:
         month = file_month(path.name)
         try:
@@ -63,7 +68,8 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
             problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({why_unreadable(exc)})", True))
             continue
         found, file_problems = parse_response(path.name, doc)
-        whole = not isinstance(doc, dict) or not isinstance(doc.get("ResultsByTime"), list)
+        whole = not isinstance(doc, dict) or not isinstance(doc.get("ResultsByTime"), list) \
+            or bool(doc.get("NextPageToken"))  # part of a month: none of it counted (parse_response)
         problems += [CostProblem(month, p, whole) for p in file_problems]
         parsed.append((path.name, found))
     rows, repeated = one_source_per_day(parsed)
@@ -95,18 +101,16 @@ def _open_issues_at(context, conn, instants: list[dt.datetime], github_issues: G
                     sagemaker_jobs: SageMakerJobsSource, cloudwatch_logs: CloudWatchLogsSource):
     """A function giving the (P0, P1) issues past their SLA at an instant, and those SLAs (the triage
     rules'): the review's own collection and triage run at that instant, so an issue closed since the
-    last review no longer counts and one opened since does. Broken triage rules: no data (the review run
-    says why)."""
+    last review no longer counts and one opened since does (``inventories_at``, shared with the 360).
+    Broken triage rules, or no source with data at the instant: no data (the review run says why)."""
     try:
         rules = load_rules()
     except RulesError as exc:
         context.log.warning(f"P0/P1 Issues: no data, the triage rules do not load: {exc}")
         return lambda instant: None, dict(SEED_SLA_HOURS)
-    looks = sorted({naive_utc(i) for i in instants})
-    data, _ = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, looks, dt.datetime.now(UTC))
-    history = AirtableHistory(conn, looks[-1].date())
+    inventory = inventories_at(conn, rules, instants, github_issues, sagemaker_jobs, cloudwatch_logs)
     sla = {p: rules.sla_hours[p] for p in SEED_SLA_HOURS}
-    return lambda instant: past_sla(inventory_at(conn, naive_utc(instant), rules, data, history)[1], sla), sla
+    return lambda instant: None if (found := inventory(instant)) is None else past_sla(found, sla), sla
 
 
 @dg.asset(key=METRICS_KEY, kinds={"duckdb", "pandas"}, metadata={"partition_expr": "period_start"},

@@ -5,9 +5,14 @@ there). One way for the review, the escalations and the dashboard, which all col
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
+import duckdb
+
+from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.issue_review import cloudwatch
-from bqx_ops.issue_review.collect import SourceData
+from bqx_ops.issue_review.collect import AirtableHistory, SourceData, inventory_at
+from bqx_ops.lazy import pd
 from bqx_ops.issue_review.rules import TriageRules
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
 from bqx_ops.resources.github_issues import GitHubIssuesSource
@@ -32,3 +37,32 @@ def landed_sources(github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJ
                                                                 ("sagemaker", jobs, job_problems)) if problems and not found)
     return SourceData(items, jobs, cloudwatch_logs.files, github_problems + job_problems + fetch_problems, now,
                       without_data), landed
+
+
+def inventories_at(conn: duckdb.DuckDBPyConnection, rules: TriageRules, instants: list[dt.datetime],
+                   github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJobsSource,
+                   cloudwatch_logs: CloudWatchLogsSource) -> Callable[[dt.datetime], pd.DataFrame | None]:
+    """A function giving the inventory at one of ``instants``: the review's own collection and triage
+    run at that instant (only what existed then), so an issue closed since the last review is no
+    longer open and one opened since is. The sources are landed and read once for all the instants,
+    the Airtable history read once up to the latest (the dashboard's weeks, the 360's versions).
+    None: no source had data at the instant (no GitHub or SageMaker landing, no CloudWatch day file
+    in its window, no Airtable snapshot by then): "no data", never "no issue"."""
+    looks = sorted({naive_utc(i) for i in instants})
+    data, _ = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, looks, dt.datetime.now(UTC))
+    history = AirtableHistory(conn, looks[-1].date()) if looks else None
+    seen: dict[dt.datetime, pd.DataFrame | None] = {}  # a look asked again (a version's scores and report)
+
+    def known(instant: dt.datetime) -> bool:
+        if not {"github", "sagemaker"} <= data.without_data:
+            return True
+        if data.log_files(*cloudwatch.window(instant, int(rules.cloudwatch.get("window_days", 14))))[0]:
+            return True
+        return history is not None and history.snapshot(instant) is not None
+
+    def at(instant: dt.datetime) -> pd.DataFrame | None:
+        key = naive_utc(instant)
+        if key not in seen:
+            seen[key] = inventory_at(conn, key, rules, data, history)[1] if known(key) else None
+        return None if seen[key] is None else seen[key].copy()
+    return at
