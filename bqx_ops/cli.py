@@ -110,7 +110,8 @@ def assessed(window, first: dt.date, last: dt.date, opening: bool = False) -> bo
 
 def sensor_looks(days: list[dt.date], at: dt.time = dt.time(9)) -> list[str]:
     """The instants the unresolved-issue sensor is replayed at: each snapshot day at 09:00 UTC. Live, it
-    looks hourly; the replay dates an escalation at most a few days late and keeps the demo short
+    looks hourly; the replay dates an escalation at most a few days late (and misses one whose issue was
+    past its SLA only between two looks) and keeps the demo short
     (each look collects every source as of its instant). 09:00 is the weekly instant of the sync and
     the dashboard: a Monday look is the dashboard's own (collected once, BQX_OPS_SHARED_LOOKS)."""
     return [dt.datetime.combine(day, at, dt.timezone.utc).isoformat() for day in days]

@@ -117,6 +117,9 @@ def test_a_week_is_exported_in_one_commit_dated_by_its_end_pushed_and_tagged(two
         "tag": "phase-0-done", "name": "Phase 0 – Foundations: Done", "target_sha": head,
         "message": intents["github-release/phase-0-done"][2]["message"],
         "body": intents["github-release/phase-0-done"][2]["body"]})
+    # phase 0 has no End Date: its completion is its Done stage's Completed Date (stage 0.1, 2025-08-20)
+    assert ("Completed 2025-08-20 (its last stage's Completed Date; no End Date); realized $60.00 vs $50.00 "
+            "estimated.") in intents["github-release/phase-0-done"][2]["message"]
     assert head[:12] in intents["docs-sync/2025-08-18"][2]["text"]
     assert "Released" not in intents["docs-sync/2025-08-18"][2]["text"]  # phase 0 was Done before the week
 
@@ -192,6 +195,19 @@ def test_a_removed_record_loses_its_file_and_an_old_week_rerun_never_rolls_the_r
     assert sync(data_dir, W1).success
     assert pushes == [] and git(bare, "rev-parse", "main") == head
     assert "<!-- bqx-ops:snapshot 2025-09-01 -->" in show(data_dir, "main:README.md")
+
+
+def test_a_stage_quarantined_for_a_week_is_neither_removed_nor_new_in_the_changelog(data_dir):
+    # 1.1 In Progress, then a Status no option allows (quarantined: its last valid version stands), then Done
+    write_snapshot(data_dir, D1, minimal_base())
+    write_snapshot(data_dir, D2, edit(minimal_base(), "Stages", "recSTAGE000000002", Status="Blocked"))
+    write_snapshot(data_dir, D3, week_two_base())
+    land(data_dir, D1, D3)
+    assert sync(data_dir, W1, W2).success
+    changelog = show(data_dir, "main:CHANGELOG.md")
+    assert "removed from Airtable" not in changelog and "new →" not in changelog
+    week_two = changelog.split("## 2025-09-01", 1)[1].split("<!--", 1)[0]
+    assert "- 1.1 Ingest BQX (realized $41.00 vs $40.00 estimated)" in week_two
 
 
 def test_the_readme_is_the_same_whether_or_not_the_plan_update_ran_before(two_weeks):

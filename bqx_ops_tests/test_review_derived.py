@@ -130,3 +130,16 @@ def test_a_stage_past_its_estimate_is_a_delay_until_it_completes_and_recurring_s
     assert by_stage["recY"].title == "Stage 5.3 Spot past its estimate of 2 working days"
     one_day = {f.stage_record_id: f.title for f in plain}["recO"]  # a one-day estimate is "1 working day"
     assert one_day == "Stage 10.5 Repository sync past its estimate of 1 working day"
+
+
+def test_a_delay_open_at_the_previous_review_resolves_inside_this_period_even_if_completed_before_it():
+    # late since 11-10, open at the review of 11-15 10:00 (its snapshot: In Progress); Done with a Completed
+    # Date of 11-14 entered later: resolved at that review's instant, so this review lists it with its time
+    before = stages(("recX", "5.2", "Search", "recP5", "In Progress", "ARCH-001", 10, None,
+                     pd.Timestamp("2025-11-03"), None, 5))
+    now = before.copy()
+    now.loc[0, ["status", "completed_date"]] = ["Done", pd.Timestamp("2025-11-14")]
+    previous_review = dt.datetime(2025, 11, 15, 10)
+    [found] = timeline_issues(now, dt.date(2025, 12, 1), before, previous_review.date(), DERIVED["timeline"],
+                              since=previous_review)
+    assert found.created_at == dt.datetime(2025, 11, 10) and found.resolved_at == previous_review

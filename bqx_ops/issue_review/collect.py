@@ -132,8 +132,9 @@ class AirtableHistory:
     def snapshot(self, as_of: dt.datetime) -> dt.date | None:
         return self._snapshots.snapshot(as_of) if self._snapshots else as_of_snapshot(self._conn, as_of)
 
-    def rows(self, table: str, day: dt.date | None) -> pd.DataFrame:
-        return self._snapshots.rows(table, day) if self._snapshots else snapshot_rows(self._conn, table, day)
+    def rows(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
+        return self._snapshots.rows(table, day, carry_forward) if self._snapshots else \
+            snapshot_rows(self._conn, table, day, carry_forward)
 
 
 def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
@@ -146,7 +147,10 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
         history = AirtableHistory(conn, day, many=False)
     found: list[Found] = []
     snapshot = history.snapshot(period.end)
-    stages, phases, tasks, results = (history.rows(t, snapshot) for t in ("stages", "phases", "tasks", "model_results"))
+    # a stage or phase quarantined in the snapshot is its last valid version, as in the plan update: its
+    # delay or overrun stays open (and is resolved when it completes), never vanishes for the weeks it is bad
+    stages, phases = (history.rows(t, snapshot, carry_forward=True) for t in ("stages", "phases"))
+    tasks, results = (history.rows(t, snapshot) for t in ("tasks", "model_results"))
     notes = history.notes(day)
     if notes is not None:
         # another plan's phases and stages (plan_scope) are not this plan's blockers
@@ -158,7 +162,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     if quarantine is not None:
         found += quarantine_issues(quarantine, days, rules.derived.get("quarantine") or {})
     before_snapshot = history.snapshot(period.start)
-    stages_before = history.rows("stages", before_snapshot)
+    stages_before = history.rows("stages", before_snapshot, carry_forward=True)
     found += r2_issues(results, rules.derived.get("r2_drop") or {})
     found += cost_issues(stages, phases, tasks, rules.derived.get("cost_overrun") or {}, done_since(notes))
     # the configuration says which operational stages recur (never complete): they are never overdue
@@ -166,7 +170,7 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     # a stage re-opened (Done, then In Progress again) is late from its re-opening, never while it was Done
     timeline_rules["reopened"] = history.reopened  # _overdue keeps the re-openings up to ``day``
     found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
-                             timeline_rules)
+                             timeline_rules, since=period.start)
     return found, snapshot, tasks
 
 

@@ -143,7 +143,11 @@ def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, di
 
 
 def timeline_issues(stages_now: pd.DataFrame, as_of: dt.date, stages_before: pd.DataFrame | None,
-                    before: dt.date | None, config: dict) -> list[Found]:
+                    before: dt.date | None, config: dict, since: dt.datetime | None = None) -> list[Found]:
+    """Stages past their estimate as of ``as_of``, and those that were at ``before`` (the previous review's
+    day; ``since``: its instant) and are not any more: resolved then at the earliest, since that review
+    saw them open (a Completed Date before it, entered late, would put the resolution outside the period
+    and the review would call the issue "no longer reported")."""
     now = _overdue(stages_now, as_of, config)
     earlier = _overdue(stages_before, before, config) if stages_before is not None and before else {}
     completed = {text(s.get("record_id")): as_date(s.get("completed_date")) for s in records(stages_now)}
@@ -153,10 +157,13 @@ def timeline_issues(stages_now: pd.DataFrame, as_of: dt.date, stages_before: pd.
             resolved = None
         else:  # overdue at the previous review, not any more
             resolved = max(completed.get(rid) or as_of, before)
+        resolved_at = midnight(resolved)
+        if resolved_at is not None and since is not None:
+            resolved_at = max(resolved_at, since)
         found.append(Found(
             source="derived", source_ref=f"timeline/{rid}", kind="timeline_delay",
             title=f"Stage {o['stage_id']} {o['name']} past its estimate of {plural(o['estimated_days'], 'working day')}",
-            created_at=midnight(o["opened"]), resolved_at=midnight(resolved), text="timeline delay",
+            created_at=midnight(o["opened"]), resolved_at=resolved_at, text="timeline delay",
             priority=o["priority"], category=config.get("category", "Timeline Delays"), rule="derived.timeline",
             stage_record_id=rid, stage_owner=o["owner"],
             detail=f"{plural(o['days_over'], 'working day')} over (started {as_date(o['start_date'])})",

@@ -12,7 +12,7 @@ SLA ran out (never "now"), so looking again changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bqx_ops import slack_text
 from bqx_ops.issue_review.actions import TASKS_TABLE
@@ -39,10 +39,37 @@ class IssueEscalation:
     url: str | None
     sns: bool
     relevance_task: bool
+    recurrence: bool = False  # a later episode of an issue already escalated at this level
 
     @property
     def key(self) -> str:
-        return f"{KEY_PREFIX}/{self.fingerprint}/{self.priority}"
+        first = f"{KEY_PREFIX}/{self.fingerprint}/{self.priority}"
+        return f"{first}/since-{self.created_at:%Y%m%dT%H%M%S}" if self.recurrence else first
+
+
+def escalated_level(key: str) -> tuple[str, str]:
+    """(fingerprint, priority) of an escalation's outbox key (with or without its channel)."""
+    fingerprint, priority = key[len(KEY_PREFIX) + 1:].split("/")[:2]
+    return fingerprint, priority
+
+
+def to_enqueue(escalations: list[IssueEscalation], last_look: dict[tuple[str, str], dt.datetime | None],
+               as_of: dt.datetime) -> list[IssueEscalation]:
+    """The escalations of ``escalations`` (due at ``as_of``) not made before. ``last_look`` maps each
+    (fingerprint, priority) escalated so far to the latest look that escalated it (None: unknown, so every
+    episode counts as escalated) and is updated. An episode created after that look is a recurrence: the
+    earlier episode ended (it was open at that look) and this one was never escalated."""
+    out = []
+    for e in escalations:
+        level = (e.fingerprint, e.priority)
+        if level in last_look:
+            last = last_look[level]
+            if last is None or e.created_at <= last:
+                continue
+            e = replace(e, recurrence=True)
+        last_look[level] = as_of
+        out.append(e)
+    return out
 
 
 def _text(value, limit: int = 150) -> str:

@@ -106,7 +106,9 @@ def changelog_entries(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
     """Each week's CHANGELOG.md entry: transitions, completions, decisions, learnings, R², artifacts."""
     with duckdb.get_connection() as conn:
         plan = weeks_snapshot_days(conn, weeks(context))
-        snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)})
+        # a quarantined plan record is its last valid version, never "removed" then "new" again
+        snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)},
+                               carry_forward=("plans", "phases", "stages"))
     rows = [{"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "snapshot_date": _day(after),
              "previous_snapshot_date": _day(before), "in_progress": w.in_progress,
              "entry": weekly_entry(w.start.date(), w.report_date, snaps[before], snaps[after], w.in_progress)}

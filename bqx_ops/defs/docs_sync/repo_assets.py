@@ -144,7 +144,8 @@ def release_tags(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs
     """An annotated tag per completed phase, pushed; its GitHub release through the outbox (by tag name)."""
     with duckdb.get_connection() as conn:
         plan = weeks_snapshot_days(conn, weeks(context))
-        snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)}, ("phases",))
+        # the stages too: a phase without an End Date was completed at its Done stages' latest Completed Date
+        snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)}, ("phases", "stages"))
     def done_phases():  # (week, its start, its sync, a phase Done at its end, Done before it)
         for w, before, after in plan:
             start = pd.Timestamp(naive_utc(w.start))

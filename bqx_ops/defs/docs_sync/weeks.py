@@ -12,9 +12,11 @@ import dagster as dg
 import duckdb
 
 from bqx_ops import plan_scope
+from bqx_ops.asof import BY_ASSET, all_rows
 from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, period_for
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS, WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
+from bqx_ops.db import table_exists
 from bqx_ops.landing import Landing, read_json
 from bqx_ops.plan_update.dashboard import week_dashboard
 from bqx_ops.snapshots import Snapshots
@@ -75,9 +77,11 @@ def weeks_snapshot_days(conn: duckdb.DuckDBPyConnection,
     return [(w, snapshots.snapshot(w.start), snapshots.snapshot(w.as_of)) for w in run_weeks]
 
 
-def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES) -> dict:
+def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES, carry_forward: tuple = ()) -> dict:
     """Snapshot per day (None -> an empty Snapshot), one query per table. Phases and stages come with the
-    plans and phases that scope them to the followed plan (``Snapshot.from_frames``)."""
+    plans and phases that scope them to the followed plan (``Snapshot.from_frames``). A table named in
+    ``carry_forward`` holds a record quarantined that day as its last valid version (``all_rows``), as
+    the plan update counts it: a stage with a bad Status is not "removed from Airtable"."""
     if set(tables) & set(plan_scope.SCOPED):
         tables = (*tables, *(t for t in ("plans", "phases") if t not in tables))
     wanted = sorted({d for d in days if d is not None})
@@ -91,10 +95,20 @@ def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES) -> dict
         df = conn.execute(
             f"SELECT * FROM airtable.{table} WHERE snapshot_date::DATE IN (SELECT unnest(?::DATE[]))", [wanted]
         ).df()
+        held = quarantined_days(conn, table) if table in carry_forward else set()
         for day in wanted:
-            frames[day][table] = df[df["snapshot_date"].dt.date == day]
+            frames[day][table] = all_rows(conn, table, day, carry_forward=True) if day in held else \
+                df[df["snapshot_date"].dt.date == day]
     out.update({day: Snapshot.from_frames(day, frames[day]) for day in wanted})
     return out
+
+
+def quarantined_days(conn: duckdb.DuckDBPyConnection, table: str) -> set[dt.date]:
+    """The snapshot days with a record of ``table`` (an asset name) quarantined."""
+    if table not in BY_ASSET or not table_exists(conn, "airtable", "quarantine"):
+        return set()
+    return {d.date() for (d,) in conn.execute("SELECT DISTINCT snapshot_date FROM airtable.quarantine "
+                                              "WHERE table_name = ?", [BY_ASSET[table].name]).fetchall()}
 
 
 def plan_week_end(as_of: dt.datetime) -> dt.datetime | None:

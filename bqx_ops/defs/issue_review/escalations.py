@@ -17,7 +17,7 @@ from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.db import transaction
 from bqx_ops.defs.issue_review.sources import landed_sources
 from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
-from bqx_ops.issue_review.escalate import KEY_PREFIX, due, intents
+from bqx_ops.issue_review.escalate import KEY_PREFIX, due, escalated_level, intents, to_enqueue
 from bqx_ops.issue_review.rules import RulesError, load_rules
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
 from bqx_ops.resources.github_issues import GitHubIssuesSource
@@ -29,18 +29,27 @@ class UnresolvedConfig(dg.Config):
     as_of: list[str]  # ISO instants (UTC) to look at, in any order; the demo replays many in one run
 
 
-def _escalated(conn) -> set[str]:
-    """The escalations the outbox already holds (an intent's key is the escalation's key and a
-    channel), read once per run: only this op writes them, and it holds the duckdb pool while it does."""
-    return {key.rsplit("/", 1)[0] for (key,) in conn.execute(
-        "SELECT DISTINCT key FROM ops.outbox WHERE starts_with(key, ?)", [KEY_PREFIX + "/"]).fetchall()}
+def _escalated(conn) -> dict[tuple[str, str], dt.datetime | None]:
+    """(fingerprint, priority) -> the latest look that escalated it, from the outbox (an intent's key is
+    the escalation's key and a channel; its period_end the look), read once per run: only this op writes
+    them, and it holds the duckdb pool while it does. A look not recorded is None: every episode covered."""
+    out: dict[tuple[str, str], dt.datetime | None] = {}
+    rows = conn.execute("SELECT key, bool_or(period_end IS NULL), max(period_end) FROM ops.outbox "
+                        "WHERE starts_with(key, ?) GROUP BY key", [KEY_PREFIX + "/"]).fetchall()
+    for key, unknown, look in rows:
+        level = escalated_level(key)
+        if unknown or (level in out and out[level] is None):
+            out[level] = None
+        else:
+            out[level] = max(look, out.get(level) or look)
+    return out
 
 
 @dg.op(pool="duckdb", tags={"kind": "outbox"}, name=OP)
 def escalate_unresolved_issues(context: dg.OpExecutionContext, config: UnresolvedConfig, duckdb: DuckDBResource,
                                github_issues: GitHubIssuesSource, cloudwatch_logs: CloudWatchLogsSource,
                                sagemaker_jobs: SageMakerJobsSource) -> None:
-    """Enqueue the escalations of open issues past their SLA, once per issue and level."""
+    """Enqueue the escalations of open issues past their SLA, once per issue, level and episode."""
     try:
         rules = load_rules()
     except RulesError as exc:
@@ -59,12 +68,11 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
         escalated, queued = _escalated(conn), []
         for instant in instants:
             _, inventory = inventory_at(conn, instant, rules, data, history)
-            for escalation in due(inventory, rules, instant):
-                if escalation.key in escalated:  # escalated at an earlier tick: never again
-                    counts["already"] += 1
-                    continue
+            found = due(inventory, rules, instant)
+            new = to_enqueue(found, escalated, instant)  # escalated at an earlier tick: never again
+            counts["already"] += len(found) - len(new)
+            for escalation in new:
                 queued += [(intent, instant) for intent in intents(escalation, mentions)]
-                escalated.add(escalation.key)
                 counts["escalated"] += 1
                 context.log.warning(f"{escalation.key}: {escalation.escalate_to} {escalation.action}")
         # after the ticks (their reads catch DuckDB errors, which would abort a transaction around them):
