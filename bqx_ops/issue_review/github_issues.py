@@ -9,6 +9,7 @@ triage (created before, not closed before); here ``resolved_at`` is its close ti
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from bqx_ops.base_schema import plausible_day
@@ -32,6 +33,11 @@ def parse_time(value) -> dt.datetime | None:
         return naive_utc(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
     if not isinstance(value, str) or not value.strip():
         return None
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same job and issue times are placed at every look of a replay
+def _parse_text(value: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
