@@ -38,12 +38,14 @@ def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
     evaluations = records(r2_evaluations(model_results, threshold))
     jobs = {} if model_results is None or model_results.empty or "training_job" not in model_results else {
         str(rid): text(job) for rid, job in zip(model_results["record_id"], model_results["training_job"])}
+    series: dict[tuple, list[tuple[dt.date, float]]] = {}  # per model and horizon, in evaluation order
+    for e in evaluations:
+        series.setdefault((e["model"], e["horizon"]), []).append((as_date(e["evaluated_on"]), e["r2"]))
     found = []
     for d in records(r2_drops(model_results, threshold)):
         drop_day = as_date(d["evaluated_on"])
-        recovery = next((as_date(e["evaluated_on"]) for e in evaluations
-                         if (e["model"], e["horizon"]) == (d["model"], d["horizon"])
-                         and as_date(e["evaluated_on"]) > drop_day and e["r2"] >= d["previous_r2"] - threshold), None)
+        recovery = next((day for day, r2 in series.get((d["model"], d["horizon"]), ())
+                         if day > drop_day and r2 >= d["previous_r2"] - threshold), None)
         found.append(Found(
             source="derived", source_ref=f"r2_drop/{d['result_id'] or d['record_id']}", kind="r2_drop",
             title=f"R² drop of {d['drop']:.3f} on {d['model']} {d['horizon']} "
