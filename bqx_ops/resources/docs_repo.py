@@ -14,7 +14,6 @@ import datetime as dt
 import fcntl
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Mapping, NamedTuple
@@ -26,21 +25,15 @@ from pydantic import PrivateAttr
 from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC
 from bqx_ops.docs_sync.paths import README, PathRefused, check_writable, normalize
-from bqx_ops.docs_sync.readme import initial_readme, replace_status
+from bqx_ops.docs_sync.readme import replace_status
 from bqx_ops.resources import git_import
+from bqx_ops.resources.docs_origin import DocsRepoOrigin
+from bqx_ops.resources.docs_tags import DocsRepoTags
 
 # A push is refused like this when the remote moved since our fetch (non-fast-forward), or when
 # it moved while the push was under way (the ref's compare-and-swap failed on the remote).
 _MOVED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref", "cannot lock ref",
           "stale info")
-
-
-def _remove_stale_locks(git_dir: Path) -> None:
-    """The lock files a git killed mid-command leaves behind (index.lock, refs/heads/main.lock,
-    packed-refs.lock...): every later git would refuse to run. Only called while holding the
-    repository's file lock, which every git command of bqx_ops on it takes: no live git owns them."""
-    for lock in [*git_dir.glob("*.lock"), *(git_dir / "refs").rglob("*.lock")]:
-        lock.unlink(missing_ok=True)
 
 
 class DocsRepoError(RuntimeError):
@@ -51,18 +44,13 @@ class BatchRejected(DocsRepoError):
     """The one push of a batch was refused (origin moved meanwhile): nothing of the batch was pushed."""
 
 
-class TagInfo(NamedTuple):
-    target: str  # the commit the tag points to
-    message: str
-
-
 class CommitInfo(NamedTuple):
     sha: str
     subject: str
     files_changed: int
 
 
-class DocsRepo(dg.ConfigurableResource):
+class DocsRepo(DocsRepoOrigin, DocsRepoTags, dg.ConfigurableResource):
     """The project's docs repository (README status section, CHANGELOG.md, docs/)."""
 
     data_dir: str = PField(description="Data dir; the working copy is <data_dir>/<dir_name>.")
@@ -195,53 +183,6 @@ class DocsRepo(dg.ConfigurableResource):
             sha = self._git("rev-list", "-1", f"--before={stamp}", "HEAD").stdout.strip()
             return sha or self._rev("HEAD")
 
-    def tags(self) -> dict[str, TagInfo]:
-        """Tags on origin: name -> (target commit, message)."""
-        with self._synced():
-            return self._local_tags()
-
-    def tag(self, name: str, message: str, target: str, when: dt.datetime) -> bool:
-        """Create and push the annotated tag ``name`` on ``target``; False if origin already has it
-        (tags are never moved or forced)."""
-        if self._batching:
-            raise DocsRepoError("a tag names a pushed commit: create it after the batch")
-        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
-        if self._git("check-ref-format", f"refs/tags/{name}", cwd=self.data_dir, check=False).returncode:
-            raise ValueError(f"{name!r} is not a valid tag name")
-        with self._synced():
-            if name in self._local_tags():
-                return False
-            self._git("tag", "-a", "--cleanup=verbatim", "-m", message, name, f"{target}^{{commit}}", when=when)
-            if self._push(f"refs/tags/{name}:refs/tags/{name}"):
-                return True
-            self._git("tag", "-d", name)
-            self._git("fetch", "--tags", "origin")
-            if name in self._local_tags():
-                return False  # someone else pushed it meanwhile
-            raise DocsRepoError(f"could not push tag {name} to {self._origin()}")
-
-    def tag_many(self, wanted: list[tuple[str, str, str, dt.datetime]]) -> list[bool]:
-        """``tag`` for each (name, message, target, when), with one sync and one atomic push instead of
-        one each (a replay's release tags: ~9 git processes a tag became ~2). Per tag, True if created.
-        If origin refuses the push (it moved meanwhile), nothing of it was pushed: one ``tag`` at a time."""
-        if self._batching:
-            raise DocsRepoError("a tag names a pushed commit: create it after the batch")
-        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
-        for name, *_ in wanted:
-            if self._git("check-ref-format", f"refs/tags/{name}", cwd=self.data_dir, check=False).returncode:
-                raise ValueError(f"{name!r} is not a valid tag name")
-        with self._synced():
-            existing, new = self._local_tags(), {}
-            for i, (name, message, target, when) in enumerate(wanted):
-                if name not in existing and name not in new:
-                    self._git("tag", "-a", "--cleanup=verbatim", "-m", message, name, f"{target}^{{commit}}",
-                              when=when)
-                    new[name] = i
-            if not new or self._push(*(f"refs/tags/{name}:refs/tags/{name}" for name in new)):
-                return [new.get(name) == i for i, (name, *_) in enumerate(wanted)]
-            self._git("tag", "-d", *new)
-        return [self.tag(*one) for one in wanted]
-
     @property
     def path(self) -> Path:
         return Path(self.data_dir) / self._name
@@ -282,88 +223,6 @@ class DocsRepo(dg.ConfigurableResource):
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
             self._sync()
             yield
-
-    def _ensure(self) -> None:
-        if self.remote_url is None:
-            self._ensure_local_origin()
-        if (self.path / ".git").is_dir():
-            if self._git("remote", "get-url", "origin", check=False).stdout.strip() != self._origin():
-                self._git("remote", "set-url", "origin", self._origin())
-            return
-        if self.path.exists() and any(self.path.iterdir()):
-            raise DocsRepoError(f"{self.path} exists but is not a git working copy; move it away")
-        staging = self.path.with_name(f".{self._name}.clone-{os.getpid()}")
-        shutil.rmtree(staging, ignore_errors=True)
-        self._git("clone", "--quiet", "--no-local", "--", self._origin(), str(staging), cwd=self.data_dir)
-        if self.path.exists():
-            self.path.rmdir()
-        staging.rename(self.path)
-
-    def _ensure_local_origin(self) -> None:
-        """The embedded origin: a bare repository with one commit holding a README with status markers."""
-        bare = Path(self.data_dir) / f"{self._name}.git"
-        if (bare / "HEAD").exists():
-            return
-        staging = bare.with_name(f".{self._name}.git.init-{os.getpid()}")
-        shutil.rmtree(staging, ignore_errors=True)
-        self._git("init", "--quiet", "--bare", f"--initial-branch={self._branch}", str(staging), cwd=self.data_dir)
-        commit = self._initial_commit(self._initial_date(), cwd=staging)
-        self._git("update-ref", f"refs/heads/{self._branch}", commit, cwd=staging)
-        staging.rename(bare)
-
-    def _initial_commit(self, when: dt.datetime, cwd=None) -> str:
-        """A root commit (no parent, no branch yet) holding only the initial README, in ``cwd``'s repository."""
-        blob = self._git("hash-object", "-w", "--stdin", cwd=cwd, stdin=self._initial_readme()).stdout.strip()
-        tree = self._git("mktree", cwd=cwd, stdin=f"100644 blob {blob}\t{README}\n").stdout.strip()
-        return self._git("commit-tree", tree, "-m", "Initial commit: README with the bqx-ops status section",
-                         cwd=cwd, when=when).stdout.strip()
-
-    def _initial_readme(self) -> str:
-        project = self._project.project
-        return initial_readme(self._name, project.name, project.goal)
-
-    def _initial_date(self) -> dt.datetime:
-        """The plan's first day: the first report commit is never older than the repository."""
-        start = project_config.project_start(self._project)
-        return dt.datetime(start.year, start.month, start.day, tzinfo=UTC)
-
-    def _sync(self) -> None:
-        """Working copy := origin's branch, exactly (leftovers of an interrupted run are discarded)."""
-        self._ensure()
-        git_dir = self.path / ".git"
-        if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
-            self._git("rebase", "--abort", check=False)
-        _remove_stale_locks(git_dir)
-        if self.remote_url is None:  # the embedded origin is ours too: a push killed mid-update
-            _remove_stale_locks(Path(self._origin()))
-        # --prune-tags: a tag created here by a run killed before its push is not on origin, and a
-        # tag only we see would never be pushed (tag() takes it for origin's)
-        self._git("fetch", "--prune", "--prune-tags", "--tags", "--force", "origin")
-        upstream = f"refs/remotes/origin/{self._branch}"
-        if not self._has(upstream) and self._start_empty_remote():
-            self._git("fetch", "--prune", "--prune-tags", "--tags", "--force", "origin")
-        if not self._has(upstream):
-            raise DocsRepoError(f"{self._origin()} has no branch {self._branch!r} (it has other branches: "
-                                "create it, or set BQX_OPS_DOCS_BRANCH to one of them)")
-        self._reset(upstream)
-
-    def _has(self, ref: str) -> bool:
-        return self._git("rev-parse", "--verify", "--quiet", ref, check=False).returncode == 0
-
-    def _start_empty_remote(self) -> bool:
-        """A remote with no branch at all (a new GitHub repository) gets bqx_ops's first commit, the
-        README with the status markers; a remote with other branches is never given a second root."""
-        if self._git("ls-remote", "--heads", "origin").stdout.strip():
-            return False
-        # dated like the embedded origin's (the plan's first day, never in the future): the same project
-        # gets the same root commit in both modes, and git log does not open with today above a backfill
-        commit = self._initial_commit(min(self._initial_date(), dt.datetime.now(UTC)))
-        self._push(f"{commit}:refs/heads/{self._branch}")  # False: someone else started it meanwhile
-        return True
-
-    def _reset(self, upstream: str) -> None:
-        self._git("checkout", "--quiet", "--force", "-B", self._branch, upstream)  # index and files too
-        self._git("clean", "--quiet", "-fdx")
 
     def _commit_changes(self, files: Mapping[str, str | None], readme_status: str | None,
                         message: str, when: dt.datetime, volatile: re.Pattern | None = None) -> bool:
@@ -449,12 +308,6 @@ class DocsRepo(dg.ConfigurableResource):
     def _read_local(self, relpath: str) -> str | None:
         target = self.path / relpath
         return None if target.is_symlink() or not target.is_file() else target.read_text(encoding="utf-8")
-
-    def _local_tags(self) -> dict[str, TagInfo]:
-        out = self._git("for-each-ref", "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)%00"
-                        "%(contents)%01", "refs/tags").stdout
-        entries = [entry.lstrip("\n").split("\0", 3) for entry in out.split("\x01") if entry.strip()]
-        return {name: TagInfo(peeled or direct, message.strip()) for name, peeled, direct, message in entries}
 
     def _rev(self, ref: str) -> str:
         return self._git("rev-parse", "--verify", f"{ref}^{{commit}}").stdout.strip()

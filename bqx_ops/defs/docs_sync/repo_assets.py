@@ -35,7 +35,8 @@ from bqx_ops.docs_sync.releases import phase_tag, release_payload, tag_message
 from bqx_ops.docs_sync.snapshot import records
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
-from bqx_ops.resources.docs_repo import DocsRepo, TagInfo
+from bqx_ops.resources.docs_repo import DocsRepo
+from bqx_ops.resources.docs_tags import TagInfo
 from bqx_ops.slack_text import escape
 
 TS = "datetime64[us]"
