@@ -109,6 +109,18 @@ def test_the_first_week_of_a_year_compares_the_360_count_with_zero_not_last_year
     assert row(dt.datetime(2027, 1, 11, 9)).baseline is None
 
 
+def test_a_figure_shown_the_same_both_weeks_is_flat_whatever_its_hidden_decimals():
+    """Budget Variance +13.14% then +13.08%: both weeks show +13.1%, so → (↑/↓ beside two equal figures read
+    as a change nobody can see); +13.1% then +13.2% is ↑; no last week: no trend."""
+    def budget(pct):
+        return {i.metric: i for i in ind.indicators(ind.Facts(as_of=AS_OF, budget_variance_pct=pct))}[
+            "Budget Variance"]
+    assert budget(13.14).current == budget(13.08).current == "+13.1%"
+    assert ind.week_trend(budget(13.14), budget(13.08)) == "→"
+    assert ind.week_trend(budget(13.2), budget(13.1)) == "↑"
+    assert ind.week_trend(budget(13.2), None) == "-"
+
+
 def test_trend_against_last_week():
     assert [ind.trend(a, b) for a, b in ((2, 1), (1, 2), (1, 1.00001), (None, 1), (1, None))] == ["↑", "↓", "→",
                                                                                                   "-", "-"]

@@ -225,6 +225,19 @@ def cost_indicator(f: Facts) -> Indicator:
                      baseline=(c["like_days"],))
 
 
+def week_trend(current: Indicator, previous: Indicator | None) -> str:
+    """An indicator's trend: against its own baseline when it has one (Cost/Month's like days, a year's
+    first 360 count), else against last week's indicator; → when both weeks show the same figure (a
+    +13.1% beside last week's +13.1% never reads ↑ because the hidden decimals rose)."""
+    if current.baseline is not None:
+        return trend(current.value, current.baseline[0])
+    if previous is None:
+        return NO_TREND
+    if current.value is not None and previous.value is not None and current.current == previous.current:
+        return FLAT
+    return trend(current.value, previous.value)
+
+
 def trend(current: float | None, previous: float | None) -> str:
     """↑ / ↓ / → against last week's value (rounded to 4 decimals), "-" when either is missing."""
     if current is None or previous is None:

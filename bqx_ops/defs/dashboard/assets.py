@@ -14,7 +14,7 @@ from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard import revisions
 from bqx_ops.dashboard.costs import CostProblem, file_month, merge, one_source_per_day, parse_response
-from bqx_ops.dashboard.indicators import indicators, trend
+from bqx_ops.dashboard.indicators import indicators, week_trend
 from bqx_ops.dashboard.read import facts, past_sla
 from bqx_ops.dashboard.render import PATH, TIME_OF_DAY, as_of_line, render, rendered_as_of
 from bqx_ops.defs.airtable.assets import ensure_table
@@ -129,18 +129,17 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, g
         for w in run_weeks:
             previous_as_of = _previous(w).as_of
             if previous_as_of != last_as_of:  # not the week just computed in this run: read it
-                last_values = {i.metric: i.value for i in indicators(
+                last_values = {i.metric: i for i in indicators(
                     facts(conn, previous_as_of, ceiling, issues_at(previous_as_of), start, latency, sla))}
             previous = last_values
             current = indicators(facts(conn, w.as_of, ceiling, issues_at(w.as_of), start, latency, sla))
-            last_as_of, last_values = w.as_of, {i.metric: i.value for i in current}
+            last_as_of, last_values = w.as_of, {i.metric: i for i in current}
             common = {"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "as_of": naive_utc(w.as_of)}
             for position, ind in enumerate(current):
                 rows.append({**common, "section": ind.section, "position": position, "metric": ind.metric,
                              "target": ind.target, "current": ind.current, "value": ind.value,
                              "status": ind.status,
-                             "trend": trend(ind.value, ind.baseline[0] if ind.baseline is not None
-                                            else previous.get(ind.metric))})
+                             "trend": week_trend(ind, previous.get(ind.metric))})
                 statuses.setdefault(w.key, {})[ind.metric] = ind.status
     df = frame(rows, METRIC_COLUMNS)
     ensure_table(duckdb, ["dashboard", "success_metrics"], df)
