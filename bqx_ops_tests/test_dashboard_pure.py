@@ -206,7 +206,7 @@ def test_cost_per_month_shows_last_month_and_month_to_date_with_a_projection_and
     first = month_figures(rows, dt.datetime(2026, 6, 1, 9))
     assert (first["days"], first["month_to_date"], first["projected"], first["like_days"]) == (0, None, None, None)
     on_first = ind.cost_indicator(ind.Facts(as_of=dt.datetime(2026, 6, 1, 9), cost=first, cost_ceiling=500.0))
-    assert on_first.status == "✅" and on_first.current == "May $310.00; Jun to date no data (0 days)"
+    assert on_first.status == "✅" and on_first.current == "May $310.00; Jun to date no day ended yet"
     # later in a month without any cost data (a team whose Cost Explorer export stopped): no data, not May's ✅
     silent = month_figures(rows[:31], AS_OF)
     assert (silent["days"], silent["month_to_date"], silent["previous_month"]) == (28, None, 310.0)

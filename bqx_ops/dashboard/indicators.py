@@ -212,8 +212,11 @@ def cost_indicator(f: Facts) -> Indicator:
         return Indicator(PROJECT, "Cost/Month", target, shown + _problems(f.cost_problems),
                          status(f.cost_month), f.cost_month)
     prev = "no data" if c["previous_month"] is None else usd(c["previous_month"])
-    mtd = "no data" if c["month_to_date"] is None else usd(c["month_to_date"])
-    mtd += f" ({c['days']} day{'' if c['days'] == 1 else 's'})"
+    if c["days"] == 0:  # the 1st: no day of the month has ended, so nothing of it is missing either
+        mtd = "no day ended yet"
+    else:
+        mtd = ("no data" if c["month_to_date"] is None else usd(c["month_to_date"])) + \
+            f" ({c['days']} day{'' if c['days'] == 1 else 's'})"
     text = f"{c['previous']:%b} {prev}; {c['month']:%b} to date {mtd}"
     if c["projected"] is not None:
         text += f", projected {usd(c['projected'])}"
