@@ -108,7 +108,8 @@ def print_summary(results, data_dir: Path, dagster_home: Path, period: tuple[dt.
         print("\nOutbox: " + ", ".join(f"{n} {status}" for status, n in sorted(outbox.items())))
         if outbox.get("recorded_only"):
             print("  (recorded_only: periods older than the horizon are never sent, so a replay of\n"
-                  "   history pages nobody; BQX_OPS_OUTBOX_HORIZON_DAYS widens it for the sinks)")
+                  "   history pages nobody; BQX_OPS_OUTBOX_HORIZON_DAYS widens it for the sinks; also a\n"
+                  "   version superseded by a newer one of its key before it was sent)")
     print(f"\nOutputs: DuckDB {data_dir / 'bqx_ops.duckdb'}; landing zone {data_dir / 'landing'};")
     docs = current("local", data_dir).docs_dir()
     print(f"  docs repo {data_dir / docs} (origin {data_dir / f'{docs}.git'}: git log, docs/); sinks {data_dir / 'sinks'}")
