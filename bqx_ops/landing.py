@@ -141,6 +141,20 @@ def _read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8-sig")
 
 
+def read_landed_list(path: Path, source: str, missing: str, shape: str) -> tuple[list, list[str]]:
+    """(items, problems) of a landing file holding one JSON list (GitHub's issues, SageMaker's jobs): a
+    missing, unreadable or otherwise shaped file is a "no data" problem named for ``source``, not a crash."""
+    where = zone_path(path)  # reports name landing files relative to the zone
+    if not path.exists():
+        return [], [f"{source}: no data: no landed {missing} ({where} in the landing zone)"]
+    try:
+        data = read_json(path)
+    except UNREADABLE_ERRORS as exc:  # not JSON, too deep, a directory, no permission
+        why = why_unreadable(exc) if isinstance(exc, OSError) else exc
+        return [], [f"{source}: no data: unreadable landing file {where}: {why}"]
+    return (data, []) if isinstance(data, list) else ([], [f"{source}: no data: {where} is not {shape}"])
+
+
 def read_json(path: Path) -> Any:
     """The JSON of a landing file; a UTF-8 byte order mark (some exporters write one) is accepted.
 

@@ -11,7 +11,7 @@ import duckdb
 from bqx_ops.defs.airtable.assets import airtable_tables, raw_records
 from bqx_ops.defs.docs_sync.assets import model_versions
 from bqx_ops.resources.aws import AwsClients
-from bqx_ops.resources.aws_sources import LiveSageMakerJobs
+from bqx_ops.resources.sagemaker_jobs import LiveSageMakerJobs
 from bqx_ops.resources.factory import build_resources
 from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
 from bqx_ops_tests.test_review_live_aws import create_job

@@ -114,7 +114,7 @@ def test_the_360_horizons_are_the_plan_weeks_and_average_to_its_r2(kgl_run):
     for horizon, r in latest.items():
         assert f"| {horizon} | {r['R2']:.4f} | {r['Evaluated On']} | no |" in q4
     mean = sum(r["R2"] for r in latest.values()) / len(latest)
-    assert f"| 1 | Goal alignment | " in q4 and f"ensemble R² {mean:.4f} below target" in q4
+    assert "| 1 | Goal alignment | " in q4 and f"ensemble R² {mean:.4f} below target" in q4
 
 
 def test_no_output_names_the_sample_or_the_other_plans(kgl_run):

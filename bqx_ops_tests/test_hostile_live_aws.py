@@ -12,7 +12,8 @@ from bqx_ops.dashboard import latency
 from bqx_ops.dashboard.costs import parse_response
 from bqx_ops.landing import Landing, read_json, write_json
 from bqx_ops.resources.aws import AwsClients
-from bqx_ops.resources.aws_sources import LiveCloudWatchLogs, LiveSageMakerJobs
+from bqx_ops.resources.aws_sources import LiveCloudWatchLogs
+from bqx_ops.resources.sagemaker_jobs import LiveSageMakerJobs
 from bqx_ops.resources.costs import LiveCosts
 from bqx_ops_tests.servers.aws_json import AwsJsonServer, aws_error
 

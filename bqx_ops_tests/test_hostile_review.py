@@ -104,7 +104,7 @@ def test_a_boolean_or_text_metric_is_never_compared(result):
 
 
 def _source(kind, data_dir):
-    from bqx_ops.resources.aws_sources import EmbeddedSageMakerJobs
+    from bqx_ops.resources.sagemaker_jobs import EmbeddedSageMakerJobs
     from bqx_ops.resources.github_issues import EmbeddedGitHubIssues
 
     if kind == "github":

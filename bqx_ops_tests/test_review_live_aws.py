@@ -8,7 +8,8 @@ from moto.backends import get_backend
 
 from bqx_ops.landing import Landing, dumps, read_json
 from bqx_ops.resources.aws import AwsClients
-from bqx_ops.resources.aws_sources import LiveCloudWatchLogs, LiveSageMakerJobs
+from bqx_ops.resources.aws_sources import LiveCloudWatchLogs
+from bqx_ops.resources.sagemaker_jobs import LiveSageMakerJobs
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.rules import load_rules
 from bqx_ops.issue_review.sagemaker import sagemaker_issues

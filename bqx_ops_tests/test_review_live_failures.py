@@ -7,7 +7,8 @@ from bqx_ops.defs.issue_review.sources import landed_sources
 from bqx_ops.issue_review.rules import load_rules
 from bqx_ops.landing import Landing, write_json
 from bqx_ops.resources.aws import AwsClients
-from bqx_ops.resources.aws_sources import LiveCloudWatchLogs, LiveSageMakerJobs
+from bqx_ops.resources.aws_sources import LiveCloudWatchLogs
+from bqx_ops.resources.sagemaker_jobs import LiveSageMakerJobs
 from bqx_ops.resources.github_issues import LiveGitHubIssues
 
 NOW = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)

@@ -133,7 +133,7 @@ def test_an_r2_drop_seen_by_model_results_and_sagemaker_is_one_issue(reviewed):
     assert len(about) == 1, about[["source", "kind", "title"]]  # one problem, one issue
     (issue,) = about.itertuples()
     assert (issue.source, issue.kind, issue.priority) == ("derived", "r2_drop", "P1")
-    assert f"also sagemaker: " in issue.detail and job in issue.detail
+    assert "also sagemaker: " in issue.detail and job in issue.detail
     assert inventory[inventory["kind"] == "degradation"]["title"].str.contains(job, regex=False).sum() == 0
 
 

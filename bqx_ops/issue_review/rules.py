@@ -8,6 +8,7 @@ compile, is refused with a message naming the offending entry.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -109,11 +110,26 @@ def merge(base: dict, override: dict) -> dict:
 
 
 def load_rules(path: str | None = None, re2: bool = True) -> TriageRules:
-    """The packaged rules, with ``path`` (default: $BQX_OPS_TRIAGE_RULES) merged over them."""
+    """The packaged rules, with ``path`` (default: $BQX_OPS_TRIAGE_RULES) merged over them. Parsed once
+    per version of the files (path, mtime, size): a run asks for them per review, per 360 version, per
+    check (the YAML read and every pattern compiled each time); a changed file is read again."""
     files = [default_path()]
     user = path if path is not None else os.environ.get(ENV_VAR)
     if user:
         files.append(Path(user))
+    try:
+        versions = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    except OSError:  # a file that cannot be read: said by the uncached path, never remembered
+        return _load(files, re2)
+    return _load_version(versions, re2)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_version(versions: tuple[tuple[str, int, int], ...], re2: bool) -> TriageRules:
+    return _load([Path(name) for name, *_ in versions], re2)
+
+
+def _load(files: list[Path], re2: bool) -> TriageRules:
     data: dict = {}
     for file in files:
         try:

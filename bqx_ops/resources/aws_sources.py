@@ -176,8 +176,3 @@ class LiveCloudWatchLogs(CloudWatchLogsSource):
                     continue
                 stats["fetched_days"] += 1
         return stats
-
-
-# SageMaker's sources live in their own module; named here too, where they always were
-from bqx_ops.resources.sagemaker_jobs import (EmbeddedSageMakerJobs, LiveSageMakerJobs,  # noqa: E402,F401
-                                              SageMakerJobsSource)

@@ -12,17 +12,13 @@ import dagster as dg
 from bqx_ops import config as project_config
 from bqx_ops.resources.airtable import EmbeddedAirtable, LiveAirtable
 from bqx_ops.resources.aws import AwsClients
-from bqx_ops.resources.aws_sources import (
-    EmbeddedCloudWatchLogs,
-    EmbeddedSageMakerJobs,
-    LiveCloudWatchLogs,
-    LiveSageMakerJobs,
-)
+from bqx_ops.resources.aws_sources import EmbeddedCloudWatchLogs, LiveCloudWatchLogs
 from bqx_ops.resources.costs import EmbeddedCosts, LiveCosts
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github import LiveGitHub
 from bqx_ops.resources.github_issues import EmbeddedGitHubIssues, LiveGitHubIssues
 from bqx_ops.resources.metrics import EmbeddedLatency, LiveLatency
+from bqx_ops.resources.sagemaker_jobs import EmbeddedSageMakerJobs, LiveSageMakerJobs
 from bqx_ops.resources.outbox import LiveOutboxDelivery, OutboxDelivery
 from bqx_ops.resources.slack import BqxSlackResource
 from bqx_ops.resources.warehouse import warehouse_resources

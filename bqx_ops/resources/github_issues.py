@@ -21,7 +21,7 @@ from pydantic import Field as PField
 
 from bqx_ops.calendar import UTC
 from bqx_ops.sanitize import json_text
-from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, why_unreadable, write_json, zone_path
+from bqx_ops.landing import Landing, read_landed_list, write_json
 from bqx_ops.issue_review.github_issues import is_pull_request, parse_time
 
 
@@ -40,17 +40,7 @@ class GitHubIssuesSource(dg.ConfigurableResource):
 
     def read(self) -> tuple[list, list[str]]:
         """(items, problems): the landed listing; a missing or unreadable file is a problem, not a crash."""
-        where = zone_path(self.path)  # reports name landing files relative to the zone
-        if not self.path.exists():
-            return [], [f"github: no data: no landed issues ({where} in the landing zone)"]
-        try:
-            data = read_json(self.path)
-        except UNREADABLE_ERRORS as exc:  # not JSON, too deep, a directory, no permission
-            why = why_unreadable(exc) if isinstance(exc, OSError) else exc
-            return [], [f"github: no data: unreadable landing file {where}: {why}"]
-        if not isinstance(data, list):
-            return [], [f"github: no data: {where} is not a list of issues"]
-        return data, []
+        return read_landed_list(self.path, "github", "issues", "a list of issues")
 
 
 class EmbeddedGitHubIssues(GitHubIssuesSource):

@@ -11,7 +11,7 @@ from pydantic import Field as PField
 
 from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC
-from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, why_unreadable, write_json, zone_path
+from bqx_ops.landing import Landing, read_landed_list, write_json
 from bqx_ops.resources.aws import AwsClients
 from bqx_ops.resources.paging import EndlessPages, bounded_pages
 
@@ -41,15 +41,7 @@ class SageMakerJobsSource(dg.ConfigurableResource):
         raise NotImplementedError
 
     def read(self) -> tuple[list, list[str]]:
-        where = zone_path(self.path)  # reports name landing files relative to the zone
-        if not self.path.exists():
-            return [], [f"sagemaker: no data: no landed training jobs ({where} in the landing zone)"]
-        try:
-            data = read_json(self.path)
-        except UNREADABLE_ERRORS as exc:  # not JSON, too deep, a directory, no permission
-            why = why_unreadable(exc) if isinstance(exc, OSError) else exc
-            return [], [f"sagemaker: no data: unreadable landing file {where}: {why}"]
-        return (data, []) if isinstance(data, list) else ([], [f"sagemaker: no data: {where} is not a list"])
+        return read_landed_list(self.path, "sagemaker", "training jobs", "a list")
 
 
 class EmbeddedSageMakerJobs(SageMakerJobsSource):

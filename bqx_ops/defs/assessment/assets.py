@@ -28,8 +28,8 @@ from bqx_ops.defs.issue_review.sources import inventories_at
 from bqx_ops.docs_sync.queue import Publication, is_deferred, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.issue_review.rules import RulesError, load_rules
-from bqx_ops.lazy import pd
-from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource
+from bqx_ops.resources.sagemaker_jobs import SageMakerJobsSource
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 

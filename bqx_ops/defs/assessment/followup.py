@@ -22,7 +22,6 @@ from bqx_ops.defs.assessment.assets import (
     ASSESSMENT_PARTITIONS, GROUP, OWNERS, PROPOSALS_KEY, REPORT_KEY, SCORES_KEY, quarters_of, versions_of,
 )
 from bqx_ops.frames import frame
-from bqx_ops.lazy import pd
 from bqx_ops.resources.airtable import AirtableSource
 from bqx_ops.slack_text import escape
 

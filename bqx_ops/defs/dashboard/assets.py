@@ -28,7 +28,8 @@ from bqx_ops.issue_review.rules import SEED_SLA_HOURS, RulesError, load_rules
 from bqx_ops.landing import read_json, why_unreadable
 from bqx_ops.sanitize import visible
 from bqx_ops.lazy import pd
-from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource
+from bqx_ops.resources.sagemaker_jobs import SageMakerJobsSource
 from bqx_ops.resources.costs import CostsSource, MonthsNotFetched
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource

@@ -14,7 +14,6 @@ from bqx_ops.defs.dashboard.assets import GROUP, OWNERS
 from bqx_ops.defs.docs_sync.weeks import run_now
 from bqx_ops.frames import frame
 from bqx_ops.landing import read_json, why_unreadable
-from bqx_ops.lazy import pd
 from bqx_ops.resources.metrics import LatencySource
 
 LATENCY_COLUMNS = {"day": "datetime64[us]", "p95_ms": "float64"}

@@ -34,7 +34,7 @@ from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 from bqx_ops.resources.airtable import AirtableSource
-from bqx_ops.resources.aws_sources import SageMakerJobsSource
+from bqx_ops.resources.sagemaker_jobs import SageMakerJobsSource
 from bqx_ops.snapshots import Snapshots
 
 TS = "datetime64[us]"

@@ -24,7 +24,8 @@ from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.outbox import store as outbox_store
 from bqx_ops.plan_update.common import records
-from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource
+from bqx_ops.resources.sagemaker_jobs import SageMakerJobsSource
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 from bqx_ops.issue_review import model

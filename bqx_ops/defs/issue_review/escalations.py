@@ -19,7 +19,8 @@ from bqx_ops.defs.issue_review.sources import landed_sources
 from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
 from bqx_ops.issue_review.escalate import KEY_PREFIX, due, escalated_level, intents, to_enqueue
 from bqx_ops.issue_review.rules import RulesError, load_rules
-from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource
+from bqx_ops.resources.sagemaker_jobs import SageMakerJobsSource
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 
 OP = "escalate_unresolved_issues"

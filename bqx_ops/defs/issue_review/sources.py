@@ -14,7 +14,8 @@ from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.collect import AirtableHistory, SourceData, inventory_at
 from bqx_ops.lazy import pd
 from bqx_ops.issue_review.rules import TriageRules
-from bqx_ops.resources.aws_sources import CloudWatchLogsSource, SageMakerJobsSource
+from bqx_ops.resources.aws_sources import CloudWatchLogsSource
+from bqx_ops.resources.sagemaker_jobs import SageMakerJobsSource
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 
 
