@@ -10,7 +10,7 @@ from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, num
 from bqx_ops.assessment.proposals import days_up, shown
 from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
 from bqx_ops.markdown import table as md_table
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import fixed, plural
 
 APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 week" for the seed's)
     "open P0": "resolve the P0 issue first (action item within {P0}), then re-test the stage",
@@ -113,7 +113,7 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              f"- Budget: {usd(budget_now)} → {usd(forecast)} (forecast at completion: realized cost plus "
              "the adjusted estimates of the open stages).",
              f"- Timeline: {t.get('days_min')}–{t.get('days_max')} → "
-             + ("no forecast" if fdays is None else f"{days_up(fdays)} (forecast {fdays:.1f}, rounded up)")
+             + ("no forecast" if fdays is None else f"{days_up(fdays)} (forecast {fixed(fdays, 1)}, rounded up)")
              + " working days.", "",
              "## Impact assessment", "",
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
