@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -23,7 +23,7 @@ from bqx_ops.asof import all_rows, as_of_snapshot, snapshot_days, snapshot_rows
 from bqx_ops.calendar import ISSUE_REVIEW, naive_utc
 from bqx_ops.db import table_exists
 from bqx_ops.frames import frame
-from bqx_ops.issue_review import cloudwatch
+from bqx_ops.issue_review import cloudwatch, cloudwatch_windows
 from bqx_ops.issue_review.actions import action_items
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
 from bqx_ops.issue_review.derived import cost_issues, done_since, r2_issues, reopened_days, timeline_issues
@@ -202,6 +202,23 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     found += airtable
     return merge_evidence(found), {"snapshot": snapshot, "problems": problems, "tasks": tasks,
                                    "without_data": without_data}
+
+
+LOOKS_PER_QUERY = 16  # a replay's CloudWatch windows grouped per query (cloudwatch_windows): a few MB at most
+
+
+def windows_prepared(conn: duckdb.DuckDBPyConnection, looks: list, rules: TriageRules, data: SourceData,
+                     end: Callable = lambda look: look) -> Iterator:
+    """``looks`` (the instants a replay looks at, or the periods a backfill reviews, ending at ``end(look)``),
+    in order, the CloudWatch log windows of each run of LOOKS_PER_QUERY of them grouped in one query before
+    they are looked at: a window's own query costs ~9 ms, most of it fixed, and a replay looks at over a
+    hundred (``cloudwatch_windows``)."""
+    days = int(rules.cloudwatch.get("window_days", 14))
+    for i in range(0, len(looks), LOOKS_PER_QUERY):
+        batch = looks[i:i + LOOKS_PER_QUERY]
+        windows = [cloudwatch.window(end(look), days) for look in batch]
+        cloudwatch_windows.prepare(conn, [(data.log_files(*w)[0], *w) for w in windows], rules.cloudwatch)
+        yield from batch
 
 
 def review_period_at(instant: dt.datetime) -> ReviewPeriod:

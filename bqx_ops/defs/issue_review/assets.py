@@ -30,7 +30,7 @@ from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.resources.github_issues import GitHubIssuesSource
 from bqx_ops.issue_review import model
 from bqx_ops.issue_review.actions import slack_intent, task_intent
-from bqx_ops.issue_review.collect import AirtableHistory, Review, review
+from bqx_ops.issue_review.collect import AirtableHistory, Review, review, windows_prepared
 from bqx_ops.issue_review.report import render_json, render_markdown, report_paths
 from bqx_ops.issue_review.rules import RulesError, load_rules
 
@@ -97,10 +97,12 @@ def issue_review_tables(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     reviews: list[Review] = []
     with duckdb.get_connection() as conn:
         history = AirtableHistory(conn, periods[-1].end.date())
-        previous = review(conn, previous_period(periods[0]), rules, data, None, history)
-        for period in periods:
+        previous = None
+        for period in windows_prepared(conn, [previous_period(periods[0]), *periods], rules, data,
+                                       end=lambda p: p.end):
             previous = review(conn, period, rules, data, previous, history)
             reviews.append(previous)
+        reviews = reviews[1:]  # the period before the first: reviewed only to compare the first with
     for name, (table, columns, _) in TABLES.items():
         df = pd.concat([getattr(r, name) for r in reviews], ignore_index=True) if reviews else frame([], columns)
         ensure_table(duckdb, ["review", table], df)
