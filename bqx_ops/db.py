@@ -44,15 +44,22 @@ def column_types(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> tu
 # What a reader keeps for the length of one ``transaction`` (the outbox's latest versions): a transaction
 # sees no other writer's commits, so only its own writes can change what was read at its start.
 _TRANSACTION_STATE: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict]" = weakref.WeakKeyDictionary()
-_LAKE: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, bool]" = weakref.WeakKeyDictionary()
+_DATABASE: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple]" = weakref.WeakKeyDictionary()
+
+
+def database(conn: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    """(path, type) of the connection's default catalog, remembered per connection (a replay asks per look
+    and per transaction, ~1 ms a query; a connection's default catalog does not change)."""
+    if conn not in _DATABASE:
+        row = conn.execute("SELECT path, type FROM duckdb_databases() WHERE database_name = current_database()"
+                           ).fetchone()
+        _DATABASE[conn] = tuple(row) if row else (None, None)
+    return _DATABASE[conn]
 
 
 def in_ducklake(conn: duckdb.DuckDBPyConnection) -> bool:
-    """The connection's default catalog is a DuckLake (remembered per connection)."""
-    if conn not in _LAKE:
-        row = conn.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-        _LAKE[conn] = bool(row) and row[0] == "ducklake"
-    return _LAKE[conn]
+    """The connection's default catalog is a DuckLake."""
+    return database(conn)[1] == "ducklake"
 
 
 @contextmanager

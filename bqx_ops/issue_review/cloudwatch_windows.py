@@ -39,7 +39,7 @@ Window = tuple[list[tuple[str, Path]], dt.datetime, dt.datetime]  # (log group, 
 
 # Grouped rows of prepared windows not yet asked for; a few batches at most (a batch is taken as it is used)
 _READY: OrderedDict[tuple, list[tuple]] = OrderedDict()
-_READY_KEPT = 256
+_READY_KEPT = 64  # four batches: a look answered otherwise (a shared look) never takes its rows
 _READY_LOCK = threading.Lock()  # a code server evaluates sensors on several threads
 
 

@@ -21,7 +21,7 @@ import duckdb
 from bqx_ops import config as project_config, plan_scope
 from bqx_ops.asof import all_rows, as_of_snapshot, snapshot_days, snapshot_rows
 from bqx_ops.calendar import ISSUE_REVIEW, naive_utc
-from bqx_ops.db import table_exists
+from bqx_ops.db import database, table_exists
 from bqx_ops.frames import frame
 from bqx_ops.issue_review import cloudwatch, cloudwatch_windows
 from bqx_ops.issue_review.actions import action_items
@@ -240,8 +240,7 @@ _LOOKS_KEPT = 1024  # a replay's looks (113 escalation looks for the full sample
 def _look_key(conn: duckdb.DuckDBPyConnection, instant: dt.datetime, rules: TriageRules) -> tuple | None:
     if os.environ.get(SHARED_LOOKS_ENV) != "1":
         return None
-    database = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return (database[0] if database else None), instant, rules.origin
+    return database(conn)[0], instant, rules.origin
 
 
 def inventory_at(conn: duckdb.DuckDBPyConnection, instant: dt.datetime, rules: TriageRules, data: SourceData,
