@@ -14,7 +14,8 @@ from bqx_ops.issue_review.rules import load_rules
 RULES = load_rules(path="")
 QUIET = dt.timedelta(hours=72)
 GROUPS = ("/app/api", "/app/jobs")
-MESSAGES = ("ERROR disk full", "WARN slow answer", "ERROR timeout upstream", "INFO all good")  # no digits: nothing normalized
+# no digits: nothing normalized
+MESSAGES = ("ERROR disk full", "WARN slow answer", "ERROR timeout upstream", "INFO all good")
 
 
 def ms(moment: dt.datetime) -> int:
@@ -34,7 +35,8 @@ def write_days(folder, first: dt.date, days: int) -> None:
             else:
                 midnight = dt.datetime.combine(day, dt.time())
                 events = [{"timestamp": ms(midnight + dt.timedelta(minutes=rng.randrange(-600, 24 * 60 + 600))),
-                           "message": rng.choice(MESSAGES), "eventId": f"{group}-{n}-{i}"} for i in range(rng.randrange(1, 6))]
+                           "message": rng.choice(MESSAGES), "eventId": f"{group}-{n}-{i}"}
+                          for i in range(rng.randrange(1, 6))]
                 if events and n % 5 == 0:
                     events.append(dict(events[0]))  # listed again: counted once
                 if n % 7 == 0:
@@ -72,7 +74,8 @@ def expected(files: list, start: dt.datetime, end: dt.datetime) -> list[tuple]:
     out = []
     for (group, message), stamps in sorted(kept.items()):
         stamps.sort()
-        gaps = [later for earlier, later in zip(stamps, stamps[1:]) if later - earlier >= QUIET.total_seconds() * 1000]
+        quiet_ms = QUIET.total_seconds() * 1000
+        gaps = [later for earlier, later in zip(stamps, stamps[1:]) if later - earlier >= quiet_ms]
         out.append((group, message, len(stamps), len(stamps) if message.startswith("WARN") else 0, stamps[0], stamps[-1],
                     gaps[-1] if gaps else None))
     return out
