@@ -216,5 +216,6 @@ def test_snapshots_validated_with_the_records_already_known_give_what_each_gives
                for day in (DAY, DAY + dt.timedelta(days=30))}
     assert reasons == {DAY: {"recMODL0000000001"}, DAY + dt.timedelta(days=30): set()}
     # reasons in the order the record's checks run: its fields, its recorded dates, then its spans
-    [phase] = [q for q in parse_snapshot(DAY, bases[4], known=known).quarantine if q["record_id"] == "recPHASE000000000"]
+    quarantine = parse_snapshot(DAY, bases[4], known=known).quarantine
+    [phase] = [q for q in quarantine if q["record_id"] == "recPHASE000000000"]
     assert [r.split(" ")[0] for r in phase["reason"].split("; ")] == ["'Number':", "'End", "'Start"]
