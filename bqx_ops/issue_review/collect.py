@@ -216,8 +216,9 @@ def windows_prepared(conn: duckdb.DuckDBPyConnection, looks: list, rules: Triage
     days = int(rules.cloudwatch.get("window_days", 14))
     for i in range(0, len(looks), LOOKS_PER_QUERY):
         batch = looks[i:i + LOOKS_PER_QUERY]
-        windows = [cloudwatch.window(end(look), days) for look in batch]
-        cloudwatch_windows.prepare(conn, [(data.log_files(*w)[0], *w) for w in windows], rules.cloudwatch)
+        if len(batch) > 1:  # one look (a live tick) is its own query anyway: its files are not listed twice
+            windows = [cloudwatch.window(end(look), days) for look in batch]
+            cloudwatch_windows.prepare(conn, [(data.log_files(*w)[0], *w) for w in windows], rules.cloudwatch)
         yield from batch
 
 
