@@ -1,5 +1,5 @@
-"""The local instance's event log: Dagster's own SQLite event log storage, same files and schema,
-with each database's engine kept open.
+"""The local instance's event log and run storage: Dagster's own SQLite storages, same files and
+schema, with each database's engine kept open (the run storage: ``PooledSqliteRunStorage`` below).
 
 Dagster's ``SqliteEventLogStorage`` builds a new SQLAlchemy engine for every event it stores:
 a new SQLite connection, a fresh statement cache (every INSERT compiled again) and a synced
