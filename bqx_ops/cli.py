@@ -48,6 +48,7 @@ def prepare_environment(data_dir: Path) -> Path:
             (found / "dagster.yaml").write_text(
                 "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
                 "event_log_storage:\n  module: bqx_ops.instance_storage\n  class: PooledSqliteEventLogStorage\n"
+                "run_storage:\n  module: bqx_ops.instance_storage\n  class: PooledSqliteRunStorage\n"
             )
         home = str(found)
         os.environ["DAGSTER_HOME"] = home

@@ -95,6 +95,11 @@ def split_as_queried(df: pd.DataFrame, by: str, drop: list[str] | tuple = ()) ->
     body = df.drop(columns=list(drop), errors="ignore")
     nullable = {c: t.numpy_dtype for c, t in body.dtypes.items()
                 if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in ("i", "u", "b")}
+    # a column with no missing value at all has none in any part: made plain once, not in every part
+    whole = {c: t for c, t in nullable.items() if not body[c].hasnans}
+    if whole:
+        body = body.astype(whole)
+        nullable = {c: t for c, t in nullable.items() if c not in whole}
 
     def as_queried(rows: pd.DataFrame) -> pd.DataFrame:
         rows = rows.reset_index(drop=True)

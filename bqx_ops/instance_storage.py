@@ -1,5 +1,5 @@
-"""The local instance's event log: Dagster's own SQLite event log storage, same files and schema,
-with each database's engine kept open.
+"""The local instance's event log and run storage: Dagster's own SQLite storages, same files and
+schema, with each database's engine kept open (the run storage: ``PooledSqliteRunStorage`` below).
 
 Dagster's ``SqliteEventLogStorage`` builds a new SQLAlchemy engine for every event it stores:
 a new SQLite connection, a fresh statement cache (every INSERT compiled again) and a synced
@@ -35,6 +35,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.sqlite import create_db_conn_string
 
 RECENT_RUNS = 4  # run files kept open besides the index: a run writes to one, the UI reads a few
@@ -194,4 +195,41 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def dispose(self) -> None:
         self._dispose_engines()
+        super().dispose()
+
+
+class PooledSqliteRunStorage(SqliteRunStorage):
+    """Dagster's SQLite run storage (``runs.db``, the same file, schema, migrations and journal) with its
+    engine kept open: Dagster's builds a new engine and opens a new SQLite connection for every read and
+    write of a run's record (its creation, each status change, the tags and snapshots read at each
+    step), some 200 times in the demo's replay."""
+
+    def __init__(self, conn_string: str, inst_data=None):
+        super().__init__(conn_string, inst_data)
+        self._kept: sa.Engine | None = None
+        self._kept_lock = threading.Lock()
+
+    @classmethod
+    def config_type(cls):
+        return {"base_dir": Field(StringSource, is_required=False)}
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        # Dagster's default place: $DAGSTER_HOME/history/runs.db (the run files are in history/runs/)
+        base_dir = config_value.get("base_dir") or os.path.dirname(default_base_dir())
+        return cls.from_local(base_dir, inst_data=inst_data)
+
+    @contextmanager
+    def connect(self):
+        with self._kept_lock:
+            if self._kept is None:  # Dagster's engine options but its pool: one connection kept per thread
+                self._kept = sa.create_engine(self._conn_string)
+        with self._kept.connect() as conn, conn.begin():
+            yield conn
+
+    def dispose(self) -> None:
+        with self._kept_lock:
+            if self._kept is not None:
+                self._kept.dispose()
+                self._kept = None
         super().dispose()

@@ -11,7 +11,7 @@ links; nothing is dropped on a guess).
 from __future__ import annotations
 
 from bqx_ops.lazy import pd
-from bqx_ops.plan_update.common import records, text
+from bqx_ops.plan_update.common import text
 
 SCOPED = ("phases", "stages")  # the tables linked to a plan, directly or through a phase
 
@@ -20,7 +20,8 @@ def other_plans(plans: pd.DataFrame) -> set[str]:
     """Record ids of the Plans records other than the followed one (empty with one plan or none)."""
     from bqx_ops.plan_update.targets import plan_targets
 
-    ids = {text(r.get("record_id")) for r in records(plans)} - {None}
+    # the ids alone: asked for every snapshot read, where a whole frame's records cost ~0.2 ms
+    ids = {text(v) for v in plans["record_id"]} - {None} if plans is not None and "record_id" in plans else set()
     if len(ids) < 2:
         return set()
     followed = plan_targets(plans).record_id

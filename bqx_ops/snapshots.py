@@ -6,13 +6,15 @@ snapshot day, the rows' fingerprint, the rows); a plan-update run asked them ~1,
 one query per ``window`` of the days it will be asked for (``read_snapshots``); the last ``kept``
 windows stay, so memory is bounded whatever the span. Every answer is what the single-instant
 functions give (frames dtypes included); a day holding quarantined records of a table read with
-``carry_forward`` is read by ``snapshot_rows`` itself (the earlier versions are its business).
+``carry_forward`` is read by ``snapshot_rows`` itself (the earlier versions are its business), once
+per reader (the latest few such days kept).
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import duckdb
@@ -34,6 +36,9 @@ class Snapshots:
         self._needed = sorted(needed)
         self._quarantined: set[tuple[dt.date, str]] | None = None  # read when a carried-forward read asks
         self._frames: dict[str, dict[dt.date, pd.DataFrame]] = {}
+        # (table, day) -> a day's rows with its quarantined records carried, as all_rows read them (three
+        # fingerprint queries a read: a replay asks each such day again at every look); the latest kept
+        self._carried: OrderedDict[tuple[str, dt.date], pd.DataFrame] = OrderedDict()
 
     def _holds_quarantined(self, table: str, day: dt.date) -> bool:
         if self._quarantined is None:
@@ -62,8 +67,16 @@ class Snapshots:
 
     def _all(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
         """``all_rows(conn, table, day, carry_forward)``: every plan's records."""
-        if day is None or day > self.last or (carry_forward and self._holds_quarantined(table, day)):
+        if day is None or day > self.last:
             return all_rows(self._conn, table, day, carry_forward)
+        if carry_forward and self._holds_quarantined(table, day):
+            key = (table, day)
+            if key not in self._carried:
+                self._carried[key] = all_rows(self._conn, table, day, carry_forward)
+                while len(self._carried) > self._kept * self._window:
+                    self._carried.popitem(last=False)
+            self._carried.move_to_end(key)
+            return self._carried[key].copy()  # each caller may change its frame
         frames = self._frames.setdefault(table, {})
         if day not in frames:
             at = bisect.bisect_left(self._needed, day)

@@ -7,6 +7,7 @@ every reason found and its raw JSON (nothing is lost); the others proceed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import unicodedata
@@ -187,8 +188,35 @@ FUTURE_GRACE_DAYS = 7
 
 
 def _validate_record(table: Table, record, fields: dict, mapping: SchemaMapping | None = None,
-                     snapshot_date: dt.date | None = None) -> tuple[dict, list[str], dict[str, list[str]]]:
-    """Typed values, problems, and link field -> every target id it names (checked later)."""
+                     snapshot_date: dt.date | None = None, known: dict | None = None
+                     ) -> tuple[dict, list[str], dict[str, list[str]]]:
+    """Typed values, problems, and link field -> every target id it names (checked later). ``known``: what
+    the records already validated gave, by table and fields (a run validates each snapshot's every record,
+    and most are unchanged from the snapshot before: 24,000 records, a few thousand distinct); only the
+    check of recorded dates against the snapshot's own day is made again."""
+    key = _fields_key(table, fields) if known is not None else None
+    found = known.get(key) if key is not None else None
+    if found is None:
+        found = _validated_fields(table, fields, mapping)
+        if key is not None:
+            known[key] = found
+    typed, before, after, links = found
+    problems = before + _recorded_in_the_future(table, typed, snapshot_date) + after
+    return dict(typed), problems, links
+
+
+def _fields_key(table: Table, fields: dict) -> tuple | None:
+    """The table and the fields' canonical JSON (which tells 1 from 1.0 and "1"); None: not JSON (no key)."""
+    try:
+        return table.name, json.dumps(fields, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+
+
+def _validated_fields(table: Table, fields: dict, mapping: SchemaMapping | None
+                      ) -> tuple[dict, list[str], list[str], dict[str, list[str]]]:
+    """``_validate_record`` but the recorded dates: typed values, the problems of the fields (before the
+    dates' in the reasons) and of their form and order (after), and the links."""
     typed, problems, links = {}, [], {}
     for f in table.fields:
         f = mapping.field_for(table.name, f) if mapping else f
@@ -209,20 +237,26 @@ def _validate_record(table: Table, record, fields: dict, mapping: SchemaMapping 
             problems.append(f"{f.name!r}: {exc}")
             typed[f.column] = None
             continue
-    for name in RECORDED_DATES.get(table.name, ()) if snapshot_date is not None else ():
-        day = typed.get(table.field(name).column)
-        if day is not None and day > snapshot_date + dt.timedelta(days=FUTURE_GRACE_DAYS):
-            problems.append(f"{name!r} {day.isoformat()} is after the snapshot's day {snapshot_date.isoformat()} "
-                            f"(by more than {FUTURE_GRACE_DAYS} days: it records something done, which cannot be "
-                            "in the future)")
-    _formatted(table, typed, problems)
+    after: list[str] = []
+    _formatted(table, typed, after)  # it changes no date: the recorded dates are checked on its result
     for low, high in table.ordered:  # a band or span the wrong way round makes every figure on it wrong
         lo, hi = table.field(low), table.field(high)
         a, b = typed.get(lo.column), typed.get(hi.column)
         if a is not None and b is not None and a > b:
-            problems.append(f"{low!r} {_shown(a)} is after {high!r} {_shown(b)}" if lo.kind == "date"
-                            else f"{low!r} {_shown(a)} is above {high!r} {_shown(b)}")
-    return typed, problems, links
+            after.append(f"{low!r} {_shown(a)} is after {high!r} {_shown(b)}" if lo.kind == "date"
+                         else f"{low!r} {_shown(a)} is above {high!r} {_shown(b)}")
+    return typed, problems, after, links
+
+
+def _recorded_in_the_future(table: Table, typed: dict, snapshot_date: dt.date | None) -> list[str]:
+    out = []
+    for name in RECORDED_DATES.get(table.name, ()) if snapshot_date is not None else ():
+        day = typed.get(table.field(name).column)
+        if day is not None and day > snapshot_date + dt.timedelta(days=FUTURE_GRACE_DAYS):
+            out.append(f"{name!r} {day.isoformat()} is after the snapshot's day {snapshot_date.isoformat()} "
+                       f"(by more than {FUTURE_GRACE_DAYS} days: it records something done, which cannot be "
+                       "in the future)")
+    return out
 
 
 # Text fields whose form the code relies on. An assessment input's Quarter is matched exactly
@@ -251,8 +285,10 @@ def parse_snapshot(
     snapshot_date: dt.date,
     raw_tables: dict[str, list],
     mapping: SchemaMapping | None = None,
+    known: dict | None = None,
 ) -> ParsedSnapshot:
-    """Validate every table of one snapshot (``raw_tables``: logical name -> records)."""
+    """Validate every table of one snapshot (``raw_tables``: logical name -> records). ``known``: a dict
+    kept by the caller across the snapshots it validates with one ``mapping`` (``_validate_record``)."""
     mapping = mapping or SchemaMapping()
     out = ParsedSnapshot(snapshot_date)
     existing_ids = {  # an id that is a list or an object is no id (and was unhashable here: the snapshot failed)
@@ -282,7 +318,7 @@ def parse_snapshot(
                 problems.append(f"duplicate record id {rid} (only its first occurrence is kept)")
             seen.add(rid)
             fields = mapping.to_logical_fields(table.name, record["fields"])
-            typed, field_problems, links = _validate_record(table, record, fields, mapping, snapshot_date)
+            typed, field_problems, links = _validate_record(table, record, fields, mapping, snapshot_date, known)
             problems += field_problems
             for name, targets in links.items():
                 target_table = table.field(name).link_to

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from bqx_ops_tests.instances import instance_at
 
@@ -162,3 +163,33 @@ def test_a_new_runs_file_is_what_dagsters_own_initialization_makes(tmp_path):
     again.dispose()
     ours.dispose()
     theirs.dispose()
+
+
+def test_the_run_storage_keeps_dagsters_file_and_sees_what_another_process_writes(tmp_path):
+    """The instance's run storage is Dagster's runs.db with one engine kept: the same file Dagster's own
+    storage writes and reads, and a run written by another process's storage is seen at once."""
+    from dagster import DagsterInstance
+    from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+    from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+
+    from bqx_ops.instance_storage import PooledSqliteRunStorage
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "dagster.yaml", home / "dagster.yaml")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAGSTER_HOME", str(home))
+        instance = DagsterInstance.get()
+        ours = instance.run_storage
+        assert isinstance(ours, PooledSqliteRunStorage)
+        theirs = SqliteRunStorage.from_local(str(home / "history"))  # another process, Dagster's own storage
+        ours.add_run(DagsterRun(job_name="ours", run_id="run-ours", tags={"who": "ours"}))
+        theirs.add_run(DagsterRun(job_name="theirs", run_id="run-theirs", status=DagsterRunStatus.SUCCESS))
+        for storage in (ours, theirs):  # each sees both, whichever wrote it, the kept engine included
+            runs = {r.run_id: r for r in storage.get_runs()}
+            assert set(runs) == {"run-ours", "run-theirs"}
+            assert runs["run-ours"].tags == {"who": "ours"} and runs["run-theirs"].status == DagsterRunStatus.SUCCESS
+        theirs.add_run_tags("run-ours", {"again": "1"})
+        assert ours.get_run_tags(tag_keys=["again"]) == [("again", {"1"})]
+        assert [p.name for p in (home / "history").iterdir() if p.suffix == ".db"] == ["runs.db"]
+        instance.dispose()

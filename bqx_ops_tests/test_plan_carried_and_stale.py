@@ -168,3 +168,23 @@ def test_a_record_quarantined_since_its_first_snapshot_is_listed_as_not_counted(
     row = next(line for line in report.splitlines() if "recSTAGEBLOCKED01" in line)
     assert row.startswith("| Stages | recSTAGEBLOCKED01 |") and "Blocked" in row
     assert "(carried from" not in report
+
+
+def test_a_reader_of_many_days_gives_a_quarantined_day_its_carried_rows_each_time_it_is_asked(run):
+    """``Snapshots`` keeps a day's carried rows once read: each ask gets what ``snapshot_rows`` reads, its
+    own copy (changing one changes nothing of the next), with the Blocked stage's last valid version."""
+    from bqx_ops.asof import snapshot_rows
+    from bqx_ops.snapshots import Snapshots
+
+    data, _ = run
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        reader = Snapshots(conn, D(SNAPSHOTS[-1]))
+        alone = snapshot_rows(conn, "stages", D("2025-08-29"), carry_forward=True)
+        first = reader.rows("stages", D("2025-08-29"), carry_forward=True)
+        first.loc[:, "status"] = "changed by its reader"
+        for _ in range(2):
+            again = reader.rows("stages", D("2025-08-29"), carry_forward=True)
+            assert again.equals(alone) and list(again.dtypes) == list(alone.dtypes)
+    stage, fields = last_valid(data, "2025-09-05", "1.1")
+    carried = again.set_index("stage_id").loc["1.1"]
+    assert (carried["snapshot_date"].date().isoformat(), carried["status"]) == (stage, fields["Status"])

@@ -188,3 +188,34 @@ def test_an_empty_record_id_is_malformed():
     base = minimal_base()
     base["Stages"].append(dict(copy.deepcopy(base["Stages"][0]), id=""))
     assert quarantine_reasons(base) == {"": "malformed record: expected {id, createdTime, fields}"}
+
+
+def test_snapshots_validated_with_the_records_already_known_give_what_each_gives_alone():
+    """A run validates every snapshot's records once per distinct content (``known``): each snapshot still
+    gets its own result, its recorded dates checked against its own day, reasons in the same order."""
+    later = (DAY + dt.timedelta(days=30)).isoformat()
+    bases = [
+        edit(minimal_base(), "Model Results", "recMODL0000000001", Evaluated_On=later),  # ahead of DAY
+        edit(minimal_base(), "Plans", "recPLAN0000000001", Estimated_Days_Min=90, Estimated_Budget=650.0),
+        edit(minimal_base(), "Stages", "recSTAGE000000001", Realized_Cost="25", Completed_Date=later),
+        edit(minimal_base(), "Model Results", "recMODL0000000001", Evaluated_On=later, R2=1.5),
+        # a wrong type, a recorded date ahead of the day and a span the wrong way round: three reasons, in order
+        edit(minimal_base(), "Phases", "recPHASE000000000", Number="0", End_Date=later,
+             Start_Date=(DAY + dt.timedelta(days=40)).isoformat()),
+    ]
+    days = [DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=30), DAY + dt.timedelta(days=2), DAY]
+    known: dict = {}
+    for _ in range(2):  # the second time round every record is known
+        for day, base in zip(days, bases):
+            alone, together = parse_snapshot(day, base), parse_snapshot(day, base, known=known)
+            assert together.rows == alone.rows and together.quarantine == alone.quarantine
+    records = sum(len(base[t]) for base in bases for t in base)
+    assert len(known) < records / 2  # each distinct record validated once
+    # the same fields checked against each snapshot's own day: quarantined at DAY, not 30 days on
+    reasons = {day: {q["record_id"] for q in parse_snapshot(day, bases[0], known=known).quarantine}
+               for day in (DAY, DAY + dt.timedelta(days=30))}
+    assert reasons == {DAY: {"recMODL0000000001"}, DAY + dt.timedelta(days=30): set()}
+    # reasons in the order the record's checks run: its fields, its recorded dates, then its spans
+    quarantine = parse_snapshot(DAY, bases[4], known=known).quarantine
+    [phase] = [q for q in quarantine if q["record_id"] == "recPHASE000000000"]
+    assert [r.split(" ")[0] for r in phase["reason"].split("; ")] == ["'Number':", "'End", "'Start"]

@@ -50,18 +50,13 @@ def _latest(conn: duckdb.DuckDBPyConnection, table: str) -> dict[Key, float | No
 
 def record(conn: duckdb.DuckDBPyConnection, current: list[tuple[dt.date, str, float]], seen_at: dt.datetime,
            unusable_months: set[str], table: str = COSTS) -> int:
-    """Append what changed since the last fetch (in one transaction); the number of rows appended."""
+    """Append what changed since the last fetch (in one statement); the number of rows appended."""
     conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
     conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (day DATE, item VARCHAR, amount DOUBLE, seen_at TIMESTAMP)")
     rows = new_revisions(current, _latest(conn, table), seen_at.replace(tzinfo=None), unusable_months)
-    if rows:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", rows)
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
+    if rows:  # one statement of four lists: executemany is a statement per row (~0.2 ms each, 2,000 a replay)
+        conn.execute(f"INSERT INTO {table} SELECT unnest(?::DATE[]), unnest(?::VARCHAR[]), unnest(?::DOUBLE[]), "
+                     "unnest(?::TIMESTAMP[])", [list(column) for column in zip(*rows)])
     return len(rows)
 
 

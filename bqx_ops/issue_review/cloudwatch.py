@@ -29,7 +29,7 @@ STAGING = "review_cloudwatch_partials"
 EVENTS = "review_cloudwatch_file"  # the events of the file being aggregated
 # one group's row; restart_ms: its latest event after a quiet gap (the start of its latest episode), or None
 GROUP_KEYS = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample", "restart_ms")
-FILES = "review_cloudwatch_files"  # the window's files: log group and plausible timestamps of each
+FILES = "review_cloudwatch_files"  # the files read: the plausible timestamps of each
 MAX_SAMPLE = 2000  # characters of one example message kept per issue
 MAX_KEY = 4000  # characters of a normalized message kept as its identity
 
@@ -77,7 +77,7 @@ _COLUMNS = "columns = {'message': 'JSON', 'timestamp': 'VARCHAR', 'eventId': 'VA
 _ONCE = "QUALIFY event_id IS NULL OR row_number() OVER (PARTITION BY {by} event_id ORDER BY ts, message) = 1"
 # An event's message as text: only a JSON string is one. A message that is null, missing, a number or an
 # object ({"ERROR": 1}) is no log line (read as VARCHAR, the object's JSON was matched as an error): it is
-# never counted, and the events without one are reported (``_bad_events``).
+# never counted, and the events without one are reported (``bad_events``).
 TEXT_MESSAGE = "CASE WHEN json_type(message) = 'VARCHAR' THEN message ->> '$' END"
 NOT_TEXT = "json_type(message) IS DISTINCT FROM 'VARCHAR'"
 
@@ -163,35 +163,12 @@ def _bad_timestamps(log_group: str, path, count: int, example, no_text: int = 0,
 
 def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
                         end: dt.datetime, config: dict) -> tuple[list[dict], list[str]]:
-    """``aggregate`` in one read of all the files (raises duckdb.Error if any file is refused)."""
-    paths, bounds = [str(path) for _, path in files], [_bounds(path) for _, path in files]
-    conn.execute(f"""CREATE OR REPLACE TEMP TABLE {FILES} AS SELECT unnest(?::VARCHAR[]) AS filename,
-        unnest(?::VARCHAR[]) AS log_group, unnest(?::BIGINT[]) AS low, unnest(?::BIGINT[]) AS high""",
-                 [paths, [group for group, _ in files], [b[0] for b in bounds], [b[1] for b in bounds]])
-    events = (f"(SELECT f.log_group, f.filename, f.low, f.high, {TEXT_MESSAGE} AS message, {NOT_TEXT} AS no_text, "
-              f"e.timestamp AS raw, TRY_CAST(e.timestamp AS BIGINT) AS ts, e.eventId AS event_id "
-              f"FROM read_json(?, format = 'array', "
-              f"filename = true, {_COLUMNS}) e JOIN {FILES} f USING (filename))")
-    norm, match, warning = _expressions(config)
-    quiet = quiet_ms(config)
-    # per (log group, message), and per (file, message) too: what a later look reading back over these
-    # files needs of each (episodes.remember), in the same read
-    rows = conn.execute(f"""
-        WITH e AS (SELECT log_group, filename, {norm} AS normalized, ts, message FROM {events}
-                   WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
-                   {_ONCE.format(by="filename,")}),
-        g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY log_group, normalized ORDER BY ts) AS gap,
-                     ts - lag(ts) OVER (PARTITION BY filename, normalized ORDER BY ts) AS file_gap FROM e)
-        SELECT log_group, normalized, count(*)::BIGINT,
-               count(*) FILTER (WHERE regexp_matches(message, {warning}))::BIGINT, min(ts), max(ts),
-               left(min(message), {MAX_SAMPLE}), max(ts) FILTER (WHERE gap >= {quiet}),
-               filename, max(ts) FILTER (WHERE file_gap >= {quiet}), grouping(filename)
-        FROM g GROUP BY GROUPING SETS ((log_group, normalized), (filename, normalized))
-        ORDER BY log_group, normalized, filename""", [paths, epoch_ms(start), epoch_ms(end)]).fetchall()
+    """``aggregate`` in one read of all the files (raises duckdb.Error if any file is refused); the read
+    may have been made beforehand with other windows' (``cloudwatch_windows.prepare``)."""
+    rows = cloudwatch_windows.rows(conn, files, start, end, config)
     remember(files, [(r[8], r[1], r[4], r[5], r[9]) for r in rows if not r[10]], start, end, config)
     rows = [r[:8] for r in rows if r[10]]
-    bad = _bad_events(conn, events, paths)
-    conn.execute(f"DROP TABLE {FILES}")
+    bad = bad_events(conn, [str(path) for _, path in files])
     problems = [p for group, path in files if bad.get(str(path)) for p in _bad_timestamps(group, path, *bad[str(path)])]
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 
@@ -212,7 +189,7 @@ def _file_key(path: str) -> tuple:
     return path, stat.st_size, stat.st_mtime_ns
 
 
-def _bad_events(conn: duckdb.DuckDBPyConnection, events: str, paths: list[str]) -> dict[str, tuple | None]:
+def bad_events(conn: duckdb.DuckDBPyConnection, paths: list[str]) -> dict[str, tuple | None]:
     """path -> (count, an example) of its events with a missing or implausible timestamp, the count of
     those whose message is not text and of the repeats of an eventId; None when it has none of these."""
     keys = {path: _file_key(path) for path in paths}
@@ -220,11 +197,13 @@ def _bad_events(conn: duckdb.DuckDBPyConnection, events: str, paths: list[str]) 
         out = {path: _BAD[keys[path]] for path in paths if keys[path] in _BAD}
     unknown = [path for path in paths if path not in out]
     if unknown:
+        events = cloudwatch_windows.files_table(conn, unknown)
         found = {name: tuple(counts) for name, *counts in conn.execute(f"""
             SELECT filename, count(*) FILTER (WHERE {_OUT_OF_DAY}), min(raw) FILTER (WHERE {_OUT_OF_DAY}),
                    count(*) FILTER (WHERE no_text), count(event_id) - count(DISTINCT event_id) AS repeated
             FROM {events} GROUP BY filename
             HAVING count(*) FILTER (WHERE {_OUT_OF_DAY} OR no_text) > 0 OR repeated > 0""", [unknown]).fetchall()}
+        conn.execute(f"DROP TABLE {FILES}")
         with _BAD_LOCK:
             for path in unknown:
                 out[path] = _BAD[keys[path]] = found.get(path)
@@ -291,4 +270,5 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 
 
+from bqx_ops.issue_review import cloudwatch_windows  # noqa: E402  (it reads this module's SQL)
 from bqx_ops.issue_review.episodes import log_issues, remember  # noqa: E402  (log_issues re-exported)

@@ -14,16 +14,16 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 
 from bqx_ops import config as project_config, plan_scope
 from bqx_ops.asof import all_rows, as_of_snapshot, snapshot_days, snapshot_rows
 from bqx_ops.calendar import ISSUE_REVIEW, naive_utc
-from bqx_ops.db import table_exists
+from bqx_ops.db import database, table_exists
 from bqx_ops.frames import frame
-from bqx_ops.issue_review import cloudwatch
+from bqx_ops.issue_review import cloudwatch, cloudwatch_windows
 from bqx_ops.issue_review.actions import action_items
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
 from bqx_ops.issue_review.derived import cost_issues, done_since, r2_issues, reopened_days, timeline_issues
@@ -204,6 +204,24 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
                                    "without_data": without_data}
 
 
+LOOKS_PER_QUERY = 16  # a replay's CloudWatch windows grouped per query (cloudwatch_windows): a few MB at most
+
+
+def windows_prepared(conn: duckdb.DuckDBPyConnection, looks: list, rules: TriageRules, data: SourceData,
+                     end: Callable = lambda look: look) -> Iterator:
+    """``looks`` (the instants a replay looks at, or the periods a backfill reviews, ending at ``end(look)``),
+    in order, the CloudWatch log windows of each run of LOOKS_PER_QUERY of them grouped in one query before
+    they are looked at: a window's own query costs ~9 ms, most of it fixed, and a replay looks at over a
+    hundred (``cloudwatch_windows``)."""
+    days = int(rules.cloudwatch.get("window_days", 14))
+    for i in range(0, len(looks), LOOKS_PER_QUERY):
+        batch = looks[i:i + LOOKS_PER_QUERY]
+        if len(batch) > 1:  # one look (a live tick) is its own query anyway: its files are not listed twice
+            windows = [cloudwatch.window(end(look), days) for look in batch]
+            cloudwatch_windows.prepare(conn, [(data.log_files(*w)[0], *w) for w in windows], rules.cloudwatch)
+        yield from batch
+
+
 def review_period_at(instant: dt.datetime) -> ReviewPeriod:
     """The review period running at ``instant`` (naive UTC), cut at it: what the review would see then."""
     ticks = ISSUE_REVIEW.ticks(instant.date() - dt.timedelta(days=20), instant.date())
@@ -223,8 +241,7 @@ _LOOKS_KEPT = 1024  # a replay's looks (113 escalation looks for the full sample
 def _look_key(conn: duckdb.DuckDBPyConnection, instant: dt.datetime, rules: TriageRules) -> tuple | None:
     if os.environ.get(SHARED_LOOKS_ENV) != "1":
         return None
-    database = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return (database[0] if database else None), instant, rules.origin
+    return database(conn)[0], instant, rules.origin
 
 
 def inventory_at(conn: duckdb.DuckDBPyConnection, instant: dt.datetime, rules: TriageRules, data: SourceData,

@@ -20,7 +20,7 @@ import datetime as dt
 from bqx_ops.lazy import np, pd
 from bqx_ops.plan_update.common import as_date, number, records, text
 from bqx_ops.plan_update.fmt import plural
-from bqx_ops.plan_update.r2 import r2_drops, r2_evaluations
+from bqx_ops.plan_update.r2 import by_date, evaluations
 from bqx_ops.plan_update.timeline import overdue_stages
 from bqx_ops.plan_update.variance import stage_cost_variance
 from bqx_ops.issue_review.model import Found, fingerprint, midnight
@@ -35,20 +35,22 @@ def _by_threshold(value: float, escalations) -> str | None:
 
 def r2_issues(model_results: pd.DataFrame, config: dict) -> list[Found]:
     threshold = float(config.get("threshold", 0.05))
-    evaluations = records(r2_evaluations(model_results, threshold))
+    # the rows of r2_evaluations (by date) and r2_drops (those that are drops), worked out once: each look
+    # of a replay asks (113 escalation looks), and their frames were only read back as records
+    evaluated = sorted(evaluations(model_results, threshold), key=by_date)
     jobs = {} if model_results is None or model_results.empty or "training_job" not in model_results else {
         str(rid): text(job) for rid, job in zip(model_results["record_id"], model_results["training_job"])}
     series: dict[tuple, list[tuple[dt.date, float]]] = {}  # per model and horizon, in evaluation order
-    for e in evaluations:
-        series.setdefault((e["model"], e["horizon"]), []).append((as_date(e["evaluated_on"]), e["r2"]))
+    for e in evaluated:
+        series.setdefault((e["model"], e["horizon"]), []).append((e["evaluated_on"], e["r2"]))
     found = []
-    for d in records(r2_drops(model_results, threshold)):
-        drop_day = as_date(d["evaluated_on"])
+    for d in (e for e in evaluated if e["is_drop"]):
+        drop_day, drop = d["evaluated_on"], -d["change"]
         recovery = next((day for day, r2 in series.get((d["model"], d["horizon"]), ())
                          if day > drop_day and r2 >= d["previous_r2"] - threshold), None)
         found.append(Found(
             source="derived", source_ref=f"r2_drop/{d['result_id'] or d['record_id']}", kind="r2_drop",
-            title=f"R² drop of {d['drop']:.3f} on {d['model']} {d['horizon']} "
+            title=f"R² drop of {drop:.3f} on {d['model']} {d['horizon']} "
                   f"({d['previous_r2']:.4f} → {d['r2']:.4f}, {drop_day})",
             created_at=midnight(drop_day), resolved_at=midnight(recovery), text="R² drop",
             priority=config.get("priority", "P1"), category=config.get("category", "Model Performance"),

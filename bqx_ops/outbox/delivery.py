@@ -26,6 +26,7 @@ from typing import Protocol
 import duckdb
 
 from bqx_ops.calendar import naive_utc
+from bqx_ops.db import transaction
 from bqx_ops.outbox.store import DEAD, DELIVERED, PENDING, RECORDED, SENDING, ensure_schema
 
 
@@ -130,10 +131,13 @@ def deliver(
             looked_up.add(intent.idempotency_key)
 
     # 2. History never pages anyone: old periods are recorded, not sent.
+    #    Nothing is sent here, so they are recorded in one commit (a replay records hundreds: a commit
+    #    each cost ~0.6 ms); a crash before it leaves them pending, and the next pass records them.
     cutoff = now - policy.horizon
-    for intent in _intents(conn, "status = ? AND period_end < ?", [PENDING, cutoff]):
-        _set(conn, intent, now, status=RECORDED)
-        report.recorded_only.append(intent.idempotency_key)
+    with transaction(conn):
+        for intent in _intents(conn, "status = ? AND period_end < ?", [PENDING, cutoff]):
+            _set(conn, intent, now, status=RECORDED)
+            report.recorded_only.append(intent.idempotency_key)
 
     # 3. Send what is due, one at a time, claim committed before the send. An intent tried before may
     #    have arrived although the answer did not (a 5xx or a reset after the far side acted): the

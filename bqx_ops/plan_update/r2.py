@@ -93,13 +93,13 @@ def evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) 
     return rows
 
 
-def _by_date(row: dict) -> tuple:
+def by_date(row: dict) -> tuple:
     return (row["evaluated_on"], row["model"], row["horizon"], row["result_id"] or "", row["record_id"] or "")
 
 
 def r2_evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> pd.DataFrame:
     """One row per evaluation with the previous one of the same model and horizon, by date."""
-    return frame(sorted(evaluations(model_results, threshold), key=_by_date), R2_EVALUATION_COLUMNS)
+    return frame(sorted(evaluations(model_results, threshold), key=by_date), R2_EVALUATION_COLUMNS)
 
 
 def r2_drops(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> pd.DataFrame:
@@ -108,7 +108,7 @@ def r2_drops(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> 
     Sorted by evaluated_on, model, horizon, result_id. ``drop`` is positive (previous - current).
     """
     rows = [dict(r, drop=-r["change"]) for r in evaluations(model_results, threshold) if r["is_drop"]]
-    return frame(sorted(rows, key=_by_date), R2_DROP_COLUMNS)
+    return frame(sorted(rows, key=by_date), R2_DROP_COLUMNS)
 
 
 def _latest(rows: list[dict], on: dt.date) -> dict[str, float]:

@@ -191,6 +191,7 @@ def airtable_tables(
     quarantined: list[dict] = []
     raw = raw.sort_values(["snapshot_date", "table_name", "position"])
     last_good = _last_good_before(duckdb, raw["snapshot_date"].min()) if len(raw) else {}
+    known: dict = {}  # records validated in this run, by their fields: most are unchanged between snapshots
     for snapshot_ts, day_rows in raw.groupby("snapshot_date", sort=True):
         day = pd.Timestamp(snapshot_ts).date()
         tables: dict[str, list] = {}
@@ -201,7 +202,7 @@ def airtable_tables(
         tables, problems = fill_gaps(day, tables, states, [t.name for t in TABLES], last_good)
         quarantined.extend(problems)
         quarantined.extend(stray_entries(day, stray))  # 2026-3-14/: never read, never silently
-        parsed = parse_snapshot(day, tables, mapping)
+        parsed = parse_snapshot(day, tables, mapping, known)
         for name, rows in parsed.rows.items():
             typed[name].extend(rows)
         quarantined.extend(parsed.quarantine)

@@ -99,9 +99,10 @@ def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES, carry_f
             f"SELECT * FROM airtable.{table} WHERE snapshot_date::DATE IN (SELECT unnest(?::DATE[]))", [wanted]
         ).df()
         held = quarantined_days(conn, table) if table in carry_forward else set()
+        dates = df["snapshot_date"].dt.date  # once per table, not once per day (a date object per row each time)
         for day in wanted:
             frames[day][table] = all_rows(conn, table, day, carry_forward=True) if day in held else \
-                df[df["snapshot_date"].dt.date == day]
+                df[dates == day]
     out.update({day: Snapshot.from_frames(day, frames[day]) for day in wanted})
     return out
 

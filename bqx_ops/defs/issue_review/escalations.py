@@ -16,7 +16,7 @@ from bqx_ops import outbox, settings
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.db import transaction
 from bqx_ops.defs.issue_review.sources import landed_sources, rules_or_failure
-from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
+from bqx_ops.issue_review.collect import AirtableHistory, inventory_at, windows_prepared
 from bqx_ops.issue_review.escalate import KEY_PREFIX, due, escalated_level, intents, to_enqueue
 from bqx_ops.issue_review.rules import RulesError, load_rules
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource
@@ -64,7 +64,7 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
         outbox.ensure_schema(conn)
         history = AirtableHistory(conn, instants[-1].date()) if instants else None
         escalated, queued = _escalated(conn), []
-        for instant in instants:
+        for instant in windows_prepared(conn, instants, rules, data):
             _, inventory = inventory_at(conn, instant, rules, data, history)
             found = due(inventory, rules, instant)
             new = to_enqueue(found, escalated, instant)  # escalated at an earlier tick: never again
