@@ -13,7 +13,7 @@ from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell, table as md_table
 from bqx_ops.plan_update import estimates, r2
 from bqx_ops.plan_update.chart import CHART_POINTS, r2_chart
-from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.common import number, records
 from bqx_ops.plan_update.dashboard import budget_spent
 from bqx_ops.plan_update.fmt import (
     NO_DATA, day, integer, money, num, num_vs, pct, pct_vs, plural, signed_money, signed_vs,
@@ -73,21 +73,28 @@ def _pct_band(figures: dict, default_band: float) -> str:
 
 
 def _over(b: dict, budget) -> str:
-    if not b.get("over_budget") or budget is None or b.get("realized_cost") is None:
+    spent = number(b.get("spent_cost"))
+    if not b.get("over_budget") or budget is None or spent is None:
         return ""
-    return f" ({money(b['realized_cost'] - budget)} over the {money(budget, cents=False)} budget)"
+    return f" ({money(spent - budget)} over the {money(budget, cents=False)} budget)"
 
 
 def _costs(w: WeekReport) -> list[str]:
     b, out = w.budget, ["## Costs", ""]
-    if not b.get("costed_stages"):
+    spent, costed = number(b.get("spent_cost")), int(number(b.get("costed_stages")) or 0)
+    if spent is None:
         out += [_no_data("no Done stage has a Realized Cost in this snapshot"), ""]
     else:
-        out += [f"Budget {money(w.targets.budget, cents=False)}. Completed work:"
-                f" {plural(b['costed_stages'], 'Done stage')}"
-                f" realized {money(b.get('realized_cost'))} against {money(b.get('estimated_cost_done'))} estimated,"
-                f" {signed_money(b.get('variance_usd'))} ({_pct_band(b, BUDGET_BAND_PCT)}), {_band(b, BUDGET_BAND_PCT)}."
-                f" Against the whole budget: {budget_spent(b)}"
+        work = (f" {plural(costed, 'Done stage')} realized {money(b.get('realized_cost'))} against"
+                f" {money(b.get('estimated_cost_done'))} estimated, {signed_money(b.get('variance_usd'))}"
+                f" ({_pct_band(b, BUDGET_BAND_PCT)}), {_band(b, BUDGET_BAND_PCT)}.") if costed else \
+            " variance: no data (no Done stage has both an Estimated and a Realized Cost)."
+        unestimated = int(number(b.get("done_without_estimate")) or 0)
+        if unestimated:  # spent, but with no estimate to compare with: in the spend, not in the variance
+            work += (f" {plural(unestimated, 'Done stage')} without Estimated Cost realized"
+                     f" {money(spent - (number(b.get('realized_cost')) or 0.0))}, outside the variance.")
+        out += [f"Budget {money(w.targets.budget, cents=False)}. Completed work:{work}"
+                f" Against the whole budget: {money(spent)} realized, {budget_spent(b)}"
                 f"{_over(b, w.targets.budget)}.", ""]
     missing = w.stage_costs[(w.stage_costs["status"] == "Done") & w.stage_costs["realized_cost"].isna()] \
         if not w.stage_costs.empty else w.stage_costs
