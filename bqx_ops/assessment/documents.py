@@ -9,7 +9,7 @@ from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share, usd
 from bqx_ops.assessment.proposals import days_up, shown
 from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
-from bqx_ops.markdown import table as md_table
+from bqx_ops.markdown import cell, table as md_table
 from bqx_ops.plan_update.fmt import plural
 
 APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 week" for the seed's)
@@ -124,6 +124,6 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
                       [[u["table"], u["key"], u["field"], shown(u["field"], u.get("current")),
                         shown(u["field"], u["value"])] for u in updates]),
              "## Approval request", "",
-             f"{approver()}: approve or reject in Airtable, Decisions record “{approval_title(quarter)}” (field "
+             f"{cell(approver())}: approve or reject in Airtable, Decisions record “{approval_title(quarter)}” (field "
              "Approval). On approval the updates above are applied; they must show in Airtable within one week.", ""]
     return "\n".join(lines)
