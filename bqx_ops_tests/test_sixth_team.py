@@ -1,0 +1,177 @@
+"""A sixth team's base (bqx_ops_tests/sixth_base.py) through the demo, read as its manager would: a Wednesday
+mid-month start three weeks before the quarter's last Friday, the weekday leap day, two phases without
+stages, stages without estimates, and hostile names everywhere. Expectations come from the landing JSON,
+the calendar and the base's constants, never from bqx_ops.
+
+One module fixture (one demo run, ~15 s); each defect it found also has a pure test here."""
+
+import calendar
+import datetime as dt
+import json
+import re
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bqx_ops.assessment.versions import due, versions
+from bqx_ops.issue_review.actions import slack_intent
+from bqx_ops.issue_review.model import ReviewPeriod
+from bqx_ops.landing import Landing, read_json
+from bqx_ops.plan_update.targets import PlanTargets
+from bqx_ops.plan_update.variance import budget_totals
+from bqx_ops_tests import sixth_base as omega
+from bqx_ops_tests.test_other_team import SAMPLE_WORDS, fridays, names_in_outputs, run_demo
+
+LAST = dt.date(2024, 3, 4)  # the Monday after the leap day: its dashboard closes February
+DOCS_DIR = "mega_nowcast-ops-co-channel"  # derived from the project name (no dir_name configured)
+HOSTILE_NAMES = (omega.BO, omega.CY, omega.DEE, omega.NAME, omega.PLAN_ID, omega.BLOCKER)
+UTC = dt.timezone.utc
+
+
+@pytest.fixture(scope="module")
+def omega_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("omega")
+    omega.write(tmp / "data")
+    done = run_demo(tmp, "--to", LAST.isoformat(), BQX_OPS_OUTBOX_HORIZON_DAYS="100000")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return tmp / "data", done
+
+
+def docs(data):
+    return data / DOCS_DIR / "docs"
+
+
+def stages_on(data, day: dt.date) -> list[dict]:
+    return [r["fields"] for r in read_json(Landing(data).airtable_table(day, omega.TABLES["Stages"]))["records"]]
+
+
+def as_of_snapshot(day: dt.date) -> dt.date:
+    return max(d for d in omega.snapshot_days() if d <= day)
+
+
+def git(data, *args) -> str:
+    return subprocess.run(["git", "-C", str(data / f"{DOCS_DIR}.git"), *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def last_friday(year: int, month: int) -> dt.date:
+    day = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return day - dt.timedelta(days=(day.weekday() - 4) % 7)
+
+
+def test_no_360_version_is_dated_before_the_plan_began(omega_run):
+    """Q4-2023's final is Friday 12-29; its draft (three weeks before, 12-08) falls before the Wednesday
+    12-13 start: it was scored from no snapshot at all and committed before the docs repo's first commit."""
+    data, _ = omega_run
+    final = last_friday(2023, 12)
+    draft = final - dt.timedelta(weeks=3)
+    assert draft < omega.START <= draft + dt.timedelta(weeks=1)
+    history = [line.split(" ", 1) for line in git(data, "log", "--reverse", "--format=%cs %s").splitlines()]
+    days = [d for d, _ in history]
+    assert days == sorted(days) and min(days) == omega.START.isoformat()
+    q4 = [s for _, s in history if s.startswith("360 plan assessment Q4-2023")]
+    assert [re.search(r"\((\w+) (\d)/4\)", s).groups() for s in q4] == [("refresh", "2"), ("refresh", "3"),
+                                                                          ("final", "4")]
+
+
+def test_the_due_versions_start_at_the_plans_first_day():
+    final = dt.datetime(2023, 12, 29, 9, tzinfo=UTC)
+    now = final + dt.timedelta(days=1)
+    assert [v.number for v in due(final, now)] == [1, 2, 3, 4]
+    assert [v.number for v in due(final, now, dt.date(2023, 12, 13))] == [2, 3, 4]
+    assert [v.number for v in due(final, now, dt.date(2023, 12, 8))] == [1, 2, 3, 4]  # the draft's own day
+    assert due(final, now, dt.date(2023, 12, 30)) == [] and len(versions(final)) == 4
+
+
+@pytest.mark.parametrize("friday", [dt.date(2024, 1, 12), dt.date(2024, 3, 1)])
+def test_realized_and_spent_count_a_done_stage_without_estimate(omega_run, friday):
+    """Stage 1.2 is Done with a Realized Cost and no Estimated Cost: its money is spent (realized, % of the
+    budget), while the variance compares only the Done stages that have both."""
+    data, _ = omega_run
+    done = [s for s in stages_on(data, as_of_snapshot(friday)) if s["Status"] == "✅ shipped"]
+    paid = sum(s["Spent $"] for s in done)
+    paired = [s for s in done if "Estimated Cost" in s]
+    realized, estimated = sum(s["Spent $"] for s in paired), sum(s["Estimated Cost"] for s in paired)
+    assert len(paired) < len(done)
+    line = f"Budget: ${omega.BUDGET:,.2f} estimated | ${paid:,.2f} realized | " \
+           f"{100 * (realized - estimated) / estimated:+.1f}% variance | {100 * paid / omega.BUDGET:.1f}% of budget spent"
+    text = (docs(data) / "plan-updates" / f"{friday}.md").read_text(encoding="utf-8")
+    assert line in text
+    assert f"without Estimated Cost realized ${paid - realized:,.2f}, outside the variance" in text
+
+
+def test_budget_totals_keep_an_unestimated_stages_cost_in_the_spend():
+    stages = pd.DataFrame([
+        {"record_id": "a", "stage_id": "1", "status": "Done", "estimated_cost": 100.0, "realized_cost": 110.0},
+        {"record_id": "b", "stage_id": "2", "status": "Done", "estimated_cost": None, "realized_cost": 40.0},
+        {"record_id": "c", "stage_id": "3", "status": "In Progress", "estimated_cost": 50.0, "realized_cost": 5.0}])
+    totals = budget_totals(stages, PlanTargets(budget=200.0))
+    assert totals["spent_cost"] == 150.0 and totals["budget_spent_pct"] == 75.0
+    assert totals["realized_cost"] == 110.0 and totals["variance_pct"] == pytest.approx(10.0)
+    assert totals["done_without_estimate"] == 1 and totals["over_budget"] is False
+
+
+def test_the_leap_week_is_timed_and_costed_from_the_landing_zone(omega_run):
+    data, _ = omega_run
+    friday = dt.date(2024, 3, 1)
+    stages = stages_on(data, as_of_snapshot(friday))
+    earned = sum(s.get("Est. days", 0) for s in stages if s["Status"] == "✅ shipped")
+    elapsed = int(np.busday_count(omega.START, friday + dt.timedelta(days=1)))  # the leap Thursday counts
+    text = (docs(data) / "plan-updates" / f"{friday}.md").read_text(encoding="utf-8")
+    assert f"Timeline: {omega.DAYS_MIN}-{omega.DAYS_MAX} days estimated | {elapsed} actual | {elapsed - earned} days behind" in text
+    assert "| 2.1 | Baseline \\`lgbm\\` &amp; &lt;tuning&gt; | In Progress | Done |" in text  # shipped on the leap day
+    feb = read_json(Landing(data).costs_month(2024, 2))["ResultsByTime"]
+    amounts = [float(r["Groups"][0]["Metrics"]["UnblendedCost"]["Amount"]) for r in feb]
+    assert len(amounts) == 29
+    board = git(data, "show", f"{git(data, 'log', '--format=%H', '--grep=dashboard as of 2024-02-26').strip()}:docs/dashboard.md")
+    to_date = sum(amounts[:25])
+    assert f"Feb to date ${to_date:,.2f} (25 days), projected ${to_date / 25 * 29:,.2f} ❌" in board
+    assert f"Feb ${sum(amounts):,.2f}; Mar to date" in (docs(data) / "dashboard.md").read_text(encoding="utf-8")
+
+
+def test_phases_without_stages_are_counted_and_shown_empty(omega_run):
+    data, _ = omega_run
+    phases = [r["fields"] for r in read_json(Landing(data).airtable_table(LAST, omega.TABLES["Phases"]))["records"]]
+    counts = {s: sum(p["Status"] == s for p in phases) for s in ("Done", "In Progress", "Todo")}
+    readme = (data / DOCS_DIR / "README.md").read_text(encoding="utf-8")
+    assert f"- Phases: {len(phases)} total \\| {counts['Done']} complete \\| {counts['In Progress']} in progress " \
+           f"\\| {counts['Todo']} todo" in readme
+    assert "| E3 | Ideas 💡 \\_someday\\_ | Todo | Ana Løvberg 🌟 | 0/0 |" in readme
+
+
+def test_no_slack_text_carries_a_raw_name_link_or_entity(omega_run):
+    data, _ = omega_run
+    texts = [json.loads(line)["request"]["text"] for line in (data / "sinks" / "slack.jsonl").read_text().splitlines()]
+    reviews = [t for t in texts if t.startswith("*Issue review ")]
+    assert reviews and any("owner Bo_\u200bb &lt;bo@example.com&gt;" in t for t in reviews)
+    for text in texts:
+        assert "<" not in text and not re.search(r"&(?!amp;|lt;|gt;)", text), text
+        assert not [n for n in HOSTILE_NAMES if n in text], text
+
+
+def test_the_review_slack_escapes_the_owner():
+    period = ReviewPeriod(dt.datetime(2024, 2, 15, 10), dt.datetime(2024, 3, 1, 10))
+    inventory = pd.DataFrame([{"state": "open", "priority": "P0", "breached": True, "title": "#2 down",
+                               "owner": "Bo_b <!channel> & <bo@example.com>", "sla_due_at": pd.Timestamp("2024-01-04 08:00")}])
+    _, payload = slack_intent(inventory, period, "docs/reviews/2024-03-01-issue-review.md")
+    assert "(owner Bo_\u200bb &lt;!channel&gt; &amp; &lt;bo@example.com&gt;, due 2024-01-04 08:00 UTC" in payload["text"]
+
+
+def test_markdown_prose_never_carries_a_raw_hostile_name(omega_run):
+    data, _ = omega_run
+    pages = [p for p in (data / DOCS_DIR).rglob("*.md") if ".git" not in p.parts]
+    found = [(p.name, n) for p in pages for n in HOSTILE_NAMES if n in p.read_text(encoding="utf-8")]
+    assert pages and not found
+    review = (docs(data) / "reviews" / "2024-03-01-issue-review.md").read_text(encoding="utf-8")
+    assert "owner Bo\\_b &lt;bo@example.com&gt;." in review
+    q4 = (docs(data) / "assessments" / "Q4-2023.md").read_text(encoding="utf-8")
+    assert "(owner Cy \\*Kim\\*, approval Dee \\| Ops &amp; Co)" in q4
+
+
+def test_every_period_is_reported_and_nothing_names_the_sample(omega_run):
+    data, done = omega_run
+    assert sorted(p.name for p in (docs(data) / "plan-updates").iterdir()) == \
+        [f"{d}.md" for d in fridays(omega.START, LAST)]
+    assert not names_in_outputs(data, DOCS_DIR, done.stdout, SAMPLE_WORDS)
