@@ -20,6 +20,7 @@ from bqx_ops.issue_review.actions import slack_intent
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.landing import Landing, read_json
 from bqx_ops.plan_update.targets import PlanTargets
+from bqx_ops.plan_update.timeline import plan_timeline
 from bqx_ops.plan_update.variance import budget_totals
 from bqx_ops_tests import sixth_base as omega
 from bqx_ops_tests.test_other_team import SAMPLE_WORDS, fridays, names_in_outputs, run_demo
@@ -175,3 +176,18 @@ def test_every_period_is_reported_and_nothing_names_the_sample(omega_run):
     assert sorted(p.name for p in (docs(data) / "plan-updates").iterdir()) == \
         [f"{d}.md" for d in fridays(omega.START, LAST)]
     assert not names_in_outputs(data, DOCS_DIR, done.stdout, SAMPLE_WORDS)
+
+
+def test_a_finished_plan_with_a_stageless_milestone_stops_counting_days():
+    """Every phase Done, one of them a milestone with no stage and no End Date (the sixth base's E4
+    "Kick-off"): the plan ended with its last stage's Completed Date, not 'today'."""
+    start, finished, later = dt.date(2024, 1, 1), dt.date(2024, 1, 5), dt.date(2024, 3, 1)
+    stages = pd.DataFrame([{"record_id": "s1", "stage_id": "1.1", "phase_id": "recE1", "status": "Done",
+                            "estimated_days": 5, "start_date": start, "completed_date": finished}])
+    phases = pd.DataFrame([{"record_id": "recE1", "phase_id": "E1", "status": "Done"},
+                           {"record_id": "recE4", "phase_id": "E4", "status": "Done"}])
+    out = plan_timeline(stages, phases, PlanTargets(start_date=start), later)
+    worked = int(np.busday_count(start, finished + dt.timedelta(days=1)))
+    assert out["plan_complete"] and out["elapsed_days"] == worked and out["schedule_variance_days"] == worked - 5
+    unfinished = stages.assign(completed_date=None)  # a Done phase with work but no known end: still counting
+    assert not plan_timeline(unfinished, phases, PlanTargets(start_date=start), later)["plan_complete"]
