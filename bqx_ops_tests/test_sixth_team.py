@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from bqx_ops.assessment.versions import due, versions
+from bqx_ops.config_sections import DocsRepoSection
 from bqx_ops.issue_review.actions import slack_intent
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.landing import Landing, read_json
@@ -191,3 +192,17 @@ def test_a_finished_plan_with_a_stageless_milestone_stops_counting_days():
     assert out["plan_complete"] and out["elapsed_days"] == worked and out["schedule_variance_days"] == worked - 5
     unfinished = stages.assign(completed_date=None)  # a Done phase with work but no known end: still counting
     assert not plan_timeline(unfinished, phases, PlanTargets(start_date=start), later)["plan_complete"]
+
+
+@pytest.mark.parametrize("name, folder", [("Landing", "landing-docs"), ("Sinks", "sinks-docs"),
+                                          ("bqx_ops.duckdb", "bqx_ops.duckdb-docs"), ("Radar.git", "radar"),
+                                          (omega.NAME, DOCS_DIR), ("ab " * 150, ("ab-" * 32)[:95])])
+def test_the_derived_docs_folder_never_takes_a_data_dir_name_or_exceeds_the_limit(name, folder):
+    """A project named 'Landing' had its docs working copy in the landing zone (the demo failed, telling the
+    team to move its landing zone away); 'Sinks' in the outbox's sinks; a 300-character name a folder name
+    the file system refuses (255 bytes)."""
+    from bqx_ops.config import ProjectConfig
+
+    derived = ProjectConfig(project={"name": name}).docs_dir()
+    assert derived == folder.rstrip("-") and len(derived) <= 100
+    assert DocsRepoSection(dir_name=derived).dir_name == derived  # what a configured dir_name may be
