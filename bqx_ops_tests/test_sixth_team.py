@@ -206,3 +206,17 @@ def test_the_derived_docs_folder_never_takes_a_data_dir_name_or_exceeds_the_limi
     derived = ProjectConfig(project={"name": name}).docs_dir()
     assert derived == folder.rstrip("-") and len(derived) <= 100
     assert DocsRepoSection(dir_name=derived).dir_name == derived  # what a configured dir_name may be
+
+
+def test_cloudwatch_names_derived_from_a_long_project_name_fit_cloudwatchs_limits(tmp_path, monkeypatch):
+    """A 300-character project name gave a dashboard, alarms and a namespace CloudWatch refuses (255)."""
+    from bqx_ops import settings
+    from bqx_ops.dashboard.cloudwatch import ALARMS
+
+    path = tmp_path / "team.yaml"
+    path.write_text(f"project: {{name: \"{'Nowcast ' * 40}\"}}\n", encoding="utf-8")
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(path))
+    names = settings.cloudwatch_names()
+    assert names["dashboard"].startswith("nowcast-nowcast-") and names["namespace"].startswith("Nowcast Nowcast ")
+    longest = max(len(f"{names['dashboard']}-{a.suffix}") for a in ALARMS)
+    assert longest <= 255 and len(names["namespace"]) <= 255
