@@ -220,3 +220,17 @@ def test_cloudwatch_names_derived_from_a_long_project_name_fit_cloudwatchs_limit
     assert names["dashboard"].startswith("nowcast-nowcast-") and names["namespace"].startswith("Nowcast Nowcast ")
     longest = max(len(f"{names['dashboard']}-{a.suffix}") for a in ALARMS)
     assert longest <= 255 and len(names["namespace"]) <= 255
+
+
+def test_the_forecast_says_which_open_stages_it_cannot_count(omega_run):
+    """On 2023-12-29 stage 1.2 is In Progress without an Estimated Cost: the forecast at completion adds
+    nothing for it, and says so beside its total (it was only a 'no data' cell in the table below)."""
+    data, _ = omega_run
+    friday = dt.date(2023, 12, 29)
+    unestimated = [s for s in stages_on(data, as_of_snapshot(friday))
+                   if s["Status"] != "✅ shipped" and "Estimated Cost" not in s]
+    assert len(unestimated) == 1
+    text = (docs(data) / "plan-updates" / f"{friday}.md").read_text(encoding="utf-8")
+    assert "Done stages without cost $0.00); 1 open stage without Estimated Cost not in it." in text
+    proposal = (docs(data) / "assessments" / "Q4-2023-budget-timeline-adjustment.md").read_text(encoding="utf-8")
+    assert "the adjusted estimates of the open stages; 1 open stage without Estimated Cost not in it)." in proposal

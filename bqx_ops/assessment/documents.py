@@ -11,6 +11,7 @@ from bqx_ops.assessment.proposals import days_up, shown
 from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
 from bqx_ops.markdown import cell, table as md_table
 from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.report_parts import unestimated
 
 APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 week" for the seed's)
     "open P0": "resolve the P0 issue first (action item within {P0}), then re-test the stage",
@@ -111,7 +112,7 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
                         r.get("days_over")] for r in late]),
              "## Proposed re-baseline", "",
              f"- Budget: {usd(budget_now)} → {usd(forecast)} (forecast at completion: realized cost plus "
-             "the adjusted estimates of the open stages).",
+             f"the adjusted estimates of the open stages{unestimated(f)}).",
              f"- Timeline: {t.get('days_min')}–{t.get('days_max')} → "
              + ("no forecast" if fdays is None else f"{days_up(fdays)} (forecast {fdays:.1f}, rounded up)")
              + " working days.", "",

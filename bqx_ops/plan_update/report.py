@@ -20,6 +20,7 @@ from bqx_ops.plan_update.fmt import (
 )
 from bqx_ops.plan_update.report_parts import (
     band_words as _band, carried_marks, header, no_data as _no_data, or_dash as _or_dash, rows as _rows, transitions,
+    unestimated,
 )
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
 
@@ -89,9 +90,9 @@ def _costs(w: WeekReport) -> list[str]:
                 f" {money(b.get('estimated_cost_done'))} estimated, {signed_money(b.get('variance_usd'))}"
                 f" ({_pct_band(b, BUDGET_BAND_PCT)}), {_band(b, BUDGET_BAND_PCT)}.") if costed else \
             " variance: no data (no Done stage has both an Estimated and a Realized Cost)."
-        unestimated = int(number(b.get("done_without_estimate")) or 0)
-        if unestimated:  # spent, but with no estimate to compare with: in the spend, not in the variance
-            work += (f" {plural(unestimated, 'Done stage')} without Estimated Cost realized"
+        without_estimate = int(number(b.get("done_without_estimate")) or 0)
+        if without_estimate:  # spent, but with no estimate to compare with: in the spend, not in the variance
+            work += (f" {plural(without_estimate, 'Done stage')} without Estimated Cost realized"
                      f" {money(spent - (number(b.get('realized_cost')) or 0.0))}, outside the variance.")
         out += [f"Budget {money(w.targets.budget, cents=False)}. Completed work:{work}"
                 f" Against the whole budget: {money(spent)} realized, {budget_spent(b)}"
@@ -204,7 +205,7 @@ def _estimates(w: WeekReport) -> list[str]:
                 f" {money(w.targets.budget, cents=False)} budget: {signed_money(f.get('variance_usd'))}"
                 f" ({_pct_band(f, BUDGET_BAND_PCT)}), {_band(f, BUDGET_BAND_PCT)}"
                 f" (realized {money(f.get('realized_cost'))}, open stages {money(f.get('adjusted_open_cost'))},"
-                f" Done stages without cost {money(f.get('done_without_cost_estimate'))}).", ""]
+                f" Done stages without cost {money(f.get('done_without_cost_estimate'))}){unestimated(f)}.", ""]
     labels = _phase_labels(w)
     out += [md_table(
         ["Stage", "Name", "Phase", "Status", "Estimated", "Adjusted", "Cost basis", "Estimated days",
