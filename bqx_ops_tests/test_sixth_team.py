@@ -234,3 +234,17 @@ def test_the_forecast_says_which_open_stages_it_cannot_count(omega_run):
     assert "Done stages without cost $0.00); 1 open stage without Estimated Cost not in it." in text
     proposal = (docs(data) / "assessments" / "Q4-2023-budget-timeline-adjustment.md").read_text(encoding="utf-8")
     assert "the adjusted estimates of the open stages; 1 open stage without Estimated Cost not in it)." in proposal
+
+
+def test_a_360_before_the_first_plan_week_does_not_say_the_plan_has_no_r2_target(omega_run):
+    """The first version (Friday 12-15 09:00) comes before the first plan week closes (16:00): its R²
+    question has no data because no week has closed, not because the plan lacks a target (it has one)."""
+    data, _ = omega_run
+    instant = dt.datetime.combine(last_friday(2023, 12) - dt.timedelta(weeks=2), dt.time(9))
+    assert instant < dt.datetime.combine(fridays(omega.START, LAST)[0], dt.time(16))
+    [plan] = read_json(Landing(data).airtable_table(as_of_snapshot(instant.date()), omega.TABLES["Plans"]))["records"]
+    assert plan["fields"]["R2 Target Min"] == omega.R2_MIN
+    sha = git(data, "log", "--format=%H", "--grep=Q4-2023 (refresh 2/4)").strip()
+    text = git(data, "show", f"{sha}:docs/assessments/Q4-2023.md")
+    assert f"As of {instant:%Y-%m-%d %H:%M} UTC" in text and "no R² target in the plan" not in text
+    assert "- Is R² progression on track (target)? no data (no plan week of the quarter has closed yet)." in text

@@ -20,7 +20,9 @@ def _pct(v) -> str:
 def goal(i: QuarterInputs, e: Evidence) -> list[str]:
     r2, lo = number((i.r2 or {}).get("current_r2")), number((i.r2 or {}).get("target_min"))
     hi = number((i.r2 or {}).get("target_max"))
-    if lo is None:  # the plan has no R² target: nothing to be on track against
+    if i.r2 is None:  # no plan week of the quarter has closed by the instant: its target is not read yet
+        on_track, path, below = "no data (no plan week of the quarter has closed yet)", "target", []
+    elif lo is None:  # the plan has no R² target: nothing to be on track against
         on_track, path, below = "no data (no R² target in the plan)", "target", []
     else:
         on_track = "no data" if r2 is None else ("yes" if r2 >= lo else f"no: {fixed(lo - r2, 4)} below {lo:.2f}")
