@@ -28,7 +28,7 @@ POLICY = DeliveryPolicy(horizon=dt.timedelta(days=30))
 
 def test_no_data_is_not_published():
     request = metric_data({"API Latency": None, "P0 Issues": 0.0}, dt.datetime(2026, 5, 18, 9), "N")
-    assert [(d["MetricName"], d["Value"]) for d in request["MetricData"]] == [("P0IssuesOlderThan24h", 0.0)]
+    assert [(d["MetricName"], d["Value"]) for d in request["MetricData"]] == [("P0IssuesPastSLA", 0.0)]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from bqx_ops.calendar import ISSUE_REVIEW, UTC
 from bqx_ops.db import table_exists, transaction
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.cadence.partitions import ISSUE_REVIEW_PARTITIONS
-from bqx_ops.defs.issue_review.sources import landed_sources
+from bqx_ops.defs.issue_review.sources import landed_sources, rules_or_failure
 from bqx_ops.docs_sync.queue import Publication, publish_or_queue
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
@@ -32,7 +32,6 @@ from bqx_ops.issue_review import model
 from bqx_ops.issue_review.actions import slack_intent, task_intent
 from bqx_ops.issue_review.collect import AirtableHistory, Review, review
 from bqx_ops.issue_review.report import render_json, render_markdown, report_paths
-from bqx_ops.issue_review.rules import RulesError, load_rules
 
 GROUP = "issue_review"
 OWNERS = ["team:QA-001"]
@@ -69,13 +68,6 @@ def previous_period(period: model.ReviewPeriod) -> model.ReviewPeriod:
     return model.ReviewPeriod.of(tick, period.start)
 
 
-def _rules():
-    try:
-        return load_rules()
-    except RulesError as exc:
-        raise dg.Failure(description=str(exc)) from None
-
-
 @dg.multi_asset(
     outs={f"review__{table}": dg.AssetOut(key=["review", table], description=text, group_name=GROUP, owners=OWNERS,
                                           kinds={"duckdb"}, metadata=META) for table, _, text in TABLES.values()},
@@ -88,7 +80,7 @@ def _rules():
 def issue_review_tables(context: dg.AssetExecutionContext, duckdb: DuckDBResource, github_issues: GitHubIssuesSource,
                         cloudwatch_logs: CloudWatchLogsSource, sagemaker_jobs: SageMakerJobsSource):
     """Collect, triage and compare the issues of every review period of the run."""
-    rules, now = _rules(), dt.datetime.now(UTC)
+    rules, now = rules_or_failure(), dt.datetime.now(UTC)
     periods = periods_of(context)
     data, landed = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules,
                                   [p.end for p in (previous_period(periods[0]), *periods)], now)
@@ -142,7 +134,7 @@ def load_period(conn, period: model.ReviewPeriod) -> "dict[str, pd.DataFrame]":
 )
 def issue_review_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, docs_repo: DocsRepo):
     """The issue-resolution report of each period (markdown + JSON twin) in the docs repository."""
-    rules = _rules()
+    rules = rules_or_failure()
     published, unchanged, queued = [], [], []
     with duckdb.get_connection() as conn:
         tables = [(p, load_period(conn, p)) for p in periods_of(context)]

@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops import outbox, settings
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.db import transaction
-from bqx_ops.defs.issue_review.sources import landed_sources
+from bqx_ops.defs.issue_review.sources import landed_sources, rules_or_failure
 from bqx_ops.issue_review.collect import AirtableHistory, inventory_at
 from bqx_ops.issue_review.escalate import KEY_PREFIX, due, escalated_level, intents, to_enqueue
 from bqx_ops.issue_review.rules import RulesError, load_rules
@@ -51,10 +51,7 @@ def escalate_unresolved_issues(context: dg.OpExecutionContext, config: Unresolve
                                github_issues: GitHubIssuesSource, cloudwatch_logs: CloudWatchLogsSource,
                                sagemaker_jobs: SageMakerJobsSource) -> None:
     """Enqueue the escalations of open issues past their SLA, once per issue, level and episode."""
-    try:
-        rules = load_rules()
-    except RulesError as exc:
-        raise dg.Failure(description=str(exc)) from None
+    rules = rules_or_failure()
     now = dt.datetime.now(UTC)
     instants = sorted(naive_utc(dt.datetime.fromisoformat(x).astimezone(UTC)) for x in config.as_of)
     data, landed = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, instants, now)

@@ -7,16 +7,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
+import dagster as dg
 import duckdb
 
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.collect import AirtableHistory, SourceData, inventory_at
 from bqx_ops.lazy import pd
-from bqx_ops.issue_review.rules import TriageRules
+from bqx_ops.issue_review.rules import RulesError, TriageRules, load_rules
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource
 from bqx_ops.resources.sagemaker_jobs import SageMakerJobsSource
 from bqx_ops.resources.github_issues import GitHubIssuesSource
+
+
+def rules_or_failure() -> TriageRules:
+    """The triage rules; rules that do not load fail the run with the reason (the review and the
+    escalations cannot triage without them; the 360 and the dashboard say "no data" instead)."""
+    try:
+        return load_rules()
+    except RulesError as exc:
+        raise dg.Failure(description=str(exc)) from None
 
 
 def _refreshed(name: str, source, now: dt.datetime) -> dict:

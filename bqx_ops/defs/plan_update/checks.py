@@ -10,24 +10,20 @@ outside their bands are facts about the project to report (WARN).
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from bqx_ops.db import table_exists
-from bqx_ops.defs.cadence.check_periods import evaluations
+from bqx_ops.defs.cadence.check_periods import evaluations, periods_or_latest
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS
 from bqx_ops.defs.plan_update.week_tables import WeekTables
 from bqx_ops.defs.plan_update.tables import SCHEMA
-from bqx_ops.defs.plan_update.weeks import period_of, run_weeks
+from bqx_ops.defs.plan_update.weeks import period_of
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.fmt import pct
 
 
 def _weeks(context, conn, table: str) -> "list[tuple[str, pd.Timestamp]]":
-    keys = [key for key, _ in run_weeks(context)]
-    if not keys:
-        exists = table_exists(conn, SCHEMA, table)
-        latest = conn.execute(f"SELECT max(period_start) FROM {SCHEMA}.{table}").fetchone()[0] if exists else None
-        keys = [latest.strftime("%Y-%m-%d")] if latest is not None else []
-    return [(key, period_of(key).start) for key in keys]
+    """(key, UTC start) of every week of the run; outside a partitioned run, the table's latest week."""
+    return [(key, period_of(key).start)
+            for key, _ in periods_or_latest(context, conn, PLAN_UPDATE_PARTITIONS, SCHEMA, table)]
 
 
 def _evaluate(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, offenders, columns: list[str],
