@@ -234,6 +234,9 @@ def test_the_forecast_says_which_open_stages_it_cannot_count(omega_run):
     assert "Done stages without cost $0.00); 1 open stage without Estimated Cost not in it." in text
     proposal = (docs(data) / "assessments" / "Q4-2023-budget-timeline-adjustment.md").read_text(encoding="utf-8")
     assert "the adjusted estimates of the open stages; 1 open stage without Estimated Cost not in it)." in proposal
+    q4 = (docs(data) / "assessments" / "Q4-2023.md").read_text(encoding="utf-8")
+    assert re.search(r"- Forecast at completion: \$[0-9,.]+ against \$[0-9,.]+ \([-+][0-9.]+%; 1 open stage without "
+                     r"Estimated Cost not in it\)\.", q4)
 
 
 def test_a_360_before_the_first_plan_week_does_not_say_the_plan_has_no_r2_target(omega_run):
