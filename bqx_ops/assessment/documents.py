@@ -115,7 +115,10 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              f"the adjusted estimates of the open stages{unestimated(f)}).",
              f"- Timeline: {t.get('days_min')}–{t.get('days_max')} → "
              + ("no forecast" if fdays is None else f"{days_up(fdays)} (forecast {fdays:.1f}, rounded up)")
-             + " working days.", "",
+             + " working days"
+             # the forecast scales the stages' Estimated Days: a stage without them is not in it, said
+             + (f" (stages without Estimated Days, not in it: {cell(t['stages_without_days'])})"
+                if fdays is not None and isinstance(t.get("stages_without_days"), str) else "") + ".", "",
              "## Impact assessment", "",
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
              f"({_pct(f.get('variance_pct'))} on the budget).",
