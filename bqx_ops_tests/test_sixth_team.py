@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -261,3 +262,22 @@ def test_a_360_before_the_first_plan_week_does_not_say_the_plan_has_no_r2_target
     text = git(data, "show", f"{sha}:docs/assessments/Q4-2023.md")
     assert f"As of {instant:%Y-%m-%d %H:%M} UTC" in text and "no R² target in the plan" not in text
     assert "- Is R² progression on track (target)? no data (no plan week of the quarter has closed yet)." in text
+
+
+@pytest.mark.parametrize("start, instant, shown", [
+    (dt.date(2024, 2, 29), dt.datetime(2024, 3, 4, 9, tzinfo=UTC), ("0/4 (0 due so far)", "✅")),
+    (dt.date(2023, 12, 13), dt.datetime(2024, 3, 4, 9, tzinfo=UTC), ("0/4 (0 due so far)", "✅")),
+    (dt.date(2024, 2, 29), dt.datetime(2024, 4, 1, 9, tzinfo=UTC), ("no data", "no data"))])
+def test_a_project_before_its_first_360_is_not_behind_on_assessments(start, instant, shown):
+    """No 360 has run (no table). On Monday 2024-03-04 no quarter of 2024 is due (Q1's final is Friday 03-29):
+    none can have been made, 0 of 0, not "no data" failing operational_health_is_green every week before a
+    new project's first draft. On 04-01 Q1 is due and, with nothing read, how many were made is unknown."""
+    from bqx_ops.dashboard.indicators import indicators
+    from bqx_ops.dashboard.read import facts
+
+    due = [f for f in (last_friday(2024, 3),) if f < instant.date() and f >= start]
+    assert bool(due) == (shown[0] == "no data")
+    with duckdb.connect() as conn:
+        got = {i.metric: i for i in indicators(facts(conn, instant, start=start))}
+    assert (got["360 Assessments"].current, got["360 Assessments"].status) == shown
+    assert got["Plan Alignment"].status == "no data"
