@@ -281,3 +281,16 @@ def test_a_project_before_its_first_360_is_not_behind_on_assessments(start, inst
         got = {i.metric: i for i in indicators(facts(conn, instant, start=start))}
     assert (got["360 Assessments"].current, got["360 Assessments"].status) == shown
     assert got["Plan Alignment"].status == "no data"
+
+
+def test_the_approval_request_names_only_documents_that_were_written(omega_run):
+    """Q4-2023's final has no gap stage, so no gap remediation plan: the Decisions record asking for approval
+    named one all the same (a file the approver could not find)."""
+    data, _ = omega_run
+    requests = [json.loads(line)["request"] for line in (data / "sinks" / "airtable.jsonl").read_text().splitlines()
+                if json.loads(line)["key"] == "assessment/Q4-2023/approval-request/decision"]
+    [rationale] = [r["records"][0]["fields"]["Rationale"] for r in requests]
+    named = re.findall(r"docs/assessments/[^,. ]+\.md", rationale)
+    written = sorted(p.name for p in (docs(data) / "assessments").glob("Q4-2023*.md"))
+    assert sorted(n.rsplit("/", 1)[1] for n in named) == written
+    assert "Q4-2023-gap-remediation-plan.md" not in written
