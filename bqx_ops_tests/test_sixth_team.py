@@ -289,3 +289,13 @@ def test_the_approval_request_names_only_documents_that_were_written(omega_run):
     written = sorted(p.name for p in (docs(data) / "assessments").glob("Q4-2023*.md"))
     assert sorted(n.rsplit("/", 1)[1] for n in named) == written
     assert "Q4-2023-gap-remediation-plan.md" not in written
+
+
+def test_a_release_body_mentions_nobody_a_phase_name_names(omega_run):
+    """Phase E4 'Kick-off @here' is Done from the start: its GitHub release body must not @-mention the
+    GitHub account 'here' (a release notifies whom its notes mention); the name reads the same."""
+    data, _ = omega_run
+    [release] = [json.loads(line)["request"] for line in (data / "sinks" / "github.jsonl").read_text().splitlines()]
+    [e4] = [p for p in omega.PHASES if p[3] == "Done"]
+    assert release["tag"] == f"phase-{e4[1]}-done" and release["name"] == f"Phase {e4[1]} – {e4[2]}: Done"
+    assert not re.search(r"@[A-Za-z0-9]", release["body"]) and "Kick-off @\u2060here" in release["body"]
