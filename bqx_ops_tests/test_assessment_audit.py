@@ -53,6 +53,20 @@ def test_new_p0_p1_are_the_open_ones_created_after_the_previous_final():
     assert "New P0/P1 risks since the previous final assessment (2030-01-04 09:00 UTC): 1 (new)." in text
 
 
+def test_mitigation_coverage_just_short_of_its_target_never_reads_as_the_target():
+    """199 of 200 P0/P1 with an action item is 99.5%: Python's format printed "100%" beside the 100% target
+    it misses; the display rule keeps it under the line."""
+    from bqx_ops.assessment.deepdive import risk
+    from bqx_ops.assessment.evidence import Evidence
+
+    issues = tuple({"fingerprint": f"f{n}", "priority": "P1", "title": f"t{n}"} for n in range(200))
+    actioned = {f"f{n}" for n in range(199)}
+    text = "\n".join(risk(QuarterInputs(open_issues=issues), Evidence(actioned=actioned)))
+    assert "Mitigation coverage (P0/P1 with an action item): 199/200 (99.5%; target 100%)." in text
+    every = "\n".join(risk(QuarterInputs(open_issues=issues), Evidence(actioned=actioned | {"f199"})))
+    assert "200/200 (100%; target 100%)" in every
+
+
 def _inventory(rows, found_by_source: dict | None = None):
     import json
 

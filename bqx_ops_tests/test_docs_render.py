@@ -180,6 +180,19 @@ def test_a_weekly_entry_lists_transitions_completions_decisions_learnings_r2_and
     assert "_No new Airtable snapshot this week._" in weekly_entry(D1, D2, before, before)
 
 
+def test_a_missing_realized_cost_reads_no_data_in_the_changelog_and_the_tag_never_n_a():
+    """The sample's 5.2 reached Done without a Realized Cost (2025-11-17): it read "realized n/a"; the
+    README's display rule says "<figure>: no data". A half cent rounds away from zero (2.345: $2.35)."""
+    before = snap(D1, phases=[{**PHASE, "status": "In Progress"}], stages=[{**STAGE, "status": "In Progress"}])
+    no_cost = {**STAGE, "realized_cost": None, "estimated_cost": 20.0}
+    after = snap(D2, phases=[{**PHASE, "realized_cost": float("nan"), "estimated_cost": 2.345}], stages=[no_cost])
+    entry = weekly_entry(D1, D2, before, after)
+    assert "- 0.1 AWS (realized: no data, $20.00 estimated)" in entry
+    assert "- Phase 0 – Setup (realized: no data, $2.35 estimated)" in entry and "n/a" not in entry
+    message = tag_message({**PHASE, "realized_cost": None}, D2, D2)
+    assert "; realized: no data, $15.00 estimated." in message and "n/a" not in message
+
+
 def test_a_weekly_entry_names_phases_added_and_removed_and_stage_ids_renamed():
     """A deleted phase and its stage, a new phase and a Stage ID renamed on the same record are said, not
     left to vanish or to pass for another stage."""

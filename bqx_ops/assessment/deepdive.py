@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bqx_ops.assessment import people as pp
 from bqx_ops.assessment.evidence import Evidence
-from bqx_ops.assessment.findings import Gap, Risk, number, gap_share, mitigation_coverage, usd
+from bqx_ops.assessment.findings import GAP_SHARE, Gap, Risk, number, gap_share, mitigation_coverage, usd
 from bqx_ops.assessment.score import Assessment, QuarterInputs, criteria
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
@@ -49,7 +49,8 @@ def technical(i: QuarterInputs, e: Evidence, found: list[Gap]) -> list[str]:
     overruns = [g for g in found if "cost overrun" in g.kinds]
     return [f"- Critical gaps (open P0): {p['P0']} (target 0); open P1: {p['P1']}.",
             f"- Gap stages: {len(found)} of {e.stages_total}"
-            + ("" if share is None else f" ({share:.1f}% of the plan; a remediation plan above 10%)") + ".",
+            + ("" if share is None else f" ({num_vs(share, (GAP_SHARE,), 1)}% of the plan; a remediation plan "
+                                        f"above {fixed(GAP_SHARE)}%)") + ".",
             f"- Tech-debt signals: {plural(len([g for g in found if 'overdue' in g.kinds]), 'overdue stage')}, "
             f"{plural(len(overruns), 'Done stage')} over budget by more than 15%.", ""]
 
@@ -90,7 +91,7 @@ def success(i: QuarterInputs, a: Assessment) -> list[str]:
     up = pp.uptime_pct(p)
     if up is not None and up < pp.UPTIME_TARGET:
         candidates.append(f"dependency uptime > 99% (now {num_vs(up, (pp.UPTIME_TARGET,), 1)}%)")
-    return [f"- Criteria met: {met}/{len(known)}" + ("" if share is None else f" ({share:.0f}%; target 80%+)") + ".",
+    return [f"- Criteria met: {met}/{len(known)}" + ("" if share is None else f" ({num_vs(share, (80,), 0)}%; target 80%+)") + ".",
             "", md_table(["Criterion", "Met"], [[n, "no data" if ok is None else ("yes" if ok else "no")]
                                                 for n, ok in crit]),
             "- Obsolete candidates (no data this quarter: review or give them a source): "
@@ -108,7 +109,7 @@ def risk(i: QuarterInputs, e: Evidence) -> list[str]:
     return [f"- New P0/P1 risks since {since}: " + (str(len(new)) if e.previous_as_of is not None else "all open")
             + ("" if not new else " (" + ", ".join(cell(x.get("title"), 80) for x in new) + ")") + ".",
             f"- Mitigation coverage (P0/P1 with an action item): {covered}/{total}"
-            + ("" if not total else f" ({100 * covered / total:.0f}%; target 100%)") + ".", ""]
+            + ("" if not total else f" ({num_vs(100 * covered / total, (100,), 0)}%; target 100%)") + ".", ""]
 
 
 def stakeholder(p: pp.PeopleInputs) -> list[str]:

@@ -10,7 +10,7 @@ from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, num
 from bqx_ops.assessment.proposals import days_up, shown
 from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
 from bqx_ops.markdown import cell, table as md_table
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import fixed, plural
 from bqx_ops.plan_update.report_parts import unestimated
 
 APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 week" for the seed's)
@@ -114,7 +114,7 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
              f"- Budget: {usd(budget_now)} → {usd(forecast)} (forecast at completion: realized cost plus "
              f"the adjusted estimates of the open stages{unestimated(f)}).",
              f"- Timeline: {t.get('days_min')}–{t.get('days_max')} → "
-             + ("no forecast" if fdays is None else f"{days_up(fdays)} (forecast {fdays:.1f}, rounded up)")
+             + ("no forecast" if fdays is None else f"{days_up(fdays)} (forecast {fixed(fdays, 1)}, rounded up)")
              + " working days"
              # the forecast scales the stages' Estimated Days: a stage without them is not in it, said
              + (f" (stages without Estimated Days, not in it: {cell(t['stages_without_days'])})"

@@ -22,6 +22,7 @@ import math
 from bqx_ops import config as project_config
 from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, number, needs_adjustment
+from bqx_ops.plan_update.fmt import half_up
 
 PROPOSAL_COLUMNS = {"quarter": "string", "position": "Int64", "table": "string", "key_field": "string",
                     "key": "string", "field": "string", "current": "string", "value": "string"}
@@ -48,7 +49,7 @@ def proposed_updates(e: Evidence, recurring=None) -> list[dict]:
             continue
         est, adj = number(r.get("estimated_cost")), number(r.get("adjusted_cost"))
         if _changed(est, adj):
-            out.append(("Stages", "Stage ID", r["stage_id"], "Estimated Cost", est, round(adj, 2)))
+            out.append(("Stages", "Stage ID", r["stage_id"], "Estimated Cost", est, half_up(adj, 2)))
         days, adj_days = number(r.get("estimated_days")), number(r.get("adjusted_days"))
         if adj_days is not None and _changed(days, float(days_up(adj_days))):
             out.append(("Stages", "Stage ID", r["stage_id"], "Estimated Days", days, days_up(adj_days)))
@@ -56,7 +57,7 @@ def proposed_updates(e: Evidence, recurring=None) -> list[dict]:
     forecast = number((e.forecast or {}).get("forecast_cost"))
     if e.plan_id and budget_v is not None and abs(budget_v) > ADJUSTMENT_VARIANCE and forecast is not None:
         out.append(("Plans", "Plan ID", e.plan_id, "Estimated Budget", number((e.forecast or {}).get("budget")),
-                    round(forecast, 2)))
+                    half_up(forecast, 2)))
     t = e.timeline or {}
     tv, days_max, fdays = number(t.get("variance_pct")), number(t.get("days_max")), number(t.get("forecast_days"))
     if e.plan_id and tv is not None and abs(tv) > ADJUSTMENT_VARIANCE and fdays is not None and (

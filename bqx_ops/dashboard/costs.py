@@ -195,10 +195,11 @@ def merge(rows: list[CostRow]) -> list[CostRow]:
     return [CostRow(day, service, float(total)) for (day, service), total in sorted(totals.items())]
 
 
-def month_to_date(rows: list[CostRow], as_of: dt.datetime) -> float | None:
-    """Net cost of the days of as_of's calendar month that had ended by as_of; None without any cost
-    row for those days (a month whose file is missing or unreadable is "no data", never $0.00)."""
-    first = as_of.date().replace(day=1)
+def month_to_date(rows: list[CostRow], as_of: dt.datetime, start: dt.date | None = None) -> float | None:
+    """Net cost of the days of as_of's calendar month that had ended by as_of (from the project's
+    ``start`` in its first month); None without any cost row for those days (a month whose file is
+    missing or unreadable is "no data", never $0.00)."""
+    first = _month_start(as_of, start)
     naive = as_of.replace(tzinfo=None)
     ended = [r for r in rows if first <= r.day and dt.datetime.combine(r.day + dt.timedelta(days=1), dt.time()) <= naive]
     if not ended:
@@ -212,12 +213,20 @@ def _sum(rows: list[CostRow], first: dt.date, last: dt.date) -> float:
     return float(total)
 
 
-def month_figures(rows: list[CostRow], as_of: dt.datetime) -> dict | None:
+def _month_start(as_of: dt.datetime, start: dt.date | None) -> dt.date:
+    """The first day of as_of's month that counts: the 1st, or the project's start in its first month."""
+    first = as_of.date().replace(day=1)
+    return start if start is not None and first < start <= as_of.date() else first
+
+
+def month_figures(rows: list[CostRow], as_of: dt.datetime, start: dt.date | None = None) -> dict | None:
     """Cost/Month read at ``as_of``, so that a month in progress is never compared with a whole one:
 
-    * ``days``: the days of as_of's month that had ended by as_of (N);
-    * ``month_to_date``: their cost; ``projected``: month_to_date / N x the days of the month (None
-      when N is 0, on the 1st);
+    * ``days``: the days of as_of's month that had ended by as_of (N), counted from the project's
+      ``start`` in its first month (``since``: that day, else None): the days before it are not the
+      project's, so they neither dilute the month to date's daily rate nor count in the projection;
+    * ``month_to_date``: their cost; ``projected``: month_to_date / N x the month's days (from the
+      start in the first month) (None when N is 0, on the 1st);
     * ``previous_month``: the whole previous calendar month (None without any cost row in it);
     * ``like_days``: the previous month's first N days (its last day when shorter), the baseline
       the trend compares month_to_date with.
@@ -226,15 +235,17 @@ def month_figures(rows: list[CostRow], as_of: dt.datetime) -> dict | None:
     if not rows:
         return None
     first = as_of.date().replace(day=1)
-    days = (as_of.replace(tzinfo=None) - dt.datetime.combine(first, dt.time())).days
-    month_days = calendar.monthrange(first.year, first.month)[1]
+    counted = _month_start(as_of, start)
+    days = (as_of.replace(tzinfo=None) - dt.datetime.combine(counted, dt.time())).days
+    month_days = calendar.monthrange(first.year, first.month)[1] - (counted - first).days
     prev_last = first - dt.timedelta(days=1)
     prev_first = prev_last.replace(day=1)
     has_prev = any(prev_first <= r.day <= prev_last for r in rows)
-    mtd = month_to_date(rows, as_of)
+    mtd = month_to_date(rows, as_of, start)
     like_last = prev_first + dt.timedelta(days=min(days, prev_last.day) - 1) if days else None
     return {
         "days": days, "month_days": month_days, "month_to_date": mtd,
+        "since": counted if counted != first else None,
         "projected": None if not days or mtd is None else mtd / days * month_days,
         "previous_month": _sum(rows, prev_first, prev_last) if has_prev else None,
         "like_days": _sum(rows, prev_first, like_last) if has_prev and like_last else None,

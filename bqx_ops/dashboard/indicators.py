@@ -215,8 +215,9 @@ def cost_indicator(f: Facts) -> Indicator:
     if c["days"] == 0:  # the 1st: no day of the month has ended, so nothing of it is missing either
         mtd = "no day ended yet"
     else:
+        since = f" since the start, {c['since']:%Y-%m-%d}" if c.get("since") else ""
         mtd = ("no data" if c["month_to_date"] is None else usd(c["month_to_date"])) + \
-            f" ({c['days']} day{'' if c['days'] == 1 else 's'})"
+            f" ({c['days']} day{'' if c['days'] == 1 else 's'}{since})"
     text = f"{c['previous']:%b} {prev}; {c['month']:%b} to date {mtd}"
     if c["projected"] is not None:
         text += f", projected {usd(c['projected'])}"

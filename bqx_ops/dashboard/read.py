@@ -175,7 +175,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
     assessed = _assessments(conn, tables, as_of, at, start)
     costs = cost_rows(conn, tables, at)
     problems, month_unusable = cost_problems(conn, tables, at)
-    month = None if not costs or month_unusable else month_figures(costs, at)
+    month = None if not costs or month_unusable else month_figures(costs, at, start)
     return Facts(
         as_of=at,
         last_sync_end=sync[0] if sync else None,

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from bqx_ops.docs_sync.artifacts import artifact_files
-from bqx_ops.docs_sync.snapshot import Snapshot, day_text, money
+from bqx_ops.docs_sync.snapshot import Snapshot, day_text, realized_vs
 from bqx_ops.docs_sync.status import _stage_sort
 from bqx_ops.markdown import cell
 from bqx_ops.plan_update.r2 import latest_evaluations
@@ -103,8 +103,7 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
         was = (old_stages.get(s["record_id"]) or {}).get("status")
         label = f"{cell(s.get('stage_id'))} {cell(s.get('name'))}"
         if s.get("status") == "Done" and was != "Done":
-            completed.append(f"- {label} (realized {money(s.get('realized_cost'))} vs "
-                             f"{money(s.get('estimated_cost'))} estimated)")
+            completed.append(f"- {label} ({realized_vs(s.get('realized_cost'), s.get('estimated_cost'))})")
         elif was != s.get("status"):
             moved.append(f"- {label}: {cell(was) if was else 'new'} → {cell(s.get('status'))}")
     decisions = [f"- {day_text(d.get('date'))} · **{cell(d.get('title'))}**"
@@ -121,8 +120,8 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
           if r2_before.get((m, h)) != v]
     return [
         ("Plan structure", _structure(before, after)),
-        ("Completed phases", [f"- {cell(after.phase_label(p['record_id']))} (realized "
-                              f"{money(p.get('realized_cost'))} vs {money(p.get('estimated_cost'))} estimated)"
+        ("Completed phases", [f"- {cell(after.phase_label(p['record_id']))} "
+                              f"({realized_vs(p.get('realized_cost'), p.get('estimated_cost'))})"
                               for p in sorted(phases_done, key=lambda p: (p.get("number") or 0, p["record_id"]))]),
         ("Completed stages", completed),
         ("Stage transitions", moved),

@@ -7,7 +7,7 @@ import re
 
 from bqx_ops.docs_sync.slugs import slug
 from bqx_ops.lazy import pd
-from bqx_ops.docs_sync.snapshot import day_text, money
+from bqx_ops.docs_sync.snapshot import day_text, realized_vs
 from bqx_ops.markdown import cell
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -39,8 +39,8 @@ def tag_message(phase: dict, week_end: dt.date, snapshot_day: dt.date, stages=()
     """First line: the release name. Plain text (a tag message is not rendered)."""
     label = f"Phase {phase.get('number')} – {_plain(phase.get('name'))}".strip()
     return (f"{label}: Done\n\n"
-            f"Completed {completed(phase, stages)}; realized "
-            f"{money(phase.get('realized_cost'))} vs {money(phase.get('estimated_cost'))} estimated.\n"
+            f"Completed {completed(phase, stages)}; "
+            f"{realized_vs(phase.get('realized_cost'), phase.get('estimated_cost'))}.\n"
             f"Tagged by the weekly docs sync of {week_end.isoformat()} (Airtable snapshot "
             f"{snapshot_day.isoformat()}); Airtable record {_plain(phase.get('record_id'))}.\n")
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from bqx_ops import plan_scope
 from bqx_ops.lazy import pd
+from bqx_ops.plan_update.common import number
 from bqx_ops.plan_update.common import records as plain_records
+from bqx_ops.plan_update.fmt import money as fmt_money
 
 TABLES = ("plans", "phases", "stages", "decisions", "learnings", "model_results", "artifacts", "quarantine")
 
@@ -61,4 +63,13 @@ def minute_text(value) -> str:
 
 
 def money(value) -> str:
-    return "n/a" if value is None else f"${float(value):,.2f}"
+    """$1,234.50 under the reports' one rounding rule; a missing amount reads "no data"."""
+    return fmt_money(value)
+
+
+def realized_vs(realized, estimated) -> str:
+    """"realized $12.00 vs $15.00 estimated"; a missing figure says so ("realized: no data, $20.00
+    estimated"), never "n/a" nor $0.00."""
+    if number(realized) is None:
+        return f"realized: no data, {money(estimated)} estimated"
+    return f"realized {money(realized)} vs {money(estimated)} estimated"

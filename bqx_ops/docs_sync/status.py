@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bqx_ops.docs_sync.snapshot import Snapshot
+from bqx_ops.docs_sync.snapshot import Snapshot, day_text
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell, table
 from bqx_ops.plan_update.fmt import plural
@@ -17,6 +17,24 @@ def _phase_sort(phase: dict):
 def _stage_sort(stage: dict):
     parts = str(stage.get("stage_id") or "").split(".")
     return tuple(int(p) if p.isdigit() else 10**6 for p in parts), stage["record_id"]
+
+
+def _carried(snapshot: Snapshot, table: str) -> dict[str, dict]:
+    """The rows of ``table`` that are an earlier snapshot's version (a record quarantined this day, carried
+    forward as its last valid version), by record id."""
+    day = snapshot.day
+    return {r["record_id"]: r for r in snapshot.rows(table)
+            if r.get("snapshot_date") is not None and pd.Timestamp(r["snapshot_date"]).date() != day}
+
+
+def _key(row: dict) -> str:
+    return str(row.get("stage_id") or row.get("phase_id") or row.get("plan_id") or row.get("record_id"))
+
+
+def _marked(row: dict, key: str, carried: dict[str, dict]) -> str:
+    """A carried record's key with the day of the version shown, as the plan update marks it."""
+    held = carried.get(row["record_id"])
+    return f"{row.get(key)} (carried from {day_text(held.get('snapshot_date'))})" if held else row.get(key)
 
 
 def plan_line(snapshot: Snapshot) -> str | None:
@@ -36,11 +54,20 @@ def readme_status(snapshot: Snapshot, dashboard: tuple[dt.date, list[str]] | Non
         return "_No Airtable snapshot yet._"
     lines = [f"<!-- bqx-ops:snapshot {snapshot.day.isoformat()} -->",
              f"_Synced from Airtable by bqx_ops (weekly sync) · snapshot {snapshot.day.isoformat()}_", ""]
-    hidden = [q for q in snapshot.rows("quarantine") if q.get("table_name") in ("Plans", "Phases", "Stages")]
-    if hidden:
-        lines += [f"_Not shown: {plural(len(hidden), 'record')} of this snapshot failed validation (see "
-                  "`airtable.quarantine`): " + ", ".join(f"{cell(q.get('table_name'))} {cell(q.get('record_id'))}"
-                                                         for q in hidden[:10]) + "._", ""]
+    bad = [q for q in snapshot.rows("quarantine") if q.get("table_name") in ("Plans", "Phases", "Stages")]
+    carried = {t: _carried(snapshot, t) for t in ("plans", "phases", "stages")}
+    held = [q for q in bad if q.get("record_id") in carried[q["table_name"].lower()]]
+    hidden = [q for q in bad if q not in held]
+    if held:
+        lines += [f"_Shown as their last valid version ({plural(len(held), 'record')} of this snapshot failed "
+                  "validation, see `airtable.quarantine`; marked \"carried\"): " + ", ".join(
+                      f"{cell(q.get('table_name'))} {cell(_key(carried[q['table_name'].lower()][q['record_id']]))}"
+                      f" (version of {day_text(carried[q['table_name'].lower()][q['record_id']].get('snapshot_date'))})"
+                      for q in held[:10]) + "._", ""]
+    if hidden:  # quarantined since their first snapshot: no valid version to show
+        lines += [f"_Not shown: {plural(len(hidden), 'record')} of this snapshot failed validation with no "
+                  "earlier valid version (see `airtable.quarantine`): " + ", ".join(
+                      f"{cell(q.get('table_name'))} {cell(q.get('record_id'))}" for q in hidden[:10]) + "._", ""]
     if plan := plan_line(snapshot):
         lines += [plan, ""]
     if dashboard:
@@ -52,10 +79,11 @@ def readme_status(snapshot: Snapshot, dashboard: tuple[dt.date, list[str]] | Non
     for p in phases:
         mine = [s for s in stages if s.get("phase_id") == p["record_id"]]
         done = sum(1 for s in mine if s.get("status") == "Done")
-        rows.append([p.get("phase_id"), p.get("name"), p.get("status"), p.get("owner"), f"{done}/{len(mine)}"])
+        rows.append([_marked(p, "phase_id", carried["phases"]), p.get("name"), p.get("status"), p.get("owner"),
+                     f"{done}/{len(mine)}"])
     lines += ["### Phases", "", table(["Phase", "Name", "Status", "Owner", "Stages done"], rows).rstrip("\n"), ""]
     running = {p["record_id"] for p in phases if p.get("status") == "In Progress"}
-    current = [[s.get("stage_id"), s.get("name"), s.get("status"), s.get("owner")]
+    current = [[_marked(s, "stage_id", carried["stages"]), s.get("name"), s.get("status"), s.get("owner")]
                for s in stages if s.get("phase_id") in running]
     lines += ["### Stages of the phases in progress", "",
               table(["Stage", "Name", "Status", "Owner"], current).rstrip("\n")]

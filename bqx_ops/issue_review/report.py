@@ -20,7 +20,7 @@ from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.common import records
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import num_vs, plural
 from bqx_ops.issue_review.model import OPEN
 from bqx_ops.issue_review.rules import TriageRules
 from bqx_ops.issue_review.trend import NEW, RESOLVED_NOW
@@ -31,10 +31,15 @@ def report_paths(day: dt.date) -> tuple[str, str]:
     return f"{base}.md", f"{base}.json"
 
 
-def hours(value) -> str:
+def hours(value, thresholds=()) -> str:
+    """A duration in hours (days from 48 h) under the reports' rounding rule (5.25 h reads 5.3 h), never
+    rounded onto or across a threshold it is judged against (an age just past its SLA, a breach's margin
+    over 0)."""
     if value is None or pd.isna(value):
         return "—"
-    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
+    if value < 48:
+        return f"{num_vs(value, thresholds, 1)} h"
+    return f"{num_vs(value / 24, [t / 24 for t in thresholds], 1)} d"
 
 
 def when(value) -> str:
@@ -88,6 +93,14 @@ def _stat_rows(stats: list[dict], dimension: str, labels: dict[str, str] | None 
 
 
 NO_DATA = "no data"
+
+
+def _sla(issue: dict, rules: TriageRules) -> tuple:
+    """The SLA an issue's age is judged against, as a threshold of its display (none untriaged)."""
+    hours_ = rules.sla_hours.get(issue.get("priority"))
+    return () if hours_ is None else (hours_,)
+
+
 STAT_HEADERS = ["Open", "New", "Resolved", "Past SLA", "Avg time to close", "Median", "90th percentile"]
 
 
@@ -120,8 +133,8 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
             "### By source", "", md_table(["Source", *STAT_HEADERS], _stat_rows(stats, "source")),
             "## SLA breaches", "",
             md_table(["Priority", "Issue", "Category", "Owner", "Open for", "SLA due", "Over by"],
-                     [[b["priority"], b["title"], b["category"], b["owner"], hours(b["age_hours"]),
-                       when(b["sla_due_at"]), hours(b["hours_over_sla"])] for b in breaches])]
+                     [[b["priority"], b["title"], b["category"], b["owner"], hours(b["age_hours"], _sla(b, rules)),
+                       when(b["sla_due_at"]), hours(b["hours_over_sla"], (0,))] for b in breaches])]
     by_fp = {r["fingerprint"]: r for r in inv}
     new = [t for t in trend if t["change"] in NEW]
     resolved = [t for t in trend if t["change"] in RESOLVED_NOW]
@@ -167,7 +180,7 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
                       for r in untriaged]),
             "## Open issues", "",
             md_table(["Priority", "Category", "Source", "Issue", "Owner", "Age", "SLA due", "Breached", "Events"],
-                     [[r["priority"], r["category"], r["source"], r["title"], r["owner"], hours(r["age_hours"]),
+                     [[r["priority"], r["category"], r["source"], r["title"], r["owner"], hours(r["age_hours"], _sla(r, rules)),
                        when(r["sla_due_at"]), "yes" if r["breached"] else "no",
                        "" if r["event_count"] is None else r["event_count"]] for r in open_]),
             "## Data problems", "",

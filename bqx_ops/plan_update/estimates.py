@@ -18,7 +18,7 @@ from __future__ import annotations
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import number, records, stage_key, text
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import half_up, plural
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets, band
 from bqx_ops.plan_update.timeline import stage_days
 
@@ -76,9 +76,9 @@ def adjusted_estimates(stages: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFra
             "record_id": text(s.get("record_id")), "stage_id": text(s.get("stage_id")), "name": text(s.get("name")),
             "phase_id": text(s.get("phase_id")), "status": text(s.get("status")),
             "estimated_cost": cost, "cost_ratio": round(cost_ratio, 6), "cost_basis": cost_basis,
-            "adjusted_cost": round(cost * cost_ratio, 2) if cost is not None else None,
+            "adjusted_cost": half_up(cost * cost_ratio, 2) if cost is not None else None,
             "estimated_days": int(days) if days is not None else None, "days_ratio": round(days_ratio, 6),
-            "days_basis": days_basis, "adjusted_days": round(days * days_ratio, 1) if days is not None else None,
+            "days_basis": days_basis, "adjusted_days": half_up(days * days_ratio, 1) if days is not None else None,
         })
     out.sort(key=lambda r: (stage_key(r["stage_id"]), r["record_id"] or ""))
     return frame(out, ADJUSTED_COLUMNS)
@@ -97,16 +97,16 @@ def forecast_at_completion(stages: pd.DataFrame, adjusted: pd.DataFrame, targets
     missing_estimate = sum((number(s.get("estimated_cost")) or 0.0) * (plan_ratio or 1.0) for s in missing)
     open_rows = records(adjusted)
     open_cost = sum(r["adjusted_cost"] for r in open_rows if r.get("adjusted_cost") is not None)
-    forecast = round(realized + open_cost + missing_estimate, 2)
-    variance = None if targets.budget is None else round(forecast - targets.budget, 2)  # no budget: no variance
+    forecast = half_up(realized + open_cost + missing_estimate, 2)
+    variance = None if targets.budget is None else half_up(forecast - targets.budget, 2)  # no budget: no variance
     pct = variance / targets.budget * 100 if targets.budget and variance is not None else None
     return {
-        "budget": targets.budget, "realized_cost": round(realized, 2),
-        "open_stages": len(open_rows), "adjusted_open_cost": round(open_cost, 2),
+        "budget": targets.budget, "realized_cost": half_up(realized, 2),
+        "open_stages": len(open_rows), "adjusted_open_cost": half_up(open_cost, 2),
         "open_without_estimate": sum(1 for r in open_rows if r.get("adjusted_cost") is None),
-        "adjusted_open_days": round(sum(r["adjusted_days"] for r in open_rows
+        "adjusted_open_days": half_up(sum(r["adjusted_days"] for r in open_rows
                                         if r.get("adjusted_days") is not None), 1),
-        "done_without_cost": len(missing), "done_without_cost_estimate": round(missing_estimate, 2),
+        "done_without_cost": len(missing), "done_without_cost_estimate": half_up(missing_estimate, 2),
         "plan_cost_ratio": round(plan_ratio, 6) if plan_ratio is not None else None,
         "forecast_cost": forecast, "variance_usd": variance, "variance_pct": pct,
         **band(pct, BUDGET_BAND_PCT),

@@ -23,6 +23,13 @@ def rounded(value: float, digits: int = 0) -> Decimal:
     return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP) + 0  # + 0: no "-0.0"
 
 
+def half_up(value: float, digits: int = 0) -> float:
+    """``rounded`` as a float: for a figure stored rounded (an adjusted cost, a forecast) and printed
+    again, so the stored value is the one the rule gives (14 x 25.15 / 28 = 12.575 is $12.58; Python's
+    round gives 12.57 from the float 12.574999...)."""
+    return float(rounded(value, digits))
+
+
 def fixed(value: float, digits: int = 0) -> str:
     """``value`` with ``digits`` decimals under the one rounding rule ("-0.0" never)."""
     return f"{rounded(value, digits):.{digits}f}"

@@ -18,6 +18,7 @@ import datetime as dt
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, number, phase_key, records, stage_key, text, working_days
+from bqx_ops.plan_update.fmt import half_up
 from bqx_ops.plan_update.targets import TIMELINE_BAND_PCT, PlanTargets, band
 
 DONE, IN_PROGRESS = "Done", "In Progress"
@@ -147,6 +148,6 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
         "plan_start": start, "plan_complete": all_done, "days_min": targets.days_min,
         "days_max": targets.days_max, "planned_days": planned or None, "earned_days": earned or None,
         "elapsed_days": elapsed, "schedule_variance_days": variance, "variance_pct": pct,
-        "forecast_days": round(planned * elapsed / earned, 1) if pct is not None else None,
+        "forecast_days": half_up(planned * elapsed / earned, 1) if pct is not None else None,
         **band(pct, TIMELINE_BAND_PCT), "stages_without_days": ", ".join(missing) or None,
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import number, phase_key, records, stage_key, text
+from bqx_ops.plan_update.fmt import half_up
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, PlanTargets, band
 
 DONE = "Done"
@@ -34,7 +35,7 @@ PHASE_COST_COLUMNS = {
 def _variance(estimated: float | None, realized: float | None) -> tuple[float | None, float | None]:
     if estimated is None or realized is None:
         return None, None
-    usd = round(realized - estimated, 2)
+    usd = half_up(realized - estimated, 2)
     return usd, ((realized - estimated) / estimated * 100 if estimated else None)
 
 
@@ -62,8 +63,8 @@ def completed_work(rows: list[dict]) -> dict:
     """Sums over Done stages: the comparable estimate and realized cost, and the gaps."""
     done = [r for r in rows if r["status"] == DONE]
     costed = [r for r in done if r["realized_cost"] is not None and r["estimated_cost"] is not None]
-    estimated = round(sum(r["estimated_cost"] for r in costed), 2) if costed else None
-    realized = round(sum(r["realized_cost"] for r in costed), 2) if costed else None
+    estimated = half_up(sum(r["estimated_cost"] for r in costed), 2) if costed else None
+    realized = half_up(sum(r["realized_cost"] for r in costed), 2) if costed else None
     usd, pct = _variance(estimated, realized)
     return {
         "stages": len(rows), "done_stages": len(done), "costed_stages": len(costed),
@@ -107,11 +108,11 @@ def budget_totals(stages: pd.DataFrame, targets: PlanTargets) -> dict:
     # spent: every Done stage's Realized Cost, also one without an estimate (outside the variance, which
     # needs both; leaving it out of the spend dropped money spent from "realized" and "of budget spent")
     paid = [r["realized_cost"] for r in rows if r["status"] == DONE and r["realized_cost"] is not None]
-    realized, budget = (round(sum(paid), 2) if paid else None), number(targets.budget)
+    realized, budget = (half_up(sum(paid), 2) if paid else None), number(targets.budget)
     spent = realized / budget * 100 if realized is not None and budget else None
     return {
         "budget": targets.budget,
-        "estimated_cost_all_stages": round(sum(r["estimated_cost"] or 0.0 for r in rows), 2),
+        "estimated_cost_all_stages": half_up(sum(r["estimated_cost"] or 0.0 for r in rows), 2),
         **work,
         **band(work["variance_pct"], BUDGET_BAND_PCT),
         # a budget of $0 gives no percentage, but any cost is over it (never "no data" there)

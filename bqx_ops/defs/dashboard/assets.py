@@ -129,7 +129,11 @@ def success_metrics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, g
                                     github_issues, sagemaker_jobs, cloudwatch_logs)
         for w in run_weeks:
             previous_as_of = _previous(w).as_of
-            if previous_as_of != last_as_of:  # not the week just computed in this run: read it
+            if start is not None and previous_as_of.date() < start:
+                # the project's first week: the week before it had no dashboard, so no trend ("-"), never
+                # a "→" against figures of a week before the project began
+                last_values = {}
+            elif previous_as_of != last_as_of:  # not the week just computed in this run: read it
                 last_values = {i.metric: i for i in indicators(
                     facts(conn, previous_as_of, ceiling, issues_at(previous_as_of), start, latency, sla))}
             previous = last_values

@@ -14,6 +14,7 @@ from bqx_ops.base_schema import TABLES as AIRTABLE_TABLES
 from bqx_ops.calendar import naive_utc
 from bqx_ops.defs.airtable.assets import ensure_table
 from bqx_ops.defs.docs_sync.weeks import (
+    CARRIED,
     DOCS_SYNC_PARTITIONS,
     GROUP,
     OWNERS,
@@ -90,7 +91,10 @@ def readme_status(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """README.md's status section (plan dashboard, phases, running stages) as of each week's snapshot."""
     with duckdb.get_connection() as conn:
         plan = [(w, after) for w, _, after in weeks_snapshot_days(conn, weeks(context))]
-        snaps = load_snapshots(conn, {d for _, d in plan}, ("plans", "phases", "stages", "quarantine"))
+        # a quarantined plan, phase or stage is its last valid version, marked, as in the plan update: it never
+        # vanishes from the statuses beside a plan dashboard that counts it
+        snaps = load_snapshots(conn, {d for _, d in plan}, ("plans", "phases", "stages", "quarantine"),
+                               carry_forward=CARRIED)
         ends = [end for w, _ in plan if (end := plan_week_end(w.as_of)) is not None]
         snapshots = Snapshots(conn, max(ends).date(), instants=ends) if ends else None
         boards = {w.key: plan_dashboard_as_of(conn, w.as_of, snapshots) for w, _ in plan}
@@ -107,8 +111,7 @@ def changelog_entries(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
     with duckdb.get_connection() as conn:
         plan = weeks_snapshot_days(conn, weeks(context))
         # a quarantined plan record is its last valid version, never "removed" then "new" again
-        snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)},
-                               carry_forward=("plans", "phases", "stages"))
+        snaps = load_snapshots(conn, {d for _, a, b in plan for d in (a, b)}, carry_forward=CARRIED)
     rows = [{"period_start": naive_utc(w.start), "period_end": naive_utc(w.end), "snapshot_date": _day(after),
              "previous_snapshot_date": _day(before), "in_progress": w.in_progress,
              "entry": weekly_entry(w.start.date(), w.report_date, snaps[before], snaps[after], w.in_progress)}

@@ -16,7 +16,8 @@ from bqx_ops.calendar import UTC
 from bqx_ops.db import table_exists
 from bqx_ops.defs.docs_sync.publication import ordered_publication
 from bqx_ops.defs.docs_sync.repo_assets import release_tags, repo_sync
-from bqx_ops.defs.docs_sync.weeks import load_snapshots, plan_dashboard_as_of, run_now, run_tags, sagemaker_jobs
+from bqx_ops.defs.docs_sync.weeks import (
+    CARRIED, load_snapshots, plan_dashboard_as_of, run_now, run_tags, sagemaker_jobs)
 from bqx_ops.docs_sync.export import mirror
 from bqx_ops.docs_sync.models import jobs_by_name
 from bqx_ops.docs_sync.queue import is_deferred, pending
@@ -60,7 +61,7 @@ def _drift(duckdb: DuckDBResource, docs_repo: DocsRepo, airtable: AirtableSource
     with duckdb.get_connection() as conn:
         latest = as_of_snapshot(conn, now)
         candidates = [d for d in snapshot_days(conn) if d <= now.date() and (own is None or d > own)]
-        snaps = load_snapshots(conn, {latest, own, *candidates})
+        snaps = load_snapshots(conn, {latest, own, *candidates}, carry_forward=CARRIED)  # as the sync exports
         # the instant a snapshot was synced as of (the end of the last week synced from it), so the export
         # is rebuilt as that sync built it; a snapshot never synced: its day's end
         synced = dict(conn.execute("SELECT snapshot_date::DATE, max(period_end) FROM docs.repo_sync WHERE "

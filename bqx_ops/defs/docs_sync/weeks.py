@@ -77,6 +77,9 @@ def weeks_snapshot_days(conn: duckdb.DuckDBPyConnection,
     return [(w, snapshots.snapshot(w.start), snapshots.snapshot(w.as_of)) for w in run_weeks]
 
 
+CARRIED = ("plans", "phases", "stages")  # the tables whose quarantined records count as their last valid version
+
+
 def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES, carry_forward: tuple = ()) -> dict:
     """Snapshot per day (None -> an empty Snapshot), one query per table. Phases and stages come with the
     plans and phases that scope them to the followed plan (``Snapshot.from_frames``). A table named in
