@@ -28,8 +28,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from bqx_ops import yaml_files
 from bqx_ops.base_schema import EARLIEST, LATEST, MAX_MONEY, SchemaMapping, plausible_day
 from bqx_ops.config_sections import (  # noqa: F401 (RolesSection, SageMakerSection: this module's API too)
-    AwsSection, DocsRepoSection, ProjectSection, RecurringStagesSection, RemindersSection, RolesSection,
-    SageMakerSection, SlackSection, TargetsSection, _not_boolean, _one_line, _Section,
+    DATA_DIR_NAMES, MAX_DIR_NAME, RESERVED_SUFFIX, AwsSection, DocsRepoSection, ProjectSection, RecurringStagesSection,
+    RemindersSection, RolesSection, SageMakerSection, SlackSection, TargetsSection, _not_boolean, _one_line, _Section,
 )
 from bqx_ops.docs_sync.slugs import ascii_letters
 
@@ -94,8 +94,15 @@ class ProjectConfig(_Section):
 
     def docs_dir(self) -> str:
         """The docs repo's folder name under the data dir."""
+        if self.docs_repo.dir_name:
+            return self.docs_repo.dir_name
+        # the same rules as a configured dir_name: a project named 'Landing' or 'Sinks' would have its
+        # working copy in the landing zone or the outbox's sinks, a long name one the file system refuses
         slug = re.sub(r"[^a-z0-9._]+", "-", ascii_letters(self.project.name).lower()).strip("-.")
-        return self.docs_repo.dir_name or slug or "docs-repo"
+        slug = slug[:MAX_DIR_NAME - len(RESERVED_SUFFIX)].strip("-.").removesuffix(".git").strip("-.")
+        if slug in DATA_DIR_NAMES:
+            slug += RESERVED_SUFFIX
+        return slug or "docs-repo"
 
     def schema_map_data(self) -> dict:
         """The schema map as {tables, fields}; a relative path is read beside the configuration file."""

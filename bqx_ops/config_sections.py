@@ -48,8 +48,11 @@ class ProjectSection(_Section):
     _names = field_validator("name", "plan_id")(_seen)
 
 
-# Names the data dir already uses: a working copy there would overwrite the landing zone or the sinks.
-DATA_DIR_NAMES = ("landing", "sinks", "dagster_home")
+# Names the data dir already uses: a working copy there would overwrite the landing zone, the sinks,
+# the warehouse or the configuration.
+DATA_DIR_NAMES = ("landing", "sinks", "dagster_home", "bqx_ops.duckdb", "bqx_ops.yaml")
+MAX_DIR_NAME = 100
+RESERVED_SUFFIX = "-docs"  # a folder name derived from the project name that is one of DATA_DIR_NAMES
 
 
 class DocsRepoSection(_Section):
@@ -82,7 +85,7 @@ class DocsRepoSection(_Section):
     @field_validator("dir_name")
     @classmethod
     def _dir_name(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or value != value.strip() or len(value) > 100
+        if value is not None and (not value.strip() or value != value.strip() or len(value) > MAX_DIR_NAME
                                   or re.search(r"[/\\\x00-\x1f\x7f]", value) or value[0] in ".-"
                                   or value.endswith(".git") or value in DATA_DIR_NAMES):
             raise ValueError("one folder name inside the data dir (no '/', not starting with '.' or '-', not "

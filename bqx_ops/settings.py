@@ -42,8 +42,9 @@ def cloudwatch_names() -> dict[str, str]:
     from bqx_ops.docs_sync.slugs import ascii_letters
 
     name = ascii_letters(cfg.project.name)  # CloudWatch names are ASCII: é -> e, 中文 dropped
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "project"
-    namespace = re.sub(r"[^A-Za-z0-9 ._/#:-]+", "-", name).strip(" -")
+    # CloudWatch takes 255 characters: the dashboard name and the alarms' '<dashboard>-<suffix>' fit in it
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name)[:200].strip("-").lower() or "project"
+    namespace = re.sub(r"[^A-Za-z0-9 ._/#:-]+", "-", name)[:255].strip(" -")
     return {"dashboard": cfg.aws.dashboard_name or f"{slug}-operational-health",
             "namespace": cfg.aws.metrics_namespace or (namespace if namespace and not namespace.startswith("AWS/")
                                                        else "project")}

@@ -142,7 +142,7 @@ def test_the_budget_line_shows_the_share_of_the_budget_spent_and_flags_an_overru
     assert (realized, estimated, budget) == (719, 632, 650)
     line = "Budget: $650 estimated | $719.00 realized | +13.8% variance | 110.6% of budget spent: over budget"
     assert line in reports["2025-08-22"]
-    assert "Against the whole budget: 110.6% of budget spent: over budget ($69.00 over the $650 budget)." \
+    assert "Against the whole budget: $719.00 realized, 110.6% of budget spent: over budget ($69.00 over the $650 budget)." \
         in reports["2025-08-22"]
     assert sql(data, "SELECT round(budget_spent_pct, 4), over_budget, within_band FROM plan.budget_variance"
                      " WHERE period_end = ?", dt.datetime(2025, 8, 22, 16)) == \

@@ -53,14 +53,14 @@ def test_a_drop_just_over_its_threshold_is_not_shown_as_the_threshold():
 
 
 def test_the_budget_share_is_never_rounded_onto_the_whole_budget():
-    out = lines({"realized_cost": 649.74, "variance_pct": 1.0, "budget_spent_pct": 649.74 / 650 * 100})
+    out = lines({"realized_cost": 649.74, "spent_cost": 649.74, "variance_pct": 1.0, "budget_spent_pct": 649.74 / 650 * 100})
     assert out[1].endswith("| 99.96% of budget spent")  # 649.74 / 650 = 0.99960: not "100.0%"
-    over = lines({"realized_cost": 650.26, "variance_pct": 1.0, "budget_spent_pct": 650.26 / 650 * 100})
+    over = lines({"realized_cost": 650.26, "spent_cost": 650.26, "variance_pct": 1.0, "budget_spent_pct": 650.26 / 650 * 100})
     assert over[1].endswith("| 100.04% of budget spent: over budget")
 
 
 def test_a_variance_next_to_its_band_edge_stays_on_its_side():
-    out = lines({"realized_cost": 100.0, "variance_pct": 15.04, "band_pct": 15.0, "budget_spent_pct": 10.0})
+    out = lines({"realized_cost": 100.0, "spent_cost": 100.0, "variance_pct": 15.04, "band_pct": 15.0, "budget_spent_pct": 10.0})
     assert "| +15.04% variance |" in out[1]  # +15.0% would read inside the ±15% band
 
 
@@ -68,7 +68,7 @@ def test_counts_agree_with_their_noun_and_no_text_says_s_in_brackets():
     one = pd.DataFrame([{"record_id": "a", "stage_id": "1.1", "name": "x", "status_before": "Todo",
                          "status_now": "In Progress", "path": "Todo → In Progress", "kind": "forward",
                          "flagged": False}])
-    md = render_report(empty_week(transitions=one, budget={"costed_stages": 1, "realized_cost": 5.0,
+    md = render_report(empty_week(transitions=one, budget={"costed_stages": 1, "realized_cost": 5.0, "spent_cost": 5.0,
                                                            "estimated_cost_done": 4.0, "variance_usd": 1.0,
                                                            "variance_pct": 25.0, "budget_spent_pct": 5 / 650 * 100},
                                   r2={"current_r2": 0.96, "horizons": 1}, evaluations=pd.DataFrame([{

@@ -28,7 +28,7 @@ def test_targets_neither_the_plan_nor_the_configuration_gives_say_no_data():
 
 def test_the_dashboard_is_the_seeds_four_lines_with_exact_figures():
     assert lines(
-        {"realized_cost": 294.0, "variance_pct": 9 / 285 * 100, "budget_spent_pct": 294 / 650 * 100},
+        {"realized_cost": 294.0, "spent_cost": 294.0, "variance_pct": 9 / 285 * 100, "budget_spent_pct": 294 / 650 * 100},
         {"elapsed_days": 80, "schedule_variance_days": 40},
         {"current_r2": 0.88497, "trend": "↑"},
     ) == [
@@ -40,7 +40,7 @@ def test_the_dashboard_is_the_seeds_four_lines_with_exact_figures():
 
 
 def test_ahead_of_schedule_and_a_negative_variance_read_as_such():
-    out = lines({"realized_cost": 1234.5, "variance_pct": -4.04, "budget_spent_pct": 1234.5 / 650 * 100},
+    out = lines({"realized_cost": 1234.5, "spent_cost": 1234.5, "variance_pct": -4.04, "budget_spent_pct": 1234.5 / 650 * 100},
                 {"elapsed_days": 9, "schedule_variance_days": -2})
     # 1234.5 / 650 = 1.8992...: 189.9% of the budget, over it, while the variance of Done stages is -4.0%
     assert out[1] == "Budget: $650 estimated | $1,234.50 realized | -4.0% variance | 189.9% of budget spent: over budget"

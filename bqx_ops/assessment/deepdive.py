@@ -10,6 +10,7 @@ from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.r2 import TREND_WINDOW_DAYS
 from bqx_ops.plan_update.fmt import fixed, num_vs, pct, plural
+from bqx_ops.plan_update.report_parts import unestimated
 
 
 def _pct(v) -> str:
@@ -20,7 +21,9 @@ def _pct(v) -> str:
 def goal(i: QuarterInputs, e: Evidence) -> list[str]:
     r2, lo = number((i.r2 or {}).get("current_r2")), number((i.r2 or {}).get("target_min"))
     hi = number((i.r2 or {}).get("target_max"))
-    if lo is None:  # the plan has no R² target: nothing to be on track against
+    if i.r2 is None:  # no plan week of the quarter has closed by the instant: its target is not read yet
+        on_track, path, below = "no data (no plan week of the quarter has closed yet)", "target", []
+    elif lo is None:  # the plan has no R² target: nothing to be on track against
         on_track, path, below = "no data (no R² target in the plan)", "target", []
     else:
         on_track = "no data" if r2 is None else ("yes" if r2 >= lo else f"no: {fixed(lo - r2, 4)} below {lo:.2f}")
@@ -64,7 +67,7 @@ def budget(e: Evidence) -> list[str]:
     return [f"- Budget variance (Done stages): {_pct((e.budget or {}).get('variance_pct'))} vs ±15%; "
             f"timeline variance: {_pct((e.timeline or {}).get('variance_pct'))} vs ±20%.",
             f"- Forecast at completion: {usd(f.get('forecast_cost')) or 'no data'} against "
-            f"{usd(f.get('budget')) or 'no data'} ({_pct(f.get('variance_pct'))}).",
+            f"{usd(f.get('budget')) or 'no data'} ({_pct(f.get('variance_pct'))}{unestimated(f)}).",
             f"- Slippage: {plural(len(e.overdue), 'stage')} past their estimated days"
             + (": " + ", ".join(f"{r['stage_id']} (+{r['days_over']} d)" for r in e.overdue) if e.overdue else "")
             + ".", "", "Actual vs estimated by phase:", "",

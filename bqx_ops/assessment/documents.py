@@ -9,8 +9,9 @@ from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, GAP_SHARE, Gap, number, gap_share, usd
 from bqx_ops.assessment.proposals import days_up, shown
 from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
-from bqx_ops.markdown import table as md_table
+from bqx_ops.markdown import cell, table as md_table
 from bqx_ops.plan_update.fmt import fixed, plural
+from bqx_ops.plan_update.report_parts import unestimated
 
 APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 week" for the seed's)
     "open P0": "resolve the P0 issue first (action item within {P0}), then re-test the stage",
@@ -111,10 +112,13 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
                         r.get("days_over")] for r in late]),
              "## Proposed re-baseline", "",
              f"- Budget: {usd(budget_now)} → {usd(forecast)} (forecast at completion: realized cost plus "
-             "the adjusted estimates of the open stages).",
+             f"the adjusted estimates of the open stages{unestimated(f)}).",
              f"- Timeline: {t.get('days_min')}–{t.get('days_max')} → "
              + ("no forecast" if fdays is None else f"{days_up(fdays)} (forecast {fixed(fdays, 1)}, rounded up)")
-             + " working days.", "",
+             + " working days"
+             # the forecast scales the stages' Estimated Days: a stage without them is not in it, said
+             + (f" (stages without Estimated Days, not in it: {cell(t['stages_without_days'])})"
+                if fdays is not None and isinstance(t.get("stages_without_days"), str) else "") + ".", "",
              "## Impact assessment", "",
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
              f"({_pct(f.get('variance_pct'))} on the budget).",
@@ -124,6 +128,6 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
                       [[u["table"], u["key"], u["field"], shown(u["field"], u.get("current")),
                         shown(u["field"], u["value"])] for u in updates]),
              "## Approval request", "",
-             f"{approver()}: approve or reject in Airtable, Decisions record “{approval_title(quarter)}” (field "
+             f"{cell(approver())}: approve or reject in Airtable, Decisions record “{approval_title(quarter)}” (field "
              "Approval). On approval the updates above are applied; they must show in Airtable within one week.", ""]
     return "\n".join(lines)

@@ -133,8 +133,9 @@ def render(quarter: str, as_of: dt.datetime, a: Assessment | None, risks: list[d
            inputs: QuarterInputs | None = None, evidence: Evidence | None = None,
            version: Version | None = None) -> str:
     version = version or Version(FINAL, as_of, 4)
-    lines = [f"# 360 Plan Assessment {quarter}", "", marker(version.number), "", f"> **{version.banner}**", "",
-             f"As of {as_of:%Y-%m-%d %H:%M} UTC (owner {ASSESSMENT.owner}, approval {approver()}).", ""]
+    lines = [f"# 360 Plan Assessment {quarter}", "", marker(version.number), "", f"> **{cell(version.banner)}**", "",
+             # people are named as the base spells them: markdown in a name ('Cy *Kim*') stays text
+             f"As of {as_of:%Y-%m-%d %H:%M} UTC (owner {cell(ASSESSMENT.owner)}, approval {cell(approver())}).", ""]
     if a is None:
         lines += ["## Executive summary", "", "**Decision: no data** (no assessment scores for the quarter).", ""]
         return "\n".join(lines)

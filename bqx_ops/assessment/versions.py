@@ -39,6 +39,8 @@ def versions(final: dt.datetime) -> list[Version]:
     return out + [Version(FINAL, final, WEEKS + 1)]
 
 
-def due(final: dt.datetime, now: dt.datetime) -> list[Version]:
-    """The versions whose instant has come at ``now``."""
-    return [v for v in versions(final) if v.instant <= now]
+def due(final: dt.datetime, now: dt.datetime, start: dt.date | None = None) -> list[Version]:
+    """The versions whose instant has come at ``now``, none before the plan's ``start`` day: a plan starting
+    in the quarter's last three weeks has no draft of a week that had not begun (it would be scored from
+    no snapshot and dated before the docs repo's first commit); its first version is the first refresh."""
+    return [v for v in versions(final) if v.instant <= now and (start is None or v.instant.date() >= start)]

@@ -90,13 +90,16 @@ def _assessments(conn, tables, as_of: dt.datetime, at, start: dt.date | None) ->
     year_start = dt.datetime(as_of.year, 1, 1)
     finals_due = [assessment_instant(dt.datetime(as_of.year, m, 1, tzinfo=dt.timezone.utc)) for m in (1, 4, 7, 10)]
     due = sum(1 for f in finals_due if f <= as_of and (start is None or f.date() >= start))
+    # no assessment read: with none due this year, none can have been made (a new project before its first
+    # draft has no table yet, and is not behind); with some due, how many were made is unknown
+    unread = {"alignment": None, "assessments": 0 if due == 0 else None, "due": due, "quarter": None, "answer": None}
     if "assessment.quarterly_scores" not in tables:
-        return {"alignment": None, "assessments": None, "due": due, "quarter": None, "answer": None}
+        return unread
     try:
         rows = conn.execute("SELECT DISTINCT quarter, quarter_start, as_of, overall FROM assessment.quarterly_scores "
                             "WHERE as_of <= ? AND position = 0 ORDER BY as_of", [at]).fetchall()
     except duckdb.Error:  # a table of an older shape: no data rather than a crash
-        return {"alignment": None, "assessments": None, "due": due, "quarter": None, "answer": None}
+        return unread
     finals = [(q, qs, a, o) for q, qs, a, o in rows
               if a == naive_utc(assessment_instant(qs.replace(tzinfo=dt.timezone.utc)))]
     latest = finals[-1] if finals else None

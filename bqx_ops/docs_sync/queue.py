@@ -120,6 +120,15 @@ def pending(conn: duckdb.DuckDBPyConnection) -> list[Publication]:
     return sorted(out, key=lambda p: (p.when, STAGE_ORDER.get(p.stage, len(STAGE_ORDER)), p.key))
 
 
+def files_of(conn: duckdb.DuckDBPyConnection, stage: str, key: str) -> dict[str, str | None] | None:
+    """The files of a publication queued by a replay (pending or made); None when none was queued."""
+    if not table_exists(conn, "docs", "publication_queue"):
+        return None
+    row = conn.execute("SELECT payload_json FROM docs.publication_queue WHERE stage = ? AND key = ?",
+                       [stage, key]).fetchone()
+    return None if row is None else json.loads(row[0])["files"]
+
+
 def done(conn: duckdb.DuckDBPyConnection, pub: Publication, result: dict) -> None:
     """Record ``pub`` as made (unless it was queued again, changed, meanwhile)."""
     _mark_published(conn, pub.stage, pub.key, _fingerprint(pub), _canonical(result))

@@ -11,6 +11,9 @@ from bqx_ops.docs_sync.snapshot import day_text, realized_vs
 from bqx_ops.markdown import cell
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# GitHub notifies every @user (or @org/team) a release body names: a phase called 'Kick-off @here' pinged
+# the account 'here'. A word joiner after the '@' keeps the text as it reads and stops the mention.
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 
 
 def _plain(value) -> str:
@@ -46,4 +49,4 @@ def release_payload(tag: str, target_sha: str, message: str) -> dict:
     """The outbox's github payload; derived from the tag alone, so it is the same every week."""
     lines = [line for line in message.splitlines() if line.strip()]
     return {"tag": tag, "name": lines[0] if lines else tag, "target_sha": target_sha, "message": message,
-            "body": "\n\n".join(cell(line, limit=1000) for line in lines)}
+            "body": "\n\n".join(_MENTION.sub("@\u2060", cell(line, limit=1000)) for line in lines)}

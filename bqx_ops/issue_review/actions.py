@@ -79,7 +79,7 @@ def slack_intent(inventory: pd.DataFrame, period: ReviewPeriod, report_path: str
         due = pd.Timestamp(r["sla_due_at"]).strftime("%Y-%m-%d %H:%M")
         late = " — SLA breached" if r["breached"] else ""
         lines.append(f"• [{r['priority']}] {slack_text.escape(_cut(r['title'], 150))} "
-                     f"(owner {r['owner']}, due {due} UTC{late})")
+                     f"(owner {slack_text.escape(str(r['owner']))}, due {due} UTC{late})")  # a name is text too
     if len(urgent) > limit:
         lines.append(f"… and {len(urgent) - limit} more in the report.")
     return f"issue-review/{period.report_date.isoformat()}/slack", {"text": "\n".join(lines)}

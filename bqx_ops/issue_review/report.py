@@ -115,7 +115,7 @@ def render_markdown(tables: dict[str, pd.DataFrame], rules: TriageRules) -> str:
     total = next(s for s in stats if s["dimension"] == "all")
     out = [
         f"# Issue resolution review — {day.isoformat()}", "",
-        f"Bi-weekly issue review, owner {ISSUE_REVIEW.owner}. Period {when(meta['period_start'])} → {when(meta['period_end'])} UTC, "
+        f"Bi-weekly issue review, owner {cell(ISSUE_REVIEW.owner)}. Period {when(meta['period_start'])} → {when(meta['period_end'])} UTC, "
         f"as of its end; Airtable snapshot {when(meta['as_of_snapshot'])[:10]}.", "",
         *_stale(meta),
         "## Summary", "",

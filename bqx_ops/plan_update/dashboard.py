@@ -9,8 +9,8 @@
 
 (B, MIN-MAX and LO-HI: the plan's targets, ``bqx_ops.plan_update.targets``.)
 
-"realized" is the Realized Cost of Done stages; "variance" the cost variance of that
-completed work against its estimates (``variance.completed_work``); "of budget spent" the
+"realized" is the Realized Cost of Done stages; "variance" the cost variance of those of them with an
+estimate against it (``variance.completed_work``); "of budget spent" the
 realized cost over the plan's budget (the variance compares Done stages with their own estimates,
 so it can sit inside its band while the budget is already spent: "over budget" then says so);
 "actual" the
@@ -83,7 +83,7 @@ def dashboard_lines(phases: dict, targets: PlanTargets, budget: dict, timeline: 
         f"Phases: {phases['total']} total | {phases['complete']} complete | {phases['in progress']} in progress"
         f" | {phases['todo']} todo",
         f"Budget: {_value(money(targets.budget, cents=False), 'estimated')}"
-        f" | {_value(money(budget.get('realized_cost')), 'realized')}"
+        f" | {_value(money(budget.get('spent_cost')), 'realized')}"
         f" | {_variance(budget, BUDGET_BAND_PCT)} | {budget_spent(budget)}",
         f"Timeline: {_value(_band(targets.days_min, targets.days_max, integer), 'days estimated')}"
         f" | {_value(integer(timeline.get('elapsed_days')), 'actual')}"

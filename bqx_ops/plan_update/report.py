@@ -13,13 +13,14 @@ from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell, table as md_table
 from bqx_ops.plan_update import estimates, r2
 from bqx_ops.plan_update.chart import CHART_POINTS, r2_chart
-from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.common import number, records
 from bqx_ops.plan_update.dashboard import budget_spent
 from bqx_ops.plan_update.fmt import (
     NO_DATA, day, integer, money, num, num_vs, pct, pct_vs, plural, signed_money, signed_vs,
 )
 from bqx_ops.plan_update.report_parts import (
     band_words as _band, carried_marks, header, no_data as _no_data, or_dash as _or_dash, rows as _rows, transitions,
+    unestimated,
 )
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
 
@@ -73,21 +74,28 @@ def _pct_band(figures: dict, default_band: float) -> str:
 
 
 def _over(b: dict, budget) -> str:
-    if not b.get("over_budget") or budget is None or b.get("realized_cost") is None:
+    spent = number(b.get("spent_cost"))
+    if not b.get("over_budget") or budget is None or spent is None:
         return ""
-    return f" ({money(b['realized_cost'] - budget)} over the {money(budget, cents=False)} budget)"
+    return f" ({money(spent - budget)} over the {money(budget, cents=False)} budget)"
 
 
 def _costs(w: WeekReport) -> list[str]:
     b, out = w.budget, ["## Costs", ""]
-    if not b.get("costed_stages"):
+    spent, costed = number(b.get("spent_cost")), int(number(b.get("costed_stages")) or 0)
+    if spent is None:
         out += [_no_data("no Done stage has a Realized Cost in this snapshot"), ""]
     else:
-        out += [f"Budget {money(w.targets.budget, cents=False)}. Completed work:"
-                f" {plural(b['costed_stages'], 'Done stage')}"
-                f" realized {money(b.get('realized_cost'))} against {money(b.get('estimated_cost_done'))} estimated,"
-                f" {signed_money(b.get('variance_usd'))} ({_pct_band(b, BUDGET_BAND_PCT)}), {_band(b, BUDGET_BAND_PCT)}."
-                f" Against the whole budget: {budget_spent(b)}"
+        work = (f" {plural(costed, 'Done stage')} realized {money(b.get('realized_cost'))} against"
+                f" {money(b.get('estimated_cost_done'))} estimated, {signed_money(b.get('variance_usd'))}"
+                f" ({_pct_band(b, BUDGET_BAND_PCT)}), {_band(b, BUDGET_BAND_PCT)}.") if costed else \
+            " variance: no data (no Done stage has both an Estimated and a Realized Cost)."
+        without_estimate = int(number(b.get("done_without_estimate")) or 0)
+        if without_estimate:  # spent, but with no estimate to compare with: in the spend, not in the variance
+            work += (f" {plural(without_estimate, 'Done stage')} without Estimated Cost realized"
+                     f" {money(spent - (number(b.get('realized_cost')) or 0.0))}, outside the variance.")
+        out += [f"Budget {money(w.targets.budget, cents=False)}. Completed work:{work}"
+                f" Against the whole budget: {money(spent)} realized, {budget_spent(b)}"
                 f"{_over(b, w.targets.budget)}.", ""]
     missing = w.stage_costs[(w.stage_costs["status"] == "Done") & w.stage_costs["realized_cost"].isna()] \
         if not w.stage_costs.empty else w.stage_costs
@@ -197,7 +205,7 @@ def _estimates(w: WeekReport) -> list[str]:
                 f" {money(w.targets.budget, cents=False)} budget: {signed_money(f.get('variance_usd'))}"
                 f" ({_pct_band(f, BUDGET_BAND_PCT)}), {_band(f, BUDGET_BAND_PCT)}"
                 f" (realized {money(f.get('realized_cost'))}, open stages {money(f.get('adjusted_open_cost'))},"
-                f" Done stages without cost {money(f.get('done_without_cost_estimate'))}).", ""]
+                f" Done stages without cost {money(f.get('done_without_cost_estimate'))}){unestimated(f)}.", ""]
     labels = _phase_labels(w)
     out += [md_table(
         ["Stage", "Name", "Phase", "Status", "Estimated", "Adjusted", "Cost basis", "Estimated days",

@@ -12,11 +12,18 @@ from bqx_ops import asof
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
-from bqx_ops.plan_update.common import as_date, records
+from bqx_ops.plan_update.common import as_date, number, records
 from bqx_ops.plan_update.fmt import NO_DATA, day, plural
 
 NOT_APPLICABLE = "–"
 CARRIED_TABLES = frozenset({"Stages", "Phases"})  # the tables whose rows the report marks carried
+
+
+def unestimated(forecast: dict) -> str:
+    """Open stages without Estimated Cost add nothing to the forecast at completion: said beside its
+    total (the plan update's, the adjustment proposal's), not left for a table row to tell."""
+    n = int(number(forecast.get("open_without_estimate")) or 0)
+    return f"; {plural(n, 'open stage')} without Estimated Cost not in it" if n else ""
 
 
 def or_dash(fmt):

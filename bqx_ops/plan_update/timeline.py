@@ -126,9 +126,13 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
     stage_rows, phase_rows = records(stages), records(phases)
     starts = [as_date(r.get("start_date")) for r in phase_rows + stage_rows]
     start = targets.start_date or min((s for s in starts if s), default=None)
-    ends = list(phase_ends(stages, phases).values())
-    all_done = bool(phase_rows) and len(ends) == len(phase_rows) and all(ends)
-    end = max(ends) if all_done else as_of
+    ends = phase_ends(stages, phases)
+    # a Done phase with no stage and no End Date (a milestone) holds no work to wait for: counting on
+    # its unknown end kept a finished plan's elapsed days growing after its last phase ended
+    worked = {text(s.get("phase_id")) or "" for s in stage_rows}
+    known = [e for rid, e in ends.items() if e or rid in worked]
+    all_done = bool(phase_rows) and len(ends) == len(phase_rows) and bool(known) and all(known)
+    end = max(known) if all_done else as_of
     elapsed = working_days(start, min(end, as_of)) if start else None
     estimates = [(text(s.get("status")), number(s.get("estimated_days"))) for s in stage_rows]
     planned = sum(e for _, e in estimates if e is not None)

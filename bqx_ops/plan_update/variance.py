@@ -105,7 +105,10 @@ def budget_totals(stages: pd.DataFrame, targets: PlanTargets) -> dict:
     without either), and ``over_budget`` when the realized cost exceeds the whole budget."""
     rows = stage_rows(stages)
     work = completed_work(rows)
-    realized, budget = work["realized_cost"], number(targets.budget)
+    # spent: every Done stage's Realized Cost, also one without an estimate (outside the variance, which
+    # needs both; leaving it out of the spend dropped money spent from "realized" and "of budget spent")
+    paid = [r["realized_cost"] for r in rows if r["status"] == DONE and r["realized_cost"] is not None]
+    realized, budget = (half_up(sum(paid), 2) if paid else None), number(targets.budget)
     spent = realized / budget * 100 if realized is not None and budget else None
     return {
         "budget": targets.budget,
@@ -114,4 +117,5 @@ def budget_totals(stages: pd.DataFrame, targets: PlanTargets) -> dict:
         **band(work["variance_pct"], BUDGET_BAND_PCT),
         # a budget of $0 gives no percentage, but any cost is over it (never "no data" there)
         "budget_spent_pct": spent, "over_budget": None if realized is None or budget is None else realized > budget,
+        "spent_cost": realized, "done_without_estimate": len(paid) - work["costed_stages"],
     }

@@ -70,8 +70,9 @@ def require_inputs(conn, start: dt.datetime, when: dt.datetime) -> None:
 
 
 def versions_of(start: dt.datetime, now: dt.datetime | None = None):
-    """The versions of the quarter opened at ``start`` whose instant has come (wall clock)."""
-    return due(read.as_of(start), now or dt.datetime.now(UTC))
+    """The versions of the quarter opened at ``start`` whose instant has come (wall clock), from the
+    plan's start on."""
+    return due(read.as_of(start), now or dt.datetime.now(UTC), project_start())
 
 
 def issues_at(context, conn, looks: list[dt.datetime], github_issues: GitHubIssuesSource,

@@ -14,15 +14,18 @@ from dagster_duckdb import DuckDBResource
 
 from bqx_ops import outbox
 from bqx_ops.assessment import approval, proposals, read
-from bqx_ops.assessment.report import report_path
+from bqx_ops.assessment.report import adjustment_path, gap_plan_path, report_path
+from bqx_ops.assessment.versions import WEEKS
 from bqx_ops.calendar import UTC
 from bqx_ops.db import table_exists
 from bqx_ops.defs.airtable.assets import ensure_table
+from bqx_ops.docs_sync.queue import files_of
 from bqx_ops.defs.assessment.assets import (
     ASSESSMENT_PARTITIONS, GROUP, OWNERS, PROPOSALS_KEY, REPORT_KEY, SCORES_KEY, quarters_of, versions_of,
 )
 from bqx_ops.frames import frame
 from bqx_ops.resources.airtable import AirtableSource
+from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops.slack_text import escape
 
 REQUEST_KEY = dg.AssetKey(["assessment", "approval_request"])
@@ -60,8 +63,20 @@ def _proposed(conn, start: dt.datetime) -> list[dict]:
     return proposals.from_rows([dict(zip(names, r)) for r in cur.fetchall()])
 
 
+def written_documents(conn, docs_repo: DocsRepo, quarter: str) -> list[str]:
+    """The final's gap remediation plan and adjustment proposal that the report wrote (each only when its
+    finding calls for it): the request names those, never a file the approver cannot find. A replay's
+    final is in the publication queue (maybe not committed yet); a scheduled one is in the repository."""
+    paths = [gap_plan_path(quarter), adjustment_path(quarter)]
+    queued = files_of(conn, "assessment", f"{quarter}/{WEEKS + 1}")
+    if queued is not None:
+        return [p for p in paths if queued.get(p) is not None]
+    return [p for p in paths if docs_repo.read(p) is not None]
+
+
 @dg.asset(key=REQUEST_KEY, kinds={"airtable", "slack"}, deps=[SCORES_KEY, PROPOSALS_KEY, REPORT_KEY], **COMMON)
-def approval_request(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def approval_request(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                     docs_repo: DocsRepo) -> dg.MaterializeResult:
     """RM-001's approval request of each final assessment: a Decisions record and a Slack message, via the outbox."""
     outcomes: dict[str, str] = {}
     now = dt.datetime.now(UTC)
@@ -70,8 +85,7 @@ def approval_request(context: dg.AssetExecutionContext, duckdb: DuckDBResource) 
             quarter = read.label(start)
             decision, overall = _scores(conn, start)
             updates = _proposed(conn, start)
-            documents = [p for p in (f"docs/assessments/{quarter}-gap-remediation-plan.md",
-                                     f"docs/assessments/{quarter}-budget-timeline-adjustment.md")]
+            documents = written_documents(conn, docs_repo, quarter)
             producer = outbox.Producer(asset="assessment/approval_request", partition=start.strftime("%Y-%m-%d"),
                                        run_id=context.run.run_id)
             record = approval.request_fields(quarter, final.date(), decision, overall, report_path(quarter),

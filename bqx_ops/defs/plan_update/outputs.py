@@ -86,7 +86,7 @@ def dashboard(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
             rows += stamp(week, [{
                 "plan_id": targets.plan_id, "phases_total": counts["total"], "phases_complete": counts["complete"],
                 "phases_in_progress": counts["in progress"], "phases_todo": counts["todo"], "budget": targets.budget,
-                "realized_cost": budget.get("realized_cost"), "budget_variance_pct": budget.get("variance_pct"),
+                "realized_cost": budget.get("spent_cost"), "budget_variance_pct": budget.get("variance_pct"),
                 "days_min": targets.days_min, "days_max": targets.days_max,
                 "elapsed_days": timeline.get("elapsed_days"),
                 "schedule_variance_days": timeline.get("schedule_variance_days"),

@@ -30,6 +30,7 @@ BUDGET_COLUMNS = {
     "budget": F, "estimated_cost_all_stages": F, "stages": I, "done_stages": I, "costed_stages": I,
     "done_without_cost": I, "estimated_cost_done": F, "realized_cost": F, "variance_usd": F, "variance_pct": F,
     "overrun": B, "band_pct": F, "within_band": B, "budget_spent_pct": F, "over_budget": B,
+    "spent_cost": F, "done_without_estimate": I,  # appended: see add_new_columns
 }
 PLAN_TIMELINE_COLUMNS = {
     "plan_start": T, "plan_complete": B, "days_min": I, "days_max": I, "planned_days": I, "earned_days": I,
