@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bqx_ops.base_schema import plausible_day
-from bqx_ops.sanitize import json_text
+from bqx_ops.sanitize import json_text, visible
 
 
 def dumps(obj: Any) -> str:
@@ -155,17 +155,32 @@ def read_landed_list(path: Path, source: str, missing: str, shape: str) -> tuple
     return (data, []) if isinstance(data, list) else ([], [f"{source}: no data: {where} is not {shape}"])
 
 
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict:
+    """An object of a landing file; a key given twice with different values is refused (ValueError): which
+    one a reader meant cannot be told (``json`` kept the last silently, DuckDB refused the file)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen and seen[key] != value:
+                raise ValueError(f"the key {visible(key)!r} is given twice in one object, with different values "
+                                 f"({visible(repr(seen[key]))[:40]}, {visible(repr(value))[:40]})")
+            seen[key] = value
+    return out
+
+
 def read_json(path: Path) -> Any:
     """The JSON of a landing file; a UTF-8 byte order mark (some exporters write one) is accepted.
 
     Raises only what ``UNREADABLE_ERRORS`` names: OSError (missing, a directory, no permission) or
-    ValueError (not UTF-8, not JSON, nested deeper than MAX_JSON_DEPTH levels: such a file would
-    otherwise raise RecursionError here or in any code walking it later; not a regular file, too large,
-    a symbolic link to nothing or out of the zone: see ``_read_text``)."""
+    ValueError (not UTF-8, not JSON, a key given twice in one object with different values, nested deeper
+    than MAX_JSON_DEPTH levels: such a file would otherwise raise RecursionError here or in any code
+    walking it later; not a regular file, too large, a symbolic link to nothing or out of the zone: see
+    ``_read_text``)."""
     text = _read_text(Path(path))
     too_deep = ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_one_value_per_key)
     except RecursionError:
         raise too_deep from None
     if _too_deep(data, MAX_JSON_DEPTH):
