@@ -60,6 +60,16 @@ def _day_file(name: str) -> bool:
         return False
 
 
+def _blank(path: Path) -> bool:
+    """Whether a day file holds nothing but white space (a write cut before its first byte, a file
+    emptied by hand): a landed day, even one without events, is at least ``[]``."""
+    try:
+        size = path.stat().st_size if path.is_file() else None
+        return size is not None and size < 64 and not path.read_bytes().replace(b"\xef\xbb\xbf", b"").strip()
+    except OSError:
+        return False  # unreachable: read (and named) as unreadable
+
+
 def _stray_files(group: str, folder: Path) -> list[str]:
     """An entry of a log group's folder that is not a day file (``2026-3-12.json``, ``2026-02-30.json``,
     ``notes.txt``, a folder) is never read: said, not silently skipped (hidden files are a write's own)."""
@@ -111,6 +121,8 @@ class CloudWatchLogsSource(dg.ConfigurableResource):
                 path = landing.cloudwatch_day(group, day)
                 if why := not_a_landing_file(path):  # DuckDB would wait forever on a FIFO, read a link anywhere
                     missing.append(f"{group}: {zone_path(path)}: {why}")
+                elif _blank(path):  # DuckDB reads it as a day without events: a lost day read as a quiet one
+                    missing.append(f"{group}: {zone_path(path)}: empty (no JSON array, not even []); not read")
                 elif path.exists():
                     files.append((group, path))
                 else:
