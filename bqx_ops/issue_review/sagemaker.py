@@ -22,7 +22,7 @@ import re
 from bqx_ops.calendar import naive_utc
 from bqx_ops.issue_review.github_issues import parse_time
 from bqx_ops.issue_review.model import Found
-from bqx_ops.sanitize import defects, visible
+from bqx_ops.sanitize import blank, defects, visible
 
 _ATTEMPT = re.compile(r"-\d{8}-\d+$")
 STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")  # DescribeTrainingJob's, exactly
@@ -116,7 +116,8 @@ def _usable(jobs: list, problems: list[str], as_of: dt.datetime | None = None,
         if not isinstance(job, dict):
             problems.append(f"training job {position} is {visible(repr(job))[:60]}, not an object; left out")
             continue
-        if not isinstance(job.get("TrainingJobName"), str):
+        if not isinstance(job.get("TrainingJobName"), str) or blank(job["TrainingJobName"]):
+            # "" or spaces name no job: kept, every nameless job was one "duplicate" and all but one dropped
             problems.append(f"training job {position} has no TrainingJobName; left out")
             continue
         named.setdefault(job["TrainingJobName"], []).append((position, job))
