@@ -74,8 +74,13 @@ def _inventory(rows, found_by_source: dict | None = None):
 
     conn = duckdb.connect()
     conn.execute("CREATE SCHEMA review")
-    conn.execute("CREATE TABLE review.issue_inventory (period_end TIMESTAMP, source VARCHAR, created_at TIMESTAMP)")
-    conn.executemany("INSERT INTO review.issue_inventory VALUES (?, ?, ?)", rows)
+    conn.execute("CREATE TABLE review.issue_inventory (period_end TIMESTAMP, source VARCHAR, created_at TIMESTAMP, "
+                 "kind VARCHAR, detail VARCHAR)")
+    # a row's kind and detail as the review writes them: an error-level log pattern unless given
+    kinds = {"cloudwatch": ("log_pattern", "ERROR: 2 events (0 warnings); e.g. ERROR x"),
+             "sagemaker": ("training_failure", "LSTM w15; AlgorithmError")}
+    conn.executemany("INSERT INTO review.issue_inventory VALUES (?, ?, ?, ?, ?)",
+                     [r if len(r) == 5 else (*r, *kinds.get(r[1], ("issue", ""))) for r in rows])
     conn.execute("CREATE TABLE review.review_periods (period_end TIMESTAMP, found_by_source VARCHAR)")
     conn.execute("INSERT INTO review.review_periods VALUES (TIMESTAMP '2030-09-15 10:00', ?)",
                  [json.dumps(found_by_source or {})])
@@ -92,7 +97,11 @@ def test_uptime_counts_days_from_the_project_start_and_without_failure_sources_i
     # failures on 08-20 (twice) and 09-02; one before the project (ignored); github is no failure source
     conn = _inventory([(review, "cloudwatch", dt.datetime(2030, 8, 20, 1)), (review, "sagemaker", dt.datetime(2030, 8, 20, 5)),
                        (review, "cloudwatch", dt.datetime(2030, 9, 2, 3)), (review, "cloudwatch", dt.datetime(2030, 8, 1)),
-                       (review, "github", dt.datetime(2030, 9, 3))])
+                       (review, "github", dt.datetime(2030, 9, 3)),
+                       # warnings and a metric degradation are no dependency down: not failure days
+                       (review, "cloudwatch", dt.datetime(2030, 9, 4), "log_pattern",
+                        "WARN: 3 events (3 warnings); e.g. [WARN] latency 106 ms exceeds p95 budget"),
+                       (review, "sagemaker", dt.datetime(2030, 9, 5), "degradation", "0.9100 -> 0.8800 (LSTM w15)")])
     # 08-19..09-27: 13 + 27 = 40 days, 2 failure days
     assert failures(conn, first, when) == (2, 40)
     # landed with no failure at all: 100% (0 failure days); neither landed (null in the review): no data

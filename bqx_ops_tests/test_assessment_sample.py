@@ -108,7 +108,8 @@ def test_q2_2026_scores_stakeholder_alignment_and_industry_trends_from_the_recor
             for o in owners}
     utilization = sum(100 * n / len(tasks) for n in busy.values()) / len(busy)
     (failure_days,), = sql(data, "SELECT count(DISTINCT CAST(created_at AS DATE)) FROM review.issue_inventory "
-                                 "WHERE source IN ('cloudwatch', 'sagemaker') AND created_at >= ? AND created_at <= ? "
+                                 "WHERE ((source = 'cloudwatch' AND detail LIKE 'ERROR:%') OR kind = 'training_failure') "
+                                 "AND created_at >= ? AND created_at <= ? "
                                  "AND period_end <= ?", [dt.datetime(2026, 4, 1), AS_OF, AS_OF])
     days = (AS_OF.date() - dt.date(2026, 4, 1)).days + 1
     uptime = 100 * (days - failure_days) / days

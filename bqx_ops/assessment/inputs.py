@@ -7,9 +7,9 @@ The quarter's days start at the later of its first day and the project's start_d
   whose Tasks table is empty counts, with nobody busy), for each agent owning a task in one of them,
   the share of those snapshots on which it had a task In Progress. A task linked to a stage of another
   plan's phase (a base with several plans) is left out: it is that plan's work.
-* Dependency uptime: the days of the quarter up to the as-of, and those on which a failure source
-  (CloudWatch errors, SageMaker failures) issue was created, by the issues of every review up to the
-  as-of. No review of the quarter with data from either source (nothing landed): "no data".
+* Dependency uptime: the days of the quarter up to the as-of, and those on which a failure issue
+  (a CloudWatch pattern with ERROR-level events, a failed SageMaker training job) was created, by the
+  issues of every review up to the as-of. No review of the quarter with data from either source (nothing landed): "no data".
 * Innovation adoption: Decisions dated in the quarter (up to the as-of) titled "Adopt ...".
 """
 
@@ -26,6 +26,12 @@ from bqx_ops.config import project_start
 from bqx_ops.db import table_exists
 
 FAILURE_SOURCES = ("cloudwatch", "sagemaker")
+# A failure is an error, not a warning: a CloudWatch pattern with at least one ERROR-level event in its
+# review (its detail reads "ERROR: ..."; "WARN: ..." when every event matched the warning pattern: a
+# latency budget, clipped outliers, a SIGTERM) or a failed training job. A warning or a metric
+# degradation is no dependency down: counting them read Q2-2026 at 62.1% on the sample.
+FAILURE_ISSUE = ("((source = 'cloudwatch' AND kind = 'log_pattern' AND detail LIKE 'ERROR:%') "
+                 "OR (source = 'sagemaker' AND kind = 'training_failure'))")
 
 
 def _latest_snapshot(conn, table: str, when: dt.datetime):
@@ -119,11 +125,10 @@ def failures(conn, first: dt.datetime, when: dt.datetime) -> tuple[int | None, i
     days = max(0, (naive_utc(when).date() - naive_utc(first).date()).days + 1)
     if not table_exists(conn, "review", "issue_inventory") or not _failure_sources_landed(conn, first, when):
         return None, days
-    placeholders = ", ".join("?" for _ in FAILURE_SOURCES)
     (n,) = conn.execute(
-        f"SELECT count(DISTINCT CAST(created_at AS DATE)) FILTER (WHERE created_at >= ? AND created_at <= ?) "
-        f"FROM review.issue_inventory WHERE period_end <= ? AND source IN ({placeholders})",
-        [naive_utc(first), naive_utc(when), naive_utc(when), *FAILURE_SOURCES]).fetchone()
+        "SELECT count(DISTINCT CAST(created_at AS DATE)) FILTER (WHERE created_at >= ? AND created_at <= ?) "
+        f"FROM review.issue_inventory WHERE period_end <= ? AND {FAILURE_ISSUE}",
+        [naive_utc(first), naive_utc(when), naive_utc(when)]).fetchone()
     return int(n), days
 
 
