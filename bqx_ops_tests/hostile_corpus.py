@@ -400,6 +400,11 @@ def hostile_cost_months() -> dict[str, object]:
                                                                                    "End": "2026-05-01"}),
             cost_day("2026-05-08", ("Amazon S3", 2.5, "USD")),  # an amount as a JSON number: counted
             cost_day("2026-05-09", ("Amazon S3", "1.00", "USD"), ("Amazon S3 ", "100.00", "USD")),  # one service
+            # no service given for a day's cost: a problem, never $0.00; a zero Total is a day without cost
+            {"TimePeriod": {"Start": "2026-05-10", "End": "2026-05-11"}, "Groups": [],
+             "Total": {"UnblendedCost": {"Amount": "7.00", "Unit": "USD"}}},
+            {"TimePeriod": {"Start": "2026-05-11", "End": "2026-05-12"}, "Groups": [],
+             "Total": {"UnblendedCost": {"Amount": "0", "Unit": "USD"}}},
         ]},
     }
 

@@ -112,6 +112,8 @@ def test_daily_costs_apply_the_rules_and_keep_credits(data_dir):
      "once, from the first", False),
     ("2026-05.json: ResultsByTime[7]: unreadable time period (TimePeriod ends (2026-05-01) before it starts "
      "(2026-05-07))", False),
+    ("2026-05.json: ResultsByTime[10] (2026-05-10): no Groups, but Total.UnblendedCost is '7.00'; no cost counted "
+     "for the day", False),
 ])
 def test_each_cost_problem_is_recorded_with_its_reason(data_dir, fragment, no_data):
     rows = [r for r in query(data_dir, "SELECT problem, no_data FROM aws.cost_problems") if fragment in r[0]]
@@ -128,6 +130,11 @@ def test_an_unreadable_or_empty_month_is_no_data_with_its_problem_never_zero(dat
         current, value, status = cost_month(data_dir, week)
         assert value is None and status == "no data" and "$0.00" not in current
         assert current.startswith("no data (data problem: ") and why in current
+
+
+def test_a_day_without_groups_whose_total_is_zero_is_a_day_without_cost_not_a_problem(data_dir):
+    assert not [p for (p,) in query(data_dir, "SELECT problem FROM aws.cost_problems") if "2026-05-11" in p]
+    assert not query(data_dir, "SELECT * FROM aws.daily_costs WHERE day::DATE = '2026-05-11'")
 
 
 def test_no_local_path_in_a_cost_problem(data_dir):

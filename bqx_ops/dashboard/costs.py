@@ -9,6 +9,8 @@ Bad input never raises and is never summed blindly; each case becomes a problem 
 * an amount beyond ±MAX_MONEY a day for one service is implausible and left out;
 * **negative amounts are credits** (refunds, promotional credits): they are kept and netted,
   as AWS bills them, so Cost/Month is the net cost;
+* a day with no ``Groups`` but a ``Total`` other than 0 had a cost no service was given for: it is a
+  problem, never $0.00 for the day;
 * a day given twice is counted once: within a file its first ``ResultsByTime`` entry wins; across
   files (a month file that overlaps the next) the file of the day's own month wins, else the
   first file by name.
@@ -81,6 +83,10 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
             shown = "missing" if "Groups" not in result else _shown(groups)
             problems.append(f"{where} ({day.isoformat()}): Groups is {shown}, not a list; no cost counted for the day")
             continue
+        if not groups and _nonzero_total(result):  # a cost Cost Explorer gave no service for: never $0.00
+            problems.append(f"{where} ({day.isoformat()}): no Groups, but Total.UnblendedCost is "
+                            f"{_shown(result['Total']['UnblendedCost'].get('Amount'))}; no cost counted for the day")
+            continue
         keys_seen: dict[tuple, int] = {}
         for j, group in enumerate(groups):
             used = _service_amount(group)
@@ -139,6 +145,14 @@ def _one_day(day: dt.date, end: Any) -> dt.date | str:
         return (f"TimePeriod {day.isoformat()} .. {last.isoformat()} covers {(last - day).days} days, not one "
                 "(DAILY data is expected); no cost counted for it")
     return day
+
+
+def _nonzero_total(result: dict) -> bool:
+    """Whether a day's ``Total`` (present without GroupBy, usually empty with it) holds a cost other than 0."""
+    total = result.get("Total")
+    metric = total.get("UnblendedCost") if isinstance(total, dict) else None
+    used = _service_amount({"Keys": ["Total"], "Metrics": {"UnblendedCost": metric}}) if isinstance(metric, dict) else None
+    return used is not None and (isinstance(used, str) or used[1] != 0)
 
 
 def _service_amount(group: Any) -> tuple[str, Decimal] | str:
