@@ -78,6 +78,13 @@ def test_a_failed_job_is_open_until_a_later_completed_job_of_the_same_model_and_
     assert inv.loc["b-01", "priority"] == "P1" and inv.loc["a-01", "priority"] == "P2"
 
 
+def test_a_model_or_horizon_padded_with_spaces_is_the_same_series():
+    jobs = [job("a-01", "Failed", "2026-03-10T01:00:00.000+00:00", reason="CUDA out of memory", model="XGBoost "),
+            job("a-02", "Completed", "2026-03-10T03:00:00.000+00:00", r2=0.9, horizon="w30 ")]
+    by_ref = {f.source_ref: f for f in sagemaker_issues(jobs, AS_OF, RULES.sagemaker)[0]}
+    assert by_ref["a-01"].resolved_at == dt.datetime(2026, 3, 10, 3)  # the completed retry is the same model
+
+
 def test_a_failed_job_retried_under_another_name_resolves_when_the_retry_succeeds():
     def bare(name, status, ended):  # no hyperparameters: only the names tell a retry from its job
         return {"TrainingJobName": name, "TrainingJobStatus": status, "TrainingEndTime": ended,

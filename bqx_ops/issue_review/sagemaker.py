@@ -34,8 +34,10 @@ def _series(job: dict, retry: re.Pattern | None = None) -> str:
     """Model and horizon of a job: its hyperparameters, else its name without date and attempt, and
     without the configured retry suffix (``aws.sagemaker.retry_pattern``), so a retry joins its job."""
     hp = job.get("HyperParameters") if isinstance(job.get("HyperParameters"), dict) else {}
-    if hp.get("model") and hp.get("horizon"):
-        return f"{hp['model']} {hp['horizon']}"
+    # SageMaker keeps hyperparameters as text: "XGBoost " and "XGBoost" are one model, as a reader sees them
+    model, horizon = (" ".join(str(hp.get(k) or "").split()) for k in ("model", "horizon"))
+    if model and horizon:
+        return f"{model} {horizon}"
     name = _ATTEMPT.sub("", str(job.get("TrainingJobName")))
     return retry.sub("", name) if retry is not None else name
 
