@@ -143,3 +143,19 @@ def test_a_delay_open_at_the_previous_review_resolves_inside_this_period_even_if
     [found] = timeline_issues(now, dt.date(2025, 12, 1), before, previous_review.date(), DERIVED["timeline"],
                               since=previous_review)
     assert found.created_at == dt.datetime(2025, 11, 10) and found.resolved_at == previous_review
+
+
+def test_a_stage_late_inside_the_period_and_done_by_its_end_is_a_delay_resolved_at_its_completion():
+    # the previous review (11-01) saw it Not Started; a snapshot of Fri 11-07 sees it In Progress since Mon
+    # 11-03 with an estimate of 2 working days (late from Wed 11-05); Done on Wed 11-12, before the review
+    def stage(status, completed=None):
+        return stages(("recL", "1.3", "Lambda", "recP1", status, "DATA-001", 10, None, pd.Timestamp("2025-11-03"),
+                       completed, 2))
+    previous = dt.datetime(2025, 11, 1, 10)
+    before, friday, now = stage("Not Started"), stage("In Progress"), stage("Done", pd.Timestamp("2025-11-12"))
+    assert timeline_issues(now, dt.date(2025, 11, 15), before, previous.date(), DERIVED["timeline"],
+                           since=previous) == []  # the two ends alone never saw it late
+    [found] = timeline_issues(now, dt.date(2025, 11, 15), before, previous.date(), DERIVED["timeline"],
+                              since=previous, inside=[(dt.date(2025, 11, 7), friday)])
+    assert (found.created_at, found.resolved_at) == (dt.datetime(2025, 11, 5), dt.datetime(2025, 11, 12))
+    assert found.title == "Stage 1.3 Lambda past its estimate of 2 working days"

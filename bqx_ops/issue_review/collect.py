@@ -108,6 +108,7 @@ class AirtableHistory:
         self._quarantine = _history(conn, QUARANTINE_SQL, ["quarantine"], last) if with_quarantine else None
         self._snapshots = Snapshots(conn, last) if many else None
         days = self._snapshots.days if many else snapshot_days(conn, last)
+        self._all_days = days
         self._days = days if with_quarantine else []
 
     @staticmethod
@@ -125,6 +126,10 @@ class AirtableHistory:
         (a re-opening up to a day depends only on the snapshots up to it)."""
         return reopened_days(self._notes) if self._notes is not None else {}
 
+    def between(self, after: dt.date | None, before: dt.date) -> list[dt.date]:
+        """Snapshot days strictly between two days (``after`` None: every one before ``before``)."""
+        return [d for d in self._all_days if (after is None or after < d) and d < before]
+
     def quarantine(self, day: dt.date) -> tuple[pd.DataFrame | None, list[dt.date]]:
         """The quarantine rows and the snapshot days up to ``day`` (None: no quarantine table)."""
         return self._upto(self._quarantine, day), [d for d in self._days if d <= day]
@@ -138,10 +143,12 @@ class AirtableHistory:
 
 
 def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
-                   history: AirtableHistory | None = None) -> tuple[list[Found], dt.date | None, pd.DataFrame]:
+                   history: AirtableHistory | None = None, whole_period: bool = False
+                   ) -> tuple[list[Found], dt.date | None, pd.DataFrame]:
     """Blockers, quarantine episodes and derived plan issues as of the period's end, the as-of
     snapshot, and its Tasks (the action items are matched against them too). ``history``: read
-    once for many periods (it must reach the period's end); None reads it for this period."""
+    once for many periods (it must reach the period's end); None reads it for this period.
+    ``whole_period`` (a review): also the stages late in a snapshot inside the period, done by its end."""
     day = period.end.date()
     if history is None or history.last < day:
         history = AirtableHistory(conn, day, many=False)
@@ -169,13 +176,19 @@ def airtable_found(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules:
     timeline_rules = {**(rules.derived.get("timeline") or {}), "recurring": project_config.current().recurring_stages}
     # a stage re-opened (Done, then In Progress again) is late from its re-opening, never while it was Done
     timeline_rules["reopened"] = history.reopened  # _overdue keeps the re-openings up to ``day``
+    # a review lists the delays of the snapshots inside its period too (late, then done before its end); a
+    # look between reviews (escalations, dashboard) counts only what is open, which the end's snapshot says
+    inside = [(d, history.rows("stages", d, carry_forward=True))
+              for d in (history.between(before_snapshot or period.start.date(), snapshot)
+                        if whole_period and snapshot else []) if d > period.start.date()]
     found += timeline_issues(stages, day, stages_before if before_snapshot else None, period.start.date(),
-                             timeline_rules, since=period.start)
+                             timeline_rules, since=period.start, inside=inside)
     return found, snapshot, tasks
 
 
 def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules,
-            data: SourceData, history: AirtableHistory | None = None) -> tuple[list[Found], dict]:
+            data: SourceData, history: AirtableHistory | None = None,
+            whole_period: bool = False) -> tuple[list[Found], dict]:
     """Every issue any source knows as of the period's end, and what was found per source."""
     problems = list(data.problems)
     found, github_problems = data.github_found(period.end)  # what existed at the period's end
@@ -196,7 +209,7 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     starts, lookback_problems = episode_starts(conn, groups, start, data.log_files, rules.cloudwatch)
     found += log_issues(groups, period.end, rules.cloudwatch, starts)
     problems += [f"cloudwatch: {p}" for p in missing + log_problems + lookback_problems]
-    airtable, snapshot, tasks = airtable_found(conn, period, rules, history)
+    airtable, snapshot, tasks = airtable_found(conn, period, rules, history, whole_period)
     if snapshot is None:
         problems.append(f"airtable: no snapshot on or before {period.end.date()}; notes and plan issues have no data")
     found += airtable
@@ -265,7 +278,7 @@ def inventory_at(conn: duckdb.DuckDBPyConnection, instant: dt.datetime, rules: T
 def review(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: TriageRules, data: SourceData,
            previous: Review | None, history: AirtableHistory | None = None) -> Review:
     """The review of ``period``; ``previous`` is the review of the period before (None: none)."""
-    found, info = collect(conn, period, rules, data, history)
+    found, info = collect(conn, period, rules, data, history, whole_period=True)
     inventory = build_inventory(found, rules, period)
     changes = trend(inventory, previous.inventory if previous else None, period, frozenset(info["without_data"]))
     # every source: null when it had no data, else its count, 0 included (a landed [] is data: 0 issues)

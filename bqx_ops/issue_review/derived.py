@@ -147,20 +147,26 @@ def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, di
 
 
 def timeline_issues(stages_now: pd.DataFrame, as_of: dt.date, stages_before: pd.DataFrame | None,
-                    before: dt.date | None, config: dict, since: dt.datetime | None = None) -> list[Found]:
+                    before: dt.date | None, config: dict, since: dt.datetime | None = None,
+                    inside: list[tuple[dt.date, pd.DataFrame]] = ()) -> list[Found]:
     """Stages past their estimate as of ``as_of``, and those that were at ``before`` (the previous review's
-    day; ``since``: its instant) and are not any more: resolved then at the earliest, since that review
-    saw them open (a Completed Date before it, entered late, would put the resolution outside the period
-    and the review would call the issue "no longer reported")."""
+    day; ``since``: its instant) or on a day of ``inside`` (snapshots of the period: day, stages) and are
+    not any more: resolved at their Completed Date, never before the last day that saw them late (a
+    Completed Date before it, entered late, would put the resolution outside the period and the review
+    would call the issue "no longer reported")."""
     now = _overdue(stages_now, as_of, config)
-    earlier = _overdue(stages_before, before, config) if stages_before is not None and before else {}
+    late: dict[str, tuple[dict, dt.date]] = {}  # not late any more: (its latest late record, the day seen late)
+    if stages_before is not None and before:
+        late = {rid: (o, before) for rid, o in _overdue(stages_before, before, config).items()}
+    for day, stages in inside:
+        late.update({rid: (o, day) for rid, o in _overdue(stages, day, config).items()})
     completed = {text(s.get("record_id")): as_date(s.get("completed_date")) for s in records(stages_now)}
     found = []
-    for rid, o in sorted({**earlier, **now}.items()):
+    for rid, o in sorted({**{r: o for r, (o, _) in late.items()}, **now}.items()):
         if rid in now:
             resolved = None
-        else:  # overdue at the previous review, not any more
-            resolved = max(completed.get(rid) or as_of, before)
+        else:  # late at the previous review or inside the period, not any more
+            resolved = max(completed.get(rid) or as_of, late[rid][1])
         resolved_at = midnight(resolved)
         if resolved_at is not None and since is not None:
             resolved_at = max(resolved_at, since)
