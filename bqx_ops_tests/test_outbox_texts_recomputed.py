@@ -44,3 +44,27 @@ def test_a_value_that_is_not_a_web_url_is_shown_as_inert_text_not_as_a_link():
 def test_the_title_is_still_escaped_as_user_text():
     text = _slack(_escalation("https://github.com/acme/bqx_ml/issues/7", title="*boom* <!channel>"))
     assert "*\u200bboom*\u200b &lt;!channel&gt;" in text
+
+
+# The rejection message quotes the approver's note. The request itself writes the record's Decision
+# field ("Approval requested for the 360 assessment …"), so an approver who only sets Approval must not
+# be quoted as having said the request's own words.
+
+from bqx_ops.assessment.approval import REJECTED, answer_of, rejection_text  # noqa: E402
+
+
+def test_a_rejection_without_a_note_does_not_quote_the_request_as_the_approvers_words():
+    fields = {"Title": "360 assessment Q2-2026: approval request", "Approval": "Rejected",
+              "Decision": "Approval requested for the 360 assessment Q2-2026: Pause & re-evaluate (alignment 57.6%)."}
+    answer = answer_of(fields)
+    assert answer.status == REJECTED and answer.note is None
+    text = rejection_text("Q2-2026", answer.note)
+    assert text.endswith("rejected the 360 assessment Q2-2026. No Airtable update is applied.")
+    assert "Approval requested" not in text and ":  " not in text
+
+
+def test_a_rejection_with_the_approvers_own_note_quotes_it_as_one_sentence():
+    answer = answer_of({"Approval": "Rejected", "Decision": "Re-run after the Q3 data fix"})
+    assert answer.note == "Re-run after the Q3 data fix"
+    assert rejection_text("Q2-2026", answer.note).endswith(
+        "rejected the 360 assessment Q2-2026: Re-run after the Q3 data fix. No Airtable update is applied.")
