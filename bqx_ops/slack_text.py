@@ -28,6 +28,18 @@ def escape(text: str) -> str:
     return _MARKERS.sub(lambda m: f"{m.group(1)}{ZWSP}", text)
 
 
+def link(url: str) -> str:
+    """A web URL as a Slack link (``<url>``): escaping it as user text put a zero-width space after
+    each ``_`` and cut the link there. Only ``&``, ``<``, ``>`` are escaped (Slack's rule inside
+    ``<...>``); ``|`` (which would start a label) and whitespace are percent-encoded. Anything but
+    an http(s) URL is shown as inert text."""
+    value = visible(str(url)).strip()
+    if not re.match(r"https?://[^\s/]", value, re.IGNORECASE):
+        return escape(value)
+    value = re.sub(r"\s", lambda m: f"%{ord(m.group()):02X}", value).replace("|", "%7C")
+    return "<" + value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + ">"
+
+
 def cut(text: str, limit: int = MAX_TEXT) -> str:
     """At most ``limit`` characters, cut at the last line break (or space) before it."""
     if len(text) <= limit:

@@ -76,7 +76,18 @@ def answer_of(fields: dict | None) -> Answer:
     value = fields.get("Approval")
     if value not in (APPROVED, REJECTED):
         return Answer(PENDING)
-    return Answer(value, fields.get("Decided By"), fields.get("Last Modified"), fields.get("Decision"))
+    note = (fields.get("Decision") or "").strip()
+    if not note or note.startswith(REQUEST_PREFIX):  # the request's own words, not the approver's note
+        note = None
+    return Answer(value, fields.get("Decided By"), fields.get("Last Modified"), note)
+
+
+def rejection_text(quarter: str, note: str | None) -> str:
+    """The Slack text of a rejection (plain; the caller escapes it), quoting the approver's note if any."""
+    said = f": {note.rstrip()}" if note else "."
+    if note and not said.endswith((".", "!", "?")):
+        said += "."
+    return f"{approver()} rejected the 360 assessment {quarter}{said} No Airtable update is applied."
 
 
 def _same(a, b) -> bool:

@@ -109,7 +109,7 @@ def _age(e: IssueEscalation) -> str:
 def intents(e: IssueEscalation, mentions: dict[str, str] | None = None,
             topic_arn: str | None = None) -> list[tuple[str, str, dict]]:
     """(outbox key, channel, payload) of one escalation: Slack, then SNS and the relevance Task."""
-    link = f" {slack_text.escape(e.url)}" if e.url else ""
+    link = f" {slack_text.link(e.url)}" if e.url else ""
     action = _no_full_stop(e.action)  # a sentence of its own ending in "." read "provisioned.. Owner"
     slack = (f"*[{e.priority}] unresolved for more than {_age(e)}* (since {e.created_at:%Y-%m-%d %H:%M} UTC): "
              f"{slack_text.escape(e.title)}{link}\n"

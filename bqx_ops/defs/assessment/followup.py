@@ -123,8 +123,7 @@ def approval_outcome(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                     intents.append(f"{key}: {outbox.enqueue(conn, key, 'airtable', payload, producer, now, now)}")
             elif answer.status == approval.REJECTED:
                 key = f"assessment/{quarter}/approval-rejected"
-                text = escape(f"{approval.approver()} rejected the 360 assessment {quarter}: {answer.note or ''} "
-                              "No Airtable update is applied.")
+                text = escape(approval.rejection_text(quarter, answer.note))
                 intents.append(f"{key}: {outbox.enqueue(conn, key, 'slack', {'text': text}, producer, now, now)}")
             rows.append({"quarter_start": start.replace(tzinfo=None), "quarter": quarter,
                          "requested_at": final.replace(tzinfo=None), "status": answer.status,
