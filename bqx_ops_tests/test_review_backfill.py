@@ -130,3 +130,46 @@ def test_an_action_item_is_upserted_again_only_when_it_changes(backfilled):
     steady = {k: n for k, n in reviews_per_task.items() if not k.startswith("cloudwatch-")}
     longest = max(sorted(steady), key=steady.get)
     assert steady[longest] >= 5 and len(upserts[longest]) <= 2  # created (Todo), maybe closed (Done)
+
+
+def late_stages_by_period(data, periods) -> dict:
+    """From the landing snapshots and the configuration: per review period end, the stages In Progress past
+    their Estimated Days (working days from Start Date through the snapshot's day) in any snapshot of the
+    period; stages ever quarantined (carried as an older version) and recurring stages left aside."""
+    import numpy as np
+    import yaml
+
+    recurring = set(yaml.safe_load((data / "bqx_ops.yaml").read_text())["recurring_stages"]["stage_ids"])
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        quarantined = {r for (r,) in conn.execute("SELECT DISTINCT record_id FROM airtable.quarantine").fetchall()}
+    out = {}
+    for start, end in periods:
+        late = set()
+        for folder in sorted((data / "landing" / "airtable").iterdir()):
+            day = dt.date.fromisoformat(folder.name)
+            if not start.date() < day <= end.date():
+                continue
+            for r in json.loads((folder / "Stages.json").read_text())["records"]:
+                f = r["fields"]
+                if (r["id"] in quarantined or f.get("Stage ID") in recurring or f.get("Status") != "In Progress"
+                        or not f.get("Start Date") or not f.get("Estimated Days")):
+                    continue
+                worked = np.busday_count(dt.date.fromisoformat(f["Start Date"][:10]), day + dt.timedelta(days=1))
+                if worked > f["Estimated Days"]:
+                    late.add(f"timeline/{r['id']}")
+        out[end] = late
+    return out
+
+
+def test_every_stage_late_in_a_snapshot_of_a_period_is_in_that_periods_review(backfilled):
+    data, _, _, _ = backfilled
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        periods = conn.execute("SELECT period_start, period_end FROM review.review_periods ORDER BY 1").fetchall()
+        listed = {}
+        for end, ref in conn.execute("SELECT period_end, source_ref FROM review.issue_inventory "
+                                     "WHERE source_ref LIKE 'timeline/%'").fetchall():
+            listed.setdefault(end, set()).add(ref)
+    expected = late_stages_by_period(data, periods)
+    assert sum(map(len, expected.values())) > 0
+    missing = {end: sorted(refs - listed.get(end, set())) for end, refs in expected.items() if refs - listed.get(end, set())}
+    assert not missing
