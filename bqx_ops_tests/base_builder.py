@@ -80,3 +80,19 @@ def write_snapshot(data_dir: Path, day: dt.date, base: dict) -> None:
     landing = Landing(data_dir)
     for table in TABLES:
         write_json(landing.airtable_table(day, table.name), {"records": base.get(table.name, [])})
+
+
+def cost_month(year: int, month: int, start: dt.date | None, end: dt.date, costs) -> dict:
+    """A Cost Explorer GetCostAndUsage answer (DAILY, grouped by SERVICE) for the days of the month from
+    ``start`` (None: the 1st) through ``end``; ``costs(day)`` gives service -> amount (text, USD)."""
+    first = dt.date(year, month, 1)
+    last = min((first + dt.timedelta(days=32)).replace(day=1), end + dt.timedelta(days=1))
+    results, day = [], max(first, start or first)
+    while day < last:
+        results.append({"TimePeriod": {"Start": day.isoformat(), "End": (day + dt.timedelta(days=1)).isoformat()},
+                        "Total": {}, "Estimated": False, "Groups": [
+                            {"Keys": [service], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}
+                            for service, amount in costs(day).items()]})
+        day += dt.timedelta(days=1)
+    return {"GroupDefinitions": [{"Type": "DIMENSION", "Key": "SERVICE"}], "ResultsByTime": results,
+            "DimensionValueAttributes": []}

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
+from bqx_ops_tests.base_builder import cost_month
 
 D = dt.date.fromisoformat
 START, END = D("2019-11-17"), D("2020-04-15")  # a Sunday; the last snapshot is Tuesday 2020-04-14
@@ -254,16 +255,8 @@ def write(data_dir: Path, variant: str = "full") -> Path:
             day += dt.timedelta(days=1)
         write_json(landing.sagemaker_jobs, jobs())
         for year, month in COST_MONTHS:
-            first = dt.date(year, month, 1)
-            last = min((first + dt.timedelta(days=32)).replace(day=1), END + dt.timedelta(days=1))
-            results, d = [], max(first, START)
-            while d < last:
-                results.append({"TimePeriod": {"Start": d.isoformat(), "End": (d + dt.timedelta(days=1)).isoformat()},
-                                "Total": {}, "Estimated": False, "Groups": [{"Keys": ["Amazon SageMaker"], "Metrics": {
-                                    "UnblendedCost": {"Amount": daily_cost(d), "Unit": "USD"}}}]})
-                d += dt.timedelta(days=1)
-            write_json(landing.costs_month(year, month), {"GroupDefinitions": [{"Type": "DIMENSION", "Key": "SERVICE"}],
-                                                          "ResultsByTime": results, "DimensionValueAttributes": []})
+            write_json(landing.costs_month(year, month),
+                       cost_month(year, month, START, END, lambda d: {"Amazon SageMaker": daily_cost(d)}))
     (data_dir / "bqx_ops.yaml").write_text(yaml.safe_dump(config(variant), sort_keys=False), encoding="utf-8")
     rules = data_dir / "triage.yaml"
     rules.write_text(yaml.safe_dump(triage_rules(), sort_keys=False), encoding="utf-8")

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
+from bqx_ops_tests.base_builder import cost_month
 
 D = dt.date.fromisoformat
 START, END = D("2023-12-13"), D("2024-03-04")  # a Wednesday; END a Monday (the dashboard after the leap day)
@@ -235,15 +236,7 @@ def write(data_dir: Path) -> None:
         day += dt.timedelta(days=1)
     write_json(landing.sagemaker_jobs, jobs())
     for year, month in COST_MONTHS:
-        first = dt.date(year, month, 1)
-        last = min((first + dt.timedelta(days=32)).replace(day=1), END + dt.timedelta(days=1))
-        results, d = [], max(first, START)
-        while d < last:
-            results.append({"TimePeriod": {"Start": d.isoformat(), "End": (d + dt.timedelta(days=1)).isoformat()},
-                            "Total": {}, "Estimated": False, "Groups": [{"Keys": ["Amazon SageMaker"], "Metrics": {
-                                "UnblendedCost": {"Amount": daily_cost(d), "Unit": "USD"}}}]})
-            d += dt.timedelta(days=1)
-        write_json(landing.costs_month(year, month), {"GroupDefinitions": [{"Type": "DIMENSION", "Key": "SERVICE"}],
-                                                      "ResultsByTime": results, "DimensionValueAttributes": []})
+        write_json(landing.costs_month(year, month),
+                   cost_month(year, month, START, END, lambda d: {"Amazon SageMaker": daily_cost(d)}))
     (data_dir / "bqx_ops.yaml").write_text(yaml.safe_dump(config(), sort_keys=False, allow_unicode=True),
                                            encoding="utf-8")

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
+from bqx_ops_tests.base_builder import cost_month
 
 D = dt.date.fromisoformat
 START, END = D("2022-11-16"), D("2023-04-05")  # a Wednesday; the Q1-2023 final is Friday 2023-03-31
@@ -316,17 +317,7 @@ def write(data_dir: Path) -> Path:
         day += dt.timedelta(days=1)
     write_json(landing.sagemaker_jobs, jobs())
     for year, month in COST_MONTHS:
-        first = dt.date(year, month, 1)
-        last = min((first + dt.timedelta(days=32)).replace(day=1), END + dt.timedelta(days=1))
-        results, d = [], first
-        while d < last:
-            results.append({"TimePeriod": {"Start": d.isoformat(), "End": (d + dt.timedelta(days=1)).isoformat()},
-                            "Total": {}, "Estimated": False, "Groups": [
-                                {"Keys": [s], "Metrics": {"UnblendedCost": {"Amount": a, "Unit": "USD"}}}
-                                for s, a in daily_costs(d).items()]})
-            d += dt.timedelta(days=1)
-        write_json(landing.costs_month(year, month), {"GroupDefinitions": [{"Type": "DIMENSION", "Key": "SERVICE"}],
-                                                      "ResultsByTime": results, "DimensionValueAttributes": []})
+        write_json(landing.costs_month(year, month), cost_month(year, month, None, END, daily_costs))
     (data_dir / "bqx_ops.yaml").write_text(yaml.safe_dump(config(), sort_keys=False, allow_unicode=True),
                                            encoding="utf-8")
     rules = data_dir / "triage.yaml"
