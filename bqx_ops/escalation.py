@@ -9,6 +9,7 @@ first missed tick (the outbox key carries its date).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from bqx_ops.calendar import ASSESSMENT, ISSUE_REVIEW, PLAN_UPDATE, UTC, WEEKLY_SYNC, Cadence
@@ -39,6 +40,11 @@ RULES = (
 )
 
 
+def tenths_down(value: float) -> str:
+    """``value`` cut to a tenth, never rounded up ("more than 1.4" of 1.45 stays true), no trailing ".0"."""
+    return f"{math.floor(value * 10 + 1e-9) / 10:g}"
+
+
 @dataclass(frozen=True)
 class Escalation:
     rule: EscalationRule
@@ -49,9 +55,12 @@ class Escalation:
     def key(self) -> str:
         return f"escalation/{self.rule.name}/{self.due_at:%Y-%m-%d}"
 
+    def _missed(self) -> str:
+        days = tenths_down(self.missed_for.total_seconds() / 86400)
+        return f"{days} day" if days == "1" else f"{days} days"
+
     def text(self) -> str:
-        days = self.missed_for.total_seconds() / 86400
-        return (f"{self.rule.cadence.title} due {self.due_at:%Y-%m-%d %H:%M} UTC has not run for {days:.1f} days: "
+        return (f"{self.rule.cadence.title} due {self.due_at:%Y-%m-%d %H:%M} UTC has not run for {self._missed()}: "
                 f"{self.rule.cadence.owner} -> {self.rule.escalate_to} {self.rule.action}.")
 
     def slack_text(self, mentions: dict[str, str] | None = None) -> str:
@@ -59,9 +68,8 @@ class Escalation:
         ``<!channel>`` or ``@here`` pinged the whole channel) or as the mention ``mentions`` maps them to."""
         from bqx_ops import slack_text
 
-        days = self.missed_for.total_seconds() / 86400
         return (f"{slack_text.escape(self.rule.cadence.title)} due {self.due_at:%Y-%m-%d %H:%M} UTC has not run for "
-                f"{days:.1f} days: {slack_text.mention(self.rule.cadence.owner, mentions)} -&gt; "
+                f"{self._missed()}: {slack_text.mention(self.rule.cadence.owner, mentions)} -&gt; "
                 f"{slack_text.mention(self.rule.escalate_to, mentions)} {slack_text.escape(self.rule.action)}.")
 
 

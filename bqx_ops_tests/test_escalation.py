@@ -82,3 +82,24 @@ def test_a_title_or_action_ending_in_a_full_stop_reads_as_one_sentence_in_every_
     assert len(texts) == 2 and all(".." not in t for t in texts), texts
     assert "GPU quota not provisioned. Source: github f." in texts[1]
     assert all("Approve the quota request. " in t for t in texts)
+
+
+def test_the_time_an_escalation_names_is_never_rounded_up_past_the_truth():
+    from bqx_ops.issue_review.escalate import IssueEscalation, intents
+
+    # a team's 1.5 h P0 SLA: "more than 2 h" would be false; 36.25 h is "more than 36.2 h"; 10 days stay 10
+    for sla, words in ((dt.timedelta(hours=1.5), "more than 1.5 h"), (dt.timedelta(hours=36.25), "more than 36.2 h"),
+                       (dt.timedelta(days=10), "more than 10 days")):
+        e = IssueEscalation(fingerprint="f", priority="P0", title="API down", source="github", owner="Ops",
+                            escalate_to="Architect", action="Meet", created_at=dt.datetime(2026, 3, 1),
+                            due_at=dt.datetime(2026, 3, 1) + sla, url=None, sns=True, relevance_task=False)
+        texts = [payload.get("text") or payload.get("message") for _, channel, payload in intents(e)
+                 if channel in ("slack", "sns")]
+        assert texts and all(words in t for t in texts), (words, texts)
+    # a missed activity says "1 day", never "1.0 days"; 3 days and an hour is "3 days" (cut to a tenth: 3.04)
+    last_done = MON - dt.timedelta(days=7)
+    review = RULE["repository_sync"]
+    late = overdue(review, last_done, MON + dt.timedelta(days=3, hours=1))
+    assert "has not run for 3 days:" in late.text() and "has not run for 3 days:" in late.slack_text()
+    one_day = type(late)(late.rule, late.due_at, dt.timedelta(days=1))
+    assert "has not run for 1 day:" in one_day.text()

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from bqx_ops import slack_text
+from bqx_ops.escalation import tenths_down
 from bqx_ops.issue_review.actions import TASKS_TABLE
 from bqx_ops.issue_review.model import OPEN
 from bqx_ops.issue_review.rules import TriageRules
@@ -102,8 +103,9 @@ def _no_full_stop(text: str) -> str:
 
 
 def _age(e: IssueEscalation) -> str:
+    """The SLA the issue outlived, cut (never rounded up) to a tenth: "more than 2 h" of a 1.5 h SLA is false."""
     hours = (e.due_at - e.created_at).total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
+    return f"{tenths_down(hours)} h" if hours < 48 else f"{tenths_down(hours / 24)} days"
 
 
 def intents(e: IssueEscalation, mentions: dict[str, str] | None = None,
