@@ -33,3 +33,17 @@ def snapshotted_sample(data: Path, sample_end: dt.date, first: str, last: str) -
     resources = build_resources("local", data)
     take_snapshots(resources, first, last)
     return resources
+
+
+def sample_through_jobs(data: Path, sample_from: dt.date, sample_to: dt.date,
+                        runs: list[tuple[str, str, str]]) -> dg.Definitions:
+    """The sample written for [sample_from, sample_to] into ``data``, then each (job, first key, last key)
+    of the code location's jobs run as one single-run backfill that must succeed: the definitions."""
+    from bqx_ops.definitions import build_defs
+    from bqx_ops.sample import write_sample
+
+    write_sample(data, sample_from, sample_to)
+    defs = build_defs(mode="local", data_dir=data)
+    for job, first, last in runs:
+        assert defs.resolve_job_def(job).execute_in_process(tags=span(first, last)).success, job
+    return defs

@@ -15,8 +15,7 @@ import duckdb
 import pytest
 
 from bqx_ops.definitions import build_defs
-from bqx_ops.sample import write_sample
-from bqx_ops_tests.sample_runs import span
+from bqx_ops_tests.sample_runs import sample_through_jobs, span
 
 pytestmark = pytest.mark.slow
 WEEK, AS_OF = "2026-06-22", dt.datetime(2026, 6, 29, 9)
@@ -25,12 +24,9 @@ WEEK, AS_OF = "2026-06-22", dt.datetime(2026, 6, 29, 9)
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     data = tmp_path_factory.mktemp("dashboard")
-    write_sample(data, dt.date(2026, 5, 25), dt.date(2026, 6, 30))
-    defs = build_defs(mode="local", data_dir=data)
-    for job, first, last in (("airtable_snapshot_job", "2026-05-25", "2026-06-30"),
-                             ("docs_sync_job", "2026-05-25", WEEK), ("plan_update_job", "2026-05-29", "2026-06-19"),
-                             ("issue_review_job", "2026-06-01", "2026-06-15")):
-        assert defs.resolve_job_def(job).execute_in_process(tags=span(first, last)).success, job
+    defs = sample_through_jobs(data, dt.date(2026, 5, 25), dt.date(2026, 6, 30), [
+        ("airtable_snapshot_job", "2026-05-25", "2026-06-30"), ("docs_sync_job", "2026-05-25", WEEK),
+        ("plan_update_job", "2026-05-29", "2026-06-19"), ("issue_review_job", "2026-06-01", "2026-06-15")])
     result = defs.resolve_job_def("dashboard_job").execute_in_process(tags=span(WEEK, WEEK))
     return data, defs, result
 

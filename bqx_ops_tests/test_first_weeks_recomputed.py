@@ -13,9 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 
-from bqx_ops.definitions import build_defs
-from bqx_ops.sample import write_sample
-from bqx_ops_tests.sample_runs import span
+from bqx_ops_tests.sample_runs import sample_through_jobs
 
 pytestmark = pytest.mark.slow
 FRIDAY = "2025-09-05"
@@ -24,13 +22,9 @@ FRIDAY = "2025-09-05"
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     data = tmp_path_factory.mktemp("first_weeks")
-    write_sample(data, dt.date(2025, 8, 18), dt.date(2025, 9, 8))
-    defs = build_defs(mode="local", data_dir=data)
-    for job, first, last in (("airtable_snapshot_job", "2025-08-18", "2025-09-08"),
-                             ("docs_sync_job", "2025-08-11", "2025-08-25"),
-                             ("plan_update_job", "2025-08-15", "2025-08-29"),
-                             ("dashboard_job", "2025-08-11", "2025-08-18")):
-        assert defs.resolve_job_def(job).execute_in_process(tags=span(first, last)).success, job
+    sample_through_jobs(data, dt.date(2025, 8, 18), dt.date(2025, 9, 8), [
+        ("airtable_snapshot_job", "2025-08-18", "2025-09-08"), ("docs_sync_job", "2025-08-11", "2025-08-25"),
+        ("plan_update_job", "2025-08-15", "2025-08-29"), ("dashboard_job", "2025-08-11", "2025-08-18")])
     return data
 
 

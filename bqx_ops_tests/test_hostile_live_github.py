@@ -33,6 +33,18 @@ def listing(req) -> bool:
     return req.method == "GET" and req.path.endswith("/issues")
 
 
+def read_after_listing_edited(server, tmp_path, edit) -> tuple[list, list[str]]:
+    """(issues, problems) the reader finds in what one refresh landed, each listing page edited by ``edit``."""
+    def odd(req, resp):
+        if listing(req):
+            edit(resp)
+        return resp
+    server.answer_oddly(odd)
+    live = source(server, tmp_path)
+    live.refresh(NOW)
+    return github_issues(read_json(live.path), now=NOW.replace(tzinfo=None))
+
+
 def relink(target):
     """Answers whose Link ``next`` points at ``target(page)`` instead of the next page."""
     def rewrite(req, resp):
@@ -107,15 +119,10 @@ def test_a_secondary_rate_limit_403_is_waited_out(github_server, tmp_path):
 def test_items_with_null_user_labels_milestone_and_assignees_are_kept(github_server, tmp_path):
     seed(github_server, 3)
 
-    def nulls(req, resp):
-        if listing(req):
-            for item in resp.body:
-                item.update(user=None, labels=None, milestone=None, assignees=None, assignee=None)
-        return resp
-    github_server.answer_oddly(nulls)
-    live = source(github_server, tmp_path)
-    live.refresh(NOW)
-    found, problems = github_issues(read_json(live.path), now=NOW.replace(tzinfo=None))
+    def nulls(resp):
+        for item in resp.body:
+            item.update(user=None, labels=None, milestone=None, assignees=None, assignee=None)
+    found, problems = read_after_listing_edited(github_server, tmp_path, nulls)
     assert sorted(int(f.source_ref) for f in found) == [1, 2, 3]
 
 
@@ -141,14 +148,9 @@ def test_a_page_that_is_no_list_of_issues_stops_the_listing_with_a_reason(github
 def test_items_without_a_number_are_kept_once_for_the_reader_to_report(github_server, tmp_path):
     seed(github_server, 3)
 
-    def odd_items(req, resp):
-        if listing(req):
-            resp.body += [{"title": "no number"}, {"title": "no number"}, {"number": "7", "title": "text"}]
-        return resp
-    github_server.answer_oddly(odd_items)
-    live = source(github_server, tmp_path)
-    live.refresh(NOW)
-    found, problems = github_issues(read_json(live.path), now=NOW.replace(tzinfo=None))
+    def odd_items(resp):
+        resp.body += [{"title": "no number"}, {"title": "no number"}, {"number": "7", "title": "text"}]
+    found, problems = read_after_listing_edited(github_server, tmp_path, odd_items)
     assert sorted(int(f.source_ref) for f in found) == [1, 2, 3]
     assert [p for p in problems if "is not an issue number" in p] == [
         "item 3: number None is not an issue number; left out (an issue number is a whole number from 0 to 2147483647)",

@@ -11,9 +11,7 @@ import re
 
 import pytest
 
-from bqx_ops.definitions import build_defs
-from bqx_ops.sample import write_sample
-from bqx_ops_tests.sample_runs import span
+from bqx_ops_tests.sample_runs import sample_through_jobs
 
 pytestmark = pytest.mark.slow
 DAY = "2025-10-06"
@@ -22,10 +20,8 @@ DAY = "2025-10-06"
 @pytest.fixture(scope="module")
 def readme(tmp_path_factory):
     data = tmp_path_factory.mktemp("carried_status")
-    write_sample(data, dt.date(2025, 8, 18), dt.date(2025, 10, 6))
-    defs = build_defs(mode="local", data_dir=data)
-    for job, first, last in (("airtable_snapshot_job", "2025-09-15", DAY), ("docs_sync_job", "2025-09-29", "2025-09-29")):
-        assert defs.resolve_job_def(job).execute_in_process(tags=span(first, last)).success, job
+    sample_through_jobs(data, dt.date(2025, 8, 18), dt.date(2025, 10, 6), [
+        ("airtable_snapshot_job", "2025-09-15", DAY), ("docs_sync_job", "2025-09-29", "2025-09-29")])
     return data, (data / "bqx-ml" / "README.md").read_text()
 
 
