@@ -96,3 +96,30 @@ def cost_month(year: int, month: int, start: dt.date | None, end: dt.date, costs
         day += dt.timedelta(days=1)
     return {"GroupDefinitions": [{"Type": "DIMENSION", "Key": "SERVICE"}], "ResultsByTime": results,
             "DimensionValueAttributes": []}
+
+
+def write_snapshots(landing: Landing, days, base_on, tables: dict[str, str], fields: dict[str, dict[str, str]]) -> None:
+    """Each day's base (``base_on(day)``: table -> records in our names) landed in the team's own names:
+    ``tables`` renames tables, ``fields`` a table's fields."""
+    for day in days:
+        for table, records in base_on(day).items():
+            renames = fields.get(table, {})
+            recorded = [{**r, "fields": {renames.get(k, k): v for k, v in r["fields"].items()}} for r in records]
+            write_json(landing.airtable_table(day, tables.get(table, table)), {"records": recorded})
+
+
+def last_change(changes: list, day: dt.date):
+    """The last (day, ...) change on or before ``day`` (None before the first)."""
+    past = [c for c in changes if c[0] <= day]
+    return past[-1] if past else None
+
+
+def weekly(first: dt.date, day: dt.date) -> list[dt.date]:
+    """``first`` and every week after it, up to ``day``."""
+    return [first + dt.timedelta(weeks=k) for k in range((day - first).days // 7 + 1)] if day >= first else []
+
+
+def phase_status_of(stages: list[dict]) -> str:
+    """A phase's status from its stages' (our names): Done when all are, Todo while none started."""
+    statuses = {s["Status"] for s in stages}
+    return "Done" if statuses == {"Done"} else "Todo" if statuses <= {"Todo"} else "In Progress"

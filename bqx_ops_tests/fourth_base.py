@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month
+from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_snapshots
 
 D = dt.date.fromisoformat
 START, END = D("2019-11-17"), D("2020-04-15")  # a Sunday; the last snapshot is Tuesday 2020-04-14
@@ -80,15 +80,10 @@ def ts(day: dt.date, hour: int = 7) -> str:
     return f"{day.isoformat()}T{hour:02d}:00:00.000Z"
 
 
-def _at(changes: list, day: dt.date):
-    past = [c for c in changes if c[0] <= day]
-    return past[-1] if past else None
-
-
 def stage_fields(variant: str, rec: tuple, day: dt.date) -> dict:
     rid, sid, phase, name, owner, est, days, _ = rec
     changes = history(variant, rec)
-    state = _at(changes, day)
+    state = last_change(changes, day)
     status, realized = (state[1], state[2]) if state else ("Todo", None)
     fields = {"Stage ID": sid, "Name": name, "Phase": [f"rec{phase}"], "Status": status, "Owner": owner,
               "Estimated Cost": est, "Estimated Days": days, "Notes": "On track." if status != "Todo" else "",
@@ -102,13 +97,11 @@ def stage_fields(variant: str, rec: tuple, day: dt.date) -> dict:
 
 
 def _phase_status(stages: list[dict]) -> str:
-    statuses = {s["Status"] for s in stages}
-    return "Done" if statuses == {"Done"} else "Todo" if statuses <= {"Todo"} else "In Progress"
+    return phase_status_of(stages)
 
 
 def evaluation_days(day: dt.date) -> list[dt.date]:
-    first = D("2019-11-20")  # Wednesdays
-    return [first + dt.timedelta(weeks=k) for k in range((day - first).days // 7 + 1)] if day >= first else []
+    return weekly(D("2019-11-20"), day)  # Wednesdays
 
 
 def r2_value(model: str, horizon: str, k: int) -> float:
@@ -234,18 +227,11 @@ def triage_rules() -> dict:
     return {"priorities": {p: {"sla_hours": h} for p, h in SLA_HOURS.items()}}
 
 
-def _as_recorded(table: str, records: list[dict]) -> list[dict]:
-    renames = FIELDS.get(table, {})
-    return [{**r, "fields": {renames.get(k, k): v for k, v in r["fields"].items()}} for r in records]
-
-
 def write(data_dir: Path, variant: str = "full") -> Path:
     """The landing zone, bqx_ops.yaml and the triage rules of a variant; returns the rules file."""
     data_dir = Path(data_dir)
     landing = Landing(data_dir)
-    for day in snapshot_days():
-        for table, records in base_on(variant, day).items():
-            write_json(landing.airtable_table(day, TABLES.get(table, table)), {"records": _as_recorded(table, records)})
+    write_snapshots(landing, snapshot_days(), lambda day: base_on(variant, day), TABLES, FIELDS)
     if variant == "bare":
         write_json(landing.github_issues, pull_requests())
     if variant == "full":

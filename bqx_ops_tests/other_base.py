@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
+from bqx_ops_tests.base_builder import cost_month, write_snapshots
 
 START, END = dt.date(2024, 10, 7), dt.date(2025, 3, 31)  # a Monday; the Q1 2025 assessment is 2025-03-28
 PLAN_ID, NAME = "ACME-DF-24", "Acme Demand Forecast"
@@ -107,11 +108,6 @@ def base_on(day: dt.date) -> dict[str, list[dict]]:
     }
 
 
-def _as_recorded(table: str, records: list[dict]) -> list[dict]:
-    renames = FIELDS.get(table, {})
-    return [{**r, "fields": {renames.get(k, k): v for k, v in r["fields"].items()}} for r in records]
-
-
 def config() -> dict:
     return {
         "project": {"name": NAME, "goal": "weekly demand at 15 and 30 days", "plan_id": PLAN_ID},
@@ -139,9 +135,7 @@ def write(data_dir: Path) -> None:
     """The landing zone (the base's own table and field names) and the team's bqx_ops.yaml."""
     data_dir = Path(data_dir)
     landing = Landing(data_dir)
-    for day in snapshot_days():
-        for table, records in base_on(day).items():
-            write_json(landing.airtable_table(day, TABLES.get(table, table)), {"records": _as_recorded(table, records)})
+    write_snapshots(landing, snapshot_days(), base_on, TABLES, FIELDS)
     write_json(landing.github_issues, [])
     day = START
     while day <= END:
@@ -154,15 +148,7 @@ def write(data_dir: Path) -> None:
     failed_end = dt.datetime.combine(FAILED_DAY, dt.time(6), dt.timezone.utc)
     write_json(landing.sagemaker_jobs, [_job(FAILED_JOB, "Failed", failed_end),
                                         _job(RETRY_JOB, "Completed", failed_end + dt.timedelta(days=1))])
-    for year, month in COST_MONTHS:
-        first = dt.date(year, month, 1)
-        last = (first + dt.timedelta(days=32)).replace(day=1)
-        results, d = [], first
-        while d < last:
-            results.append({"TimePeriod": {"Start": d.isoformat(), "End": (d + dt.timedelta(days=1)).isoformat()},
-                            "Total": {}, "Estimated": False, "Groups": [{"Keys": ["Amazon SageMaker"], "Metrics": {
-                                "UnblendedCost": {"Amount": f"{DAILY_COST:.2f}", "Unit": "USD"}}}]})
-            d += dt.timedelta(days=1)
-        write_json(landing.costs_month(year, month), {"GroupDefinitions": [{"Type": "DIMENSION", "Key": "SERVICE"}],
-                                                      "ResultsByTime": results, "DimensionValueAttributes": []})
+    for year, month in COST_MONTHS:  # whole months: the plan's END is after the last of them
+        write_json(landing.costs_month(year, month),
+                   cost_month(year, month, None, END, lambda d: {"Amazon SageMaker": f"{DAILY_COST:.2f}"}))
     (data_dir / "bqx_ops.yaml").write_text(yaml.safe_dump(config(), sort_keys=False), encoding="utf-8")

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month
+from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_snapshots
 
 D = dt.date.fromisoformat
 START, END = D("2023-12-13"), D("2024-03-04")  # a Wednesday; END a Monday (the dashboard after the leap day)
@@ -69,15 +69,10 @@ def ts(day: dt.date, hour: int = 6) -> str:
     return f"{day.isoformat()}T{hour:02d}:00:00.000Z"
 
 
-def _at(changes: list, day: dt.date):
-    past = [c for c in changes if c[0] <= day]
-    return past[-1] if past else None
-
-
 def stage_fields(rec: tuple, day: dt.date) -> dict:
     """A stage's logical fields on ``day`` (our status words)."""
     rid, sid, phase, name, owner, est, days, changes = rec
-    state = _at(changes, day)
+    state = last_change(changes, day)
     status, realized = (state[1], state[2]) if state else ("Todo", None)
     fields = {"Stage ID": sid, "Name": name, "Phase": [f"rec{phase}"], "Status": status, "Owner": owner,
               "Notes": "ok" if status != "Todo" else "", "Last Modified": ts(day)}
@@ -99,13 +94,11 @@ def phase_status(pid: str, stages: list[dict]) -> str:
     fixed = next(p[3] for p in PHASES if p[0] == pid)
     if fixed:
         return fixed
-    statuses = {s["Status"] for s in stages}
-    return "Done" if statuses == {"Done"} else "Todo" if statuses <= {"Todo"} else "In Progress"
+    return phase_status_of(stages)
 
 
 def evaluation_days(day: dt.date) -> list[dt.date]:
-    first = D("2023-12-19")  # Tuesdays
-    return [first + dt.timedelta(weeks=k) for k in range((day - first).days // 7 + 1)] if day >= first else []
+    return weekly(D("2023-12-19"), day)  # Tuesdays
 
 
 def r2_value(model: str, horizon: str, k: int) -> float:
@@ -217,18 +210,11 @@ def config() -> dict:
     }
 
 
-def _as_recorded(table: str, records: list[dict]) -> list[dict]:
-    renames = FIELDS.get(table, {})
-    return [{**r, "fields": {renames.get(k, k): v for k, v in r["fields"].items()}} for r in records]
-
-
 def write(data_dir: Path) -> None:
     """The landing zone in the base's own names and the team's bqx_ops.yaml."""
     data_dir = Path(data_dir)
     landing = Landing(data_dir)
-    for day in snapshot_days():
-        for table, records in base_on(day).items():
-            write_json(landing.airtable_table(day, TABLES.get(table, table)), {"records": _as_recorded(table, records)})
+    write_snapshots(landing, snapshot_days(), base_on, TABLES, FIELDS)
     write_json(landing.github_issues, issues())
     day = START
     while day <= END:

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month
+from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_snapshots
 
 D = dt.date.fromisoformat
 START, END = D("2022-11-16"), D("2023-04-05")  # a Wednesday; the Q1-2023 final is Friday 2023-03-31
@@ -78,12 +78,6 @@ def ts(day: dt.date, hour: int = 8) -> str:
     return f"{day.isoformat()}T{hour:02d}:00:00.000Z"
 
 
-def _at(changes: list, day: dt.date):
-    """The last change on or before ``day`` (None before the first)."""
-    past = [c for c in changes if c[0] <= day]
-    return past[-1] if past else None
-
-
 def _stage_alive(rec: tuple, day: dt.date) -> bool:
     phase = next(p for p in PHASES if p[0] == rec[2])
     return rec[1][0][0] <= day and (phase[4] is None or day < phase[4])
@@ -92,9 +86,9 @@ def _stage_alive(rec: tuple, day: dt.date) -> bool:
 def stage_fields(rec: tuple, day: dt.date) -> dict:
     """A stage's logical fields on ``day``."""
     rid, ids, phase, name, owner, est, days, changes = rec
-    state = _at(changes, day)
+    state = last_change(changes, day)
     status, realized = (state[1], state[2]) if state else ("Todo", None)
-    fields = {"Stage ID": _at(ids, day)[1], "Name": name, "Phase": [f"rec{phase}"], "Status": status, "Owner": owner,
+    fields = {"Stage ID": last_change(ids, day)[1], "Name": name, "Phase": [f"rec{phase}"], "Status": status, "Owner": owner,
               "Estimated Cost": est, "Notes": "Suivi." if status != "Todo" else "", "Last Modified": ts(day)}
     if days is not None:
         fields["Estimated Days"] = days
@@ -109,8 +103,7 @@ def stage_fields(rec: tuple, day: dt.date) -> dict:
 
 
 def _phase_status(stages: list[dict]) -> str:
-    statuses = {s["Status"] for s in stages}
-    return "Done" if statuses == {"Done"} else "Todo" if statuses <= {"Todo"} else "In Progress"
+    return phase_status_of(stages)
 
 
 def plan_fields(day: dt.date) -> dict:
@@ -129,8 +122,7 @@ def r2_value(model: str, horizon: str, k: int) -> float:
 
 
 def evaluation_days(day: dt.date) -> list[dt.date]:
-    first = START + dt.timedelta(days=5)  # Monday 2022-11-21, then weekly
-    return [first + dt.timedelta(weeks=k) for k in range((day - first).days // 7 + 1)] if day >= first else []
+    return weekly(START + dt.timedelta(days=5), day)  # Monday 2022-11-21, then weekly
 
 
 def base_on(day: dt.date) -> dict[str, list[dict]]:
@@ -296,19 +288,12 @@ def triage_rules() -> dict:
     return {"labels": LABELS}
 
 
-def _as_recorded(table: str, records: list[dict]) -> list[dict]:
-    renames = FIELDS.get(table, {})
-    return [{**r, "fields": {renames.get(k, k): v for k, v in r["fields"].items()}} for r in records]
-
-
 def write(data_dir: Path) -> Path:
     """The landing zone (the base's own names), the team's bqx_ops.yaml and its triage rules; returns the
     rules file (for BQX_OPS_TRIAGE_RULES)."""
     data_dir = Path(data_dir)
     landing = Landing(data_dir)
-    for day in snapshot_days():
-        for table, records in base_on(day).items():
-            write_json(landing.airtable_table(day, TABLES.get(table, table)), {"records": _as_recorded(table, records)})
+    write_snapshots(landing, snapshot_days(), base_on, TABLES, FIELDS)
     write_json(landing.github_issues, issues())
     day = START
     while day <= END:
