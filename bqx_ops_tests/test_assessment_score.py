@@ -84,7 +84,8 @@ def test_a_plan_with_nothing_earned_and_days_behind_is_beyond_the_timeline_band_
     """0 earned after 105 working days: no variance % exists, but the plan is further behind than any
     percentage: the timeline part is 0, so with budget +5% (100) the dimension is 50, and the timeline
     criterion is missed (R² and budget met, the SLAs met: 4/5 = 80)."""
-    behind = {"variance_pct": None, "band_pct": 20.0, "earned_days": 0, "elapsed_days": 105,
+    # as plan.plan_timeline stores it: 0 earned days is no value (earned_days None), the days behind known
+    behind = {"variance_pct": None, "band_pct": 20.0, "earned_days": None, "elapsed_days": 105,
               "schedule_variance_days": 105}
     a = assess(QuarterInputs(r2=HEALTHY.r2, budget=HEALTHY.budget, timeline=behind, breaches=()))
     got = {d.name: d for d in a.dimensions}

@@ -51,6 +51,7 @@ from bqx_ops.issue_review.rules import SEED_SLA_HOURS, sla_words
 from bqx_ops.plan_update.fmt import fixed, num_vs, pct_vs, plural, rounded
 from bqx_ops.plan_update.r2 import DOWN, UP
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT
+from bqx_ops.plan_update.timeline import behind_with_nothing_earned as nothing_earned
 
 SCORED, NO_DATA, MANUAL = "scored", "no data", "manual input required"
 DIMENSIONS = ("Goal alignment", "Technical gaps", "Budget & timeline", "Success criteria", "Risk",
@@ -156,10 +157,8 @@ def band_part(variance: float, band: float) -> float:
 
 
 def behind_with_nothing_earned(timeline: dict | None) -> float | None:
-    """Working days behind when nothing is earned yet (0 earned, so no variance %), else None: such a plan
-    is further behind than any percentage, not "no data"."""
-    earned, behind = _num(timeline, "earned_days"), _num(timeline, "schedule_variance_days")
-    return behind if earned == 0 and behind is not None and behind > 0 else None
+    """``plan_update.timeline.behind_with_nothing_earned`` of a plan_timeline row."""
+    return nothing_earned(_num(timeline, "variance_pct"), _num(timeline, "schedule_variance_days"))
 
 
 def budget_timeline(i: QuarterInputs) -> Dimension:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bqx_ops.issue_review.rules import SEED_SLA_HOURS, sla_words
 from bqx_ops.plan_update.fmt import money_vs, num_vs, pct_vs, plural
+from bqx_ops.plan_update.timeline import behind_with_nothing_earned
 
 OK, WARN, FAIL, NO_DATA = "✅", "⚠️", "❌", "no data"
 UP, DOWN, FLAT, NO_TREND = "↑", "↓", "→", "-"
@@ -116,7 +117,7 @@ def _num(value: float | None, fmt: str, none: str = "no data") -> str:
 def _timeline_none(f: Facts) -> tuple[str, str]:
     """No percentage: with nothing earned yet (0 days, the plan update's days behind known) and days behind,
     the plan is further behind than any percentage (❌, as the 360 scores it); else no data."""
-    days = f.timeline_behind_days
+    days = behind_with_nothing_earned(f.timeline_variance_pct, f.timeline_behind_days)
     if days is None or round(days) <= 0:
         return "no data", NO_DATA
     return f"nothing earned yet: {plural(round(days), 'working day')} behind", FAIL

@@ -36,6 +36,13 @@ PHASE_TIMELINE_COLUMNS = {
 }
 
 
+def behind_with_nothing_earned(variance_pct: float | None, behind_days: float | None) -> float | None:
+    """Working days behind when nothing is earned yet, else None: a plan_timeline row with days behind but
+    no percentage (0 earned days, stored as no value, leave it undefined) is further behind than any
+    percentage, not "no data". The 360 and the dashboard judge it by this one rule."""
+    return behind_days if variance_pct is None and behind_days is not None and behind_days > 0 else None
+
+
 def overdue_stages(stages: pd.DataFrame, as_of: dt.date, recurring=None, snapshot_day=None) -> pd.DataFrame:
     """In Progress stages whose working days since Start Date exceed Estimated Days.
 
