@@ -124,6 +124,8 @@ def test_items_with_null_user_labels_milestone_and_assignees_are_kept(github_ser
             item.update(user=None, labels=None, milestone=None, assignees=None, assignee=None)
     found, problems = read_after_listing_edited(github_server, tmp_path, nulls)
     assert sorted(int(f.source_ref) for f in found) == [1, 2, 3]
+    # null labels are said, each issue once; a null user, milestone or assignees is nothing to report
+    assert problems == [f"#{n}: labels is null; triaged on the labels that could be read" for n in (1, 2, 3)]
 
 
 ODD_PAGES = [("a 304 without a body", lambda: Response(304, None, headers={"ETag": '"abc"'})),

@@ -9,7 +9,7 @@ from bqx_ops import plan_scope
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import number
 from bqx_ops.plan_update.common import records as plain_records
-from bqx_ops.plan_update.fmt import money as fmt_money
+from bqx_ops.plan_update.fmt import money
 
 TABLES = ("plans", "phases", "stages", "decisions", "learnings", "model_results", "artifacts", "quarantine")
 
@@ -60,11 +60,6 @@ def day_text(value) -> str:
 
 def minute_text(value) -> str:
     return "" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def money(value) -> str:
-    """$1,234.50 under the reports' one rounding rule; a missing amount reads "no data"."""
-    return fmt_money(value)
 
 
 def realized_vs(realized, estimated) -> str:

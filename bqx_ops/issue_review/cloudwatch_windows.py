@@ -91,8 +91,7 @@ def _grouped(conn: duckdb.DuckDBPyConnection, windows: list[Window], config: dic
 
 
 def _key(files: list[tuple[str, Path]], start: dt.datetime, end: dt.datetime, config: dict) -> tuple:
-    rules = json.dumps({k: config.get(k) for k in ("match", "warning", "normalize", "resolved_after_quiet_hours")},
-                       sort_keys=True, default=str)
+    rules = json.dumps(config, sort_keys=True, default=str)  # all of it: a rule read later can never go stale
     on_disk = tuple((group, str(path), *_size_mtime(path)) for group, path in files)
     return on_disk, start, end, rules
 

@@ -173,5 +173,6 @@ class LiveGitHubIssues(GitHubIssuesSource):
                                  "(an issue on two pages); what was read is kept, the next refresh reads again")
         fetched = sorted(fetched, key=_updated_key)  # merge_by_number: the newest copy of a number wins
         write_json(self.path, merge_by_number(existing, fetched))
-        return {"mode": "live", "since": since.isoformat() if since else None, "fetched": len(fetched),
-                "pull_requests": sum(map(is_pull_request, fetched)), "problems": problems + walk_problems}
+        read = merge_by_number([], fetched)  # each issue once, however many readings brought it
+        return {"mode": "live", "since": since.isoformat() if since else None, "fetched": len(read),
+                "pull_requests": sum(map(is_pull_request, read)), "problems": problems + walk_problems}

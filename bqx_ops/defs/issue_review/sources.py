@@ -58,8 +58,21 @@ def landed_sources(github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJ
     # read() answers nothing and a problem only when the landed file is missing or unreadable: no data
     without_data = frozenset(name for name, found, problems in (("github", items, github_problems),
                                                                 ("sagemaker", jobs, job_problems)) if problems and not found)
-    return SourceData(items, jobs, cloudwatch_logs.files, github_problems + job_problems + fetch_problems, now,
-                      without_data), landed
+    return SourceData(items, jobs, _listed_once(cloudwatch_logs.files), github_problems + job_problems + fetch_problems,
+                      now, without_data), landed
+
+
+def _listed_once(files: Callable) -> Callable:
+    """``files(start, end)`` remembered for the sources' life: landing is over before any look, and a replay's
+    looks ask for the same windows again (each listing lstat's every part of every day file's path)."""
+    listed: dict[tuple, tuple[list, list]] = {}
+
+    def once(start: dt.datetime, end: dt.datetime) -> tuple[list, list]:
+        if (start, end) not in listed:
+            listed[(start, end)] = files(start, end)
+        found, missing = listed[(start, end)]
+        return list(found), list(missing)
+    return once
 
 
 def inventories_at(conn: duckdb.DuckDBPyConnection, rules: TriageRules, instants: list[dt.datetime],
