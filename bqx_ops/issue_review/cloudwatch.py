@@ -27,7 +27,8 @@ from bqx_ops.sanitize import is_clean, visible
 
 STAGING = "review_cloudwatch_partials"
 EVENTS = "review_cloudwatch_file"  # the events of the file being aggregated
-# one group's row; restart_ms: its latest event after a quiet gap (the start of its latest episode), or None
+# one episode's row (a (log group, normalized message) has one per episode in the window, in order);
+# restart_ms: its first event when a quiet gap inside the window precedes it, None for the window's first
 GROUP_KEYS = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample", "restart_ms")
 FILES = "review_cloudwatch_files"  # the files read: the plausible timestamps of each
 MAX_SAMPLE = 2000  # characters of one example message kept per issue
@@ -113,8 +114,9 @@ def _escaped_events(path: Path) -> tuple[pd.DataFrame, int]:
 
 def aggregate(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
               end: dt.datetime, config: dict) -> tuple[list[dict], list[str]]:
-    """(groups, problems): one group per (log group, normalized message) over the files' events in
-    [start, end) that match ``config['match']``; an unreadable file is a problem, not a failure.
+    """(groups, problems): one group per episode of each (log group, normalized message) over the files'
+    events in [start, end) that match ``config['match']``, in order; an unreadable file is a problem, not
+    a failure.
 
     Nothing is dropped silently: events whose timestamp is missing, not a number, or not within a
     day of its file's day (seconds instead of milliseconds, far future) are counted and reported,
@@ -226,10 +228,12 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
             WITH e AS (SELECT {norm} AS normalized, ts, message FROM {EVENTS}
                        WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
                        {_ONCE.format(by="")}),
-            g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY normalized ORDER BY ts) AS gap FROM e)
+            g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY normalized ORDER BY ts) AS gap FROM e),
+            h AS (SELECT *, sum(CASE WHEN gap >= {quiet} THEN 1 ELSE 0 END) OVER (PARTITION BY normalized
+                         ORDER BY ts ROWS UNBOUNDED PRECEDING) AS episode FROM g)
             SELECT ?, normalized, count(*), count(*) FILTER (WHERE regexp_matches(message, {warning})),
                    min(ts), max(ts), left(min(message), {MAX_SAMPLE}), max(ts) FILTER (WHERE gap >= {quiet})
-            FROM g GROUP BY normalized"""
+            FROM h GROUP BY normalized, episode"""
         escaped = 0
         try:  # one parse of the file, by DuckDB, into a temporary table read twice
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT {TEXT_MESSAGE} AS message, {NOT_TEXT} AS "
@@ -260,12 +264,16 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
             problems.append(f"{log_group}: {escaped} event(s) in {Path(path).name} with a lone surrogate or control "
                             "character in the message, counted with it escaped")
         problems += _bad_timestamps(log_group, path, *bad)
+    # each file's episodes joined across files into the window's: a part beginning a quiet gap after every
+    # earlier part of its group begins an episode (the window's read together, ``_grouped``, gives the same)
     rows = conn.execute(f"""
         WITH p AS (SELECT *, first_ms - max(last_ms) OVER (PARTITION BY log_group, normalized ORDER BY first_ms
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS gap FROM {STAGING})
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS gap FROM {STAGING}),
+        q AS (SELECT *, sum(CASE WHEN gap >= {quiet} THEN 1 ELSE 0 END) OVER (PARTITION BY log_group, normalized
+              ORDER BY first_ms ROWS UNBOUNDED PRECEDING) AS episode FROM p)
         SELECT log_group, normalized, sum(events)::BIGINT, sum(warnings)::BIGINT, min(first_ms), max(last_ms),
-               min(sample), greatest(max(restart_ms), max(first_ms) FILTER (WHERE gap >= {quiet}))
-        FROM p GROUP BY log_group, normalized ORDER BY log_group, normalized""").fetchall()
+               min(sample), CASE WHEN episode > 0 THEN min(first_ms) END
+        FROM q GROUP BY log_group, normalized, episode ORDER BY log_group, normalized, episode""").fetchall()
     conn.execute(f"DROP TABLE IF EXISTS {STAGING}")
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 

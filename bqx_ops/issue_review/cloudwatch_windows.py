@@ -57,7 +57,10 @@ def files_table(conn: duckdb.DuckDBPyConnection, paths: list[str]) -> str:
 
 def _grouped(conn: duckdb.DuckDBPyConnection, windows: list[Window], config: dict) -> list[list[tuple]]:
     """Each window's rows, in one read of all their files (raises duckdb.Error if any file is refused):
-    per (log group, normalized message) and per (file, normalized message), what ``aggregate`` needs."""
+    per episode of each (log group, normalized message) in the window (its events with no quiet gap of
+    ``resolved_after_quiet_hours``: one row each, in order, so an earlier episode is never hidden by the
+    latest nor its events counted as the latest's) and per (file, normalized message), what ``aggregate``
+    needs."""
     paths = sorted({str(path) for files, _, _ in windows for _, path in files})
     events = files_table(conn, paths)
     looks = [(i, str(path), group, epoch_ms(start), epoch_ms(end))
@@ -75,13 +78,15 @@ def _grouped(conn: duckdb.DuckDBPyConnection, windows: list[Window], config: dic
                    WHERE message IS NOT NULL AND ts >= start_ms AND ts < end_ms AND regexp_matches(message, {match})
                    {_ONCE.format(by="look, filename,")}),
         g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY look, log_group, normalized ORDER BY ts) AS gap,
-                     ts - lag(ts) OVER (PARTITION BY look, filename, normalized ORDER BY ts) AS file_gap FROM e)
+                     ts - lag(ts) OVER (PARTITION BY look, filename, normalized ORDER BY ts) AS file_gap FROM e),
+        h AS (SELECT *, sum(CASE WHEN gap >= {quiet} THEN 1 ELSE 0 END) OVER (PARTITION BY look, log_group, normalized
+                     ORDER BY ts ROWS UNBOUNDED PRECEDING) AS episode FROM g)
         SELECT look, log_group, normalized, count(*)::BIGINT,
                count(*) FILTER (WHERE regexp_matches(message, {warning}))::BIGINT, min(ts), max(ts),
                left(min(message), {MAX_SAMPLE}), max(ts) FILTER (WHERE gap >= {quiet}),
                filename, max(ts) FILTER (WHERE file_gap >= {quiet}), grouping(filename)
-        FROM g GROUP BY GROUPING SETS ((look, log_group, normalized), (look, filename, normalized))
-        ORDER BY look, log_group, normalized, filename""", [paths]).fetchall()
+        FROM h GROUP BY GROUPING SETS ((look, log_group, normalized, episode), (look, filename, normalized))
+        ORDER BY look, log_group, normalized, episode, filename""", [paths]).fetchall()
     conn.execute(f"DROP TABLE {LOOKS}")
     conn.execute(f"DROP TABLE {FILES}")
     out: list[list[tuple]] = [[] for _ in windows]

@@ -126,8 +126,9 @@ def _file_runs(conn, files: list[tuple[str, Path]], config: dict, instant: dt.da
 
 def episode_starts(conn, groups: list[dict], start: dt.datetime, log_files: Callable, config: dict
                    ) -> tuple[dict[Key, int], list[str]]:
-    """(key -> epoch ms of its latest episode's first event, problems) for the window's ``groups``
-    (``cloudwatch.aggregate`` rows of [start, as of)); ``log_files(lo, hi)`` lists landed day files."""
+    """(key -> epoch ms of the first event of its first episode in the window, looked back for, problems)
+    for the window's ``groups`` (``cloudwatch.aggregate`` rows of [start, as of): one per episode, a later
+    episode beginning at its own first event); ``log_files(lo, hi)`` lists landed day files."""
     from bqx_ops.issue_review.cloudwatch import epoch_ms, quiet_ms
 
     quiet = quiet_ms(config)
@@ -135,10 +136,12 @@ def episode_starts(conn, groups: list[dict], start: dt.datetime, log_files: Call
     bound = int(config.get("episode_lookback_days", LOOKBACK_DAYS))
     starts: dict[Key, int] = {}
     pending: dict[Key, int] = {}  # episodes that may reach before the earliest instant read
-    for g in groups:
+    for g in groups:  # only a key's first episode in the window can have begun before it
+        if g.get("restart_ms") is not None:
+            continue
         key = (g["log_group"], g["normalized"])
-        starts[key] = g["restart_ms"] if g.get("restart_ms") is not None else g["first_ms"]
-        if g.get("restart_ms") is None and g["first_ms"] - epoch_ms(start) < quiet:
+        starts[key] = g["first_ms"]
+        if g["first_ms"] - epoch_ms(start) < quiet:
             pending[key] = g["first_ms"]
     frontier, limit, seen = start, start - dt.timedelta(days=bound), set()
     while pending and frontier > limit:
@@ -175,20 +178,31 @@ def episode_starts(conn, groups: list[dict], start: dt.datetime, log_files: Call
 
 def log_issues(groups: list[dict], as_of: dt.datetime, config: dict,
                starts: dict[Key, int] | None = None) -> list[Found]:
-    """One issue per group, created at its episode's first event (``starts``; without it, the window's
-    latest episode); resolved at its last event when quiet for ``resolved_after_quiet_hours``."""
+    """One issue per episode (``groups``: a key's episodes in order), created at its first event (the first
+    episode's from ``starts``, looked back for); resolved at its last event when quiet for
+    ``resolved_after_quiet_hours``. Its events, level and sample are its own episode's, so an episode's
+    priority (the rules' event counts) and time to close never mix another's. The latest episode is the
+    issue (``log group|message``, the fingerprint kept across reviews); an earlier one of the window, over
+    before the latest began, is its own resolved issue (``…|since-<its start>``), never hidden."""
     from bqx_ops.issue_review.cloudwatch import from_epoch_ms
 
     quiet = dt.timedelta(hours=float(config.get("resolved_after_quiet_hours", 72)))
+    latest: dict[Key, int] = {}
+    for g in groups:
+        key = (g["log_group"], g["normalized"])
+        latest[key] = max(latest.get(key, g["first_ms"]), g["first_ms"])
     out = []
     for g in groups:
         key = (g["log_group"], g["normalized"])
         first, last = from_epoch_ms(g["first_ms"]), from_epoch_ms(g["last_ms"])
-        default = g["restart_ms"] if g.get("restart_ms") is not None else g["first_ms"]
-        created = from_epoch_ms((starts or {}).get(key, default))
+        begun = g["restart_ms"] if g.get("restart_ms") is not None else (starts or {}).get(key, g["first_ms"])
+        created = from_epoch_ms(begun)
+        ref = f"{g['log_group']}|{g['normalized']}"
+        if g["first_ms"] != latest[key]:
+            ref += f"|since-{created:%Y%m%dT%H%M%S}"
         level = "WARN" if g["warnings"] == g["events"] else "ERROR"
         out.append(Found(
-            source="cloudwatch", source_ref=f"{g['log_group']}|{g['normalized']}", kind="log_pattern",
+            source="cloudwatch", source_ref=ref, kind="log_pattern",
             title=f"{g['log_group']}: {_cut(g['normalized'], 300)}", created_at=created,
             resolved_at=last if as_of - last >= quiet else None, text=f"{g['sample']}\n{g['normalized']}",
             event_count=int(g["events"]), first_seen=first, last_seen=last,
