@@ -56,7 +56,9 @@ def window_files(folder, start: dt.datetime, end: dt.datetime) -> list:
 
 
 def expected(files: list, start: dt.datetime, end: dt.datetime) -> list[tuple]:
-    """(log group, message, events, warnings, first, last, restart) in plain Python over the files' JSON."""
+    """(log group, message, events, warnings, first, last, restart) per episode (a run of events with no gap
+    of 72 h or more; restart: its first event after such a gap, None for the window's first) in plain
+    Python over the files' JSON."""
     low, high, kept = ms(start), ms(end), {}
     for group, path in files:
         seen = {}
@@ -75,9 +77,15 @@ def expected(files: list, start: dt.datetime, end: dt.datetime) -> list[tuple]:
     for (group, message), stamps in sorted(kept.items()):
         stamps.sort()
         quiet_ms = QUIET.total_seconds() * 1000
-        gaps = [later for earlier, later in zip(stamps, stamps[1:]) if later - earlier >= quiet_ms]
-        out.append((group, message, len(stamps), len(stamps) if message.startswith("WARN") else 0, stamps[0], stamps[-1],
-                    gaps[-1] if gaps else None))
+        episodes = [[stamps[0]]]
+        for earlier, later in zip(stamps, stamps[1:]):
+            if later - earlier >= quiet_ms:
+                episodes.append([later])
+            else:
+                episodes[-1].append(later)
+        for i, ep in enumerate(episodes):
+            out.append((group, message, len(ep), len(ep) if message.startswith("WARN") else 0, ep[0], ep[-1],
+                        ep[0] if i else None))
     return out
 
 

@@ -99,9 +99,14 @@ def test_cloudwatch_events_of_the_14_day_window_are_all_counted_once(reviewed):
     logs = inventory[inventory["source"] == "cloudwatch"]
     got = logs.groupby(logs["source_ref"].str.split("|").str[0])["event_count"].sum().to_dict()
     assert got == expected
-    storm = logs[logs["title"].str.contains("Task timed out")].iloc[0]
-    assert storm["event_count"] == timeouts and timeouts >= 214  # the 2026-03-04 incident and the odd timeout
-    assert (storm["priority"], storm["category"]) == ("P0", "Infrastructure")
+    # the 2026-03-04 incident and the odd timeout a week later: two episodes, two rows, each its own events
+    # and so its own priority (the rules' 100 events make the storm P0, never the odd timeout after it)
+    rows = logs[logs["title"].str.contains("Task timed out")].sort_values("created_at")
+    assert int(rows["event_count"].sum()) == timeouts and len(rows) == 2
+    storm, odd = rows.iloc[0], rows.iloc[1]
+    assert storm["event_count"] >= 214 and (storm["priority"], storm["category"]) == ("P0", "Infrastructure")
+    assert odd["event_count"] == timeouts - storm["event_count"] < 100 and odd["priority"] == "P1"
+    assert storm["state"] == "resolved" and storm["time_to_close_hours"] > 24  # a P0 of days, never "0.0 h"
 
 
 def test_sagemaker_failures_and_the_r2_drop_of_the_period_are_there(reviewed):
@@ -204,7 +209,7 @@ def test_a_history_read_once_for_many_periods_gives_each_what_its_own_read_gives
 
 
 def cloudwatch_episodes(data, before):
-    """(log group, normalized message) -> (first, last event) of its latest episode before ``before``, in
+    """(log group, normalized message) -> [(first, last event) of each episode before ``before``], in
     plain Python over every landed day file: the YAML's match and normalize rules applied with ``re``, the
     events of one key sorted, an episode ending at a gap of 72 h or more."""
     import yaml
@@ -226,11 +231,12 @@ def cloudwatch_episodes(data, before):
     out = {}
     for key, moments in times.items():
         moments.sort()
-        begin = moments[0]
+        episodes = [[moments[0], moments[0]]]
         for earlier, later in zip(moments, moments[1:]):
             if later - earlier >= quiet:
-                begin = later
-        out[key] = (begin, moments[-1])
+                episodes.append([later, later])
+            episodes[-1][1] = later
+        out[key] = [tuple(e) for e in episodes]
     return out
 
 
@@ -240,12 +246,18 @@ def test_a_log_issue_is_created_at_the_first_event_of_its_episode_even_before_th
     logs = inventory[inventory["source"] == "cloudwatch"]
     assert len(logs) > 3
     before_window = 0
+    earlier = 0
     for ref, created, last in zip(logs["source_ref"], logs["created_at"], logs["last_seen"]):
         group, normalized = ref.split("|", 1)
-        begin, end = expected[(group, normalized)]
+        normalized, since = (normalized.split("|since-") + [None])[:2]
+        episodes = expected[(group, normalized)]
+        # the issue is its latest episode; an earlier one of the window is its own row, named by its start
+        begin, end = episodes[-1] if since is None else next(e for e in episodes if f"{e[0]:%Y%m%dT%H%M%S}" == since)
         assert (created.to_pydatetime(), last.to_pydatetime()) == (begin, end), ref
         before_window += begin < AS_OF - dt.timedelta(days=14)
+        earlier += since is not None
     assert before_window >= 1  # an episode that began before the log window keeps its creation
+    assert earlier >= 2  # the period's storms that ended before their pattern came back are not hidden
     # and the report's "New since the last review" never lists an issue created before the period
     report = (data / "bqx-ml" / "docs" / "reviews" / "2026-03-15-issue-review.md").read_text()
     new = report.split("## New since the last review")[1].split("## Resolved")[0]

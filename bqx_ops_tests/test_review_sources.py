@@ -379,3 +379,44 @@ def test_a_log_issue_is_created_at_the_first_event_of_its_episode_looking_back_a
     chronic = [m for m in stories["ERROR chronic"] if m >= limit]
     assert starts[("/g", "ERROR chronic")] == ms(min(chronic))
     assert len(problems) == 1 and "1 issue(s) already active 20 days before the log window" in problems[0]
+
+
+def test_an_episode_open_at_the_last_review_that_ended_keeps_its_row_and_its_time_to_close(tmp_path):
+    """Events of one pattern: 03-02, 03-03 (open at a review on 03-05 10:00), 03-05 12:00, quiet for 108 h, then one
+    event on 03-10. The 03-15 review's window holds both episodes: the first is its own row, resolved at 03-05
+    12:00 after 84 h (03-02 00:00 -> 03-05 12:00), counted once as resolved with that time; the 03-10 one is the
+    issue's latest, new. Neither is "recurred" (resolved with no time known) nor counted twice."""
+    d = dt.datetime
+    first = [d(2026, 3, 2), d(2026, 3, 3), d(2026, 3, 5, 12)]
+    events = [{"timestamp": ms(t), "message": "ERROR disk full"} for t in first + [d(2026, 3, 10)]]
+    folder = tmp_path / "g"
+    folder.mkdir()
+    for e in events:
+        day = dt.datetime.fromtimestamp(e["timestamp"] / 1000, dt.timezone.utc).date()
+        path = folder / f"{day}.json"
+        write_day(path, (json.loads(path.read_text()) if path.exists() else []) + [e])
+
+    def found(as_of):
+        start, end = cloudwatch.window(as_of, 14)
+        files = [("/g", p) for p in sorted(folder.glob("*.json"))]
+        with duckdb.connect() as conn:
+            groups, _ = cloudwatch.aggregate(conn, files, start, end, RULES.cloudwatch)
+            starts, _ = episode_starts(conn, groups, start, lambda lo, hi: ([], []), RULES.cloudwatch)
+        return cloudwatch.log_issues(groups, as_of, RULES.cloudwatch, starts)
+
+    p1 = ReviewPeriod(d(2026, 2, 20, 10), d(2026, 3, 5, 10))
+    p2 = ReviewPeriod(d(2026, 3, 5, 10), d(2026, 3, 15, 10))
+    before = build_inventory(found(p1.end), RULES, p1)
+    assert list(before["state"]) == ["open"] and list(before["event_count"]) == [2]
+    issues = found(p2.end)
+    assert [(i.created_at, i.resolved_at, i.event_count) for i in issues] == [
+        (d(2026, 3, 2), d(2026, 3, 5, 12), 3), (d(2026, 3, 10), d(2026, 3, 10), 1)]
+    assert issues[0].source_ref == "/g|ERROR disk full|since-20260302T000000"
+    assert issues[1].fingerprint == before["fingerprint"].iloc[0]  # the issue itself keeps its fingerprint
+    now = build_inventory(issues, RULES, p2)
+    changes = trend(now, before, p2).set_index("fingerprint")["change"].to_dict()
+    assert changes == {issues[0].fingerprint: "resolved", issues[1].fingerprint: "new_resolved"}
+    stats = resolution_stats(now, trend(now, before, p2), p2, previous=before).set_index(["dimension", "value"])
+    assert stats.loc[("all", "all"), ["open", "new", "resolved"]].tolist() == [0, 1, 2]
+    # times to close: 84 h and 0 h (a single event): mean 42 h, never "0 h, and one unknown"
+    assert stats.loc[("all", "all"), "avg_hours_to_close"] == 42.0
