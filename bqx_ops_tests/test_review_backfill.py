@@ -173,3 +173,59 @@ def test_every_stage_late_in_a_snapshot_of_a_period_is_in_that_periods_review(ba
     assert sum(map(len, expected.values())) > 0
     missing = {end: sorted(refs - listed.get(end, set())) for end, refs in expected.items() if refs - listed.get(end, set())}
     assert not missing
+
+
+def landed_episodes(data):
+    """(log group, normalized message) -> every episode [(time, message)...] of the landed day files, in plain
+    Python: the rules file's match and normalize applied with ``re``, an episode ending at a quiet gap of 72 h."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    rules = yaml.safe_load((Path(assets.__file__).parents[2] / "rules" / "issue_triage.yaml").read_text())["cloudwatch"]
+    match, quiet = re.compile(rules["match"]), dt.timedelta(hours=rules["resolved_after_quiet_hours"])
+    times: dict = {}
+    for folder in sorted((data / "landing" / "aws" / "cloudwatch").iterdir()):
+        for path in sorted(folder.glob("*.json")):
+            for e in json.loads(path.read_text()):
+                if not match.search(e["message"]):
+                    continue
+                text = e["message"]
+                for pattern, replacement in rules["normalize"]:
+                    text = re.sub(pattern, replacement, text)
+                at = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=e["timestamp"])
+                times.setdefault((folder.name.replace("__", "/"), text.strip()), []).append(at)
+    out = {}
+    for key, moments in times.items():
+        moments.sort()
+        episodes = [[moments[0]]]
+        for earlier, later in zip(moments, moments[1:]):
+            (episodes.append([later]) if later - earlier >= quiet else episodes[-1].append(later))
+        out[key] = episodes
+    return out
+
+
+def test_every_cloudwatch_episode_of_a_period_is_reviewed_once_with_its_own_events(backfilled):
+    """Each episode with an event inside a review's period is one row of that review: created at its first event
+    (before the period too), its events those of the period (the review's window reaches back to the period's
+    start: the 15th to the 1st is up to 17 days, more than the 14 days of an escalation's look), resolved at its
+    last one after 72 h quiet. None is hidden by a later episode of its pattern or left between two windows."""
+    data, _, _, (tables, _, _) = backfilled
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        rows = conn.execute("SELECT period_start, period_end, source_ref, created_at, last_seen, event_count, state "
+                            "FROM review.issue_inventory WHERE source = 'cloudwatch'").fetchall()
+    got = sorted((start, end, ref.split("|since-")[0], created, last, count, state)
+                 for start, end, ref, created, last, count, state in rows)
+    expected = []
+    for (group, message), episodes in landed_episodes(data).items():
+        for start, end in {(r[0], r[1]) for r in tables["review_periods"]}:
+            for ep in episodes:
+                seen = [t for t in ep if t < end]
+                inside = [t for t in seen if t >= start]
+                if inside:
+                    state = "resolved" if end - seen[-1] >= dt.timedelta(hours=72) else "open"
+                    expected.append((start, end, f"{group}|{message}", seen[0], seen[-1], len(inside), state))
+    assert got == sorted(expected)
+    # the sample's 2026-04-15 .. 05-01 review (16 days) holds an episode of its first two days only
+    assert any(r[0] == dt.datetime(2026, 4, 15, 10) and r[4] < dt.datetime(2026, 4, 17, 10) for r in got)

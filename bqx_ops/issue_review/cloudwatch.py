@@ -40,6 +40,13 @@ def window(as_of: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
     return as_of - dt.timedelta(days=days), as_of
 
 
+def review_window(period_start: dt.datetime, as_of: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
+    """A review's log window: the ``days`` before its instant, from its period's start when the period is
+    longer (the 15th to the 1st: up to 17 days), so no event of the period goes unreviewed."""
+    start, end = window(as_of, days)
+    return min(start, period_start), end
+
+
 def window_days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
     """Every calendar day touching [start, end)."""
     last = (end - dt.timedelta(microseconds=1)).date()

@@ -199,7 +199,10 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
                                           data.now)
     found += jobs
     problems += [f"sagemaker: {p}" for p in job_problems]
-    start, end = cloudwatch.window(period.end, int(rules.cloudwatch.get("window_days", 14)))
+    days = int(rules.cloudwatch.get("window_days", 14))
+    # a review reads its whole period; a look between reviews needs only what is open: the last days
+    start, end = cloudwatch.review_window(period.start, period.end, days) if whole_period else \
+        cloudwatch.window(period.end, days)
     files, missing = data.log_files(start, end)
     without_data = set(data.without_data) | ({"cloudwatch"} if not files else set())
     if not files:
@@ -220,17 +223,23 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
 LOOKS_PER_QUERY = 16  # a replay's CloudWatch windows grouped per query (cloudwatch_windows): a few MB at most
 
 
-def windows_prepared(conn: duckdb.DuckDBPyConnection, looks: list, rules: TriageRules, data: SourceData,
-                     end: Callable = lambda look: look) -> Iterator:
-    """``looks`` (the instants a replay looks at, or the periods a backfill reviews, ending at ``end(look)``),
-    in order, the CloudWatch log windows of each run of LOOKS_PER_QUERY of them grouped in one query before
-    they are looked at: a window's own query costs ~9 ms, most of it fixed, and a replay looks at over a
-    hundred (``cloudwatch_windows``)."""
+def log_windows(looks: list, rules: TriageRules) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The CloudWatch log window of each look: a review period's (``ReviewPeriod``: its whole period, as
+    ``collect`` reads it for a review), else an instant's last ``window_days``."""
     days = int(rules.cloudwatch.get("window_days", 14))
+    return [cloudwatch.review_window(look.start, look.end, days) if isinstance(look, ReviewPeriod)
+            else cloudwatch.window(look, days) for look in looks]
+
+
+def windows_prepared(conn: duckdb.DuckDBPyConnection, looks: list, rules: TriageRules, data: SourceData) -> Iterator:
+    """``looks`` (the instants a replay looks at, or the periods a backfill reviews), in order, the CloudWatch
+    log windows (``log_windows``) of each run of LOOKS_PER_QUERY of them grouped in one query before they are
+    looked at: a window's own query costs ~9 ms, most of it fixed, and a replay looks at over a hundred
+    (``cloudwatch_windows``)."""
     for i in range(0, len(looks), LOOKS_PER_QUERY):
         batch = looks[i:i + LOOKS_PER_QUERY]
         if len(batch) > 1:  # one look (a live tick) is its own query anyway: its files are not listed twice
-            windows = [cloudwatch.window(end(look), days) for look in batch]
+            windows = log_windows(batch, rules)
             cloudwatch_windows.prepare(conn, [(data.log_files(*w)[0], *w) for w in windows], rules.cloudwatch)
         yield from batch
 

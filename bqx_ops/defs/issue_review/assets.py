@@ -82,16 +82,15 @@ def issue_review_tables(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     """Collect, triage and compare the issues of every review period of the run."""
     rules, now = rules_or_failure(), dt.datetime.now(UTC)
     periods = periods_of(context)
-    data, landed = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules,
-                                  [p.end for p in (previous_period(periods[0]), *periods)], now)
+    reviewed = [previous_period(periods[0]), *periods]
+    data, landed = landed_sources(github_issues, sagemaker_jobs, cloudwatch_logs, rules, reviewed, now)
     # every review of the run, in order, each compared with the one before (computed, never read back,
     # so a review is the same whether it runs alone or inside a backfill)
     reviews: list[Review] = []
     with duckdb.get_connection() as conn:
         history = AirtableHistory(conn, periods[-1].end.date())
         previous = None
-        for period in windows_prepared(conn, [previous_period(periods[0]), *periods], rules, data,
-                                       end=lambda p: p.end):
+        for period in windows_prepared(conn, reviewed, rules, data):
             previous = review(conn, period, rules, data, previous, history)
             reviews.append(previous)
         reviews = reviews[1:]  # the period before the first: reviewed only to compare the first with

@@ -12,7 +12,7 @@ import duckdb
 
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.issue_review import cloudwatch
-from bqx_ops.issue_review.collect import AirtableHistory, SourceData, inventory_at
+from bqx_ops.issue_review.collect import AirtableHistory, SourceData, inventory_at, log_windows
 from bqx_ops.lazy import pd
 from bqx_ops.issue_review.rules import RulesError, TriageRules, load_rules
 from bqx_ops.resources.aws_sources import CloudWatchLogsSource
@@ -41,14 +41,13 @@ def _refreshed(name: str, source, now: dt.datetime) -> dict:
 
 
 def landed_sources(github_issues: GitHubIssuesSource, sagemaker_jobs: SageMakerJobsSource,
-                   cloudwatch_logs: CloudWatchLogsSource, rules: TriageRules, instants: list[dt.datetime],
+                   cloudwatch_logs: CloudWatchLogsSource, rules: TriageRules, instants: list,
                    now: dt.datetime) -> tuple[SourceData, dict]:
-    """The sources as of ``now`` for looks at ``instants`` (naive UTC), and what landing did per source."""
+    """The sources as of ``now`` for looks at ``instants`` (naive UTC; a review's ``ReviewPeriod``: its whole
+    period's logs), and what landing did per source."""
     landed = {"github": _refreshed("github", github_issues, now), "sagemaker": _refreshed("sagemaker", sagemaker_jobs, now),
               "cloudwatch": []}
-    days = int(rules.cloudwatch.get("window_days", 14))
-    for instant in instants:
-        start, end = cloudwatch.window(instant, days)
+    for start, end in log_windows(instants, rules):
         landed["cloudwatch"].append(cloudwatch_logs.land(
             start, end, rules.cloudwatch.get("filter_pattern", ""), rules.cloudwatch.get("match", "ERROR|WARN"), now))
     items, github_problems = github_issues.read()
