@@ -112,6 +112,34 @@ def test_uptime_counts_days_from_the_project_start_and_without_failure_sources_i
     assert failures(none, first, when) == (None, 40)
 
 
+def test_uptime_counts_the_failures_since_the_last_review_collected_at_the_instant():
+    """A final on 09-27 whose last review ended 09-15: the 12 days after it were counted up, unseen. The
+    issues collected at the instant add their failure days: 09-20 (an error pattern, and a failed job the
+    same day: one day) and 08-20 again (already a review's); a warning on 09-21 and a failure after the
+    instant are none. 2 days from the review + 1 = 3 failure days of 40."""
+    import pandas as pd
+
+    from bqx_ops.assessment.inputs import failure_days_at, failures, first_day
+
+    quarter, when = dt.datetime(2030, 7, 1), dt.datetime(2030, 9, 27, 9)
+    first = first_day(quarter, started=dt.date(2030, 8, 19))
+    review = dt.datetime(2030, 9, 15, 10)
+    conn = _inventory([(review, "cloudwatch", dt.datetime(2030, 8, 20, 1)), (review, "cloudwatch", dt.datetime(2030, 9, 2, 3))])
+    at_instant = pd.DataFrame([
+        {"source": "cloudwatch", "kind": "log_pattern", "detail": "ERROR: 3 events (0 warnings)", "created_at": dt.datetime(2030, 9, 20, 4)},
+        {"source": "sagemaker", "kind": "training_failure", "detail": "LSTM w15", "created_at": dt.datetime(2030, 9, 20, 7)},
+        {"source": "cloudwatch", "kind": "log_pattern", "detail": "ERROR: 9 events (0 warnings)", "created_at": dt.datetime(2030, 8, 20, 2)},
+        {"source": "cloudwatch", "kind": "log_pattern", "detail": "WARN: 2 events (2 warnings)", "created_at": dt.datetime(2030, 9, 21)},
+        {"source": "sagemaker", "kind": "degradation", "detail": "0.91 -> 0.88", "created_at": dt.datetime(2030, 9, 22)},
+        {"source": "github", "kind": "issue", "detail": None, "created_at": dt.datetime(2030, 9, 23)},
+    ])
+    since = failure_days_at(at_instant, first, when)
+    assert since == {dt.date(2030, 9, 20), dt.date(2030, 8, 20)}
+    assert failures(conn, first, when) == (2, 40)  # the reviews alone
+    assert failures(conn, first, when, since) == (3, 40)
+    assert failure_days_at(None, first, when) == set()
+
+
 def test_the_adjustment_proposal_rounds_days_one_way_prints_values_and_never_re_estimates_a_recurring_stage():
     from bqx_ops.assessment.documents import adjustment
     from bqx_ops.assessment.evidence import Evidence

@@ -9,7 +9,7 @@ The quarter's days start at the later of its first day and the project's start_d
   plan's phase (a base with several plans) is left out: it is that plan's work.
 * Dependency uptime: the days of the quarter up to the as-of, and those on which a failure issue
   (a CloudWatch pattern with ERROR-level events, a failed SageMaker training job) was created, by the
-  issues of every review up to the as-of. No review of the quarter with data from either source (nothing landed): "no data".
+  issues of every review up to the as-of and those collected at the as-of (the days since the last review). No review of the quarter with data from either source (nothing landed): "no data".
 * Innovation adoption: Decisions dated in the quarter (up to the as-of) titled "Adopt ...".
 """
 
@@ -24,6 +24,8 @@ from bqx_ops.assessment.people import ADOPTION_PREFIX, PeopleInputs
 from bqx_ops.calendar import naive_utc
 from bqx_ops.config import project_start
 from bqx_ops.db import table_exists
+from bqx_ops.lazy import pd
+from bqx_ops.plan_update.common import records as rows_of
 
 FAILURE_SOURCES = ("cloudwatch", "sagemaker")
 # A failure is an error, not a warning: a CloudWatch pattern with at least one ERROR-level event in its
@@ -119,17 +121,32 @@ def _failure_sources_landed(conn, first: dt.datetime, when: dt.datetime) -> bool
     return False
 
 
-def failures(conn, first: dt.datetime, when: dt.datetime) -> tuple[int | None, int]:
-    """(failure days or None without failure source data, days from ``first`` to ``when``, both included).
+def failure_days_at(inventory: pd.DataFrame | None, first: dt.datetime, when: dt.datetime) -> set[dt.date]:
+    """The days in [first, when] on which a failure issue of ``inventory`` (the issues collected at the
+    instant: those since the last review) began."""
+    if inventory is None or inventory.empty:
+        return set()
+    rows = rows_of(inventory[["source", "kind", "detail", "created_at"]])
+    return {r["created_at"].date() for r in rows
+            if ((r["source"] == "cloudwatch" and r["kind"] == "log_pattern" and str(r["detail"] or "").startswith("ERROR:"))
+                or (r["source"] == "sagemaker" and r["kind"] == "training_failure"))
+            and naive_utc(first) <= r["created_at"] <= naive_utc(when)}
+
+
+def failures(conn, first: dt.datetime, when: dt.datetime, since_review: set[dt.date] = frozenset()
+             ) -> tuple[int | None, int]:
+    """(failure days or None without failure source data, days from ``first`` to ``when``, both included):
+    those of every review up to ``when`` and ``since_review`` (``failure_days_at`` the instant: the days
+    after the last review are the quarter's too, never counted up unseen).
     No data: no review up to ``when`` had CloudWatch or SageMaker data (landed with no failure is data)."""
     days = max(0, (naive_utc(when).date() - naive_utc(first).date()).days + 1)
     if not table_exists(conn, "review", "issue_inventory") or not _failure_sources_landed(conn, first, when):
         return None, days
-    (n,) = conn.execute(
-        "SELECT count(DISTINCT CAST(created_at AS DATE)) FILTER (WHERE created_at >= ? AND created_at <= ?) "
-        f"FROM review.issue_inventory WHERE period_end <= ? AND {FAILURE_ISSUE}",
-        [naive_utc(first), naive_utc(when), naive_utc(when)]).fetchone()
-    return int(n), days
+    found = {d for (d,) in conn.execute(
+        "SELECT DISTINCT CAST(created_at AS DATE) FROM review.issue_inventory WHERE period_end <= ? "
+        f"AND created_at >= ? AND created_at <= ? AND {FAILURE_ISSUE}",
+        [naive_utc(when), naive_utc(first), naive_utc(when)]).fetchall()}
+    return len(found | set(since_review)), days
 
 
 def adoptions(conn, start: dt.datetime, when: dt.datetime) -> tuple[str, ...]:
@@ -142,8 +159,10 @@ def adoptions(conn, start: dt.datetime, when: dt.datetime) -> tuple[str, ...]:
     return tuple(t for (t,) in rows)
 
 
-def read_people(conn, quarter: str, start: dt.datetime, when: dt.datetime) -> PeopleInputs:
+def read_people(conn, quarter: str, start: dt.datetime, when: dt.datetime,
+                at_instant: pd.DataFrame | None = None) -> PeopleInputs:
+    """``at_instant``: the issues collected at ``when`` (their failures since the last review count)."""
     first = first_day(start)
-    failure_days, days = failures(conn, first, when)
+    failure_days, days = failures(conn, first, when, failure_days_at(at_instant, first, when))
     return PeopleInputs(records=records(conn, quarter, when), utilization=utilization(conn, first, when),
                         failure_days=failure_days, days=days, adopted=adoptions(conn, start, when))

@@ -175,7 +175,7 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, start: dt.datetime, when: dt.da
     return QuarterInputs(
         r2=r2, r2_trends=trends, budget=week_row(conn, "plan.budget_variance", week),
         timeline=week_row(conn, "plan.plan_timeline", week), open_issues=issues, breaches=breaches,
-        people=read_people(conn, label(start), start, when),
+        people=read_people(conn, label(start), start, when, issues_at(when)),
         sla_hours=tuple(p0_p1_sla_hours().values()),
     )
 
