@@ -420,3 +420,13 @@ def test_an_episode_open_at_the_last_review_that_ended_keeps_its_row_and_its_tim
     assert stats.loc[("all", "all"), ["open", "new", "resolved"]].tolist() == [0, 1, 2]
     # times to close: 84 h and 0 h (a single event): mean 42 h, never "0 h, and one unknown"
     assert stats.loc[("all", "all"), "avg_hours_to_close"] == 42.0
+
+
+def test_a_review_reads_its_whole_period_from_the_project_start_on():
+    # a project started on the 20th: its first review period began on the 15th, before the project, and its
+    # days before the start are no missing day files; a later 16-day period is read whole, a 14-day one too
+    first = cloudwatch.review_window(dt.datetime(2026, 3, 15, 10), dt.datetime(2026, 4, 1, 10), 14, dt.date(2026, 3, 20))
+    assert first == (dt.datetime(2026, 3, 20), dt.datetime(2026, 4, 1, 10))
+    later = cloudwatch.review_window(dt.datetime(2026, 4, 15, 10), dt.datetime(2026, 5, 1, 10), 14, dt.date(2026, 3, 20))
+    assert later == (dt.datetime(2026, 4, 15, 10), dt.datetime(2026, 5, 1, 10))
+    assert cloudwatch.review_window(dt.datetime(2026, 3, 2, 10), AS_OF, 14, None) == (dt.datetime(2026, 3, 1, 10), AS_OF)

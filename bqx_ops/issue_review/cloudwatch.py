@@ -40,11 +40,16 @@ def window(as_of: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
     return as_of - dt.timedelta(days=days), as_of
 
 
-def review_window(period_start: dt.datetime, as_of: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
+def review_window(period_start: dt.datetime, as_of: dt.datetime, days: int,
+                  began: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
     """A review's log window: the ``days`` before its instant, from its period's start when the period is
-    longer (the 15th to the 1st: up to 17 days), so no event of the period goes unreviewed."""
+    longer (the 15th to the 1st: up to 17 days), so no event of the period goes unreviewed; never before
+    the project ``began`` (the first period starts before it: its earlier days are no missing day files)."""
     start, end = window(as_of, days)
-    return min(start, period_start), end
+    start = min(start, period_start)
+    if began is not None and start < (first := dt.datetime.combine(began, dt.time())) < end:
+        start = first
+    return start, end
 
 
 def window_days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:

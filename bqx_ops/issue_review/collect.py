@@ -201,8 +201,8 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     problems += [f"sagemaker: {p}" for p in job_problems]
     days = int(rules.cloudwatch.get("window_days", 14))
     # a review reads its whole period; a look between reviews needs only what is open: the last days
-    start, end = cloudwatch.review_window(period.start, period.end, days) if whole_period else \
-        cloudwatch.window(period.end, days)
+    start, end = cloudwatch.review_window(period.start, period.end, days, project_config.current().start_date) \
+        if whole_period else cloudwatch.window(period.end, days)
     files, missing = data.log_files(start, end)
     without_data = set(data.without_data) | ({"cloudwatch"} if not files else set())
     if not files:
@@ -226,8 +226,8 @@ LOOKS_PER_QUERY = 16  # a replay's CloudWatch windows grouped per query (cloudwa
 def log_windows(looks: list, rules: TriageRules) -> list[tuple[dt.datetime, dt.datetime]]:
     """The CloudWatch log window of each look: a review period's (``ReviewPeriod``: its whole period, as
     ``collect`` reads it for a review), else an instant's last ``window_days``."""
-    days = int(rules.cloudwatch.get("window_days", 14))
-    return [cloudwatch.review_window(look.start, look.end, days) if isinstance(look, ReviewPeriod)
+    days, began = int(rules.cloudwatch.get("window_days", 14)), project_config.current().start_date
+    return [cloudwatch.review_window(look.start, look.end, days, began) if isinstance(look, ReviewPeriod)
             else cloudwatch.window(look, days) for look in looks]
 
 
