@@ -65,6 +65,10 @@ class Snapshots:
         return plan_scope.scoped_by(table, self._all(table, day, carry_forward),
                                     lambda other: self._all(other, day, carry_forward=True))
 
+    def left_out(self, table: str, day: dt.date | None) -> set[str]:
+        """The record ids of ``table`` in snapshot ``day`` that ``rows`` leaves out (``plan_scope.left_out``)."""
+        return plan_scope.left_out(table, lambda name: self._all(name, day, carry_forward=True))
+
     def _all(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
         """``all_rows(conn, table, day, carry_forward)``: every plan's records."""
         if day is None or day > self.last:
