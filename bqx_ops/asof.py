@@ -157,7 +157,8 @@ def carried(df: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:
     """The rows of a ``read_as_of(carry_forward=True)`` frame that come from an earlier snapshot."""
     if df.empty or day is None or "snapshot_date" not in df:
         return df.iloc[0:0]
-    return df[pd.to_datetime(df["snapshot_date"]).dt.date < day]
+    # as objects: a column with no date at all (rows made by hand) is no datetime column to compare with a date
+    return df[pd.to_datetime(df["snapshot_date"]).dt.date.astype(object) < day]
 
 
 def _empty(table: str) -> pd.DataFrame:
