@@ -27,6 +27,7 @@ from bqx_ops.calendar import UTC
 from bqx_ops.docs_sync.paths import README, PathRefused, check_writable, normalize
 from bqx_ops.docs_sync.readme import replace_status
 from bqx_ops.resources import git_import
+from bqx_ops.resources.docs_errors import BatchRejected, DocsRepoError
 from bqx_ops.resources.docs_origin import DocsRepoOrigin
 from bqx_ops.resources.docs_tags import DocsRepoTags
 
@@ -34,14 +35,6 @@ from bqx_ops.resources.docs_tags import DocsRepoTags
 # it moved while the push was under way (the ref's compare-and-swap failed on the remote).
 _MOVED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref", "cannot lock ref",
           "stale info")
-
-
-class DocsRepoError(RuntimeError):
-    """git failed in a way bqx_ops cannot fix by retrying; the message says what and where."""
-
-
-class BatchRejected(DocsRepoError):
-    """The one push of a batch was refused (origin moved meanwhile): nothing of the batch was pushed."""
 
 
 class CommitInfo(NamedTuple):
