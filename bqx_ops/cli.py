@@ -207,8 +207,9 @@ def _freeze_what_lives_as_long_as_the_demo() -> None:
     the demo's one process: frozen, the cyclic collector's full scans during the ten runs skip them
     (they took ~1.7 CPU-s of the full sample, ~0.8 s after). Objects the runs create are collected as before."""
     import gc
+    import importlib
 
-    import pandas  # noqa: F401 - the first run imports it anyway: here, so that it is frozen too
+    importlib.import_module("pandas")  # the first run imports it anyway: here, so that it is frozen too
 
     gc.freeze()
     # The runs make millions of short-lived objects (frames, rows, events) and few cycles: a young

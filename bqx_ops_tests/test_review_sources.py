@@ -7,7 +7,7 @@ import statistics
 import duckdb
 import pandas as pd
 
-from bqx_ops.config import SageMakerSection
+from bqx_ops.config_sections import SageMakerSection
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
 from bqx_ops.issue_review.episodes import episode_starts, log_issues
