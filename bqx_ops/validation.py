@@ -11,9 +11,10 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from bqx_ops.base_schema import ENSEMBLE, TABLES, SchemaMapping, Table
+from bqx_ops.base_schema import ENSEMBLE, TABLES, Table
 from bqx_ops.field_values import Invalid, coerce, parse_datetime, short
 from bqx_ops.sanitize import blank, is_clean, json_text, visible
+from bqx_ops.schema_mapping import SchemaMapping
 from bqx_ops.unique_keys import key_holder, unique_keys, unique_phase_numbers
 
 SOURCE = "airtable"
