@@ -62,7 +62,8 @@ class Snapshots:
                                     lambda other: self._all(other, day, carry_forward=True))
 
     def left_out(self, table: str, day: dt.date | None) -> set[str]:
-        """The record ids of ``table`` in snapshot ``day`` that ``rows`` leaves out (``plan_scope.left_out``)."""
+        """The record ids of ``table`` in snapshot ``day`` (quarantined ones carried) that ``rows`` leaves
+        out: another plan's (``plan_scope.left_out``)."""
         return plan_scope.left_out(table, lambda name: self._all(name, day, carry_forward=True))
 
     def _all(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:

@@ -60,7 +60,7 @@ def first_day(start: dt.datetime, started: dt.date | None = None) -> dt.datetime
 
 
 def _other_plans_stages(conn, first: dt.datetime, when: dt.datetime) -> list[tuple[dt.datetime, str]]:
-    """(snapshot, stage record id) of the stages another plan's in each snapshot of [first, when]: the
+    """(snapshot, stage record id) of another plan's stages in each snapshot of [first, when]: the
     records ``plan_scope`` leaves out of every report (none in a base with one plan)."""
     if not all(table_exists(conn, "airtable", t) for t in ("plans", "phases", "stages")):
         return []
