@@ -86,6 +86,7 @@ def review(root: Path) -> dict:
 
     from bqx_ops.landing import Landing
     from bqx_ops.issue_review import cloudwatch
+    from bqx_ops.issue_review.episodes import log_issues
     from bqx_ops.issue_review.rules import load_rules
 
     rules = load_rules(path="")
@@ -94,7 +95,7 @@ def review(root: Path) -> dict:
     started = time.time()
     with duckdb.connect(str(root / "bqx_ops.duckdb")) as conn:
         groups, problems = cloudwatch.aggregate(conn, files, start, end, rules.cloudwatch)
-    issues = cloudwatch.log_issues(groups, end, rules.cloudwatch)
+    issues = log_issues(groups, end, rules.cloudwatch)
     return {"matched": sum(g["events"] for g in groups), "issues": len(issues), "problems": len(problems),
             "seconds": round(time.time() - started, 1), "peak_mb": round(peak_mb())}
 

@@ -142,11 +142,23 @@ def read_snapshots(conn: duckdb.DuckDBPyConnection, table: str, days: list[dt.da
     return {key.date(): part for key, part in split_as_queried(df, "snapshot_date").items() if key is not None}
 
 
+def quarantined(conn: duckdb.DuckDBPyConnection, last: dt.date | None = None) -> set[tuple[dt.date, str]]:
+    """(snapshot day, Airtable table name) for each day holding a quarantined record of that table (up to
+    ``last``, if given): the days whose carried-forward rows ``all_rows`` reads with earlier versions."""
+    if not table_exists(conn, "airtable", "quarantine"):
+        return set()
+    upto = "" if last is None else " WHERE snapshot_date <= ?"
+    return {(r[0].date(), r[1]) for r in conn.execute(
+        f"SELECT DISTINCT snapshot_date, table_name FROM airtable.quarantine{upto}",
+        [] if last is None else [dt.datetime.combine(last, dt.time())]).fetchall()}
+
+
 def carried(df: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:
     """The rows of a ``read_as_of(carry_forward=True)`` frame that come from an earlier snapshot."""
     if df.empty or day is None or "snapshot_date" not in df:
         return df.iloc[0:0]
-    return df[pd.to_datetime(df["snapshot_date"]).dt.date < day]
+    # as objects: a column with no date at all (rows made by hand) is no datetime column to compare with a date
+    return df[pd.to_datetime(df["snapshot_date"]).dt.date.astype(object) < day]
 
 
 def _empty(table: str) -> pd.DataFrame:

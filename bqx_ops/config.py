@@ -26,12 +26,13 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bqx_ops import yaml_files
-from bqx_ops.base_schema import EARLIEST, LATEST, MAX_MONEY, SchemaMapping, plausible_day
-from bqx_ops.config_sections import (  # noqa: F401 (RolesSection, SageMakerSection: this module's API too)
+from bqx_ops.base_schema import EARLIEST, LATEST, MAX_MONEY, plausible_day
+from bqx_ops.config_sections import (
     DATA_DIR_NAMES, MAX_DIR_NAME, RESERVED_SUFFIX, AwsSection, DocsRepoSection, ProjectSection, RecurringStagesSection,
-    RemindersSection, RolesSection, SageMakerSection, SlackSection, TargetsSection, _not_boolean, _one_line, _Section,
+    RemindersSection, RolesSection, SlackSection, TargetsSection, _not_boolean, _one_line, _Section,
 )
 from bqx_ops.docs_sync.slugs import ascii_letters
+from bqx_ops.schema_mapping import SchemaMapping
 
 CONFIG_FILE = "bqx_ops.yaml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_FILE

@@ -73,11 +73,17 @@ def _too_deep(obj: Any, limit: int) -> bool:
 MAX_JSON_BYTES = 128 * 1024 * 1024  # 128 MiB (~30,000 GitHub issues): parsed, a larger one would take gigabytes
 
 
+def _zone_at(parts: list[str] | tuple[str, ...]) -> int | None:
+    """Where the landing zone holding a path is among its ``parts``: the last folder named ``landing``
+    (the file itself is never the zone), or None outside any."""
+    return next((i for i in range(len(parts) - 2, -1, -1) if parts[i] == "landing"), None)
+
+
 def _landing_root(path: Path) -> str | None:
     """The landing zone holding ``path``, resolved (its own links followed), or None outside any."""
     parts = path.absolute().parts
-    roots = [i for i, part in enumerate(parts[:-1]) if part == "landing"]
-    return _resolved(str(Path(*parts[:roots[-1] + 1]))) if roots else None
+    root = _zone_at(parts)
+    return _resolved(str(Path(*parts[:root + 1]))) if root is not None else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -94,10 +100,10 @@ def not_a_landing_file(path: Path) -> str | None:
     The common case, no link below the zone's root, is told by one lstat per part below it (a replay
     asks this for thousands of files; resolving each whole path cost ~40 µs); any link: the full check."""
     parts = os.path.abspath(path).split(os.sep)
-    roots = [i for i, part in enumerate(parts[:-1]) if part == "landing"]
-    if roots:
+    root = _zone_at(parts)
+    if root is not None:
         st = None
-        for j in range(roots[-1] + 1, len(parts)):
+        for j in range(root + 1, len(parts)):
             try:
                 st = os.lstat(os.sep.join(parts[:j + 1]))
             except OSError:
@@ -266,8 +272,8 @@ def zone_path(path: str | Path) -> str:
     """A landing file's path relative to the landing zone (``github/issues.json``), as reports name it:
     the same zone in another folder gives the same bytes. A path outside any landing zone: its name."""
     parts = Path(path).parts
-    roots = [i for i, part in enumerate(parts[:-1]) if part == "landing"]
-    return "/".join(parts[roots[-1] + 1:]) if roots else Path(path).name
+    root = _zone_at(parts)
+    return "/".join(parts[root + 1:]) if root is not None else Path(path).name
 
 
 def log_group_dirname(log_group: str) -> str:

@@ -60,3 +60,17 @@ def scoped_by(table: str, df: pd.DataFrame, read) -> pd.DataFrame:
     if table not in SCOPED or df.empty:
         return df
     return _without(table, df, other_plans(read("plans")), lambda: read("phases"))
+
+
+def left_out(table: str, read) -> set[str]:
+    """Record ids of one snapshot's ``table`` that ``scoped_by`` leaves out: another plan's records, for
+    a reader matching rows of another table to them (a task to its stage). ``read(name)``: that
+    snapshot's rows of a table; with one plan in the base only the plans are read."""
+    if table not in SCOPED:
+        return set()
+    others = other_plans(read("plans"))
+    df = read(table) if others else None
+    if df is None or df.empty:
+        return set()
+    kept = _without(table, df, others, lambda: read("phases"))
+    return set(df["record_id"].dropna()) - set(kept["record_id"].dropna())

@@ -20,8 +20,7 @@ from collections.abc import Iterable
 import duckdb
 
 from bqx_ops import plan_scope
-from bqx_ops.asof import BY_ASSET, all_rows, as_of_snapshot, read_snapshots, snapshot_days
-from bqx_ops.db import table_exists
+from bqx_ops.asof import BY_ASSET, all_rows, as_of_snapshot, quarantined, read_snapshots, snapshot_days
 from bqx_ops.lazy import pd
 
 class Snapshots:
@@ -42,10 +41,7 @@ class Snapshots:
 
     def _holds_quarantined(self, table: str, day: dt.date) -> bool:
         if self._quarantined is None:
-            self._quarantined = {(r[0].date(), r[1]) for r in self._conn.execute(
-                "SELECT DISTINCT snapshot_date, table_name FROM airtable.quarantine WHERE snapshot_date <= ?",
-                [dt.datetime.combine(self.last, dt.time())]).fetchall()} \
-                if table_exists(self._conn, "airtable", "quarantine") else set()
+            self._quarantined = quarantined(self._conn, self.last)
         return table in BY_ASSET and (day, BY_ASSET[table].name) in self._quarantined  # rows name the Airtable table
 
     def snapshot(self, as_of: dt.datetime | dt.date) -> dt.date | None:
@@ -64,6 +60,11 @@ class Snapshots:
         """``snapshot_rows(conn, table, day, carry_forward)``: phases and stages of the followed plan."""
         return plan_scope.scoped_by(table, self._all(table, day, carry_forward),
                                     lambda other: self._all(other, day, carry_forward=True))
+
+    def left_out(self, table: str, day: dt.date | None) -> set[str]:
+        """The record ids of ``table`` in snapshot ``day`` (quarantined ones carried) that ``rows`` leaves
+        out: another plan's (``plan_scope.left_out``)."""
+        return plan_scope.left_out(table, lambda name: self._all(name, day, carry_forward=True))
 
     def _all(self, table: str, day: dt.date | None, carry_forward: bool = False) -> pd.DataFrame:
         """``all_rows(conn, table, day, carry_forward)``: every plan's records."""

@@ -1,5 +1,5 @@
 """A team's cadence in LIVE mode, in a process of its own (definitions read the environment): the same
-replay the demo makes (bqx_ops.cli's steps in date order), but with live resources. The Airtable
+replay the demo makes (bqx_ops.replay's steps in date order), but with live resources. The Airtable
 snapshots must already be in the landing zone: live mode takes only today's, so the test lands each past
 day through the live client on that day's state (``land_snapshots``).
 
@@ -36,14 +36,14 @@ def main(data_dir: Path, first: dt.date, last: dt.date) -> int:
     os.environ.setdefault("BQX_OPS_SHARED_LOOKS", "1")
     import dagster
 
-    from bqx_ops import cli
+    from bqx_ops import cli, replay
     from bqx_ops.definitions import build_defs
     from bqx_ops.landing import Landing
 
     defs = build_defs(mode="live", data_dir=data_dir)
     days = [d for d in Landing(data_dir).airtable_snapshot_dates() if first <= d <= last]
     with dagster.DagsterInstance.get() as instance, cli._warehouse_open(defs, data_dir):
-        return cli._replay(defs, instance, data_dir, Path(os.environ["DAGSTER_HOME"]), days, from_start=True)
+        return replay.replay(defs, instance, data_dir, Path(os.environ["DAGSTER_HOME"]), days, from_start=True)
 
 
 if __name__ == "__main__":

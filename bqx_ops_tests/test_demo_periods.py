@@ -6,7 +6,7 @@ import datetime as dt
 import dagster as dg
 
 from bqx_ops.calendar import PLAN_UPDATE, WEEKLY_SYNC, first_tick
-from bqx_ops.cli import closed, closed_or_open, partition_span
+from bqx_ops.replay import closed, closed_or_open, partition_span
 
 START = dt.date(2019, 11, 17)  # a Sunday; the first snapshot is Tuesday 2019-11-19
 

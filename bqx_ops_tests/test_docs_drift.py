@@ -11,7 +11,10 @@ from bqx_ops.resources.airtable import EmbeddedAirtable
 from bqx_ops.resources.docs_repo import DocsRepo
 from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
 from bqx_ops_tests.test_docs_repo import human_clone, human_commit
-from bqx_ops_tests.test_docs_sync import D3, W1, W2, data_dir, land, show, sync, two_weeks, week_two_base  # noqa: F401
+from bqx_ops_tests import test_docs_sync
+from bqx_ops_tests.test_docs_sync import D3, W1, W2, land, show, sync, week_two_base
+
+data_dir, two_weeks = test_docs_sync.data_dir, test_docs_sync.two_weeks  # fixtures of these tests too
 
 UTC = dt.timezone.utc
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from bqx_ops import config
-from bqx_ops.base_schema import SchemaMapping
+from bqx_ops.schema_mapping import SchemaMapping
 from bqx_ops.issue_review.rules import RulesError, load_rules
 from bqx_ops.regex_safety import problem
 from bqx_ops_tests.test_config import refusal

@@ -41,15 +41,13 @@ def test_one_plan_or_none_scopes_nothing():
     assert plan_scope.scoped("tasks", stages, plans, phases) is stages
 
 
-def test_agent_utilization_leaves_out_the_tasks_of_another_plans_stages(monkeypatch, tmp_path):
-    """Two snapshots. ANA's task on our stage is In Progress in the first only: 50%. BOB works only on the
-    other plan's stage: not one of our agents. CY's task has no stage (an action item): In Progress in both,
-    100%. With one plan in the base nothing is left out (BOB counts, 100%)."""
+def _utilization_base(monkeypatch, tmp_path, phases_later=None):
+    """Two snapshots of ``frames()`` with the team following ZZZ-OURS. ANA's task on our stage is In
+    Progress in the first only, BOB works only on the other plan's stage, CY's task has no stage (an
+    action item) and is In Progress in both. ``phases_later``: the second snapshot's phases."""
     import datetime as dt
 
     import duckdb
-
-    from bqx_ops.assessment.inputs import utilization
 
     (tmp_path / "team.yaml").write_text("project: {name: Ours, plan_id: ZZZ-OURS}\n")
     monkeypatch.setenv("BQX_OPS_CONFIG", str(tmp_path / "team.yaml"))
@@ -67,11 +65,34 @@ def test_agent_utilization_leaves_out_the_tasks_of_another_plans_stages(monkeypa
 
     conn = duckdb.connect()
     conn.execute("CREATE SCHEMA airtable")
-    for name, df in (("plans", by_day(plans)), ("phases", by_day(phases)), ("stages", by_day(stages)),
+    for name, df in (("plans", by_day(plans)), ("phases", by_day(phases, phases_later)), ("stages", by_day(stages)),
                      ("tasks", by_day(tasks, second)), ("raw_records", pd.DataFrame({"snapshot_date": days}))):
         conn.register("df", df)
         conn.execute(f"CREATE TABLE airtable.{name} AS SELECT * FROM df")
         conn.unregister("df")
+    return conn, days
+
+
+def test_agent_utilization_leaves_out_the_tasks_of_another_plans_stages(monkeypatch, tmp_path):
+    """ANA 50% (In Progress in one snapshot of two), CY 100%; BOB works only on the other plan's stage: not
+    one of our agents. With one plan in the base nothing is left out (BOB counts, 100%)."""
+    from bqx_ops.assessment.inputs import utilization
+
+    conn, days = _utilization_base(monkeypatch, tmp_path)
     assert utilization(conn, days[0], days[1]) == {"ANA": 50.0, "CY": 100.0}
     conn.execute("DELETE FROM airtable.plans WHERE plan_id = 'AAA-OTHER'")
     assert utilization(conn, days[0], days[1]) == {"ANA": 50.0, "BOB": 100.0, "CY": 100.0}
+
+
+def test_agent_utilization_scopes_as_every_report_does_with_a_quarantined_phase(monkeypatch, tmp_path):
+    """The other plan's phase X1 is quarantined in the second snapshot: every report reads its last valid
+    version there (plan_scope, carried forward), so its stage is still the other plan's and BOB's task on
+    it is left out on both days. (Utilization's own copy of the rule read the second snapshot without
+    X1 and counted BOB at 50%.)"""
+    from bqx_ops.assessment.inputs import utilization
+
+    _, phases, _ = frames()
+    conn, days = _utilization_base(monkeypatch, tmp_path, phases_later=phases[phases["record_id"] != "recP2"])
+    conn.execute("CREATE TABLE airtable.quarantine AS SELECT ?::TIMESTAMP AS snapshot_date, 'Phases' AS table_name, "
+                 "'recP2' AS record_id, 'Status: not an option' AS reason", [days[1]])
+    assert utilization(conn, days[0], days[1]) == {"ANA": 50.0, "CY": 100.0}

@@ -11,6 +11,7 @@ from bqx_ops.resources.aws import AwsClients
 from bqx_ops.resources.aws_sources import LiveCloudWatchLogs
 from bqx_ops.resources.sagemaker_jobs import LiveSageMakerJobs
 from bqx_ops.issue_review import cloudwatch
+from bqx_ops.issue_review.cloudwatch_events import from_epoch_ms
 from bqx_ops.issue_review.rules import load_rules
 from bqx_ops.issue_review.sagemaker import sagemaker_issues
 
@@ -62,7 +63,7 @@ def test_log_events_are_paged_per_day_filtered_in_our_code_and_grouped(moto_serv
     assert problems == [] and missing == []
     assert [(g["log_group"], g["events"], g["warnings"]) for g in groups] == [
         (GROUPS[0], 23, 0), (GROUPS[0], 4, 4), (GROUPS[1], 1, 0)]
-    first, last = cloudwatch.from_epoch_ms(groups[0]["first_ms"]), cloudwatch.from_epoch_ms(groups[0]["last_ms"])
+    first, last = from_epoch_ms(groups[0]["first_ms"]), from_epoch_ms(groups[0]["last_ms"])
     assert (first, last) == (day1.replace(tzinfo=None), (day1 + dt.timedelta(minutes=22)).replace(tzinfo=None))
 
 

@@ -7,10 +7,10 @@ import statistics
 import duckdb
 import pandas as pd
 
-from bqx_ops.config import SageMakerSection
+from bqx_ops.config_sections import SageMakerSection
 from bqx_ops.issue_review import cloudwatch
 from bqx_ops.issue_review.airtable_issues import blocker_issues, quarantine_issues
-from bqx_ops.issue_review.episodes import episode_starts
+from bqx_ops.issue_review.episodes import episode_starts, log_issues
 from bqx_ops.issue_review.github_issues import github_issues
 from bqx_ops.issue_review.model import ReviewPeriod
 from bqx_ops.issue_review.rules import load_rules
@@ -168,7 +168,7 @@ def test_log_events_are_filtered_normalized_and_grouped_per_log_group(tmp_path):
     # the event without a message is not counted, and not dropped silently either
     assert [p for p in problems if "unreadable" not in p] == [
         "/a: 1 event(s) in a.json whose message is not text (null, missing, a number or an object) not counted"]
-    issues = cloudwatch.log_issues(groups, AS_OF, RULES.cloudwatch)
+    issues = log_issues(groups, AS_OF, RULES.cloudwatch)
     assert issues[0].first_seen == t and issues[0].last_seen == t + dt.timedelta(hours=1)
     assert issues[0].resolved_at == t + dt.timedelta(hours=1)  # quiet for more than 72 h before the review
     details = sorted(i.detail.split(";")[0] for i in issues)  # counts read as counts: "1 event", never "1 events"
@@ -365,7 +365,7 @@ def test_a_log_issue_is_created_at_the_first_event_of_its_episode_looking_back_a
         with duckdb.connect() as conn:
             groups, _ = cloudwatch.aggregate(conn, window_files, start, end, RULES.cloudwatch)
             starts, problems = episode_starts(conn, groups, start, log_files, RULES.cloudwatch)
-        issues = {i.source_ref.split("|")[1]: i for i in cloudwatch.log_issues(groups, AS_OF, RULES.cloudwatch, starts)}
+        issues = {i.source_ref.split("|")[1]: i for i in log_issues(groups, AS_OF, RULES.cloudwatch, starts)}
         assert set(issues) == {"ERROR chronic", "ERROR came back", "ERROR late"} and problems == []
         for message, issue in issues.items():
             assert issue.created_at == latest_episode([m for m in stories[message] if m < AS_OF]), message

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bqx_ops.base_schema import SchemaMapping
+from bqx_ops.schema_mapping import SchemaMapping
 from bqx_ops.validation import parse_snapshot
 from bqx_ops_tests.base_builder import edit, minimal_base, record
 

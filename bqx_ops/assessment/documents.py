@@ -24,6 +24,11 @@ APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 w
 NO_IMPACT = "no data"
 
 
+def _days_known(g: Gap) -> bool:
+    """Whether a gap's timeline impact is known: its adjusted estimate's, or none left (Done)."""
+    return g.days_impact is not None or g.done
+
+
 def _days_impact(g: Gap) -> str:
     if g.days_impact is not None:
         return f"{g.days_impact:+.1f}"
@@ -51,7 +56,7 @@ def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) ->
     share = gap_share(e, found) or 0.0
     sla = {p: sla_words(h) for p, h in p0_p1_sla_hours().items()}
     costs = [g.cost_impact for g in found if g.cost_impact is not None]
-    days = [g.days_impact or 0.0 for g in found if g.days_impact is not None or g.done]  # Done: no days left
+    days = [g.days_impact or 0.0 for g in found if _days_known(g)]  # Done: no days left
     lines = [f"# Gap Remediation Plan {quarter}", "",
              f"As of {as_of:%Y-%m-%d %H:%M} UTC, with the 360 assessment [{quarter}]({quarter}.md).", "",
              f"Written because the gaps exceed {GAP_SHARE:.0f}% of the plan: {len(found)} of {e.stages_total} "
@@ -72,7 +77,7 @@ def gap_plan(quarter: str, as_of: dt.datetime, e: Evidence, found: list[Gap]) ->
                         _days_impact(g)] for g in found]),
              f"Total: {_money(sum(costs)) + ' USD' if costs else 'cost no data'} and "
              f"{f'{sum(days):+.1f} working days' if days else 'working days no data'}"
-             + ("" if all(g.cost_impact is not None and (g.done or g.days_impact is not None) for g in found) else
+             + ("" if all(g.cost_impact is not None and _days_known(g) for g in found) else
                 " (stages marked no data have no adjusted estimate: no Done stage to learn a ratio from)") + ".", ""]
     return "\n".join(lines)
 

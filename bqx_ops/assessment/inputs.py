@@ -26,6 +26,7 @@ from bqx_ops.config import project_start
 from bqx_ops.db import table_exists
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import records as rows_of
+from bqx_ops.snapshots import Snapshots
 
 FAILURE_SOURCES = ("cloudwatch", "sagemaker")
 # A failure is an error, not a warning: a CloudWatch pattern with at least one ERROR-level event in its
@@ -60,43 +61,36 @@ def first_day(start: dt.datetime, started: dt.date | None = None) -> dt.datetime
     return max(naive_utc(start), dt.datetime.combine(started, dt.time()))
 
 
-def _followed_plan(conn, when: dt.datetime) -> str | None:
-    """Record id of the plan the configuration follows, in the as-of snapshot (None: no Plans record, or
-    no way to tell another plan's stages: nothing is left out on a guess)."""
-    from bqx_ops.plan_update.targets import plan_targets
-
+def _other_plans_stages(conn, first: dt.datetime, when: dt.datetime) -> list[tuple[dt.datetime, str]]:
+    """(snapshot, stage record id) of another plan's stages in each snapshot of [first, when]: the
+    records ``plan_scope`` leaves out of every report (none in a base with one plan)."""
     if not all(table_exists(conn, "airtable", t) for t in ("plans", "phases", "stages")):
-        return None
-    day = _latest_snapshot(conn, "plans", when)
-    if day is None:
-        return None
-    plans = conn.execute("SELECT * FROM airtable.plans WHERE snapshot_date = ?", [day]).df()
-    return plan_targets(plans).record_id if len(plans) > 1 else None
-
-
-# a task linked to a stage of another plan's phase (in the same snapshot) is that plan's work, not ours
-OTHER_PLANS_TASK = """EXISTS (
-    SELECT 1 FROM airtable.stages s JOIN airtable.phases p ON p.snapshot_date = s.snapshot_date
-        AND p.record_id = s.phase_id
-    WHERE s.snapshot_date = t.snapshot_date AND s.record_id = t.stage_id AND p.plan_id <> $followed
-        AND p.plan_id IN (SELECT record_id FROM airtable.plans WHERE snapshot_date = t.snapshot_date))"""
+        return []
+    snapshots = Snapshots(conn, naive_utc(when).date())
+    days = [midnight for midnight in (dt.datetime.combine(d, dt.time()) for d in snapshots.days)
+            if naive_utc(first) <= midnight <= naive_utc(when)]
+    return [(midnight, rid) for midnight in days for rid in sorted(snapshots.left_out("stages", midnight.date()))]
 
 
 def utilization(conn, first: dt.datetime, when: dt.datetime) -> dict | None:
     if not (table_exists(conn, "airtable", "tasks") and table_exists(conn, "airtable", "raw_records")):
         return None
-    followed = _followed_plan(conn, when)
-    others = f"NOT {OTHER_PLANS_TASK}" if followed else "TRUE"
+    # a task linked to a stage of another plan (in the same snapshot) is that plan's work, not ours
+    others = _other_plans_stages(conn, first, when)
+    theirs = ("NOT EXISTS (SELECT 1 FROM (SELECT unnest($other_days::TIMESTAMP[]) AS d, "
+              "unnest($other_stages::VARCHAR[]) AS s) o WHERE o.d = t.snapshot_date AND o.s = t.stage_id)"
+              if others else "TRUE")
     rows = conn.execute(
         f"""WITH snaps AS (SELECT DISTINCT snapshot_date FROM airtable.raw_records WHERE snapshot_date >= $first
                           AND snapshot_date <= $when),
-                ours AS (SELECT * FROM airtable.tasks t WHERE snapshot_date IN (SELECT * FROM snaps) AND {others}),
+                ours AS (SELECT * FROM airtable.tasks t WHERE snapshot_date IN (SELECT * FROM snaps) AND {theirs}),
                 busy AS (SELECT owner, count(DISTINCT snapshot_date) AS n FROM ours
                          WHERE status = 'In Progress' GROUP BY owner),
                 owners AS (SELECT DISTINCT owner FROM ours WHERE owner IS NOT NULL)
            SELECT o.owner, 100.0 * coalesce(b.n, 0) / (SELECT count(*) FROM snaps)
            FROM owners o LEFT JOIN busy b USING (owner) ORDER BY o.owner""",
-        {"first": naive_utc(first), "when": naive_utc(when), **({"followed": followed} if followed else {})}
+        {"first": naive_utc(first), "when": naive_utc(when),
+         **({"other_days": [d for d, _ in others], "other_stages": [s for _, s in others]} if others else {})}
     ).fetchall()
     return {owner: round(float(pct), 4) for owner, pct in rows} or None
 

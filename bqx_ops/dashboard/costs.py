@@ -148,11 +148,12 @@ def _one_day(day: dt.date, end: Any) -> dt.date | str:
 
 
 def _nonzero_total(result: dict) -> bool:
-    """Whether a day's ``Total`` (present without GroupBy, usually empty with it) holds a cost other than 0."""
+    """Whether a day's ``Total`` (present without GroupBy, usually empty with it) holds a cost other than 0
+    (or one that cannot be read: never taken for $0.00)."""
     total = result.get("Total")
     metric = total.get("UnblendedCost") if isinstance(total, dict) else None
-    used = _service_amount({"Keys": ["Total"], "Metrics": {"UnblendedCost": metric}}) if isinstance(metric, dict) else None
-    return used is not None and (isinstance(used, str) or used[1] != 0)
+    amount = _usd_amount(metric) if isinstance(metric, dict) else None
+    return amount is not None and (isinstance(amount, str) or amount != 0)
 
 
 def _service_amount(group: Any) -> tuple[str, Decimal] | str:
@@ -166,6 +167,12 @@ def _service_amount(group: Any) -> tuple[str, Decimal] | str:
     metric = metrics.get("UnblendedCost") if isinstance(metrics, dict) else None
     if not isinstance(metric, dict):
         return "no UnblendedCost metric"
+    amount = _usd_amount(metric)
+    return amount if isinstance(amount, str) else (keys[0], amount)
+
+
+def _usd_amount(metric: dict) -> Decimal | str:
+    """The USD amount of one UnblendedCost metric (a group's or a day's Total), or why it cannot be counted."""
     raw = metric.get("Amount")
     # Cost Explorer writes "12.3456" or "-0.01": Decimal would also read "5_000" or Arabic-Indic digits, a guess
     plain = (isinstance(raw, (int, float)) and not isinstance(raw, bool)
@@ -181,7 +188,7 @@ def _service_amount(group: Any) -> tuple[str, Decimal] | str:
         return f"amount in {_shown(unit)}, never added to USD"
     if abs(amount) > MAX_MONEY:
         return f"amount {amount} is beyond ±{MAX_MONEY:,} a day: implausible"
-    return keys[0], amount
+    return amount
 
 
 def one_source_per_day(files: list[tuple[str, list[CostRow]]]) -> tuple[list[CostRow], list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bqx_ops.asof import carried
 from bqx_ops.docs_sync.snapshot import Snapshot, day_text
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell, table
@@ -21,10 +22,10 @@ def _stage_sort(stage: dict):
 
 def _carried(snapshot: Snapshot, table: str) -> dict[str, dict]:
     """The rows of ``table`` that are an earlier snapshot's version (a record quarantined this day, carried
-    forward as its last valid version), by record id."""
-    day = snapshot.day
-    return {r["record_id"]: r for r in snapshot.rows(table)
-            if r.get("snapshot_date") is not None and pd.Timestamp(r["snapshot_date"]).date() != day}
+    forward as its last valid version: ``asof.carried``), by record id."""
+    rows = snapshot.rows(table)
+    earlier = set(carried(pd.DataFrame(rows), snapshot.day)["record_id"]) if rows else set()
+    return {r["record_id"]: r for r in rows if r["record_id"] in earlier}
 
 
 def _key(row: dict) -> str:

@@ -14,16 +14,11 @@ from bqx_ops import slack_text
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, records, text
-from bqx_ops.issue_review.model import ACTION_COLUMNS, OPEN, ReviewPeriod
+from bqx_ops.issue_review.model import ACTION_COLUMNS, OPEN, ReviewPeriod, one_line
 
 URGENT = ("P0", "P1")
 TASKS_TABLE = "Tasks"
 MAX_NAME = 250
-
-
-def _cut(value: str, limit: int) -> str:
-    value = " ".join(str(value).split())
-    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def action_items(inventory: pd.DataFrame, tasks: pd.DataFrame | None, period: ReviewPeriod) -> pd.DataFrame:
@@ -35,11 +30,11 @@ def action_items(inventory: pd.DataFrame, tasks: pd.DataFrame | None, period: Re
         is_open = r["state"] == OPEN
         row = {
             "period_start": period.start, "period_end": period.end, "task_key": r["fingerprint"],
-            "name": _cut(r["title"], MAX_NAME), "priority": r["priority"], "category": r["category"],
+            "name": one_line(r["title"], MAX_NAME), "priority": r["priority"], "category": r["category"],
             "owner": r["owner"], "due_date": pd.Timestamp(r["sla_due_at"]).normalize(),
             "status": "Todo" if is_open else "Done", "sets_status": (not is_open) or r["fingerprint"] not in existing,
             "stage_record_id": r["stage_record_id"], "source": r["source"], "url": r["url"],
-            "notes": _cut(" ".join(x for x in ("Issue review:", r["source"], r["source_ref"], r["url"]) if x), 1000),
+            "notes": one_line(" ".join(x for x in ("Issue review:", r["source"], r["source_ref"], r["url"]) if x), 1000),
         }
         rows.append(row)
     rows.sort(key=lambda a: (a["status"] != "Todo", a["priority"], a["due_date"], a["task_key"]))
@@ -78,7 +73,7 @@ def slack_intent(inventory: pd.DataFrame, period: ReviewPeriod, report_path: str
     for r in urgent[:limit]:
         due = pd.Timestamp(r["sla_due_at"]).strftime("%Y-%m-%d %H:%M")
         late = " — SLA breached" if r["breached"] else ""
-        lines.append(f"• [{r['priority']}] {slack_text.escape(_cut(r['title'], 150))} "
+        lines.append(f"• [{r['priority']}] {slack_text.escape(one_line(r['title'], 150))} "
                      f"(owner {slack_text.escape(str(r['owner']))}, due {due} UTC{late})")  # a name is text too
     if len(urgent) > limit:
         lines.append(f"… and {len(urgent) - limit} more in the report.")

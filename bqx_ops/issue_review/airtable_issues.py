@@ -15,16 +15,11 @@ import re
 
 from bqx_ops.lazy import pd
 from bqx_ops.plan_update.common import as_date, records, text
-from bqx_ops.issue_review.model import Found, midnight
+from bqx_ops.issue_review.model import Found, midnight, one_line
 
 
 def _short_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:10]
-
-
-def _cut(value: str, limit: int = 240) -> str:
-    value = " ".join(value.split())
-    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def blocker_issues(notes: pd.DataFrame, blocker: re.Pattern) -> list[Found]:
@@ -57,7 +52,7 @@ def blocker_issues(notes: pd.DataFrame, blocker: re.Pattern) -> list[Found]:
                 label = " ".join(x for x in (text(row.get("label")), text(row.get("name"))) if x)
                 found.append(Found(
                     source="airtable_notes", source_ref=f"{table}/{rid}/{_short_hash(note)}", kind="blocker",
-                    title=f"{kind} {label}: {_cut(note)}", created_at=midnight(history[i]["snapshot_date"]),
+                    title=f"{kind} {label}: {one_line(note, 240)}", created_at=midnight(history[i]["snapshot_date"]),
                     resolved_at=midnight(end) if end else None, text=note,
                     stage_record_id=rid if table == "Stages" else None, stage_owner=text(row.get("owner")),
                     detail=f"{table} record {rid}, first noted in the {history[i]['snapshot_date']} snapshot",
@@ -94,8 +89,8 @@ def quarantine_issues(quarantine: pd.DataFrame, snapshot_days: list[dt.date], co
             first = days[start]
             found.append(Found(
                 source="derived", source_ref=f"quarantine/{table}/{rid}/{first}", kind="quarantine",
-                title=f"{table} table: {_cut(at[start], 200)}" if rid == WHOLE_TABLE else
-                f"{table} record {rid} quarantined: {_cut(at[start], 200)}", created_at=midnight(first),
+                title=f"{table} table: {one_line(at[start], 200)}" if rid == WHOLE_TABLE else
+                f"{table} record {rid} quarantined: {one_line(at[start], 200)}", created_at=midnight(first),
                 resolved_at=midnight(end) if end else None, text=at[start],
                 priority=config.get("priority", "P2"), category=config.get("category", "Data Quality"),
                 rule="derived.quarantine", detail=f"quarantined from the {first} snapshot",

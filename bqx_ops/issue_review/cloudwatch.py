@@ -13,14 +13,24 @@ The regular expressions (``match``, ``warning``, ``normalize``) run in DuckDB: R
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import duckdb
 
-from bqx_ops.calendar import UTC
+from bqx_ops.issue_review import cloudwatch_windows
+from bqx_ops.issue_review.cloudwatch_events import (
+    COLUMNS,
+    MAX_SAMPLE,
+    NOT_TEXT,
+    ONCE,
+    TEXT_MESSAGE,
+    bad_events,
+    bounds,
+    epoch_ms,
+    expressions,
+    quiet_ms,
+)
+from bqx_ops.issue_review.episodes import remember
 from bqx_ops.landing import read_json, why_unreadable
 from bqx_ops.lazy import pd
 from bqx_ops.sanitize import is_clean, visible
@@ -30,9 +40,6 @@ EVENTS = "review_cloudwatch_file"  # the events of the file being aggregated
 # one episode's row (a (log group, normalized message) has one per episode in the window, in order);
 # restart_ms: its first event when a quiet gap inside the window precedes it, None for the window's first
 GROUP_KEYS = ("log_group", "normalized", "events", "warnings", "first_ms", "last_ms", "sample", "restart_ms")
-FILES = "review_cloudwatch_files"  # the files read: the plausible timestamps of each
-MAX_SAMPLE = 2000  # characters of one example message kept per issue
-MAX_KEY = 4000  # characters of a normalized message kept as its identity
 
 
 def window(as_of: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
@@ -60,46 +67,6 @@ def window_days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
         out.append(day)
         day += dt.timedelta(days=1)
     return out
-
-
-def epoch_ms(moment: dt.datetime) -> int:
-    """Milliseconds since the epoch; a naive datetime is UTC."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return int(aware.timestamp() * 1000)
-
-
-def from_epoch_ms(value: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None)
-
-
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def normalized_sql(column: str, rules: list) -> str:
-    """Nested regexp_replace calls applying the normalization rules in order."""
-    expr = column
-    for pattern, replacement in rules:
-        expr = f"regexp_replace({expr}, {_literal(pattern)}, {_literal(replacement)}, 'g')"
-    return f"left(trim({expr}), {MAX_KEY})"
-
-
-_COLUMNS = "columns = {'message': 'JSON', 'timestamp': 'VARCHAR', 'eventId': 'VARCHAR'}"
-# An event listed twice in one day file (the same eventId: pages fetched twice, files joined by hand) is one
-# event: counted once, the repeat reported. The copy kept is the earliest, then the smallest message.
-_ONCE = "QUALIFY event_id IS NULL OR row_number() OVER (PARTITION BY {by} event_id ORDER BY ts, message) = 1"
-# An event's message as text: only a JSON string is one. A message that is null, missing, a number or an
-# object ({"ERROR": 1}) is no log line (read as VARCHAR, the object's JSON was matched as an error): it is
-# never counted, and the events without one are reported (``bad_events``).
-TEXT_MESSAGE = "CASE WHEN json_type(message) = 'VARCHAR' THEN message ->> '$' END"
-NOT_TEXT = "json_type(message) IS DISTINCT FROM 'VARCHAR'"
-
-
-def _file_day(path: Path) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(Path(path).stem)
-    except ValueError:
-        return None
 
 
 def _escaped_events(path: Path) -> tuple[pd.DataFrame, int]:
@@ -142,26 +109,6 @@ def aggregate(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], st
     return _aggregate_each(conn, files, start, end, config)
 
 
-def _expressions(config: dict) -> tuple[str, str, str]:
-    """The SQL of the normalized message, and the ``match`` and ``warning`` patterns as literals."""
-    return (normalized_sql("message", config.get("normalize") or []), _literal(config.get("match", "ERROR|WARN")),
-            _literal(config.get("warning", "WARN")))
-
-
-def quiet_ms(config: dict) -> int:
-    """The quiet-resolution rule in milliseconds: a gap this long ends an episode (and resolves an issue)."""
-    return int(float(config.get("resolved_after_quiet_hours", 72)) * 3_600_000)
-
-
-def _bounds(path: Path) -> tuple[int | None, int | None]:
-    """The timestamps a day file's events may carry: within a day of its day (None: no day in its name)."""
-    day = _file_day(path)
-    if day is None:
-        return None, None
-    midnight = epoch_ms(dt.datetime.combine(day, dt.time()))
-    return midnight - 86_400_000, midnight + 2 * 86_400_000
-
-
 def _bad_timestamps(log_group: str, path, count: int, example, no_text: int = 0, repeated: int = 0) -> list[str]:
     out = [f"{log_group}: {count} event(s) in {Path(path).name} with a timestamp that is missing "
            f"or not within a day of the file's day (e.g. {visible(example)[:40]!r}: seconds instead of "
@@ -187,59 +134,20 @@ def _aggregate_together(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, 
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
 
 
-# The events of a day file with a timestamp it cannot hold, per file as it is on disk (path, size,
-# mtime): a file's own property, whatever the window. A replay's looks read mostly the same files
-# (14-day windows a day apart): each was parsed a second time per look only to count these.
-_BAD: OrderedDict[tuple, tuple | None] = OrderedDict()
-_BAD_KEPT = 10_000
-_BAD_LOCK = threading.Lock()
-
-
-_OUT_OF_DAY = "(low IS NOT NULL AND (ts IS NULL OR ts < low OR ts >= high))"
-
-
-def _file_key(path: str) -> tuple:
-    stat = os.stat(path)
-    return path, stat.st_size, stat.st_mtime_ns
-
-
-def bad_events(conn: duckdb.DuckDBPyConnection, paths: list[str]) -> dict[str, tuple | None]:
-    """path -> (count, an example) of its events with a missing or implausible timestamp, the count of
-    those whose message is not text and of the repeats of an eventId; None when it has none of these."""
-    keys = {path: _file_key(path) for path in paths}
-    with _BAD_LOCK:  # a code server evaluates sensors on several threads
-        out = {path: _BAD[keys[path]] for path in paths if keys[path] in _BAD}
-    unknown = [path for path in paths if path not in out]
-    if unknown:
-        events = cloudwatch_windows.files_table(conn, unknown)
-        found = {name: tuple(counts) for name, *counts in conn.execute(f"""
-            SELECT filename, count(*) FILTER (WHERE {_OUT_OF_DAY}), min(raw) FILTER (WHERE {_OUT_OF_DAY}),
-                   count(*) FILTER (WHERE no_text), count(event_id) - count(DISTINCT event_id) AS repeated
-            FROM {events} GROUP BY filename
-            HAVING count(*) FILTER (WHERE {_OUT_OF_DAY} OR no_text) > 0 OR repeated > 0""", [unknown]).fetchall()}
-        conn.execute(f"DROP TABLE {FILES}")
-        with _BAD_LOCK:
-            for path in unknown:
-                out[path] = _BAD[keys[path]] = found.get(path)
-            while len(_BAD) > _BAD_KEPT:
-                _BAD.popitem(last=False)
-    return out
-
-
 def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], start: dt.datetime,
                     end: dt.datetime, config: dict) -> tuple[list[dict], list[str]]:
     """``aggregate`` file by file: a file DuckDB refuses is read by Python, or named as unreadable."""
     conn.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGING} (log_group VARCHAR, normalized VARCHAR,
         events BIGINT, warnings BIGINT, first_ms BIGINT, last_ms BIGINT, sample VARCHAR, restart_ms BIGINT)""")
-    norm, match, warning = _expressions(config)
+    norm, match, warning = expressions(config)
     quiet, problems = quiet_ms(config), []
     for log_group, path in files:
-        low, high = _bounds(path)
+        low, high = bounds(path)
         insert = f"""
             INSERT INTO {STAGING}
             WITH e AS (SELECT {norm} AS normalized, ts, message FROM {EVENTS}
                        WHERE message IS NOT NULL AND ts >= ? AND ts < ? AND regexp_matches(message, {match})
-                       {_ONCE.format(by="")}),
+                       {ONCE.format(by="")}),
             g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY normalized ORDER BY ts) AS gap FROM e),
             h AS (SELECT *, sum(CASE WHEN gap >= {quiet} THEN 1 ELSE 0 END) OVER (PARTITION BY normalized
                          ORDER BY ts ROWS UNBOUNDED PRECEDING) AS episode FROM g)
@@ -251,7 +159,7 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS SELECT {TEXT_MESSAGE} AS message, {NOT_TEXT} AS "
                          f"no_text, timestamp AS raw, TRY_CAST(timestamp AS BIGINT) AS ts, eventId AS event_id "
                          f"FROM read_json(?, format = "
-                         f"'array', {_COLUMNS})", [str(path)])
+                         f"'array', {COLUMNS})", [str(path)])
         except duckdb.Error as exc:
             try:
                 events, escaped = _escaped_events(path)
@@ -288,7 +196,3 @@ def _aggregate_each(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, Path
         FROM q GROUP BY log_group, normalized, episode ORDER BY log_group, normalized, episode""").fetchall()
     conn.execute(f"DROP TABLE IF EXISTS {STAGING}")
     return [dict(zip(GROUP_KEYS, row)) for row in rows], problems
-
-
-from bqx_ops.issue_review import cloudwatch_windows  # noqa: E402  (it reads this module's SQL)
-from bqx_ops.issue_review.episodes import log_issues, remember  # noqa: E402  (log_issues re-exported)

@@ -20,17 +20,14 @@ from pathlib import Path
 
 import duckdb
 
-from bqx_ops.issue_review.cloudwatch import (
-    _COLUMNS,
-    _ONCE,
+from bqx_ops.issue_review.cloudwatch_events import (
     FILES,
     MAX_SAMPLE,
-    NOT_TEXT,
-    TEXT_MESSAGE,
-    _bounds,
-    _expressions,
+    ONCE,
     bad_events,
     epoch_ms,
+    expressions,
+    files_table,
     quiet_ms,
 )
 
@@ -41,18 +38,6 @@ Window = tuple[list[tuple[str, Path]], dt.datetime, dt.datetime]  # (log group, 
 _READY: OrderedDict[tuple, list[tuple]] = OrderedDict()
 _READY_KEPT = 64  # four batches: a look answered otherwise (a shared look) never takes its rows
 _READY_LOCK = threading.Lock()  # a code server evaluates sensors on several threads
-
-
-def files_table(conn: duckdb.DuckDBPyConnection, paths: list[str]) -> str:
-    """A temporary table of the files (each with the timestamps its events may carry) and the SQL of
-    their events joined to it; the query using it passes ``paths`` as its first parameter."""
-    bounds = [_bounds(Path(path)) for path in paths]
-    conn.execute(f"""CREATE OR REPLACE TEMP TABLE {FILES} AS SELECT unnest(?::VARCHAR[]) AS filename,
-        unnest(?::BIGINT[]) AS low, unnest(?::BIGINT[]) AS high""",
-                 [paths, [b[0] for b in bounds], [b[1] for b in bounds]])
-    return (f"(SELECT f.filename, f.low, f.high, {TEXT_MESSAGE} AS message, {NOT_TEXT} AS no_text, "
-            f"e.timestamp AS raw, TRY_CAST(e.timestamp AS BIGINT) AS ts, e.eventId AS event_id "
-            f"FROM read_json(?, format = 'array', filename = true, {_COLUMNS}) e JOIN {FILES} f USING (filename))")
 
 
 def _grouped(conn: duckdb.DuckDBPyConnection, windows: list[Window], config: dict) -> list[list[tuple]]:
@@ -68,7 +53,7 @@ def _grouped(conn: duckdb.DuckDBPyConnection, windows: list[Window], config: dic
     conn.execute(f"""CREATE OR REPLACE TEMP TABLE {LOOKS} AS SELECT unnest(?::INTEGER[]) AS look,
         unnest(?::VARCHAR[]) AS filename, unnest(?::VARCHAR[]) AS log_group, unnest(?::BIGINT[]) AS start_ms,
         unnest(?::BIGINT[]) AS end_ms""", [list(column) for column in zip(*looks)])
-    norm, match, warning = _expressions(config)
+    norm, match, warning = expressions(config)
     quiet = quiet_ms(config)
     # per (log group, message), and per (file, message) too: what a later look reading back over these
     # files needs of each (episodes.remember), in the same read
@@ -76,7 +61,7 @@ def _grouped(conn: duckdb.DuckDBPyConnection, windows: list[Window], config: dic
         WITH e AS (SELECT look, log_group, filename, {norm} AS normalized, ts, message
                    FROM {events} JOIN {LOOKS} USING (filename)
                    WHERE message IS NOT NULL AND ts >= start_ms AND ts < end_ms AND regexp_matches(message, {match})
-                   {_ONCE.format(by="look, filename,")}),
+                   {ONCE.format(by="look, filename,")}),
         g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY look, log_group, normalized ORDER BY ts) AS gap,
                      ts - lag(ts) OVER (PARTITION BY look, filename, normalized ORDER BY ts) AS file_gap FROM e),
         h AS (SELECT *, sum(CASE WHEN gap >= {quiet} THEN 1 ELSE 0 END) OVER (PARTITION BY look, log_group, normalized

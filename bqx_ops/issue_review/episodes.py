@@ -24,6 +24,14 @@ from typing import Callable
 
 import duckdb
 
+from bqx_ops.issue_review.cloudwatch_events import (
+    COLUMNS,
+    TEXT_MESSAGE,
+    epoch_ms,
+    expressions,
+    from_epoch_ms,
+    quiet_ms,
+)
 from bqx_ops.issue_review.model import Found
 from bqx_ops.plan_update.fmt import plural
 
@@ -49,13 +57,11 @@ _EARLIEST = dt.datetime(1971, 1, 1)
 def _runs_together(conn, paths: list[str], end_ms: int, config: dict) -> list[tuple]:
     """(file, normalized, first, last, restart) of the files' matching events before ``end_ms``, in one
     read (raises duckdb.Error if DuckDB refuses a file)."""
-    from bqx_ops.issue_review.cloudwatch import _COLUMNS, TEXT_MESSAGE, _expressions, quiet_ms
-
-    norm, match, _ = _expressions(config)
+    norm, match, _ = expressions(config)
     return conn.execute(f"""
         WITH e AS (SELECT filename, {norm} AS normalized, TRY_CAST(timestamp AS BIGINT) AS ts
                    FROM (SELECT filename, timestamp, {TEXT_MESSAGE} AS message
-                         FROM read_json(?, format = 'array', filename = true, {_COLUMNS}))
+                         FROM read_json(?, format = 'array', filename = true, {COLUMNS}))
                    WHERE message IS NOT NULL AND regexp_matches(message, {match})),
         g AS (SELECT *, ts - lag(ts) OVER (PARTITION BY filename, normalized ORDER BY ts) AS gap
               FROM e WHERE ts IS NOT NULL AND ts < ?)
@@ -97,7 +103,7 @@ def remember(files: list[tuple[str, Path]], rows: list[tuple], start: dt.datetim
 def _file_runs(conn, files: list[tuple[str, Path]], config: dict, instant: dt.datetime) -> dict[Path, dict]:
     """path -> {(log group, normalized): (first, last, restart)} of its matching events up to the end
     of the day after its own (the timestamps a day file may hold), and never at or after ``instant``."""
-    from bqx_ops.issue_review.cloudwatch import aggregate, epoch_ms
+    from bqx_ops.issue_review.cloudwatch import aggregate  # which imports this module
 
     rules = _rules_key(config)
     keys = {path: _file_key(group, path, rules) for group, path in files}
@@ -129,8 +135,6 @@ def episode_starts(conn, groups: list[dict], start: dt.datetime, log_files: Call
     """(key -> epoch ms of the first event of its first episode in the window, looked back for, problems)
     for the window's ``groups`` (``cloudwatch.aggregate`` rows of [start, as of): one per episode, a later
     episode beginning at its own first event); ``log_files(lo, hi)`` lists landed day files."""
-    from bqx_ops.issue_review.cloudwatch import epoch_ms, quiet_ms
-
     quiet = quiet_ms(config)
     chunk = dt.timedelta(days=max(1, int(config.get("window_days", 14))))
     bound = int(config.get("episode_lookback_days", LOOKBACK_DAYS))
@@ -184,8 +188,6 @@ def log_issues(groups: list[dict], as_of: dt.datetime, config: dict,
     priority (the rules' event counts) and time to close never mix another's. The latest episode is the
     issue (``log group|message``, the fingerprint kept across reviews); an earlier one of the window, over
     before the latest began, is its own resolved issue (``…|since-<its start>``), never hidden."""
-    from bqx_ops.issue_review.cloudwatch import from_epoch_ms
-
     quiet = dt.timedelta(hours=float(config.get("resolved_after_quiet_hours", 72)))
     latest: dict[Key, int] = {}
     for g in groups:

@@ -36,6 +36,15 @@ def parse_time(value) -> dt.datetime | None:
     return _parse_text(value)
 
 
+def latest_copy(copies: list[tuple[int, dict]], time_key: str) -> tuple[int, dict]:
+    """Of the (position, item) copies of one issue or job, the one whose ``time_key`` (its last update) is
+    the latest: a copy without a readable time comes after any with one, then the first listed wins."""
+    def recency(copy: tuple[int, dict]):
+        moment = parse_time(copy[1].get(time_key))
+        return moment is None, dt.datetime.max - moment if moment else dt.timedelta(0), copy[0]
+    return min(copies, key=recency)
+
+
 @functools.lru_cache(maxsize=1 << 16)  # the same job and issue times are placed at every look of a replay
 def _parse_text(value: str) -> dt.datetime | None:
     try:
@@ -147,10 +156,7 @@ def _distinct(items: list, problems: list[tuple[int, str]]) -> list[tuple[int, d
             by_number.setdefault(item["number"], []).append((position, item))
     keep = {}
     for number, copies in by_number.items():
-        def recency(copy: tuple[int, dict]):
-            updated = parse_time(copy[1].get("updated_at"))
-            return (updated is None, dt.datetime.max - updated if updated else dt.timedelta(0), copy[0])
-        best = min(copies, key=recency)[0]
+        best = latest_copy(copies, "updated_at")[0]
         keep[number] = best
         if len(copies) > 1:
             others = ", ".join(str(p) for p, _ in copies if p != best)

@@ -22,6 +22,13 @@ def fingerprint(source: str, source_ref: str) -> str:
     return f"{source}-{digest}"
 
 
+def one_line(value, limit: int) -> str:
+    """``value`` as text on one line (its runs of whitespace one space), cut to ``limit`` characters with
+    "…": an issue's title, an action item's name."""
+    value = " ".join(str(value).split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def midnight(day: dt.date | None) -> dt.datetime | None:
     """The (naive UTC) start of ``day``: when a snapshot-dated fact became known."""
     return dt.datetime(day.year, day.month, day.day) if day else None

@@ -20,7 +20,7 @@ import math
 import re
 
 from bqx_ops.calendar import naive_utc
-from bqx_ops.issue_review.github_issues import parse_time
+from bqx_ops.issue_review.github_issues import latest_copy, parse_time
 from bqx_ops.issue_review.model import Found
 from bqx_ops.sanitize import blank, defects, visible
 
@@ -125,10 +125,7 @@ def _usable(jobs: list, problems: list[str], as_of: dt.datetime | None = None,
         named.setdefault(job["TrainingJobName"], []).append((position, job))
     out = []
     for name, copies in named.items():
-        def recency(copy: tuple[int, dict]):
-            modified = parse_time(copy[1].get("LastModifiedTime"))
-            return (modified is None, dt.datetime.max - modified if modified else dt.timedelta(0), copy[0])
-        position, job = min(copies, key=recency)
+        position, job = latest_copy(copies, "LastModifiedTime")
         label = visible(name)
         if defects(name):  # a lone surrogate or control character: shown escaped, never refused by DuckDB or git
             problems.append(f"job {label}: name contains {defects(name)}; shown escaped")

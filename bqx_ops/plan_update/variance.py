@@ -59,9 +59,14 @@ def stage_cost_variance(stages: pd.DataFrame) -> pd.DataFrame:
     return frame(stage_rows(stages), STAGE_COST_COLUMNS)
 
 
-def completed_work(rows: list[dict]) -> dict:
-    """Sums over Done stages: the comparable estimate and realized cost, and the gaps."""
-    done = [r for r in rows if r["status"] == DONE]
+def _done(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["status"] == DONE]
+
+
+def completed_work(rows: list[dict], done: list[dict] | None = None) -> dict:
+    """Sums over Done stages: the comparable estimate and realized cost, and the gaps. ``done``: the
+    Done rows of ``rows``, when the caller has them already."""
+    done = _done(rows) if done is None else done
     costed = [r for r in done if r["realized_cost"] is not None and r["estimated_cost"] is not None]
     estimated = half_up(sum(r["estimated_cost"] for r in costed), 2) if costed else None
     realized = half_up(sum(r["realized_cost"] for r in costed), 2) if costed else None
@@ -104,10 +109,11 @@ def budget_totals(stages: pd.DataFrame, targets: PlanTargets) -> dict:
     plan's budget is gone. ``budget_spent_pct`` does: the realized cost over the budget (None
     without either), and ``over_budget`` when the realized cost exceeds the whole budget."""
     rows = stage_rows(stages)
-    work = completed_work(rows)
+    done = _done(rows)
+    work = completed_work(rows, done)
     # spent: every Done stage's Realized Cost, also one without an estimate (outside the variance, which
     # needs both; leaving it out of the spend dropped money spent from "realized" and "of budget spent")
-    paid = [r["realized_cost"] for r in rows if r["status"] == DONE and r["realized_cost"] is not None]
+    paid = [r["realized_cost"] for r in done if r["realized_cost"] is not None]
     realized, budget = (half_up(sum(paid), 2) if paid else None), number(targets.budget)
     spent = realized / budget * 100 if realized is not None and budget else None
     return {

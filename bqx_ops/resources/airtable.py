@@ -14,10 +14,11 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field as PField
 
-from bqx_ops.base_schema import TABLES, TABLES_BY_NAME, SchemaMapping
+from bqx_ops.base_schema import TABLES, TABLES_BY_NAME
 from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json, zone_path
 from bqx_ops.resources.airtable_api import (UnusableListing, not_found, paced_api_class, raw_records,
                                             status_and_code)
+from bqx_ops.schema_mapping import SchemaMapping
 from bqx_ops.validation import UNREADABLE
 
 

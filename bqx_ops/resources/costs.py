@@ -10,6 +10,7 @@ from pydantic import Field as PField
 
 from bqx_ops.landing import Landing, write_json
 from bqx_ops.resources.aws import AwsClients
+from bqx_ops.resources.paging import followed_pages
 
 
 MAX_PAGES = 10_000  # a month's daily costs by service is a few pages; more is a token that never ends
@@ -83,18 +84,15 @@ class LiveCosts(CostsSource):
             "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
         }
         merged = {"GroupDefinitions": request["GroupBy"], "ResultsByTime": [], "DimensionValueAttributes": []}
-        token, seen = None, set()
-        while True:
-            page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
+        page = {}
+        for page in followed_pages(lambda token: client.get_cost_and_usage(
+                **request, **({"NextPageToken": token} if token else {})), "NextPageToken", MAX_PAGES):
             results = page.get("ResultsByTime", [])
             if not isinstance(results, list):  # landed as it came: read as no data for the month, said
                 return {**merged, "ResultsByTime": results}
             merged["ResultsByTime"] += results
             merged["DimensionValueAttributes"] += page.get("DimensionValueAttributes") or []
-            token = page.get("NextPageToken")
-            if not token:
-                return merged
-            if token in seen or len(seen) >= MAX_PAGES:
-                # followed, it would never end: landed with its token, read as an incomplete month (a problem)
-                return {**merged, "NextPageToken": token}
-            seen.add(token)
+        # a token still there came back: followed, it would never end; landed with it, read as an incomplete
+        # month (a problem)
+        token = page.get("NextPageToken")
+        return {**merged, "NextPageToken": token} if token else merged

@@ -13,6 +13,7 @@ from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC
 from bqx_ops.docs_sync.paths import README
 from bqx_ops.docs_sync.readme import initial_readme
+from bqx_ops.resources.docs_errors import DocsRepoError
 
 
 def _remove_stale_locks(git_dir: Path) -> None:
@@ -21,12 +22,6 @@ def _remove_stale_locks(git_dir: Path) -> None:
     repository's file lock, which every git command of bqx_ops on it takes: no live git owns them."""
     for lock in [*git_dir.glob("*.lock"), *(git_dir / "refs").rglob("*.lock")]:
         lock.unlink(missing_ok=True)
-
-
-def _error(message: str) -> Exception:
-    from bqx_ops.resources.docs_repo import DocsRepoError  # defined beside DocsRepo, which imports this module
-
-    return DocsRepoError(message)
 
 
 class DocsRepoOrigin:
@@ -40,7 +35,7 @@ class DocsRepoOrigin:
                 self._git("remote", "set-url", "origin", self._origin())
             return
         if self.path.exists() and any(self.path.iterdir()):
-            raise _error(f"{self.path} exists but is not a git working copy; move it away")
+            raise DocsRepoError(f"{self.path} exists but is not a git working copy; move it away")
         staging = self.path.with_name(f".{self._name}.clone-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         self._git("clone", "--quiet", "--no-local", "--", self._origin(), str(staging), cwd=self.data_dir)
@@ -92,7 +87,7 @@ class DocsRepoOrigin:
         if not self._has(upstream) and self._start_empty_remote():
             self._git("fetch", "--prune", "--prune-tags", "--tags", "--force", "origin")
         if not self._has(upstream):
-            raise _error(f"{self._origin()} has no branch {self._branch!r} (it has other branches: "
+            raise DocsRepoError(f"{self._origin()} has no branch {self._branch!r} (it has other branches: "
                                 "create it, or set BQX_OPS_DOCS_BRANCH to one of them)")
         self._reset(upstream)
 

@@ -9,6 +9,8 @@ import datetime as dt
 from pathlib import Path
 from typing import NamedTuple
 
+from bqx_ops.resources.docs_errors import DocsRepoError
+
 
 class TagInfo(NamedTuple):
     target: str  # the commit the tag points to
@@ -26,8 +28,6 @@ class DocsRepoTags:
     def tag(self, name: str, message: str, target: str, when: dt.datetime) -> bool:
         """Create and push the annotated tag ``name`` on ``target``; False if origin already has it
         (tags are never moved or forced)."""
-        from bqx_ops.resources.docs_repo import DocsRepoError
-
         self._check_tag_names([name])
         with self._synced():
             if name in self._local_tags():
@@ -58,8 +58,6 @@ class DocsRepoTags:
         return [self.tag(*one) for one in wanted]
 
     def _check_tag_names(self, names: list[str]) -> None:
-        from bqx_ops.resources.docs_repo import DocsRepoError
-
         if self._batching:
             raise DocsRepoError("a tag names a pushed commit: create it after the batch")
         Path(self.data_dir).mkdir(parents=True, exist_ok=True)

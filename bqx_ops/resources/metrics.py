@@ -9,6 +9,7 @@ from pydantic import Field as PField
 from bqx_ops.dashboard.latency import MetricSpec, merge_pages, request
 from bqx_ops.landing import Landing, write_json
 from bqx_ops.resources.aws import AwsClients
+from bqx_ops.resources.paging import followed_pages
 
 
 MAX_PAGES = 10_000  # two weeks of one daily metric is one page
@@ -65,15 +66,9 @@ class LiveLatency(LatencySource):
         end = dt.datetime.combine(today, dt.time(), dt.timezone.utc)
         start = end - dt.timedelta(days=self.days)
         client = self.aws.client("cloudwatch")
-        pages, token, seen = [], None, set()
-        while True:
-            args = request(self.spec, start, end) | ({"NextToken": token} if token else {})
-            page = client.get_metric_data(**args)
-            pages.append(page)
-            token = page.get("NextToken")
-            if not token or token in seen or len(seen) >= MAX_PAGES:
-                break  # a token that comes back: followed, it would never end (landed with it: a problem)
-            seen.add(token)
+        pages = list(followed_pages(lambda token: client.get_metric_data(
+            **request(self.spec, start, end) | ({"NextToken": token} if token else {})), "NextToken", MAX_PAGES))
+        token = pages[-1].get("NextToken")  # still there: it came back, followed it would never end (a problem)
         response = merge_pages(pages) | ({"NextToken": token} if token else {})
         for result in response["MetricDataResults"]:  # land JSON: datetimes as ISO text
             result["Timestamps"] = [t.isoformat() if isinstance(t, dt.datetime) else t for t in result["Timestamps"]]

@@ -1,9 +1,11 @@
 """Pages of an AWS listing followed to their end, and never further: a ``NextToken`` that comes back
-(A, B, A ..) makes botocore's paginator ask forever (it only notices the same token twice in a row)."""
+(A, B, A ..) makes botocore's paginator ask forever (it only notices the same token twice in a row).
+``bounded_pages`` guards a botocore paginator (and raises); ``followed_pages`` asks page by page itself
+(and stops, the last page keeping its token, which its reader reports)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 MAX_PAGES = 100_000  # no listing of ours is this long; a token still coming after it never ends
 
@@ -30,3 +32,17 @@ def bounded_pages(pages: Iterable[dict], token_key: str, what: str) -> Iterator[
             seen.add(token)
     except PaginationError as exc:  # botocore's own check: the same token twice in a row
         raise EndlessPages(f"{what}: {exc}; stopped") from None
+
+
+def followed_pages(fetch: Callable[[Any], dict], token_key: str, max_pages: int = MAX_PAGES) -> Iterator[dict]:
+    """``fetch(None)``, then ``fetch(token)`` with each page's next-page token, until a page without one.
+    A token seen before (or after ``max_pages`` tokens) ends it too, its page the last: followed, it
+    would never end; that page still holding a token is how the caller tells the answer is incomplete."""
+    token, seen = None, set()
+    while True:
+        page = fetch(token)
+        yield page
+        token = page.get(token_key)
+        if not token or token in seen or len(seen) >= max_pages:
+            return
+        seen.add(token)

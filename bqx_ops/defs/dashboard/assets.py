@@ -78,11 +78,13 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
     merged = merge(rows)
     df = frame([r._asdict() for r in merged], COST_COLUMNS)
     # the problems sit beside the costs, so the dashboard can say "no data" and why (aws.cost_problems)
-    pdf = frame([p._asdict() for p in problems], PROBLEM_COLUMNS)
+    problem_rows = frame([p._asdict() for p in problems], PROBLEM_COLUMNS)
     unusable = {p.month or revisions.ANY_MONTH for p in problems if p.no_data}  # their days unknown, not gone
     with duckdb.get_connection() as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS aws")
-        conn.execute("CREATE OR REPLACE TABLE aws.cost_problems AS SELECT * FROM pdf")
+        conn.register("cost_problem_rows", problem_rows)
+        conn.execute("CREATE OR REPLACE TABLE aws.cost_problems AS SELECT * FROM cost_problem_rows")
+        conn.unregister("cost_problem_rows")
         # what changed since the last fetch, dated: a past week reads the amounts known then
         revised = revisions.record(conn, merged, run_now(context), unusable)
     context.add_output_metadata({

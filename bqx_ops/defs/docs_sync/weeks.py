@@ -12,11 +12,10 @@ import dagster as dg
 import duckdb
 
 from bqx_ops import plan_scope
-from bqx_ops.asof import BY_ASSET, all_rows
+from bqx_ops.asof import BY_ASSET, all_rows, quarantined
 from bqx_ops.calendar import UTC, WEEKLY_SYNC, Period, period_for
 from bqx_ops.defs.cadence.partitions import PLAN_UPDATE_PARTITIONS, WEEKLY_SYNC_PARTITIONS
 from bqx_ops.docs_sync.snapshot import TABLES, Snapshot
-from bqx_ops.db import table_exists
 from bqx_ops.landing import Landing, read_json
 from bqx_ops.plan_update.dashboard import week_dashboard
 from bqx_ops.snapshots import Snapshots
@@ -92,27 +91,21 @@ def load_snapshots(conn: duckdb.DuckDBPyConnection, days, tables=TABLES, carry_f
     existing = {r[0] for r in conn.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'airtable'").fetchall()}
     frames: dict = {d: {} for d in wanted}
+    quarantined_on = quarantined(conn) if carry_forward and wanted else set()  # (day, Airtable table name)
     for table in tables:
         if table not in existing or not wanted:
             continue
         df = conn.execute(
             f"SELECT * FROM airtable.{table} WHERE snapshot_date::DATE IN (SELECT unnest(?::DATE[]))", [wanted]
         ).df()
-        held = quarantined_days(conn, table) if table in carry_forward else set()
+        name = BY_ASSET[table].name if table in carry_forward and table in BY_ASSET else None
+        held = {d for d, quarantined_in in quarantined_on if quarantined_in == name}
         dates = df["snapshot_date"].dt.date  # once per table, not once per day (a date object per row each time)
         for day in wanted:
             frames[day][table] = all_rows(conn, table, day, carry_forward=True) if day in held else \
                 df[dates == day]
     out.update({day: Snapshot.from_frames(day, frames[day]) for day in wanted})
     return out
-
-
-def quarantined_days(conn: duckdb.DuckDBPyConnection, table: str) -> set[dt.date]:
-    """The snapshot days with a record of ``table`` (an asset name) quarantined."""
-    if table not in BY_ASSET or not table_exists(conn, "airtable", "quarantine"):
-        return set()
-    return {d.date() for (d,) in conn.execute("SELECT DISTINCT snapshot_date FROM airtable.quarantine "
-                                              "WHERE table_name = ?", [BY_ASSET[table].name]).fetchall()}
 
 
 def plan_week_end(as_of: dt.datetime) -> dt.datetime | None:
