@@ -402,7 +402,7 @@ def test_an_episode_open_at_the_last_review_that_ended_keeps_its_row_and_its_tim
         with duckdb.connect() as conn:
             groups, _ = cloudwatch.aggregate(conn, files, start, end, RULES.cloudwatch)
             starts, _ = episode_starts(conn, groups, start, lambda lo, hi: ([], []), RULES.cloudwatch)
-        return cloudwatch.log_issues(groups, as_of, RULES.cloudwatch, starts)
+        return log_issues(groups, as_of, RULES.cloudwatch, starts)
 
     p1 = ReviewPeriod(d(2026, 2, 20, 10), d(2026, 3, 5, 10))
     p2 = ReviewPeriod(d(2026, 3, 5, 10), d(2026, 3, 15, 10))
