@@ -1,0 +1,170 @@
+"""A seventh team's base (bqx_ops_tests/seventh_base.py) through the demo, read as its manager would: thirteen
+months over two year ends, every field and status word renamed (Norwegian), twenty phases, a $0 budget until a
+re-baseline, five horizons (one added mid-way), four months without any Model Results, costs with credits, no
+GitHub label a triage rule knows, four log groups and an empty SageMaker listing. Expectations come from the
+landing JSON, the calendar and the base's constants, never from bqx_ops.
+
+One module fixture (one demo run of 58 snapshots, ~40-60 s); each defect it found also has a pure test here."""
+
+import datetime as dt
+import json
+import re
+import subprocess
+
+import numpy as np
+import pytest
+
+from bqx_ops.landing import Landing, read_json
+from bqx_ops_tests import seventh_base as nsk
+from bqx_ops_tests.test_other_team import SAMPLE_WORDS, fridays, names_in_outputs, reviews, run_demo
+
+LAST_SNAPSHOT = nsk.snapshot_days()[-1]  # Tuesday 2023-01-03: the replay ends there
+F = nsk.FIELDS
+DONE = nsk.BASE_WORD["Done"]
+
+
+@pytest.fixture(scope="module")
+def nsk_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("nordlys")
+    rules = nsk.write(tmp / "data")
+    done = run_demo(tmp, "--to", nsk.END.isoformat(), BQX_OPS_OUTBOX_HORIZON_DAYS="100000",
+                    BQX_OPS_TRIAGE_RULES=str(rules))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return tmp / "data", done
+
+
+def docs(data):
+    return data / nsk.DOCS_DIR / "docs"
+
+
+def as_of_snapshot(day: dt.date) -> dt.date:
+    return max(d for d in nsk.snapshot_days() if d <= day)
+
+
+def table(data, day: dt.date, name: str) -> list[dict]:
+    return [r["fields"] for r in read_json(Landing(data).airtable_table(day, nsk.TABLES[name]))["records"]]
+
+
+def committed(data, grep: str, path: str) -> str:
+    """``path`` as the docs repo's commit whose message holds ``grep`` left it."""
+    git = ["git", "-C", str(data / f"{nsk.DOCS_DIR}.git")]
+    sha = subprocess.run([*git, "log", "--format=%H", f"--grep={grep}"], capture_output=True, text=True,
+                         check=True).stdout.split()[0]
+    return subprocess.run([*git, "show", f"{sha}:{path}"], capture_output=True, text=True, check=True).stdout
+
+
+def plan_update(data, friday: dt.date) -> str:
+    return (docs(data) / "plan-updates" / f"{friday}.md").read_text(encoding="utf-8")
+
+
+def test_every_period_is_reported_and_nothing_names_the_sample(nsk_run):
+    data, done = nsk_run
+    assert f"bqx-ops demo: {nsk.START} .. {LAST_SNAPSHOT}" in done.stdout
+    assert sorted(p.name for p in (docs(data) / "plan-updates").iterdir()) == \
+        [f"{d}.md" for d in fridays(nsk.START, LAST_SNAPSHOT)]
+    assert sorted(p.name for p in (docs(data) / "reviews").glob("*.md")) == \
+        [f"{d}-issue-review.md" for d in reviews(nsk.START, LAST_SNAPSHOT)]
+    quarters = {p.name.split("-2")[0] + "-2" + p.name.split("-2")[1][:3] for p in (docs(data) / "assessments").iterdir()}
+    assert quarters == {"Q4-2021", "Q1-2022", "Q2-2022", "Q3-2022", "Q4-2022"}
+    assert not names_in_outputs(data, nsk.DOCS_DIR, done.stdout, SAMPLE_WORDS)
+
+
+FRIDAYS = [dt.date(2021, 12, 17), dt.date(2022, 2, 25), dt.date(2022, 3, 4), dt.date(2022, 6, 10),
+           dt.date(2022, 9, 9), dt.date(2022, 12, 30)]
+
+
+@pytest.mark.parametrize("friday", FRIDAYS)
+def test_the_budget_and_timeline_lines_are_the_landed_base_recomputed(nsk_run, friday):
+    """Budget: the Plans record's (Budsjett) of the as-of snapshot, $0 before the re-baseline; realized and variance
+    over the Done stages (Ferdig); timeline: working days from the Tuesday start, earned = their Estimated Days."""
+    data, _ = nsk_run
+    snap = as_of_snapshot(friday)
+    [plan] = table(data, snap, "Plans")
+    budget = plan[F["Plans"]["Estimated Budget"]]
+    assert budget == (0 if friday < nsk.REBASELINE_BUDGET else 48000)
+    done = [s for s in table(data, snap, "Stages") if s[F["Stages"]["Status"]] == DONE]
+    realized = sum(s[F["Stages"]["Realized Cost"]] for s in done)
+    estimated = sum(s[F["Stages"]["Estimated Cost"]] for s in done)
+    spent = f"{100 * realized / budget:.1f}% of budget spent" if budget else \
+        "budget spent: no percentage of a $0 budget: over budget"
+    line = f"Budget: ${budget:,} estimated | ${realized:,.2f} realized | " \
+           f"{100 * (realized - estimated) / estimated:+.1f}% variance | {spent}"
+    text = plan_update(data, friday)
+    assert line in text
+    elapsed = int(np.busday_count(nsk.START, friday + dt.timedelta(days=1)))
+    earned = sum(s[F["Stages"]["Estimated Days"]] for s in done)
+    assert f"Timeline: {nsk.DAYS_MIN}-{nsk.DAYS_MAX} days estimated | {elapsed} actual | " \
+           f"{elapsed - earned} days behind" in text
+
+
+@pytest.mark.parametrize("friday", [dt.date(2022, 4, 1), dt.date(2022, 4, 8), dt.date(2022, 6, 10),
+                                    dt.date(2022, 6, 17), dt.date(2022, 12, 30)])
+def test_r2_current_is_the_mean_of_the_latest_ensemble_row_per_horizon(nsk_run, friday):
+    """The base's ensemble is 'Samlet'; no Model Results at all before 2022-04-07; J+30 evaluated from 06-09."""
+    data, _ = nsk_run
+    rows = [r for r in table(data, as_of_snapshot(friday), "Model Results")
+            if r[F["Model Results"]["Model"]] == nsk.ENSEMBLE
+            and dt.date.fromisoformat(r[F["Model Results"]["Evaluated On"]]) <= friday]
+    latest = {}
+    for r in sorted(rows, key=lambda r: r[F["Model Results"]["Evaluated On"]]):
+        latest[r[F["Model Results"]["Horizon"]]] = r[F["Model Results"]["R2"]]
+    text = plan_update(data, friday)
+    if not latest:
+        assert "R²: Current: no data | Target 0.60-0.80 | Trend: no data" in text
+        return
+    shown = float(re.search(r"R²: Current ([0-9.]+) \|", text).group(1))
+    assert shown == pytest.approx(sum(latest.values()) / len(latest), abs=0.005)
+    assert f"over {len(latest)} horizon" in text
+
+
+def month_rows(data, year, month):
+    return read_json(Landing(data).costs_month(year, month))["ResultsByTime"]
+
+
+def day_total(row) -> float:
+    return sum(float(g["Metrics"]["UnblendedCost"]["Amount"]) for g in row["Groups"])
+
+
+@pytest.mark.parametrize("monday", [dt.date(2022, 1, 3), dt.date(2022, 2, 7), dt.date(2022, 3, 7)])
+def test_cost_per_month_sums_every_service_with_its_credits(nsk_run, monday):
+    """Four services; January-March's SageMaker credited to -0.0000001 a day and a -$180 refund on 02-01:
+    a month to date below zero is shown as it is, and there is no ceiling (no target)."""
+    data, _ = nsk_run
+    prev = monday.replace(day=1) - dt.timedelta(days=1)
+    last_month = sum(day_total(r) for r in month_rows(data, prev.year, prev.month))
+    n = monday.day - 1
+    to_date = sum(day_total(r) for r in month_rows(data, monday.year, monday.month)[:n])
+    days_in = (monday.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+    def usd(v):
+        return f"-${-v:,.2f}" if round(v, 2) < 0 else f"${v:,.2f}"
+    board = committed(data, f"dashboard as of {monday}", "docs/dashboard.md")
+    row = f"| **Cost/Month** | no target | {prev:%b} {usd(last_month)}; {monday:%b} to date {usd(to_date)} " \
+          f"({n} day{'s' if n > 1 else ''}), projected {usd(to_date / n * days_in.day)} |"
+    assert row in board
+
+
+@pytest.mark.parametrize("monday, shown", [(dt.date(2022, 12, 26), "3/4 (3 due so far)"),
+                                           (dt.date(2023, 1, 2), "0/4 (0 due so far)")])
+def test_the_yearly_360_count_starts_again_after_the_year_end(nsk_run, monday, shown):
+    """2022's Q1-Q3 finals (03-25, 06-24, 09-30) are due by 12-26, Q4's (12-30) not yet; on 2023-01-02 no quarter
+    of 2023 is due, and 2022's four do not count."""
+    data, _ = nsk_run
+    board = committed(data, f"dashboard as of {monday}", "docs/dashboard.md")
+    assert f"| **360 Assessments** | 4/year | {shown} ✅ |" in board
+
+
+def test_review_lists_every_open_unlabelled_github_issue_as_untriaged(nsk_run):
+    """No label of the repository names a priority or category and the team's rules never match GitHub:
+    each open issue is untriaged, listed and counted, none dropped."""
+    data, _ = nsk_run
+    for end in (dt.date(2022, 7, 1), dt.date(2023, 1, 1)):
+        instant = f"{end}T10:00:00Z"
+        open_ = sorted(n for n, _, _, created, closed in nsk.ISSUES
+                       if created < instant and (closed is None or closed >= instant))
+        review = json.loads((docs(data) / "reviews" / f"{end}-issue-review.json").read_text())
+        github = [i for i in review["inventory"] if i["source"] == "github" and i["state"] == "open"]
+        assert sorted(int(i["source_ref"]) for i in github) == open_
+        assert all(i["priority"] is None and i["category"] is None for i in github)
+        text = (docs(data) / "reviews" / f"{end}-issue-review.md").read_text(encoding="utf-8")
+        assert f"**{len(open_)} untriaged issue{'s' if len(open_) > 1 else ''}**" in text
