@@ -168,3 +168,31 @@ def test_review_lists_every_open_unlabelled_github_issue_as_untriaged(nsk_run):
         assert all(i["priority"] is None and i["category"] is None for i in github)
         text = (docs(data) / "reviews" / f"{end}-issue-review.md").read_text(encoding="utf-8")
         assert f"**{len(open_)} untriaged issue{'s' if len(open_) > 1 else ''}**" in text
+
+
+def test_the_changelog_says_which_stage_moved_to_another_phase(nsk_run):
+    """Stage 7.2 moves from F7 to F8 in the week of 2022-06-06 while In Progress: the CHANGELOG said only
+    'Completed phases: Phase 7' (its other stage was Done), as if 7.2 had vanished or been finished."""
+    data, _ = nsk_run
+    moved = nsk.STAGE_MOVED
+    before, after = as_of_snapshot(moved - dt.timedelta(days=1)), as_of_snapshot(moved + dt.timedelta(days=6))
+    link = F["Stages"]["Phase"]
+    [old] = [s for s in table(data, before, "Stages") if s[F["Stages"]["Stage ID"]] == nsk.MOVED[0]]
+    [new] = [s for s in table(data, after, "Stages") if s[F["Stages"]["Stage ID"]] == nsk.MOVED[0]]
+    assert old[link] != new[link] and new[F["Stages"]["Status"]] == nsk.BASE_WORD["In Progress"]
+    changelog = (data / nsk.DOCS_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"- stage moved: 7.2 Steg 7.2 – solprognose: Phase 7 – Fase 7 → Phase 8 – Fase 8" in changelog
+
+
+def test_a_stage_moved_between_phases_is_a_structure_change():
+    from bqx_ops.docs_sync.changelog import sections
+    from bqx_ops.docs_sync.snapshot import Snapshot
+
+    phases = [{"record_id": "recA", "phase_id": "A", "number": 1, "name": "Alpha", "status": "In Progress"},
+              {"record_id": "recB", "phase_id": "B", "number": 2, "name": "Beta", "status": "Todo"}]
+    stage = {"record_id": "recS", "stage_id": "1.2", "name": "Move me", "status": "In Progress", "phase_id": "recA"}
+    before = Snapshot(dt.date(2024, 1, 1), {"phases": phases, "stages": [stage]})
+    after = Snapshot(dt.date(2024, 1, 8), {"phases": phases, "stages": [{**stage, "phase_id": "recB"}]})
+    assert dict(sections(before, after))["Plan structure"] == [
+        "- stage moved: 1.2 Move me: Phase 1 – Alpha → Phase 2 – Beta"]
+    assert dict(sections(before, before))["Plan structure"] == []

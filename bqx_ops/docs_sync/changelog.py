@@ -72,8 +72,9 @@ def _new(before: Snapshot, after: Snapshot, table: str) -> list[dict]:
 
 
 def _structure(before: Snapshot, after: Snapshot) -> list[str]:
-    """Phases and stages added or removed this week, and Stage / Phase IDs renamed (same record): a
-    removed stage would otherwise vanish from the CHANGELOG, a renamed one look like another stage."""
+    """Phases and stages added or removed this week, Stage / Phase IDs renamed (same record) and stages moved
+    to another phase: a removed stage would otherwise vanish from the CHANGELOG, a renamed one look like
+    another stage, and a phase whose stage moved out read as completed with that stage still open."""
     if before.day is None:
         return []
     lines = []
@@ -90,6 +91,12 @@ def _structure(before: Snapshot, after: Snapshot) -> list[str]:
             if old[rid].get(key) != new[rid].get(key):
                 lines.append(f"- {kind} renamed: {cell(old[rid].get(key))} → {cell(new[rid].get(key))} "
                              f"{cell(new[rid].get('name'))}")
+    old, new = before.by_id("stages"), after.by_id("stages")
+    for s in sorted((new[rid] for rid in set(old) & set(new)), key=_stage_sort):
+        was, now = old[s["record_id"]].get("phase_id"), s.get("phase_id")
+        if was and now and was != now:
+            lines.append(f"- stage moved: {cell(after.stage_label(s['record_id']))}: {cell(before.phase_label(was))}"
+                         f" → {cell(after.phase_label(now))}")
     return lines
 
 
