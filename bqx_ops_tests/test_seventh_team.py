@@ -196,3 +196,20 @@ def test_a_stage_moved_between_phases_is_a_structure_change():
     assert dict(sections(before, after))["Plan structure"] == [
         "- stage moved: 1.2 Move me: Phase 1 – Alpha → Phase 2 – Beta"]
     assert dict(sections(before, before))["Plan structure"] == []
+
+
+def test_a_phase_done_again_after_reopening_is_not_announced_as_released_twice(nsk_run):
+    """Stage 2.1 (phase F2's only stage) is Done 2021-12-31, re-opened 2022-02-15 and Done again 03-08. The tag
+    phase-2-done and its GitHub release stay those of January; the Slack sync note of March said 'Released:
+    phase-2-done' all the same, a release nobody could find."""
+    data, _ = nsk_run
+    sinks = [json.loads(line) for line in (data / "sinks" / "slack.jsonl").read_text().splitlines()]
+    released = [s["key"] for s in sinks if s["key"].startswith("docs-sync/")
+                and re.search(r"^Released: .*\bphase-2-done\b", s["request"]["text"], re.MULTILINE)]
+    again = [s["key"] for s in sinks if s["key"].startswith("docs-sync/")
+             and "\nDone again (released before): phase-2-done" in s["request"]["text"]]
+    github = [json.loads(line)["key"] for line in (data / "sinks" / "github.jsonl").read_text().splitlines()]
+    assert github.count("github-release/phase-2-done") == 1
+    # the first Monday whose week's as-of snapshot shows F2 Done: Done 12-31, snapshot 01-04, week of 01-03
+    assert released == ["docs-sync/2022-01-03"]
+    assert again == ["docs-sync/2022-03-07"]  # Done again 03-08: the snapshot of the week of 03-07

@@ -202,11 +202,15 @@ def sync_notification(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
             [sync] = _rows_for(synced, start) or [{"commit_sha": None}]
             if not sync.get("commit_sha"):
                 continue
-            new_tags = sorted(t["tag"] for t in _rows_for(tagged, start) if t["completed_this_week"])
+            done = [t for t in _rows_for(tagged, start) if t["completed_this_week"]]
+            # a phase re-opened and Done again keeps the tag (and release) of its first completion: not released again
+            new_tags = sorted(t["tag"] for t in done if t["target_sha"] == sync["commit_sha"])
+            again = sorted(t["tag"] for t in done if t["target_sha"] != sync["commit_sha"])
             text = (f"*Docs sync* for the week ending {w.report_date.isoformat()}"
                     + (" (in progress)" if w.in_progress else "") + f": {escape(sync['summary'])}\n"
                     f"Commit {sync['commit_sha'][:12]} · Airtable snapshot {sync['snapshot_date']:%Y-%m-%d}"
-                    + (f"\nReleased: {escape(', '.join(new_tags))}" if new_tags else ""))
+                    + (f"\nReleased: {escape(', '.join(new_tags))}" if new_tags else "")
+                    + (f"\nDone again (released before): {escape(', '.join(again))}" if again else ""))
             outcomes[w.key] = outbox.enqueue(conn, f"docs-sync/{w.key}", "slack", {"text": text},
                                              outbox.Producer("docs/sync_notification", w.key, context.run.run_id),
                                              period_end=w.end, now=dt.datetime.now(UTC))
