@@ -213,3 +213,47 @@ def test_a_phase_done_again_after_reopening_is_not_announced_as_released_twice(n
     # the first Monday whose week's as-of snapshot shows F2 Done: Done 12-31, snapshot 01-04, week of 01-03
     assert released == ["docs-sync/2022-01-03"]
     assert again == ["docs-sync/2022-03-07"]  # Done again 03-08: the snapshot of the week of 03-07
+
+
+def horizon_rows(text: str, heading: str) -> list[str]:
+    """The horizon column of the first table after ``heading``, in the order the report lists it."""
+    lines = text.split(heading, 1)[1].splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|---")) + 1
+    body = [line for line in lines[first:first + 20]]
+    body = body[:next((i for i, line in enumerate(body) if not line.startswith("|")), len(body))]
+    return [line.split("|")[1].strip() for line in body]
+
+
+def test_horizons_read_in_the_order_a_reader_counts_them(nsk_run):
+    """J+1, J+3, J+7, J+14, J+30 (the Plans record's order, and docs/models.md's): the plan update, the 360 and
+    the CHANGELOG listed them by text, J+1, J+14, J+3, J+30, J+7."""
+    data, _ = nsk_run
+    counted = nsk.HORIZONS[True]
+    assert horizon_rows(plan_update(data, dt.date(2022, 12, 30)), "| Horizon | Latest Ensemble R² |") == counted
+    q4 = (docs(data) / "assessments" / "Q4-2022.md").read_text(encoding="utf-8")
+    assert horizon_rows(q4, "Latest Ensemble R² per horizon:") == counted
+    changelog = (data / nsk.DOCS_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    week = changelog.split("## 2022-06-27", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^- Ensemble (J\+\d+):", week, re.MULTILINE) == counted
+    models = (docs(data) / "models.md").read_text(encoding="utf-8")
+    assert re.findall(r"^\| Ensemble \| (J\+\d+) \|", models, re.MULTILINE) == counted
+
+
+def test_the_latest_ensemble_r2_is_listed_by_horizon_in_natural_order():
+    import pandas as pd
+
+    from bqx_ops.plan_update import r2
+
+    rows = [{"record_id": f"r{h}", "result_id": f"E-{h}", "model": "Ensemble", "horizon": h,
+             "evaluated_on": pd.Timestamp("2024-01-04"), "r2": 0.5} for h in ("J+30", "J+14", "J+3", "J+1", "w7")]
+    assert list(r2.latest_ensemble(pd.DataFrame(rows), dt.date(2024, 1, 5))) == ["J+1", "J+3", "J+14", "J+30", "w7"]
+
+
+def test_the_proposed_updates_list_the_stages_in_plan_order(nsk_run):
+    """Q4-2021's adjustment proposal re-estimates every open stage: it listed 10.1 .. 18.1 before 2.1, and 3.10
+    before 3.2, where every other table of the reports reads 2.1 < 3.2 < 3.10 < 10.1."""
+    data, _ = nsk_run
+    text = (docs(data) / "assessments" / "Q4-2021-budget-timeline-adjustment.md").read_text(encoding="utf-8")
+    keys = [m for m in re.findall(r"^\| Stages \| ([0-9.]+) \| Estimated Cost \|", text, re.MULTILINE)]
+    assert len(keys) > 20 and "3.10" in keys
+    assert keys == sorted(keys, key=lambda k: tuple(int(p) for p in k.split(".")))

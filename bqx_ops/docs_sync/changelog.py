@@ -9,6 +9,7 @@ from bqx_ops.docs_sync.artifacts import artifact_files
 from bqx_ops.docs_sync.snapshot import Snapshot, day_text, realized_vs
 from bqx_ops.docs_sync.status import _stage_sort
 from bqx_ops.markdown import cell
+from bqx_ops.plan_update.common import natural_key
 from bqx_ops.plan_update.r2 import latest_evaluations
 
 
@@ -123,7 +124,7 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
     r2 = [f"- {cell(m)} {cell(h)}: "
           f"{'—' if (m, h) not in r2_before else f'{r2_before[(m, h)]:.4f}'} → {v:.4f}"
           + (f" ({v - r2_before[(m, h)]:+.4f})" if (m, h) in r2_before else "")
-          for (m, h), v in sorted(r2_after.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
+          for (m, h), v in sorted(r2_after.items(), key=lambda kv: (str(kv[0][0]), natural_key(kv[0][1]), str(kv[0][1])))
           if r2_before.get((m, h)) != v]
     return [
         ("Plan structure", _structure(before, after)),
