@@ -257,3 +257,30 @@ def test_the_proposed_updates_list_the_stages_in_plan_order(nsk_run):
     keys = [m for m in re.findall(r"^\| Stages \| ([0-9.]+) \| Estimated Cost \|", text, re.MULTILINE)]
     assert len(keys) > 20 and "3.10" in keys
     assert keys == sorted(keys, key=lambda k: tuple(int(p) for p in k.split(".")))
+
+
+def test_a_zero_budget_is_a_budget_not_missing_data(nsk_run):
+    """Until the re-baseline the Plans record's budget is $0: the forecast at completion read '(no data)', the
+    360 'against $0.00 (no data)', the adjustment proposal '(no data on the budget)', as if the plan had no
+    budget. There is no percentage of $0, and any cost is over it (as the budget line already says)."""
+    data, _ = nsk_run
+    friday = dt.date(2021, 12, 17)
+    [plan] = table(data, as_of_snapshot(friday), "Plans")
+    assert plan[F["Plans"]["Estimated Budget"]] == 0
+    forecast = re.search(r"Forecast total at completion \$([0-9,.]+) against the \$0 budget: \+\$([0-9,.]+), "
+                         r"no percentage of a \$0 budget: over budget \(realized", plan_update(data, friday))
+    assert forecast and forecast.group(1) == forecast.group(2)
+    q4 = (docs(data) / "assessments" / "Q4-2021.md").read_text(encoding="utf-8")
+    assert re.search(r"- Forecast at completion: \$[0-9,.]+ against \$0\.00 \(no percentage of a \$0 budget: "
+                     r"over budget\)\.", q4)
+    proposal = (docs(data) / "assessments" / "Q4-2021-budget-timeline-adjustment.md").read_text(encoding="utf-8")
+    assert re.search(r"- Cost: \+[0-9,.]+ USD \(no percentage of a \$0 budget: over budget\)\.", proposal)
+    assert "no data on the budget" not in proposal and "against $0.00 (no data)" not in q4
+
+
+def test_the_risk_rationale_counts_one_issue_in_the_singular():
+    from bqx_ops.assessment.score import QuarterInputs, risk
+
+    one = ({"priority": "P1", "fingerprint": "x"},)
+    text = risk(QuarterInputs(open_issues=one)).rationale
+    assert text == "1 open high-priority (P0/P1) issue vs target < 5"

@@ -212,7 +212,7 @@ def risk(i: QuarterInputs) -> Dimension:
     n = _open(i, "P0") + _open(i, "P1")
     score = 100 - 10 * n if n < HIGH_PRIORITY_TARGET else 50 - 10 * (n - HIGH_PRIORITY_TARGET)
     return Dimension(DIMENSIONS[4], clamp(score), SCORED,
-                     f"{n} open high-priority (P0/P1) issues vs target < {HIGH_PRIORITY_TARGET}")
+                     f"{plural(n, 'open high-priority (P0/P1) issue')} vs target < {HIGH_PRIORITY_TARGET}")
 
 
 def manual(name: str) -> Dimension:
