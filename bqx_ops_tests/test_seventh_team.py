@@ -284,3 +284,54 @@ def test_the_risk_rationale_counts_one_issue_in_the_singular():
     one = ({"priority": "P1", "fingerprint": "x"},)
     text = risk(QuarterInputs(open_issues=one)).rationale
     assert text == "1 open high-priority (P0/P1) issue vs target < 5"
+
+
+def drops_first_shown(data, monday: dt.date) -> int:
+    """R² drops (> 0.05, consecutive evaluations of a model and horizon) of the latest plan week's as-of
+    snapshot evaluated after the previous plan week's as-of snapshot: the ones that week is the first to show."""
+    friday = monday - dt.timedelta(days=(monday.weekday() - 4) % 7)
+    shown, before = as_of_snapshot(friday), as_of_snapshot(friday - dt.timedelta(weeks=1))
+    mr = F["Model Results"]
+    series = {}
+    for r in sorted(table(data, shown, "Model Results"), key=lambda r: (r[mr["Evaluated On"]], r[mr["Result ID"]])):
+        series.setdefault((r[mr["Model"]], r[mr["Horizon"]]), []).append(r)
+    return sum(1 for rows in series.values() for prev, cur in zip(rows, rows[1:])
+               if round(prev[mr["R2"]] - cur[mr["R2"]], 10) > 0.05
+               and before < dt.date.fromisoformat(cur[mr["Evaluated On"]]) <= friday)
+
+
+def test_model_drift_counts_a_drop_evaluated_after_the_weeks_snapshot(nsk_run):
+    """The ensemble's J+7 drops by 0.067 on Thursday 2022-06-16; snapshots are taken on Tuesdays, so the plan week
+    closing 06-17 cannot see it and the one closing 06-24 first does. Counting only drops 'evaluated during the
+    week', no dashboard ever showed it: Model Drift read 0 ✅ beside an R² that had fallen."""
+    data, _ = nsk_run
+    mondays = [dt.date(2022, 6, 13) + dt.timedelta(weeks=k) for k in range(5)]
+    counts = [drops_first_shown(data, m) for m in mondays]
+    assert sum(counts) == 1 and counts[2] == 1  # shown once, on Monday 06-27
+    for monday, n in zip(mondays, counts):
+        board = committed(data, f"dashboard as of {monday}", "docs/dashboard.md")
+        assert f"| **Model Drift** | 0 alerts | {n} {'✅' if n == 0 else '❌'} |" in board, monday
+
+
+def test_live_drift_is_counted_once_in_the_first_week_that_shows_it():
+    import duckdb
+
+    from bqx_ops.dashboard.read import facts
+
+    def week(k):  # plan week k: Friday 2024-01-05 + k weeks, 16:00 .. the next Friday; its Tuesday snapshot
+        start = dt.datetime(2024, 1, 5, 16) + dt.timedelta(weeks=k)
+        return start, start + dt.timedelta(weeks=1), (start + dt.timedelta(days=4)).date()
+    with duckdb.connect() as conn:
+        conn.execute("CREATE SCHEMA plan")
+        conn.execute("CREATE TABLE plan.dashboard (period_start TIMESTAMP, period_end TIMESTAMP, snapshot_date TIMESTAMP)")
+        conn.execute("CREATE TABLE plan.r2_drops (period_start TIMESTAMP, period_end TIMESTAMP, evaluated_on TIMESTAMP)")
+        for k in range(3):
+            start, end, snap = week(k)
+            conn.execute("INSERT INTO plan.dashboard VALUES (?, ?, ?)", [start, end, snap])
+        # a drop evaluated on Thursday of week 0 (after its Tuesday snapshot): first listed by week 1's table
+        for k in (1, 2):
+            start, end, _ = week(k)
+            conn.execute("INSERT INTO plan.r2_drops VALUES (?, ?, ?)", [start, end, dt.date(2024, 1, 11)])
+        seen = [facts(conn, (week(k)[1] + dt.timedelta(days=2, hours=17)).replace(tzinfo=dt.timezone.utc)).drops
+                for k in range(3)]
+    assert seen == [0, 1, 0]

@@ -36,6 +36,17 @@ def _one(conn, tables: set[str], table: str, sql: str, params: list):
         return None
 
 
+# Live drift: the drops the latest plan week is the first to show (its table lists every drop to date). One
+# evaluated after the previous plan week's as-of snapshot could not be in it (with weekly snapshots on a Tuesday, a
+# Thursday drop first shows the week after: by "evaluated during the week" it was never counted); with no previous
+# week, those evaluated after the week's opening Friday. Each drop counts in one week, never in a later one.
+LIVE_DROPS = (
+    "SELECT count(*) FROM plan.r2_drops WHERE period_start = ? AND CAST(evaluated_on AS DATE) > coalesce("
+    "(SELECT CAST(max(snapshot_date) AS DATE) FROM plan.dashboard WHERE period_start = (SELECT max(period_start) "
+    "FROM plan.dashboard WHERE period_start < ?)), CAST(period_start AS DATE)) "
+    "AND CAST(evaluated_on AS DATE) <= CAST(period_end AS DATE)")
+
+
 def _latest_plan_week(conn, tables, at) -> dt.datetime | None:
     row = _one(conn, tables, "plan.dashboard", "SELECT max(period_start) FROM plan.dashboard WHERE period_end <= ?",
                [at])
@@ -167,10 +178,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
                 "AND snapshot_date IS NOT NULL", [at])  # synced: a commit, or queued for one (a replay)
     plan = _last_airtable_update(conn, tables, at)
     week = _latest_plan_week(conn, tables, at)
-    # live drift only: drops evaluated during the latest plan week (its table lists every drop to date)
-    drops = _one(conn, tables, "plan.r2_drops",
-                 "SELECT count(*) FROM plan.r2_drops WHERE period_start = ? AND CAST(evaluated_on AS DATE) > "
-                 "CAST(period_start AS DATE) AND CAST(evaluated_on AS DATE) <= CAST(period_end AS DATE)", [week])
+    drops = _one(conn, tables, "plan.r2_drops", LIVE_DROPS, [week, week])
     p0, p1 = open_issues if open_issues is not None else (None, None)
     assessed = _assessments(conn, tables, as_of, at, start)
     costs = cost_rows(conn, tables, at)
