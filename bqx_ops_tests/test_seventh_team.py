@@ -335,3 +335,57 @@ def test_live_drift_is_counted_once_in_the_first_week_that_shows_it():
         seen = [facts(conn, (week(k)[1] + dt.timedelta(days=2, hours=17)).replace(tzinfo=dt.timezone.utc)).drops
                 for k in range(3)]
     assert seen == [0, 1, 0]
+
+
+def ensemble_by_horizon(data, friday: dt.date) -> dict[str, float]:
+    mr = F["Model Results"]
+    rows = sorted((r for r in table(data, as_of_snapshot(friday), "Model Results") if r[mr["Model"]] == nsk.ENSEMBLE
+                   and dt.date.fromisoformat(r[mr["Evaluated On"]]) <= friday),
+                  key=lambda r: (r[mr["Evaluated On"]], r[mr["Result ID"]]))
+    return {r[mr["Horizon"]]: r[mr["R2"]] for r in rows}
+
+
+def test_the_dashboards_r2_trend_compares_the_horizons_both_weeks_know(nsk_run):
+    """J+30 is first evaluated 2022-06-09 (the week closing 06-17 first shows it) and starts lowest: the mean over
+    five horizons fell below last week's mean over four, and the dashboard of 06-20 said R² ↓ while every
+    horizon had risen by 0.003."""
+    data, _ = nsk_run
+    monday, friday = dt.date(2022, 6, 20), dt.date(2022, 6, 17)
+    now, then = ensemble_by_horizon(data, friday), ensemble_by_horizon(data, friday - dt.timedelta(weeks=1))
+    assert set(now) - set(then) == {"J+30"}
+    mean_now, mean_then = sum(now.values()) / len(now), sum(then.values()) / len(then)
+    change = sum(now[h] - then[h] for h in then) / len(then)
+    assert mean_now < mean_then and change > 0
+    board = committed(data, f"dashboard as of {monday}", "docs/dashboard.md")
+    assert re.search(rf"\| \*\*R² \(Ensemble\)\*\* \| &gt; 0\.60 \| {mean_now:.4f} ✅ \| ↑ \|", board)
+
+
+def test_a_horizon_added_does_not_turn_the_r2_trend_down():
+    import duckdb
+
+    from bqx_ops.dashboard.indicators import Facts, indicators, week_trend
+    from bqx_ops.dashboard.read import _r2_change
+
+    weeks = [dt.datetime(2024, 1, 5, 16), dt.datetime(2024, 1, 12, 16)]
+    # week 0: h1 0.70, h2 0.60; week 1: both +0.01 and a new h3 at 0.40 (mean 0.65 -> 0.57)
+    rows = [(weeks[0], "h1", 0.70), (weeks[0], "h2", 0.60), (weeks[1], "h1", 0.71), (weeks[1], "h2", 0.61),
+            (weeks[1], "h3", 0.40)]
+    with duckdb.connect() as conn:
+        conn.execute("CREATE SCHEMA plan")
+        conn.execute("CREATE TABLE plan.dashboard (period_start TIMESTAMP, period_end TIMESTAMP)")
+        conn.executemany("INSERT INTO plan.dashboard VALUES (?, ?)", [[w, w + dt.timedelta(weeks=1)] for w in weeks])
+        conn.execute("CREATE TABLE plan.r2_evaluations (period_start TIMESTAMP, period_end TIMESTAMP, model VARCHAR, "
+                     "horizon VARCHAR, evaluated_on TIMESTAMP, result_id VARCHAR, record_id VARCHAR, r2 DOUBLE)")
+        conn.executemany("INSERT INTO plan.r2_evaluations VALUES (?, ?, 'Ensemble', ?, ?, ?, ?, ?)",
+                         [[w, w + dt.timedelta(weeks=1), h, w + dt.timedelta(days=1), f"{w}{h}", f"r{w}{h}", v]
+                          for w, h, v in rows])
+        tables = {"plan.dashboard", "plan.r2_evaluations"}
+        change = _r2_change(conn, tables, weeks[1])
+        assert change == pytest.approx(0.01) and _r2_change(conn, tables, weeks[0]) is None
+    at = dt.datetime(2024, 1, 22, 9, tzinfo=dt.timezone.utc)
+
+    def r2(facts):
+        return next(i for i in indicators(facts) if i.metric == "R² (Ensemble)")
+    before = r2(Facts(as_of=at - dt.timedelta(weeks=1), r2=0.65, r2_target=0.5))
+    assert week_trend(r2(Facts(as_of=at, r2=0.57, r2_target=0.5, r2_change=change)), before) == "↑"
+    assert week_trend(r2(Facts(as_of=at, r2=0.57, r2_target=0.5)), before) == "↓"  # same horizons: as they are
