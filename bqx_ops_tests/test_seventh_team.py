@@ -389,3 +389,35 @@ def test_a_horizon_added_does_not_turn_the_r2_trend_down():
     before = r2(Facts(as_of=at - dt.timedelta(weeks=1), r2=0.65, r2_target=0.5))
     assert week_trend(r2(Facts(as_of=at, r2=0.57, r2_target=0.5, r2_change=change)), before) == "↑"
     assert week_trend(r2(Facts(as_of=at, r2=0.57, r2_target=0.5)), before) == "↓"  # same horizons: as they are
+
+
+def test_a_cost_overrun_title_is_never_rounded_onto_its_priority_threshold():
+    """The seventh base's 3.4 ran 24.9995% over ($1,281.62 vs $1,025.30: P2) and 7.2 25.0003% ($1,844.88 vs
+    $1,475.90: P1): both titles read 'over its estimate by 25%', one P1 and one P2 (the display rule: a figure
+    is never rounded onto the threshold it is judged against)."""
+    import pandas as pd
+
+    from bqx_ops.issue_review.derived import cost_issues
+
+    stages = pd.DataFrame([
+        {"record_id": "s34", "stage_id": "3.4", "name": "Steg 3.4", "phase_id": "recF3", "status": "Done",
+         "estimated_cost": 1025.30, "realized_cost": 1281.62, "completed_date": pd.Timestamp("2022-02-09")},
+        {"record_id": "s72", "stage_id": "7.2", "name": "Steg 7.2", "phase_id": "recF8", "status": "Done",
+         "estimated_cost": 1475.90, "realized_cost": 1844.88, "completed_date": pd.Timestamp("2022-06-09")}])
+    config = {"category": "Cost Overruns", "escalations": [(25, "P1"), (15, "P2")]}
+    found = {f.source_ref: f for f in cost_issues(stages, pd.DataFrame(), pd.DataFrame(), config)}
+    p2, p1 = found["cost_overrun/s34"], found["cost_overrun/s72"]
+    assert (p2.priority, p1.priority) == ("P2", "P1")
+    assert 100 * (1281.62 - 1025.30) / 1025.30 < 25 < 100 * (1844.88 - 1475.90) / 1475.90
+    assert p2.title == "Stage 3.4 Steg 3.4 over its estimate by 24.9995% ($1,281.62 vs $1,025.30)"
+    assert p1.title == "Stage 7.2 Steg 7.2 over its estimate by 25.0003% ($1,844.88 vs $1,475.90)"
+    assert p2.detail == "variance $256.32 (+24.9995%)"
+
+
+def test_the_reduce_scope_reason_never_rounds_the_overrun_onto_its_limit():
+    """A budget variance of +25.01% (over the 25% limit) read 'budget overrun +25.0% > 25%'."""
+    from bqx_ops.assessment.score import Dimension, QuarterInputs, decide
+
+    dims = tuple(Dimension(f"d{k}", 95.0, "scored", "") for k in range(5))
+    why = decide(95.0, dims, QuarterInputs(budget={"variance_pct": 25.01})).reasons
+    assert "budget overrun +25.01% > 25%" in why

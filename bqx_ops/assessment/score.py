@@ -270,7 +270,7 @@ def decide(overall: float | None, dimensions: tuple[Dimension, ...], i: QuarterI
     cost = _num(i.budget, "variance_pct")
     if cost is not None and cost > OVERRUN_LIMIT:
         overrides.append(REDUCE)
-        why.append(f"budget overrun {cost:+.1f}% > {OVERRUN_LIMIT:.0f}%")
+        why.append(f"budget overrun {pct_vs(cost, (OVERRUN_LIMIT,))} > {OVERRUN_LIMIT:.0f}%")  # +25.01%, not +25.0%
     return Decision(band, tuple(overrides), tuple(why))
 
 
