@@ -10,7 +10,8 @@ dashboard's yearly 360 count starts again. What no other base has:
   ``J+1`` .. ``J+14`` with a fifth (``J+30``) added at the re-baseline of 2022-06-07, two phases added then and
   one removed (2022-09-06), a stage moved to another phase while In Progress (2022-06-01) and a Done stage re-opened;
 - *no Model Results at all* for the first four months;
-- no monthly cost ceiling, Cost Explorer months in four services with credits (a refund day below zero);
+- no monthly cost ceiling, Cost Explorer months in four services with credits (a refund day below zero), and
+  the days of November 2021 before the start (a prototype on the same account);
 - a GitHub repository without a single priority or category label (its issues stay untriaged), the team's
   own triage rules (its own SLAs and a rules list that replaces ours), four CloudWatch log groups (one never
   logs) and a SageMaker listing that holds no job at all.
@@ -231,6 +232,8 @@ REFUND_DAY = D("2022-02-01")  # a SageMaker credit larger than the day's usage
 
 
 def daily_costs(day: dt.date) -> dict[str, str]:
+    if day < START:  # the account ran a prototype before the plan began: Cost Explorer has those days too
+        return {"Amazon SageMaker": "2.50"}
     costs = {"Amazon SageMaker": "14.20", "AWS Lambda": "1.35", "Amazon Simple Storage Service": "0.42"}
     if D("2022-01-01") <= day <= D("2022-03-31"):
         costs["Amazon SageMaker"] = "-0.0000001"  # credits cover the usage (Cost Explorer's rounding)
@@ -277,7 +280,7 @@ def write(data_dir: Path) -> Path:
         day += dt.timedelta(days=1)
     write_json(landing.sagemaker_jobs, [])
     for year, month in COST_MONTHS:
-        write_json(landing.costs_month(year, month), cost_month(year, month, START, END, daily_costs))
+        write_json(landing.costs_month(year, month), cost_month(year, month, None, END, daily_costs))
     (data_dir / "bqx_ops.yaml").write_text(yaml.safe_dump(config(), sort_keys=False, allow_unicode=True),
                                            encoding="utf-8")
     rules = data_dir / "triage.yaml"

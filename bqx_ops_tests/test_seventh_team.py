@@ -421,3 +421,30 @@ def test_the_reduce_scope_reason_never_rounds_the_overrun_onto_its_limit():
     dims = tuple(Dimension(f"d{k}", 95.0, "scored", "") for k in range(5))
     why = decide(95.0, dims, QuarterInputs(budget={"variance_pct": 25.01})).reasons
     assert "budget overrun +25.01% > 25%" in why
+
+
+def test_the_previous_month_counts_from_the_start_in_the_projects_first_month(nsk_run):
+    """Cost Explorer also holds November 2021's 29 days before the Tuesday 11-30 start (a prototype on the same
+    account). The first month's month to date counts from the start; read as the previous month in December it
+    was the whole of November, the prototype's days and all, and the trend compared December with them."""
+    data, _ = nsk_run
+    rows = month_rows(data, 2021, 11)
+    assert len(rows) == 30  # the whole month landed
+    project = sum(day_total(r) for r in rows if r["TimePeriod"]["Start"] >= nsk.START.isoformat())
+    board = committed(data, "dashboard as of 2021-12-06", "docs/dashboard.md")
+    dec = sum(day_total(r) for r in month_rows(data, 2021, 12)[:5])
+    assert f"| **Cost/Month** | no target | Nov ${project:,.2f} (since the start, {nsk.START}); Dec to date " \
+           f"${dec:,.2f} (5 days), projected ${dec / 5 * 31:,.2f} | - |" in board
+
+
+def test_month_figures_count_the_previous_month_from_a_start_inside_it():
+    from bqx_ops.dashboard.costs import CostRow, month_figures
+
+    rows = [CostRow(dt.date(2021, 11, d), "S", 2.5) for d in range(1, 30)] + [CostRow(dt.date(2021, 11, 30), "S", 16.0)]
+    rows += [CostRow(dt.date(2021, 12, d), "S", 10.0) for d in range(1, 6)]
+    at = dt.datetime(2021, 12, 6, 9)
+    got = month_figures(rows, at, start=dt.date(2021, 11, 30))
+    assert (got["previous_month"], got["previous_since"], got["like_days"]) == (16.0, dt.date(2021, 11, 30), None)
+    assert got["month_to_date"] == 50.0
+    whole = month_figures(rows, at, start=dt.date(2021, 10, 4))  # a start before the previous month: all of it
+    assert (whole["previous_month"], whole["previous_since"], whole["like_days"]) == (29 * 2.5 + 16.0, None, 12.5)

@@ -217,6 +217,8 @@ def cost_indicator(f: Facts) -> Indicator:
         return Indicator(PROJECT, "Cost/Month", target, shown + _problems(f.cost_problems),
                          status(f.cost_month), f.cost_month)
     prev = "no data" if c["previous_month"] is None else usd(c["previous_month"])
+    if c.get("previous_since"):  # the project's first month: from its start, as its month to date was
+        prev += f" (since the start, {c['previous_since']:%Y-%m-%d})"
     if c["days"] == 0:  # the 1st: no day of the month has ended, so nothing of it is missing either
         mtd = "no day ended yet"
     else:
