@@ -52,6 +52,14 @@ def _rows_for(df: "pd.DataFrame", period_start) -> list[dict]:
     return records(df[df["period_start"] == period_start]) if len(df) else []
 
 
+def _synced_before(conn, sha: str | None, start) -> bool:
+    """Whether ``sha`` is the commit of a weekly sync of a week before ``start`` (docs.repo_sync)."""
+    if not sha or not table_exists(conn, "docs", "repo_sync"):
+        return False
+    return conn.execute("SELECT count(*) FROM docs.repo_sync WHERE commit_sha = ? AND period_start < ?",
+                        [sha, start]).fetchone()[0] > 0
+
+
 def _previous(duckdb: DuckDBResource, starts: list) -> dict:
     """docs.repo_sync rows of earlier runs: a rerun that changes nothing reports what the week did."""
     with duckdb.get_connection() as conn:
@@ -203,9 +211,10 @@ def sync_notification(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
             if not sync.get("commit_sha"):
                 continue
             done = [t for t in _rows_for(tagged, start) if t["completed_this_week"]]
-            # a phase re-opened and Done again keeps the tag (and release) of its first completion: not released again
-            new_tags = sorted(t["tag"] for t in done if t["target_sha"] == sync["commit_sha"])
-            again = sorted(t["tag"] for t in done if t["target_sha"] != sync["commit_sha"])
+            # a phase re-opened and Done again keeps the tag (and release) of its first completion, the sync commit
+            # of an earlier week: not released again (a tag on this week's commit, or one no earlier week made, is)
+            again = sorted(t["tag"] for t in done if _synced_before(conn, t["target_sha"], start))
+            new_tags = sorted(t["tag"] for t in done if t["tag"] not in again)
             text = (f"*Docs sync* for the week ending {w.report_date.isoformat()}"
                     + (" (in progress)" if w.in_progress else "") + f": {escape(sync['summary'])}\n"
                     f"Commit {sync['commit_sha'][:12]} · Airtable snapshot {sync['snapshot_date']:%Y-%m-%d}"
