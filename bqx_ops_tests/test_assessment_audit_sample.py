@@ -74,7 +74,7 @@ def test_q2_slippage_is_the_plan_weeks_own_and_open_p0_p1_have_one_source(assess
     n, p0 = len(high), sum(1 for r in high if r[1] == "P0")
     trend = next(x for x in text.splitlines() if x.startswith("| Open P0/P1 |"))
     assert trend.rstrip(" |").rsplit("|", 1)[1].strip() == str(n)
-    assert f"_{n} open high-priority (P0/P1) issues" in text
+    assert f"_{n} open high-priority (P0/P1) issue{'' if n == 1 else 's'} vs target" in text
     assert f"- Critical gaps (open P0): {p0} (target 0); open P1: {n - p0}." in text
 
 

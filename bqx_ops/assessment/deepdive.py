@@ -10,7 +10,7 @@ from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.r2 import TREND_WINDOW_DAYS
 from bqx_ops.plan_update.fmt import fixed, num_vs, pct, plural
-from bqx_ops.plan_update.report_parts import unestimated
+from bqx_ops.plan_update.report_parts import over_zero_budget, unestimated
 
 
 def _pct(v) -> str:
@@ -67,7 +67,7 @@ def budget(e: Evidence) -> list[str]:
     return [f"- Budget variance (Done stages): {_pct((e.budget or {}).get('variance_pct'))} vs ±15%; "
             f"timeline variance: {_pct((e.timeline or {}).get('variance_pct'))} vs ±20%.",
             f"- Forecast at completion: {usd(f.get('forecast_cost')) or 'no data'} against "
-            f"{usd(f.get('budget')) or 'no data'} ({_pct(f.get('variance_pct'))}{unestimated(f)}).",
+            f"{usd(f.get('budget')) or 'no data'} ({over_zero_budget(f) or _pct(f.get('variance_pct'))}{unestimated(f)}).",
             f"- Slippage: {plural(len(e.overdue), 'stage')} past their estimated days"
             + (": " + ", ".join(f"{r['stage_id']} (+{r['days_over']} d)" for r in e.overdue) if e.overdue else "")
             + ".", "", "Actual vs estimated by phase:", "",

@@ -11,7 +11,7 @@ from bqx_ops.assessment.proposals import days_up, shown
 from bqx_ops.issue_review.rules import p0_p1_sla_hours, sla_words
 from bqx_ops.markdown import cell, table as md_table
 from bqx_ops.plan_update.fmt import fixed, plural
-from bqx_ops.plan_update.report_parts import unestimated
+from bqx_ops.plan_update.report_parts import over_zero_budget, unestimated
 
 APPROACH = {  # "{P0}" / "{P1}": the SLA of the team's triage rules ("24h", "1 week" for the seed's)
     "open P0": "resolve the P0 issue first (action item within {P0}), then re-test the stage",
@@ -126,7 +126,7 @@ def adjustment(quarter: str, as_of: dt.datetime, e: Evidence, updates: list[dict
                 if fdays is not None and isinstance(t.get("stages_without_days"), str) else "") + ".", "",
              "## Impact assessment", "",
              f"- Cost: {_money(None if forecast is None or budget_now is None else forecast - budget_now)} USD "
-             f"({_pct(f.get('variance_pct'))} on the budget).",
+             + (f"({zero})." if (zero := over_zero_budget(f)) else f"({_pct(f.get('variance_pct'))} on the budget)."),
              f"- Schedule: {_schedule(number(t.get('schedule_variance_days')))} the earned schedule today.",
              f"- {plural(len(updates), 'Airtable field update')}, applied only on approval:", "",
              md_table(["Table", "Key", "Field", "Current", "Proposed"],

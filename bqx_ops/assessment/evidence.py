@@ -21,7 +21,7 @@ from bqx_ops.assessment.approval import approval_title
 from bqx_ops.calendar import naive_utc
 from bqx_ops.db import table_exists
 from bqx_ops.base_schema import ENSEMBLE
-from bqx_ops.plan_update.common import records
+from bqx_ops.plan_update.common import natural_key, records
 from bqx_ops.plan_update.r2 import evaluations
 from bqx_ops.plan_update.targets import plan_targets
 from bqx_ops.plan_update.timeline import overdue_stages
@@ -169,7 +169,7 @@ def read_evidence(conn, start: dt.datetime, when: dt.datetime, issues_at: read.I
     by_stage, actioned = _review(conn, start, when, issues_at)
     history, previous = _history(conn, start)
     return Evidence(
-        r2_by_horizon=tuple(best[h] for h in sorted(best)), r2_path=path,
+        r2_by_horizon=tuple(best[h] for h in sorted(best, key=natural_key)), r2_path=path,
         phase_costs=_week(conn, "plan.phase_cost_variance", week),
         phase_timeline=_week(conn, "plan.phase_timeline_variance", week),
         stage_costs=_week(conn, "plan.stage_cost_variance", week), overdue=overdue,

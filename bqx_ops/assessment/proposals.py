@@ -22,6 +22,7 @@ import math
 from bqx_ops import config as project_config
 from bqx_ops.assessment.evidence import Evidence
 from bqx_ops.assessment.findings import ADJUSTMENT_VARIANCE, number, needs_adjustment
+from bqx_ops.plan_update.common import stage_key
 from bqx_ops.plan_update.fmt import half_up
 
 PROPOSAL_COLUMNS = {"quarter": "string", "position": "Int64", "table": "string", "key_field": "string",
@@ -44,7 +45,7 @@ def proposed_updates(e: Evidence, recurring=None) -> list[dict]:
         return []
     recurring = project_config.current().recurring_stages if recurring is None else recurring
     out = []
-    for r in sorted(e.adjusted, key=lambda r: r["stage_id"]):
+    for r in sorted(e.adjusted, key=lambda r: (stage_key(r["stage_id"]), str(r["stage_id"]))):  # 2.1 < 10.1
         if r.get("status") == "Done" or recurring.matches(r.get("stage_id"), r.get("name")):
             continue
         est, adj = number(r.get("estimated_cost")), number(r.get("adjusted_cost"))

@@ -212,7 +212,7 @@ def risk(i: QuarterInputs) -> Dimension:
     n = _open(i, "P0") + _open(i, "P1")
     score = 100 - 10 * n if n < HIGH_PRIORITY_TARGET else 50 - 10 * (n - HIGH_PRIORITY_TARGET)
     return Dimension(DIMENSIONS[4], clamp(score), SCORED,
-                     f"{n} open high-priority (P0/P1) issues vs target < {HIGH_PRIORITY_TARGET}")
+                     f"{plural(n, 'open high-priority (P0/P1) issue')} vs target < {HIGH_PRIORITY_TARGET}")
 
 
 def manual(name: str) -> Dimension:
@@ -270,7 +270,7 @@ def decide(overall: float | None, dimensions: tuple[Dimension, ...], i: QuarterI
     cost = _num(i.budget, "variance_pct")
     if cost is not None and cost > OVERRUN_LIMIT:
         overrides.append(REDUCE)
-        why.append(f"budget overrun {cost:+.1f}% > {OVERRUN_LIMIT:.0f}%")
+        why.append(f"budget overrun {pct_vs(cost, (OVERRUN_LIMIT,))} > {OVERRUN_LIMIT:.0f}%")  # +25.01%, not +25.0%
     return Decision(band, tuple(overrides), tuple(why))
 
 

@@ -248,9 +248,11 @@ def month_figures(rows: list[CostRow], as_of: dt.datetime, start: dt.date | None
       project's, so they neither dilute the month to date's daily rate nor count in the projection;
     * ``month_to_date``: their cost; ``projected``: month_to_date / N x the month's days (from the
       start in the first month) (None when N is 0, on the 1st);
-    * ``previous_month``: the whole previous calendar month (None without any cost row in it);
-    * ``like_days``: the previous month's first N days (its last day when shorter), the baseline
-      the trend compares month_to_date with.
+    * ``previous_month``: the whole previous calendar month (None without any cost row in it); when the
+      project started during it, from the start (``previous_since``: that day, else None), as its month to
+      date counted then: the days before the start are not the project's;
+    * ``like_days``: the previous month's first N days (its last day when shorter; from the start as
+      above, None when they all fell before it), the baseline the trend compares month_to_date with.
     None without any cost data.
     """
     if not rows:
@@ -261,14 +263,15 @@ def month_figures(rows: list[CostRow], as_of: dt.datetime, start: dt.date | None
     month_days = calendar.monthrange(first.year, first.month)[1] - (counted - first).days
     prev_last = first - dt.timedelta(days=1)
     prev_first = prev_last.replace(day=1)
-    has_prev = any(prev_first <= r.day <= prev_last for r in rows)
+    prev_from = start if start is not None and prev_first < start <= prev_last else prev_first
+    has_prev = any(prev_from <= r.day <= prev_last for r in rows)
     mtd = month_to_date(rows, as_of, start)
     like_last = prev_first + dt.timedelta(days=min(days, prev_last.day) - 1) if days else None
     return {
         "days": days, "month_days": month_days, "month_to_date": mtd,
         "since": counted if counted != first else None,
         "projected": None if not days or mtd is None else mtd / days * month_days,
-        "previous_month": _sum(rows, prev_first, prev_last) if has_prev else None,
-        "like_days": _sum(rows, prev_first, like_last) if has_prev and like_last else None,
-        "month": first, "previous": prev_first,
+        "previous_month": _sum(rows, prev_from, prev_last) if has_prev else None,
+        "like_days": _sum(rows, prev_from, like_last) if has_prev and like_last and like_last >= prev_from else None,
+        "month": first, "previous": prev_first, "previous_since": prev_from if prev_from != prev_first else None,
     }

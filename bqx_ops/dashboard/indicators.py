@@ -39,7 +39,10 @@ class Facts:
     assessed_quarter: str | None = None  # the quarter of that latest final
     approval: str | None = None  # the approver's answer on it as of as_of (None: none yet)
     r2: float | None = None  # ensemble R² of the latest plan week
-    drops: int | None = None  # R² drops (> 0.05) evaluated during the latest plan week (live drift)
+    # when the previous plan week knew other horizons, the mean change over the horizons both know (else None): a
+    # horizon added to the plan moves the mean without any horizon changing, so the trend is judged on this
+    r2_change: float | None = None
+    drops: int | None = None  # R² drops (> 0.05) the latest plan week is the first to show (live drift)
     budget_variance_pct: float | None = None
     timeline_variance_pct: float | None = None
     timeline_behind_days: float | None = None  # the same week's days ahead (-) / behind (+) the earned schedule
@@ -180,7 +183,8 @@ def indicators(f: Facts) -> list[Indicator]:
                   baseline=(0.0,) if (f.as_of - dt.timedelta(days=7)).year != f.as_of.year else None),
         Indicator(PROJECT, "R² (Ensemble)", _num(f.r2_target, "> {:.2f}", NO_TARGET),
                   num_vs(f.r2, () if f.r2_target is None else (f.r2_target, f.r2_target - R2_WARN_MARGIN), 4),
-                  NO_DATA if f.r2_target is None else at_least(f.r2, f.r2_target, f.r2_target - R2_WARN_MARGIN), f.r2),
+                  NO_DATA if f.r2_target is None else at_least(f.r2, f.r2_target, f.r2_target - R2_WARN_MARGIN), f.r2,
+                  baseline=None if f.r2 is None or f.r2_change is None else (f.r2 - f.r2_change,)),
         _latency(f.latency, f.latency_problems, f.latency_configured),
         Indicator(PROJECT, "Model Drift", "0 alerts", _num(f.drops, "{:.0f}"), zero_count(f.drops), f.drops),
         Indicator(PROJECT, "Budget Variance", "±15%", pct_vs(f.budget_variance_pct, (15, -15, 20, -20)),
@@ -213,6 +217,8 @@ def cost_indicator(f: Facts) -> Indicator:
         return Indicator(PROJECT, "Cost/Month", target, shown + _problems(f.cost_problems),
                          status(f.cost_month), f.cost_month)
     prev = "no data" if c["previous_month"] is None else usd(c["previous_month"])
+    if c.get("previous_since"):  # the project's first month: from its start, as its month to date was
+        prev += f" (since the start, {c['previous_since']:%Y-%m-%d})"
     if c["days"] == 0:  # the 1st: no day of the month has ended, so nothing of it is missing either
         mtd = "no day ended yet"
     else:

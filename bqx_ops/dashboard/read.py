@@ -12,6 +12,7 @@ import duckdb
 from bqx_ops.assessment.evidence import answers
 from bqx_ops.assessment.read import as_of as assessment_instant
 from bqx_ops.asof import read_as_of, stale_days
+from bqx_ops.base_schema import ENSEMBLE
 from bqx_ops.calendar import naive_utc
 from bqx_ops.dashboard.revisions import COSTS, LATENCY, as_of_sql
 from bqx_ops.dashboard.costs import CostRow, month_figures
@@ -34,6 +35,41 @@ def _one(conn, tables: set[str], table: str, sql: str, params: list):
         return conn.execute(sql, params).fetchone()
     except duckdb.Error:  # a table of an older shape: no data rather than a crash
         return None
+
+
+# Live drift: the drops the latest plan week is the first to show (its table lists every drop to date). One
+# evaluated after the previous plan week's as-of snapshot could not be in it (with weekly snapshots on a Tuesday, a
+# Thursday drop first shows the week after: by "evaluated during the week" it was never counted); with no previous
+# week, those evaluated after the week's opening Friday. Each drop counts in one week, never in a later one.
+LIVE_DROPS = (
+    "SELECT count(*) FROM plan.r2_drops WHERE period_start = ? AND CAST(evaluated_on AS DATE) > coalesce("
+    "(SELECT CAST(max(snapshot_date) AS DATE) FROM plan.dashboard WHERE period_start = (SELECT max(period_start) "
+    "FROM plan.dashboard WHERE period_start < ?)), CAST(period_start AS DATE)) "
+    "AND CAST(evaluated_on AS DATE) <= CAST(period_end AS DATE)")
+
+
+def _r2_change(conn, tables, week) -> float | None:
+    """When the horizons differ between the previous plan week and ``week`` (one added or dropped), the mean change
+    of the latest Ensemble R² per horizon over the horizons both know (the plan update's trend rule); None when they
+    are the same (the two weeks' R² compare as they are), without both weeks, or without a common horizon."""
+    if week is None or "plan.r2_evaluations" not in tables:
+        return None
+    by_week: dict = {}
+    try:
+        rows = conn.execute(
+            "SELECT period_start, horizon, r2 FROM plan.r2_evaluations WHERE model = ? AND period_start IN (?, "
+            "(SELECT max(period_start) FROM plan.dashboard WHERE period_start < ?)) AND CAST(evaluated_on AS DATE) "
+            "<= CAST(period_end AS DATE) AND r2 IS NOT NULL ORDER BY period_start, evaluated_on, result_id, record_id",
+            [ENSEMBLE, week, week]).fetchall()
+    except duckdb.Error:  # a table of an older shape: no data rather than a crash
+        return None
+    for start, horizon, r2 in rows:
+        by_week.setdefault(start, {})[horizon] = float(r2)  # the latest per horizon: ordered by date
+    now, then = by_week.get(week, {}), next((v for k, v in by_week.items() if k != week), {})
+    common = set(now) & set(then)
+    if set(now) == set(then):
+        return None
+    return round(sum(now[h] - then[h] for h in common) / len(common), 10) if common else None
 
 
 def _latest_plan_week(conn, tables, at) -> dt.datetime | None:
@@ -167,10 +203,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
                 "AND snapshot_date IS NOT NULL", [at])  # synced: a commit, or queued for one (a replay)
     plan = _last_airtable_update(conn, tables, at)
     week = _latest_plan_week(conn, tables, at)
-    # live drift only: drops evaluated during the latest plan week (its table lists every drop to date)
-    drops = _one(conn, tables, "plan.r2_drops",
-                 "SELECT count(*) FROM plan.r2_drops WHERE period_start = ? AND CAST(evaluated_on AS DATE) > "
-                 "CAST(period_start AS DATE) AND CAST(evaluated_on AS DATE) <= CAST(period_end AS DATE)", [week])
+    drops = _one(conn, tables, "plan.r2_drops", LIVE_DROPS, [week, week])
     p0, p1 = open_issues if open_issues is not None else (None, None)
     assessed = _assessments(conn, tables, as_of, at, start)
     costs = cost_rows(conn, tables, at)
@@ -183,6 +216,7 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
         old_p0=p0, old_p1=p1, alignment=assessed["alignment"], assessments=assessed["assessments"],
         assessments_due=assessed["due"], assessed_quarter=assessed["quarter"], approval=assessed["answer"],
         r2=_plan_value(conn, tables, "plan.r2_trend", "current_r2", week),
+        r2_change=_r2_change(conn, tables, week),
         drops=None if week is None or drops is None else int(drops[0]),
         budget_variance_pct=_plan_value(conn, tables, "plan.budget_variance", "variance_pct", week),
         timeline_variance_pct=_plan_value(conn, tables, "plan.plan_timeline", "variance_pct", week),

@@ -9,6 +9,7 @@ from bqx_ops.docs_sync.artifacts import artifact_files
 from bqx_ops.docs_sync.snapshot import Snapshot, day_text, realized_vs
 from bqx_ops.docs_sync.status import _stage_sort
 from bqx_ops.markdown import cell
+from bqx_ops.plan_update.common import natural_key
 from bqx_ops.plan_update.r2 import latest_evaluations
 
 
@@ -72,8 +73,9 @@ def _new(before: Snapshot, after: Snapshot, table: str) -> list[dict]:
 
 
 def _structure(before: Snapshot, after: Snapshot) -> list[str]:
-    """Phases and stages added or removed this week, and Stage / Phase IDs renamed (same record): a
-    removed stage would otherwise vanish from the CHANGELOG, a renamed one look like another stage."""
+    """Phases and stages added or removed this week, Stage / Phase IDs renamed (same record) and stages moved
+    to another phase: a removed stage would otherwise vanish from the CHANGELOG, a renamed one look like
+    another stage, and a phase whose stage moved out read as completed with that stage still open."""
     if before.day is None:
         return []
     lines = []
@@ -90,6 +92,12 @@ def _structure(before: Snapshot, after: Snapshot) -> list[str]:
             if old[rid].get(key) != new[rid].get(key):
                 lines.append(f"- {kind} renamed: {cell(old[rid].get(key))} → {cell(new[rid].get(key))} "
                              f"{cell(new[rid].get('name'))}")
+    old, new = before.by_id("stages"), after.by_id("stages")
+    for s in sorted((new[rid] for rid in set(old) & set(new)), key=_stage_sort):
+        was, now = old[s["record_id"]].get("phase_id"), s.get("phase_id")
+        if was and now and was != now:
+            lines.append(f"- stage moved: {cell(after.stage_label(s['record_id']))}: {cell(before.phase_label(was))}"
+                         f" → {cell(after.phase_label(now))}")
     return lines
 
 
@@ -116,7 +124,7 @@ def sections(before: Snapshot, after: Snapshot) -> list[tuple[str, list[str]]]:
     r2 = [f"- {cell(m)} {cell(h)}: "
           f"{'—' if (m, h) not in r2_before else f'{r2_before[(m, h)]:.4f}'} → {v:.4f}"
           + (f" ({v - r2_before[(m, h)]:+.4f})" if (m, h) in r2_before else "")
-          for (m, h), v in sorted(r2_after.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
+          for (m, h), v in sorted(r2_after.items(), key=lambda kv: (str(kv[0][0]), natural_key(kv[0][1]), str(kv[0][1])))
           if r2_before.get((m, h)) != v]
     return [
         ("Plan structure", _structure(before, after)),

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import re
-
 from bqx_ops.base_schema import ENSEMBLE
 from bqx_ops.docs_sync.snapshot import Snapshot, day_text
 from bqx_ops.issue_review.sagemaker import FINISHED
 from bqx_ops.markdown import table
+from bqx_ops.plan_update.common import natural_key
 from bqx_ops.plan_update.r2 import latest_evaluations
 from bqx_ops.sanitize import blank
 
@@ -62,15 +61,9 @@ def _modified(job: dict) -> dt.datetime:
     return _when(job.get("LastModifiedTime")) or dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
-def _natural(value) -> tuple:
-    """Text with its numbers compared as numbers (w15 < w30 < w90, h1 < h24)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
-                 for part in re.split(r"(\d+)", str(value)) if part)
-
-
 def _order(model, horizon) -> tuple:
     """The ensemble last (the plan's figure), every other model and each horizon in natural order."""
-    return (model == ENSEMBLE, _natural(model), _natural(horizon))
+    return (model == ENSEMBLE, natural_key(model), natural_key(horizon))
 
 
 def latest_models(snapshot: Snapshot, jobs: dict[str, dict] | None) -> list[dict]:

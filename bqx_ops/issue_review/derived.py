@@ -19,7 +19,7 @@ import datetime as dt
 
 from bqx_ops.lazy import np, pd
 from bqx_ops.plan_update.common import as_date, number, records, text
-from bqx_ops.plan_update.fmt import plural
+from bqx_ops.plan_update.fmt import num_vs, pct_vs, plural
 from bqx_ops.plan_update.r2 import by_date, evaluations
 from bqx_ops.plan_update.timeline import overdue_stages
 from bqx_ops.plan_update.variance import stage_cost_variance
@@ -96,18 +96,21 @@ def cost_issues(stages: pd.DataFrame, phases: pd.DataFrame, tasks: pd.DataFrame,
         if priority is None:
             continue
         s = stage_info.get(v["record_id"], {})
+        edges = tuple(m for m, _ in config.get("escalations") or ())
         opened = as_date(s.get("completed_date")) or as_date(s.get("start_date")) or as_date(s.get("snapshot_date"))
         ref = f"cost_overrun/{v['record_id']}"
         closes = [c for c in (phase_done.get(v["phase_id"]), task_done.get(fingerprint("derived", ref))) if c]
         found.append(Found(
             source="derived", source_ref=ref, kind="cost_overrun",
-            title=f"Stage {v['stage_id']} {v['name']} over its estimate by {pct:.0f}% "
+            # never rounded onto a priority's threshold: 24.9995% (P2) read "25%", as 25.0003% (P1) did
+            title=f"Stage {v['stage_id']} {v['name']} over its estimate by "
+                  f"{num_vs(pct, edges, 0)}% "
                   f"(${v['realized_cost']:,.2f} vs ${v['estimated_cost']:,.2f})",
             created_at=midnight(opened), text="cost overrun",
             resolved_at=max(min(closes), midnight(opened) or min(closes)) if closes else None,
             priority=priority, category=config.get("category", "Cost Overruns"), rule="derived.cost_overrun",
             stage_record_id=v["record_id"], stage_owner=v["owner"],
-            detail=f"variance ${v['variance_usd']:,.2f} ({pct:+.1f}%)",
+            detail=f"variance ${v['variance_usd']:,.2f} ({pct_vs(pct, edges)})",
         ))
     return found
 

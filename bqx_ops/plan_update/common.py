@@ -63,6 +63,13 @@ def stage_key(stage_id) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
+def natural_key(value) -> tuple:
+    """Text with its numbers compared as numbers: horizons J+3 < J+14, w15 < w30 < w90, h1 < h24 (as a
+    reader counts them; by text J+14 came before J+3)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+                 for part in re.split(r"(\d+)", str(value)) if part)
+
+
 def phase_key(phase_id, number_=None) -> tuple:
     """Phases by number when known (P2 < P10), else by id."""
     n = number(number_)

@@ -26,7 +26,7 @@ import datetime as dt
 from bqx_ops.base_schema import ENSEMBLE
 from bqx_ops.frames import frame
 from bqx_ops.lazy import pd
-from bqx_ops.plan_update.common import as_date, number, records, text
+from bqx_ops.plan_update.common import as_date, natural_key, number, records, text
 
 DROP_THRESHOLD = 0.05
 TREND_WINDOW_DAYS = 28
@@ -94,7 +94,8 @@ def evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) 
 
 
 def by_date(row: dict) -> tuple:
-    return (row["evaluated_on"], row["model"], row["horizon"], row["result_id"] or "", row["record_id"] or "")
+    return (row["evaluated_on"], row["model"], natural_key(row["horizon"]), row["horizon"], row["result_id"] or "",
+            row["record_id"] or "")
 
 
 def r2_evaluations(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> pd.DataFrame:
@@ -116,7 +117,7 @@ def _latest(rows: list[dict], on: dt.date) -> dict[str, float]:
     for r in rows:  # ordered by date within each horizon
         if r["model"] == ENSEMBLE and r["evaluated_on"] <= on:
             latest[r["horizon"]] = r["r2"]
-    return dict(sorted(latest.items()))
+    return dict(sorted(latest.items(), key=lambda kv: natural_key(kv[0])))
 
 
 def _mean(values: dict[str, float]) -> float | None:

@@ -19,7 +19,7 @@ from bqx_ops.plan_update.fmt import (
     NO_DATA, day, integer, money, num, num_vs, pct, pct_vs, plural, signed_money, signed_vs,
 )
 from bqx_ops.plan_update.report_parts import (
-    band_words as _band, carried_marks, header, no_data as _no_data, or_dash as _or_dash, rows as _rows, transitions,
+    band_words as _band, carried_marks, over_zero_budget, header, no_data as _no_data, or_dash as _or_dash, rows as _rows, transitions,
     unestimated,
 )
 from bqx_ops.plan_update.targets import BUDGET_BAND_PCT, TIMELINE_BAND_PCT, PlanTargets
@@ -203,7 +203,8 @@ def _estimates(w: WeekReport) -> list[str]:
     else:
         out += [f"Forecast total at completion {money(f['forecast_cost'])} against the"
                 f" {money(w.targets.budget, cents=False)} budget: {signed_money(f.get('variance_usd'))}"
-                f" ({_pct_band(f, BUDGET_BAND_PCT)}), {_band(f, BUDGET_BAND_PCT)}"
+                + (f", {zero}" if (zero := over_zero_budget(f)) else
+                   f" ({_pct_band(f, BUDGET_BAND_PCT)}), {_band(f, BUDGET_BAND_PCT)}") +
                 f" (realized {money(f.get('realized_cost'))}, open stages {money(f.get('adjusted_open_cost'))},"
                 f" Done stages without cost {money(f.get('done_without_cost_estimate'))}){unestimated(f)}.", ""]
     labels = _phase_labels(w)

@@ -19,6 +19,17 @@ NOT_APPLICABLE = "–"
 CARRIED_TABLES = frozenset({"Stages", "Phases"})  # the tables whose rows the report marks carried
 
 
+ZERO_BUDGET = "no percentage of a $0 budget"
+
+
+def over_zero_budget(forecast: dict) -> str | None:
+    """For a $0 budget (a real one, not a missing one), the forecast's variance in words: there is no
+    percentage of $0, and any cost is over it ("no data" read as if the plan had no budget)."""
+    if number(forecast.get("budget")) != 0 or number(forecast.get("forecast_cost")) is None:
+        return None
+    return ZERO_BUDGET + (": over budget" if number(forecast.get("forecast_cost")) > 0 else "")
+
+
 def unestimated(forecast: dict) -> str:
     """Open stages without Estimated Cost add nothing to the forecast at completion: said beside its
     total (the plan update's, the adjustment proposal's), not left for a table row to tell."""

@@ -52,6 +52,14 @@ def _rows_for(df: "pd.DataFrame", period_start) -> list[dict]:
     return records(df[df["period_start"] == period_start]) if len(df) else []
 
 
+def _synced_before(conn, sha: str | None, start) -> bool:
+    """Whether ``sha`` is the commit of a weekly sync of a week before ``start`` (docs.repo_sync)."""
+    if not sha or not table_exists(conn, "docs", "repo_sync"):
+        return False
+    return conn.execute("SELECT count(*) FROM docs.repo_sync WHERE commit_sha = ? AND period_start < ?",
+                        [sha, start]).fetchone()[0] > 0
+
+
 def _previous(duckdb: DuckDBResource, starts: list) -> dict:
     """docs.repo_sync rows of earlier runs: a rerun that changes nothing reports what the week did."""
     with duckdb.get_connection() as conn:
@@ -202,11 +210,16 @@ def sync_notification(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
             [sync] = _rows_for(synced, start) or [{"commit_sha": None}]
             if not sync.get("commit_sha"):
                 continue
-            new_tags = sorted(t["tag"] for t in _rows_for(tagged, start) if t["completed_this_week"])
+            done = [t for t in _rows_for(tagged, start) if t["completed_this_week"]]
+            # a phase re-opened and Done again keeps the tag (and release) of its first completion, the sync commit
+            # of an earlier week: not released again (a tag on this week's commit, or one no earlier week made, is)
+            again = sorted(t["tag"] for t in done if _synced_before(conn, t["target_sha"], start))
+            new_tags = sorted(t["tag"] for t in done if t["tag"] not in again)
             text = (f"*Docs sync* for the week ending {w.report_date.isoformat()}"
                     + (" (in progress)" if w.in_progress else "") + f": {escape(sync['summary'])}\n"
                     f"Commit {sync['commit_sha'][:12]} · Airtable snapshot {sync['snapshot_date']:%Y-%m-%d}"
-                    + (f"\nReleased: {escape(', '.join(new_tags))}" if new_tags else ""))
+                    + (f"\nReleased: {escape(', '.join(new_tags))}" if new_tags else "")
+                    + (f"\nDone again (released before): {escape(', '.join(again))}" if again else ""))
             outcomes[w.key] = outbox.enqueue(conn, f"docs-sync/{w.key}", "slack", {"text": text},
                                              outbox.Producer("docs/sync_notification", w.key, context.run.run_id),
                                              period_end=w.end, now=dt.datetime.now(UTC))
