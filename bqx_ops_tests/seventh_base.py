@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_snapshots
+from bqx_ops_tests.base_builder import cost_month, phase_status_of, weekly, write_snapshots
 
 D = dt.date.fromisoformat
 START, END = D("2021-11-30"), D("2023-01-09")  # a Tuesday; END the second Monday of 2023

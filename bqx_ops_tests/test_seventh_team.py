@@ -181,7 +181,7 @@ def test_the_changelog_says_which_stage_moved_to_another_phase(nsk_run):
     [new] = [s for s in table(data, after, "Stages") if s[F["Stages"]["Stage ID"]] == nsk.MOVED[0]]
     assert old[link] != new[link] and new[F["Stages"]["Status"]] == nsk.BASE_WORD["In Progress"]
     changelog = (data / nsk.DOCS_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert f"- stage moved: 7.2 Steg 7.2 – solprognose: Phase 7 – Fase 7 → Phase 8 – Fase 8" in changelog
+    assert "- stage moved: 7.2 Steg 7.2 – solprognose: Phase 7 – Fase 7 → Phase 8 – Fase 8" in changelog
 
 
 def test_a_phase_done_again_after_reopening_is_not_announced_as_released_twice(nsk_run):
