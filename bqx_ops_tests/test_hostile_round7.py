@@ -1,0 +1,86 @@
+"""Round 7 hostile input (bqx_ops_tests/hostile_corpus_round7.py), through the real assets: a Cost Explorer
+amount without a Unit is counted as USD and said (left out, said, beside another currency); days Cost
+Explorer marked Estimated are said on the dashboard's Cost/Month line, the figure unchanged; service names
+differing only by Unicode form or invisible characters are one service; groups of several keys are summed
+per service and said; a GitHub issue labelled with two priorities is triaged on the most severe, said."""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import duckdb
+import pytest
+
+from bqx_ops.defs.dashboard.assets import daily_costs, success_metrics
+from bqx_ops.issue_review.collect import SourceData, review
+from bqx_ops.issue_review.model import ReviewPeriod
+from bqx_ops.issue_review.rules import load_rules
+from bqx_ops.landing import Landing
+from bqx_ops.resources.factory import build_resources
+from bqx_ops_tests import hostile_corpus as hc
+from bqx_ops_tests import hostile_corpus_round7 as r7
+
+WEEK = "2026-03-09"  # its dashboard is read as of 2026-03-16 09:00: March's days 1 .. 15 have ended
+
+
+@pytest.fixture(scope="module")
+def cost_data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("round7-costs")
+    for name, doc in r7.COST_MONTHS.items():
+        hc.write_raw(Landing(data).costs_dir / name, json.dumps(doc))
+    resources = build_resources("local", data)
+    assert dg.materialize([daily_costs, success_metrics], resources=resources, partition_key=WEEK).success
+    return data
+
+
+def query(data, sql: str):
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_costs_are_counted_once_per_service_as_people_mean_it_and_in_usd_only(cost_data):
+    got = {(d.date() if isinstance(d, dt.datetime) else d, s): a
+           for d, s, a in query(cost_data, "SELECT day, service, amount_usd FROM aws.daily_costs")}
+    assert got == pytest.approx(r7.EXPECTED_COSTS)
+
+
+@pytest.mark.parametrize("problem", r7.COST_PROBLEMS, ids=range(len(r7.COST_PROBLEMS)))
+def test_each_cost_case_is_said(cost_data, problem):
+    assert query(cost_data, "SELECT problem FROM aws.cost_problems").count((problem,)) == 1
+
+
+def test_the_month_to_date_says_it_rests_on_estimates_and_keeps_its_figure(cost_data):
+    [(current, value)] = query(cost_data, "SELECT current, value FROM dashboard.success_metrics "
+                                          "WHERE metric = 'Cost/Month'")
+    assert value == pytest.approx(r7.MARCH_TO_DATE)
+    assert f"(15 days, {r7.MARCH_ESTIMATED} of them Cost Explorer estimates, not final)" in current, current
+
+
+def test_estimates_are_read_as_known_at_the_week_and_gone_once_final(tmp_path):
+    data = tmp_path / "data"
+    for name, doc in r7.COST_MONTHS.items():
+        hc.write_raw(Landing(data).costs_dir / name, json.dumps(doc))
+    resources = build_resources("local", data)
+    assert dg.materialize([daily_costs], resources=resources).success
+    final = {**r7.COST_MONTHS["2026-03.json"], "ResultsByTime": [
+        {k: v for k, v in day.items() if k != "Estimated"} for day in r7.COST_MONTHS["2026-03.json"]["ResultsByTime"]]}
+    hc.write_raw(Landing(data).costs_dir / "2026-03.json", json.dumps(final))  # a later fetch: AWS finalized them
+    later = {"bqx_ops/now": "2026-03-20T00:00:00+00:00"}  # that fetch is seen on 03-20
+    assert dg.materialize([daily_costs], resources=resources, tags=later).success
+    for week, said in (("2026-03-09", True), ("2026-03-16", False)):  # read as of 03-16 09:00 and 03-23 09:00
+        assert dg.materialize([daily_costs, success_metrics], selection=[success_metrics.key], resources=resources,
+                              partition_key=week).success
+        [(current,)] = query(data, f"SELECT current FROM dashboard.success_metrics WHERE metric = 'Cost/Month' "
+                                   f"AND period_start = '{week} 09:00:00'")
+        assert ("2 of them Cost Explorer estimates" in current) is said, (week, current)
+
+
+def test_an_issue_labelled_with_two_priorities_is_triaged_on_the_most_severe_and_said():
+    period = ReviewPeriod(dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 15, 10))
+    data = SourceData(r7.TWO_PRIORITIES, [], lambda start, end: ([], []), now=dt.datetime(2026, 3, 20, 12))
+    with duckdb.connect() as conn:
+        out = review(conn, period, load_rules(path=""), data, None)
+    priorities = dict(zip(out.inventory["source_ref"], out.inventory["priority"]))
+    assert priorities == {"41": "P0", "42": "P1", "43": "P3"}
+    github = [p for p in json.loads(out.meta.iloc[0]["problems"]) if p.startswith("github:")]
+    assert github == [r7.TWO_PRIORITIES_PROBLEM]
