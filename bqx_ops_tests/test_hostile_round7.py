@@ -84,3 +84,24 @@ def test_an_issue_labelled_with_two_priorities_is_triaged_on_the_most_severe_and
     assert priorities == {"41": "P0", "42": "P1", "43": "P3"}
     github = [p for p in json.loads(out.meta.iloc[0]["problems"]) if p.startswith("github:")]
     assert github == [r7.TWO_PRIORITIES_PROBLEM]
+
+
+def test_a_plan_start_after_the_week_with_work_done_is_no_data_never_all_days_ahead(tmp_path):
+    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
+    from bqx_ops_tests.sample_runs import span, take_snapshots
+    from bqx_ops_tests.test_plan_schedule import PLAN
+
+    # a year typo (2062 for 2025): minimal_base has stage 0.1 Done and 1.1 In Progress
+    base = edit(minimal_base(), "Plans", "recPLAN0000000001", Start_Date="2062-08-18")
+    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
+        write_snapshot(tmp_path, day, base)
+    resources = build_resources("local", tmp_path)
+    take_snapshots(resources, "2025-08-22", "2025-08-29")
+    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
+    assert ("_no data: the plan's Start Date 2062-08-18 is after 2025-08-29, yet 2 stages are Done or In Progress: "
+            "the elapsed days cannot be counted_") in report
+    assert "| actual: no data | days ahead/behind: no data" in report  # the dashboard block: never days ahead
+    with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT elapsed_days, schedule_variance_days, variance_pct FROM plan.plan_timeline"
+                            ).fetchall() == [(None, None, None)]

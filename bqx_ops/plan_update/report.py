@@ -126,7 +126,9 @@ def _costs(w: WeekReport) -> list[str]:
 
 def _timeline(w: WeekReport) -> list[str]:
     t, out = w.timeline, ["## Timeline variance", ""]
-    if t.get("schedule_variance_days") is None:
+    if t.get("start_problem"):
+        out += [_no_data(cell(t["start_problem"])), ""]
+    elif t.get("schedule_variance_days") is None:
         out += [_no_data("no stage has Estimated Days, so no schedule to earn against"), ""]
     elif t.get("variance_pct") is None:  # nothing earned yet: the days behind are known, a percentage is not
         out += [f"Started {day(t.get('plan_start'))}; {plural(t.get('elapsed_days'), 'working day')} elapsed against"
