@@ -105,3 +105,29 @@ def test_a_plan_start_after_the_week_with_work_done_is_no_data_never_all_days_ah
     with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:
         assert conn.execute("SELECT elapsed_days, schedule_variance_days, variance_pct FROM plan.plan_timeline"
                             ).fetchall() == [(None, None, None)]
+
+
+def test_an_ensemble_result_for_a_horizon_the_plan_does_not_list_is_left_out_of_the_mean_and_said(tmp_path):
+    from bqx_ops_tests.base_builder import minimal_base, record, write_snapshot
+    from bqx_ops_tests.sample_runs import span, take_snapshots
+    from bqx_ops_tests.test_plan_schedule import PLAN
+
+    base = minimal_base()  # its plan lists Horizons w15, w30; Ensemble w15 is 0.81
+    base["Model Results"] += [
+        record("recMODL0000000002", {"Result ID": "Ensemble-w30-2025-08-18", "Model": "Ensemble", "Horizon": "w30",
+                                     "Evaluated On": "2025-08-18", "R2": 0.90}),
+        record("recMODL0000000003", {"Result ID": "Ensemble-w51-2025-08-18", "Model": "Ensemble", "Horizon": "w51",
+                                     "Evaluated On": "2025-08-18", "R2": 0.10})]  # w15 mistyped
+    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
+        write_snapshot(tmp_path, day, base)
+    resources = build_resources("local", tmp_path)
+    take_snapshots(resources, "2025-08-22", "2025-08-29")
+    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:
+        [(current, horizons, others)] = conn.execute(
+            "SELECT current_r2, horizons, other_horizons FROM plan.r2_trend").fetchall()
+    assert (current, horizons, others) == (pytest.approx((0.81 + 0.90) / 2), 2, "w51")  # never (.81+.9+.1)/3
+    report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
+    assert "Current ensemble R² 0.8550 over 2 horizons" in report
+    assert "Ensemble results for horizons the plan does not list (w51) are left out of the mean." in report
+    assert "| w51 (not a plan horizon: left out of the mean) | 0.1000 |" in report

@@ -172,11 +172,17 @@ def _r2(w: WeekReport, as_of: dt.date) -> list[str]:
         trend = (f"trend {s['trend']} ({signed_vs(s.get('trend_delta'), edges, 4)} since {day(s.get('window_start'))},"
                  f" {r2.TREND_WINDOW_DAYS}-day window)" if s.get("trend") else f"trend: {NO_DATA}")
         current = num_vs(s["current_r2"], (t.r2_min, t.r2_max), 4)
+        others = [h for h in (s.get("other_horizons") or "").split(", ") if h]
         out += [f"Current ensemble R² {current} over {plural(s.get('horizons'), 'horizon')},"
                 f" {place}; {trend}.", ""]
+        if others:  # an Ensemble result for a horizon the plan does not list: never part of the plan's figure
+            out += [f"Ensemble results for horizons the plan does not list ({cell(', '.join(others))}) are left out "
+                    "of the mean.", ""]
         latest = r2.latest_ensemble(w.evaluations, as_of)
-        out += [md_table(["Horizon", "Latest Ensemble R²"], [[h, num(v, 4)] for h, v in latest.items()]), ""]
-        series = [p for p in r2.ensemble_series(w.evaluations, as_of) if p[1] is not None][-CHART_POINTS:]
+        out += [md_table(["Horizon", "Latest Ensemble R²"], [
+            [h + (" (not a plan horizon: left out of the mean)" if h in others else ""), num(v, 4)]
+            for h, v in latest.items()]), ""]
+        series = [p for p in r2.ensemble_series(w.evaluations, as_of, others) if p[1] is not None][-CHART_POINTS:]
         if t.r2_min is not None:
             out.append(r2_chart(series, t.r2_min))
         out += [f"_Chart: the latest {plural(len(series), 'Ensemble evaluation day')}; second line: target"

@@ -41,6 +41,7 @@ PLAN_TIMELINE_COLUMNS = {
 R2_TREND_COLUMNS = {
     "current_r2": F, "horizons": I, "window_days": I, "window_start": T, "window_start_r2": F, "trend_delta": F,
     "trend": S, "target_min": F, "target_max": F, "on_target": B, "evaluations": I, "drops": I,
+    "other_horizons": S,  # appended (add_new_columns): Ensemble horizons the plan does not list, not in the mean
 }
 FORECAST_COLUMNS = {
     "budget": F, "realized_cost": F, "open_stages": I, "adjusted_open_cost": F, "open_without_estimate": I,
