@@ -89,3 +89,7 @@ def issue(number: int, *labels: str) -> dict:
 # priority ("P1" and "priority: p1") and one with a single priority label say nothing
 TWO_PRIORITIES = [issue(41, "P2", "P0", "bug"), issue(42, "P1", "priority: p1"), issue(43, "P3")]
 TWO_PRIORITIES_PROBLEM = "github: #41: labels name several priorities ('P0' (P0), 'P2' (P2)); the most severe, P0, is used"
+
+# keys holding characters Python calls digits that int() cannot read (superscripts, circled numbers): a
+# Stage ID "1.²" or a Horizon "w¹⁵" crashed every report that sorts them (plan update, docs sync, models)
+NOT_DECIMAL_DIGITS = {"stage_id": "1.\u00b2", "horizon": "w\u00b9\u2075", "stage_id_circled": "\u2460"}

@@ -131,3 +131,27 @@ def test_an_ensemble_result_for_a_horizon_the_plan_does_not_list_is_left_out_of_
     assert "Current ensemble R² 0.8550 over 2 horizons" in report
     assert "Ensemble results for horizons the plan does not list (w51) are left out of the mean." in report
     assert "| w51 (not a plan horizon: left out of the mean) | 0.1000 |" in report
+
+
+def test_keys_with_superscript_or_circled_digits_sort_as_text_and_never_crash_a_report(tmp_path):
+    from bqx_ops_tests.base_builder import edit, minimal_base, record, write_snapshot
+    from bqx_ops_tests.sample_runs import span, take_snapshots
+    from bqx_ops_tests.test_docs_sync import sync
+    from bqx_ops_tests.test_plan_schedule import PLAN
+
+    odd = r7.NOT_DECIMAL_DIGITS
+    base = edit(minimal_base(), "Stages", "recSTAGE000000002", Stage_ID=odd["stage_id"])
+    base = edit(base, "Stages", "recSTAGE000000003", Stage_ID=odd["stage_id_circled"])
+    base["Model Results"].append(record("recMODL0000000002", {
+        "Result ID": "XGB-odd", "Model": "XGBoost", "Horizon": odd["horizon"], "Evaluated On": "2025-08-18",
+        "R2": 0.7, "Training Job": "bqx-xgb-odd"}))
+    for day in (dt.date(2025, 8, 18), dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
+        write_snapshot(tmp_path, day, base)
+    resources = build_resources("local", tmp_path)
+    take_snapshots(resources, "2025-08-18", "2025-08-29")
+    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    assert sync(tmp_path, "2025-08-18").success
+    report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
+    # numbers first (0.1), then the odd ids by their text
+    assert report.index("| 0.1 |") < report.index(f"| {odd['stage_id']} |") < report.index(f"| {odd['stage_id_circled']} |")
+    assert f"| XGBoost | {odd['horizon']} |" in resources["docs_repo"].read("docs/models.md")

@@ -64,7 +64,7 @@ def _modified(job: dict) -> dt.datetime:
 
 def _natural(value) -> tuple:
     """Text with its numbers compared as numbers (w15 < w30 < w90, h1 < h24)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part.lower())  # "²": a digit int() refuses
                  for part in re.split(r"(\d+)", str(value)) if part)
 
 

@@ -60,7 +60,8 @@ def text(value) -> str | None:
 def stage_key(stage_id) -> tuple:
     """Natural order of stage ids: 2.3 < 9.5 < 10.1; odd ids sort after, by text."""
     parts = re.split(r"[.\s]+", str(stage_id or "").strip())
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+    # isdecimal, not isdigit: "²" and "①" are digits to Python that int() refuses (a Stage ID "1.²" crashed the run)
+    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p) for p in parts)
 
 
 def phase_key(phase_id, number_=None) -> tuple:
