@@ -93,3 +93,21 @@ TWO_PRIORITIES_PROBLEM = "github: #41: labels name several priorities ('P0' (P0)
 # keys holding characters Python calls digits that int() cannot read (superscripts, circled numbers): a
 # Stage ID "1.²" or a Horizon "w¹⁵" crashed every report that sorts them (plan update, docs sync, models)
 NOT_DECIMAL_DIGITS = {"stage_id": "1.\u00b2", "horizon": "w\u00b9\u2075", "stage_id_circled": "\u2460"}
+
+
+def completed(name: str, ended: str, *metrics: tuple[str, float]) -> dict:
+    return {"TrainingJobName": name, "TrainingJobStatus": "Completed", "CreationTime": ended,
+            "TrainingEndTime": ended, "LastModifiedTime": ended, "HyperParameters": {"model": "CASE", "horizon": "w15"},
+            "FinalMetricDataList": [{"MetricName": n, "Value": v} for n, v in metrics]}
+
+
+# the rules' metric is validation:r2. Job 2 gives it only as "Validation:R2" (0.80 after 0.95: a degradation
+# of 0.15, read as people mean the name); job 3 gives it twice in two spellings with different values (which is
+# final cannot be told: not compared, said), where the exact spelling alone was read before
+METRIC_CASE_JOBS = [
+    completed("bqx-case-w15-1", "2026-03-03T00:00:00Z", ("validation:r2", 0.95)),
+    completed("bqx-case-w15-2", "2026-03-05T00:00:00Z", ("Validation:R2", 0.80)),
+    completed("bqx-case-w15-3", "2026-03-07T00:00:00Z", ("validation:r2", 0.96), ("VALIDATION:R2 ", 0.70)),
+]
+METRIC_CASE_PROBLEM = ("sagemaker: job bqx-case-w15-3: final validation:r2 given 2 times with different values "
+                       "(0.96, 0.7); not compared")

@@ -155,3 +155,15 @@ def test_keys_with_superscript_or_circled_digits_sort_as_text_and_never_crash_a_
     # numbers first (0.1), then the odd ids by their text
     assert report.index("| 0.1 |") < report.index(f"| {odd['stage_id']} |") < report.index(f"| {odd['stage_id_circled']} |")
     assert f"| XGBoost | {odd['horizon']} |" in resources["docs_repo"].read("docs/models.md")
+
+
+def test_a_final_metric_named_in_another_case_is_read_and_two_spellings_with_two_values_are_never_compared():
+    period = ReviewPeriod(dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 15, 10))
+    data = SourceData([], r7.METRIC_CASE_JOBS, lambda start, end: ([], []), now=dt.datetime(2026, 3, 20, 12))
+    with duckdb.connect() as conn:
+        out = review(conn, period, load_rules(path=""), data, None)
+    jobs = out.inventory[out.inventory["source"] == "sagemaker"]
+    # job 2 degraded 0.95 -> 0.80 (0.15 > the 0.05 P1 drop); job 3 is never compared, so it resolves nothing
+    assert len(jobs) == 1 and jobs.iloc[0]["priority"] == "P1" and jobs.iloc[0]["state"] == "open", jobs.to_dict("records")
+    problems = [p for p in json.loads(out.meta.iloc[0]["problems"]) if p.startswith("sagemaker:")]
+    assert problems == [r7.METRIC_CASE_PROBLEM]
