@@ -167,3 +167,4 @@ def test_a_final_metric_named_in_another_case_is_read_and_two_spellings_with_two
     assert len(jobs) == 1 and jobs.iloc[0]["priority"] == "P1" and jobs.iloc[0]["state"] == "open", jobs.to_dict("records")
     problems = [p for p in json.loads(out.meta.iloc[0]["problems"]) if p.startswith("sagemaker:")]
     assert problems == [r7.METRIC_CASE_PROBLEM]
+
