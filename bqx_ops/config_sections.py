@@ -173,6 +173,14 @@ class AwsSection(_Section):
                                           "name, in those characters).")
     latency: LatencySection | None = Field(None, description="The API latency metric (none: the dashboard says no data).")
 
+    @field_validator("log_groups")
+    @classmethod
+    def _once_each(cls, groups: list[str]) -> list[str]:
+        repeated = sorted({g for g in groups if groups.count(g) > 1})
+        if repeated:  # its day files were read once per listing: every event counted twice
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        return groups
+
     @field_validator("metrics_namespace")
     @classmethod
     def _not_aws(cls, value: str | None) -> str | None:

@@ -168,3 +168,15 @@ def test_a_final_metric_named_in_another_case_is_read_and_two_spellings_with_two
     problems = [p for p in json.loads(out.meta.iloc[0]["problems"]) if p.startswith("sagemaker:")]
     assert problems == [r7.METRIC_CASE_PROBLEM]
 
+
+
+def test_a_log_group_listed_twice_is_refused_never_each_event_counted_twice(tmp_path):
+    from bqx_ops import config
+
+    path = tmp_path / "team.yaml"
+    path.write_text("aws: {log_groups: [/bqx/app, /bqx/jobs, /bqx/app]}\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError) as refused:
+        config.load_config(path)
+    assert "aws.log_groups: Value error, /bqx/app listed more than once" in str(refused.value), refused.value
+    path.write_text("aws: {log_groups: [/bqx/app, /bqx/jobs]}\n", encoding="utf-8")
+    assert config.load_config(path).aws.log_groups == ["/bqx/app", "/bqx/jobs"]
