@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bqx_ops.base_schema import MAX_DAYS, MAX_MONEY
+from bqx_ops.landing import log_group_dirname
 from bqx_ops.sanitize import NOT_ONE_LINE, blank
 
 
@@ -179,6 +180,13 @@ class AwsSection(_Section):
         repeated = sorted({g for g in groups if groups.count(g) > 1})
         if repeated:  # its day files were read once per listing: every event counted twice
             raise ValueError(f"{', '.join(repeated)} listed more than once")
+        folders: dict[str, list[str]] = {}
+        for group in groups:
+            folders.setdefault(log_group_dirname(group), []).append(group)
+        shared = [names for names in folders.values() if len(names) > 1]
+        if shared:  # "/" is landed as "__": /a_/b and /a/_b would write, and read, one folder
+            raise ValueError(f"{' and '.join(shared[0])} would be landed in one folder "
+                             f"(aws/cloudwatch/{log_group_dirname(shared[0][0])}): each would read the other's events")
         return groups
 
     @field_validator("metrics_namespace")

@@ -170,7 +170,7 @@ def test_a_final_metric_named_in_another_case_is_read_and_two_spellings_with_two
 
 
 
-def test_a_log_group_listed_twice_is_refused_never_each_event_counted_twice(tmp_path):
+def test_a_log_group_listed_twice_or_sharing_a_landing_folder_is_refused(tmp_path):
     from bqx_ops import config
 
     path = tmp_path / "team.yaml"
@@ -178,5 +178,10 @@ def test_a_log_group_listed_twice_is_refused_never_each_event_counted_twice(tmp_
     with pytest.raises(config.ConfigError) as refused:
         config.load_config(path)
     assert "aws.log_groups: Value error, /bqx/app listed more than once" in str(refused.value), refused.value
+    path.write_text("aws: {log_groups: [/bqx/a_/b, /bqx/a/_b]}\n", encoding="utf-8")  # both land in __bqx__a___b
+    with pytest.raises(config.ConfigError) as refused:
+        config.load_config(path)
+    assert ("aws.log_groups: Value error, /bqx/a_/b and /bqx/a/_b would be landed in one folder "
+            "(aws/cloudwatch/__bqx__a___b)") in str(refused.value), refused.value
     path.write_text("aws: {log_groups: [/bqx/app, /bqx/jobs]}\n", encoding="utf-8")
     assert config.load_config(path).aws.log_groups == ["/bqx/app", "/bqx/jobs"]
