@@ -185,3 +185,27 @@ def test_a_log_group_listed_twice_or_sharing_a_landing_folder_is_refused(tmp_pat
             "(aws/cloudwatch/__bqx__a___b)") in str(refused.value), refused.value
     path.write_text("aws: {log_groups: [/bqx/app, /bqx/jobs]}\n", encoding="utf-8")
     assert config.load_config(path).aws.log_groups == ["/bqx/app", "/bqx/jobs"]
+
+
+@pytest.mark.parametrize("written, said", [("mp-bqx_ml-001 ", False), ("MP-OTHER-002", True)],
+                         ids=["the configured id in another case", "another plan's id"])
+def test_a_plan_id_is_matched_as_people_mean_it_and_a_configured_plan_not_in_the_base_is_said(tmp_path, written, said):
+    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
+    from bqx_ops_tests.sample_runs import span, take_snapshots
+    from bqx_ops_tests.test_plan_schedule import PLAN
+
+    # the configuration (the sample's) follows MP-BQX_ML-001; a second, Active plan comes first by Plan ID
+    base = edit(minimal_base(), "Plans", "recPLAN0000000001", Plan_ID=written)
+    base["Plans"].append({"id": "recPLAN0000000000", "createdTime": "2025-08-18T08:00:00.000Z", "fields": {
+        "Plan ID": "AAA-OTHER-TEAM", "Name": "Other", "Estimated Budget": 99, "Status": "Active"}})
+    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
+        write_snapshot(tmp_path, day, base)
+    resources = build_resources("local", tmp_path)
+    take_snapshots(resources, "2025-08-22", "2025-08-29")
+    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
+    followed = "AAA-OTHER-TEAM" if said else written.strip()
+    assert report.splitlines()[2].startswith(f"_{followed.replace('_', chr(92) + '_')} · week"), report.splitlines()[2]
+    note = ("**Data problem:** the configuration follows plan MP-BQX_ML-001, which no Plans record of the snapshot "
+            "has: AAA-OTHER-TEAM (the first Active plan) is reported instead.")
+    assert (note.replace("_", "\\_") in report) is said, report[:600]

@@ -24,6 +24,7 @@ from typing import Any
 
 from bqx_ops.base_schema import MAX_MONEY
 from bqx_ops.sanitize import INVISIBLE, visible
+from bqx_ops.unique_keys import normalized_key
 
 SERVICE = "SERVICE"
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?", re.ASCII)
@@ -35,7 +36,7 @@ def shown(value: Any) -> str:
 
 def service_key(name: str) -> str:
     """A service name as people mean it (the comparison of ``unique_keys``)."""
-    return " ".join(INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).split()).casefold()
+    return normalized_key(name)
 
 
 def service_name(name: str) -> str:
