@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bqx_ops.base_schema import MAX_DAYS, MAX_MONEY
 from bqx_ops.landing import log_group_dirname
 from bqx_ops.sanitize import NOT_ONE_LINE, blank
+from bqx_ops.unique_keys import normalized_key
 
 
 class _Section(BaseModel):
@@ -200,7 +201,7 @@ class AwsSection(_Section):
 class RecurringStagesSection(_Section):
     """Operational stages that never complete (they recur); they are never overdue."""
 
-    stage_ids: list[str] = Field(default_factory=list, description="Stage IDs that recur, exactly.")
+    stage_ids: list[str] = Field(default_factory=list, description="Stage IDs that recur (as people mean them).")
     name_patterns: list[str] = Field(default_factory=list, description="Regexes on the stage name (case-insensitive).")
 
     @field_validator("name_patterns")
@@ -209,7 +210,9 @@ class RecurringStagesSection(_Section):
         return [_regex(v) for v in values]
 
     def matches(self, stage_id: str | None, name: str | None) -> bool:
-        if stage_id and stage_id in self.stage_ids:
+        # a Stage ID as people mean it: Airtable keeps "10.5 " or "10.5" with a zero-width space as written,
+        # and such a recurring stage was judged overdue every week
+        if stage_id and normalized_key(stage_id) in {normalized_key(s) for s in self.stage_ids}:
             return True
         return any(re.search(p, name or "", re.IGNORECASE) for p in self.name_patterns)
 

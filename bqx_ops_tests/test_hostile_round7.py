@@ -209,3 +209,28 @@ def test_a_plan_id_is_matched_as_people_mean_it_and_a_configured_plan_not_in_the
     note = ("**Data problem:** the configuration follows plan MP-BQX_ML-001, which no Plans record of the snapshot "
             "has: AAA-OTHER-TEAM (the first Active plan) is reported instead.")
     assert (note.replace("_", "\\_") in report) is said, report[:600]
+
+
+def test_a_recurring_stage_id_written_with_a_zero_width_space_is_still_recurring_never_overdue(tmp_path, monkeypatch):
+    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
+    from bqx_ops_tests.sample_runs import span, take_snapshots
+    from bqx_ops_tests.test_plan_schedule import PLAN
+
+    config = tmp_path / "team.yaml"
+    config.write_text("project: {name: Team, plan_id: MP-BQX_ML-001}\nstart_date: 2025-08-18\n"
+                      "recurring_stages: {stage_ids: ['1.1']}\n", encoding="utf-8")
+    monkeypatch.setenv("BQX_OPS_CONFIG", str(config))
+    # In Progress since 08-18 with 1 estimated day: 10 working days by 08-29, overdue unless it recurs; stage
+    # 1.2 is the control (the same dates, not recurring)
+    base = edit(minimal_base(), "Stages", "recSTAGE000000002", Stage_ID="1.1\u200b", Start_Date="2025-08-18",
+                Estimated_Days=1)
+    base = edit(base, "Stages", "recSTAGE000000003", Status="In Progress", Start_Date="2025-08-18", Estimated_Days=1)
+    data = tmp_path / "data"
+    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
+        write_snapshot(data, day, base)
+    resources = build_resources("local", data)
+    take_snapshots(resources, "2025-08-22", "2025-08-29")
+    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
+        overdue = conn.execute("SELECT stage_id FROM plan.overdue_stages").fetchall()
+    assert overdue == [("1.2",)]
