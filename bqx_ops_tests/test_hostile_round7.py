@@ -234,3 +234,22 @@ def test_a_recurring_stage_id_written_with_a_zero_width_space_is_still_recurring
     with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
         overdue = conn.execute("SELECT stage_id FROM plan.overdue_stages").fetchall()
     assert overdue == [("1.2",)]
+
+
+@pytest.mark.parametrize("text, why", [
+    ("priorities: {P0: {sla_hours: 1.0e+300}}",  # a review overflowed a date: the run failed
+     "priorities.P0.sla_hours: expected a whole number ≥ 0 and ≤ 87,600, got float '1e+300'"),
+    ("priorities: {P0: {sla_hours: 0.5}}",  # int() read it as 0: every P0 breached the moment it was found
+     "priorities.P0.sla_hours: expected a whole number ≥ 0 and ≤ 87,600, got float '0.5'"),
+    ("cloudwatch: {window_days: 100000000}", "cloudwatch.window_days: expected a whole number ≥ 1 and ≤ 3,650"),
+    ("cloudwatch: {window_days: 1.5}", "cloudwatch.window_days: expected a whole number ≥ 1 and ≤ 3,650, got float"),
+    ("cloudwatch: {episode_lookback_days: soon}", "cloudwatch.episode_lookback_days: expected a whole number ≥ 1"),
+], ids=["huge SLA", "half-hour SLA", "huge window", "fractional window", "lookback as text"])
+def test_triage_rules_with_an_sla_or_window_no_review_can_use_are_refused_naming_the_key(tmp_path, text, why):
+    from bqx_ops.issue_review.rules import RulesError
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(RulesError) as refused:
+        load_rules(path=str(path))
+    assert why in str(refused.value), refused.value

@@ -241,7 +241,7 @@ def parse(data: dict, origin: tuple[str, ...] = (), re2: bool = True) -> TriageR
         spec["escalations"] = _escalations(spec.get("escalations"), key, f"derived.{kind}")
         derived[kind] = spec
     return TriageRules(
-        sla_hours={p: int(priorities[p]["sla_hours"]) for p in PRIORITIES},
+        sla_hours={p: int(priorities[p]["sla_hours"]) for p in PRIORITIES},  # whole hours (rules_shape)
         definitions={p: str(priorities[p].get("definition", "")) for p in PRIORITIES},
         categories={_category(c, "categories"): str(d) for c, d in (data.get("categories") or {}).items()},
         owners_by_category=by_category,
