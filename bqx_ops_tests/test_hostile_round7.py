@@ -253,3 +253,21 @@ def test_triage_rules_with_an_sla_or_window_no_review_can_use_are_refused_naming
     with pytest.raises(RulesError) as refused:
         load_rules(path=str(path))
     assert why in str(refused.value), refused.value
+
+
+def test_stages_all_estimated_at_zero_days_are_said_as_such_never_as_without_estimated_days(tmp_path):
+    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
+    from bqx_ops_tests.sample_runs import span, take_snapshots
+    from bqx_ops_tests.test_plan_schedule import PLAN
+
+    base = minimal_base()
+    for rid in ("recSTAGE000000001", "recSTAGE000000002", "recSTAGE000000003"):  # every stage: 0 days
+        base = edit(base, "Stages", rid, Estimated_Days=0)
+    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
+        write_snapshot(tmp_path, day, base)
+    resources = build_resources("local", tmp_path)
+    take_snapshots(resources, "2025-08-22", "2025-08-29")
+    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
+    assert "_no data: no stage has Estimated Days above 0, so no schedule to earn against_" in report
+    assert "Stages without Estimated Days" not in report  # each has them: 0

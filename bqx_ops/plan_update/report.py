@@ -129,7 +129,8 @@ def _timeline(w: WeekReport) -> list[str]:
     if t.get("start_problem"):
         out += [_no_data(cell(t["start_problem"])), ""]
     elif t.get("schedule_variance_days") is None:
-        out += [_no_data("no stage has Estimated Days, so no schedule to earn against"), ""]
+        # 0 planned days: no stage has Estimated Days, or every stage's is 0 (the old words named only the first)
+        out += [_no_data("no stage has Estimated Days above 0, so no schedule to earn against"), ""]
     elif t.get("variance_pct") is None:  # nothing earned yet: the days behind are known, a percentage is not
         out += [f"Started {day(t.get('plan_start'))}; {plural(t.get('elapsed_days'), 'working day')} elapsed against"
                 f" 0 earned ({integer(t.get('planned_days'))} planned in all): no Done stage with Estimated Days"
