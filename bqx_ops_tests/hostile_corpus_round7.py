@@ -88,6 +88,8 @@ def issue(number: int, *labels: str) -> dict:
 # an issue labelled P0 and P2: triaged P0 (the most severe), said by number; one whose two labels name one
 # priority ("P1" and "priority: p1") and one with a single priority label say nothing
 TWO_PRIORITIES = [issue(41, "P2", "P0", "bug"), issue(42, "P1", "priority: p1"), issue(43, "P3")]
+# a P0 label written with a zero-width space or in fullwidth letters: a P0, never untriaged (its SLA missed)
+HIDDEN_P0 = [issue(44, "P\u200b0"), issue(45, "\uff30\uff10")]
 TWO_PRIORITIES_PROBLEM = "github: #41: labels name several priorities ('P0' (P0), 'P2' (P2)); the most severe, P0, is used"
 
 # keys holding characters Python calls digits that int() cannot read (superscripts, circled numbers): a

@@ -77,11 +77,11 @@ def test_estimates_are_read_as_known_at_the_week_and_gone_once_final(tmp_path):
 
 def test_an_issue_labelled_with_two_priorities_is_triaged_on_the_most_severe_and_said():
     period = ReviewPeriod(dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 15, 10))
-    data = SourceData(r7.TWO_PRIORITIES, [], lambda start, end: ([], []), now=dt.datetime(2026, 3, 20, 12))
+    data = SourceData(r7.TWO_PRIORITIES + r7.HIDDEN_P0, [], lambda start, end: ([], []), now=dt.datetime(2026, 3, 20, 12))
     with duckdb.connect() as conn:
         out = review(conn, period, load_rules(path=""), data, None)
     priorities = dict(zip(out.inventory["source_ref"], out.inventory["priority"]))
-    assert priorities == {"41": "P0", "42": "P1", "43": "P3"}
+    assert priorities == {"41": "P0", "42": "P1", "43": "P3", "44": "P0", "45": "P0"}
     github = [p for p in json.loads(out.meta.iloc[0]["problems"]) if p.startswith("github:")]
     assert github == [r7.TWO_PRIORITIES_PROBLEM]
 
