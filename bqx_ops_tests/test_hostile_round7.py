@@ -271,3 +271,17 @@ def test_stages_all_estimated_at_zero_days_are_said_as_such_never_as_without_est
     report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
     assert "_no data: no stage has Estimated Days above 0, so no schedule to earn against_" in report
     assert "Stages without Estimated Days" not in report  # each has them: 0
+
+
+def test_a_last_modified_after_its_snapshot_is_quarantined_with_its_reason(tmp_path):
+    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
+    from bqx_ops_tests.test_snapshot_assets import materialize, query as snapshot_query
+
+    base, mon, tue = minimal_base(), dt.date(2025, 8, 18), dt.date(2025, 8, 19)
+    write_snapshot(tmp_path, mon, base)
+    # Airtable sets Last Modified: one in 2099 cannot be true (a Done task's would resolve its issue in 2099)
+    write_snapshot(tmp_path, tue, edit(base, "Tasks", "recTASK0000000001", Last_Modified="2099-01-01T00:00:00.000Z"))
+    assert materialize(tmp_path, mon, tue).success
+    [(reason,)] = snapshot_query(tmp_path, f"SELECT reason FROM airtable.quarantine WHERE snapshot_date = '{tue}'")
+    assert reason == ("'Last Modified' 2099-01-01 is after the snapshot's day 2025-08-19 (by more than 7 days: it "
+                      "records something done, which cannot be in the future)")
