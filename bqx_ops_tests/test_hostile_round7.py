@@ -285,3 +285,23 @@ def test_a_last_modified_after_its_snapshot_is_quarantined_with_its_reason(tmp_p
     [(reason,)] = snapshot_query(tmp_path, f"SELECT reason FROM airtable.quarantine WHERE snapshot_date = '{tue}'")
     assert reason == ("'Last Modified' 2099-01-01 is after the snapshot's day 2025-08-19 (by more than 7 days: it "
                       "records something done, which cannot be in the future)")
+
+
+def test_a_stage_excluded_by_the_triage_rules_is_excluded_however_its_id_is_written(tmp_path):
+    from bqx_ops.issue_review.collect import airtable_found
+    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
+    from bqx_ops_tests.test_docs_sync import land
+
+    # 1.1 started 2025-08-01 with 3 working days: late by 08-18; the base writes its id "1.1 " (kept as written)
+    base = edit(minimal_base(), "Stages", "recSTAGE000000002", Stage_ID="1.1 ", Start_Date="2025-08-01",
+                Estimated_Days=3)
+    write_snapshot(tmp_path, dt.date(2025, 8, 18), base)
+    land(tmp_path, dt.date(2025, 8, 18))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("derived: {timeline: {exclude_stage_ids: ['1.1']}}\n", encoding="utf-8")
+    period = ReviewPeriod.of(dt.datetime(2025, 8, 15, 10), dt.datetime(2025, 8, 19, 10))
+    with duckdb.connect(str(tmp_path / "bqx_ops.duckdb")) as conn:
+        everything, _, _ = airtable_found(conn, period, load_rules(path=""))
+        excluded, _, _ = airtable_found(conn, period, load_rules(path=str(rules)))
+    assert [f.stage_record_id for f in everything if f.kind == "timeline_delay"] == ["recSTAGE000000002"]
+    assert [f for f in excluded if f.kind == "timeline_delay"] == []
