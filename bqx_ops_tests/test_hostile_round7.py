@@ -305,3 +305,17 @@ def test_a_stage_excluded_by_the_triage_rules_is_excluded_however_its_id_is_writ
         excluded, _, _ = airtable_found(conn, period, load_rules(path=str(rules)))
     assert [f.stage_record_id for f in everything if f.kind == "timeline_delay"] == ["recSTAGE000000002"]
     assert [f for f in excluded if f.kind == "timeline_delay"] == []
+
+
+def test_a_cost_file_under_another_name_is_said_under_its_month_never_silently_skipped(tmp_path):
+    data = tmp_path / "data"
+    march = json.dumps(r7.COST_MONTHS["2026-03.json"])
+    hc.write_raw(Landing(data).costs_dir / "2026-03.JSON", march)  # the month landed under another name
+    hc.write_raw(Landing(data).costs_dir / "notes.txt", "kept by hand")
+    assert dg.materialize([daily_costs, success_metrics], resources=build_resources("local", data),
+                          partition_key=WEEK).success
+    assert query(data, "SELECT month, problem FROM aws.cost_problems ORDER BY problem") == [
+        ("2026-03", "2026-03.JSON: not a month file (YYYY-MM.json); not read"),
+        (None, "notes.txt: not a month file (YYYY-MM.json); not read")]
+    [(current,)] = query(data, "SELECT current FROM dashboard.success_metrics WHERE metric = 'Cost/Month'")
+    assert current.endswith("(data problem: 2026-03.JSON: not a month file (YYYY-MM.json); not read)"), current

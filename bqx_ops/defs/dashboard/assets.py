@@ -61,6 +61,9 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
         problems += [CostProblem(month, f"{month}: Cost Explorer did not answer ({visible(why)}); the month's "
                                  "last landed file, if any, is used", False) for month, why in exc.failed]
     files = aws_costs.files()
+    # a month landed under another name is never read: said under the month its name starts with
+    problems += [CostProblem(file_month(path.name[:7] + ".json"), f"{visible(path.name)}: not a month file "
+                             "(YYYY-MM.json); not read", False) for path in aws_costs.strays()]
     for path in files:
         month = file_month(path.name)
         try:
