@@ -129,10 +129,9 @@ def metrics(conn, start: dt.datetime, when: dt.datetime, issues_at: read.IssuesA
 def answers(conn, when: dt.datetime) -> dict:
     """Quarter -> "Approved" / "Rejected" / "pending", from the Decisions snapshot as of ``when``."""
     prefix, suffix = approval_title("\0").split("\0")
-    found = _snapshot(conn, "decisions", when, "title, approval, record_id", "title LIKE ? || '%' || ?",
-                      [prefix, suffix])
+    found = _snapshot(conn, "decisions", when, "title, approval", "title LIKE ? || '%' || ?", [prefix, suffix])
     copies: dict[str, set] = {}  # a request copied in Airtable: the copies' answers (approval.answer_of_copies)
-    for r in sorted(found, key=lambda r: r["record_id"]):
+    for r in found:
         copies.setdefault(r["title"][len(prefix):len(r["title"]) - len(suffix)], set()).add(r["approval"])
     answered = {quarter: given & {APPROVED, REJECTED} for quarter, given in copies.items()}
     return {quarter: next(iter(given)) if len(given) == 1 else "pending" for quarter, given in answered.items()}
