@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -123,10 +122,3 @@ def estimate_flag(result: dict) -> tuple[bool, str | None]:
     if flag is None or isinstance(flag, bool):
         return flag is True, None
     return True, f"Estimated is {shown(flag)}, not true or false; read as an estimate"
-
-
-def estimated_days(days: list[dt.date]) -> str:
-    """``2026-03-01 .. 2026-03-09`` for a run of days, the first and last otherwise named with the count."""
-    days = sorted(days)
-    span = f"{days[0].isoformat()}" if len(days) == 1 else f"{days[0].isoformat()} .. {days[-1].isoformat()}"
-    return f"{len(days)} day{'' if len(days) == 1 else 's'} ({span})"

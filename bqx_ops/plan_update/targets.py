@@ -46,7 +46,7 @@ def configured_targets(config=None) -> PlanTargets:
 
 def same_plan(plan_id, configured) -> bool:
     """Whether a Plans record's Plan ID is the configured one as people mean it (spaces, case, invisible
-    characters, Unicode form: like every human key), so "MP-BQX_ML-001 " is never another plan."""
+    characters, Unicode form: like every human key), so "MP-ACME-01 " is never another plan."""
     from bqx_ops.unique_keys import normalized_key
 
     return configured is not None and isinstance(text(plan_id), str) \
