@@ -268,3 +268,8 @@ def render_markdown() -> str:
 
 if __name__ == "__main__":
     print(render_markdown(), end="")
+
+
+# a lookup of records by a key (``AirtableSource.find_records``) that found several records holding one key
+# gives the first's fields with every copy's fields under this name
+COPIES = "__copies__"

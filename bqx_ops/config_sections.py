@@ -11,7 +11,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bqx_ops.base_schema import MAX_DAYS, MAX_MONEY
+from bqx_ops.landing import log_group_dirname
 from bqx_ops.sanitize import NOT_ONE_LINE, blank
+from bqx_ops.unique_keys import normalized_key
 
 
 class _Section(BaseModel):
@@ -173,6 +175,21 @@ class AwsSection(_Section):
                                           "name, in those characters).")
     latency: LatencySection | None = Field(None, description="The API latency metric (none: the dashboard says no data).")
 
+    @field_validator("log_groups")
+    @classmethod
+    def _once_each(cls, groups: list[str]) -> list[str]:
+        repeated = sorted({g for g in groups if groups.count(g) > 1})
+        if repeated:  # its day files were read once per listing: every event counted twice
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        folders: dict[str, list[str]] = {}
+        for group in groups:
+            folders.setdefault(log_group_dirname(group), []).append(group)
+        shared = [names for names in folders.values() if len(names) > 1]
+        if shared:  # "/" is landed as "__": /a_/b and /a/_b would write, and read, one folder
+            raise ValueError(f"{' and '.join(shared[0])} would be landed in one folder "
+                             f"(aws/cloudwatch/{log_group_dirname(shared[0][0])}): each would read the other's events")
+        return groups
+
     @field_validator("metrics_namespace")
     @classmethod
     def _not_aws(cls, value: str | None) -> str | None:
@@ -184,7 +201,7 @@ class AwsSection(_Section):
 class RecurringStagesSection(_Section):
     """Operational stages that never complete (they recur); they are never overdue."""
 
-    stage_ids: list[str] = Field(default_factory=list, description="Stage IDs that recur, exactly.")
+    stage_ids: list[str] = Field(default_factory=list, description="Stage IDs that recur (as people mean them).")
     name_patterns: list[str] = Field(default_factory=list, description="Regexes on the stage name (case-insensitive).")
 
     @field_validator("name_patterns")
@@ -193,7 +210,9 @@ class RecurringStagesSection(_Section):
         return [_regex(v) for v in values]
 
     def matches(self, stage_id: str | None, name: str | None) -> bool:
-        if stage_id and stage_id in self.stage_ids:
+        # a Stage ID as people mean it: Airtable keeps "10.5 " or "10.5" with a zero-width space as written,
+        # and such a recurring stage was judged overdue every week
+        if stage_id and normalized_key(stage_id) in {normalized_key(s) for s in self.stage_ids}:
             return True
         return any(re.search(p, name or "", re.IGNORECASE) for p in self.name_patterns)
 

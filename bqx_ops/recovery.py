@@ -35,7 +35,7 @@ def dead_runs(instance: DagsterInstance) -> list:
     for record in instance.get_run_records(RunsFilter(statuses=UNFINISHED)):
         run = record.dagster_run
         pid = run.tags.get(PID_TAG, "")
-        if run.tags.get(HOST_TAG) == host and pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
+        if run.tags.get(HOST_TAG) == host and pid.isdecimal() and int(pid) != os.getpid() and not alive(int(pid)):
             dead.append(run)
     return dead
 

@@ -38,12 +38,12 @@ def unique_keys(table: Table, rows: list[dict], records: list[dict], day: dt.dat
     valid = {row["record_id"] for row in rows}  # a second copy of a kept id holds nothing of its own
     for key, created, rid in sorted((h for h in held if h and h[2] not in valid),
                                     key=lambda h: (h[1] or dt.datetime.max, h[2])):
-        holders.setdefault(_normalized_key(key), (key, created or dt.datetime.max, rid))
+        holders.setdefault(normalized_key(key), (key, created or dt.datetime.max, rid))
     first: dict[str, tuple[str, str]] = {}  # normalized key -> (record id, key as written)
     dropped = set()
     for i in order:
         key = rows[i][column]
-        norm = _normalized_key(key)
+        norm = normalized_key(key)
         holder = holders.get(norm)
         if norm not in first and holder and (holder[1], holder[2]) < (rows[i]["created_time"] or dt.datetime.max,
                                                                          rows[i]["record_id"]):
@@ -69,7 +69,7 @@ def _same(kept_key: str, key: str) -> str:
         "invisible characters and Unicode variants)")
 
 
-def _normalized_key(key) -> str:
+def normalized_key(key) -> str:
     """A human key as people mean it: "9.5 " and "9.5", "T-036" and "t-036", "É.1" composed or decomposed,
     "0.1" and "0.1" followed by a zero-width space, fullwidth "０.１" are one key."""
     if not isinstance(key, str):

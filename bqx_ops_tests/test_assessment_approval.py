@@ -148,3 +148,27 @@ def test_a_rejection_is_recorded_and_reported_and_nothing_is_applied(loop, airta
     assert (status, by) == ("Rejected", "RM-001")
     texts = [m["text"] for m in slack_server.messages_in("#bqx-ml-operations")]
     assert len(texts) == 2 and "rejected the 360 assessment Q2-2026" in texts[1]
+
+
+@pytest.mark.parametrize("copy_answer, status", [("Rejected", "Pending"), (None, "Approved")],
+                         ids=["copies answer differently", "one copy answers"])
+def test_an_approval_request_copied_in_airtable_is_answered_by_its_copies_together(
+        loop, airtable_server, copy_answer, status):
+    """Round 7 hostile input: the request record duplicated in Airtable (the last listed copy was read)."""
+    copy, res, _, delivery = loop
+    assert run(res, "approval_request").success
+    deliver_all(copy, delivery)
+    table = Api(AIRTABLE_TOKEN, endpoint_url=airtable_server.url).table(BASE, "Decisions")
+    (request,) = table.all(formula=f"{{Title}}='{TITLE}'")
+    answer(airtable_server, "Approved")  # the request answered, then copied (Airtable's "duplicate record")
+    fields = {k: v for k, v in table.get(request["id"])["fields"].items() if k != "Approval"}
+    table.create({**fields, **({"Approval": copy_answer} if copy_answer else {})})
+    assert run(res, "approval_outcome").success
+    with duckdb.connect(str(copy / "bqx_ops.duckdb"), read_only=True) as conn:
+        [(got, note, intents)] = conn.execute("SELECT status, note, intents FROM assessment.approval_outcome").fetchall()
+    assert got == status, (got, note)
+    if status == "Pending":  # Approved on one copy, Rejected on the other: neither applied, said
+        assert note == ("the approval request is in Airtable 2 times, answered Approved and Rejected: which answer "
+                        "holds cannot be told, neither is applied") and not intents
+    else:
+        assert "apply" in intents

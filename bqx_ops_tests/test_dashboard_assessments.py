@@ -92,3 +92,13 @@ def test_airtable_updates_count_from_the_snapshot_when_none_was_taken_in_the_pla
                   "DATE '2023-10-27' - ?::INTEGER AS snapshot_date", [age])
         got = {i.metric: i for i in indicators(facts(c, dt.datetime(2023, 10, 30, 9, tzinfo=UTC)))}
     assert (got["Airtable Updates"].current, got["Airtable Updates"].status) == (shown, status)
+
+
+@pytest.mark.parametrize("copy, shown_as", [("Rejected", "awaiting approval"), (None, "approved")],
+                         ids=["copies answering differently", "an unanswered copy"])
+def test_a_copied_approval_request_is_read_from_its_copies_together(conn, copy, shown_as):
+    """Round 7 hostile input: the request duplicated in Airtable (the last row read answered alone)."""
+    conn.execute("INSERT INTO airtable.decisions VALUES ('2026-01-09', '360 assessment Q4-2025: approval request', ?)",
+                 [copy])
+    got = shown(conn, dt.datetime(2026, 1, 12, 9))
+    assert got["Plan Alignment"][0] == f"58.8% (Q4-2025 final, {shown_as})"

@@ -57,7 +57,10 @@ def test_a_group_repeating_its_keys_on_a_day_is_reported_and_counted_once_while_
     assert merge(rows) == [CostRow(dt.date(2026, 3, 10), "Amazon S3", 4.0),
                            CostRow(dt.date(2026, 3, 10), "Amazon SageMaker", 0.598)]
     assert problems == ["2026-03.json: ResultsByTime[0].Groups[1] (2026-03-10): repeats the Keys ['Amazon SageMaker'] "
-                        "of Groups[0]; counted once, from the first"]
+                        "of Groups[0]; counted once, from the first",
+                        # the two S3 groups carry two keys each (no GroupDefinitions says so): said, summed
+                        "2026-03.json: 2 group(s) carry up to 2 keys (grouped by several dimensions): key 1 is read "
+                        "as the service, its amounts summed over the others"]
 
 
 def test_month_to_date_counts_only_the_month_days_ended_by_as_of():

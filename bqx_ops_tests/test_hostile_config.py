@@ -96,14 +96,14 @@ def test_a_swap_of_two_field_names_is_a_mapping_like_any_other():
     ("notes: {blocker: '(x+x+)+y'}\n", "notes.blocker: pattern '(x+x+)+y' can take exponential"),
     ("rules: [just a string]\n", "rules[0]: expected a mapping, got str 'just a string'"),
     ("rules: {a: 1}\n", "rules: expected a list, got dict"),
-    ("priorities: {P0: {sla_hours: soon}}\n", "priorities.P0.sla_hours: expected a number ≥ 0, got str 'soon'"),
+    ("priorities: {P0: {sla_hours: soon}}\n", "priorities.P0.sla_hours: expected a whole number ≥ 0 and ≤ 87,600, got str 'soon'"),
     ("priorities: [P0]\n", "priorities: expected a mapping, got list"),
     ("rules: [{name: x, pattern: a, priority: P2, escalations: [{priority: P1}]}]\n",
      "rules[0].escalations[0].min_count: expected a number, got NoneType"),
     ("labels: {priority: [P0]}\n", "labels.priority: expected a mapping, got list"),
     ("rules: [{name: x, pattern: a, sources: github}]\n", "rules[0].sources: expected a list, got str 'github'"),
     ("owners: [a]\n", "owners: expected a mapping, got list"),
-    ("unresolved: {interval_minutes: often}\n", "unresolved.interval_minutes: expected a number ≥ 1"),
+    ("unresolved: {interval_minutes: often}\n", "unresolved.interval_minutes: expected a whole number ≥ 1"),
     ("unresolved: {levels: [P0]}\n", "unresolved.levels: expected a mapping, got list"),
     ("derived: {cost_overrun: {escalations: [{min_variance_pct: x, priority: P0}]}}\n",
      "derived.cost_overrun.escalations[0].min_variance_pct: expected a number, got str 'x'"),
@@ -115,7 +115,7 @@ def test_a_swap_of_two_field_names_is_a_mapping_like_any_other():
     ("derived: {r2_drop: {threshold: big}}\n", "derived.r2_drop.threshold: expected a number ≥ 0, got str 'big'"),
     ("derived: {quarantine: {priority: P9}}\n", "derived.quarantine.priority: expected one of P0, P1, P2, P3"),
     ("sagemaker: {degradation: {category: Vibes}}\n", "sagemaker.degradation.category: expected one of"),
-    ("cloudwatch: {window_days: 0}\n", "cloudwatch.window_days: expected a number ≥ 1"),
+    ("cloudwatch: {window_days: 0}\n", "cloudwatch.window_days: expected a whole number ≥ 1"),
 ])
 def test_a_hostile_rules_file_is_refused_naming_the_file_and_the_key(tmp_path, text, expected):
     message = refusal(tmp_path / "rules.yaml", text, lambda path: load_rules(path=str(path)), RulesError)

@@ -20,6 +20,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from bqx_ops.base_schema import COPIES
 from bqx_ops.plan_update.fmt import plural
 
 APPROVED, REJECTED, PENDING = "Approved", "Rejected", "Pending"
@@ -70,7 +71,11 @@ class Answer:
 
 
 def answer_of(fields: dict | None) -> Answer:
-    """RM-001's answer on the request record's fields (None: the record is not there yet)."""
+    """RM-001's answer on the request record's fields (None: the record is not there yet). A request
+    copied in Airtable (``COPIES``) is answered by the copy that holds an answer; copies answering
+    differently (one Approved, one Rejected) answer nothing: neither is applied, and the note says why."""
+    if fields and fields.get(COPIES):
+        return answer_of_copies(fields[COPIES])
     if not fields:
         return Answer(PENDING)
     value = fields.get("Approval")
@@ -80,6 +85,17 @@ def answer_of(fields: dict | None) -> Answer:
     if not note or note.startswith(REQUEST_PREFIX):  # the request's own words, not the approver's note
         note = None
     return Answer(value, fields.get("Decided By"), fields.get("Last Modified"), note)
+
+
+def answer_of_copies(copies: list[dict]) -> Answer:
+    answered = [answer_of(c) for c in copies if isinstance(c, dict) and c.get("Approval") in (APPROVED, REJECTED)]
+    statuses = sorted({a.status for a in answered})
+    if len(statuses) == 1:
+        return answered[0]
+    if not statuses:
+        return Answer(PENDING)
+    return Answer(PENDING, note=f"the approval request is in Airtable {len(copies)} times, answered "
+                               f"{' and '.join(statuses)}: which answer holds cannot be told, neither is applied")
 
 
 def rejection_text(quarter: str, note: str | None) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from bqx_ops import config as project_config
 from bqx_ops.asof import read_as_of, snapshot_rows
 from bqx_ops.assessment import read
-from bqx_ops.assessment.approval import approval_title
+from bqx_ops.assessment.approval import APPROVED, REJECTED, approval_title
 from bqx_ops.calendar import naive_utc
 from bqx_ops.db import table_exists
 from bqx_ops.base_schema import ENSEMBLE
@@ -130,7 +130,11 @@ def answers(conn, when: dt.datetime) -> dict:
     """Quarter -> "Approved" / "Rejected" / "pending", from the Decisions snapshot as of ``when``."""
     prefix, suffix = approval_title("\0").split("\0")
     found = _snapshot(conn, "decisions", when, "title, approval", "title LIKE ? || '%' || ?", [prefix, suffix])
-    return {r["title"][len(prefix):len(r["title"]) - len(suffix)]: r["approval"] or "pending" for r in found}
+    copies: dict[str, set] = {}  # a request copied in Airtable: the copies' answers (approval.answer_of_copies)
+    for r in found:
+        copies.setdefault(r["title"][len(prefix):len(r["title"]) - len(suffix)], set()).add(r["approval"])
+    answered = {quarter: given & {APPROVED, REJECTED} for quarter, given in copies.items()}
+    return {quarter: next(iter(given)) if len(given) == 1 else "pending" for quarter, given in answered.items()}
 
 
 def _per_quarter(history: tuple[dict, ...]) -> dict:

@@ -4,8 +4,8 @@ Bad input never raises and is never summed blindly; each case becomes a problem 
 
 * a month file that is not JSON or has no ``ResultsByTime`` list gives that month **no data**
   (``CostProblem.no_data``): the dashboard then says "no data", never ``$0.00 ✅``;
-* an amount in another currency (``Unit`` other than USD) is left out, never added to dollars;
-  a missing ``Unit`` is USD (Cost Explorer always sends it; the sample and moto do too);
+* an amount in another currency (``Unit`` other than USD) is left out, never added to dollars; a
+  missing ``Unit``, service names and several keys per group: ``cost_groups``;
 * an amount beyond ±MAX_MONEY a day for one service is implausible and left out;
 * **negative amounts are credits** (refunds, promotional credits): they are kept and netted,
   as AWS bills them, so Cost/Month is the net cost;
@@ -21,16 +21,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple
 
-from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, MAX_MONEY, plausible_day
-from bqx_ops.sanitize import visible
+from bqx_ops.base_schema import EARLIEST_DATE, LATEST_DATE, plausible_day
+from bqx_ops.dashboard import cost_groups as groups
 
 
 
-_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?", re.ASCII)
 
 
 class CostRow(NamedTuple):
@@ -55,18 +53,34 @@ def file_month(name: str) -> str | None:
     return stem
 
 
+class Month(NamedTuple):
+    rows: list[CostRow]
+    problems: list[str]
+    estimated: list[dt.date]  # the days Cost Explorer marked Estimated (their first entry): not final
+
+
 def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
     """Rows of one response and a message per skipped part (``source`` names it in messages).
     A response without a ResultsByTime list yields exactly one message."""
+    month = parse_month(source, doc)
+    return month.rows, month.problems
+
+
+def parse_month(source: str, doc: Any) -> Month:
+    """``parse_response`` with the days that are Cost Explorer estimates (``cost_groups``)."""
     rows: list[CostRow] = []
     problems: list[str] = []
     results = doc.get("ResultsByTime") if isinstance(doc, dict) else None
     if not isinstance(results, list):
-        return [], [f"{source}: not a GetCostAndUsage response (no ResultsByTime list)"]
+        return Month([], [f"{source}: not a GetCostAndUsage response (no ResultsByTime list)"], [])
     if doc.get("NextPageToken"):  # its later pages never landed (a fetch stopped at a token that repeated)
-        return [], [f"{source}: only part of the answer (it ends with NextPageToken "
-                    f"{_shown(doc['NextPageToken'])}: Cost Explorer had more pages); the month is not counted"]
+        return Month([], [f"{source}: only part of the answer (it ends with NextPageToken "
+                          f"{_shown(doc['NextPageToken'])}: Cost Explorer had more pages); the month is not counted"], [])
+    place, grouping = groups.service_place(source, doc)
+    problems += grouping
+    foreign = groups.other_currencies(results)
     seen: dict[dt.date, int] = {}
+    estimated, key_counts, without_unit = [], [], []
     for i, result in enumerate(results):
         where = f"{source}: ResultsByTime[{i}]"
         day = _period_start(result)
@@ -78,36 +92,49 @@ def parse_response(source: str, doc: Any) -> tuple[list[CostRow], list[str]]:
                             "from the first")
             continue
         seen[day] = i
-        groups = result.get("Groups")
-        if not isinstance(groups, list):  # GetCostAndUsage with GroupBy gives a list, [] on a day without cost
-            shown = "missing" if "Groups" not in result else _shown(groups)
+        is_estimate, flag_problem = groups.estimate_flag(result)
+        if flag_problem:
+            problems.append(f"{where} ({day.isoformat()}): {flag_problem}")
+        day_groups = result.get("Groups")
+        if not isinstance(day_groups, list):  # GetCostAndUsage with GroupBy gives a list, [] on a day without cost
+            shown = "missing" if "Groups" not in result else _shown(day_groups)
             problems.append(f"{where} ({day.isoformat()}): Groups is {shown}, not a list; no cost counted for the day")
             continue
-        if not groups and _nonzero_total(result):  # a cost Cost Explorer gave no service for: never $0.00
+        if not day_groups and _nonzero_total(result):  # a cost Cost Explorer gave no service for: never $0.00
             problems.append(f"{where} ({day.isoformat()}): no Groups, but Total.UnblendedCost is "
                             f"{_shown(result['Total']['UnblendedCost'].get('Amount'))}; no cost counted for the day")
             continue
+        if is_estimate:
+            estimated.append(day)
         keys_seen: dict[tuple, int] = {}
-        for j, group in enumerate(groups):
-            used = _service_amount(group)
+        for j, group in enumerate(day_groups):
+            used = groups.group_amount(group, place, foreign)
             if isinstance(used, str):
                 problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): skipped ({used})")
                 continue
+            key_counts.append(len(group["Keys"]))
             # one group per key: a second group with the same Keys is a repeat, never a second cost (a
-            # service over several keys, e.g. grouped by service and account, is summed in ``merge``)
-            keys = tuple(" ".join(str(k).split()) for k in group["Keys"])  # "Amazon S3 " is "Amazon S3"
+            # service over several keys, e.g. grouped by service and account, is summed in ``merge``);
+            # keys are compared as people mean them ("Amazon S3 ", NFD accents, a zero-width space)
+            keys = tuple(groups.service_key(str(k)) for k in group["Keys"])
             if keys in keys_seen:
-                problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): repeats the Keys {_shown(list(keys))} of "
+                problems.append(f"{where}.Groups[{j}] ({day.isoformat()}): repeats the Keys "
+                                f"{_shown([groups.service_name(str(k)) for k in group['Keys']])} of "
                                 f"Groups[{keys_seen[keys]}]; counted once, from the first")
                 continue
             keys_seen[keys] = j
-            service, amount = used
-            rows.append(CostRow(day, visible(service.strip()), float(amount)))
-    return rows, problems
+            service, amount, no_unit = used
+            if no_unit:
+                without_unit.append(f"ResultsByTime[{i}].Groups[{j}] ({day.isoformat()})")
+            rows.append(CostRow(day, groups.service_name(service), float(amount)))
+    problems += groups.several_keys(source, key_counts, place, bool(grouping))
+    if without_unit:
+        problems.append(f"{source}: {len(without_unit)} amount(s) without a Unit (the first: {without_unit[0]}); "
+                        "counted as USD, the currency of Cost Explorer's UnblendedCost")
+    return Month(rows, problems, estimated)
 
 
-def _shown(value: Any) -> str:
-    return "null" if value is None else visible(repr(value))[:80]
+_shown = groups.shown
 
 
 def _period_start(result: Any) -> dt.date | str:
@@ -152,47 +179,20 @@ def _nonzero_total(result: dict) -> bool:
     (or one that cannot be read: never taken for $0.00)."""
     total = result.get("Total")
     metric = total.get("UnblendedCost") if isinstance(total, dict) else None
-    amount = _usd_amount(metric) if isinstance(metric, dict) else None
-    return amount is not None and (isinstance(amount, str) or amount != 0)
-
-
-def _service_amount(group: Any) -> tuple[str, Decimal] | str:
-    """(service, USD amount) of one group, or why it cannot be counted."""
-    if not isinstance(group, dict):
-        return f"the group is {_shown(group)}, not an object"
-    keys = group.get("Keys")
-    if not isinstance(keys, list) or not keys or not isinstance(keys[0], str) or not keys[0].strip():
-        return f"no service name (Keys is {_shown(keys)})"
-    metrics = group.get("Metrics")
-    metric = metrics.get("UnblendedCost") if isinstance(metrics, dict) else None
-    if not isinstance(metric, dict):
-        return "no UnblendedCost metric"
-    amount = _usd_amount(metric)
-    return amount if isinstance(amount, str) else (keys[0], amount)
-
-
-def _usd_amount(metric: dict) -> Decimal | str:
-    """The USD amount of one UnblendedCost metric (a group's or a day's Total), or why it cannot be counted."""
-    raw = metric.get("Amount")
-    # Cost Explorer writes "12.3456" or "-0.01": Decimal would also read "5_000" or Arabic-Indic digits, a guess
-    plain = (isinstance(raw, (int, float)) and not isinstance(raw, bool)
-             or isinstance(raw, str) and _AMOUNT.fullmatch(raw))
-    try:
-        amount = Decimal(str(raw)) if plain else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        return f"amount {_shown(raw)} is not a number"
-    unit = metric.get("Unit", "USD")
-    if unit != "USD":
-        return f"amount in {_shown(unit)}, never added to USD"
-    if abs(amount) > MAX_MONEY:
-        return f"amount {amount} is beyond ±{MAX_MONEY:,} a day: implausible"
-    return amount
+    used = groups.group_amount({"Keys": ["Total"], "Metrics": {"UnblendedCost": metric}}, 0, set()) \
+        if isinstance(metric, dict) else None
+    return used is not None and (isinstance(used, str) or used[1] != 0)
 
 
 def one_source_per_day(files: list[tuple[str, list[CostRow]]]) -> tuple[list[CostRow], list[str]]:
     """The rows of every file with each day taken from one file only (see the module docstring)."""
+    chosen, problems = day_sources(files)
+    out = [r for name, rows in files for r in rows if chosen[r.day] == name]
+    return out, problems
+
+
+def day_sources(files: list[tuple[str, list[CostRow]]]) -> tuple[dict[dt.date, str], list[str]]:
+    """The file each day is taken from (its own month's, else the first by name), and each repeat said."""
     owners: dict[dt.date, list[str]] = {}
     for name, rows in files:
         for day in sorted({r.day for r in rows}):
@@ -203,8 +203,7 @@ def one_source_per_day(files: list[tuple[str, list[CostRow]]]) -> tuple[list[Cos
         chosen[day] = (own or sorted(names))[0]
         if len(names) > 1:
             problems.append(f"{day.isoformat()} is in {', '.join(sorted(names))}: counted once, from {chosen[day]}")
-    out = [r for name, rows in files for r in rows if chosen[r.day] == name]
-    return out, sorted(problems)
+    return chosen, sorted(problems)
 
 
 def merge(rows: list[CostRow]) -> list[CostRow]:

@@ -223,8 +223,10 @@ def cost_indicator(f: Facts) -> Indicator:
         mtd = "no day ended yet"
     else:
         since = f" since the start, {c['since']:%Y-%m-%d}" if c.get("since") else ""
+        estimated = c.get("estimated_days") if c["month_to_date"] is not None else 0
         mtd = ("no data" if c["month_to_date"] is None else usd(c["month_to_date"])) + \
-            f" ({c['days']} day{'' if c['days'] == 1 else 's'}{since})"
+            f" ({c['days']} day{'' if c['days'] == 1 else 's'}{since}" + \
+            (f", {estimated} of them Cost Explorer estimates, not final)" if estimated else ")")
     text = f"{c['previous']:%b} {prev}; {c['month']:%b} to date {mtd}"
     if c["projected"] is not None:
         text += f", projected {usd(c['projected'])}"

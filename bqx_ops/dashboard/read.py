@@ -14,7 +14,7 @@ from bqx_ops.assessment.read import as_of as assessment_instant
 from bqx_ops.asof import read_as_of, stale_days
 from bqx_ops.base_schema import ENSEMBLE
 from bqx_ops.calendar import naive_utc
-from bqx_ops.dashboard.revisions import COSTS, LATENCY, as_of_sql
+from bqx_ops.dashboard.revisions import COSTS, ESTIMATES, LATENCY, as_of_sql
 from bqx_ops.dashboard.costs import CostRow, month_figures
 from bqx_ops.dashboard.latency import DailyP95, week_p95
 from bqx_ops.dashboard.indicators import Facts
@@ -168,6 +168,14 @@ def cost_problems(conn, tables, at) -> tuple[tuple[str, ...], bool]:
     return tuple(p for p, _ in rows), any(bool(n) for _, n in rows)
 
 
+def estimated_days(conn, tables, at, first: dt.date) -> int:
+    """How many days from ``first`` to before ``at`` were Cost Explorer estimates as known at ``at``."""
+    if ESTIMATES not in tables:
+        return 0
+    return sum(1 for day, _, _ in conn.execute(as_of_sql(ESTIMATES), [at.date(), at]).fetchall()
+               if (day.date() if isinstance(day, dt.datetime) else day) >= first)
+
+
 def latency_points(conn, tables, at) -> list[DailyP95] | None:
     """The landed daily p95 points of the 7 days before ``at`` (aws.api_latency), None without the table."""
     if "aws.api_latency" not in tables:
@@ -209,6 +217,8 @@ def facts(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime, cost_ceiling: flo
     costs = cost_rows(conn, tables, at)
     problems, month_unusable = cost_problems(conn, tables, at)
     month = None if not costs or month_unusable else month_figures(costs, at, start)
+    if month is not None:  # the month to date may rest on amounts AWS has not finalized: the line says so
+        month["estimated_days"] = estimated_days(conn, tables, at, month["since"] or month["month"])
     return Facts(
         as_of=at,
         last_sync_end=sync[0] if sync else None,

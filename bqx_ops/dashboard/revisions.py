@@ -22,6 +22,8 @@ import datetime as dt
 import duckdb
 
 COSTS, LATENCY = "aws.cost_revisions", "aws.latency_revisions"
+# the days Cost Explorer marked Estimated (item ESTIMATED, amount 1), revised to nothing once final
+ESTIMATES, ESTIMATED = "aws.cost_estimate_revisions", "estimated"
 Key = tuple[dt.date, str]  # (day, item): the service of a cost, "p95_ms" for the latency
 ANY_MONTH = "*"  # in unusable_months: an unusable file whose month is unknown
 

@@ -17,7 +17,7 @@ def _phase_sort(phase: dict):
 
 def _stage_sort(stage: dict):
     parts = str(stage.get("stage_id") or "").split(".")
-    return tuple(int(p) if p.isdigit() else 10**6 for p in parts), stage["record_id"]
+    return tuple(int(p) if p.isdecimal() else 10**6 for p in parts), stage["record_id"]  # "²" is no number
 
 
 def _carried(snapshot: Snapshot, table: str) -> dict[str, dict]:

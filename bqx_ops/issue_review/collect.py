@@ -35,7 +35,7 @@ from bqx_ops.issue_review.rules import SOURCES, TriageRules
 from bqx_ops.issue_review.sagemaker import sagemaker_issues
 from bqx_ops.issue_review.stats import resolution_stats
 from bqx_ops.issue_review.trend import sla_breaches, trend
-from bqx_ops.issue_review.triage import build_inventory
+from bqx_ops.issue_review.triage import build_inventory, priority_conflicts
 from bqx_ops.lazy import pd
 from bqx_ops.snapshots import Snapshots
 
@@ -192,7 +192,7 @@ def collect(conn: duckdb.DuckDBPyConnection, period: ReviewPeriod, rules: Triage
     """Every issue any source knows as of the period's end, and what was found per source."""
     problems = list(data.problems)
     found, github_problems = data.github_found(period.end)  # what existed at the period's end
-    problems += [f"github: {p}" for p in github_problems]
+    problems += [f"github: {p}" for p in github_problems + priority_conflicts(found, rules)]
     retry = project_config.current().aws.sagemaker.retry_pattern  # a retry under another name fixes its job
     # the usable jobs depend on the instant (a job created after it did not exist): worked out per look
     jobs, job_problems = sagemaker_issues(data.sagemaker_jobs, period.end, {**rules.sagemaker, "retry_pattern": retry},

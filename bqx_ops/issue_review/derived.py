@@ -24,6 +24,7 @@ from bqx_ops.plan_update.r2 import by_date, evaluations
 from bqx_ops.plan_update.timeline import overdue_stages
 from bqx_ops.plan_update.variance import stage_cost_variance
 from bqx_ops.issue_review.model import Found, fingerprint, midnight
+from bqx_ops.unique_keys import normalized_key
 
 
 def _by_threshold(value: float, escalations) -> str | None:
@@ -132,10 +133,11 @@ def reopened_days(history: pd.DataFrame) -> dict[str, list[dt.date]]:
 
 
 def _overdue(stages: pd.DataFrame, as_of: dt.date, config: dict) -> dict[str, dict]:
-    out, excluded = {}, {str(s) for s in config.get("exclude_stage_ids") or ()}
+    # Stage IDs as people mean them, like recurring_stages: the base keeps "10.5 " as written
+    out, excluded = {}, {normalized_key(str(s)) for s in config.get("exclude_stage_ids") or ()}
     # recurring: bqx_ops.config.RecurringStagesSection, stages that never complete (never overdue)
     for o in records(overdue_stages(stages, as_of, config.get("recurring"))):
-        if o["stage_id"] in excluded:
+        if normalized_key(o["stage_id"] or "") in excluded:
             continue
         priority = _by_threshold(float(o["days_over"]), config.get("escalations") or ())
         if priority:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,7 @@ import yaml
 from bqx_ops import regex_safety, yaml_files
 from bqx_ops.issue_review import rules_shape
 from bqx_ops.base_schema import CATEGORIES, PRIORITIES
-from bqx_ops.sanitize import one_line_defect
+from bqx_ops.sanitize import INVISIBLE, one_line_defect
 
 ENV_VAR = "BQX_OPS_TRIAGE_RULES"
 SOURCES = ("github", "cloudwatch", "sagemaker", "airtable_notes", "derived")
@@ -93,8 +94,9 @@ def p0_p1_sla_hours(path: str | None = None) -> dict[str, float]:
 
 def label_key(label) -> str:
     """A label as people mean it: "Priority: P1", " p1 " and "priority:P1" are one label (spaces and case
-    are not compared)."""
-    return "".join(str(label).split()).casefold()
+    are not compared), and so are "P0" with a zero-width space or a fullwidth "Ｐ０" (invisible characters
+    and Unicode form, as for Airtable keys): such a P0 was untriaged, never escalated within its SLA."""
+    return "".join(INVISIBLE.sub("", unicodedata.normalize("NFKC", str(label))).split()).casefold()
 
 
 def default_path() -> Path:
@@ -241,7 +243,7 @@ def parse(data: dict, origin: tuple[str, ...] = (), re2: bool = True) -> TriageR
         spec["escalations"] = _escalations(spec.get("escalations"), key, f"derived.{kind}")
         derived[kind] = spec
     return TriageRules(
-        sla_hours={p: int(priorities[p]["sla_hours"]) for p in PRIORITIES},
+        sla_hours={p: int(priorities[p]["sla_hours"]) for p in PRIORITIES},  # whole hours (rules_shape)
         definitions={p: str(priorities[p].get("definition", "")) for p in PRIORITIES},
         categories={_category(c, "categories"): str(d) for c, d in (data.get("categories") or {}).items()},
         owners_by_category=by_category,

@@ -18,6 +18,10 @@ SECTIONS = {"priorities", "categories", "owners", "labels", "rules", "notes", "c
 RULE_KEYS = ("name", "sources", "pattern", "priority", "category", "escalations")
 
 
+MAX_DAYS = 3650  # the base schema's day counts
+MAX_HOURS = MAX_DAYS * 24
+
+
 def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -38,9 +42,12 @@ def check(data: dict, error: type[Exception], re2: bool = True) -> None:
             fail(where, "a list", value)
         return value or []
 
-    def number(value, where: str, minimum: float = 0) -> None:
-        if not _number(value) or value < minimum:
-            fail(where, "a number" if minimum == -math.inf else f"a number ≥ {minimum:g}", value)
+    def number(value, where: str, minimum: float = 0, maximum: float = math.inf, whole: bool = False) -> None:
+        # a maximum: an SLA or window of 1e300 hours or days overflowed a date in the middle of a review
+        if not _number(value) or value < minimum or value > maximum or whole and value != int(value):
+            kind = "a whole number" if whole else "a number"
+            fail(where, kind if minimum == -math.inf else f"{kind} ≥ {minimum:g}" + (
+                f" and ≤ {maximum:,.0f}" if maximum != math.inf else ""), value)
 
     def vocabulary(spec: dict, where: str) -> None:
         """A priority and a category a finding is given must be ours (P9 made a review fail later)."""
@@ -70,7 +77,8 @@ def check(data: dict, error: type[Exception], re2: bool = True) -> None:
             raise error(f"priorities.{p}: unknown priority {p!r} (expected one of {', '.join(PRIORITIES)})")
         spec = mapping(spec, f"priorities.{p}")
         if "sla_hours" in spec:
-            number(spec["sla_hours"], f"priorities.{p}.sla_hours")
+            # whole hours: int() read 0.5 as 0, every issue of the priority breached the moment it was found
+            number(spec["sla_hours"], f"priorities.{p}.sla_hours", maximum=MAX_HOURS, whole=True)
     owners = mapping(data.get("owners"), "owners")
     for key in sorted(set(owners) - {"by_category", "untriaged", "prefer_stage_owner"}, key=str):
         raise error(f"owners.{key}: not a key of owners (by_category, untriaged, prefer_stage_owner)")
@@ -101,7 +109,8 @@ def check(data: dict, error: type[Exception], re2: bool = True) -> None:
         number(derived["r2_drop"]["threshold"], "derived.r2_drop.threshold")
     unresolved = mapping(data.get("unresolved"), "unresolved")
     if "interval_minutes" in unresolved:
-        number(unresolved["interval_minutes"], "unresolved.interval_minutes", minimum=1)
+        number(unresolved["interval_minutes"], "unresolved.interval_minutes", minimum=1, maximum=MAX_HOURS * 60,
+               whole=True)
     for p, level in mapping(unresolved.get("levels"), "unresolved.levels").items():
         mapping(level, f"unresolved.levels.{p}")
     if not isinstance(mapping(data.get("notes"), "notes").get("blocker", ""), str):
@@ -122,9 +131,10 @@ def _cloudwatch(section: dict, fail, items, number, re2: bool) -> None:
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
             fail(f"cloudwatch.normalize[{i}]", "[pattern, replacement]", pair)
         patterns.append((f"cloudwatch.normalize[{i}]", pair[0]))
-    for key, minimum in (("resolved_after_quiet_hours", 0), ("window_days", 1)):
-        if key in section:
-            number(section[key], f"cloudwatch.{key}", minimum)
+    for key, minimum, maximum, whole in (("resolved_after_quiet_hours", 0, MAX_HOURS, False),
+                                         ("window_days", 1, MAX_DAYS, True), ("episode_lookback_days", 1, MAX_DAYS, True)):
+        if key in section:  # days are counted whole (1.5 was read as 1)
+            number(section[key], f"cloudwatch.{key}", minimum, maximum, whole)
     for where, pattern in patterns:
         if not isinstance(pattern, str):
             fail(where, "a regular expression (text)", pattern)

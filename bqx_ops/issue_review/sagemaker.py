@@ -47,7 +47,10 @@ def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | 
     one), NaN or infinite (reported: comparing with NaN, or with ``true`` read as 1.0, would invent a
     degradation; a Completed job without it is never compared)."""
     metrics = job.get("FinalMetricDataList")
-    named = [m for m in metrics if isinstance(m, dict) and m.get("MetricName") == name] if isinstance(metrics, list) else []
+    # names as people mean them ("Validation:R2 " is validation:r2): one found only in another case is read, and
+    # two spellings with different values are a metric given twice, never the exact one picked silently
+    named = [m for m in metrics if isinstance(m, dict) and _metric_name(m.get("MetricName")) == _metric_name(name)] \
+        if isinstance(metrics, list) else []
     item = named[0] if named else None
     label = visible(job.get("TrainingJobName"))
     values = list(dict.fromkeys(visible(repr(m.get("Value"))) for m in named))
@@ -73,6 +76,10 @@ def _metric(job: dict, name: str, problems: list[str] | None = None) -> float | 
                             f"within ±{MAX_METRIC:g}; not compared")
         return None
     return value
+
+
+def _metric_name(name) -> str | None:
+    return " ".join(name.split()).casefold() if isinstance(name, str) else None
 
 
 def _ended(job: dict) -> dt.datetime | None:

@@ -13,6 +13,7 @@ from bqx_ops.frames import frame
 from bqx_ops.issue_review.model import INVENTORY_COLUMNS, OPEN, PRIORITY_ORDER, RESOLVED, Found, ReviewPeriod
 from bqx_ops.issue_review.rules import TriageRules, label_key
 from bqx_ops.lazy import pd
+from bqx_ops.sanitize import visible
 
 HOUR = dt.timedelta(hours=1)
 
@@ -45,6 +46,20 @@ def classify(issue: Found, rules: TriageRules) -> tuple[str | None, str | None, 
         if took:
             used.append(rule.name)
     return priority, category, used
+
+
+def priority_conflicts(found: list[Found], rules: TriageRules) -> list[str]:
+    """Issues whose labels name several priorities (P0 and P2): the most severe is used (``classify``),
+    said by issue, so a reader can fix the labels."""
+    out = []
+    for issue in found:
+        named = sorted({(PRIORITY_ORDER[rules.priority_labels[label_key(label)]], rules.priority_labels[label_key(label)],
+                         str(label)) for label in issue.labels if label_key(label) in rules.priority_labels})
+        if len({priority for _, priority, _ in named}) > 1:
+            labels = ", ".join(f"{visible(repr(label))[:60]} ({priority})" for _, priority, label in named)
+            out.append(f"#{issue.source_ref}: labels name several priorities ({labels}); "
+                       f"the most severe, {named[0][1]}, is used")
+    return out
 
 
 def _escalate(priority: str, escalations, count: int | None) -> str:

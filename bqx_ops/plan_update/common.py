@@ -60,13 +60,14 @@ def text(value) -> str | None:
 def stage_key(stage_id) -> tuple:
     """Natural order of stage ids: 2.3 < 9.5 < 10.1; odd ids sort after, by text."""
     parts = re.split(r"[.\s]+", str(stage_id or "").strip())
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+    # isdecimal, not isdigit: "²" and "①" are digits to Python that int() refuses (a Stage ID "1.²" crashed the run)
+    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p) for p in parts)
 
 
 def natural_key(value) -> tuple:
     """Text with its numbers compared as numbers: horizons J+3 < J+14, w15 < w30 < w90, h1 < h24 (as a
     reader counts them; by text J+14 came before J+3)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part.lower())
                  for part in re.split(r"(\d+)", str(value)) if part)
 
 

@@ -101,4 +101,4 @@ def week_dashboard(stages, phases, plans, model_results, as_of) -> list[str]:
     targets = plan_targets(plans)
     counts = phase_counts([text(p.get("status")) for p in records(phases)])
     return dashboard_lines(counts, targets, variance.budget_totals(stages, targets),
-                           timeline.plan_timeline(stages, phases, targets, as_of), r2.r2_trend(model_results, as_of))
+                           timeline.plan_timeline(stages, phases, targets, as_of), r2.r2_trend(model_results, as_of, plan_horizons=targets.horizons))

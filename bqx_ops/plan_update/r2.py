@@ -12,7 +12,8 @@ Definitions (documented here because the dashboard and the issue review rely on 
   greater than the threshold (0.05: the seed's P1 "R² drop > 0.05"); differences are
   rounded to 10 decimals first so 0.90 -> 0.85 is exactly 0.05, not a drop;
 * the current ensemble R² on a day is the mean, over horizons, of the latest Ensemble
-  evaluation of each horizon evaluated on or before that day;
+  evaluation of each horizon evaluated on or before that day; a horizon the plan does not list
+  (its Horizons, else the configuration's) is left out of it and named (``other_horizons``);
 * the trend compares, horizon by horizon, the latest Ensemble R² on the day with the
   latest one ``TREND_WINDOW_DAYS`` (28) days earlier, and averages the differences
   over the horizons known at both ends: ↑ above +``TREND_FLAT`` (0.005), ↓ below
@@ -112,12 +113,19 @@ def r2_drops(model_results: pd.DataFrame, threshold: float = DROP_THRESHOLD) -> 
     return frame(sorted(rows, key=by_date), R2_DROP_COLUMNS)
 
 
-def _latest(rows: list[dict], on: dt.date) -> dict[str, float]:
+def _latest(rows: list[dict], on: dt.date, left_out: frozenset[str] = frozenset()) -> dict[str, float]:
     latest: dict[str, float] = {}
     for r in rows:  # ordered by date within each horizon
-        if r["model"] == ENSEMBLE and r["evaluated_on"] <= on:
+        if r["model"] == ENSEMBLE and r["evaluated_on"] <= on and r["horizon"] not in left_out:
             latest[r["horizon"]] = r["r2"]
     return dict(sorted(latest.items(), key=lambda kv: natural_key(kv[0])))
+
+
+def other_horizons(rows: list[dict], on: dt.date, plan_horizons) -> frozenset[str]:
+    """The Ensemble horizons evaluated by ``on`` that the plan does not list (a typo, ``w51``; a horizon
+    dropped from the plan): left out of the ensemble mean, which is the plan's horizons' (none listed: all)."""
+    plan = {str(h).casefold() for h in plan_horizons or ()}
+    return frozenset(h for h in _latest(rows, on) if plan and h.casefold() not in plan)
 
 
 def _mean(values: dict[str, float]) -> float | None:
@@ -129,12 +137,15 @@ def latest_ensemble(model_results: pd.DataFrame, on: dt.date) -> dict[str, float
     return _latest(evaluations(model_results), on)
 
 
-def r2_trend(model_results: pd.DataFrame, on: dt.date, window_days: int = TREND_WINDOW_DAYS) -> dict:
-    """Current ensemble R², the one ``window_days`` earlier, the mean change and the arrow."""
+def r2_trend(model_results: pd.DataFrame, on: dt.date, window_days: int = TREND_WINDOW_DAYS,
+             plan_horizons=()) -> dict:
+    """Current ensemble R² over the plan's horizons (``other_horizons`` left out), the one ``window_days``
+    earlier, the mean change and the arrow."""
     rows = evaluations(model_results)
-    now = _latest(rows, on)
+    others = other_horizons(rows, on, plan_horizons)
+    now = _latest(rows, on, others)
     then_day = on - dt.timedelta(days=window_days)
-    then = _latest(rows, then_day)
+    then = _latest(rows, then_day, others)
     common = sorted(set(now) & set(then))
     delta = round(sum(now[h] - then[h] for h in common) / len(common), 10) if common else None
     if delta is None:
@@ -149,11 +160,15 @@ def r2_trend(model_results: pd.DataFrame, on: dt.date, window_days: int = TREND_
         "window_start_r2": _mean(then),
         "trend_delta": delta,
         "trend": arrow,
+        "other_horizons": ", ".join(sorted(others)) or None,
     }
 
 
-def ensemble_series(model_results: pd.DataFrame, on: dt.date) -> list[tuple[dt.date, float]]:
-    """(day, current ensemble R²) at every Ensemble evaluation day up to ``on``: the chart's line."""
+def ensemble_series(model_results: pd.DataFrame, on: dt.date, left_out=frozenset()) -> list[tuple[dt.date, float]]:
+    """(day, current ensemble R²) at every Ensemble evaluation day up to ``on``: the chart's line (the
+    horizons ``left_out`` of the mean, ``r2_trend``'s ``other_horizons``, left out of it too)."""
     rows = evaluations(model_results)
-    days = sorted({r["evaluated_on"] for r in rows if r["model"] == ENSEMBLE and r["evaluated_on"] <= on})
-    return [(day, _mean(_latest(rows, day))) for day in days]
+    left_out = frozenset(left_out)
+    days = sorted({r["evaluated_on"] for r in rows if r["model"] == ENSEMBLE and r["evaluated_on"] <= on
+                   and r["horizon"] not in left_out})
+    return [(day, _mean(_latest(rows, day, left_out))) for day in days]

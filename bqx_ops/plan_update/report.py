@@ -126,8 +126,11 @@ def _costs(w: WeekReport) -> list[str]:
 
 def _timeline(w: WeekReport) -> list[str]:
     t, out = w.timeline, ["## Timeline variance", ""]
-    if t.get("schedule_variance_days") is None:
-        out += [_no_data("no stage has Estimated Days, so no schedule to earn against"), ""]
+    if t.get("start_problem"):
+        out += [_no_data(cell(t["start_problem"])), ""]
+    elif t.get("schedule_variance_days") is None:
+        # 0 planned days: no stage has Estimated Days, or every stage's is 0 (the old words named only the first)
+        out += [_no_data("no stage has Estimated Days above 0, so no schedule to earn against"), ""]
     elif t.get("variance_pct") is None:  # nothing earned yet: the days behind are known, a percentage is not
         out += [f"Started {day(t.get('plan_start'))}; {plural(t.get('elapsed_days'), 'working day')} elapsed against"
                 f" 0 earned ({integer(t.get('planned_days'))} planned in all): no Done stage with Estimated Days"
@@ -170,11 +173,17 @@ def _r2(w: WeekReport, as_of: dt.date) -> list[str]:
         trend = (f"trend {s['trend']} ({signed_vs(s.get('trend_delta'), edges, 4)} since {day(s.get('window_start'))},"
                  f" {r2.TREND_WINDOW_DAYS}-day window)" if s.get("trend") else f"trend: {NO_DATA}")
         current = num_vs(s["current_r2"], (t.r2_min, t.r2_max), 4)
+        others = [h for h in (s.get("other_horizons") or "").split(", ") if h]
         out += [f"Current ensemble R² {current} over {plural(s.get('horizons'), 'horizon')},"
                 f" {place}; {trend}.", ""]
+        if others:  # an Ensemble result for a horizon the plan does not list: never part of the plan's figure
+            out += [f"Ensemble results for horizons the plan does not list ({cell(', '.join(others))}) are left out "
+                    "of the mean.", ""]
         latest = r2.latest_ensemble(w.evaluations, as_of)
-        out += [md_table(["Horizon", "Latest Ensemble R²"], [[h, num(v, 4)] for h, v in latest.items()]), ""]
-        series = [p for p in r2.ensemble_series(w.evaluations, as_of) if p[1] is not None][-CHART_POINTS:]
+        out += [md_table(["Horizon", "Latest Ensemble R²"], [
+            [h + (" (not a plan horizon: left out of the mean)" if h in others else ""), num(v, 4)]
+            for h, v in latest.items()]), ""]
+        series = [p for p in r2.ensemble_series(w.evaluations, as_of, others) if p[1] is not None][-CHART_POINTS:]
         if t.r2_min is not None:
             out.append(r2_chart(series, t.r2_min))
         out += [f"_Chart: the latest {plural(len(series), 'Ensemble evaluation day')}; second line: target"

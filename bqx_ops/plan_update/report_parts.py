@@ -14,6 +14,7 @@ from bqx_ops.markdown import cell
 from bqx_ops.markdown import table as md_table
 from bqx_ops.plan_update.common import as_date, number, records
 from bqx_ops.plan_update.fmt import NO_DATA, day, plural
+from bqx_ops.plan_update.targets import configured_targets, not_followed
 
 NOT_APPLICABLE = "–"
 CARRIED_TABLES = frozenset({"Stages", "Phases"})  # the tables whose rows the report marks carried
@@ -113,10 +114,12 @@ def baseline_words(w) -> str:
 
 def header(w) -> list[str]:
     plan = w.targets.plan_id or "the plan"
+    other = not_followed(w.targets.plan_id, configured_targets().plan_id) if w.snapshot_date else None
     return [
         f"# Plan update {w.period_end.date().isoformat()}", "",
         f"_{cell(plan)} · week {w.period_start:%Y-%m-%d %H:%M} to {w.period_end:%Y-%m-%d %H:%M} UTC ·"
         f" Airtable snapshot {day(w.snapshot_date)} ({baseline_words(w)})_", "", *_stale(w),
+        *([f"**Data problem:** {cell(other)}.", ""] if other else []),
         "## Dashboard", "", "```text", *w.dashboard, "```", "", *_carried(w),
         "Working days (Monday to Friday). Budget variance: Realized Cost of Done stages against their"
         " estimates; timeline variance: elapsed against earned working days (the estimates of Done stages).", "",

@@ -44,6 +44,24 @@ def configured_targets(config=None) -> PlanTargets:
                        r2_min=t.r2_min, r2_max=t.r2_max, start_date=cfg.start_date, horizons=tuple(t.horizons))
 
 
+def same_plan(plan_id, configured) -> bool:
+    """Whether a Plans record's Plan ID is the configured one as people mean it (spaces, case, invisible
+    characters, Unicode form: like every human key), so "MP-ACME-01 " is never another plan."""
+    from bqx_ops.unique_keys import normalized_key
+
+    return configured is not None and isinstance(text(plan_id), str) \
+        and normalized_key(text(plan_id)) == normalized_key(configured)
+
+
+def not_followed(followed: str | None, configured: str | None) -> str | None:
+    """Why the report follows a plan other than the configured one (None: it follows that one, or the
+    configuration names none)."""
+    if configured is None or same_plan(followed, configured):
+        return None
+    return (f"the configuration follows plan {configured}, which no Plans record of the snapshot has: "
+            + (f"{followed} (the first Active plan) is reported instead" if followed else "no plan is reported"))
+
+
 def pick(value, default):
     return default if value is None else value
 
@@ -52,7 +70,7 @@ def plan_targets(plans: pd.DataFrame, fallback: PlanTargets | None = None) -> Pl
     """The configured plan (``project.plan_id``), else the first Active plan, else the first by Plan ID;
     missing fields keep the configuration's values."""
     seed = fallback or configured_targets()
-    rows = sorted(records(plans), key=lambda r: (text(r.get("plan_id")) != seed.plan_id or seed.plan_id is None,
+    rows = sorted(records(plans), key=lambda r: (not same_plan(r.get("plan_id"), seed.plan_id),
                                                  r.get("status") != "Active", str(r.get("plan_id") or "")))
     if not rows:
         return seed

@@ -140,7 +140,13 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
     known = [e for rid, e in ends.items() if e or rid in worked]
     all_done = bool(phase_rows) and len(ends) == len(phase_rows) and bool(known) and all(known)
     end = max(known) if all_done else as_of
-    elapsed = working_days(start, min(end, as_of)) if start else None
+    # a Start Date after the day while stages are already Done or under way (2062 for 2026) cannot be the
+    # plan's: counted from it, no day had elapsed and all the earned work read as days ahead (-100%)
+    under_way = sum(1 for s in stage_rows if text(s.get("status")) in (DONE, IN_PROGRESS))
+    start_problem = (f"the plan's Start Date {start.isoformat()} is after {as_of.isoformat()}, yet "
+                     f"{under_way} stage{'' if under_way == 1 else 's'} are Done or In Progress: the elapsed days "
+                     "cannot be counted") if start and start > as_of and under_way else None
+    elapsed = working_days(start, min(end, as_of)) if start and not start_problem else None
     estimates = [(text(s.get("status")), number(s.get("estimated_days"))) for s in stage_rows]
     planned = sum(e for _, e in estimates if e is not None)
     earned = sum(e for status, e in estimates if e is not None and status == DONE)
@@ -157,4 +163,5 @@ def plan_timeline(stages: pd.DataFrame, phases: pd.DataFrame, targets: PlanTarge
         "elapsed_days": elapsed, "schedule_variance_days": variance, "variance_pct": pct,
         "forecast_days": half_up(planned * elapsed / earned, 1) if pct is not None else None,
         **band(pct, TIMELINE_BAND_PCT), "stages_without_days": ", ".join(missing) or None,
+        "start_problem": start_problem,
     }

@@ -16,7 +16,7 @@ from pydantic import Field as PField
 
 from bqx_ops.base_schema import TABLES, TABLES_BY_NAME
 from bqx_ops.landing import UNREADABLE_ERRORS, Landing, read_json, write_json, zone_path
-from bqx_ops.resources.airtable_api import (UnusableListing, not_found, paced_api_class, raw_records,
+from bqx_ops.resources.airtable_api import (UnusableListing, keep, not_found, paced_api_class, raw_records,
                                             status_and_code)
 from bqx_ops.schema_mapping import SchemaMapping
 from bqx_ops.validation import UNREADABLE
@@ -146,7 +146,7 @@ class EmbeddedAirtable(AirtableSource):
         for r in (data.get("records") if isinstance(data, dict) else None) or []:
             fields = mapping.to_logical_fields(table_name, r.get("fields") or {}) if isinstance(r, dict) else {}
             if fields.get(key_field) in wanted:
-                out[fields[key_field]] = fields
+                keep(out, fields[key_field], fields)
         return out
 
     def latest_modified(self, table_name: str, field_name: str = "Last Modified") -> str | None:
@@ -272,7 +272,7 @@ class LiveAirtable(AirtableSource):
             for r in raw_records(table.api, table, to_formula_str(formula)):  # a record without fields: not it
                 fields = mapping.to_logical_fields(table_name, r.get("fields") or {}) if isinstance(r, dict) else {}
                 if fields.get(key_field) in keys:
-                    out[fields[key_field]] = fields
+                    keep(out, fields[key_field], fields)
         return out
 
     def webhook_changes(self, hook: dict | None, now: dt.datetime) -> tuple[bool | None, dict, str]:

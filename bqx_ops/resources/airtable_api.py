@@ -6,6 +6,8 @@ import threading
 import time
 from collections import deque
 
+from bqx_ops.base_schema import COPIES
+
 
 class UnusableListing(Exception):
     """A paginated answer that cannot be followed to its end: its cursor repeats or goes back (followed,
@@ -89,3 +91,13 @@ def paced_api_class():
             return super().request(*args, **kwargs)
 
     return _PacedApi
+
+
+def keep(found: dict[str, dict], key: str, fields: dict) -> None:
+    """``find_records``' one entry per key: a key held by several records (a record copied in Airtable) keeps
+    the first's fields with every copy's under ``COPIES``, never the last listed silently."""
+    if key not in found:
+        found[key] = fields
+    else:
+        first = found[key]
+        found[key] = {**first, COPIES: [*(first.get(COPIES) or [first]), fields]}

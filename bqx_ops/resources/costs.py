@@ -34,6 +34,11 @@ class CostsSource(dg.ConfigurableResource):
         folder = Landing(self.data_dir).costs_dir
         return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
+    def strays(self) -> list[Path]:
+        """The folder's other entries (``2026-03.JSON``, ``2026-03.json.bak``): never read, and said."""
+        folder = Landing(self.data_dir).costs_dir
+        return sorted(set(folder.iterdir()) - set(self.files())) if folder.is_dir() else []
+
     @abstractmethod
     def land(self, today: dt.date) -> list[str]:
         """Bring the landing zone up to date; returns the months (YYYY-MM) fetched."""

@@ -144,5 +144,5 @@ def _remove_dead_staging(data_dir: Path) -> None:
     """Staging folders of writers that died before their rename (their pid is in the name)."""
     for folder in data_dir.glob(f"{STAGING_PREFIX}*"):
         pid = folder.name[len(STAGING_PREFIX):].split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
+        if pid.isdecimal() and int(pid) != os.getpid() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)

@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 from bqx_ops import config as project_config
 from bqx_ops.calendar import UTC, naive_utc
 from bqx_ops.dashboard import revisions
-from bqx_ops.dashboard.costs import CostProblem, file_month, merge, one_source_per_day, parse_response
+from bqx_ops.dashboard.costs import CostProblem, day_sources, file_month, merge, one_source_per_day, parse_month
 from bqx_ops.dashboard.indicators import indicators, week_trend
 from bqx_ops.dashboard.read import facts, past_sla
 from bqx_ops.dashboard.render import PATH, TIME_OF_DAY, as_of_line, render, rendered_as_of
@@ -53,7 +53,7 @@ WEEKLY = dict(partitions_def=WEEKLY_SYNC_PARTITIONS, backfill_policy=dg.Backfill
 @dg.asset(key=["aws", "daily_costs"], group_name=GROUP, owners=OWNERS, kinds={"aws", "duckdb"}, pool="duckdb")
 def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckdb: DuckDBResource):
     """AWS cost per day and service from every landed Cost Explorer month (landing/aws/costs/*.json), rebuilt whole."""
-    parsed, problems = [], []
+    parsed, problems, estimates = [], [], {}
     try:
         fetched = aws_costs.land(dt.datetime.now(UTC).date())  # live: this and last month; embedded: nothing
     except MonthsNotFetched as exc:  # said beside the month's figures, which read its last landed file
@@ -61,6 +61,9 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
         problems += [CostProblem(month, f"{month}: Cost Explorer did not answer ({visible(why)}); the month's "
                                  "last landed file, if any, is used", False) for month, why in exc.failed]
     files = aws_costs.files()
+    # a month landed under another name is never read: said under the month its name starts with
+    problems += [CostProblem(file_month(path.name[:7] + ".json"), f"{visible(path.name)}: not a month file "
+                             "(YYYY-MM.json); not read", False) for path in aws_costs.strays()]
     for path in files:
         month = file_month(path.name)
         try:
@@ -68,12 +71,15 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             problems.append(CostProblem(month, f"{path.name}: unreadable JSON ({why_unreadable(exc)})", True))
             continue
-        found, file_problems = parse_response(path.name, doc)
+        found = parse_month(path.name, doc)
         whole = not isinstance(doc, dict) or not isinstance(doc.get("ResultsByTime"), list) \
             or bool(doc.get("NextPageToken"))  # part of a month: none of it counted (parse_response)
-        problems += [CostProblem(month, p, whole) for p in file_problems]
-        parsed.append((path.name, found))
+        problems += [CostProblem(month, p, whole) for p in found.problems]
+        parsed.append((path.name, found.rows))
+        estimates[path.name] = found.estimated
     rows, repeated = one_source_per_day(parsed)
+    sources = day_sources(parsed)[0]  # a day's estimate flag is its counted file's
+    estimated = sorted({d for name, days in estimates.items() for d in days if sources.get(d) == name})
     problems += [CostProblem(p[:7], p, False) for p in repeated]
     merged = merge(rows)
     df = frame([r._asdict() for r in merged], COST_COLUMNS)
@@ -87,10 +93,14 @@ def daily_costs(context: dg.AssetExecutionContext, aws_costs: CostsSource, duckd
         conn.unregister("cost_problem_rows")
         # what changed since the last fetch, dated: a past week reads the amounts known then
         revised = revisions.record(conn, merged, run_now(context), unusable)
+        # the days Cost Explorer had not finalized, as known at each instant: the dashboard says so
+        revisions.record(conn, [(d, revisions.ESTIMATED, 1.0) for d in estimated], run_now(context), unusable,
+                         table=revisions.ESTIMATES)
     context.add_output_metadata({
         "dagster/row_count": len(df), "files": len(files), "fetched_months": ", ".join(fetched) or "none",
         "first_day": str(merged[0].day) if merged else "none", "last_day": str(merged[-1].day) if merged else "none",
         "total_usd": round(sum(r.amount_usd for r in merged), 2), "quarantined": len(problems), "revisions": revised,
+        "estimated_days": len(estimated),
         "quarantine": dg.MetadataValue.json([p.problem for p in problems][:200])})
     return df
 

@@ -107,7 +107,8 @@ def plan_r2_trend(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
             evaluations += stamp(week, records(r2.r2_evaluations(results)))
             week_drops = records(r2.r2_drops(results))
             drops += stamp(week, week_drops)
-            row = {k: v for k, v in r2.r2_trend(results, week.as_of).items() if k != "latest_by_horizon"}
+            row = {k: v for k, v in r2.r2_trend(results, week.as_of, plan_horizons=targets.horizons).items()
+                   if k != "latest_by_horizon"}
             current = row["current_r2"]
             trend += stamp(week, [{
                 **row, "window_days": r2.TREND_WINDOW_DAYS, "target_min": targets.r2_min,

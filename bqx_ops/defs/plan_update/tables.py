@@ -36,10 +36,12 @@ PLAN_TIMELINE_COLUMNS = {
     "plan_start": T, "plan_complete": B, "days_min": I, "days_max": I, "planned_days": I, "earned_days": I,
     "elapsed_days": I, "schedule_variance_days": I, "variance_pct": F, "forecast_days": F, "band_pct": F,
     "within_band": B, "stages_without_days": S,  # "1.2 (Done), 3.1 (In Progress)": no Estimated Days
+    "start_problem": S,  # appended (add_new_columns): why the elapsed days cannot be counted from the Start Date
 }
 R2_TREND_COLUMNS = {
     "current_r2": F, "horizons": I, "window_days": I, "window_start": T, "window_start_r2": F, "trend_delta": F,
     "trend": S, "target_min": F, "target_max": F, "on_target": B, "evaluations": I, "drops": I,
+    "other_horizons": S,  # appended (add_new_columns): Ensemble horizons the plan does not list, not in the mean
 }
 FORECAST_COLUMNS = {
     "budget": F, "realized_cost": F, "open_stages": I, "adjusted_open_cost": F, "open_without_estimate": I,
