@@ -108,6 +108,15 @@ def write_snapshots(landing: Landing, days, base_on, tables: dict[str, str], fie
             write_json(landing.airtable_table(day, tables.get(table, table)), {"records": recorded})
 
 
+def write_log_days(landing: Landing, groups, start: dt.date, end: dt.date, events) -> None:
+    """Each log group's CloudWatch day file for every day from ``start`` to ``end``: ``events(group, day)``."""
+    day = start
+    while day <= end:
+        for group in groups:
+            write_json(landing.cloudwatch_day(group, day), events(group, day))
+        day += dt.timedelta(days=1)
+
+
 def last_change(changes: list, day: dt.date):
     """The last (day, ...) change on or before ``day`` (None before the first)."""
     past = [c for c in changes if c[0] <= day]

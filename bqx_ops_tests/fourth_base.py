@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_snapshots
+from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_log_days, write_snapshots
 
 D = dt.date.fromisoformat
 START, END = D("2019-11-17"), D("2020-04-15")  # a Sunday; the last snapshot is Tuesday 2020-04-14
@@ -235,10 +235,7 @@ def write(data_dir: Path, variant: str = "full") -> Path:
     if variant == "bare":
         write_json(landing.github_issues, pull_requests())
     if variant == "full":
-        day = START
-        while day <= END:
-            write_json(landing.cloudwatch_day(LOG_GROUP, day), log_events(day))
-            day += dt.timedelta(days=1)
+        write_log_days(landing, [LOG_GROUP], START, END, lambda _, day: log_events(day))
         write_json(landing.sagemaker_jobs, jobs())
         for year, month in COST_MONTHS:
             write_json(landing.costs_month(year, month),

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_snapshots
+from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_log_days, write_snapshots
 
 D = dt.date.fromisoformat
 START, END = D("2023-12-13"), D("2024-03-04")  # a Wednesday; END a Monday (the dashboard after the leap day)
@@ -216,10 +216,7 @@ def write(data_dir: Path) -> None:
     landing = Landing(data_dir)
     write_snapshots(landing, snapshot_days(), base_on, TABLES, FIELDS)
     write_json(landing.github_issues, issues())
-    day = START
-    while day <= END:
-        write_json(landing.cloudwatch_day(LOG_GROUP, day), log_events(day))
-        day += dt.timedelta(days=1)
+    write_log_days(landing, [LOG_GROUP], START, END, lambda _, day: log_events(day))
     write_json(landing.sagemaker_jobs, jobs())
     for year, month in COST_MONTHS:
         write_json(landing.costs_month(year, month),

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_snapshots
+from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_log_days, write_snapshots
 
 D = dt.date.fromisoformat
 START, END = D("2022-11-16"), D("2023-04-05")  # a Wednesday; the Q1-2023 final is Friday 2023-03-31
@@ -295,11 +295,7 @@ def write(data_dir: Path) -> Path:
     landing = Landing(data_dir)
     write_snapshots(landing, snapshot_days(), base_on, TABLES, FIELDS)
     write_json(landing.github_issues, issues())
-    day = START
-    while day <= END:
-        for group in LOG_GROUPS:
-            write_json(landing.cloudwatch_day(group, day), log_events(group, day))
-        day += dt.timedelta(days=1)
+    write_log_days(landing, LOG_GROUPS, START, END, log_events)
     write_json(landing.sagemaker_jobs, jobs())
     for year, month in COST_MONTHS:
         write_json(landing.costs_month(year, month), cost_month(year, month, None, END, daily_costs))
