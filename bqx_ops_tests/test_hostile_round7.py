@@ -33,6 +33,20 @@ def cost_data(tmp_path_factory):
     return data
 
 
+def plan_week_of(base: dict, data_dir) -> dict:
+    """``base`` as the snapshots of 2025-08-22 and 29, and the plan week ending 2025-08-29 run over them."""
+    from bqx_ops_tests.base_builder import write_snapshot
+    from bqx_ops_tests.sample_runs import span, take_snapshots
+    from bqx_ops_tests.test_plan_schedule import PLAN
+
+    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
+        write_snapshot(data_dir, day, base)
+    resources = build_resources("local", data_dir)
+    take_snapshots(resources, "2025-08-22", "2025-08-29")
+    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    return resources
+
+
 def query(data, sql: str):
     with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
         return conn.execute(sql).fetchall()
@@ -87,17 +101,11 @@ def test_an_issue_labelled_with_two_priorities_is_triaged_on_the_most_severe_and
 
 
 def test_a_plan_start_after_the_week_with_work_done_is_no_data_never_all_days_ahead(tmp_path):
-    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
-    from bqx_ops_tests.sample_runs import span, take_snapshots
-    from bqx_ops_tests.test_plan_schedule import PLAN
+    from bqx_ops_tests.base_builder import edit, minimal_base
 
     # a year typo (2062 for 2025): minimal_base has stage 0.1 Done and 1.1 In Progress
     base = edit(minimal_base(), "Plans", "recPLAN0000000001", Start_Date="2062-08-18")
-    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
-        write_snapshot(tmp_path, day, base)
-    resources = build_resources("local", tmp_path)
-    take_snapshots(resources, "2025-08-22", "2025-08-29")
-    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    resources = plan_week_of(base, tmp_path)
     report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
     assert ("_no data: the plan's Start Date 2062-08-18 is after 2025-08-29, yet 2 stages are Done or In Progress: "
             "the elapsed days cannot be counted_") in report
@@ -108,9 +116,7 @@ def test_a_plan_start_after_the_week_with_work_done_is_no_data_never_all_days_ah
 
 
 def test_an_ensemble_result_for_a_horizon_the_plan_does_not_list_is_left_out_of_the_mean_and_said(tmp_path):
-    from bqx_ops_tests.base_builder import minimal_base, record, write_snapshot
-    from bqx_ops_tests.sample_runs import span, take_snapshots
-    from bqx_ops_tests.test_plan_schedule import PLAN
+    from bqx_ops_tests.base_builder import minimal_base, record
 
     base = minimal_base()  # its plan lists Horizons w15, w30; Ensemble w15 is 0.81
     base["Model Results"] += [
@@ -118,11 +124,7 @@ def test_an_ensemble_result_for_a_horizon_the_plan_does_not_list_is_left_out_of_
                                      "Evaluated On": "2025-08-18", "R2": 0.90}),
         record("recMODL0000000003", {"Result ID": "Ensemble-w51-2025-08-18", "Model": "Ensemble", "Horizon": "w51",
                                      "Evaluated On": "2025-08-18", "R2": 0.10})]  # w15 mistyped
-    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
-        write_snapshot(tmp_path, day, base)
-    resources = build_resources("local", tmp_path)
-    take_snapshots(resources, "2025-08-22", "2025-08-29")
-    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    resources = plan_week_of(base, tmp_path)
     with duckdb.connect(str(tmp_path / "bqx_ops.duckdb"), read_only=True) as conn:
         [(current, horizons, others)] = conn.execute(
             "SELECT current_r2, horizons, other_horizons FROM plan.r2_trend").fetchall()
@@ -190,19 +192,13 @@ def test_a_log_group_listed_twice_or_sharing_a_landing_folder_is_refused(tmp_pat
 @pytest.mark.parametrize("written, said", [("mp-bqx_ml-001 ", False), ("MP-OTHER-002", True)],
                          ids=["the configured id in another case", "another plan's id"])
 def test_a_plan_id_is_matched_as_people_mean_it_and_a_configured_plan_not_in_the_base_is_said(tmp_path, written, said):
-    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
-    from bqx_ops_tests.sample_runs import span, take_snapshots
-    from bqx_ops_tests.test_plan_schedule import PLAN
+    from bqx_ops_tests.base_builder import edit, minimal_base
 
     # the configuration (the sample's) follows MP-BQX_ML-001; a second, Active plan comes first by Plan ID
     base = edit(minimal_base(), "Plans", "recPLAN0000000001", Plan_ID=written)
     base["Plans"].append({"id": "recPLAN0000000000", "createdTime": "2025-08-18T08:00:00.000Z", "fields": {
         "Plan ID": "AAA-OTHER-TEAM", "Name": "Other", "Estimated Budget": 99, "Status": "Active"}})
-    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
-        write_snapshot(tmp_path, day, base)
-    resources = build_resources("local", tmp_path)
-    take_snapshots(resources, "2025-08-22", "2025-08-29")
-    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    resources = plan_week_of(base, tmp_path)
     report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
     followed = "AAA-OTHER-TEAM" if said else written.strip()
     assert report.splitlines()[2].startswith(f"_{followed.replace('_', chr(92) + '_')} · week"), report.splitlines()[2]
@@ -212,9 +208,7 @@ def test_a_plan_id_is_matched_as_people_mean_it_and_a_configured_plan_not_in_the
 
 
 def test_a_recurring_stage_id_written_with_a_zero_width_space_is_still_recurring_never_overdue(tmp_path, monkeypatch):
-    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
-    from bqx_ops_tests.sample_runs import span, take_snapshots
-    from bqx_ops_tests.test_plan_schedule import PLAN
+    from bqx_ops_tests.base_builder import edit, minimal_base
 
     config = tmp_path / "team.yaml"
     config.write_text("project: {name: Team, plan_id: MP-BQX_ML-001}\nstart_date: 2025-08-18\n"
@@ -226,11 +220,7 @@ def test_a_recurring_stage_id_written_with_a_zero_width_space_is_still_recurring
                 Estimated_Days=1)
     base = edit(base, "Stages", "recSTAGE000000003", Status="In Progress", Start_Date="2025-08-18", Estimated_Days=1)
     data = tmp_path / "data"
-    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
-        write_snapshot(data, day, base)
-    resources = build_resources("local", data)
-    take_snapshots(resources, "2025-08-22", "2025-08-29")
-    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    plan_week_of(base, data)
     with duckdb.connect(str(data / "bqx_ops.duckdb"), read_only=True) as conn:
         overdue = conn.execute("SELECT stage_id FROM plan.overdue_stages").fetchall()
     assert overdue == [("1.2",)]
@@ -256,18 +246,12 @@ def test_triage_rules_with_an_sla_or_window_no_review_can_use_are_refused_naming
 
 
 def test_stages_all_estimated_at_zero_days_are_said_as_such_never_as_without_estimated_days(tmp_path):
-    from bqx_ops_tests.base_builder import edit, minimal_base, write_snapshot
-    from bqx_ops_tests.sample_runs import span, take_snapshots
-    from bqx_ops_tests.test_plan_schedule import PLAN
+    from bqx_ops_tests.base_builder import edit, minimal_base
 
     base = minimal_base()
     for rid in ("recSTAGE000000001", "recSTAGE000000002", "recSTAGE000000003"):  # every stage: 0 days
         base = edit(base, "Stages", rid, Estimated_Days=0)
-    for day in (dt.date(2025, 8, 22), dt.date(2025, 8, 29)):
-        write_snapshot(tmp_path, day, base)
-    resources = build_resources("local", tmp_path)
-    take_snapshots(resources, "2025-08-22", "2025-08-29")
-    assert dg.materialize(PLAN, resources=resources, tags=span("2025-08-22", "2025-08-22")).success
+    resources = plan_week_of(base, tmp_path)
     report = resources["docs_repo"].read("docs/plan-updates/2025-08-29.md")
     assert "_no data: no stage has Estimated Days above 0, so no schedule to earn against_" in report
     assert "Stages without Estimated Days" not in report  # each has them: 0
