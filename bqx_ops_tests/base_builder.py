@@ -108,6 +108,17 @@ def write_snapshots(landing: Landing, days, base_on, tables: dict[str, str], fie
             write_json(landing.airtable_table(day, tables.get(table, table)), {"records": recorded})
 
 
+def day_events(day: dt.date, events: list[tuple[int, str]], stream: str, lag_ms: int) -> list[dict]:
+    """CloudWatch events of one day file as ``filter_log_events`` gives them: (hour, message) each at that hour
+    UTC, ingested ``lag_ms`` later, numbered within the day."""
+    out = []
+    for i, (hour, message) in enumerate(events):
+        stamp = int(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone.utc).timestamp() * 1000)
+        out.append({"logStreamName": stream, "timestamp": stamp, "message": message, "ingestionTime": stamp + lag_ms,
+                    "eventId": f"{day:%Y%m%d}{i}"})
+    return out
+
+
 def write_log_days(landing: Landing, groups, start: dt.date, end: dt.date, events) -> None:
     """Each log group's CloudWatch day file for every day from ``start`` to ``end``: ``events(group, day)``."""
     day = start

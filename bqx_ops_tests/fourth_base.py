@@ -21,7 +21,10 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_log_days, write_snapshots
+from bqx_ops_tests.base_builder import (
+    cost_month, day_events, last_change, phase_status_of,
+    weekly, write_log_days, write_snapshots,
+)
 
 D = dt.date.fromisoformat
 START, END = D("2019-11-17"), D("2020-04-15")  # a Sunday; the last snapshot is Tuesday 2020-04-14
@@ -177,12 +180,7 @@ def log_events(day: dt.date) -> list[dict]:
     events = []
     if D("2019-12-30") <= day <= D("2020-01-02") or day == D("2020-02-29"):
         events = [(h, f"ERROR upstream timeout calling scada feed after {40 + h}s") for h in (1, 13)]
-    out = []
-    for i, (hour, message) in enumerate(events):
-        stamp = int(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone.utc).timestamp() * 1000)
-        out.append({"logStreamName": "api/1", "timestamp": stamp, "message": message, "ingestionTime": stamp + 250,
-                    "eventId": f"{day:%Y%m%d}{i}"})
-    return out
+    return day_events(day, events, "api/1", 250)
 
 
 def jobs() -> list[dict]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month, phase_status_of, weekly, write_log_days, write_snapshots
+from bqx_ops_tests.base_builder import cost_month, day_events, phase_status_of, weekly, write_log_days, write_snapshots
 
 D = dt.date.fromisoformat
 START, END = D("2021-11-30"), D("2023-01-09")  # a Tuesday; END the second Monday of 2023
@@ -219,12 +219,7 @@ def log_events(group: str, day: dt.date) -> list[dict]:
         events = [(5, f"{MISSING} 1{day.month:02d}")]
     elif group == LOG_GROUPS[2] and day == D("2022-10-12"):
         events = [(4, "WARN batch tok lengre tid enn vanlig")]
-    out = []
-    for i, (hour, message) in enumerate(events):
-        stamp = int(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone.utc).timestamp() * 1000)
-        out.append({"logStreamName": "s/1", "timestamp": stamp, "message": message, "ingestionTime": stamp + 50,
-                    "eventId": f"{day:%Y%m%d}{i}"})
-    return out
+    return day_events(day, events, "s/1", 50)
 
 
 COST_MONTHS = [(2021, 11), (2021, 12)] + [(2022, m) for m in range(1, 13)] + [(2023, 1)]

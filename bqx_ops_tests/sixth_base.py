@@ -18,7 +18,10 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_log_days, write_snapshots
+from bqx_ops_tests.base_builder import (
+    cost_month, day_events, last_change, phase_status_of,
+    weekly, write_log_days, write_snapshots,
+)
 
 D = dt.date.fromisoformat
 START, END = D("2023-12-13"), D("2024-03-04")  # a Wednesday; END a Monday (the dashboard after the leap day)
@@ -165,12 +168,7 @@ def log_events(day: dt.date) -> list[dict]:
     events = []
     if day in (D("2023-12-31"), D("2024-01-01"), LEAP_DAY):
         events = [(h, f"Task timed out after 30.0{h} seconds | <@U0123> *oops* & <!here>") for h in (2, 14)]
-    out = []
-    for i, (hour, message) in enumerate(events):
-        stamp = int(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone.utc).timestamp() * 1000)
-        out.append({"logStreamName": "api/1", "timestamp": stamp, "message": message, "ingestionTime": stamp + 100,
-                    "eventId": f"{day:%Y%m%d}{i}"})
-    return out
+    return day_events(day, events, "api/1", 100)
 
 
 FAILURE = "AlgorithmError: *NaN* in `loss` <!channel> | see <http://evil.example|here>"

@@ -17,7 +17,10 @@ from pathlib import Path
 import yaml
 
 from bqx_ops.landing import Landing, write_json
-from bqx_ops_tests.base_builder import cost_month, last_change, phase_status_of, weekly, write_log_days, write_snapshots
+from bqx_ops_tests.base_builder import (
+    cost_month, day_events, last_change, phase_status_of,
+    weekly, write_log_days, write_snapshots,
+)
 
 D = dt.date.fromisoformat
 START, END = D("2022-11-16"), D("2023-04-05")  # a Wednesday; the Q1-2023 final is Friday 2023-03-31
@@ -229,12 +232,7 @@ def log_events(group: str, day: dt.date) -> list[dict]:
         events = [(h, f"ERROR upstream ReadTimeoutError calling meteo provider after {30 + h}s") for h in (9, 11, 15)]
     if group == LOG_GROUPS[1] and day.month == 3 and day.weekday() == 0:
         events = [(6, "ERROR worker killed: out of memory (4096 MB)")]
-    out = []
-    for i, (hour, message) in enumerate(events):
-        stamp = int(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone.utc).timestamp() * 1000)
-        out.append({"logStreamName": "s/1", "timestamp": stamp, "message": message, "ingestionTime": stamp + 400,
-                    "eventId": f"{day:%Y%m%d}{i}"})
-    return out
+    return day_events(day, events, "s/1", 400)
 
 
 FAILED = ("eole-xgb-1w-20230110-01", "eole-xgb-1w-20230110-01-retry-1")
