@@ -94,6 +94,13 @@ def group_amount(group: Any, place: int, foreign: set[str]) -> tuple[str, Decima
     metric = metrics.get("UnblendedCost") if isinstance(metrics, dict) else None
     if not isinstance(metric, dict):
         return "no UnblendedCost metric"
+    used = usd_amount(metric, foreign)
+    return used if isinstance(used, str) else (keys[place], *used)
+
+
+def usd_amount(metric: dict, foreign: set[str]) -> tuple[Decimal, bool] | str:
+    """(USD amount, whether its Unit was missing) of one UnblendedCost metric (a group's, or a day's
+    Total), or why it cannot be counted."""
     raw = metric.get("Amount")
     # Cost Explorer writes "12.3456" or "-0.01": Decimal would also read "5_000" or Arabic-Indic digits, a guess
     plain = (isinstance(raw, (int, float)) and not isinstance(raw, bool)
@@ -112,7 +119,7 @@ def group_amount(group: Any, place: int, foreign: set[str]) -> tuple[str, Decima
         return f"amount in {shown(unit)}, never added to USD"
     if abs(amount) > MAX_MONEY:
         return f"amount {amount} is beyond ±{MAX_MONEY:,} a day: implausible"
-    return keys[place], amount, unit is None
+    return amount, unit is None
 
 
 def estimate_flag(result: dict) -> tuple[bool, str | None]:

@@ -179,9 +179,8 @@ def _nonzero_total(result: dict) -> bool:
     (or one that cannot be read: never taken for $0.00)."""
     total = result.get("Total")
     metric = total.get("UnblendedCost") if isinstance(total, dict) else None
-    used = groups.group_amount({"Keys": ["Total"], "Metrics": {"UnblendedCost": metric}}, 0, set()) \
-        if isinstance(metric, dict) else None
-    return used is not None and (isinstance(used, str) or used[1] != 0)
+    used = groups.usd_amount(metric, set()) if isinstance(metric, dict) else None
+    return used is not None and (isinstance(used, str) or used[0] != 0)
 
 
 def one_source_per_day(files: list[tuple[str, list[CostRow]]]) -> tuple[list[CostRow], list[str]]:
