@@ -128,6 +128,17 @@ def write_log_days(landing: Landing, groups, start: dt.date, end: dt.date, event
         day += dt.timedelta(days=1)
 
 
+def worked(fields: dict, changes: list, state) -> dict:
+    """A stage's ``fields`` with what its ``changes`` (day, status, realized) say by now (``state``, the last
+    change so far): started at the first change, and Done with its completion day and realized cost."""
+    if state:
+        fields["Start Date"] = changes[0][0].isoformat()
+    if fields["Status"] == "Done":
+        fields["Completed Date"] = state[0].isoformat()
+        fields["Realized Cost"] = state[2]
+    return fields
+
+
 def last_change(changes: list, day: dt.date):
     """The last (day, ...) change on or before ``day`` (None before the first)."""
     past = [c for c in changes if c[0] <= day]

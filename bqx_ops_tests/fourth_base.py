@@ -23,7 +23,7 @@ import yaml
 from bqx_ops.landing import Landing, write_json
 from bqx_ops_tests.base_builder import (
     cost_month, day_events, last_change, phase_status_of,
-    weekly, write_log_days, write_snapshots,
+    weekly, worked, write_log_days, write_snapshots,
 )
 
 D = dt.date.fromisoformat
@@ -87,15 +87,11 @@ def stage_fields(variant: str, rec: tuple, day: dt.date) -> dict:
     rid, sid, phase, name, owner, est, days, _ = rec
     changes = history(variant, rec)
     state = last_change(changes, day)
-    status, realized = (state[1], state[2]) if state else ("Todo", None)
+    status = state[1] if state else "Todo"
     fields = {"Stage ID": sid, "Name": name, "Phase": [f"rec{phase}"], "Status": status, "Owner": owner,
               "Estimated Cost": est, "Estimated Days": days, "Notes": "On track." if status != "Todo" else "",
               "Last Modified": ts(day)}
-    if state:
-        fields["Start Date"] = changes[0][0].isoformat()
-    if status == "Done":
-        fields["Completed Date"] = state[0].isoformat()
-        fields["Realized Cost"] = realized
+    worked(fields, changes, state)
     return fields
 
 

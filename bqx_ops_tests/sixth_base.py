@@ -20,7 +20,7 @@ import yaml
 from bqx_ops.landing import Landing, write_json
 from bqx_ops_tests.base_builder import (
     cost_month, day_events, last_change, phase_status_of,
-    weekly, write_log_days, write_snapshots,
+    weekly, worked, write_log_days, write_snapshots,
 )
 
 D = dt.date.fromisoformat
@@ -76,18 +76,14 @@ def stage_fields(rec: tuple, day: dt.date) -> dict:
     """A stage's logical fields on ``day`` (our status words)."""
     rid, sid, phase, name, owner, est, days, changes = rec
     state = last_change(changes, day)
-    status, realized = (state[1], state[2]) if state else ("Todo", None)
+    status = state[1] if state else "Todo"
     fields = {"Stage ID": sid, "Name": name, "Phase": [f"rec{phase}"], "Status": status, "Owner": owner,
               "Notes": "ok" if status != "Todo" else "", "Last Modified": ts(day)}
     if est is not None:
         fields["Estimated Cost"] = est
     if days is not None:
         fields["Estimated Days"] = days
-    if state:
-        fields["Start Date"] = changes[0][0].isoformat()
-    if status == "Done":
-        fields["Completed Date"] = state[0].isoformat()
-        fields["Realized Cost"] = realized
+    worked(fields, changes, state)
     if rid == "recS6" and status == "In Progress":
         fields["Notes"] = BLOCKER
     return fields

@@ -19,7 +19,7 @@ import yaml
 from bqx_ops.landing import Landing, write_json
 from bqx_ops_tests.base_builder import (
     cost_month, day_events, last_change, phase_status_of,
-    weekly, write_log_days, write_snapshots,
+    weekly, worked, write_log_days, write_snapshots,
 )
 
 D = dt.date.fromisoformat
@@ -90,16 +90,12 @@ def stage_fields(rec: tuple, day: dt.date) -> dict:
     """A stage's logical fields on ``day``."""
     rid, ids, phase, name, owner, est, days, changes = rec
     state = last_change(changes, day)
-    status, realized = (state[1], state[2]) if state else ("Todo", None)
+    status = state[1] if state else "Todo"
     fields = {"Stage ID": last_change(ids, day)[1], "Name": name, "Phase": [f"rec{phase}"], "Status": status, "Owner": owner,
               "Estimated Cost": est, "Notes": "Suivi." if status != "Todo" else "", "Last Modified": ts(day)}
     if days is not None:
         fields["Estimated Days"] = days
-    if state:
-        fields["Start Date"] = changes[0][0].isoformat()
-    if status == "Done":
-        fields["Completed Date"] = state[0].isoformat()
-        fields["Realized Cost"] = realized
+    worked(fields, changes, state)
     if rid == "recT42" and status == "In Progress":
         fields["Notes"] = "Blocked: alerting account not provisioned."
     return fields
