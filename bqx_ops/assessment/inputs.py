@@ -25,7 +25,6 @@ from bqx_ops.calendar import naive_utc
 from bqx_ops.config import project_start
 from bqx_ops.db import table_exists
 from bqx_ops.lazy import pd
-from bqx_ops.plan_update.common import records as rows_of
 from bqx_ops.snapshots import Snapshots
 
 FAILURE_SOURCES = ("cloudwatch", "sagemaker")
@@ -120,11 +119,11 @@ def failure_days_at(inventory: pd.DataFrame | None, first: dt.datetime, when: dt
     instant: those since the last review) began."""
     if inventory is None or inventory.empty:
         return set()
-    rows = rows_of(inventory[["source", "kind", "detail", "created_at"]])
-    return {r["created_at"].date() for r in rows
-            if ((r["source"] == "cloudwatch" and r["kind"] == "log_pattern" and str(r["detail"] or "").startswith("ERROR:"))
-                or (r["source"] == "sagemaker" and r["kind"] == "training_failure"))
-            and naive_utc(first) <= r["created_at"] <= naive_utc(when)}
+    with duckdb.connect() as conn:  # FAILURE_ISSUE, the reviews' rule, over the frame
+        conn.register("at_instant", inventory[["source", "kind", "detail", "created_at"]])
+        return {d for (d,) in conn.execute(
+            f"SELECT DISTINCT CAST(created_at AS DATE) FROM at_instant WHERE created_at >= ? AND created_at <= ? "
+            f"AND {FAILURE_ISSUE}", [naive_utc(first), naive_utc(when)]).fetchall()}
 
 
 def failures(conn, first: dt.datetime, when: dt.datetime, since_review: set[dt.date] = frozenset()
