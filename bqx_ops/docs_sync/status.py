@@ -8,6 +8,7 @@ from bqx_ops.asof import carried
 from bqx_ops.docs_sync.snapshot import Snapshot, day_text
 from bqx_ops.lazy import pd
 from bqx_ops.markdown import cell, table
+from bqx_ops.plan_update.common import stage_key
 from bqx_ops.plan_update.fmt import plural
 from bqx_ops.plan_update.targets import plan_targets
 
@@ -16,8 +17,7 @@ def _phase_sort(phase: dict):
 
 
 def _stage_sort(stage: dict):
-    parts = str(stage.get("stage_id") or "").split(".")
-    return tuple(int(p) if p.isdecimal() else 10**6 for p in parts), stage["record_id"]  # "²" is no number
+    return stage_key(stage.get("stage_id")), stage["record_id"]  # the plan update's order
 
 
 def _carried(snapshot: Snapshot, table: str) -> dict[str, dict]:
